@@ -1,0 +1,169 @@
+package dev.stockade;
+
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableMap;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One program to run in a {@link CommandPool}: its arguments, extra environment, working
+ * directory, and optional per-command overrides of the pool's task timeout and memory limit.
+ *
+ * <p>Immutable; every {@code with…} method returns a copy. The program inherits the JVM's
+ * environment plus the entries added here; Stockade adds {@code STOCKADE_TAG} and points
+ * {@code TMPDIR}, {@code TMP} and {@code TEMP} at a directory of the task's own, removed when
+ * the task's process tree has ended. The program's standard input is empty (end of file at
+ * once).
+ *
+ * <pre>{@code
+ * Command shot = Command.of("chromium", "--headless", "--screenshot", url)
+ *     .withTimeout(Duration.ofSeconds(30))
+ *     .withMemoryLimit(MemorySize.ofMebibytes(768));
+ * }</pre>
+ */
+public final class Command {
+  private final ImmutableList<String> arguments;
+  private final ImmutableMap<String, String> environment;
+  private final Path directory;
+  private final Duration timeout;
+  private final MemorySize memoryLimit;
+  private final String label;
+
+  private Command(
+      ImmutableList<String> arguments,
+      ImmutableMap<String, String> environment,
+      Path directory,
+      Duration timeout,
+      MemorySize memoryLimit,
+      String label) {
+    this.arguments = arguments;
+    this.environment = environment;
+    this.directory = directory;
+    this.timeout = timeout;
+    this.memoryLimit = memoryLimit;
+    this.label = label;
+  }
+
+  /**
+   * A command from its program and arguments.
+   *
+   * @throws IllegalArgumentException if there is no argument or the program is blank
+   */
+  public static Command of(String... arguments) {
+    Objects.requireNonNull(arguments, "arguments");
+    return of(Arrays.asList(arguments));
+  }
+
+  /**
+   * A command from its program and arguments.
+   *
+   * @throws IllegalArgumentException if the list is empty or the program is blank
+   */
+  public static Command of(List<String> arguments) {
+    Objects.requireNonNull(arguments, "arguments");
+    for (int i = 0; i < arguments.size(); i++) {
+      if (arguments.get(i) == null) {
+        throw new IllegalArgumentException(
+            "command arguments must not contain null, but argument " + i + " was null");
+      }
+    }
+    if (arguments.isEmpty() || arguments.get(0).isBlank()) {
+      throw new IllegalArgumentException(
+          "command must be a non-empty list whose first element names a program, but was "
+              + arguments);
+    }
+    ImmutableList<String> args = ImmutableList.copyOf(arguments);
+    return new Command(args, ImmutableMap.of(), null, null, null, args.get(0));
+  }
+
+  /** A copy with the environment variable {@code name} set to {@code value}. */
+  public Command withEnvironment(String name, String value) {
+    Objects.requireNonNull(value, "value");
+    if (name == null || name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException(
+          "environment variable name must be non-empty without '=' or NUL, but was " + name);
+    }
+    if (name.equals(EnvironmentNames.TAG)) {
+      throw new IllegalArgumentException(
+          "environment variable name must not be " + EnvironmentNames.TAG
+              + " (Stockade sets it to find the task's processes), but was " + name);
+    }
+    ImmutableMap<String, String> env =
+        ImmutableMap.<String, String>builder()
+            .putAll(environment)
+            .put(name, value)
+            .buildKeepingLast();
+    return new Command(arguments, env, directory, timeout, memoryLimit, label);
+  }
+
+  /** A copy that starts in {@code directory} instead of the JVM's working directory. */
+  public Command withDirectory(Path directory) {
+    Objects.requireNonNull(directory, "directory");
+    return new Command(arguments, environment, directory, timeout, memoryLimit, label);
+  }
+
+  /**
+   * A copy whose tree is ended when it runs longer than {@code timeout}, instead of the pool's
+   * {@code taskTimeout}. Checked against the pool's sample interval when submitted.
+   */
+  public Command withTimeout(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("timeout must be positive, but was " + timeout);
+    }
+    return new Command(arguments, environment, directory, timeout, memoryLimit, label);
+  }
+
+  /**
+   * A copy whose whole process tree may use at most {@code limit}, instead of the pool's
+   * {@code memoryLimit}.
+   */
+  public Command withMemoryLimit(MemorySize limit) {
+    Objects.requireNonNull(limit, "limit");
+    return new Command(arguments, environment, directory, timeout, limit, label);
+  }
+
+  /** A copy named {@code label} in events, snapshots and exception messages. */
+  public Command withLabel(String label) {
+    if (label == null || label.isBlank()) {
+      throw new IllegalArgumentException("label must be non-blank, but was " + label);
+    }
+    return new Command(arguments, environment, directory, timeout, memoryLimit, label);
+  }
+
+  public List<String> arguments() {
+    return arguments;
+  }
+
+  /** The variables added to the inherited environment. */
+  public Map<String, String> environment() {
+    return environment;
+  }
+
+  public Optional<Path> directory() {
+    return Optional.ofNullable(directory);
+  }
+
+  public Optional<Duration> timeout() {
+    return Optional.ofNullable(timeout);
+  }
+
+  public Optional<MemorySize> memoryLimit() {
+    return Optional.ofNullable(memoryLimit);
+  }
+
+  /** The label; the program name unless set. */
+  public String label() {
+    return label;
+  }
+
+  @Override
+  public String toString() {
+    return "Command[" + label + ": " + String.join(" ", arguments) + "]";
+  }
+}

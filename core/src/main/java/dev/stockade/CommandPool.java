@@ -1,0 +1,299 @@
+package dev.stockade;
+
+import dev.stockade.internal.pool.CommandPoolSettings;
+import dev.stockade.internal.pool.RealCommandPool;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs each task as a fresh, supervised process tree: the pool for programs that speak no
+ * protocol (ffmpeg, LibreOffice, {@code chromium --screenshot}).
+ *
+ * <pre>{@code
+ * try (CommandPool pool = CommandPool.builder()
+ *         .workers(2)
+ *         .memoryLimit(MemorySize.ofMebibytes(768))
+ *         .taskTimeout(Duration.ofSeconds(30))
+ *         .build()) {
+ *     CommandResult r = pool.run(Command.of("chromium", "--headless", "--screenshot", url)).get();
+ * }
+ * }</pre>
+ *
+ * <p>What it guarantees:
+ *
+ * <ul>
+ *   <li><b>Bounded.</b> At most {@code workers} trees are alive at once (a tree counts until it
+ *       is verified gone) and at most {@code queueCapacity} tasks wait. Beyond that
+ *       {@link #run} returns a future failed with {@link PoolSaturatedException}, or, with
+ *       {@code blockWhenSaturated}, blocks for room up to the given wait.
+ *   <li><b>Whole-tree limits.</b> The housekeeper samples every tree each
+ *       {@code sampleInterval} from one pass over {@code /proc}. A tree whose memory crosses its
+ *       hard limit is ended at once ({@link MemoryLimitExceededException}); a task that runs
+ *       past its timeout has its tree ended ({@link TaskTimeoutException}).
+ *   <li><b>Complete teardown.</b> A tree is ended by stopping every member, re-walking until no
+ *       new member appears, then SIGTERM, the termination grace, SIGKILL, and a {@code /proc}
+ *       scan proving none is left — daemons that double-forked and called {@code setsid}
+ *       included. Processes a command leaves running after its own exit are ended the same way.
+ *       Its {@code TMPDIR} is then removed.
+ *   <li><b>Every future completes exactly once</b>, and only after the task's tree is gone: a
+ *       {@link CommandResult} when the command ended by itself (any exit code, any signal
+ *       Stockade did not send, unless {@code failOnNonZeroExit}), else a typed
+ *       {@link StockadeException}. {@code cancel(true)} ends the running tree; {@code
+ *       cancel(false)} only removes a queued task and lets a running one finish unobserved.
+ * </ul>
+ *
+ * <p>{@link #close()} refuses new tasks, fails queued ones with {@link PoolClosedException},
+ * ends every running tree (their futures fail with {@link PoolClosedException}) and returns
+ * once all are gone. A JVM shutdown hook calls it as a courtesy; it is not a guarantee, since
+ * hooks do not run when the JVM is killed with SIGKILL.
+ */
+public final class CommandPool implements AutoCloseable {
+  private final RealCommandPool engine;
+
+  private CommandPool(CommandPoolSettings settings) {
+    this.engine = new RealCommandPool(settings);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Submits a command. Admission failures come back as a failed future
+   * ({@link PoolSaturatedException}, {@link PoolClosedException}), never as a throw.
+   *
+   * @throws IllegalArgumentException if the command's timeout is shorter than the pool's sample
+   *     interval or its memory limit is below one page
+   */
+  public CompletableFuture<CommandResult> run(Command command) {
+    return engine.run(Objects.requireNonNull(command, "command"));
+  }
+
+  /** The pool's counts and every live tree at the last sample. */
+  public PoolSnapshot snapshot() {
+    return engine.snapshot();
+  }
+
+  public String name() {
+    return engine.name();
+  }
+
+  /** Ends everything and waits until every tree is gone. Idempotent. */
+  @Override
+  public void close() {
+    engine.close();
+  }
+
+  /**
+   * Configures a {@link CommandPool}. Each setting may be set once; every value is checked at
+   * {@link #build()}, which throws {@link IllegalArgumentException} with a message of the form
+   * {@code "<setting> must be <constraint>, but was <value>"}.
+   */
+  public static final class Builder {
+    private static final Logger log = LoggerFactory.getLogger(CommandPool.class);
+    private static final AtomicInteger POOL_NUMBER = new AtomicInteger();
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,39}");
+    private static final long PAGE = 4096;
+
+    private final Set<String> set = new HashSet<>();
+    private String name;
+    private int workers = Runtime.getRuntime().availableProcessors();
+    private int queueCapacity = 1000;
+    private Duration admissionWait;
+    private Duration taskTimeout = Duration.ofMinutes(10);
+    private MemorySize memoryLimit = MemorySize.ofGibibytes(1);
+    private MemoryAccounting memoryAccounting = MemoryAccounting.RSS_SCREENED_PSS;
+    private Duration sampleInterval = Duration.ofMillis(250);
+    private Duration terminationGrace = Duration.ofSeconds(5);
+    private MemorySize outputLimit = MemorySize.ofKibibytes(64);
+    private boolean failOnNonZeroExit;
+    private PoolListener listener;
+    private boolean shutdownHook = true;
+
+    private Builder() {}
+
+    private void once(String setting, Object currentValue) {
+      if (!set.add(setting)) {
+        throw new IllegalStateException(setting + " was already set to " + currentValue);
+      }
+    }
+
+    /**
+     * Names the pool in logs, thread names, temporary directories and messages. Letters,
+     * digits, '.', '_' and '-', at most 40. Default: {@code commands-N}.
+     */
+    public Builder name(String name) {
+      once("name", this.name);
+      this.name = name;
+      return this;
+    }
+
+    /** Most trees alive at once. Default: the number of processors. */
+    public Builder workers(int workers) {
+      once("workers", this.workers);
+      this.workers = workers;
+      return this;
+    }
+
+    /** Most tasks waiting for a worker. Zero means no waiting. Default: 1000. */
+    public Builder queueCapacity(int queueCapacity) {
+      once("queueCapacity", this.queueCapacity);
+      this.queueCapacity = queueCapacity;
+      return this;
+    }
+
+    /**
+     * Makes {@link CommandPool#run} block, up to {@code maxWait}, for room when every worker is
+     * busy and the queue is full, instead of refusing at once.
+     */
+    public Builder blockWhenSaturated(Duration maxWait) {
+      once("blockWhenSaturated", this.admissionWait);
+      this.admissionWait = Objects.requireNonNull(maxWait, "maxWait");
+      return this;
+    }
+
+    /**
+     * Longest a task's tree may run, from its start; a command may override it. At least the
+     * sample interval. Default: 10 minutes.
+     */
+    public Builder taskTimeout(Duration taskTimeout) {
+      once("taskTimeout", this.taskTimeout);
+      this.taskTimeout = Objects.requireNonNull(taskTimeout, "taskTimeout");
+      return this;
+    }
+
+    /**
+     * Hard limit on a task's whole process tree; a command may override it. Default: 1 GiB.
+     */
+    public Builder memoryLimit(MemorySize memoryLimit) {
+      once("memoryLimit", this.memoryLimit);
+      this.memoryLimit = Objects.requireNonNull(memoryLimit, "memoryLimit");
+      return this;
+    }
+
+    /** How tree memory is measured. Default: {@link MemoryAccounting#RSS_SCREENED_PSS}. */
+    public Builder memoryAccounting(MemoryAccounting memoryAccounting) {
+      once("memoryAccounting", this.memoryAccounting);
+      this.memoryAccounting = Objects.requireNonNull(memoryAccounting, "memoryAccounting");
+      return this;
+    }
+
+    /**
+     * How often the housekeeper samples every tree and checks limits and deadlines; also the
+     * resolution of both. From 10 ms to 1 minute. Default: 250 ms.
+     */
+    public Builder sampleInterval(Duration sampleInterval) {
+      once("sampleInterval", this.sampleInterval);
+      this.sampleInterval = Objects.requireNonNull(sampleInterval, "sampleInterval");
+      return this;
+    }
+
+    /**
+     * How long a tree may take to exit after SIGTERM before SIGKILL, when it is ended for a
+     * timeout, a cancel or a close, or when a command left processes behind. A memory breach
+     * skips it. Zero sends SIGKILL at once. At most 5 minutes. Default: 5 seconds.
+     */
+    public Builder terminationGrace(Duration terminationGrace) {
+      once("terminationGrace", this.terminationGrace);
+      this.terminationGrace = Objects.requireNonNull(terminationGrace, "terminationGrace");
+      return this;
+    }
+
+    /**
+     * Bytes of stdout and of stderr kept per task (the tail); the rest is counted and dropped.
+     * At most 64 MiB. Default: 64 KiB.
+     */
+    public Builder outputLimit(MemorySize outputLimit) {
+      once("outputLimit", this.outputLimit);
+      this.outputLimit = Objects.requireNonNull(outputLimit, "outputLimit");
+      return this;
+    }
+
+    /**
+     * When true, a command that ends by itself with a non-zero exit code or a signal fails its
+     * future with {@link CommandFailedException} (the result attached) instead of completing
+     * it. Default: false, because for many programs a non-zero exit is an answer, not an error.
+     */
+    public Builder failOnNonZeroExit(boolean failOnNonZeroExit) {
+      once("failOnNonZeroExit", this.failOnNonZeroExit);
+      this.failOnNonZeroExit = failOnNonZeroExit;
+      return this;
+    }
+
+    /** Receives lifecycle events; see {@link PoolListener} for the rules it must follow. */
+    public Builder listener(PoolListener listener) {
+      once("listener", this.listener);
+      this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /**
+     * Whether a JVM shutdown hook closes the pool (a courtesy for orderly exits; it does not run
+     * on SIGKILL). Default: true.
+     */
+    public Builder shutdownHook(boolean shutdownHook) {
+      once("shutdownHook", this.shutdownHook);
+      this.shutdownHook = shutdownHook;
+      return this;
+    }
+
+    /**
+     * Validates every setting and starts the pool.
+     *
+     * @throws IllegalArgumentException naming the first setting out of range
+     * @throws UnsupportedOperationException on a machine without {@code /proc}
+     */
+    public CommandPool build() {
+      String poolName = name != null ? name : "commands-" + POOL_NUMBER.incrementAndGet();
+      require(NAME.matcher(poolName).matches(), "name",
+          "1 to 40 letters, digits, '.', '_' or '-', starting with a letter or digit", poolName);
+      require(workers >= 1, "workers", ">= 1", workers);
+      require(workers <= 4096, "workers", "<= 4096", workers);
+      require(queueCapacity >= 0, "queueCapacity", ">= 0", queueCapacity);
+      if (admissionWait != null) {
+        require(!admissionWait.isNegative() && !admissionWait.isZero(), "blockWhenSaturated",
+            "a positive duration", admissionWait);
+      }
+      require(sampleInterval.compareTo(Duration.ofMillis(10)) >= 0
+              && sampleInterval.compareTo(Duration.ofMinutes(1)) <= 0,
+          "sampleInterval", "between 10 ms and 1 minute", sampleInterval);
+      require(taskTimeout.compareTo(sampleInterval) >= 0, "taskTimeout",
+          ">= sampleInterval (" + sampleInterval.toMillis() + " ms)", taskTimeout);
+      require(memoryLimit.toBytes() >= PAGE, "memoryLimit",
+          ">= one page (" + PAGE + " bytes)", memoryLimit);
+      require(!terminationGrace.isNegative()
+              && terminationGrace.compareTo(Duration.ofMinutes(5)) <= 0,
+          "terminationGrace", "between 0 and 5 minutes", terminationGrace);
+      require(outputLimit.compareTo(MemorySize.ofMebibytes(64)) <= 0, "outputLimit",
+          "<= 64 MiB", outputLimit);
+      if (workers > 4 * Runtime.getRuntime().availableProcessors()) {
+        log.warn("[{}] workers={} is more than 4 trees per processor ({} processors)", poolName,
+            workers, Runtime.getRuntime().availableProcessors());
+      }
+      if (memoryLimit.compareTo(MemorySize.ofMebibytes(16)) < 0) {
+        log.warn("[{}] memoryLimit={} is below 16 MiB: most programs need more to start",
+            poolName, memoryLimit);
+      }
+      return new CommandPool(new CommandPoolSettings(poolName, workers, queueCapacity,
+          Optional.ofNullable(admissionWait), taskTimeout, memoryLimit, memoryAccounting,
+          sampleInterval, terminationGrace, (int) outputLimit.toBytes(), failOnNonZeroExit,
+          Optional.ofNullable(listener), shutdownHook));
+    }
+
+    private static void require(boolean ok, String setting, String constraint, Object value) {
+      if (!ok) {
+        throw new IllegalArgumentException(
+            setting + " must be " + constraint + ", but was "
+                + (value instanceof Duration ? ((Duration) value).toMillis() + " ms" : value));
+      }
+    }
+  }
+}

@@ -1,0 +1,112 @@
+package dev.stockade;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a command ended by itself: its exit status (any code, or a signal Stockade did not
+ * send), the captured output, how long it ran and how large its whole process tree grew.
+ *
+ * <p>By the time a future completes with a result, every process of the command's tree has
+ * ended — also those it left running — and its temporary directory is gone.
+ */
+public final class CommandResult {
+  private final String label;
+  private final long pid;
+  private final ExitStatus exitStatus;
+  private final CapturedOutput stdout;
+  private final CapturedOutput stderr;
+  private final Duration duration;
+  private final MemorySize peakTreeMemory;
+  private final MemoryMetric peakMetric;
+  private final int peakProcessCount;
+  private final int leftoverProcessesEnded;
+
+  public CommandResult(
+      String label,
+      long pid,
+      ExitStatus exitStatus,
+      CapturedOutput stdout,
+      CapturedOutput stderr,
+      Duration duration,
+      MemorySize peakTreeMemory,
+      MemoryMetric peakMetric,
+      int peakProcessCount,
+      int leftoverProcessesEnded) {
+    this.label = Objects.requireNonNull(label, "label");
+    this.pid = pid;
+    this.exitStatus = Objects.requireNonNull(exitStatus, "exitStatus");
+    this.stdout = Objects.requireNonNull(stdout, "stdout");
+    this.stderr = Objects.requireNonNull(stderr, "stderr");
+    this.duration = Objects.requireNonNull(duration, "duration");
+    this.peakTreeMemory = Objects.requireNonNull(peakTreeMemory, "peakTreeMemory");
+    this.peakMetric = Objects.requireNonNull(peakMetric, "peakMetric");
+    this.peakProcessCount = peakProcessCount;
+    this.leftoverProcessesEnded = leftoverProcessesEnded;
+  }
+
+  public String label() {
+    return label;
+  }
+
+  /** The pid of the command's own process. */
+  public long pid() {
+    return pid;
+  }
+
+  public ExitStatus exitStatus() {
+    return exitStatus;
+  }
+
+  /** Shorthand for {@code exitStatus().isSuccess()}. */
+  public boolean isSuccess() {
+    return exitStatus.isSuccess();
+  }
+
+  public CapturedOutput stdout() {
+    return stdout;
+  }
+
+  public CapturedOutput stderr() {
+    return stderr;
+  }
+
+  /** From the start of the process to its exit. */
+  public Duration duration() {
+    return duration;
+  }
+
+  /**
+   * The largest memory figure sampled for the whole tree. Samples are taken every sample
+   * interval, so a tree shorter-lived than one interval may show {@link MemorySize#ZERO}.
+   */
+  public MemorySize peakTreeMemory() {
+    return peakTreeMemory;
+  }
+
+  public MemoryMetric peakMetric() {
+    return peakMetric;
+  }
+
+  /** The most processes the tree had at one sample. */
+  public int peakProcessCount() {
+    return peakProcessCount;
+  }
+
+  /**
+   * Processes of the tree still alive when the command's own process exited (daemons it
+   * started, children it did not wait for), which Stockade then ended.
+   */
+  public int leftoverProcessesEnded() {
+    return leftoverProcessesEnded;
+  }
+
+  @Override
+  public String toString() {
+    return "CommandResult[" + label + ", pid " + pid + ", " + exitStatus + ", "
+        + duration.toMillis() + " ms, peak " + peakTreeMemory + " " + peakMetric
+        + ", stdout " + stdout.totalBytes() + " B, stderr " + stderr.totalBytes() + " B"
+        + (leftoverProcessesEnded > 0 ? ", " + leftoverProcessesEnded + " leftovers ended" : "")
+        + "]";
+  }
+}

@@ -1,0 +1,34 @@
+package dev.stockade;
+
+/**
+ * The task's whole process tree used more memory than its hard limit; Stockade ended the tree
+ * at once. {@link #observed()} is the figure that crossed the limit and {@link #metric()} says
+ * how it was measured.
+ */
+public final class MemoryLimitExceededException extends WorkerFailureException {
+  private final MemorySize limit;
+  private final MemorySize observed;
+  private final MemoryMetric metric;
+
+  public MemoryLimitExceededException(
+      MemorySize limit, MemorySize observed, MemoryMetric metric, WorkerDetails details) {
+    super("task '" + details.label() + "' used " + observed + " (" + metric
+        + ") over its whole process tree, past its memory limit of " + limit
+        + "; its process tree was ended", details);
+    this.limit = limit;
+    this.observed = observed;
+    this.metric = metric;
+  }
+
+  public MemorySize limit() {
+    return limit;
+  }
+
+  public MemorySize observed() {
+    return observed;
+  }
+
+  public MemoryMetric metric() {
+    return metric;
+  }
+}

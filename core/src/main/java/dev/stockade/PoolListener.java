@@ -1,0 +1,26 @@
+package dev.stockade;
+
+/**
+ * Receives a pool's lifecycle events. Every method has a no-op default; event objects are built
+ * only when a listener is registered.
+ *
+ * <p>Methods are called on the pool's own threads (housekeeper, spawner, teardown), so they
+ * must be fast and must not block. They must not throw: an exception is caught, logged once per
+ * call, and ignored.
+ *
+ * <p>For every task, {@link #taskStarted} is followed by exactly one of
+ * {@link #taskCompleted} or {@link #taskFailed}; a task refused at admission or failed before
+ * it started gets only {@link #taskFailed}. For every worker, {@link #workerStarted} is
+ * followed by exactly one {@link #workerEnded}.
+ */
+public interface PoolListener {
+  default void workerStarted(WorkerEvent event) {}
+
+  default void workerEnded(WorkerEvent event) {}
+
+  default void taskStarted(TaskEvent event) {}
+
+  default void taskCompleted(TaskEvent event) {}
+
+  default void taskFailed(TaskEvent event) {}
+}

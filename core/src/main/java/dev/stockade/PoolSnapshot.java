@@ -1,0 +1,37 @@
+package dev.stockade;
+
+import java.util.List;
+
+/**
+ * A pool at one moment: its counts and each live worker tree. Immutable.
+ *
+ * @param poolName the pool's name
+ * @param containment how trees are contained on this machine, for instance
+ *     {@code "session+tag+tree-walk"}
+ * @param maxWorkers most trees alive at once
+ * @param activeWorkers trees alive now (running or being torn down)
+ * @param queuedTasks tasks waiting for a worker
+ * @param queueCapacity most tasks that may wait
+ * @param closed whether {@code close()} was called
+ * @param workers the live worker trees
+ */
+public record PoolSnapshot(
+    String poolName,
+    String containment,
+    int maxWorkers,
+    int activeWorkers,
+    int queuedTasks,
+    int queueCapacity,
+    boolean closed,
+    List<WorkerSnapshot> workers) {
+
+  public PoolSnapshot {
+    workers = List.copyOf(workers);
+  }
+
+  /** {@code "pool 'x': active=2/2, queued=10/10, closed=false"}, for messages. */
+  public String counts() {
+    return "pool '" + poolName + "': active=" + activeWorkers + "/" + maxWorkers
+        + ", queued=" + queuedTasks + "/" + queueCapacity + ", closed=" + closed;
+  }
+}

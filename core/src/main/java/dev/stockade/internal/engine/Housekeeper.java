@@ -1,0 +1,83 @@
+package dev.stockade.internal.engine;
+
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
+import dev.stockade.internal.os.ProcessTable;
+import dev.stockade.internal.os.TagIndex;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one scheduled task of a pool: every interval it reads the process table once and hands
+ * it to the pool, which samples every tree from it. No thread per worker. It notices when it
+ * was starved (a tick came far later than planned) and says so, because a late tick means late
+ * limits and deadlines.
+ */
+public final class Housekeeper implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Housekeeper.class);
+  private static final long STARVATION_WARNING_GAP_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+  private final String poolName;
+  private final long intervalNanos;
+  private final TagIndex tags;
+  private final BooleanSupplier hasWork;
+  private final Consumer<ProcessTable> tick;
+  private final ScheduledExecutorService scheduler;
+  private long lastTickNanos;
+  private long lastStarvationWarningNanos = -STARVATION_WARNING_GAP_NANOS;
+
+  public Housekeeper(String poolName, Duration interval, TagIndex tags, BooleanSupplier hasWork,
+      Consumer<ProcessTable> tick) {
+    this.poolName = poolName;
+    this.intervalNanos = interval.toNanos();
+    this.tags = tags;
+    this.hasWork = hasWork;
+    this.tick = tick;
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(
+        new ThreadFactoryBuilder().setNameFormat("stockade-" + poolName + "-housekeeper")
+            .setDaemon(true).build());
+  }
+
+  public void start() {
+    lastTickNanos = System.nanoTime();
+    scheduler.scheduleAtFixedRate(this::run, intervalNanos, intervalNanos, TimeUnit.NANOSECONDS);
+  }
+
+  private void run() {
+    long now = System.nanoTime();
+    long gap = now - lastTickNanos;
+    lastTickNanos = now;
+    if (gap > 3 * intervalNanos && now - lastStarvationWarningNanos > STARVATION_WARNING_GAP_NANOS) {
+      lastStarvationWarningNanos = now;
+      log.warn("[{}] housekeeper ran {} ms after the previous tick instead of {} ms: the machine "
+          + "or the JVM is starved, and limits and deadlines are checked late",
+          poolName, gap / 1_000_000, intervalNanos / 1_000_000);
+    }
+    if (!hasWork.getAsBoolean()) {
+      return;
+    }
+    try {
+      ProcessTable table = ProcessTable.scan();
+      tags.update(table);
+      tick.accept(table);
+    } catch (RuntimeException | Error e) {
+      // An exception would cancel every later tick; one bad tick must not end supervision.
+      log.error("[{}] housekeeper tick failed", poolName, e);
+    }
+  }
+
+  @Override
+  public void close() {
+    scheduler.shutdownNow();
+    try {
+      scheduler.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

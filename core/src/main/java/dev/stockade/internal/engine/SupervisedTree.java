@@ -1,0 +1,192 @@
+package dev.stockade.internal.engine;
+
+import dev.stockade.EnvironmentNames;
+import dev.stockade.ExitStatus;
+import dev.stockade.MemoryMetric;
+import dev.stockade.MemorySize;
+import dev.stockade.WorkerDetails;
+import dev.stockade.WorkerSnapshot;
+import dev.stockade.internal.os.ProcFs;
+import dev.stockade.internal.os.ProcessIdentity;
+import dev.stockade.internal.os.ProcessInfo;
+import dev.stockade.internal.os.ProcessTable;
+import dev.stockade.internal.os.TeardownReport;
+import dev.stockade.internal.os.TreeContainment;
+import dev.stockade.internal.os.TreeMeter;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One worker's process tree under supervision: started through its containment, sampled by the
+ * housekeeper, ended and verified gone. It does not know whether it serves a one-shot command
+ * or a persistent worker; the pool decides what a sample or an exit means.
+ */
+public final class SupervisedTree {
+  private final String poolName;
+  private final String workerId;
+  private final String label;
+  private final TreeContainment containment;
+  private final TreeMeter meter;
+  private final Path tempDirectory;
+  private final WorkerLifecycle lifecycle = new WorkerLifecycle();
+  private final Process process;
+  private final ProcessIdentity root;
+  private final long startNanos;
+
+  private volatile long memoryNow;
+  private volatile MemoryMetric metricNow = MemoryMetric.RSS;
+  private volatile long memoryPeak;
+  private volatile MemoryMetric peakMetric = MemoryMetric.RSS;
+  private volatile int processCount = 1;
+  private volatile int peakProcessCount = 1;
+
+  private SupervisedTree(String poolName, String workerId, String label,
+      TreeContainment containment, TreeMeter meter, Path tempDirectory, Process process) {
+    this.poolName = poolName;
+    this.workerId = workerId;
+    this.label = label;
+    this.containment = containment;
+    this.meter = meter;
+    this.tempDirectory = tempDirectory;
+    this.process = process;
+    this.startNanos = System.nanoTime();
+    ProcessInfo info = ProcFs.readStat(process.pid());
+    // A root that already exited and was reaped has no stat; its identity then matches no
+    // live process, and membership rests on its session, group and tag.
+    this.root = new ProcessIdentity(process.pid(), info == null ? Long.MAX_VALUE : info.startTime());
+    containment.attach(root);
+  }
+
+  /** What to start: arguments, extra environment and working directory. */
+  public record LaunchSpec(List<String> arguments, Map<String, String> environment, Path directory,
+      boolean captureOutput) {}
+
+  /**
+   * Starts the tree. Must run on the pool's {@link Spawner} thread.
+   *
+   * @throws IOException if the program cannot be started; the temporary directory is removed
+   */
+  public static SupervisedTree start(String poolName, String poolId, String workerId, String label,
+      TreeContainment containment, TreeMeter meter, LaunchSpec spec) throws IOException {
+    String program = spec.arguments().get(0);
+    String path = spec.environment().getOrDefault("PATH", System.getenv("PATH"));
+    if (ExecutableLookup.find(program, path, spec.directory()) == null) {
+      throw new IOException("program '" + program + "' was not found or is not executable"
+          + (program.contains("/") ? "" : " on PATH=" + path));
+    }
+    Path tmp = TempDirectories.create(poolName, workerId);
+    List<String> argv = new ArrayList<>(containment.launchPrefix());
+    argv.addAll(spec.arguments());
+    ProcessBuilder pb = new ProcessBuilder(argv);
+    Map<String, String> env = pb.environment();
+    env.putAll(spec.environment());
+    env.put(EnvironmentNames.TAG, poolId + "/" + workerId);
+    env.put("TMPDIR", tmp.toString());
+    env.put("TMP", tmp.toString());
+    env.put("TEMP", tmp.toString());
+    if (spec.directory() != null) {
+      pb.directory(spec.directory().toFile());
+    }
+    pb.redirectInput(new File("/dev/null"));
+    if (!spec.captureOutput()) {
+      pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+      pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+    }
+    Process process;
+    try {
+      process = pb.start();
+    } catch (IOException | RuntimeException e) {
+      TempDirectories.delete(tmp);
+      throw e;
+    }
+    return new SupervisedTree(poolName, workerId, label, containment, meter, tmp, process);
+  }
+
+  /**
+   * Samples the tree from {@code table}: refreshes membership and measures memory, reading PSS
+   * when the RSS sum reaches {@code screenBytes} (see {@link TreeMeter}).
+   */
+  public TreeMeter.Reading sample(ProcessTable table, long screenBytes) {
+    List<ProcessInfo> members = containment.members(table);
+    TreeMeter.Reading reading = meter.measure(members, screenBytes);
+    memoryNow = reading.bytes();
+    metricNow = reading.metric();
+    processCount = reading.processCount();
+    if (reading.bytes() > memoryPeak) {
+      memoryPeak = reading.bytes();
+      peakMetric = reading.metric();
+    }
+    if (reading.processCount() > peakProcessCount) {
+      peakProcessCount = reading.processCount();
+    }
+    return reading;
+  }
+
+  /** Ends every process of the tree; call once, after winning {@link WorkerLifecycle#stop}. */
+  public TeardownReport end(Duration grace) {
+    return containment.end(grace);
+  }
+
+  /** Removes the tree's temporary directory; call after {@link #end}. */
+  public void release() {
+    TempDirectories.delete(tempDirectory);
+    lifecycle.moveTo(dev.stockade.WorkerState.DEAD);
+  }
+
+  public WorkerLifecycle lifecycle() {
+    return lifecycle;
+  }
+
+  public Process process() {
+    return process;
+  }
+
+  public String workerId() {
+    return workerId;
+  }
+
+  public String label() {
+    return label;
+  }
+
+  public Path tempDirectory() {
+    return tempDirectory;
+  }
+
+  public Duration age() {
+    return Duration.ofNanos(System.nanoTime() - startNanos);
+  }
+
+  public MemorySize peakMemory() {
+    return MemorySize.ofBytes(memoryPeak);
+  }
+
+  public MemoryMetric peakMetric() {
+    return peakMetric;
+  }
+
+  public int peakProcessCount() {
+    return peakProcessCount;
+  }
+
+  /** The exit status of the root process if it has exited. */
+  public ExitStatus exitStatusIfExited() {
+    return process.isAlive() ? null : ExitStatus.fromJdkExitValue(process.exitValue());
+  }
+
+  public WorkerDetails details(ExitStatus exitStatus, String stderrTail) {
+    return new WorkerDetails(poolName, workerId, label, process.pid(), peakProcessCount,
+        MemorySize.ofBytes(memoryPeak), peakMetric, exitStatus, stderrTail);
+  }
+
+  public WorkerSnapshot snapshot() {
+    return new WorkerSnapshot(workerId, label, process.pid(), lifecycle.state(), processCount,
+        MemorySize.ofBytes(memoryNow), MemorySize.ofBytes(memoryPeak), metricNow, age(),
+        tempDirectory);
+  }
+}

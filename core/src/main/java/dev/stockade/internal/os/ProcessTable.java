@@ -1,0 +1,91 @@
+package dev.stockade.internal.os;
+
+import java.io.File;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every process of the machine at one moment, read in one pass over {@code /proc}: one read of
+ * {@code /proc/PID/stat} per process. One table serves every tree of a pool per housekeeper
+ * tick, so the cost of sampling does not grow with the number of workers.
+ */
+public final class ProcessTable {
+  private static final File PROC = new File("/proc");
+
+  private final Map<Long, ProcessInfo> byPid;
+  private Map<Long, List<ProcessInfo>> byParent;
+
+  private ProcessTable(Map<Long, ProcessInfo> byPid) {
+    this.byPid = byPid;
+  }
+
+  /** True where {@code /proc} can be read (Linux). */
+  public static boolean isAvailable() {
+    return new File("/proc/self/stat").canRead();
+  }
+
+  /** Reads the table now. Processes that end during the pass are simply absent. */
+  public static ProcessTable scan() {
+    String[] names = PROC.list();
+    Map<Long, ProcessInfo> byPid = new HashMap<>(names == null ? 16 : names.length * 2);
+    if (names != null) {
+      for (String name : names) {
+        long pid = parsePid(name);
+        if (pid <= 0) {
+          continue;
+        }
+        ProcessInfo info = ProcFs.readStat(pid);
+        if (info != null) {
+          byPid.put(pid, info);
+        }
+      }
+    }
+    return new ProcessTable(byPid);
+  }
+
+  private static long parsePid(String name) {
+    long pid = 0;
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      pid = pid * 10 + (c - '0');
+    }
+    return pid;
+  }
+
+  public ProcessInfo get(long pid) {
+    return byPid.get(pid);
+  }
+
+  /** The process if it is alive in this table with the same identity, else null. */
+  public ProcessInfo find(ProcessIdentity identity) {
+    ProcessInfo info = byPid.get(identity.pid());
+    return info != null && info.is(identity) ? info : null;
+  }
+
+  public Collection<ProcessInfo> all() {
+    return Collections.unmodifiableCollection(byPid.values());
+  }
+
+  /** Direct children of {@code pid} in this table. */
+  public List<ProcessInfo> childrenOf(long pid) {
+    if (byParent == null) {
+      Map<Long, List<ProcessInfo>> index = new HashMap<>(byPid.size());
+      for (ProcessInfo p : byPid.values()) {
+        index.computeIfAbsent(p.ppid(), k -> new ArrayList<>(2)).add(p);
+      }
+      byParent = index;
+    }
+    return byParent.getOrDefault(pid, List.of());
+  }
+
+  public int size() {
+    return byPid.size();
+  }
+}

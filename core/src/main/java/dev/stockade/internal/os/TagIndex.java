@@ -1,0 +1,52 @@
+package dev.stockade.internal.os;
+
+import dev.stockade.EnvironmentNames;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The {@code STOCKADE_TAG} of every process, read from {@code /proc/PID/environ} once per
+ * process identity and remembered. A process's environment is inherited at fork, so the first
+ * read is the one that matters; re-reading on every tick would cost one more file per process
+ * of the machine. Entries of processes that ended are dropped on each update.
+ *
+ * <p>Thread-safe: one index serves a pool's housekeeper and its teardowns. Two threads may
+ * read the same new process's environment once each; both store the same answer.
+ */
+public final class TagIndex {
+  private static final String NONE = "";
+
+  private final Map<ProcessIdentity, String> tags = new ConcurrentHashMap<>();
+
+  /** Reads the tags of processes not seen before and forgets those no longer in the table. */
+  public void update(ProcessTable table) {
+    tags.keySet().removeIf(identity -> table.find(identity) == null);
+    for (ProcessInfo p : table.all()) {
+      if (isKernelThread(p) || p.isEnded()) {
+        continue;
+      }
+      ProcessIdentity identity = p.identity();
+      if (tags.containsKey(identity)) {
+        continue;
+      }
+      String tag = ProcFs.environmentValue(p.pid(), EnvironmentNames.TAG);
+      if (tag != null) {
+        tags.put(identity, tag);
+      } else if (ProcFs.hasReadableEnvironment(p.pid())) {
+        // Only a readable, non-empty environment without the tag is final; an empty read can
+        // be a process caught mid-exec, so it is read again next time.
+        tags.put(identity, NONE);
+      }
+    }
+  }
+
+  /** The tag of the process, or null if it has none (or has not been read). */
+  public String tagOf(ProcessInfo process) {
+    String tag = tags.get(process.identity());
+    return tag == null || tag.isEmpty() ? null : tag;
+  }
+
+  private static boolean isKernelThread(ProcessInfo p) {
+    return p.pid() == 2 || p.ppid() == 2;
+  }
+}

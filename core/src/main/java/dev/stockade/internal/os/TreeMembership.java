@@ -1,0 +1,93 @@
+package dev.stockade.internal.os;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Which processes belong to one worker's tree, without cgroups. No single signal is enough
+ * (see the design notes): Chrome rewrites the environment of its helpers, its crashpad handler
+ * double-forks into a session of its own, and puppeteer starts Chrome in a new session. So a
+ * process belongs if any of these holds:
+ *
+ * <ul>
+ *   <li>it was a member before (identities are remembered while they live, so a member that was
+ *       re-parented to init stays one);
+ *   <li>it is in the root's session or process group (started after the root, so a recycled
+ *       root pid does not pull in a stranger);
+ *   <li>it carries the tree's {@code STOCKADE_TAG};
+ *   <li>its parent is a member.
+ * </ul>
+ *
+ * <p>Thread-safe: refreshed by the housekeeper while the tree runs, then by its teardown.
+ */
+public final class TreeMembership {
+  private final ProcessIdentity root;
+  private final String tag;
+  // Identities of members; a dead identity can never match again (its start time is in it),
+  // so entries are dropped once the process is gone.
+  private final Map<Long, ProcessIdentity> members = new HashMap<>();
+
+  public TreeMembership(ProcessIdentity root, String tag) {
+    this.root = root;
+    this.tag = tag;
+    members.put(root.pid(), root);
+  }
+
+  public ProcessIdentity root() {
+    return root;
+  }
+
+  public String tag() {
+    return tag;
+  }
+
+  /**
+   * Adds every process of {@code table} that belongs and returns the live members (zombies
+   * excluded: they count as ended).
+   */
+  public synchronized List<ProcessInfo> refresh(ProcessTable table, TagIndex tags) {
+    Deque<ProcessInfo> frontier = new ArrayDeque<>();
+    Map<Long, ProcessInfo> found = new HashMap<>();
+    for (ProcessIdentity identity : members.values()) {
+      ProcessInfo p = table.find(identity);
+      if (p != null) {
+        found.put(p.pid(), p);
+        frontier.add(p);
+      }
+    }
+    for (ProcessInfo p : table.all()) {
+      if (found.containsKey(p.pid())) {
+        continue;
+      }
+      boolean inRootGroup = (p.sid() == root.pid() || p.pgid() == root.pid())
+          && p.startTime() >= root.startTime();
+      if (inRootGroup || tag.equals(tags.tagOf(p))) {
+        found.put(p.pid(), p);
+        frontier.add(p);
+      }
+    }
+    while (!frontier.isEmpty()) {
+      ProcessInfo parent = frontier.poll();
+      for (ProcessInfo child : table.childrenOf(parent.pid())) {
+        // A child cannot be older than its parent; an older "child" means the parent's pid
+        // was recycled after the child was re-parented.
+        if (child.startTime() >= parent.startTime() && found.putIfAbsent(child.pid(), child) == null) {
+          frontier.add(child);
+        }
+      }
+    }
+    members.clear();
+    List<ProcessInfo> live = new ArrayList<>(found.size());
+    for (ProcessInfo p : found.values()) {
+      if (!p.isEnded()) {
+        members.put(p.pid(), p.identity());
+        live.add(p);
+      }
+    }
+    return live;
+  }
+}

@@ -1,0 +1,123 @@
+package dev.stockade.internal.os;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ends every process of one tree without cgroups: freeze, then kill, then verify.
+ *
+ * <ol>
+ *   <li>Freeze: SIGSTOP every member and walk {@code /proc} again until a walk finds no new
+ *       member, so nothing can fork away between the scan and the kill.
+ *   <li>If there is a grace period: SIGTERM every member, SIGCONT them so they can act on it,
+ *       and wait up to the grace for them to end; then freeze again (a member may have forked
+ *       while it ran).
+ *   <li>SIGKILL every member.
+ *   <li>Verify with {@code /proc} scans that no member is left alive (zombies count as dead).
+ * </ol>
+ *
+ * Every signal goes through {@link Signals}, so a recycled pid is never hit.
+ */
+public final class TreeTeardown {
+  private static final Logger log = LoggerFactory.getLogger(TreeTeardown.class);
+  private static final int MAX_FREEZE_ROUNDS = 100;
+  private static final long POLL_NANOS = Duration.ofMillis(5).toNanos();
+  private static final Duration VERIFY_BOUND = Duration.ofSeconds(3);
+
+  private final TreeMembership membership;
+  private final TagIndex tags;
+  private final Set<ProcessIdentity> everSeen = new HashSet<>();
+
+  public TreeTeardown(TreeMembership membership, TagIndex tags) {
+    this.membership = membership;
+    this.tags = tags;
+  }
+
+  /** Ends the tree, waiting at most {@code grace} for it to obey SIGTERM. */
+  public TeardownReport end(Duration grace) {
+    long start = System.nanoTime();
+    List<ProcessInfo> members = freeze();
+    if (!members.isEmpty() && !grace.isZero()) {
+      for (ProcessInfo p : members) {
+        Signals.send(p.identity(), Signal.TERM);
+      }
+      for (ProcessInfo p : members) {
+        Signals.send(p.identity(), Signal.CONT);
+      }
+      long deadline = System.nanoTime() + grace.toNanos();
+      while (!members.isEmpty() && System.nanoTime() < deadline) {
+        LockSupport.parkNanos(POLL_NANOS * 4);
+        members = scan();
+      }
+      if (!members.isEmpty()) {
+        members = freeze();
+      }
+    }
+    for (ProcessInfo p : members) {
+      Signals.send(p.identity(), Signal.KILL);
+    }
+    List<ProcessIdentity> survivors = verify();
+    if (!survivors.isEmpty()) {
+      log.error("processes of tree {} survived SIGKILL for {}: {}", membership.tag(),
+          VERIFY_BOUND, survivors);
+    }
+    return new TeardownReport(
+        everSeen.size() - survivors.size(), survivors, Duration.ofNanos(System.nanoTime() - start));
+  }
+
+  private List<ProcessInfo> freeze() {
+    Set<ProcessIdentity> stopped = new HashSet<>();
+    List<ProcessInfo> members = List.of();
+    for (int round = 0; round < MAX_FREEZE_ROUNDS; round++) {
+      members = scan();
+      boolean foundNew = false;
+      for (ProcessInfo p : members) {
+        if (stopped.add(p.identity())) {
+          foundNew = true;
+          Signals.send(p.identity(), Signal.STOP);
+        }
+      }
+      if (!foundNew) {
+        return members;
+      }
+    }
+    log.warn("tree {} kept growing through {} freeze rounds; killing what was found",
+        membership.tag(), MAX_FREEZE_ROUNDS);
+    return members;
+  }
+
+  private List<ProcessInfo> scan() {
+    ProcessTable table = ProcessTable.scan();
+    tags.update(table);
+    List<ProcessInfo> members = membership.refresh(table, tags);
+    for (ProcessInfo p : members) {
+      everSeen.add(p.identity());
+    }
+    return members;
+  }
+
+  private List<ProcessIdentity> verify() {
+    long deadline = System.nanoTime() + VERIFY_BOUND.toNanos();
+    List<ProcessInfo> members = scan();
+    while (!members.isEmpty() && System.nanoTime() < deadline) {
+      // A member found only now (forked in the instant before its parent's SIGKILL) is killed
+      // too; SIGKILL needs no freeze since a killed parent forks no more.
+      for (ProcessInfo p : members) {
+        Signals.send(p.identity(), Signal.KILL);
+      }
+      LockSupport.parkNanos(POLL_NANOS);
+      members = scan();
+    }
+    List<ProcessIdentity> survivors = new ArrayList<>();
+    for (ProcessInfo p : members) {
+      survivors.add(p.identity());
+    }
+    return survivors;
+  }
+}

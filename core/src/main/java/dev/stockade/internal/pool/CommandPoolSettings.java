@@ -1,0 +1,28 @@
+package dev.stockade.internal.pool;
+
+import dev.stockade.MemoryAccounting;
+import dev.stockade.MemorySize;
+import dev.stockade.PoolListener;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * A {@code CommandPool}'s configuration, validated by its builder.
+ *
+ * @param admissionWait how long {@code run} may block for room; empty to refuse at once
+ * @param listener empty when nobody listens
+ */
+public record CommandPoolSettings(
+    String name,
+    int workers,
+    int queueCapacity,
+    Optional<Duration> admissionWait,
+    Duration taskTimeout,
+    MemorySize memoryLimit,
+    MemoryAccounting memoryAccounting,
+    Duration sampleInterval,
+    Duration terminationGrace,
+    int outputLimitBytes,
+    boolean failOnNonZeroExit,
+    Optional<PoolListener> listener,
+    boolean shutdownHook) {}

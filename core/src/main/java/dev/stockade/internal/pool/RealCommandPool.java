@@ -1,0 +1,470 @@
+package dev.stockade.internal.pool;
+
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
+import dev.stockade.Command;
+import dev.stockade.CommandFailedException;
+import dev.stockade.CommandResult;
+import dev.stockade.EndReason;
+import dev.stockade.ExitStatus;
+import dev.stockade.MemoryLimitExceededException;
+import dev.stockade.MemorySize;
+import dev.stockade.PoolClosedException;
+import dev.stockade.PoolSaturatedException;
+import dev.stockade.PoolSnapshot;
+import dev.stockade.TaskEvent;
+import dev.stockade.TaskTimeoutException;
+import dev.stockade.WorkerDetails;
+import dev.stockade.WorkerEvent;
+import dev.stockade.WorkerSnapshot;
+import dev.stockade.WorkerStartException;
+import dev.stockade.WorkerState;
+import dev.stockade.internal.engine.Events;
+import dev.stockade.internal.engine.Housekeeper;
+import dev.stockade.internal.engine.OutputTail;
+import dev.stockade.internal.engine.Spawner;
+import dev.stockade.internal.engine.SupervisedTree;
+import dev.stockade.internal.os.ContainmentStrategy;
+import dev.stockade.internal.os.ProcessTable;
+import dev.stockade.internal.os.TagIndex;
+import dev.stockade.internal.os.TeardownReport;
+import dev.stockade.internal.os.TreeMeter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The machinery behind {@code CommandPool}: admission (a bounded queue and a bounded number of
+ * live trees), dispatch on the spawner thread, per-tick limit and deadline checks, and the one
+ * path by which every tree ends — claim the end once, tear the tree down, then complete the
+ * future. A slot is freed only when its tree is verified gone, so {@code workers} bounds live
+ * trees, not running tasks.
+ */
+public final class RealCommandPool {
+  private static final Logger log = LoggerFactory.getLogger(RealCommandPool.class);
+  private static final int STDERR_LINES_IN_MESSAGES = 10;
+  private static final Duration OUTPUT_DRAIN_BOUND = Duration.ofSeconds(2);
+
+  private final CommandPoolSettings settings;
+  private final String poolId;
+  private final TagIndex tags = new TagIndex();
+  private final ContainmentStrategy containment;
+  private final TreeMeter meter;
+  private final Events events;
+  private final Spawner spawner;
+  private final ExecutorService io;
+  private final Housekeeper housekeeper;
+  private final AtomicLong workerNumbers = new AtomicLong();
+  private final Set<RunningCommand> running = ConcurrentHashMap.newKeySet();
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  private final ArrayDeque<CommandTask> queue = new ArrayDeque<>();
+  private int active;
+  private boolean closed;
+  private final Thread shutdownHook;
+
+  public RealCommandPool(CommandPoolSettings settings) {
+    if (!ProcessTable.isAvailable()) {
+      throw new UnsupportedOperationException(
+          "CommandPool needs /proc (Linux); this platform has none");
+    }
+    this.settings = settings;
+    this.poolId = settings.name() + "-" + Long.toHexString(ProcessHandle.current().pid())
+        + "-" + Long.toHexString(System.nanoTime() & 0xffffffL);
+    this.containment = ContainmentStrategy.detect(tags);
+    this.meter = new TreeMeter(settings.memoryAccounting());
+    this.events = new Events(settings.name(), settings.listener().orElse(null));
+    this.spawner = new Spawner(settings.name());
+    this.io = Executors.newCachedThreadPool(new ThreadFactoryBuilder()
+        .setNameFormat("stockade-" + settings.name() + "-io-%d").setDaemon(true).build());
+    this.housekeeper = new Housekeeper(settings.name(), settings.sampleInterval(), tags,
+        () -> !running.isEmpty(), this::onTick);
+    housekeeper.start();
+    if (settings.shutdownHook()) {
+      shutdownHook = new Thread(this::close, "stockade-" + settings.name() + "-shutdown");
+      Runtime.getRuntime().addShutdownHook(shutdownHook);
+    } else {
+      shutdownHook = null;
+    }
+    log.info("[{}] started: workers={}, queueCapacity={}, containment={}, memoryLimit={}, "
+            + "taskTimeout={} ms", settings.name(), settings.workers(), settings.queueCapacity(),
+        containment.name(), settings.memoryLimit(), settings.taskTimeout().toMillis());
+  }
+
+  public String name() {
+    return settings.name();
+  }
+
+  // ---------------------------------------------------------------- admission
+
+  public CompletableFuture<CommandResult> run(Command command) {
+    Duration timeout = command.timeout().orElse(settings.taskTimeout());
+    if (timeout.compareTo(settings.sampleInterval()) < 0) {
+      throw new IllegalArgumentException("timeout of command '" + command.label()
+          + "' must be >= the pool's sampleInterval (" + settings.sampleInterval().toMillis()
+          + " ms), but was " + timeout.toMillis() + " ms");
+    }
+    MemorySize limit = command.memoryLimit().orElse(settings.memoryLimit());
+    if (limit.toBytes() < 4096) {
+      throw new IllegalArgumentException("memoryLimit of command '" + command.label()
+          + "' must be >= one page (4096 bytes), but was " + limit);
+    }
+    CommandTask task = new CommandTask(command, timeout, limit, this);
+    boolean startNow;
+    lock.lock();
+    try {
+      long waitNanos = settings.admissionWait().map(Duration::toNanos).orElse(0L);
+      while (true) {
+        if (closed) {
+          return refuse(task, new PoolClosedException("pool '" + settings.name()
+              + "' is closed; task '" + task.label() + "' was not started"));
+        }
+        if (active < settings.workers()) {
+          active++;
+          startNow = true;
+          break;
+        }
+        if (queue.size() < settings.queueCapacity()) {
+          queue.add(task);
+          startNow = false;
+          break;
+        }
+        if (waitNanos <= 0) {
+          String waited = settings.admissionWait()
+              .map(d -> " after waiting " + d.toMillis() + " ms").orElse("");
+          return refuse(task, new PoolSaturatedException("task '" + task.label()
+              + "' refused" + waited + ": every worker is busy and the queue is full ("
+              + countsLocked() + "); raise workers or queueCapacity, or submit more slowly"));
+        }
+        try {
+          waitNanos = changed.awaitNanos(waitNanos);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return refuse(task, new PoolSaturatedException("task '" + task.label()
+              + "' refused: interrupted while waiting for room (" + countsLocked() + ")"));
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (startNow) {
+      spawner.execute(() -> start(task));
+    }
+    return task.future;
+  }
+
+  private CompletableFuture<CommandResult> refuse(CommandTask task, RuntimeException why) {
+    task.future.completeExceptionally(why);
+    fireTaskFailed(task, null, Duration.ZERO, why);
+    return task.future;
+  }
+
+  void cancelled(CommandTask task, boolean mayInterruptIfRunning) {
+    boolean wasQueued;
+    lock.lock();
+    try {
+      wasQueued = queue.remove(task);
+      if (wasQueued) {
+        changed.signalAll();
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (wasQueued) {
+      fireTaskFailed(task, null, Duration.ZERO, new CancellationException("cancelled while queued"));
+      return;
+    }
+    RunningCommand rc = task.running;
+    if (rc != null && mayInterruptIfRunning) {
+      end(rc, EndReason.CANCELLED);
+    }
+    // Not yet started: start() sees the cancelled future and ends the tree at once.
+  }
+
+  // ---------------------------------------------------------------- start
+
+  /** Runs on the spawner thread; the slot for {@code task} is already taken. */
+  private void start(CommandTask task) {
+    if (task.future.isDone()) {
+      release();
+      return;
+    }
+    String workerId = "w" + workerNumbers.incrementAndGet();
+    Command command = task.command;
+    SupervisedTree tree;
+    try {
+      tree = SupervisedTree.start(settings.name(), poolId, workerId, task.label(),
+          containment.create(poolId + "/" + workerId), meter,
+          new SupervisedTree.LaunchSpec(command.arguments(), command.environment(),
+              command.directory().orElse(null), true));
+    } catch (IOException | UncheckedIOException | SecurityException e) {
+      WorkerStartException failure = new WorkerStartException("task '" + task.label()
+          + "' could not start in pool '" + settings.name() + "': " + e.getMessage(), e);
+      release();
+      task.future.completeExceptionally(failure);
+      fireTaskFailed(task, workerId, Duration.ZERO, failure);
+      return;
+    }
+    tree.lifecycle().moveTo(WorkerState.BUSY);
+    RunningCommand rc = new RunningCommand(task, tree,
+        OutputTail.drain(tree.process().getInputStream(), settings.outputLimitBytes(), io),
+        OutputTail.drain(tree.process().getErrorStream(), settings.outputLimitBytes(), io));
+    running.add(rc);
+    task.running = rc;
+    events.fire(l -> l.workerStarted(new WorkerEvent(settings.name(), workerId, task.label(),
+        tree.process().pid(), tree.tempDirectory(), Optional.empty(), Optional.empty())));
+    events.fire(l -> l.taskStarted(new TaskEvent(settings.name(), task.label(),
+        Optional.of(workerId), Duration.ZERO, Optional.empty())));
+    tree.process().onExit().thenRunAsync(() -> end(rc, EndReason.EXITED), io);
+    if (task.future.isCancelled()) {
+      end(rc, EndReason.CANCELLED);
+    } else if (isClosed()) {
+      end(rc, EndReason.POOL_CLOSED);
+    }
+  }
+
+  // ---------------------------------------------------------------- supervision
+
+  /** Housekeeper tick: one table, every running tree checked against its limit and deadline. */
+  private void onTick(ProcessTable table) {
+    for (RunningCommand rc : running) {
+      if (rc.tree.lifecycle().state() != WorkerState.BUSY) {
+        continue;
+      }
+      long limit = rc.task.memoryLimit.toBytes();
+      TreeMeter.Reading reading = rc.tree.sample(table, limit);
+      if (reading.bytes() > limit) {
+        rc.breach = reading;
+        end(rc, EndReason.MEMORY_LIMIT);
+      } else if (rc.tree.age().compareTo(rc.task.timeout) > 0) {
+        end(rc, EndReason.TIMEOUT);
+      }
+    }
+  }
+
+  /** Claims the end of {@code rc}'s tree for {@code reason}; the first claim wins. */
+  private void end(RunningCommand rc, EndReason reason) {
+    if (rc.tree.lifecycle().stop(reason)) {
+      io.execute(() -> finish(rc, reason));
+    }
+  }
+
+  /** Runs on an I/O thread: ends the tree, then completes the future and frees the slot. */
+  private void finish(RunningCommand rc, EndReason reason) {
+    SupervisedTree tree = rc.tree;
+    Duration ran = tree.age();
+    Duration grace = reason == EndReason.MEMORY_LIMIT ? Duration.ZERO : settings.terminationGrace();
+    TeardownReport report;
+    try {
+      report = tree.end(grace);
+    } catch (RuntimeException e) {
+      log.error("[{}] teardown of {} failed", settings.name(), tree.workerId(), e);
+      report = new TeardownReport(0, List.of(), Duration.ZERO);
+    }
+    awaitOutput(rc);
+    ExitStatus exit = awaitExit(tree);
+    tree.release();
+    running.remove(rc);
+    release();
+
+    int leftovers = reason == EndReason.EXITED ? Math.max(0, report.ended()) : 0;
+    Throwable failure = null;
+    CommandResult result = null;
+    WorkerDetails details =
+        tree.details(reason == EndReason.EXITED ? exit : null, rc.stderr.captured()
+            .lastLines(STDERR_LINES_IN_MESSAGES));
+    switch (reason) {
+      case EXITED:
+        result = new CommandResult(rc.task.label(), tree.process().pid(), exit,
+            rc.stdout.captured(), rc.stderr.captured(), ran, tree.peakMemory(),
+            tree.peakMetric(), tree.peakProcessCount(), leftovers);
+        if (settings.failOnNonZeroExit() && !exit.isSuccess()) {
+          failure = new CommandFailedException(result);
+        }
+        break;
+      case TIMEOUT:
+        failure = new TaskTimeoutException(rc.task.timeout, ran, details);
+        break;
+      case MEMORY_LIMIT:
+        failure = new MemoryLimitExceededException(rc.task.memoryLimit,
+            MemorySize.ofBytes(rc.breach.bytes()), rc.breach.metric(), details);
+        break;
+      case POOL_CLOSED:
+        failure = new PoolClosedException("pool '" + settings.name() + "' was closed while task '"
+            + rc.task.label() + "' ran; its process tree (pid " + tree.process().pid()
+            + ") was ended");
+        break;
+      case CANCELLED:
+      default:
+        failure = new CancellationException("task '" + rc.task.label() + "' was cancelled");
+        break;
+    }
+    if (!report.isComplete()) {
+      log.error("[{}] {} processes of task '{}' survived teardown: {}", settings.name(),
+          report.survivors().size(), rc.task.label(), report.survivors());
+    }
+    if (failure == null) {
+      rc.task.future.complete(result);
+    } else {
+      rc.task.future.completeExceptionally(failure);
+    }
+    final Throwable why = failure;
+    events.fire(l -> l.workerEnded(new WorkerEvent(settings.name(), tree.workerId(),
+        rc.task.label(), tree.process().pid(), tree.tempDirectory(), Optional.of(reason),
+        Optional.of(details))));
+    if (why == null) {
+      events.fire(l -> l.taskCompleted(new TaskEvent(settings.name(), rc.task.label(),
+          Optional.of(tree.workerId()), ran, Optional.empty())));
+    } else {
+      fireTaskFailed(rc.task, tree.workerId(), ran, why);
+    }
+  }
+
+  private static void awaitOutput(RunningCommand rc) {
+    try {
+      CompletableFuture.allOf(rc.stdout.drained(), rc.stderr.drained())
+          .get(OUTPUT_DRAIN_BOUND.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      // Only a process outside the tree can still hold the pipe; stop reading from it.
+      rc.tree.process().getInputStream();
+      closeQuietly(rc);
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static void closeQuietly(RunningCommand rc) {
+    try {
+      rc.tree.process().getInputStream().close();
+      rc.tree.process().getErrorStream().close();
+    } catch (IOException ignored) {
+      // closing a pipe we no longer need
+    }
+  }
+
+  private static ExitStatus awaitExit(SupervisedTree tree) {
+    try {
+      if (tree.process().waitFor(5, TimeUnit.SECONDS)) {
+        return ExitStatus.fromJdkExitValue(tree.process().exitValue());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return ExitStatus.fromJdkExitValue(-1);
+  }
+
+  /** Frees one slot and starts the next queued task in it. */
+  private void release() {
+    CommandTask next;
+    lock.lock();
+    try {
+      next = closed ? null : queue.poll();
+      if (next == null) {
+        active--;
+      }
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    if (next != null) {
+      CommandTask task = next;
+      spawner.execute(() -> start(task));
+    }
+  }
+
+  private void fireTaskFailed(CommandTask task, String workerId, Duration ran, Throwable why) {
+    events.fire(l -> l.taskFailed(new TaskEvent(settings.name(), task.label(),
+        Optional.ofNullable(workerId), ran, Optional.of(why))));
+  }
+
+  // ---------------------------------------------------------------- observation and close
+
+  private boolean isClosed() {
+    lock.lock();
+    try {
+      return closed;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private String countsLocked() {
+    return "pool '" + settings.name() + "': active=" + active + "/" + settings.workers()
+        + ", queued=" + queue.size() + "/" + settings.queueCapacity() + ", closed=" + closed;
+  }
+
+  public PoolSnapshot snapshot() {
+    List<WorkerSnapshot> workers = new ArrayList<>();
+    for (RunningCommand rc : running) {
+      workers.add(rc.tree.snapshot());
+    }
+    lock.lock();
+    try {
+      return new PoolSnapshot(settings.name(), containment.name(), settings.workers(), active,
+          queue.size(), settings.queueCapacity(), closed, workers);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  public void close() {
+    List<CommandTask> dropped;
+    lock.lock();
+    try {
+      if (!closed) {
+        closed = true;
+        dropped = new ArrayList<>(queue);
+        queue.clear();
+      } else {
+        dropped = List.of();
+      }
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    for (CommandTask task : dropped) {
+      refuse(task, new PoolClosedException("pool '" + settings.name()
+          + "' was closed before queued task '" + task.label() + "' started"));
+    }
+    for (RunningCommand rc : running) {
+      end(rc, EndReason.POOL_CLOSED);
+    }
+    lock.lock();
+    try {
+      while (active > 0) {
+        changed.awaitUninterruptibly();
+      }
+    } finally {
+      lock.unlock();
+    }
+    housekeeper.close();
+    spawner.close();
+    io.shutdown();
+    if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      } catch (IllegalStateException alreadyShuttingDown) {
+        // the hook is running or will run; it finds the pool closed
+      }
+    }
+  }
+}
