@@ -14,9 +14,11 @@ public enum MemoryAccounting {
   /** Summed PSS on every sample. Exact, and the dearest. */
   PSS,
   /**
-   * Summed RSS on every sample; PSS only for a tree whose RSS sum has reached its limit. Since
-   * a process's PSS never exceeds its RSS, a tree under its limit by RSS is under it by PSS, so
-   * no tree is ever ended on the RSS figure alone. The default.
+   * Summed RSS on every sample; PSS read again only when the RSS sum reaches the limit, the
+   * process count changes, or the RSS sum drifts by more than 1/16 since the last PSS reading.
+   * Since a process's PSS never exceeds its RSS, a tree under its limit by RSS is under it by
+   * PSS: no tree is ever ended on the RSS figure alone, and every figure reported is PSS. A
+   * steady tree costs one stat read per process per sample. The default.
    */
   RSS_SCREENED_PSS
 }

@@ -1,6 +1,7 @@
 package dev.stockade.testing;
 
 import dev.stockade.EnvironmentNames;
+import dev.stockade.internal.engine.Tags;
 import dev.stockade.internal.os.ProcFs;
 import dev.stockade.internal.os.ProcessInfo;
 import dev.stockade.internal.os.ProcessTable;
@@ -15,7 +16,8 @@ import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * Fails a test if any process carrying {@code STOCKADE_TAG} is alive after it (zombies count
+ * Fails a test if any process carrying the {@code STOCKADE_TAG} of a pool of this JVM is alive
+ * after it (zombies count
  * as dead), and kills such processes so the next test starts clean. Every test class that
  * starts processes uses it. Also fails a test that starts while tagged processes are alive, so
  * a leak is charged to the test that made it, not to the next one.
@@ -47,13 +49,19 @@ public final class NoLeakedProcesses implements BeforeEachCallback, AfterEachCal
     }
   }
 
-  /** Live (non-zombie) processes other than this JVM that carry a Stockade tag. */
+  /**
+   * Live (non-zombie) processes that carry the tag of a pool of this JVM. Trees of other JVMs
+   * (another build on the same machine) are not this test's doing and are left alone.
+   */
   public static List<ProcessInfo> taggedAlive() {
     long self = ProcessHandle.current().pid();
     List<ProcessInfo> found = new ArrayList<>();
     for (ProcessInfo p : ProcessTable.scan().all()) {
-      if (p.pid() != self && !p.isEnded()
-          && ProcFs.environmentValue(p.pid(), EnvironmentNames.TAG) != null) {
+      if (p.pid() == self || p.isEnded()) {
+        continue;
+      }
+      String tag = ProcFs.environmentValue(p.pid(), EnvironmentNames.TAG);
+      if (tag != null && Tags.supervisorPid(tag) == self) {
         found.add(p);
       }
     }

@@ -2,6 +2,7 @@ package dev.stockade.internal.engine;
 
 import dev.stockade.EnvironmentNames;
 import dev.stockade.ExitStatus;
+import dev.stockade.MemoryAccounting;
 import dev.stockade.MemoryMetric;
 import dev.stockade.MemorySize;
 import dev.stockade.WorkerDetails;
@@ -46,7 +47,8 @@ public final class SupervisedTree {
   private volatile int peakProcessCount = 1;
 
   private SupervisedTree(String poolName, String workerId, String label,
-      TreeContainment containment, TreeMeter meter, Path tempDirectory, Process process) {
+      TreeContainment containment, TreeMeter meter, Path tempDirectory, Process process,
+      long startedNotBeforeTicks) {
     this.poolName = poolName;
     this.workerId = workerId;
     this.label = label;
@@ -56,9 +58,11 @@ public final class SupervisedTree {
     this.process = process;
     this.startNanos = System.nanoTime();
     ProcessInfo info = ProcFs.readStat(process.pid());
-    // A root that already exited and was reaped has no stat; its identity then matches no
-    // live process, and membership rests on its session, group and tag.
-    this.root = new ProcessIdentity(process.pid(), info == null ? Long.MAX_VALUE : info.startTime());
+    // A root that already exited and was reaped has no stat. A lower bound of its start time,
+    // taken before the spawn, still admits its session and group (whose members cannot be
+    // older) and matches no live process, so no signal can reach a recycled pid.
+    this.root = new ProcessIdentity(process.pid(),
+        info == null ? startedNotBeforeTicks : info.startTime());
     containment.attach(root);
   }
 
@@ -72,7 +76,7 @@ public final class SupervisedTree {
    * @throws IOException if the program cannot be started; the temporary directory is removed
    */
   public static SupervisedTree start(String poolName, String poolId, String workerId, String label,
-      TreeContainment containment, TreeMeter meter, LaunchSpec spec) throws IOException {
+      TreeContainment containment, MemoryAccounting accounting, LaunchSpec spec) throws IOException {
     String program = spec.arguments().get(0);
     String path = spec.environment().getOrDefault("PATH", System.getenv("PATH"));
     if (ExecutableLookup.find(program, path, spec.directory()) == null) {
@@ -85,7 +89,7 @@ public final class SupervisedTree {
     ProcessBuilder pb = new ProcessBuilder(argv);
     Map<String, String> env = pb.environment();
     env.putAll(spec.environment());
-    env.put(EnvironmentNames.TAG, poolId + "/" + workerId);
+    env.put(EnvironmentNames.TAG, Tags.workerTag(poolId, workerId));
     env.put("TMPDIR", tmp.toString());
     env.put("TMP", tmp.toString());
     env.put("TEMP", tmp.toString());
@@ -98,22 +102,24 @@ public final class SupervisedTree {
       pb.redirectError(ProcessBuilder.Redirect.DISCARD);
     }
     Process process;
+    long notBefore = ProcFs.uptimeTicks();
     try {
       process = pb.start();
     } catch (IOException | RuntimeException e) {
       TempDirectories.delete(tmp);
       throw e;
     }
-    return new SupervisedTree(poolName, workerId, label, containment, meter, tmp, process);
+    return new SupervisedTree(poolName, workerId, label, containment, new TreeMeter(accounting),
+        tmp, process, notBefore);
   }
 
   /**
-   * Samples the tree from {@code table}: refreshes membership and measures memory, reading PSS
-   * when the RSS sum reaches {@code screenBytes} (see {@link TreeMeter}).
+   * Samples the tree from {@code table}: refreshes membership and measures memory against
+   * {@code limitBytes} (see {@link TreeMeter} for when PSS is read).
    */
-  public TreeMeter.Reading sample(ProcessTable table, long screenBytes) {
+  public TreeMeter.Reading sample(ProcessTable table, long limitBytes) {
     List<ProcessInfo> members = containment.members(table);
-    TreeMeter.Reading reading = meter.measure(members, screenBytes);
+    TreeMeter.Reading reading = meter.measure(members, limitBytes);
     memoryNow = reading.bytes();
     metricNow = reading.metric();
     processCount = reading.processCount();

@@ -163,6 +163,20 @@ public final class ProcFs {
     return -1;
   }
 
+  /**
+   * Clock ticks since boot now, in the unit of the start times in {@code /proc/PID/stat}
+   * (USER_HZ, 100 on every Linux architecture Stockade runs on), rounded down; 0 if unknown.
+   */
+  public static long uptimeTicks() {
+    try (FileInputStream in = new FileInputStream("/proc/uptime")) {
+      String text = new String(in.readNBytes(64), StandardCharsets.US_ASCII);
+      String seconds = text.substring(0, text.indexOf(' '));
+      return (long) (Double.parseDouble(seconds) * 100) - 1;
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+
   /** The command line of {@code pid} with arguments joined by spaces, or "" if gone. */
   public static String commandLine(long pid) {
     try (FileInputStream in = new FileInputStream("/proc/" + pid + "/cmdline")) {

@@ -23,6 +23,7 @@ import dev.stockade.internal.engine.Housekeeper;
 import dev.stockade.internal.engine.OutputTail;
 import dev.stockade.internal.engine.Spawner;
 import dev.stockade.internal.engine.SupervisedTree;
+import dev.stockade.internal.engine.Tags;
 import dev.stockade.internal.os.ContainmentStrategy;
 import dev.stockade.internal.os.ProcessTable;
 import dev.stockade.internal.os.TagIndex;
@@ -65,7 +66,6 @@ public final class RealCommandPool {
   private final String poolId;
   private final TagIndex tags = new TagIndex();
   private final ContainmentStrategy containment;
-  private final TreeMeter meter;
   private final Events events;
   private final Spawner spawner;
   private final ExecutorService io;
@@ -86,10 +86,8 @@ public final class RealCommandPool {
           "CommandPool needs /proc (Linux); this platform has none");
     }
     this.settings = settings;
-    this.poolId = settings.name() + "-" + Long.toHexString(ProcessHandle.current().pid())
-        + "-" + Long.toHexString(System.nanoTime() & 0xffffffL);
+    this.poolId = Tags.newPoolId(settings.name());
     this.containment = ContainmentStrategy.detect(tags);
-    this.meter = new TreeMeter(settings.memoryAccounting());
     this.events = new Events(settings.name(), settings.listener().orElse(null));
     this.spawner = new Spawner(settings.name());
     this.io = Executors.newCachedThreadPool(new ThreadFactoryBuilder()
@@ -211,7 +209,7 @@ public final class RealCommandPool {
     SupervisedTree tree;
     try {
       tree = SupervisedTree.start(settings.name(), poolId, workerId, task.label(),
-          containment.create(poolId + "/" + workerId), meter,
+          containment.create(Tags.workerTag(poolId, workerId)), settings.memoryAccounting(),
           new SupervisedTree.LaunchSpec(command.arguments(), command.environment(),
               command.directory().orElse(null), true));
     } catch (IOException | UncheckedIOException | SecurityException e) {
@@ -282,7 +280,6 @@ public final class RealCommandPool {
     ExitStatus exit = awaitExit(tree);
     tree.release();
     running.remove(rc);
-    release();
 
     int leftovers = reason == EndReason.EXITED ? Math.max(0, report.ended()) : 0;
     Throwable failure = null;
@@ -335,6 +332,8 @@ public final class RealCommandPool {
     } else {
       fireTaskFailed(rc.task, tree.workerId(), ran, why);
     }
+    // Last: close() returns once every slot is free, and by then every future is complete.
+    release();
   }
 
   private static void awaitOutput(RunningCommand rc) {

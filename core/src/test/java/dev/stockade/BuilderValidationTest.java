@@ -1,0 +1,94 @@
+package dev.stockade;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+
+/** Every setting is checked at build(), with "<setting> must be <constraint>, but was <value>". */
+class BuilderValidationTest {
+  static Stream<Arguments> badSettings() {
+    return Stream.of(
+        bad(b -> b.workers(0), "workers must be >= 1, but was 0"),
+        bad(b -> b.workers(-3), "workers must be >= 1, but was -3"),
+        bad(b -> b.queueCapacity(-1), "queueCapacity must be >= 0, but was -1"),
+        bad(b -> b.taskTimeout(Duration.ofMillis(100)),
+            "taskTimeout must be >= sampleInterval (250 ms), but was 100 ms"),
+        bad(b -> b.sampleInterval(Duration.ofSeconds(2)).taskTimeout(Duration.ofSeconds(1)),
+            "taskTimeout must be >= sampleInterval (2000 ms), but was 1000 ms"),
+        bad(b -> b.sampleInterval(Duration.ofMillis(1)),
+            "sampleInterval must be between 10 ms and 1 minute, but was 1 ms"),
+        bad(b -> b.memoryLimit(MemorySize.ofBytes(100)),
+            "memoryLimit must be >= one page (4096 bytes), but was 100 B"),
+        bad(b -> b.terminationGrace(Duration.ofSeconds(-1)),
+            "terminationGrace must be between 0 and 5 minutes, but was -1000 ms"),
+        bad(b -> b.outputLimit(MemorySize.ofMebibytes(65)),
+            "outputLimit must be <= 64 MiB, but was 65.0 MiB"),
+        bad(b -> b.blockWhenSaturated(Duration.ZERO),
+            "blockWhenSaturated must be a positive duration, but was 0 ms"),
+        bad(b -> b.name("has space"),
+            "name must be 1 to 40 letters, digits, '.', '_' or '-', starting with a letter or "
+                + "digit, but was has space"));
+  }
+
+  private static Arguments bad(Consumer<CommandPool.Builder> setting, String message) {
+    return Arguments.of(setting, message);
+  }
+
+  @ParameterizedTest
+  @MethodSource("badSettings")
+  void rejectsAnOutOfRangeSettingAtBuildNamingIt(Consumer<CommandPool.Builder> setting,
+      String message) {
+    CommandPool.Builder builder = CommandPool.builder();
+    setting.accept(builder);
+    assertThatThrownBy(builder::build).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(message);
+  }
+
+  @Test
+  void rejectsASettingSetTwice() {
+    assertThatThrownBy(() -> CommandPool.builder().workers(2).workers(3))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("workers was already set to 2");
+  }
+
+  @Test
+  void rejectsANegativeMemorySize() {
+    assertThatThrownBy(() -> MemorySize.ofMebibytes(-1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("memory size must be >= 0 MiB, but was -1");
+  }
+
+  @Test
+  void rejectsAnEmptyCommand() {
+    assertThatThrownBy(() -> Command.of())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("command must be a non-empty list whose first element names a program, "
+            + "but was []");
+  }
+
+  @Test
+  void rejectsACommandTimeoutShorterThanTheSampleIntervalWhenSubmitted() {
+    try (CommandPool pool = CommandPool.builder().workers(1).build()) {
+      assertThatThrownBy(() -> pool.run(Command.of("true").withTimeout(Duration.ofMillis(50))))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("timeout of command 'true' must be >= the pool's sampleInterval (250 ms), "
+              + "but was 50 ms");
+      assertThatThrownBy(() -> pool.run(Command.of("true").withMemoryLimit(MemorySize.ofBytes(1))))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("memoryLimit of command 'true' must be >= one page (4096 bytes), but was 1 B");
+    }
+  }
+
+  @Test
+  void rejectsOverridingTheTagVariable() {
+    assertThatThrownBy(() -> Command.of("true").withEnvironment("STOCKADE_TAG", "x"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("environment variable name must not be STOCKADE_TAG");
+  }
+}

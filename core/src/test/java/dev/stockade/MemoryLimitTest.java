@@ -1,0 +1,106 @@
+package dev.stockade;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.stockade.testing.NoLeakedProcesses;
+import dev.stockade.testing.TestProcesses;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Whole-tree memory limits. {@code dd bs=60M} reads /dev/zero into a 60 MB buffer, touching
+ * every page, and holds it while it runs: a process of about 60 MB of private memory.
+ */
+@ExtendWith(NoLeakedProcesses.class)
+class MemoryLimitTest {
+  private static final MemorySize LIMIT = MemorySize.ofMebibytes(150);
+
+  private static CommandPool pool(MemoryAccounting accounting) {
+    return CommandPool.builder()
+        .workers(2)
+        .memoryLimit(LIMIT)
+        .memoryAccounting(accounting)
+        .sampleInterval(Duration.ofMillis(50))
+        .taskTimeout(Duration.ofSeconds(30))
+        .terminationGrace(Duration.ofSeconds(1))
+        .build();
+  }
+
+  @Test
+  void endsATreeOfFourSixtyMegabyteChildrenUnderAHundredFiftyMegabyteLimit() throws Exception {
+    String marker = "bs=60M count=10000" + TestProcesses.uniqueSleepSeconds().substring(5);
+    try (CommandPool pool = pool(MemoryAccounting.RSS_SCREENED_PSS)) {
+      ExecutionException e = assertThrows(ExecutionException.class, () -> pool.run(Command.of(
+              "sh", "-c", "for i in 1 2 3 4; do dd if=/dev/zero of=/dev/null status=none "
+                  + marker.replace("count=10000", "count=10000") + " & done; wait")
+              .withLabel("four-hogs"))
+          .get(20, TimeUnit.SECONDS));
+      assertThat(e.getCause()).isInstanceOf(MemoryLimitExceededException.class);
+      MemoryLimitExceededException breach = (MemoryLimitExceededException) e.getCause();
+      assertThat(breach.limit()).isEqualTo(LIMIT);
+      assertThat(breach.observed()).isGreaterThan(LIMIT);
+      assertThat(breach.metric()).isEqualTo(MemoryMetric.PSS);
+      assertThat(breach.details().processCount()).isGreaterThanOrEqualTo(4);
+      assertThat(breach.details().peakMemory()).isGreaterThan(LIMIT);
+      assertThat(breach.getMessage()).contains("four-hogs").contains("past its memory limit of 150.0 MiB");
+    }
+  }
+
+  @Test
+  void letsOneSixtyMegabyteProcessUnderTheSameLimitComplete() throws Exception {
+    try (CommandPool pool = pool(MemoryAccounting.RSS_SCREENED_PSS)) {
+      CommandResult r = pool.run(Command.of(
+              "dd", "if=/dev/zero", "of=/dev/null", "bs=60M", "count=800", "status=none"))
+          .get(20, TimeUnit.SECONDS);
+      assertThat(r.exitStatus().exitCode()).hasValue(0);
+      assertThat(r.peakTreeMemory()).isGreaterThan(MemorySize.ofMebibytes(50))
+          .isLessThan(LIMIT);
+    }
+  }
+
+  /**
+   * Eight bash subshells share the 60 MB heap of their parent copy-on-write: summed RSS is
+   * about 540 MB, summed PSS about 60 MB. Screening with RSS and confirming with PSS keeps the
+   * tree alive; RSS alone would end it.
+   */
+  private static final String SHARED_TREE = "x=$(head -c 30000000 /dev/zero | tr '\\0' a); "
+      + "for i in 1 2 3 4 5 6 7 8; do ( sleep 2; : ) & done; wait";
+
+  @Test
+  void doesNotEndATreeWhoseSharedPagesOnlyLookLargeBySummedRss() throws Exception {
+    TestProcesses.requireProgram("bash");
+    try (CommandPool pool = pool(MemoryAccounting.RSS_SCREENED_PSS)) {
+      CommandResult r = pool.run(Command.of("bash", "-c", SHARED_TREE)).get(20, TimeUnit.SECONDS);
+      assertThat(r.exitStatus().exitCode()).hasValue(0);
+      assertThat(r.peakMetric()).isEqualTo(MemoryMetric.PSS);
+      assertThat(r.peakTreeMemory()).isLessThan(LIMIT);
+    }
+  }
+
+  @Test
+  void endsTheSameSharedTreeWhenSummedRssDecides() throws Exception {
+    TestProcesses.requireProgram("bash");
+    try (CommandPool pool = pool(MemoryAccounting.RSS)) {
+      ExecutionException e = assertThrows(ExecutionException.class,
+          () -> pool.run(Command.of("bash", "-c", SHARED_TREE)).get(20, TimeUnit.SECONDS));
+      assertThat(e.getCause()).isInstanceOf(MemoryLimitExceededException.class);
+      assertThat(((MemoryLimitExceededException) e.getCause()).metric()).isEqualTo(MemoryMetric.RSS);
+    }
+  }
+
+  @Test
+  void appliesAPerCommandMemoryLimitOverThePoolLimit() throws Exception {
+    try (CommandPool pool = pool(MemoryAccounting.RSS_SCREENED_PSS)) {
+      ExecutionException e = assertThrows(ExecutionException.class, () -> pool.run(Command.of(
+              "dd", "if=/dev/zero", "of=/dev/null", "bs=60M", "count=100000", "status=none")
+              .withMemoryLimit(MemorySize.ofMebibytes(30)))
+          .get(20, TimeUnit.SECONDS));
+      assertThat(((MemoryLimitExceededException) e.getCause()).limit())
+          .isEqualTo(MemorySize.ofMebibytes(30));
+    }
+  }
+}

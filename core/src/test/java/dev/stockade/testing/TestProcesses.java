@@ -1,0 +1,76 @@
+package dev.stockade.testing;
+
+import dev.stockade.internal.os.ProcFs;
+import dev.stockade.internal.os.ProcessInfo;
+import dev.stockade.internal.os.ProcessTable;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.Assumptions;
+
+/** Helpers for tests that start real processes. */
+public final class TestProcesses {
+  private TestProcesses() {}
+
+  /**
+   * A unique number of seconds to use as a {@code sleep} argument, so that processes of one
+   * test can be found by their command line: {@code 4000.123456}.
+   */
+  public static String uniqueSleepSeconds() {
+    return "4000." + ThreadLocalRandom.current().nextInt(100_000, 999_999);
+  }
+
+  /** Live (non-zombie) processes whose command line contains {@code fragment}. */
+  public static List<String> liveWithCommandLine(String fragment) {
+    long self = ProcessHandle.current().pid();
+    List<String> found = new ArrayList<>();
+    for (ProcessInfo p : ProcessTable.scan().all()) {
+      if (p.pid() == self || p.isEnded()) {
+        continue;
+      }
+      String cmd = ProcFs.commandLine(p.pid());
+      if (cmd.contains(fragment)) {
+        found.add(p.pid() + " " + cmd);
+      }
+    }
+    return found;
+  }
+
+  /** Live (non-zombie) processes whose whole command line is {@code commandLine}. */
+  public static List<String> liveWithExactCommandLine(String commandLine) {
+    return liveWithCommandLine(commandLine).stream()
+        .filter(line -> line.substring(line.indexOf(' ') + 1).equals(commandLine))
+        .toList();
+  }
+
+  /** The path of a test resource file. */
+  public static String resource(String name) {
+    try {
+      return Path.of(TestProcesses.class.getResource("/" + name).toURI()).toString();
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * The path of an optional program. Skips the test with a visible reason when it is missing,
+   * except under {@code CI=true}, where CI installs it and its absence fails the test.
+   */
+  public static String requireProgram(String name) {
+    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+      Path p = Path.of(dir, name);
+      if (Files.isExecutable(p)) {
+        return p.toString();
+      }
+    }
+    String reason = name + " is not installed (on Debian: apt-get install " + name + ")";
+    if ("true".equals(System.getenv("CI"))) {
+      throw new AssertionError(reason + "; CI must install it");
+    }
+    Assumptions.abort(reason);
+    return null;
+  }
+}
