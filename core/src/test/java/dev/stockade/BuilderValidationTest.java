@@ -9,8 +9,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import dev.stockade.testing.NoLeakedProcesses;
 
 /** Every setting is checked at build(), with "<setting> must be <constraint>, but was <value>". */
+@ExtendWith(NoLeakedProcesses.class)
 class BuilderValidationTest {
   static Stream<Arguments> badSettings() {
     return Stream.of(

@@ -180,11 +180,6 @@ public final class SupervisedTree {
     return peakProcessCount;
   }
 
-  /** The exit status of the root process if it has exited. */
-  public ExitStatus exitStatusIfExited() {
-    return process.isAlive() ? null : ExitStatus.fromJdkExitValue(process.exitValue());
-  }
-
   public WorkerDetails details(ExitStatus exitStatus, String stderrTail) {
     return new WorkerDetails(poolName, workerId, label, process.pid(), peakProcessCount,
         MemorySize.ofBytes(memoryPeak), peakMetric, exitStatus, stderrTail);

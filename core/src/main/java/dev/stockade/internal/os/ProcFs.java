@@ -89,16 +89,20 @@ public final class ProcFs {
    * the area (Chrome does, for its process titles).
    */
   public static String environmentValue(long pid, String name) {
-    byte[] environ;
+    byte[] environ = readEnvironment(pid);
+    return environ == null ? null : findVariable(environ, name.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The raw {@code /proc/PID/environ}, or null if the process is gone or unreadable. */
+  public static byte[] readEnvironment(long pid) {
     try (FileInputStream in = new FileInputStream("/proc/" + pid + "/environ")) {
-      environ = in.readAllBytes();
+      return in.readAllBytes();
     } catch (IOException e) {
       return null;
     }
-    return findVariable(environ, name.getBytes(StandardCharsets.UTF_8));
   }
 
-  static String findVariable(byte[] environ, byte[] name) {
+  public static String findVariable(byte[] environ, byte[] name) {
     int start = 0;
     while (start < environ.length) {
       int end = start;
@@ -121,15 +125,6 @@ public final class ProcFs {
       start = end + 1;
     }
     return null;
-  }
-
-  /** True if {@code /proc/PID/environ} could be read and was not empty. */
-  public static boolean hasReadableEnvironment(long pid) {
-    try (FileInputStream in = new FileInputStream("/proc/" + pid + "/environ")) {
-      return in.read() >= 0;
-    } catch (IOException e) {
-      return false;
-    }
   }
 
   /**

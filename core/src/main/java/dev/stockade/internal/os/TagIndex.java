@@ -15,6 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class TagIndex {
   private static final String NONE = "";
+  private static final byte[] TAG_NAME =
+      EnvironmentNames.TAG.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
   private final Map<ProcessIdentity, String> tags = new ConcurrentHashMap<>();
 
@@ -29,14 +31,14 @@ public final class TagIndex {
       if (tags.containsKey(identity)) {
         continue;
       }
-      String tag = ProcFs.environmentValue(p.pid(), EnvironmentNames.TAG);
-      if (tag != null) {
-        tags.put(identity, tag);
-      } else if (ProcFs.hasReadableEnvironment(p.pid())) {
-        // Only a readable, non-empty environment without the tag is final; an empty read can
-        // be a process caught mid-exec, so it is read again next time.
-        tags.put(identity, NONE);
+      byte[] environ = ProcFs.readEnvironment(p.pid());
+      if (environ == null || environ.length == 0) {
+        // Only a readable, non-empty environment is final; an empty read can be a process
+        // caught mid-exec, so it is read again next time.
+        continue;
       }
+      String tag = ProcFs.findVariable(environ, TAG_NAME);
+      tags.put(identity, tag == null ? NONE : tag);
     }
   }
 

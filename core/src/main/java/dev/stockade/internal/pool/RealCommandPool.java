@@ -342,7 +342,6 @@ public final class RealCommandPool {
           .get(OUTPUT_DRAIN_BOUND.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       // Only a process outside the tree can still hold the pipe; stop reading from it.
-      rc.tree.process().getInputStream();
       closeQuietly(rc);
     } catch (Exception e) {
       if (e instanceof InterruptedException) {
