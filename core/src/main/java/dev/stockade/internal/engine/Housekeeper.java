@@ -7,14 +7,15 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one scheduled task of a pool: every interval it reads the process table once and hands
- * it to the pool, which samples every tree from it. No thread per worker. It notices when it
+ * The one scheduled task of a pool: every interval it reads the process table once — from the
+ * lowest pid any of its trees can have — and hands it to the pool, which samples every tree
+ * from it. No thread per worker. It notices when it
  * was starved (a tick came far later than planned) and says so, because a late tick means late
  * limits and deadlines.
  */
@@ -25,18 +26,22 @@ public final class Housekeeper implements AutoCloseable {
   private final String poolName;
   private final long intervalNanos;
   private final TagIndex tags;
-  private final BooleanSupplier hasWork;
+  private final LongSupplier pidFloor;
   private final Consumer<ProcessTable> tick;
   private final ScheduledExecutorService scheduler;
   private long lastTickNanos;
   private long lastStarvationWarningNanos = -STARVATION_WARNING_GAP_NANOS;
 
-  public Housekeeper(String poolName, Duration interval, TagIndex tags, BooleanSupplier hasWork,
+  /**
+   * @param pidFloor the lowest pid any supervised tree can have, or {@code Long.MAX_VALUE} when
+   *     there is no tree (then the tick reads nothing)
+   */
+  public Housekeeper(String poolName, Duration interval, TagIndex tags, LongSupplier pidFloor,
       Consumer<ProcessTable> tick) {
     this.poolName = poolName;
     this.intervalNanos = interval.toNanos();
     this.tags = tags;
-    this.hasWork = hasWork;
+    this.pidFloor = pidFloor;
     this.tick = tick;
     this.scheduler = Executors.newSingleThreadScheduledExecutor(
         new ThreadFactoryBuilder().setNameFormat("stockade-" + poolName + "-housekeeper")
@@ -58,11 +63,12 @@ public final class Housekeeper implements AutoCloseable {
           + "or the JVM is starved, and limits and deadlines are checked late",
           poolName, gap / 1_000_000, intervalNanos / 1_000_000);
     }
-    if (!hasWork.getAsBoolean()) {
-      return;
-    }
     try {
-      ProcessTable table = ProcessTable.scan();
+      long floor = pidFloor.getAsLong();
+      if (floor == Long.MAX_VALUE) {
+        return;
+      }
+      ProcessTable table = ProcessTable.scan(floor);
       tags.update(table);
       tick.accept(table);
     } catch (RuntimeException | Error e) {

@@ -133,6 +133,11 @@ public final class SupervisedTree {
     return reading;
   }
 
+  /** The lowest pid a member of this tree can have (see {@code PidCounter}). */
+  public long pidFloor() {
+    return containment.pidFloor();
+  }
+
   /** Ends every process of the tree; call once, after winning {@link WorkerLifecycle#stop}. */
   public TeardownReport end(Duration grace) {
     return containment.end(grace);

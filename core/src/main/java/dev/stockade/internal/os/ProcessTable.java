@@ -17,10 +17,12 @@ public final class ProcessTable {
   private static final File PROC = new File("/proc");
 
   private final Map<Long, ProcessInfo> byPid;
+  private final long floorPid;
   private Map<Long, List<ProcessInfo>> byParent;
 
-  private ProcessTable(Map<Long, ProcessInfo> byPid) {
+  private ProcessTable(Map<Long, ProcessInfo> byPid, long floorPid) {
     this.byPid = byPid;
+    this.floorPid = floorPid;
   }
 
   /** True where {@code /proc} can be read (Linux). */
@@ -28,14 +30,22 @@ public final class ProcessTable {
     return new File("/proc/self/stat").canRead();
   }
 
-  /** Reads the table now. Processes that end during the pass are simply absent. */
+  /** Reads the whole table now. Processes that end during the pass are simply absent. */
   public static ProcessTable scan() {
+    return scan(1);
+  }
+
+  /**
+   * Reads the processes whose pid is at least {@code floorPid} (see {@link PidCounter}). The
+   * directory listing is cheap; the stat reads it skips are the cost.
+   */
+  public static ProcessTable scan(long floorPid) {
     String[] names = PROC.list();
     Map<Long, ProcessInfo> byPid = new HashMap<>(names == null ? 16 : names.length * 2);
     if (names != null) {
       for (String name : names) {
         long pid = parsePid(name);
-        if (pid <= 0) {
+        if (pid <= 0 || pid < floorPid) {
           continue;
         }
         ProcessInfo info = ProcFs.readStat(pid);
@@ -44,7 +54,7 @@ public final class ProcessTable {
         }
       }
     }
-    return new ProcessTable(byPid);
+    return new ProcessTable(byPid, floorPid);
   }
 
   private static long parsePid(String name) {
@@ -57,6 +67,11 @@ public final class ProcessTable {
       pid = pid * 10 + (c - '0');
     }
     return pid;
+  }
+
+  /** The lowest pid this table covers; processes below it were not read. */
+  public long floorPid() {
+    return floorPid;
   }
 
   public ProcessInfo get(long pid) {

@@ -64,6 +64,11 @@ final class SessionContainmentStrategy implements ContainmentStrategy {
     }
 
     @Override
+    public long pidFloor() {
+      return membership.pidFloor();
+    }
+
+    @Override
     public List<ProcessInfo> members(ProcessTable table) {
       return membership.refresh(table, tags);
     }

@@ -22,7 +22,9 @@ public final class TagIndex {
 
   /** Reads the tags of processes not seen before and forgets those no longer in the table. */
   public void update(ProcessTable table) {
-    tags.keySet().removeIf(identity -> table.find(identity) == null);
+    // Only the range the table covers can be judged; entries below it stay.
+    tags.keySet().removeIf(identity ->
+        identity.pid() >= table.floorPid() && table.find(identity) == null);
     for (ProcessInfo p : table.all()) {
       if (isKernelThread(p) || p.isEnded()) {
         continue;

@@ -15,6 +15,9 @@ public interface TreeContainment {
   /** Called once the root process exists. */
   void attach(ProcessIdentity root);
 
+  /** The lowest pid a member can have; a table for this tree may start there. */
+  long pidFloor();
+
   /** The tree's live members in {@code table}, remembering new ones. */
   List<ProcessInfo> members(ProcessTable table);
 

@@ -31,10 +31,23 @@ public final class TreeMembership {
   // so entries are dropped once the process is gone.
   private final Map<Long, ProcessIdentity> members = new HashMap<>();
 
+  private final long pidEpoch;
+
+  /** Membership of a tree whose root was spawned just now (see {@link PidCounter}). */
   public TreeMembership(ProcessIdentity root, String tag) {
+    this(root, tag, PidCounter.epochAtSpawn(root.pid()));
+  }
+
+  public TreeMembership(ProcessIdentity root, String tag, long pidEpoch) {
     this.root = root;
     this.tag = tag;
+    this.pidEpoch = pidEpoch;
     members.put(root.pid(), root);
+  }
+
+  /** The lowest pid a member can have: a scan for this tree may skip every lower one. */
+  public long pidFloor() {
+    return PidCounter.floorFor(root.pid(), pidEpoch);
   }
 
   public ProcessIdentity root() {

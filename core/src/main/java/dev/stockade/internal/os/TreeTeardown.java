@@ -43,6 +43,10 @@ public final class TreeTeardown {
   public TeardownReport end(Duration grace) {
     long start = System.nanoTime();
     List<ProcessInfo> members = freeze();
+    if (members.isEmpty()) {
+      // The usual end of a command that exited cleanly: one scan proves nothing is left.
+      return new TeardownReport(0, List.of(), Duration.ofNanos(System.nanoTime() - start));
+    }
     if (!members.isEmpty() && !grace.isZero()) {
       for (ProcessInfo p : members) {
         Signals.send(p.identity(), Signal.TERM);
@@ -93,7 +97,7 @@ public final class TreeTeardown {
   }
 
   private List<ProcessInfo> scan() {
-    ProcessTable table = ProcessTable.scan();
+    ProcessTable table = ProcessTable.scan(membership.pidFloor());
     tags.update(table);
     List<ProcessInfo> members = membership.refresh(table, tags);
     for (ProcessInfo p : members) {

@@ -2,17 +2,14 @@ package dev.stockade.internal.pool;
 
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import dev.stockade.Command;
-import dev.stockade.CommandFailedException;
 import dev.stockade.CommandResult;
 import dev.stockade.EndReason;
 import dev.stockade.ExitStatus;
-import dev.stockade.MemoryLimitExceededException;
 import dev.stockade.MemorySize;
 import dev.stockade.PoolClosedException;
 import dev.stockade.PoolSaturatedException;
 import dev.stockade.PoolSnapshot;
 import dev.stockade.TaskEvent;
-import dev.stockade.TaskTimeoutException;
 import dev.stockade.WorkerDetails;
 import dev.stockade.WorkerEvent;
 import dev.stockade.WorkerSnapshot;
@@ -42,8 +39,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -93,7 +88,7 @@ public final class RealCommandPool {
     this.io = Executors.newCachedThreadPool(new ThreadFactoryBuilder()
         .setNameFormat("stockade-" + settings.name() + "-io-%d").setDaemon(true).build());
     this.housekeeper = new Housekeeper(settings.name(), settings.sampleInterval(), tags,
-        () -> !running.isEmpty(), this::onTick);
+        this::lowestPidFloor, this::onTick);
     housekeeper.start();
     if (settings.shutdownHook()) {
       shutdownHook = new Thread(this::close, "stockade-" + settings.name() + "-shutdown");
@@ -240,6 +235,14 @@ public final class RealCommandPool {
 
   // ---------------------------------------------------------------- supervision
 
+  private long lowestPidFloor() {
+    long floor = Long.MAX_VALUE;
+    for (RunningCommand rc : running) {
+      floor = Math.min(floor, rc.tree.pidFloor());
+    }
+    return floor;
+  }
+
   /** Housekeeper tick: one table, every running tree checked against its limit and deadline. */
   private void onTick(ProcessTable table) {
     for (RunningCommand rc : running) {
@@ -276,53 +279,21 @@ public final class RealCommandPool {
       log.error("[{}] teardown of {} failed", settings.name(), tree.workerId(), e);
       report = new TeardownReport(0, List.of(), Duration.ZERO);
     }
-    awaitOutput(rc);
-    ExitStatus exit = awaitExit(tree);
+    rc.awaitOutput(OUTPUT_DRAIN_BOUND);
+    ExitStatus exit = rc.awaitExit();
     tree.release();
     running.remove(rc);
 
-    int leftovers = reason == EndReason.EXITED ? Math.max(0, report.ended()) : 0;
-    Throwable failure = null;
-    CommandResult result = null;
-    WorkerDetails details =
-        tree.details(reason == EndReason.EXITED ? exit : null, rc.stderr.captured()
-            .lastLines(STDERR_LINES_IN_MESSAGES));
-    switch (reason) {
-      case EXITED:
-        result = new CommandResult(rc.task.label(), tree.process().pid(), exit,
-            rc.stdout.captured(), rc.stderr.captured(), ran, tree.peakMemory(),
-            tree.peakMetric(), tree.peakProcessCount(), leftovers);
-        if (settings.failOnNonZeroExit() && !exit.isSuccess()) {
-          failure = new CommandFailedException(result);
-        }
-        break;
-      case TIMEOUT:
-        failure = new TaskTimeoutException(rc.task.timeout, ran, details);
-        break;
-      case MEMORY_LIMIT:
-        failure = new MemoryLimitExceededException(rc.task.memoryLimit,
-            MemorySize.ofBytes(rc.breach.bytes()), rc.breach.metric(), details);
-        break;
-      case POOL_CLOSED:
-        failure = new PoolClosedException("pool '" + settings.name() + "' was closed while task '"
-            + rc.task.label() + "' ran; its process tree (pid " + tree.process().pid()
-            + ") was ended");
-        break;
-      case CANCELLED:
-      default:
-        failure = new CancellationException("task '" + rc.task.label() + "' was cancelled");
-        break;
-    }
+    WorkerDetails details = tree.details(reason == EndReason.EXITED ? exit : null,
+        rc.stderr.captured().lastLines(STDERR_LINES_IN_MESSAGES));
+    CommandOutcome outcome = CommandOutcome.of(settings, rc, reason, exit, details,
+        reason == EndReason.EXITED ? report.ended() : 0, ran);
     if (!report.isComplete()) {
       log.error("[{}] {} processes of task '{}' survived teardown: {}", settings.name(),
           report.survivors().size(), rc.task.label(), report.survivors());
     }
-    if (failure == null) {
-      rc.task.future.complete(result);
-    } else {
-      rc.task.future.completeExceptionally(failure);
-    }
-    final Throwable why = failure;
+    outcome.completeFuture(rc.task.future);
+    Throwable why = outcome.failure();
     events.fire(l -> l.workerEnded(new WorkerEvent(settings.name(), tree.workerId(),
         rc.task.label(), tree.process().pid(), tree.tempDirectory(), Optional.of(reason),
         Optional.of(details))));
@@ -334,40 +305,6 @@ public final class RealCommandPool {
     }
     // Last: close() returns once every slot is free, and by then every future is complete.
     release();
-  }
-
-  private static void awaitOutput(RunningCommand rc) {
-    try {
-      CompletableFuture.allOf(rc.stdout.drained(), rc.stderr.drained())
-          .get(OUTPUT_DRAIN_BOUND.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      // Only a process outside the tree can still hold the pipe; stop reading from it.
-      closeQuietly(rc);
-    } catch (Exception e) {
-      if (e instanceof InterruptedException) {
-        Thread.currentThread().interrupt();
-      }
-    }
-  }
-
-  private static void closeQuietly(RunningCommand rc) {
-    try {
-      rc.tree.process().getInputStream().close();
-      rc.tree.process().getErrorStream().close();
-    } catch (IOException ignored) {
-      // closing a pipe we no longer need
-    }
-  }
-
-  private static ExitStatus awaitExit(SupervisedTree tree) {
-    try {
-      if (tree.process().waitFor(5, TimeUnit.SECONDS)) {
-        return ExitStatus.fromJdkExitValue(tree.process().exitValue());
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    return ExitStatus.fromJdkExitValue(-1);
   }
 
   /** Frees one slot and starts the next queued task in it. */

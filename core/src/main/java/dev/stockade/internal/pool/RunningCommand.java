@@ -1,11 +1,20 @@
 package dev.stockade.internal.pool;
 
+import dev.stockade.ExitStatus;
 import dev.stockade.internal.engine.OutputTail;
 import dev.stockade.internal.engine.SupervisedTree;
 import dev.stockade.internal.os.TreeMeter;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** A task whose tree is alive: the tree, its captured output, and why it is being ended. */
 final class RunningCommand {
+  private static final long EXIT_WAIT_SECONDS = 5;
+
   final CommandTask task;
   final SupervisedTree tree;
   final OutputTail stdout;
@@ -18,5 +27,37 @@ final class RunningCommand {
     this.tree = tree;
     this.stdout = stdout;
     this.stderr = stderr;
+  }
+
+  /**
+   * Waits for both output streams to reach their end. After teardown only a process outside
+   * the tree can still hold a pipe open; past {@code bound}, the pipes are closed instead.
+   */
+  void awaitOutput(Duration bound) {
+    try {
+      CompletableFuture.allOf(stdout.drained(), stderr.drained())
+          .get(bound.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      try {
+        tree.process().getInputStream().close();
+        tree.process().getErrorStream().close();
+      } catch (IOException ignored) {
+        // closing pipes nobody reads any more
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The root's exit status; the root is dead after teardown, so this returns at once. */
+  ExitStatus awaitExit() {
+    try {
+      if (tree.process().waitFor(EXIT_WAIT_SECONDS, TimeUnit.SECONDS)) {
+        return ExitStatus.fromJdkExitValue(tree.process().exitValue());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return ExitStatus.fromJdkExitValue(-1);
   }
 }

@@ -59,4 +59,13 @@ class ProcFsTest {
     assertThat(table.get(1)).isNotNull();
     assertThat(table.size()).isGreaterThan(1);
   }
+
+  @Test
+  void scansOnlyFromTheFloorPidUp() {
+    long self = ProcessHandle.current().pid();
+    ProcessTable table = ProcessTable.scan(self + 1);
+    assertThat(table.get(self)).isNull();
+    assertThat(table.all()).allMatch(p -> p.pid() > self);
+    assertThat(ProcessTable.scan(self).get(self)).isNotNull();
+  }
 }
