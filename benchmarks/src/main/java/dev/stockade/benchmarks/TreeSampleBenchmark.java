@@ -40,15 +40,16 @@ import oshi.software.os.OperatingSystem;
  * the membership finds exactly those 50; teardown ends the tree and checks none is left.
  *
  * <ul>
- *   <li>{@link #procReader}: what the housekeeper does per tick — {@code ProcessTable.scan()}
- *       (one stat read per process of the machine), {@code TagIndex.update} on an index kept
- *       across invocations as the housekeeper keeps it (so only new processes' environments are
- *       read), {@code TreeMembership.refresh} and a measure by a {@code TreeMeter} with the
- *       default {@link MemoryAccounting#RSS_SCREENED_PSS}, also kept across invocations, with
- *       the tree far below its limit: RSS comes from the stat lines already read and, the tree
- *       being steady, no {@code smaps_rollup} is read after the first samples. Note the scan
- *       covers every process of the machine, not just the tree: its cost grows with the
- *       machine's process count.
+ *   <li>{@link #procReader}: what the housekeeper does per tick — {@code ProcessTable.scan}
+ *       from the tree's pid floor (one stat read per process at or above the root's pid: every
+ *       member was forked after the root, see {@code PidCounter}), {@code TagIndex.update} on
+ *       an index kept across invocations as the housekeeper keeps it (so only new processes'
+ *       environments are read), {@code TreeMembership.refresh} and a measure by a
+ *       {@code TreeMeter} with the default {@link MemoryAccounting#RSS_SCREENED_PSS}, also kept
+ *       across invocations, with the tree far below its limit: RSS comes from the stat lines
+ *       already read and, the tree being steady, no {@code smaps_rollup} is read after the first
+ *       samples. The scan also reads processes started after the root that are not in the
+ *       tree, so its cost grows with what the machine started since.
  *   <li>{@link #procReaderWithPss}: the same with {@link MemoryAccounting#PSS}, which adds one
  *       {@code smaps_rollup} read per member: the price of exact accounting on every tick.
  *   <li>{@link #oshiPerProcess}: OSHI's per-process query, {@code os.getProcess(pid)} for each
@@ -149,7 +150,7 @@ public class TreeSampleBenchmark {
   }
 
   private TreeMeter.Reading sample(TreeMeter meter) {
-    ProcessTable table = ProcessTable.scan();
+    ProcessTable table = ProcessTable.scan(membership.pidFloor());
     tags.update(table);
     List<ProcessInfo> members = membership.refresh(table, tags);
     TreeMeter.Reading reading = meter.measure(members, Long.MAX_VALUE);
