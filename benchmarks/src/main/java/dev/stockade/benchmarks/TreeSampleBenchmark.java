@@ -1,6 +1,7 @@
 package dev.stockade.benchmarks;
 
 import dev.stockade.MemoryAccounting;
+import dev.stockade.internal.os.CachedStatReader;
 import dev.stockade.internal.os.ProcessIdentity;
 import dev.stockade.internal.os.ProcessInfo;
 import dev.stockade.internal.os.ProcessTable;
@@ -42,7 +43,8 @@ import oshi.software.os.OperatingSystem;
  * <ul>
  *   <li>{@link #procReader}: what the housekeeper does per tick — {@code ProcessTable.scan}
  *       from the tree's pid floor (one stat read per process at or above the root's pid: every
- *       member was forked after the root, see {@code PidCounter}), {@code TagIndex.update} on
+ *       member was forked after the root, see {@code PidCounter}) through the housekeeper's
+ *       {@code CachedStatReader} (one {@code pread} per process on a descriptor kept open), {@code TagIndex.update} on
  *       an index kept across invocations as the housekeeper keeps it (so only new processes'
  *       environments are read), {@code TreeMembership.refresh} and a measure by a
  *       {@code TreeMeter} with the default {@link MemoryAccounting#RSS_SCREENED_PSS}, also kept
@@ -76,6 +78,7 @@ public class TreeSampleBenchmark {
   private Process root;
   private TreeMembership membership;
   private final TagIndex tags = new TagIndex();
+  private final CachedStatReader statReader = new CachedStatReader();
   private final TreeMeter screened = new TreeMeter(MemoryAccounting.RSS_SCREENED_PSS);
   private final TreeMeter pss = new TreeMeter(MemoryAccounting.PSS);
   private OperatingSystem os;
@@ -115,6 +118,7 @@ public class TreeSampleBenchmark {
 
   @TearDown(Level.Trial)
   public void endTree() {
+    statReader.close();
     TeardownReport report = new TreeTeardown(membership, tags).end(Duration.ZERO);
     int left = BenchProcesses.killAll(BenchProcesses.exactly(tag), root);
     if (!report.isComplete() || left != 0) {
@@ -150,7 +154,7 @@ public class TreeSampleBenchmark {
   }
 
   private TreeMeter.Reading sample(TreeMeter meter) {
-    ProcessTable table = ProcessTable.scan(membership.pidFloor());
+    ProcessTable table = ProcessTable.scan(membership.pidFloor(), statReader);
     tags.update(table);
     List<ProcessInfo> members = membership.refresh(table, tags);
     TreeMeter.Reading reading = meter.measure(members, Long.MAX_VALUE);

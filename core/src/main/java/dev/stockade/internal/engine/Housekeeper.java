@@ -1,6 +1,7 @@
 package dev.stockade.internal.engine;
 
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
+import dev.stockade.internal.os.CachedStatReader;
 import dev.stockade.internal.os.ProcessTable;
 import dev.stockade.internal.os.TagIndex;
 import java.time.Duration;
@@ -29,6 +30,7 @@ public final class Housekeeper implements AutoCloseable {
   private final LongSupplier pidFloor;
   private final Consumer<ProcessTable> tick;
   private final ScheduledExecutorService scheduler;
+  private final CachedStatReader statReader = new CachedStatReader();
   private long lastTickNanos;
   private long lastStarvationWarningNanos = -STARVATION_WARNING_GAP_NANOS;
 
@@ -66,9 +68,10 @@ public final class Housekeeper implements AutoCloseable {
     try {
       long floor = pidFloor.getAsLong();
       if (floor == Long.MAX_VALUE) {
+        statReader.close(); // no tree to watch: hold no descriptors while idle
         return;
       }
-      ProcessTable table = ProcessTable.scan(floor);
+      ProcessTable table = ProcessTable.scan(floor, statReader);
       tags.update(table);
       tick.accept(table);
     } catch (RuntimeException | Error e) {
@@ -81,7 +84,10 @@ public final class Housekeeper implements AutoCloseable {
   public void close() {
     scheduler.shutdownNow();
     try {
-      scheduler.awaitTermination(5, TimeUnit.SECONDS);
+      if (scheduler.awaitTermination(5, TimeUnit.SECONDS)) {
+        // The tick thread is gone; the descriptors it held can be closed here.
+        statReader.close();
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -30,6 +30,17 @@ public final class ProcessTable {
     return new File("/proc/self/stat").canRead();
   }
 
+  /** Where a scan reads each stat line from. */
+  public interface StatSource {
+    /** The stat line of {@code pid}, or null if it is gone. */
+    ProcessInfo read(long pid);
+
+    /** Called after each scan with the pids it read; a source may drop state of the others. */
+    default void retainOnly(java.util.Set<Long> read) {}
+  }
+
+  private static final StatSource PLAIN = ProcFs::readStat;
+
   /** Reads the whole table now. Processes that end during the pass are simply absent. */
   public static ProcessTable scan() {
     return scan(1);
@@ -40,6 +51,11 @@ public final class ProcessTable {
    * directory listing is cheap; the stat reads it skips are the cost.
    */
   public static ProcessTable scan(long floorPid) {
+    return scan(floorPid, PLAIN);
+  }
+
+  /** Reads the processes whose pid is at least {@code floorPid} from {@code source}. */
+  public static ProcessTable scan(long floorPid, StatSource source) {
     String[] names = PROC.list();
     Map<Long, ProcessInfo> byPid = new HashMap<>(names == null ? 16 : names.length * 2);
     if (names != null) {
@@ -48,12 +64,13 @@ public final class ProcessTable {
         if (pid <= 0 || pid < floorPid) {
           continue;
         }
-        ProcessInfo info = ProcFs.readStat(pid);
+        ProcessInfo info = source.read(pid);
         if (info != null) {
           byPid.put(pid, info);
         }
       }
     }
+    source.retainOnly(byPid.keySet());
     return new ProcessTable(byPid, floorPid);
   }
 
