@@ -5,61 +5,75 @@ import java.util.OptionalInt;
 /**
  * How a process ended: an exit code, or the number of the signal that ended it.
  *
- * <p>The JDK reports a death by signal N as the value 128 + N, so a program that itself exits
- * with a code above 128 (at most 128 + 64) is reported here as the matching signal, the same
- * convention POSIX shells use.
+ * <p>On Linux, Stockade starts processes itself and reads the status the kernel reports, so the
+ * two are always told apart. Where it must fall back to the JDK's {@link Process}, a death by
+ * signal N arrives as the value 128 + N; there a program that itself exits with a code from 129
+ * to 192 is reported as the matching signal, the convention POSIX shells use.
  */
 public final class ExitStatus {
   private static final int SIGNAL_BASE = 128;
   private static final int MAX_SIGNAL = 64;
 
-  private final int raw;
+  private final int code;
+  private final int signal;
 
-  private ExitStatus(int raw) {
-    this.raw = raw;
+  private ExitStatus(int code, int signal) {
+    this.code = code;
+    this.signal = signal;
+  }
+
+  /** The process exited by itself with {@code code}. */
+  public static ExitStatus exited(int code) {
+    return new ExitStatus(code, 0);
+  }
+
+  /** The process was ended by signal {@code signal}. */
+  public static ExitStatus killedBy(int signal) {
+    if (signal < 1 || signal > MAX_SIGNAL) {
+      throw new IllegalArgumentException("signal must be between 1 and 64, but was " + signal);
+    }
+    return new ExitStatus(-1, signal);
   }
 
   /** The status from the value the JDK's {@link Process#exitValue()} returned. */
   public static ExitStatus fromJdkExitValue(int exitValue) {
-    return new ExitStatus(exitValue);
+    return exitValue > SIGNAL_BASE && exitValue <= SIGNAL_BASE + MAX_SIGNAL
+        ? killedBy(exitValue - SIGNAL_BASE)
+        : exited(exitValue);
   }
 
   /** The exit code, empty when the process was ended by a signal. */
   public OptionalInt exitCode() {
-    return isSignal() ? OptionalInt.empty() : OptionalInt.of(raw);
+    return signal == 0 ? OptionalInt.of(code) : OptionalInt.empty();
   }
 
   /** The signal number, empty when the process exited by itself. */
   public OptionalInt signal() {
-    return isSignal() ? OptionalInt.of(raw - SIGNAL_BASE) : OptionalInt.empty();
+    return signal == 0 ? OptionalInt.empty() : OptionalInt.of(signal);
   }
 
   /** True for exit code 0. */
   public boolean isSuccess() {
-    return raw == 0;
-  }
-
-  private boolean isSignal() {
-    return raw > SIGNAL_BASE && raw <= SIGNAL_BASE + MAX_SIGNAL;
+    return signal == 0 && code == 0;
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ExitStatus && ((ExitStatus) o).raw == raw;
+    return o instanceof ExitStatus && ((ExitStatus) o).code == code
+        && ((ExitStatus) o).signal == signal;
   }
 
   @Override
   public int hashCode() {
-    return raw;
+    return 31 * code + signal;
   }
 
   /** {@code "exit code 3"} or {@code "signal 11 (SIGSEGV)"}. */
   @Override
   public String toString() {
-    if (!isSignal()) {
-      return "exit code " + raw;
+    if (signal == 0) {
+      return "exit code " + code;
     }
-    int signal = raw - SIGNAL_BASE;
     String name = signalName(signal);
     return name == null ? "signal " + signal : "signal " + signal + " (" + name + ")";
   }

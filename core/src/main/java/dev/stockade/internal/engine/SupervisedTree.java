@@ -7,20 +7,23 @@ import dev.stockade.MemoryMetric;
 import dev.stockade.MemorySize;
 import dev.stockade.WorkerDetails;
 import dev.stockade.WorkerSnapshot;
+import dev.stockade.internal.os.LaunchSpec;
 import dev.stockade.internal.os.ProcFs;
+import dev.stockade.internal.os.ProcessLauncher;
+import dev.stockade.internal.os.SpawnedProcess;
 import dev.stockade.internal.os.ProcessIdentity;
 import dev.stockade.internal.os.ProcessInfo;
 import dev.stockade.internal.os.ProcessTable;
 import dev.stockade.internal.os.TeardownReport;
 import dev.stockade.internal.os.TreeContainment;
 import dev.stockade.internal.os.TreeMeter;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 
 /**
  * One worker's process tree under supervision: started through its containment, sampled by the
@@ -35,7 +38,7 @@ public final class SupervisedTree {
   private final TreeMeter meter;
   private final Path tempDirectory;
   private final WorkerLifecycle lifecycle = new WorkerLifecycle();
-  private final Process process;
+  private final SpawnedProcess process;
   private final ProcessIdentity root;
   private final long startNanos;
 
@@ -47,7 +50,7 @@ public final class SupervisedTree {
   private volatile int peakProcessCount = 1;
 
   private SupervisedTree(String poolName, String workerId, String label,
-      TreeContainment containment, TreeMeter meter, Path tempDirectory, Process process,
+      TreeContainment containment, TreeMeter meter, Path tempDirectory, SpawnedProcess process,
       long startedNotBeforeTicks) {
     this.poolName = poolName;
     this.workerId = workerId;
@@ -67,44 +70,37 @@ public final class SupervisedTree {
   }
 
   /** What to start: arguments, extra environment and working directory. */
-  public record LaunchSpec(List<String> arguments, Map<String, String> environment, Path directory,
+  public record Spec(List<String> arguments, Map<String, String> environment, Path directory,
       boolean captureOutput) {}
 
   /**
    * Starts the tree. Must run on the pool's {@link Spawner} thread.
    *
+   * @param waiter where the root's exit is waited for
    * @throws IOException if the program cannot be started; the temporary directory is removed
    */
   public static SupervisedTree start(String poolName, String poolId, String workerId, String label,
-      TreeContainment containment, MemoryAccounting accounting, LaunchSpec spec) throws IOException {
+      TreeContainment containment, ProcessLauncher launcher, MemoryAccounting accounting,
+      Spec spec, Executor waiter) throws IOException {
     String program = spec.arguments().get(0);
     String path = spec.environment().getOrDefault("PATH", System.getenv("PATH"));
-    if (ExecutableLookup.find(program, path, spec.directory()) == null) {
+    Path resolved = ExecutableLookup.find(program, path, spec.directory());
+    if (resolved == null) {
       throw new IOException("program '" + program + "' was not found or is not executable"
           + (program.contains("/") ? "" : " on PATH=" + path));
     }
     Path tmp = TempDirectories.create(poolName, workerId);
-    List<String> argv = new ArrayList<>(containment.launchPrefix());
-    argv.addAll(spec.arguments());
-    ProcessBuilder pb = new ProcessBuilder(argv);
-    Map<String, String> env = pb.environment();
+    Map<String, String> env = new HashMap<>(System.getenv());
     env.putAll(spec.environment());
     env.put(EnvironmentNames.TAG, Tags.workerTag(poolId, workerId));
     env.put("TMPDIR", tmp.toString());
     env.put("TMP", tmp.toString());
     env.put("TEMP", tmp.toString());
-    if (spec.directory() != null) {
-      pb.directory(spec.directory().toFile());
-    }
-    pb.redirectInput(new File("/dev/null"));
-    if (!spec.captureOutput()) {
-      pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
-      pb.redirectError(ProcessBuilder.Redirect.DISCARD);
-    }
-    Process process;
+    SpawnedProcess process;
     long notBefore = ProcFs.uptimeTicks();
     try {
-      process = pb.start();
+      process = launcher.launch(new LaunchSpec(resolved, spec.arguments(), env, spec.directory(),
+          containment.newSession(), spec.captureOutput()), waiter);
     } catch (IOException | RuntimeException e) {
       TempDirectories.delete(tmp);
       throw e;
@@ -153,7 +149,7 @@ public final class SupervisedTree {
     return lifecycle;
   }
 
-  public Process process() {
+  public SpawnedProcess process() {
     return process;
   }
 

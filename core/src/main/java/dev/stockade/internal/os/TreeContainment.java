@@ -9,8 +9,8 @@ import java.util.List;
  * engine asks of them, so the engine never knows which one serves it.
  */
 public interface TreeContainment {
-  /** Programs to put in front of the worker's own arguments (for instance {@code setsid}). */
-  List<String> launchPrefix();
+  /** Whether the root must start a session of its own. */
+  boolean newSession();
 
   /** Called once the root process exists. */
   void attach(ProcessIdentity root);

@@ -22,6 +22,7 @@ import dev.stockade.internal.engine.Spawner;
 import dev.stockade.internal.engine.SupervisedTree;
 import dev.stockade.internal.engine.Tags;
 import dev.stockade.internal.os.ContainmentStrategy;
+import dev.stockade.internal.os.ProcessLauncher;
 import dev.stockade.internal.os.ProcessTable;
 import dev.stockade.internal.os.TagIndex;
 import dev.stockade.internal.os.TeardownReport;
@@ -38,6 +39,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -62,6 +64,9 @@ public final class RealCommandPool {
   private final TagIndex tags = new TagIndex();
   private final ContainmentStrategy containment;
   private final Events events;
+  private final ProcessLauncher launcher;
+  /** Marks the pool's I/O threads, where a teardown may run without a hand-off. */
+  private static final ThreadLocal<Boolean> IO_THREAD = ThreadLocal.withInitial(() -> false);
   private final Spawner spawner;
   private final ExecutorService io;
   private final Housekeeper housekeeper;
@@ -85,8 +90,13 @@ public final class RealCommandPool {
     this.containment = ContainmentStrategy.detect(tags);
     this.events = new Events(settings.name(), settings.listener().orElse(null));
     this.spawner = new Spawner(settings.name());
-    this.io = Executors.newCachedThreadPool(new ThreadFactoryBuilder()
-        .setNameFormat("stockade-" + settings.name() + "-io-%d").setDaemon(true).build());
+    ThreadFactory ioThreads = new ThreadFactoryBuilder()
+        .setNameFormat("stockade-" + settings.name() + "-io-%d").setDaemon(true).build();
+    this.io = Executors.newCachedThreadPool(r -> ioThreads.newThread(() -> {
+      IO_THREAD.set(true);
+      r.run();
+    }));
+    this.launcher = ProcessLauncher.detect();
     this.housekeeper = new Housekeeper(settings.name(), settings.sampleInterval(), tags,
         this::lowestPidFloor, this::onTick);
     housekeeper.start();
@@ -96,9 +106,10 @@ public final class RealCommandPool {
     } else {
       shutdownHook = null;
     }
-    log.info("[{}] started: workers={}, queueCapacity={}, containment={}, memoryLimit={}, "
-            + "taskTimeout={} ms", settings.name(), settings.workers(), settings.queueCapacity(),
-        containment.name(), settings.memoryLimit(), settings.taskTimeout().toMillis());
+    log.info("[{}] started: workers={}, queueCapacity={}, containment={}, launcher={}, "
+            + "memoryLimit={}, taskTimeout={} ms", settings.name(), settings.workers(),
+        settings.queueCapacity(), containment.name(), launcher.name(), settings.memoryLimit(),
+        settings.taskTimeout().toMillis());
   }
 
   public String name() {
@@ -204,9 +215,9 @@ public final class RealCommandPool {
     SupervisedTree tree;
     try {
       tree = SupervisedTree.start(settings.name(), poolId, workerId, task.label(),
-          containment.create(Tags.workerTag(poolId, workerId)), settings.memoryAccounting(),
-          new SupervisedTree.LaunchSpec(command.arguments(), command.environment(),
-              command.directory().orElse(null), true));
+          containment.create(Tags.workerTag(poolId, workerId)), launcher,
+          settings.memoryAccounting(), new SupervisedTree.Spec(command.arguments(),
+              command.environment(), command.directory().orElse(null), true), io);
     } catch (IOException | UncheckedIOException | SecurityException e) {
       WorkerStartException failure = new WorkerStartException("task '" + task.label()
           + "' could not start in pool '" + settings.name() + "': " + e.getMessage(), e);
@@ -217,15 +228,15 @@ public final class RealCommandPool {
     }
     tree.lifecycle().moveTo(WorkerState.BUSY);
     RunningCommand rc = new RunningCommand(task, tree,
-        OutputTail.drain(tree.process().getInputStream(), settings.outputLimitBytes(), io),
-        OutputTail.drain(tree.process().getErrorStream(), settings.outputLimitBytes(), io));
+        OutputTail.drain(tree.process().stdout(), settings.outputLimitBytes(), io),
+        OutputTail.drain(tree.process().stderr(), settings.outputLimitBytes(), io));
     running.add(rc);
     task.running = rc;
     events.fire(l -> l.workerStarted(new WorkerEvent(settings.name(), workerId, task.label(),
         tree.process().pid(), tree.tempDirectory(), Optional.empty(), Optional.empty())));
     events.fire(l -> l.taskStarted(new TaskEvent(settings.name(), task.label(),
         Optional.of(workerId), Duration.ZERO, Optional.empty())));
-    tree.process().onExit().thenRunAsync(() -> end(rc, EndReason.EXITED), io);
+    tree.process().exit().thenRun(() -> end(rc, EndReason.EXITED));
     if (task.future.isCancelled()) {
       end(rc, EndReason.CANCELLED);
     } else if (isClosed()) {
@@ -262,7 +273,12 @@ public final class RealCommandPool {
 
   /** Claims the end of {@code rc}'s tree for {@code reason}; the first claim wins. */
   private void end(RunningCommand rc, EndReason reason) {
-    if (rc.tree.lifecycle().stop(reason)) {
+    if (!rc.tree.lifecycle().stop(reason)) {
+      return;
+    }
+    if (IO_THREAD.get()) {
+      finish(rc, reason); // already on a pool I/O thread (the exit waiter): no hand-off
+    } else {
       io.execute(() -> finish(rc, reason));
     }
   }

@@ -39,8 +39,8 @@ final class RunningCommand {
           .get(bound.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException | ExecutionException e) {
       try {
-        tree.process().getInputStream().close();
-        tree.process().getErrorStream().close();
+        tree.process().stdout().close();
+        tree.process().stderr().close();
       } catch (IOException ignored) {
         // closing pipes nobody reads any more
       }
@@ -52,12 +52,12 @@ final class RunningCommand {
   /** The root's exit status; the root is dead after teardown, so this returns at once. */
   ExitStatus awaitExit() {
     try {
-      if (tree.process().waitFor(EXIT_WAIT_SECONDS, TimeUnit.SECONDS)) {
-        return ExitStatus.fromJdkExitValue(tree.process().exitValue());
-      }
+      return tree.process().exit().get(EXIT_WAIT_SECONDS, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // reported below as an unknown status; the teardown already logged any survivor
     }
-    return ExitStatus.fromJdkExitValue(-1);
+    return ExitStatus.exited(-1);
   }
 }

@@ -1,0 +1,19 @@
+package dev.stockade.internal.os;
+
+import dev.stockade.ExitStatus;
+import java.io.InputStream;
+import java.util.concurrent.CompletableFuture;
+
+/** The root process of a tree, however it was started. */
+public interface SpawnedProcess {
+  long pid();
+
+  /** Its standard output; empty when output is not captured. */
+  InputStream stdout();
+
+  /** Its standard error; empty when output is not captured. */
+  InputStream stderr();
+
+  /** Completes, once the process has exited and been reaped, with how it ended. */
+  CompletableFuture<ExitStatus> exit();
+}
