@@ -29,7 +29,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *       {@code /dev/null}, stdout and stderr discarded — the least the JDK can do.
  *   <li>{@link #pool}: {@code pool.run(Command.of("/bin/true")).get()} through a pool of one
  *       worker built once per trial. This includes everything the pool does per task: the
- *       {@code setsid} exec in front of the program, the task's temporary directory, the two
+ *       {@code posix_spawn} into a new session (or, with {@code -Ddev.stockade.launcher=jdk},
+ *       the JDK behind a {@code setsid} exec), the task's temporary directory, the two
  *       output-draining pipes, the exit notification, the teardown's {@code /proc} scans
  *       proving nothing is left, and completing the future.
  * </ul>

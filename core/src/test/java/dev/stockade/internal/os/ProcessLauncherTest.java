@@ -48,7 +48,7 @@ class ProcessLauncherTest {
   void startsInANewSessionWithOutputEnvironmentAndDirectory(ProcessLauncher launcher,
       @TempDir Path dir) throws Exception {
     SpawnedProcess p = launcher.launch(sh(
-        "echo \"$GREETING $(pwd)\"; echo oops >&2; ps -o sid= -p $$ | tr -d ' '; read x; "
+        "echo \"$GREETING $(pwd)\"; echo oops >&2; cut -d' ' -f6 /proc/$$/stat; read x; "
             + "echo \"stdin:$x\"; exit 3", dir), waiter);
     String out = new String(p.stdout().readAllBytes(), StandardCharsets.UTF_8);
     String err = new String(p.stderr().readAllBytes(), StandardCharsets.UTF_8);
