@@ -101,7 +101,7 @@ public final class CommandPool implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CommandPool.class);
     private static final AtomicInteger POOL_NUMBER = new AtomicInteger();
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,39}");
-    private static final long PAGE = 4096;
+    private static final long PAGE = CommandPoolSettings.MIN_MEMORY_LIMIT_BYTES;
 
     private final Set<String> set = new HashSet<>();
     private String name;

@@ -68,21 +68,24 @@ class ChromiumTeardownTest {
         .withLabel("chromium");
   }
 
-  @Test
-  void leavesNoChromeProcessAndNoTempDirectoryWhenTimedOut() throws Exception {
-    AtomicReference<Path> tempDir = new AtomicReference<>();
-    try (CommandPool pool = CommandPool.builder()
+  /** A pool of one browser tree that reports the tree's TMPDIR to {@code tempDir}. */
+  private static CommandPool.Builder browserPool(AtomicReference<Path> tempDir) {
+    return CommandPool.builder()
         .workers(1)
-        .taskTimeout(Duration.ofSeconds(8))
-        .terminationGrace(Duration.ofSeconds(2))
         .memoryLimit(MemorySize.ofGibibytes(2))
+        .terminationGrace(Duration.ofSeconds(2))
         .listener(new PoolListener() {
           @Override
           public void workerStarted(WorkerEvent event) {
             tempDir.set(event.tempDirectory());
           }
-        })
-        .build()) {
+        });
+  }
+
+  @Test
+  void leavesNoChromeProcessAndNoTempDirectoryWhenTimedOut() throws Exception {
+    AtomicReference<Path> tempDir = new AtomicReference<>();
+    try (CommandPool pool = browserPool(tempDir).taskTimeout(Duration.ofSeconds(8)).build()) {
       CompletableFuture<CommandResult> future = pool.run(chromium());
       await().atMost(Duration.ofSeconds(8)).until(() -> pageRequests.get() > 0);
       assertThat(Files.isDirectory(tempDir.get().resolve("profile"))).isTrue();
@@ -101,17 +104,7 @@ class ChromiumTeardownTest {
   void leavesNoChromeProcessAndNoTempDirectoryWhenThePoolIsClosed() throws Exception {
     AtomicReference<Path> tempDir = new AtomicReference<>();
     CompletableFuture<CommandResult> future;
-    try (CommandPool pool = CommandPool.builder()
-        .workers(1)
-        .memoryLimit(MemorySize.ofGibibytes(2))
-        .terminationGrace(Duration.ofSeconds(2))
-        .listener(new PoolListener() {
-          @Override
-          public void workerStarted(WorkerEvent event) {
-            tempDir.set(event.tempDirectory());
-          }
-        })
-        .build()) {
+    try (CommandPool pool = browserPool(tempDir).build()) {
       future = pool.run(chromium());
       await().atMost(Duration.ofSeconds(8)).until(() -> pageRequests.get() > 0);
       await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->

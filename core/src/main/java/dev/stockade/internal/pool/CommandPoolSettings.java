@@ -25,4 +25,8 @@ public record CommandPoolSettings(
     int outputLimitBytes,
     boolean failOnNonZeroExit,
     Optional<PoolListener> listener,
-    boolean shutdownHook) {}
+    boolean shutdownHook) {
+
+  /** The smallest memory limit that means anything: one page. */
+  public static final long MIN_MEMORY_LIMIT_BYTES = 4096;
+}

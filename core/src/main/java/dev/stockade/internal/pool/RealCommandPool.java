@@ -58,6 +58,8 @@ public final class RealCommandPool {
   private static final Logger log = LoggerFactory.getLogger(RealCommandPool.class);
   private static final int STDERR_LINES_IN_MESSAGES = 10;
   private static final Duration OUTPUT_DRAIN_BOUND = Duration.ofSeconds(2);
+  /** Marks the pool's I/O threads, where a teardown may run without a hand-off. */
+  private static final ThreadLocal<Boolean> IO_THREAD = ThreadLocal.withInitial(() -> false);
 
   private final CommandPoolSettings settings;
   private final String poolId;
@@ -65,8 +67,6 @@ public final class RealCommandPool {
   private final ContainmentStrategy containment;
   private final Events events;
   private final ProcessLauncher launcher;
-  /** Marks the pool's I/O threads, where a teardown may run without a hand-off. */
-  private static final ThreadLocal<Boolean> IO_THREAD = ThreadLocal.withInitial(() -> false);
   private final Spawner spawner;
   private final ExecutorService io;
   private final Housekeeper housekeeper;
@@ -126,9 +126,10 @@ public final class RealCommandPool {
           + " ms), but was " + timeout.toMillis() + " ms");
     }
     MemorySize limit = command.memoryLimit().orElse(settings.memoryLimit());
-    if (limit.toBytes() < 4096) {
+    if (limit.toBytes() < CommandPoolSettings.MIN_MEMORY_LIMIT_BYTES) {
       throw new IllegalArgumentException("memoryLimit of command '" + command.label()
-          + "' must be >= one page (4096 bytes), but was " + limit);
+          + "' must be >= one page (" + CommandPoolSettings.MIN_MEMORY_LIMIT_BYTES
+          + " bytes), but was " + limit);
     }
     CommandTask task = new CommandTask(command, timeout, limit, this);
     boolean startNow;
