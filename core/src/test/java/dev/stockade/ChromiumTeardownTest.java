@@ -89,6 +89,9 @@ class ChromiumTeardownTest {
       CompletableFuture<CommandResult> future = pool.run(chromium());
       await().atMost(Duration.ofSeconds(8)).until(() -> pageRequests.get() > 0);
       assertThat(Files.isDirectory(tempDir.get().resolve("profile"))).isTrue();
+      // The crashpad handlers double-fork into sessions of their own: the hardest to reach.
+      await().atMost(Duration.ofSeconds(5)).until(() -> newChromeProcesses().stream()
+          .anyMatch(p -> p.contains("chrome_crashpad_handler")));
 
       ExecutionException e = assertThrows(ExecutionException.class,
           () -> future.get(15, TimeUnit.SECONDS));
@@ -110,6 +113,8 @@ class ChromiumTeardownTest {
       await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
           assertThat(pool.snapshot().workers()).singleElement()
               .satisfies(w -> assertThat(w.processCount()).isGreaterThanOrEqualTo(5)));
+      await().atMost(Duration.ofSeconds(5)).until(() -> newChromeProcesses().stream()
+          .anyMatch(p -> p.contains("chrome_crashpad_handler")));
     }
     assertThat(future).isCompletedExceptionally();
     assertThat(future.handle((r, t) -> t).get()).isInstanceOf(PoolClosedException.class);

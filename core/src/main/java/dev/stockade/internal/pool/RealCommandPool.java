@@ -28,7 +28,6 @@ import dev.stockade.internal.os.TagIndex;
 import dev.stockade.internal.os.TeardownReport;
 import dev.stockade.internal.os.TreeMeter;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -219,7 +218,8 @@ public final class RealCommandPool {
           containment.create(Tags.workerTag(poolId, workerId)), launcher,
           settings.memoryAccounting(), new SupervisedTree.Spec(command.arguments(),
               command.environment(), command.directory().orElse(null), true), io);
-    } catch (IOException | UncheckedIOException | SecurityException e) {
+    } catch (IOException | RuntimeException e) {
+      // Anything at all: the slot must be freed and the future completed, or both leak.
       WorkerStartException failure = new WorkerStartException("task '" + task.label()
           + "' could not start in pool '" + settings.name() + "': " + e.getMessage(), e);
       release();
