@@ -11,9 +11,7 @@ public enum EndReason {
   /** The caller cancelled the task's future. */
   CANCELLED(true),
   /** The pool was closed. */
-  POOL_CLOSED(true),
-  /** The process could not be started. */
-  START_FAILED(false);
+  POOL_CLOSED(true);
 
   private final boolean causedByStockade;
 

@@ -68,18 +68,6 @@ public final class MemorySize implements Comparable<MemorySize> {
     return bytes / MIB;
   }
 
-  /** This size times {@code fraction}, rounded down; {@code fraction} must be within [0, 1]. */
-  public MemorySize times(double fraction) {
-    if (!(fraction >= 0 && fraction <= 1)) {
-      throw new IllegalArgumentException("fraction must be within [0, 1], but was " + fraction);
-    }
-    return ofBytes((long) (bytes * fraction));
-  }
-
-  public boolean isGreaterThan(MemorySize other) {
-    return bytes > other.bytes;
-  }
-
   @Override
   public int compareTo(MemorySize other) {
     return Long.compare(bytes, other.bytes);

@@ -65,4 +65,27 @@ class TreeTeardownOnTimeoutTest {
       assertThat(TestProcesses.liveWithCommandLine(marker)).isEmpty();
     }
   }
+
+  @Test
+  void endsATreeThatIsStillForkingWhenItIsEnded() throws Exception {
+    String marker = TestProcesses.uniqueSleepSeconds();
+    try (CommandPool pool = CommandPool.builder()
+        .workers(1)
+        .sampleInterval(Duration.ofMillis(50))
+        .taskTimeout(Duration.ofMillis(300))
+        .terminationGrace(Duration.ZERO)
+        .build()) {
+      CompletableFuture<CommandResult> future = pool.run(Command.of("sh", "-c",
+          "i=0; while [ $i -lt 3000 ]; do sleep " + marker + " & i=$((i+1)); done; wait"));
+
+      ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+          ExecutionException.class, () -> future.get(10, TimeUnit.SECONDS));
+
+      assertThat(e.getCause()).isInstanceOf(TaskTimeoutException.class);
+      // ended mid-loop: it had started some of its sleeps, not all
+      assertThat(((TaskTimeoutException) e.getCause()).details().processCount())
+          .isGreaterThan(1).isLessThan(3001);
+      assertThat(TestProcesses.liveWithCommandLine(marker)).isEmpty();
+    }
+  }
 }
