@@ -52,7 +52,8 @@ public final class Housekeeper implements AutoCloseable {
 
   public void start() {
     lastTickNanos = System.nanoTime();
-    scheduler.scheduleAtFixedRate(this::run, intervalNanos, intervalNanos, TimeUnit.NANOSECONDS);
+    // Fixed delay: a slow tick postpones the next instead of bunching the missed ones together.
+    scheduler.scheduleWithFixedDelay(this::run, intervalNanos, intervalNanos, TimeUnit.NANOSECONDS);
   }
 
   private void run() {
