@@ -85,16 +85,16 @@ class ChromiumTeardownTest {
   @Test
   void leavesNoChromeProcessAndNoTempDirectoryWhenTimedOut() throws Exception {
     AtomicReference<Path> tempDir = new AtomicReference<>();
-    try (CommandPool pool = browserPool(tempDir).taskTimeout(Duration.ofSeconds(8)).build()) {
+    try (CommandPool pool = browserPool(tempDir).taskTimeout(Duration.ofSeconds(15)).build()) {
       CompletableFuture<CommandResult> future = pool.run(chromium());
-      await().atMost(Duration.ofSeconds(8)).until(() -> pageRequests.get() > 0);
+      await().atMost(Duration.ofSeconds(12)).until(() -> pageRequests.get() > 0);
       assertThat(Files.isDirectory(tempDir.get().resolve("profile"))).isTrue();
       // The crashpad handlers double-fork into sessions of their own: the hardest to reach.
       await().atMost(Duration.ofSeconds(5)).until(() -> newChromeProcesses().stream()
           .anyMatch(p -> p.contains("chrome_crashpad_handler")));
 
       ExecutionException e = assertThrows(ExecutionException.class,
-          () -> future.get(15, TimeUnit.SECONDS));
+          () -> future.get(25, TimeUnit.SECONDS));
       assertThat(e.getCause()).isInstanceOf(TaskTimeoutException.class);
       assertThat(((TaskTimeoutException) e.getCause()).details().processCount())
           .isGreaterThanOrEqualTo(5);
@@ -109,7 +109,7 @@ class ChromiumTeardownTest {
     CompletableFuture<CommandResult> future;
     try (CommandPool pool = browserPool(tempDir).build()) {
       future = pool.run(chromium());
-      await().atMost(Duration.ofSeconds(8)).until(() -> pageRequests.get() > 0);
+      await().atMost(Duration.ofSeconds(12)).until(() -> pageRequests.get() > 0);
       await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
           assertThat(pool.snapshot().workers()).singleElement()
               .satisfies(w -> assertThat(w.processCount()).isGreaterThanOrEqualTo(5)));
