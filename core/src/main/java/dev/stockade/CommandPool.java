@@ -50,9 +50,15 @@ import org.slf4j.LoggerFactory;
  *       cancel(false)} only removes a queued task and lets a running one finish unobserved.
  * </ul>
  *
+ * <p>Futures complete, and listeners are called, on the pool's own threads: do slow work in the
+ * {@code …Async} stages of a future, not in {@code thenApply} and its kin, or the pool's
+ * housekeeping waits for it.
+ *
  * <p>{@link #close()} refuses new tasks, fails queued ones with {@link PoolClosedException},
  * ends every running tree (their futures fail with {@link PoolClosedException}) and returns
- * once all are gone. A JVM shutdown hook calls it as a courtesy; it is not a guarantee, since
+ * once all are gone — except when called on one of the pool's own threads (from a future's
+ * callback or a listener), where it starts all of that and returns at once instead of waiting
+ * for itself. A JVM shutdown hook calls it as a courtesy; it is not a guarantee, since
  * hooks do not run when the JVM is killed with SIGKILL.
  */
 public final class CommandPool implements AutoCloseable {

@@ -134,4 +134,21 @@ class AdmissionTest {
       assertThat(TestProcesses.liveWithCommandLine(queuedMarker)).isEmpty();
     }
   }
+
+  @Test
+  void closeFromACallbackOnAPoolThreadEndsEverythingWithoutDeadlock() throws Exception {
+    String marker = TestProcesses.uniqueSleepSeconds();
+    CommandPool pool = CommandPool.builder().workers(2).terminationGrace(Duration.ZERO).build();
+    CompletableFuture<CommandResult> longOne = pool.run(sleeper(marker));
+    await().atMost(Duration.ofSeconds(5)).until(() ->
+        TestProcesses.liveWithCommandLine(marker).size() == 1);
+
+    CompletableFuture<Void> closedInCallback = pool.run(Command.of("true")).thenRun(pool::close);
+
+    closedInCallback.get(10, TimeUnit.SECONDS);
+    assertThat(failureOf(longOne)).isInstanceOf(PoolClosedException.class);
+    pool.close();
+    assertThat(TestProcesses.liveWithCommandLine(marker)).isEmpty();
+    assertThat(pool.snapshot().activeWorkers()).isZero();
+  }
 }

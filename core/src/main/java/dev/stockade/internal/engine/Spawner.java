@@ -3,6 +3,7 @@ package dev.stockade.internal.engine;
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -12,11 +13,21 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Spawner implements AutoCloseable {
   private final ExecutorService thread;
+  private volatile Thread spawnerThread;
 
   public Spawner(String poolName) {
-    this.thread = Executors.newSingleThreadExecutor(
-        new ThreadFactoryBuilder().setNameFormat("stockade-" + poolName + "-spawner")
-            .setDaemon(true).build());
+    ThreadFactory factory = new ThreadFactoryBuilder()
+        .setNameFormat("stockade-" + poolName + "-spawner").setDaemon(true).build();
+    this.thread = Executors.newSingleThreadExecutor(r -> {
+      Thread t = factory.newThread(r);
+      spawnerThread = t;
+      return t;
+    });
+  }
+
+  /** True on the spawner thread itself. */
+  public boolean isCurrentThread() {
+    return Thread.currentThread() == spawnerThread;
   }
 
   public void execute(Runnable start) {
@@ -26,6 +37,9 @@ public final class Spawner implements AutoCloseable {
   @Override
   public void close() {
     thread.shutdown();
+    if (isCurrentThread()) {
+      return; // cannot wait for itself; it ends after the current start
+    }
     try {
       thread.awaitTermination(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {

@@ -40,6 +40,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -78,6 +79,8 @@ public final class RealCommandPool {
   private int active;
   private boolean closed;
   private final Thread shutdownHook;
+  private final AtomicBoolean threadsStopped = new AtomicBoolean();
+  private volatile boolean closedWithoutWaiting;
 
   public RealCommandPool(CommandPoolSettings settings) {
     if (!ProcessTable.isAvailable()) {
@@ -277,8 +280,8 @@ public final class RealCommandPool {
     if (!rc.tree.lifecycle().stop(reason)) {
       return;
     }
-    if (IO_THREAD.get()) {
-      finish(rc, reason); // already on a pool I/O thread (the exit waiter): no hand-off
+    if (reason == EndReason.EXITED && IO_THREAD.get()) {
+      finish(rc, reason); // already on the exit waiter, a pool I/O thread: no hand-off
     } else {
       io.execute(() -> finish(rc, reason));
     }
@@ -327,15 +330,20 @@ public final class RealCommandPool {
   /** Frees one slot and starts the next queued task in it. */
   private void release() {
     CommandTask next;
+    boolean lastOfClosedPool;
     lock.lock();
     try {
       next = closed ? null : queue.poll();
       if (next == null) {
         active--;
       }
+      lastOfClosedPool = closed && active == 0;
       changed.signalAll();
     } finally {
       lock.unlock();
+    }
+    if (lastOfClosedPool && closedWithoutWaiting) {
+      stopThreads(); // close() was called on a pool thread and did not wait
     }
     if (next != null) {
       CommandTask task = next;
@@ -349,6 +357,15 @@ public final class RealCommandPool {
   }
 
   // ---------------------------------------------------------------- observation and close
+
+  private int snapshotActive() {
+    lock.lock();
+    try {
+      return active;
+    } finally {
+      lock.unlock();
+    }
+  }
 
   private boolean isClosed() {
     lock.lock();
@@ -400,6 +417,16 @@ public final class RealCommandPool {
     for (RunningCommand rc : running) {
       end(rc, EndReason.POOL_CLOSED);
     }
+    if (IO_THREAD.get() || spawner.isCurrentThread()) {
+      // Called from a callback or listener on one of the pool's own threads: waiting here
+      // would wait for this very thread. The last slot to free finishes the shutdown.
+      closedWithoutWaiting = true;
+      if (snapshotActive() == 0) {
+        stopThreads();
+      }
+      log.debug("[{}] close() on a pool thread: not waiting for the trees to end", settings.name());
+      return;
+    }
     lock.lock();
     try {
       while (active > 0) {
@@ -407,6 +434,14 @@ public final class RealCommandPool {
       }
     } finally {
       lock.unlock();
+    }
+    stopThreads();
+  }
+
+  /** Once closed and every slot is free: stops the pool's threads. Runs once. */
+  private void stopThreads() {
+    if (!threadsStopped.compareAndSet(false, true)) {
+      return;
     }
     housekeeper.close();
     spawner.close();
