@@ -28,7 +28,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 /**
- * Replays, in about five seconds, the incident Stockade exists for (see {@code DESIGN.md}): a
+ * Replays, in about five seconds, the incident Stockade exists for (see the README): a
  * worker's process tree that grew without limit, hung, and outlived everyone who tried to stop
  * it.
  *

@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * Which processes belong to one worker's tree, without cgroups. No single signal is enough
- * (see the design notes): Chrome rewrites the environment of its helpers, its crashpad handler
+ * (see docs/decisions.md): Chrome rewrites the environment of its helpers, its crashpad handler
  * double-forks into a session of its own, and puppeteer starts Chrome in a new session. So a
  * process belongs if any of these holds:
  *
