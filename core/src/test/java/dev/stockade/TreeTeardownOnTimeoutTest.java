@@ -18,15 +18,16 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class TreeTeardownOnTimeoutTest {
   private static final Duration GRACE = Duration.ofSeconds(1);
 
+  /** One worker, sampled every 50 ms. */
+  private static CommandPool pool(Duration timeout, Duration grace) {
+    return CommandPool.builder().workers(1).sampleInterval(Duration.ofMillis(50))
+        .taskTimeout(timeout).terminationGrace(grace).build();
+  }
+
   @Test
   void endsEveryProcessOfAWideTreeWithEscapeeAndTermIgnorerOnTimeout() throws Exception {
     String marker = TestProcesses.uniqueSleepSeconds();
-    try (CommandPool pool = CommandPool.builder()
-        .workers(1)
-        .sampleInterval(Duration.ofMillis(50))
-        .taskTimeout(Duration.ofSeconds(3))
-        .terminationGrace(GRACE)
-        .build()) {
+    try (CommandPool pool = pool(Duration.ofSeconds(3), GRACE)) {
       CompletableFuture<CommandResult> future =
           pool.run(Command.of("sh", TestProcesses.resource("trees/wide-tree.sh"), marker));
 
@@ -46,12 +47,7 @@ class TreeTeardownOnTimeoutTest {
   @Test
   void reportsTheTreeSizeAndPidInTheTimeoutException() throws Exception {
     String marker = TestProcesses.uniqueSleepSeconds();
-    try (CommandPool pool = CommandPool.builder()
-        .workers(1)
-        .sampleInterval(Duration.ofMillis(50))
-        .taskTimeout(Duration.ofSeconds(1))
-        .terminationGrace(Duration.ZERO)
-        .build()) {
+    try (CommandPool pool = pool(Duration.ofSeconds(1), Duration.ZERO)) {
       CompletableFuture<CommandResult> future =
           pool.run(Command.of("sh", TestProcesses.resource("trees/wide-tree.sh"), marker)
               .withLabel("wide"));
@@ -69,12 +65,7 @@ class TreeTeardownOnTimeoutTest {
   @Test
   void endsATreeThatIsStillForkingWhenItIsEnded() throws Exception {
     String marker = TestProcesses.uniqueSleepSeconds();
-    try (CommandPool pool = CommandPool.builder()
-        .workers(1)
-        .sampleInterval(Duration.ofMillis(50))
-        .taskTimeout(Duration.ofMillis(300))
-        .terminationGrace(Duration.ZERO)
-        .build()) {
+    try (CommandPool pool = pool(Duration.ofMillis(300), Duration.ZERO)) {
       CompletableFuture<CommandResult> future = pool.run(Command.of("sh", "-c",
           "i=0; while [ $i -lt 3000 ]; do sleep " + marker + " & i=$((i+1)); done; wait"));
 
