@@ -21,8 +21,13 @@ public final class PidCounter {
   /** The epoch of a tree whose scans must always be full. */
   public static final long ALWAYS_FULL = -1;
 
+  /** Observations fresher than this are reused: a wrap takes far longer. */
+  private static final long REUSE_NANOS = 20_000_000;
+
   private static long lastSeen = -1;
   private static long wraps;
+  private static long lastReadNanos;
+  private static boolean readable = true;
 
   private PidCounter() {}
 
@@ -31,22 +36,31 @@ public final class PidCounter {
    * {@link #ALWAYS_FULL} if the counter cannot be read or already wrapped past the root.
    */
   public static synchronized long epochAtSpawn(long rootPid) {
-    long epoch = observe();
+    long epoch = observe(true); // a reading older than the root would look like a wrap
     return epoch < 0 || lastSeen < rootPid ? ALWAYS_FULL : epoch;
   }
 
   /** The lowest pid a member of a tree rooted at {@code rootPid} can have. */
   public static synchronized long floorFor(long rootPid, long epochAtSpawn) {
-    long epoch = observe();
+    long epoch = observe(false);
     return epochAtSpawn != ALWAYS_FULL && epoch == epochAtSpawn ? rootPid : 1;
   }
 
-  /** Reads the counter; returns the number of wrap-arounds seen so far, or -1 if unreadable. */
-  private static long observe() {
-    long now = readLastPid();
+  /**
+   * Reads the counter (or reuses a reading of the last 20 ms: the housekeeper asks once per
+   * tree per tick); returns the number of wrap-arounds seen so far, or -1 if unreadable.
+   */
+  private static long observe(boolean fresh) {
+    long nanos = System.nanoTime();
+    if (!fresh && lastSeen >= 0 && nanos - lastReadNanos < REUSE_NANOS) {
+      return wraps;
+    }
+    long now = readable ? readLastPid() : -1;
     if (now < 0) {
+      readable = false;
       return -1;
     }
+    lastReadNanos = nanos;
     if (now < lastSeen) {
       wraps++;
     }
