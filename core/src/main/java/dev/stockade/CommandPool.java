@@ -1,15 +1,13 @@
 package dev.stockade;
 
+import dev.stockade.internal.engine.SettingRules;
 import dev.stockade.internal.pool.CommandPoolSettings;
 import dev.stockade.internal.pool.RealCommandPool;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -106,10 +104,9 @@ public final class CommandPool implements AutoCloseable {
   public static final class Builder {
     private static final Logger log = LoggerFactory.getLogger(CommandPool.class);
     private static final AtomicInteger POOL_NUMBER = new AtomicInteger();
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,39}");
     private static final long PAGE = CommandPoolSettings.MIN_MEMORY_LIMIT_BYTES;
 
-    private final Set<String> set = new HashSet<>();
+    private final SettingRules rules = new SettingRules();
     private String name;
     private int workers = Runtime.getRuntime().availableProcessors();
     private int queueCapacity = 1000;
@@ -127,9 +124,7 @@ public final class CommandPool implements AutoCloseable {
     private Builder() {}
 
     private void once(String setting, Object currentValue) {
-      if (!set.add(setting)) {
-        throw new IllegalStateException(setting + " was already set to " + currentValue);
-      }
+      rules.once(setting, currentValue);
     }
 
     /**
@@ -259,8 +254,8 @@ public final class CommandPool implements AutoCloseable {
      */
     public CommandPool build() {
       String poolName = name != null ? name : "commands-" + POOL_NUMBER.incrementAndGet();
-      require(NAME.matcher(poolName).matches(), "name",
-          "1 to 40 letters, digits, '.', '_' or '-', starting with a letter or digit", poolName);
+      require(SettingRules.POOL_NAME.matcher(poolName).matches(), "name",
+          SettingRules.POOL_NAME_RULE, poolName);
       require(workers >= 1, "workers", ">= 1", workers);
       require(workers <= 4096, "workers", "<= 4096", workers);
       require(queueCapacity >= 0, "queueCapacity", ">= 0", queueCapacity);
@@ -295,11 +290,7 @@ public final class CommandPool implements AutoCloseable {
     }
 
     private static void require(boolean ok, String setting, String constraint, Object value) {
-      if (!ok) {
-        throw new IllegalArgumentException(
-            setting + " must be " + constraint + ", but was "
-                + (value instanceof Duration ? ((Duration) value).toMillis() + " ms" : value));
-      }
+      SettingRules.require(ok, setting, constraint, value);
     }
   }
 }

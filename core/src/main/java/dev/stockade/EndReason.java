@@ -11,7 +11,21 @@ public enum EndReason {
   /** The caller cancelled the task's future. */
   CANCELLED(true),
   /** The pool was closed. */
-  POOL_CLOSED(true);
+  POOL_CLOSED(true),
+  /** A persistent worker sent no heartbeat for longer than its heartbeat timeout. */
+  HEARTBEAT_TIMEOUT(true),
+  /** A persistent worker's task reported no progress for longer than its progress timeout. */
+  PROGRESS_TIMEOUT(true),
+  /** A persistent worker broke the protocol (malformed or unexpected output). */
+  PROTOCOL_VIOLATION(true),
+  /** A persistent worker did not say HELLO within the start timeout. */
+  START_TIMEOUT(true),
+  /** A persistent worker failed its health check too many times in a row. */
+  HEALTH_CHECK_FAILED(true),
+  /** A persistent worker was retired: task count, age or soft memory limit reached. */
+  RECYCLED(true),
+  /** A persistent worker was idle past the idle timeout while more than minIdle were. */
+  IDLE_TIMEOUT(true);
 
   private final boolean causedByStockade;
 

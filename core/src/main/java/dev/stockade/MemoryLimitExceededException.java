@@ -12,7 +12,13 @@ public final class MemoryLimitExceededException extends WorkerFailureException {
 
   public MemoryLimitExceededException(
       MemorySize limit, MemorySize observed, MemoryMetric metric, WorkerDetails details) {
-    super("task '" + details.label() + "' used " + observed + " (" + metric
+    this(details.label(), limit, observed, metric, details);
+  }
+
+  /** For a task run by a persistent worker, whose label is not the worker's. */
+  public MemoryLimitExceededException(String taskLabel,
+      MemorySize limit, MemorySize observed, MemoryMetric metric, WorkerDetails details) {
+    super("task '" + taskLabel + "' used " + observed + " (" + metric
         + ") over its whole process tree, past its memory limit of " + limit
         + "; its process tree was ended", details);
     this.limit = limit;

@@ -10,7 +10,13 @@ public final class TaskTimeoutException extends WorkerFailureException {
   private final Duration timeout;
 
   public TaskTimeoutException(Duration timeout, Duration ran, WorkerDetails details) {
-    super("task '" + details.label() + "' ran " + ran.toMillis() + " ms, past its timeout of "
+    this(details.label(), timeout, ran, details);
+  }
+
+  /** For a task run by a persistent worker, whose label is not the worker's. */
+  public TaskTimeoutException(String taskLabel, Duration timeout, Duration ran,
+      WorkerDetails details) {
+    super("task '" + taskLabel + "' ran " + ran.toMillis() + " ms, past its timeout of "
         + timeout.toMillis() + " ms; its process tree was ended", details);
     this.timeout = timeout;
   }

@@ -69,9 +69,12 @@ public final class SupervisedTree {
     containment.attach(root);
   }
 
-  /** What to start: arguments, extra environment and working directory. */
+  /**
+   * What to start: arguments, extra environment and working directory; whether stdout and
+   * stderr are piped back, and whether stdin is a pipe (persistent workers) or /dev/null.
+   */
   public record Spec(List<String> arguments, Map<String, String> environment, Path directory,
-      boolean captureOutput) {}
+      boolean captureOutput, boolean pipeInput) {}
 
   /**
    * Starts the tree. Must run on the pool's {@link Spawner} thread.
@@ -100,7 +103,7 @@ public final class SupervisedTree {
     long notBefore = ProcFs.uptimeTicks();
     try {
       process = launcher.launch(new LaunchSpec(resolved, spec.arguments(), env, spec.directory(),
-          containment.newSession(), spec.captureOutput()), waiter);
+          containment.newSession(), spec.captureOutput(), spec.pipeInput()), waiter);
     } catch (IOException | RuntimeException e) {
       TempDirectories.delete(tmp);
       throw e;

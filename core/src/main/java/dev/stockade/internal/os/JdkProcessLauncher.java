@@ -4,6 +4,7 @@ import dev.stockade.ExitStatus;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -61,7 +62,9 @@ public final class JdkProcessLauncher implements ProcessLauncher {
     if (spec.directory() != null) {
       pb.directory(spec.directory().toFile());
     }
-    pb.redirectInput(new File("/dev/null"));
+    if (!spec.pipeInput()) {
+      pb.redirectInput(new File("/dev/null"));
+    }
     if (!spec.captureOutput()) {
       pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
       pb.redirectError(ProcessBuilder.Redirect.DISCARD);
@@ -73,6 +76,11 @@ public final class JdkProcessLauncher implements ProcessLauncher {
       @Override
       public long pid() {
         return process.pid();
+      }
+
+      @Override
+      public OutputStream stdin() {
+        return spec.pipeInput() ? process.getOutputStream() : OutputStream.nullOutputStream();
       }
 
       @Override

@@ -13,6 +13,7 @@ import java.util.Map;
  * @param directory the working directory, or null for the JVM's
  * @param newSession whether the process starts a session (and process group) of its own
  * @param captureOutput whether stdout and stderr are piped back, or discarded
+ * @param pipeInput whether stdin is a pipe from the parent, or {@code /dev/null}
  */
 public record LaunchSpec(Path program, List<String> arguments, Map<String, String> environment,
-    Path directory, boolean newSession, boolean captureOutput) {}
+    Path directory, boolean newSession, boolean captureOutput, boolean pipeInput) {}

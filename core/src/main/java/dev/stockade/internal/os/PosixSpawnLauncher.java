@@ -11,9 +11,11 @@ import com.sun.jna.StringArray;
 import com.sun.jna.ptr.IntByReference;
 import dev.stockade.ExitStatus;
 import java.io.FileInputStream;
+import java.io.FileOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -28,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * exec either. The exit status is read with {@code waitpid}, so a death by signal is told
  * apart from an exit code.
  *
- * <p>In the child: stdin is {@code /dev/null}; stdout and stderr are pipes (or
+ * <p>In the child: stdin is a pipe or {@code /dev/null}; stdout and stderr are pipes (or
  * {@code /dev/null}); every other descriptor is closed; the signal mask is empty and every
  * signal has its default disposition. The parent's ends of the pipes are opened again through
  * {@code /proc/self/fd} as ordinary {@link FileInputStream}s.
@@ -122,11 +124,16 @@ public final class PosixSpawnLauncher implements ProcessLauncher {
 
   @Override
   public SpawnedProcess launch(LaunchSpec spec, Executor waiter) throws IOException {
-    int[] out = spec.captureOutput() ? pipe() : null;
+    int[] in = spec.pipeInput() ? pipe() : null;
+    int[] out = null;
     int[] err = null;
     try {
+      out = spec.captureOutput() ? pipe() : null;
       err = spec.captureOutput() ? pipe() : null;
-      int pid = spawn(spec, out, err);
+      int pid = spawn(spec, in, out, err);
+      OutputStream stdin = in == null
+          ? OutputStream.nullOutputStream()
+          : new FileOutputStream("/proc/self/fd/" + in[1]);
       InputStream stdout = out == null ? InputStream.nullInputStream() : reopen(out[0]);
       InputStream stderr = err == null ? InputStream.nullInputStream() : reopen(err[0]);
       CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
@@ -135,6 +142,11 @@ public final class PosixSpawnLauncher implements ProcessLauncher {
         @Override
         public long pid() {
           return pid;
+        }
+
+        @Override
+        public OutputStream stdin() {
+          return stdin;
         }
 
         @Override
@@ -153,12 +165,13 @@ public final class PosixSpawnLauncher implements ProcessLauncher {
         }
       };
     } finally {
+      closeAll(in);
       closeAll(out);
       closeAll(err);
     }
   }
 
-  private static int spawn(LaunchSpec spec, int[] out, int[] err) throws IOException {
+  private static int spawn(LaunchSpec spec, int[] in, int[] out, int[] err) throws IOException {
     Memory actions = new Memory(FILE_ACTIONS_SIZE);
     Memory attr = new Memory(ATTR_SIZE);
     Memory empty = new Memory(SIGSET_SIZE);
@@ -167,7 +180,12 @@ public final class PosixSpawnLauncher implements ProcessLauncher {
     try {
       check(C.posix_spawnattr_init(attr), "posix_spawnattr_init");
       try {
-        check(C.posix_spawn_file_actions_addopen(actions, 0, "/dev/null", O_RDONLY, 0), "addopen");
+        if (in != null) {
+          check(C.posix_spawn_file_actions_adddup2(actions, in[0], 0), "adddup2");
+        } else {
+          check(C.posix_spawn_file_actions_addopen(actions, 0, "/dev/null", O_RDONLY, 0),
+              "addopen");
+        }
         if (out != null) {
           check(C.posix_spawn_file_actions_adddup2(actions, out[1], 1), "adddup2");
           check(C.posix_spawn_file_actions_adddup2(actions, err[1], 2), "adddup2");

@@ -220,7 +220,7 @@ public final class RealCommandPool {
       tree = SupervisedTree.start(settings.name(), poolId, workerId, task.label(),
           containment.create(Tags.workerTag(poolId, workerId)), launcher,
           settings.memoryAccounting(), new SupervisedTree.Spec(command.arguments(),
-              command.environment(), command.directory().orElse(null), true), io);
+              command.environment(), command.directory().orElse(null), true, false), io);
     } catch (IOException | RuntimeException e) {
       // Anything at all: the slot must be freed and the future completed, or both leak.
       WorkerStartException failure = new WorkerStartException("task '" + task.label()

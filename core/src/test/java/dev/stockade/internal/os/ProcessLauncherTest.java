@@ -40,7 +40,7 @@ class ProcessLauncherTest {
   private static LaunchSpec sh(String script, Path dir) {
     Map<String, String> env = new HashMap<>(System.getenv());
     env.put("GREETING", "grüezi");
-    return new LaunchSpec(Path.of("/bin/sh"), List.of("sh", "-c", script), env, dir, true, true);
+    return new LaunchSpec(Path.of("/bin/sh"), List.of("sh", "-c", script), env, dir, true, true, false);
   }
 
   @ParameterizedTest
@@ -66,9 +66,23 @@ class ProcessLauncherTest {
 
   @ParameterizedTest
   @MethodSource("launchers")
+  void pipesStandardInputWhenAsked(ProcessLauncher launcher) throws Exception {
+    LaunchSpec cat = new LaunchSpec(Path.of("/bin/cat"), List.of("cat"), System.getenv(), null,
+        true, true, true);
+    SpawnedProcess p = launcher.launch(cat, waiter);
+    try (var in = p.stdin()) {
+      in.write("through the pipe".getBytes(StandardCharsets.UTF_8));
+    }
+    assertThat(new String(p.stdout().readAllBytes(), StandardCharsets.UTF_8))
+        .isEqualTo("through the pipe");
+    assertThat(p.exit().get(10, TimeUnit.SECONDS)).isEqualTo(ExitStatus.exited(0));
+  }
+
+  @ParameterizedTest
+  @MethodSource("launchers")
   void failsToStartAMissingProgram(ProcessLauncher launcher) {
     LaunchSpec missing = new LaunchSpec(Path.of("/nonexistent/program"), List.of("program"),
-        System.getenv(), null, true, true);
+        System.getenv(), null, true, true, false);
     assertThatThrownBy(() -> launcher.launch(missing, waiter)).isInstanceOf(IOException.class);
   }
 

@@ -1,0 +1,25 @@
+package dev.stockade;
+
+import java.time.Duration;
+
+/**
+ * The worker running the task sent no heartbeat for longer than the pool's
+ * {@code heartbeatTimeout}: it was stopped, starved, or its runtime was blocked. Stockade ended
+ * its whole process tree.
+ */
+public final class HeartbeatTimeoutException extends WorkerFailureException {
+  private final Duration silence;
+
+  public HeartbeatTimeoutException(String taskLabel, Duration silence, Duration timeout,
+      WorkerDetails details) {
+    super("worker " + details.workerId() + " running task '" + taskLabel + "' sent no heartbeat "
+        + "for " + silence.toMillis() + " ms, past the heartbeat timeout of " + timeout.toMillis()
+        + " ms; its process tree was ended", details);
+    this.silence = silence;
+  }
+
+  /** How long the worker had been silent when it was ended. */
+  public Duration silence() {
+    return silence;
+  }
+}

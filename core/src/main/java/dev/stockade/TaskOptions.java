@@ -1,0 +1,76 @@
+package dev.stockade;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How one task of a {@link WorkerPool} is run, where it differs from the pool's settings: its
+ * label in logs and messages, its own timeout, and whether it may be retried. Immutable; each
+ * {@code with…} returns a copy.
+ */
+public final class TaskOptions {
+  private static final TaskOptions DEFAULTS = new TaskOptions("task", null, false);
+
+  private final String label;
+  private final Duration timeout;
+  private final boolean idempotent;
+
+  private TaskOptions(String label, Duration timeout, boolean idempotent) {
+    this.label = label;
+    this.timeout = timeout;
+    this.idempotent = idempotent;
+  }
+
+  /** Label {@code "task"}, the pool's timeout, not idempotent. */
+  public static TaskOptions defaults() {
+    return DEFAULTS;
+  }
+
+  /** Names the task in logs, events and exception messages. */
+  public TaskOptions withLabel(String label) {
+    Objects.requireNonNull(label, "label");
+    if (label.isBlank()) {
+      throw new IllegalArgumentException("label must be non-blank, but was '" + label + "'");
+    }
+    return new TaskOptions(label, timeout, idempotent);
+  }
+
+  /** The task's own deadline, counted from when a worker takes it. */
+  public TaskOptions withTimeout(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("timeout must be positive, but was "
+          + timeout.toMillis() + " ms");
+    }
+    return new TaskOptions(label, timeout, idempotent);
+  }
+
+  /**
+   * Marks the task safe to run more than once: if its worker crashes, stops sending heartbeats
+   * or breaks the protocol, the pool runs it again on another worker, up to the pool's
+   * {@code retryAttempts}. A task that is not marked is never run twice. Timeouts, memory
+   * breaches, cancels and the handler's own errors are never retried.
+   */
+  public TaskOptions idempotent() {
+    return new TaskOptions(label, timeout, true);
+  }
+
+  public String label() {
+    return label;
+  }
+
+  public Optional<Duration> timeout() {
+    return Optional.ofNullable(timeout);
+  }
+
+  public boolean isIdempotent() {
+    return idempotent;
+  }
+
+  @Override
+  public String toString() {
+    return "TaskOptions[label=" + label + ", timeout=" + timeout + ", idempotent=" + idempotent
+        + "]";
+  }
+}

@@ -1,0 +1,14 @@
+package dev.stockade;
+
+/**
+ * The worker running the task died by itself — it exited, or was killed by a signal Stockade
+ * did not send (the kernel's OOM killer, an operator's {@code kill -9}). Only this task fails;
+ * the pool starts a replacement. {@link WorkerDetails#exitStatus()} says how it ended and
+ * {@link WorkerDetails#stderrTail()} what it last said.
+ */
+public final class WorkerCrashedException extends WorkerFailureException {
+  public WorkerCrashedException(String taskLabel, WorkerDetails details) {
+    super("worker " + details.workerId() + " died while running task '" + taskLabel + "': "
+        + details.exitStatus().map(Object::toString).orElse("exit status unknown"), details);
+  }
+}

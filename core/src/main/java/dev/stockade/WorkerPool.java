@@ -1,0 +1,638 @@
+package dev.stockade;
+
+import dev.stockade.internal.engine.SettingRules;
+import dev.stockade.internal.pool.CommandPoolSettings;
+import dev.stockade.internal.workers.JvmWorkerCommand;
+import dev.stockade.internal.workers.RealWorkerPool;
+import dev.stockade.internal.workers.WorkerPoolSettings;
+import dev.stockade.worker.Handler;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A bounded pool of long-lived worker processes that take task after task over the Stockade
+ * protocol ({@code docs/protocol.md}): the JVM's {@code multiprocessing.Pool}, and a pool of
+ * browser workers.
+ *
+ * <pre>{@code
+ * try (WorkerPool<String, String> pool = WorkerPool.builder(Codec.utf8(), Codec.utf8())
+ *         .pythonWorker(Path.of("render_worker.py"))
+ *         .workers(4)
+ *         .memoryLimit(MemorySize.ofMebibytes(512))
+ *         .build()) {
+ *     String html = pool.submit("https://example.com").get();
+ * }
+ * }</pre>
+ *
+ * <p>Everything {@link CommandPool} guarantees for a tree holds for each worker here, through
+ * the same engine: a hard memory limit over the whole tree, complete teardown (daemonized
+ * descendants included), a {@code TMPDIR} of its own removed with it, and signals only through
+ * pid descriptors. On top of that:
+ *
+ * <ul>
+ *   <li><b>Liveness.</b> A worker that sends no heartbeat for {@code heartbeatTimeout} is ended
+ *       ({@link HeartbeatTimeoutException}); a task that reports no progress for
+ *       {@code progressTimeout}, when set, is ended ({@link ProgressTimeoutException}); idle
+ *       workers are pinged, and probed by an optional {@link HealthCheck}, every
+ *       {@code healthCheckInterval}.
+ *   <li><b>Recycling.</b> Workers are retired after {@code maxTasksPerWorker} tasks or
+ *       {@code maxWorkerAge} (both reduced by a random jitter, so workers do not all retire
+ *       together), when their tree crosses the soft memory limit (after the current task), and
+ *       after {@code idleTimeout} idle while more than {@code minIdle} are alive.
+ *   <li><b>Crashes fail one task.</b> A worker that dies mid-task fails only that task
+ *       ({@link WorkerCrashedException}: exit code or signal, stderr tail, peak memory); a
+ *       replacement starts. Restarts after failures back off exponentially with jitter, and
+ *       after {@code startFailureThreshold} failed starts in a row a circuit breaker opens: the
+ *       pool stops starting processes, {@link #isHealthy()} turns false, submissions fail at
+ *       once with {@link PoolUnhealthyException}, and after {@code circuitOpenDuration} the pool
+ *       probes with one start. Tasks marked {@link TaskOptions#idempotent()} are retried on
+ *       another worker after a crash, a heartbeat loss or a protocol violation.
+ *   <li><b>Every future completes exactly once</b>: with the decoded result, with
+ *       {@link TaskFailedException} when the handler raised, or with a typed
+ *       {@link StockadeException}. {@code cancel(true)} sends CANCEL and ends the worker if the
+ *       task has not stopped within {@code cancelGrace}.
+ * </ul>
+ *
+ * <p>Futures complete on the pool's threads; do slow work in the {@code …Async} stages.
+ * {@link #close()} refuses new tasks, fails queued ones with {@link PoolClosedException}, asks
+ * idle workers to exit, ends busy ones (their tasks fail with {@link PoolClosedException}) and
+ * returns once every tree is gone.
+ *
+ * @param <I> the task input type, encoded by the input {@link Codec}
+ * @param <O> the result type, decoded by the output {@link Codec}
+ */
+public final class WorkerPool<I, O> implements AutoCloseable {
+  private final RealWorkerPool engine;
+  private final Codec<I> input;
+  private final Codec<O> output;
+
+  private WorkerPool(WorkerPoolSettings settings, Codec<I> input, Codec<O> output) {
+    this.input = input;
+    this.output = output;
+    this.engine = new RealWorkerPool(settings);
+  }
+
+  /** A builder for a pool whose tasks take {@code I} and give {@code O}. */
+  public static <I, O> Builder<I, O> builder(Codec<I> input, Codec<O> output) {
+    return new Builder<>(Objects.requireNonNull(input, "input codec"),
+        Objects.requireNonNull(output, "output codec"));
+  }
+
+  /** Submits a task with the pool's defaults. */
+  public CompletableFuture<O> submit(I task) {
+    return submit(task, TaskOptions.defaults());
+  }
+
+  /**
+   * Submits a task. Admission failures come back as a failed future
+   * ({@link PoolSaturatedException}, {@link PoolClosedException},
+   * {@link PoolUnhealthyException}), never as a throw.
+   *
+   * @throws IllegalArgumentException if the input codec cannot encode {@code task}, or the
+   *     encoded payload is larger than {@code maxFrameSize}
+   */
+  public CompletableFuture<O> submit(I task, TaskOptions options) {
+    Objects.requireNonNull(options, "options");
+    byte[] payload;
+    try {
+      payload = input.encode(task);
+    } catch (Exception e) {
+      throw new IllegalArgumentException("input codec " + input + " could not encode task '"
+          + options.label() + "': " + e.getMessage(), e);
+    }
+    Objects.requireNonNull(payload, "input codec returned null");
+    @SuppressWarnings("unchecked") // the engine completes it only with output.decode's values
+    CompletableFuture<O> future =
+        (CompletableFuture<O>) (CompletableFuture<?>) engine.submit(payload, options,
+            output::decode);
+    return future;
+  }
+
+  /** False while the circuit breaker is open or probing: workers keep failing to start. */
+  public boolean isHealthy() {
+    return engine.isHealthy();
+  }
+
+  /** The pool's counts and every live worker at the last sample. */
+  public PoolSnapshot snapshot() {
+    return engine.snapshot();
+  }
+
+  public String name() {
+    return engine.name();
+  }
+
+  /** Ends everything and waits until every tree is gone. Idempotent. */
+  @Override
+  public void close() {
+    engine.close();
+  }
+
+  /**
+   * Configures a {@link WorkerPool}. Exactly one worker kind must be given
+   * ({@link #jvmWorker}, {@link #pythonWorker}, {@link #nodeWorker} or {@link #command}). Each
+   * setting may be set once; every value is checked at {@link #build()}, which throws
+   * {@link IllegalArgumentException} with a message of the form
+   * {@code "<setting> must be <constraint>, but was <value>"}.
+   */
+  public static final class Builder<I, O> {
+    private static final AtomicInteger POOL_NUMBER = new AtomicInteger();
+    private static final long PAGE = CommandPoolSettings.MIN_MEMORY_LIMIT_BYTES;
+
+    private final Codec<I> input;
+    private final Codec<O> output;
+    private final SettingRules rules = new SettingRules();
+    private String name;
+    private WorkerKind kind;
+    private List<String> jvmOptions = List.of();
+    private int workers = Runtime.getRuntime().availableProcessors();
+    private int minIdle = 0;
+    private int queueCapacity = 1000;
+    private Duration admissionWait;
+    private Duration taskTimeout = Duration.ofMinutes(10);
+    private MemorySize memoryLimit = MemorySize.ofGibibytes(1);
+    private MemorySize softMemoryLimit;
+    private MemoryAccounting memoryAccounting = MemoryAccounting.RSS_SCREENED_PSS;
+    private Duration sampleInterval = Duration.ofMillis(250);
+    private Duration terminationGrace = Duration.ofSeconds(5);
+    private Duration startTimeout = Duration.ofSeconds(30);
+    private Duration heartbeatInterval = Duration.ofSeconds(1);
+    private Duration heartbeatTimeout = Duration.ofSeconds(10);
+    private Duration progressTimeout;
+    private Duration healthCheckInterval = Duration.ofSeconds(30);
+    private Duration healthCheckTimeout = Duration.ofSeconds(5);
+    private int healthCheckFailures = 3;
+    private HealthCheck healthCheck;
+    private int maxTasksPerWorker = 0;
+    private Duration maxWorkerAge;
+    private double recycleJitter = 0.1;
+    private Duration idleTimeout = Duration.ofMinutes(10);
+    private Duration cancelGrace = Duration.ofSeconds(5);
+    private MemorySize maxFrameSize = MemorySize.ofMebibytes(16);
+    private Duration restartBackoffInitial = Duration.ofMillis(200);
+    private Duration restartBackoffMax = Duration.ofSeconds(30);
+    private int startFailureThreshold = 5;
+    private Duration circuitOpenDuration = Duration.ofSeconds(30);
+    private int retryAttempts = 3;
+    private PoolListener listener;
+    private boolean shutdownHook = true;
+
+    private Builder(Codec<I> input, Codec<O> output) {
+      this.input = input;
+      this.output = output;
+    }
+
+    /** What program a worker is; one of the four kinds. */
+    private sealed interface WorkerKind {}
+
+    private record JvmKind(Class<? extends Handler> handler) implements WorkerKind {}
+
+    private record PythonKind(Path script) implements WorkerKind {}
+
+    private record NodeKind(Path script) implements WorkerKind {}
+
+    private record CommandKind(Command command) implements WorkerKind {}
+
+    private void kind(WorkerKind next) {
+      if (kind != null) {
+        throw new IllegalStateException("the worker kind was already set to " + kind
+            + "; a pool has one kind of worker");
+      }
+      kind = next;
+    }
+
+    /**
+     * Workers are child JVMs running {@code handler} (see {@link Handler}), started with this
+     * JVM's {@code java} and class path, a heap of 60 % of the memory limit, the serial
+     * collector, and exit on {@link OutOfMemoryError}.
+     */
+    public Builder<I, O> jvmWorker(Class<? extends Handler> handler) {
+      kind(new JvmKind(Objects.requireNonNull(handler, "handler")));
+      return this;
+    }
+
+    /** Extra options for {@link #jvmWorker} JVMs, after Stockade's own (so they win). */
+    public Builder<I, O> jvmOptions(List<String> options) {
+      rules.once("jvmOptions", jvmOptions);
+      this.jvmOptions = List.copyOf(options);
+      return this;
+    }
+
+    /**
+     * Workers are {@code python3 script}. The Python runtime ({@link WorkerRuntimes}) is written
+     * out by the pool and put on {@code PYTHONPATH}, so the script may {@code import
+     * stockade_worker} and call {@code stockade_worker.run(handle)}.
+     */
+    public Builder<I, O> pythonWorker(Path script) {
+      kind(new PythonKind(Objects.requireNonNull(script, "script")));
+      return this;
+    }
+
+    /**
+     * Workers are {@code node script}. The Node runtime ({@link WorkerRuntimes}) is written out
+     * by the pool and put on {@code NODE_PATH}, so the script may
+     * {@code require('stockade-worker')} and call {@code run(handler)}.
+     */
+    public Builder<I, O> nodeWorker(Path script) {
+      kind(new NodeKind(Objects.requireNonNull(script, "script")));
+      return this;
+    }
+
+    /**
+     * Workers are {@code command}, any program that speaks the protocol. Its arguments,
+     * environment, directory and label are used; it must not carry a timeout or memory limit
+     * (set them on the pool).
+     */
+    public Builder<I, O> command(Command command) {
+      kind(new CommandKind(Objects.requireNonNull(command, "command")));
+      return this;
+    }
+
+    /** Names the pool in logs, threads, paths and messages. Default: {@code workers-N}. */
+    public Builder<I, O> name(String name) {
+      rules.once("name", this.name);
+      this.name = name;
+      return this;
+    }
+
+    /** Most workers alive at once. Default: the number of processors. */
+    public Builder<I, O> workers(int workers) {
+      rules.once("workers", this.workers);
+      this.workers = workers;
+      return this;
+    }
+
+    /**
+     * Workers kept alive and ready even with no work (pre-warmed, started at build and
+     * replaced when they end); idle ones above this number retire after {@code idleTimeout}.
+     * Default: 0.
+     */
+    public Builder<I, O> minIdle(int minIdle) {
+      rules.once("minIdle", this.minIdle);
+      this.minIdle = minIdle;
+      return this;
+    }
+
+    /** Most tasks waiting for a worker. Default: 1000. */
+    public Builder<I, O> queueCapacity(int queueCapacity) {
+      rules.once("queueCapacity", this.queueCapacity);
+      this.queueCapacity = queueCapacity;
+      return this;
+    }
+
+    /** Makes {@code submit} block, up to {@code maxWait}, for room instead of refusing. */
+    public Builder<I, O> blockWhenSaturated(Duration maxWait) {
+      rules.once("blockWhenSaturated", this.admissionWait);
+      this.admissionWait = Objects.requireNonNull(maxWait, "maxWait");
+      return this;
+    }
+
+    /** Longest a task may run once a worker took it. Default: 10 minutes. */
+    public Builder<I, O> taskTimeout(Duration taskTimeout) {
+      rules.once("taskTimeout", this.taskTimeout);
+      this.taskTimeout = Objects.requireNonNull(taskTimeout, "taskTimeout");
+      return this;
+    }
+
+    /** Hard limit on a worker's whole tree: crossing it ends the worker at once. 1 GiB. */
+    public Builder<I, O> memoryLimit(MemorySize memoryLimit) {
+      rules.once("memoryLimit", this.memoryLimit);
+      this.memoryLimit = Objects.requireNonNull(memoryLimit, "memoryLimit");
+      return this;
+    }
+
+    /**
+     * Soft limit: a worker whose tree crosses it is retired after its current task. Must be
+     * below the hard limit. Default: 80 % of the hard limit.
+     */
+    public Builder<I, O> softMemoryLimit(MemorySize softMemoryLimit) {
+      rules.once("softMemoryLimit", this.softMemoryLimit);
+      this.softMemoryLimit = Objects.requireNonNull(softMemoryLimit, "softMemoryLimit");
+      return this;
+    }
+
+    /** How tree memory is measured. Default: {@link MemoryAccounting#RSS_SCREENED_PSS}. */
+    public Builder<I, O> memoryAccounting(MemoryAccounting memoryAccounting) {
+      rules.once("memoryAccounting", this.memoryAccounting);
+      this.memoryAccounting = Objects.requireNonNull(memoryAccounting, "memoryAccounting");
+      return this;
+    }
+
+    /** Resolution of every limit, deadline and timeout. 10 ms to 1 minute; default 250 ms. */
+    public Builder<I, O> sampleInterval(Duration sampleInterval) {
+      rules.once("sampleInterval", this.sampleInterval);
+      this.sampleInterval = Objects.requireNonNull(sampleInterval, "sampleInterval");
+      return this;
+    }
+
+    /** Time between SIGTERM and SIGKILL, and for a retiring worker to exit. Default: 5 s. */
+    public Builder<I, O> terminationGrace(Duration terminationGrace) {
+      rules.once("terminationGrace", this.terminationGrace);
+      this.terminationGrace = Objects.requireNonNull(terminationGrace, "terminationGrace");
+      return this;
+    }
+
+    /** Longest a worker may take to say HELLO; a late one is a failed start. Default: 30 s. */
+    public Builder<I, O> startTimeout(Duration startTimeout) {
+      rules.once("startTimeout", this.startTimeout);
+      this.startTimeout = Objects.requireNonNull(startTimeout, "startTimeout");
+      return this;
+    }
+
+    /** How often runtimes send HEARTBEAT ({@code STOCKADE_HEARTBEAT_MS}). Default: 1 s. */
+    public Builder<I, O> heartbeatInterval(Duration heartbeatInterval) {
+      rules.once("heartbeatInterval", this.heartbeatInterval);
+      this.heartbeatInterval = Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
+      return this;
+    }
+
+    /**
+     * Longest silence before a worker is ended. At least twice the heartbeat interval.
+     * Default: 10 s.
+     */
+    public Builder<I, O> heartbeatTimeout(Duration heartbeatTimeout) {
+      rules.once("heartbeatTimeout", this.heartbeatTimeout);
+      this.heartbeatTimeout = Objects.requireNonNull(heartbeatTimeout, "heartbeatTimeout");
+      return this;
+    }
+
+    /**
+     * Longest a task may go without reporting PROGRESS (counted from its start) before its
+     * worker is ended. Default: none.
+     */
+    public Builder<I, O> progressTimeout(Duration progressTimeout) {
+      rules.once("progressTimeout", this.progressTimeout);
+      this.progressTimeout = Objects.requireNonNull(progressTimeout, "progressTimeout");
+      return this;
+    }
+
+    /** How often idle workers are pinged and probed. Default: 30 s. */
+    public Builder<I, O> healthCheckInterval(Duration healthCheckInterval) {
+      rules.once("healthCheckInterval", this.healthCheckInterval);
+      this.healthCheckInterval = Objects.requireNonNull(healthCheckInterval,
+          "healthCheckInterval");
+      return this;
+    }
+
+    /** Longest a PONG or a {@link HealthCheck} may take. Default: 5 s. */
+    public Builder<I, O> healthCheckTimeout(Duration healthCheckTimeout) {
+      rules.once("healthCheckTimeout", this.healthCheckTimeout);
+      this.healthCheckTimeout = Objects.requireNonNull(healthCheckTimeout, "healthCheckTimeout");
+      return this;
+    }
+
+    /** Failed health checks in a row that retire a worker. Default: 3. */
+    public Builder<I, O> healthCheckFailures(int healthCheckFailures) {
+      rules.once("healthCheckFailures", this.healthCheckFailures);
+      this.healthCheckFailures = healthCheckFailures;
+      return this;
+    }
+
+    /** A probe run on idle workers besides the PING. */
+    public Builder<I, O> healthCheck(HealthCheck healthCheck) {
+      rules.once("healthCheck", this.healthCheck);
+      this.healthCheck = Objects.requireNonNull(healthCheck, "healthCheck");
+      return this;
+    }
+
+    /** Tasks after which a worker is retired (less a jitter); 0 for no limit. Default: 0. */
+    public Builder<I, O> maxTasksPerWorker(int maxTasksPerWorker) {
+      rules.once("maxTasksPerWorker", this.maxTasksPerWorker);
+      this.maxTasksPerWorker = maxTasksPerWorker;
+      return this;
+    }
+
+    /** Age after which a worker is retired once idle (less a jitter). Default: none. */
+    public Builder<I, O> maxWorkerAge(Duration maxWorkerAge) {
+      rules.once("maxWorkerAge", this.maxWorkerAge);
+      this.maxWorkerAge = Objects.requireNonNull(maxWorkerAge, "maxWorkerAge");
+      return this;
+    }
+
+    /**
+     * The largest fraction by which each worker's task and age limits are randomly lowered, so
+     * workers started together do not retire together. 0 to 0.5; default 0.1.
+     */
+    public Builder<I, O> recycleJitter(double recycleJitter) {
+      rules.once("recycleJitter", this.recycleJitter);
+      this.recycleJitter = recycleJitter;
+      return this;
+    }
+
+    /** Idle time after which a worker above {@code minIdle} retires. Default: 10 minutes. */
+    public Builder<I, O> idleTimeout(Duration idleTimeout) {
+      rules.once("idleTimeout", this.idleTimeout);
+      this.idleTimeout = Objects.requireNonNull(idleTimeout, "idleTimeout");
+      return this;
+    }
+
+    /** Time a cancelled task has to stop before its worker is ended. Default: 5 s. */
+    public Builder<I, O> cancelGrace(Duration cancelGrace) {
+      rules.once("cancelGrace", this.cancelGrace);
+      this.cancelGrace = Objects.requireNonNull(cancelGrace, "cancelGrace");
+      return this;
+    }
+
+    /** Largest payload either side accepts. 1 KiB to 1 GiB; default 16 MiB. */
+    public Builder<I, O> maxFrameSize(MemorySize maxFrameSize) {
+      rules.once("maxFrameSize", this.maxFrameSize);
+      this.maxFrameSize = Objects.requireNonNull(maxFrameSize, "maxFrameSize");
+      return this;
+    }
+
+    /**
+     * The first and the largest pause before starting a worker after a failure; pauses double
+     * with each failure in a row, with ±50 % jitter. Default: 200 ms and 30 s.
+     */
+    public Builder<I, O> restartBackoff(Duration initial, Duration max) {
+      rules.once("restartBackoff", this.restartBackoffInitial + ".." + this.restartBackoffMax);
+      this.restartBackoffInitial = Objects.requireNonNull(initial, "initial");
+      this.restartBackoffMax = Objects.requireNonNull(max, "max");
+      return this;
+    }
+
+    /** Failed starts in a row that open the circuit breaker. Default: 5. */
+    public Builder<I, O> startFailureThreshold(int startFailureThreshold) {
+      rules.once("startFailureThreshold", this.startFailureThreshold);
+      this.startFailureThreshold = startFailureThreshold;
+      return this;
+    }
+
+    /** How long the breaker stays open before the pool probes with one start. Default: 30 s. */
+    public Builder<I, O> circuitOpenDuration(Duration circuitOpenDuration) {
+      rules.once("circuitOpenDuration", this.circuitOpenDuration);
+      this.circuitOpenDuration = Objects.requireNonNull(circuitOpenDuration,
+          "circuitOpenDuration");
+      return this;
+    }
+
+    /** Most runs of an idempotent task, the first included. 1 to 10; default 3. */
+    public Builder<I, O> retryAttempts(int retryAttempts) {
+      rules.once("retryAttempts", this.retryAttempts);
+      this.retryAttempts = retryAttempts;
+      return this;
+    }
+
+    /** Receives lifecycle events; see {@link PoolListener}. */
+    public Builder<I, O> listener(PoolListener listener) {
+      rules.once("listener", this.listener);
+      this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /** Whether a JVM shutdown hook closes the pool. Default: true. */
+    public Builder<I, O> shutdownHook(boolean shutdownHook) {
+      rules.once("shutdownHook", this.shutdownHook);
+      this.shutdownHook = shutdownHook;
+      return this;
+    }
+
+    /**
+     * Validates every setting and starts the pool (and its {@code minIdle} workers).
+     *
+     * @throws IllegalArgumentException naming the first setting out of range
+     * @throws IllegalStateException if no worker kind was given
+     */
+    public WorkerPool<I, O> build() {
+      String poolName = name != null ? name : "workers-" + POOL_NUMBER.incrementAndGet();
+      require(SettingRules.POOL_NAME.matcher(poolName).matches(), "name",
+          SettingRules.POOL_NAME_RULE, poolName);
+      if (kind == null) {
+        throw new IllegalStateException("no worker kind: call jvmWorker, pythonWorker, "
+            + "nodeWorker or command before build()");
+      }
+      require(workers >= 1 && workers <= 4096, "workers", "between 1 and 4096", workers);
+      require(minIdle >= 0 && minIdle <= workers, "minIdle",
+          "between 0 and workers (" + workers + ")", minIdle);
+      require(queueCapacity >= 0, "queueCapacity", ">= 0", queueCapacity);
+      if (admissionWait != null) {
+        require(!admissionWait.isNegative() && !admissionWait.isZero(), "blockWhenSaturated",
+            "a positive duration", admissionWait);
+      }
+      SettingRules.requireBetween(sampleInterval, Duration.ofMillis(10), Duration.ofMinutes(1),
+          "sampleInterval");
+      require(taskTimeout.compareTo(sampleInterval) >= 0, "taskTimeout",
+          ">= sampleInterval (" + sampleInterval.toMillis() + " ms)", taskTimeout);
+      require(memoryLimit.toBytes() >= PAGE, "memoryLimit", ">= one page (" + PAGE + " bytes)",
+          memoryLimit);
+      MemorySize soft = softMemoryLimit != null
+          ? softMemoryLimit
+          : MemorySize.ofBytes(memoryLimit.toBytes() / 5 * 4);
+      require(soft.toBytes() >= PAGE && soft.compareTo(memoryLimit) < 0, "softMemoryLimit",
+          "at least one page and below memoryLimit (" + memoryLimit + ")", soft);
+      SettingRules.requireBetween(terminationGrace, Duration.ZERO, Duration.ofMinutes(5),
+          "terminationGrace");
+      SettingRules.requireBetween(startTimeout, sampleInterval, Duration.ofMinutes(10),
+          "startTimeout");
+      SettingRules.requireBetween(heartbeatInterval, Duration.ofMillis(10),
+          Duration.ofMinutes(1), "heartbeatInterval");
+      require(heartbeatTimeout.compareTo(heartbeatInterval.multipliedBy(2)) >= 0
+              && heartbeatTimeout.compareTo(sampleInterval) >= 0, "heartbeatTimeout",
+          ">= twice heartbeatInterval (" + heartbeatInterval.toMillis() + " ms) and >= "
+              + "sampleInterval", heartbeatTimeout);
+      if (progressTimeout != null) {
+        require(progressTimeout.compareTo(sampleInterval) >= 0, "progressTimeout",
+            ">= sampleInterval (" + sampleInterval.toMillis() + " ms)", progressTimeout);
+      }
+      require(healthCheckInterval.compareTo(sampleInterval) >= 0, "healthCheckInterval",
+          ">= sampleInterval (" + sampleInterval.toMillis() + " ms)", healthCheckInterval);
+      require(healthCheckTimeout.compareTo(sampleInterval) >= 0, "healthCheckTimeout",
+          ">= sampleInterval (" + sampleInterval.toMillis() + " ms)", healthCheckTimeout);
+      require(healthCheckFailures >= 1, "healthCheckFailures", ">= 1", healthCheckFailures);
+      require(maxTasksPerWorker >= 0, "maxTasksPerWorker", ">= 0 (0: no limit)",
+          maxTasksPerWorker);
+      if (maxWorkerAge != null) {
+        require(maxWorkerAge.compareTo(sampleInterval) >= 0, "maxWorkerAge",
+            ">= sampleInterval (" + sampleInterval.toMillis() + " ms)", maxWorkerAge);
+      }
+      require(recycleJitter >= 0 && recycleJitter <= 0.5, "recycleJitter", "between 0 and 0.5",
+          recycleJitter);
+      require(idleTimeout.compareTo(sampleInterval) >= 0, "idleTimeout",
+          ">= sampleInterval (" + sampleInterval.toMillis() + " ms)", idleTimeout);
+      SettingRules.requireBetween(cancelGrace, Duration.ZERO, Duration.ofMinutes(5),
+          "cancelGrace");
+      require(maxFrameSize.toBytes() >= 1024 && maxFrameSize.toBytes() <= (1L << 30),
+          "maxFrameSize", "between 1 KiB and 1 GiB", maxFrameSize);
+      require(!restartBackoffInitial.isNegative() && !restartBackoffInitial.isZero()
+              && restartBackoffInitial.compareTo(restartBackoffMax) <= 0, "restartBackoff",
+          "a positive initial pause no longer than the largest one",
+          restartBackoffInitial.toMillis() + " ms.." + restartBackoffMax.toMillis() + " ms");
+      require(restartBackoffMax.compareTo(Duration.ofHours(1)) <= 0, "restartBackoff",
+          "at most 1 hour for the largest pause", restartBackoffMax);
+      require(startFailureThreshold >= 1 && startFailureThreshold <= 100,
+          "startFailureThreshold", "between 1 and 100", startFailureThreshold);
+      SettingRules.requireBetween(circuitOpenDuration, Duration.ofMillis(100),
+          Duration.ofHours(1), "circuitOpenDuration");
+      require(retryAttempts >= 1 && retryAttempts <= 10, "retryAttempts", "between 1 and 10",
+          retryAttempts);
+      WorkerPoolSettings.Launch launch = launch(poolName);
+      return new WorkerPool<>(new WorkerPoolSettings(poolName, launch, workers, minIdle,
+          queueCapacity, Optional.ofNullable(admissionWait), taskTimeout, memoryLimit, soft,
+          memoryAccounting, sampleInterval, terminationGrace, startTimeout, heartbeatInterval,
+          heartbeatTimeout, Optional.ofNullable(progressTimeout), healthCheckInterval,
+          healthCheckTimeout, healthCheckFailures, Optional.ofNullable(healthCheck),
+          maxTasksPerWorker, Optional.ofNullable(maxWorkerAge), recycleJitter, idleTimeout,
+          cancelGrace, (int) maxFrameSize.toBytes(), restartBackoffInitial, restartBackoffMax,
+          startFailureThreshold, circuitOpenDuration, retryAttempts,
+          Optional.ofNullable(listener), shutdownHook), input, output);
+    }
+
+    private WorkerPoolSettings.Launch launch(String poolName) {
+      if (kind instanceof JvmKind jvm) {
+        return new WorkerPoolSettings.Launch(
+            JvmWorkerCommand.arguments(jvm.handler(), memoryLimit, jvmOptions), Map.of(), null,
+            jvm.handler().getSimpleName(), null);
+      }
+      if (kind instanceof CommandKind c) {
+        Command command = c.command();
+        require(command.timeout().isEmpty(), "command", "without a timeout (set taskTimeout "
+            + "on the pool)", command.timeout().map(d -> d.toMillis() + " ms").orElse(""));
+        require(command.memoryLimit().isEmpty(), "command", "without a memory limit (set "
+            + "memoryLimit on the pool)", command.memoryLimit().map(Object::toString).orElse(""));
+        return new WorkerPoolSettings.Launch(command.arguments(), command.environment(),
+            command.directory().orElse(null), command.label(), null);
+      }
+      boolean python = kind instanceof PythonKind;
+      Path script = python ? ((PythonKind) kind).script() : ((NodeKind) kind).script();
+      require(Files.isRegularFile(script), python ? "pythonWorker" : "nodeWorker",
+          "an existing file", script.toAbsolutePath());
+      Path runtimes = Path.of(System.getProperty("java.io.tmpdir"),
+          "stockade-runtime-" + poolName + "-" + ProcessHandle.current().pid());
+      try {
+        if (python) {
+          WorkerRuntimes.writePython(runtimes);
+        } else {
+          WorkerRuntimes.writeNode(runtimes);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write the worker runtime for pool '" + poolName
+            + "'", e);
+      }
+      String variable = python ? "PYTHONPATH" : "NODE_PATH";
+      String existing = System.getenv(variable);
+      Map<String, String> env = new HashMap<>();
+      env.put(variable, existing == null || existing.isEmpty()
+          ? runtimes.toString() : runtimes + ":" + existing);
+      List<String> argv = new ArrayList<>();
+      argv.add(python ? "python3" : "node");
+      argv.add(script.toAbsolutePath().toString());
+      return new WorkerPoolSettings.Launch(argv, env, null, script.getFileName().toString(),
+          runtimes);
+    }
+
+    private static void require(boolean ok, String setting, String constraint, Object value) {
+      SettingRules.require(ok, setting, constraint, value);
+    }
+  }
+}

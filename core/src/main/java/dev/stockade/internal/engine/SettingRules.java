@@ -1,0 +1,57 @@
+package dev.stockade.internal.engine;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The checks every pool builder applies: each setting set at most once, and a failed range
+ * check reported as {@code "<setting> must be <constraint>, but was <value>"}.
+ */
+public final class SettingRules {
+  /** What a pool name may be: it appears in thread names, paths and tags. */
+  public static final Pattern POOL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,39}");
+  public static final String POOL_NAME_RULE =
+      "1 to 40 letters, digits, '.', '_' or '-', starting with a letter or digit";
+
+  private final Set<String> set = new HashSet<>();
+
+  /** Records that {@code setting} is being set; throws if it was set before. */
+  public void once(String setting, Object currentValue) {
+    if (!set.add(setting)) {
+      throw new IllegalStateException(setting + " was already set to " + currentValue);
+    }
+  }
+
+  public boolean wasSet(String setting) {
+    return set.contains(setting);
+  }
+
+  /** Throws {@link IllegalArgumentException} naming the setting, the rule and the value. */
+  public static void require(boolean ok, String setting, String constraint, Object value) {
+    if (!ok) {
+      throw new IllegalArgumentException(setting + " must be " + constraint + ", but was "
+          + (value instanceof Duration d ? d.toMillis() + " ms" : value));
+    }
+  }
+
+  /** Requires {@code value} to lie within {@code [min, max]}. */
+  public static void requireBetween(Duration value, Duration min, Duration max, String setting) {
+    require(value.compareTo(min) >= 0 && value.compareTo(max) <= 0, setting,
+        "between " + describe(min) + " and " + describe(max), value);
+  }
+
+  private static String describe(Duration d) {
+    if (d.isZero()) {
+      return "0";
+    }
+    if (d.toMillis() % 60_000 == 0) {
+      return d.toMinutes() + (d.toMinutes() == 1 ? " minute" : " minutes");
+    }
+    if (d.toMillis() % 1000 == 0) {
+      return d.toSeconds() + " s";
+    }
+    return d.toMillis() + " ms";
+  }
+}

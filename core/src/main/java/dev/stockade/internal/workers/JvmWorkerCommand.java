@@ -1,0 +1,60 @@
+package dev.stockade.internal.workers;
+
+import dev.stockade.MemorySize;
+import dev.stockade.worker.Handler;
+import dev.stockade.worker.WorkerMain;
+import java.lang.reflect.Modifier;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The command line of a JVM worker: this JVM's {@code java} and class path, and a heap sized
+ * below the tree's memory limit — the heap is most but not all of a JVM's memory (metaspace,
+ * code cache, thread stacks and the collector take the rest), so a heap as large as the limit
+ * would let the tree be ended for memory the handler never asked for.
+ */
+public final class JvmWorkerCommand {
+  /** Share of the tree's memory limit given to the heap. */
+  static final double HEAP_SHARE = 0.6;
+  private static final long MIN_HEAP_MIB = 16;
+
+  private JvmWorkerCommand() {}
+
+  /**
+   * @throws IllegalArgumentException if {@code handler} is not a public class with a public
+   *     no-argument constructor
+   */
+  public static List<String> arguments(Class<? extends Handler> handler, MemorySize memoryLimit,
+      List<String> jvmOptions) {
+    if (!Modifier.isPublic(handler.getModifiers()) || handler.isInterface()
+        || Modifier.isAbstract(handler.getModifiers())
+        || (handler.getEnclosingClass() != null && !Modifier.isStatic(handler.getModifiers()))) {
+      throw new IllegalArgumentException("jvmWorker must be a public, concrete, top-level or "
+          + "static nested class, but was " + handler.getName());
+    }
+    try {
+      if (!Modifier.isPublic(handler.getConstructor().getModifiers())) {
+        throw new NoSuchMethodException();
+      }
+    } catch (NoSuchMethodException e) {
+      throw new IllegalArgumentException("jvmWorker must have a public no-argument "
+          + "constructor, but " + handler.getName() + " has none");
+    }
+    long heapMib = Math.max(MIN_HEAP_MIB,
+        (long) (memoryLimit.toBytes() * HEAP_SHARE) / (1024 * 1024));
+    List<String> argv = new ArrayList<>();
+    argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    argv.add("-Xmx" + heapMib + "m");
+    argv.add("-XX:+UseSerialGC");
+    argv.add("-XX:+ExitOnOutOfMemoryError");
+    // No hsperfdata file in the shared /tmp: the tree's own TMPDIR is the only place it writes.
+    argv.add("-XX:-UsePerfData");
+    argv.add("-cp");
+    argv.add(System.getProperty("java.class.path"));
+    argv.addAll(jvmOptions);
+    argv.add(WorkerMain.class.getName());
+    argv.add(handler.getName());
+    return argv;
+  }
+}

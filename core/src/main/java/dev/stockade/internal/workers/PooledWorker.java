@@ -1,0 +1,82 @@
+package dev.stockade.internal.workers;
+
+import dev.stockade.internal.engine.SupervisedTree;
+import dev.stockade.internal.os.TreeMeter;
+import dev.stockade.internal.protocol.Frame;
+import dev.stockade.internal.protocol.FrameWriter;
+import java.io.IOException;
+
+/**
+ * A persistent worker: its supervised tree, the pipe it takes requests on, and what the pool
+ * knows of it. Fields without {@code volatile} are guarded by the pool's lock.
+ */
+final class PooledWorker {
+  final SupervisedTree tree;
+  final FrameWriter requests;
+  final StderrLines stderr;
+  final long startNanos = System.nanoTime();
+  /** Tasks after which it retires (jittered), or {@code Long.MAX_VALUE}. */
+  final long maxTasks;
+  /** Age after which it retires (jittered), or {@code Long.MAX_VALUE}. */
+  final long maxAgeNanos;
+
+  volatile long lastSignOfLifeNanos = System.nanoTime();
+  volatile boolean helloSeen;
+  volatile boolean shutdownSent;
+  /** Why the worker broke the protocol (the first violation), or null. */
+  volatile String violation;
+  /** Completes when the worker breaks the protocol, to cut a graceful exit short. */
+  final java.util.concurrent.CompletableFuture<Void> violated =
+      new java.util.concurrent.CompletableFuture<>();
+  /** The reading that crossed the hard limit, when that is why it is ended. */
+  volatile TreeMeter.Reading breach;
+  /** The reader of its replies has reached the end of the stream. */
+  final java.util.concurrent.CompletableFuture<Void> repliesEnded =
+      new java.util.concurrent.CompletableFuture<>();
+
+  Attempt current;
+  long tasksDone;
+  long idleSinceNanos = System.nanoTime();
+  /** Set when the worker is due to retire once idle; the reason it will end with. */
+  dev.stockade.EndReason retireReason;
+  String retireBecause;
+  boolean healthRoundFailed;
+  /** How long it had been silent when its end was claimed. */
+  volatile long silenceNanos;
+  long pingNonce;
+  long pingSentNanos;
+  boolean probeRunning;
+  long lastHealthCheckNanos = System.nanoTime();
+  int healthFailures;
+
+  PooledWorker(SupervisedTree tree, FrameWriter requests, StderrLines stderr, long maxTasks,
+      long maxAgeNanos) {
+    this.tree = tree;
+    this.requests = requests;
+    this.stderr = stderr;
+    this.maxTasks = maxTasks;
+    this.maxAgeNanos = maxAgeNanos;
+  }
+
+  String id() {
+    return tree.workerId();
+  }
+
+  /** Sends a request; false if the pipe is gone (the worker died or closed its stdin). */
+  boolean send(Frame frame) {
+    try {
+      requests.write(frame);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  void closeRequests() {
+    try {
+      requests.close();
+    } catch (IOException ignored) {
+      // the worker is already gone
+    }
+  }
+}

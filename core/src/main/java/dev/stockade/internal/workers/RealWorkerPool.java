@@ -1,0 +1,1181 @@
+package dev.stockade.internal.workers;
+
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
+import dev.stockade.EndReason;
+import dev.stockade.ExitStatus;
+import dev.stockade.HeartbeatTimeoutException;
+import dev.stockade.MemoryLimitExceededException;
+import dev.stockade.MemorySize;
+import dev.stockade.PoolClosedException;
+import dev.stockade.PoolSaturatedException;
+import dev.stockade.PoolSnapshot;
+import dev.stockade.PoolUnhealthyException;
+import dev.stockade.ProgressTimeoutException;
+import dev.stockade.TaskEvent;
+import dev.stockade.TaskFailedException;
+import dev.stockade.TaskOptions;
+import dev.stockade.TaskTimeoutException;
+import dev.stockade.WorkerCrashedException;
+import dev.stockade.WorkerDetails;
+import dev.stockade.WorkerEvent;
+import dev.stockade.WorkerProtocolException;
+import dev.stockade.WorkerSnapshot;
+import dev.stockade.WorkerState;
+import dev.stockade.internal.engine.Events;
+import dev.stockade.internal.engine.Housekeeper;
+import dev.stockade.internal.engine.Spawner;
+import dev.stockade.internal.engine.SupervisedTree;
+import dev.stockade.internal.engine.Tags;
+import dev.stockade.internal.engine.TempDirectories;
+import dev.stockade.internal.os.ContainmentStrategy;
+import dev.stockade.internal.os.ProcessLauncher;
+import dev.stockade.internal.os.ProcessTable;
+import dev.stockade.internal.os.TagIndex;
+import dev.stockade.internal.os.TeardownReport;
+import dev.stockade.internal.os.TreeMeter;
+import dev.stockade.internal.protocol.Frame;
+import dev.stockade.internal.protocol.FrameReader;
+import dev.stockade.internal.protocol.FrameType;
+import dev.stockade.internal.protocol.Payloads;
+import dev.stockade.internal.protocol.ProtocolViolation;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.core.IntervalFunction;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The machinery behind {@code WorkerPool}: admission, dispatch of one task at a time to idle
+ * workers, the protocol conversation with each worker, per-tick limits, liveness and recycling,
+ * start policy, and the one path by which every worker ends — claim the end once (under the
+ * pool's lock, so dispatch never races it), tear the tree down, then fail whatever task it was
+ * running and start a replacement if one is wanted.
+ */
+public final class RealWorkerPool {
+  private static final Logger log = LoggerFactory.getLogger(RealWorkerPool.class);
+  private static final int STDERR_LINES_IN_MESSAGES = 10;
+  private static final Duration DRAIN_BOUND = Duration.ofSeconds(2);
+  private static final ThreadLocal<Boolean> POOL_THREAD = ThreadLocal.withInitial(() -> false);
+
+  private final WorkerPoolSettings settings;
+  private final String poolId;
+  private final TagIndex tags = new TagIndex();
+  private final ContainmentStrategy containment;
+  private final ProcessLauncher launcher;
+  private final Events events;
+  private final Spawner spawner;
+  private final ExecutorService io;
+  private final ScheduledExecutorService timer;
+  private final Housekeeper housekeeper;
+  private final StartPolicy starts;
+  private final Retry retry;
+  private final Map<String, String> workerEnvironment;
+  private final AtomicLong workerNumbers = new AtomicLong();
+  private final AtomicLong taskIds = new AtomicLong();
+  private final AtomicLong pingNonces = new AtomicLong();
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  private final Set<PooledWorker> workers = ConcurrentHashMap.newKeySet();
+  private final ArrayDeque<WorkerTask> queue = new ArrayDeque<>();
+  private int pendingStarts;
+  private boolean closed;
+  private volatile boolean closedWithoutWaiting;
+  private final AtomicBoolean threadsStopped = new AtomicBoolean();
+  private final AtomicBoolean startRecheckScheduled = new AtomicBoolean();
+  private final Thread shutdownHook;
+
+  public RealWorkerPool(WorkerPoolSettings settings) {
+    if (!ProcessTable.isAvailable()) {
+      throw new UnsupportedOperationException(
+          "WorkerPool needs /proc (Linux); this platform has none");
+    }
+    this.settings = settings;
+    this.poolId = Tags.newPoolId(settings.name());
+    this.containment = ContainmentStrategy.detect(tags);
+    this.launcher = ProcessLauncher.detect();
+    this.events = new Events(settings.name(), settings.listener().orElse(null));
+    this.spawner = new Spawner(settings.name());
+    this.io = Executors.newCachedThreadPool(poolThreads("io-%d"));
+    this.timer = Executors.newSingleThreadScheduledExecutor(poolThreads("timer"));
+    this.starts = new StartPolicy(settings.name(), settings.restartBackoffInitial(),
+        settings.restartBackoffMax(), settings.startFailureThreshold(),
+        settings.circuitOpenDuration(), this::breakerMoved);
+    this.retry = Retry.of("stockade-" + settings.name() + "-tasks", RetryConfig.custom()
+        .maxAttempts(settings.retryAttempts())
+        .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(
+            settings.restartBackoffInitial(), 2.0, 0.5, settings.restartBackoffMax()))
+        .retryOnException(RealWorkerPool::isRetryable)
+        .failAfterMaxAttempts(false)
+        .writableStackTraceEnabled(false)
+        .build());
+    Map<String, String> env = new HashMap<>(settings.launch().environment());
+    env.put("STOCKADE_PROTOCOL", String.valueOf(Payloads.PROTOCOL_VERSION));
+    env.put("STOCKADE_HEARTBEAT_MS", String.valueOf(settings.heartbeatInterval().toMillis()));
+    env.put("STOCKADE_MAX_FRAME_SIZE", String.valueOf(settings.maxFrameSize()));
+    this.workerEnvironment = Map.copyOf(env);
+    this.housekeeper = new Housekeeper(settings.name(), settings.sampleInterval(), tags,
+        this::lowestPidFloor, this::onTick);
+    housekeeper.start();
+    if (settings.shutdownHook()) {
+      shutdownHook = new Thread(this::close, "stockade-" + settings.name() + "-shutdown");
+      Runtime.getRuntime().addShutdownHook(shutdownHook);
+    } else {
+      shutdownHook = null;
+    }
+    log.info("[{}] started: workers={}, minIdle={}, worker={}, containment={}, launcher={}, "
+            + "memoryLimit={} (soft {}), heartbeat {}/{} ms", settings.name(), settings.workers(),
+        settings.minIdle(), settings.launch().label(), containment.name(), launcher.name(),
+        settings.memoryLimit(), settings.softMemoryLimit(),
+        settings.heartbeatInterval().toMillis(), settings.heartbeatTimeout().toMillis());
+    maybeStartWorkers();
+  }
+
+  private ThreadFactory poolThreads(String suffix) {
+    ThreadFactory base = new ThreadFactoryBuilder()
+        .setNameFormat("stockade-" + settings.name() + "-" + suffix).setDaemon(true).build();
+    return r -> base.newThread(() -> {
+      POOL_THREAD.set(true);
+      r.run();
+    });
+  }
+
+  private static boolean isRetryable(Throwable failure) {
+    return failure instanceof WorkerCrashedException
+        || failure instanceof HeartbeatTimeoutException
+        || failure instanceof WorkerProtocolException;
+  }
+
+  public String name() {
+    return settings.name();
+  }
+
+  public boolean isHealthy() {
+    return starts.isClosed();
+  }
+
+  // ---------------------------------------------------------------- admission
+
+  public CompletableFuture<Object> submit(byte[] payload, TaskOptions options,
+      WorkerTask.Decoder decoder) {
+    if (payload.length > settings.maxFrameSize()) {
+      throw new IllegalArgumentException("task '" + options.label() + "' payload must be <= "
+          + "maxFrameSize (" + settings.maxFrameSize() + " bytes), but was " + payload.length
+          + " bytes");
+    }
+    Duration timeout = options.timeout().orElse(settings.taskTimeout());
+    if (timeout.compareTo(settings.sampleInterval()) < 0) {
+      throw new IllegalArgumentException("timeout of task '" + options.label()
+          + "' must be >= the pool's sampleInterval (" + settings.sampleInterval().toMillis()
+          + " ms), but was " + timeout.toMillis() + " ms");
+    }
+    WorkerTask task = new WorkerTask(payload, options, timeout, decoder,
+        options.isIdempotent() ? retry.asyncContext() : null, this);
+    PooledWorker idle;
+    lock.lock();
+    try {
+      long waitNanos = settings.admissionWait().map(Duration::toNanos).orElse(0L);
+      while (true) {
+        if (closed) {
+          return refuse(task, new PoolClosedException("pool '" + settings.name()
+              + "' is closed; task '" + task.label() + "' was not started"));
+        }
+        if (!starts.isClosed()) {
+          return refuse(task, unhealthy("task '" + task.label() + "' refused"));
+        }
+        idle = idleWorkerLocked();
+        if (idle != null || queue.size() < settings.queueCapacity()) {
+          queue.add(task);
+          break;
+        }
+        if (waitNanos <= 0) {
+          String waited = settings.admissionWait()
+              .map(d -> " after waiting " + d.toMillis() + " ms").orElse("");
+          return refuse(task, new PoolSaturatedException("task '" + task.label()
+              + "' refused" + waited + ": every worker is busy and the queue is full ("
+              + countsLocked() + "); raise workers or queueCapacity, or submit more slowly"));
+        }
+        try {
+          waitNanos = changed.awaitNanos(waitNanos);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return refuse(task, new PoolSaturatedException("task '" + task.label()
+              + "' refused: interrupted while waiting for room (" + countsLocked() + ")"));
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (idle != null) {
+      dispatch(idle);
+    }
+    maybeStartWorkers();
+    return task.future;
+  }
+
+  private PoolUnhealthyException unhealthy(String what) {
+    return new PoolUnhealthyException(what + ": pool '" + settings.name() + "' is unhealthy — "
+        + "its circuit breaker is " + starts.state() + " after " + settings.startFailureThreshold()
+        + " failed worker starts in a row (last: " + starts.lastFailure() + "); it probes again "
+        + "every " + settings.circuitOpenDuration().toMillis() + " ms");
+  }
+
+  private CompletableFuture<Object> refuse(WorkerTask task, RuntimeException why) {
+    task.future.completeExceptionally(why);
+    fireTaskFailed(task, null, Duration.ZERO, why);
+    return task.future;
+  }
+
+  void cancelled(WorkerTask task, boolean mayInterruptIfRunning) {
+    boolean wasQueued;
+    Attempt running = null;
+    PooledWorker worker;
+    lock.lock();
+    try {
+      wasQueued = queue.remove(task);
+      worker = task.worker;
+      if (!wasQueued && worker != null && worker.current != null
+          && worker.current.task == task) {
+        running = worker.current;
+      }
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    if (wasQueued) {
+      fireTaskFailed(task, null, Duration.ZERO, new CancellationException("cancelled while queued"));
+      return;
+    }
+    if (running == null || !mayInterruptIfRunning) {
+      return; // between attempts it is simply not run again; cancel(false) lets it finish
+    }
+    fireTaskFailed(task, worker.id(), Duration.ofNanos(running.ranNanos()),
+        new CancellationException("cancelled while running"));
+    if (settings.cancelGrace().isZero() || !worker.send(Frame.of(FrameType.CANCEL, running.id))) {
+      end(worker, EndReason.CANCELLED);
+    } else {
+      running.cancelDeadlineNanos = System.nanoTime() + settings.cancelGrace().toNanos();
+    }
+  }
+
+  // ---------------------------------------------------------------- starting workers
+
+  /** Starts as many workers as queued work, busy workers and {@code minIdle} call for. */
+  private void maybeStartWorkers() {
+    int toStart = 0;
+    boolean blocked;
+    lock.lock();
+    try {
+      if (closed || threadsStopped.get()) {
+        return;
+      }
+      int nonStopping = 0;
+      int busy = 0;
+      int starting = pendingStarts;
+      for (PooledWorker w : workers) {
+        WorkerState state = w.tree.lifecycle().state();
+        if (state == WorkerState.STOPPING || state == WorkerState.DEAD) {
+          continue;
+        }
+        nonStopping++;
+        if (w.current != null) {
+          busy++;
+        }
+        if (!w.helloSeen) {
+          starting++;
+        }
+      }
+      int wanted = Math.max(settings.minIdle(), busy + queue.size());
+      if (!starts.isClosed() && starting == 0) {
+        wanted = Math.max(wanted, nonStopping + 1); // the breaker's probe
+      }
+      int room = settings.workers() - workers.size() - pendingStarts;
+      int want = Math.min(room, wanted - nonStopping - pendingStarts);
+      if (starts.isRecovering()) {
+        want = Math.min(want, starting == 0 ? 1 : 0); // after a failure, one start at a time
+      }
+      long now = System.nanoTime();
+      while (toStart < want && starts.tryStart(now)) {
+        toStart++;
+      }
+      pendingStarts += toStart;
+      blocked = toStart < want;
+    } finally {
+      lock.unlock();
+    }
+    for (int i = 0; i < toStart; i++) {
+      spawner.execute(this::startWorker);
+    }
+    if (blocked && startRecheckScheduled.compareAndSet(false, true)) {
+      // Backoff or an open breaker held a start back. With no worker alive there is no
+      // housekeeper tick to try again, so the timer does.
+      try {
+        timer.schedule(() -> {
+          startRecheckScheduled.set(false);
+          maybeStartWorkers();
+        }, settings.sampleInterval().toNanos(), TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException closing) {
+        // the pool is closing: nothing more will start
+      }
+    }
+  }
+
+  /** Runs on the spawner thread; a start slot and a breaker permission are already taken. */
+  private void startWorker() {
+    if (isClosed()) {
+      lock.lock();
+      try {
+        pendingStarts--;
+        changed.signalAll();
+      } finally {
+        lock.unlock();
+      }
+      starts.unused();
+      stopThreadsIfDone();
+      return;
+    }
+    String workerId = "w" + workerNumbers.incrementAndGet();
+    WorkerPoolSettings.Launch launch = settings.launch();
+    SupervisedTree tree;
+    long began = System.nanoTime();
+    try {
+      tree = SupervisedTree.start(settings.name(), poolId, workerId, launch.label(),
+          containment.create(Tags.workerTag(poolId, workerId)), launcher,
+          settings.memoryAccounting(), new SupervisedTree.Spec(launch.arguments(),
+              workerEnvironment, launch.directory(), true, true), io);
+    } catch (IOException | RuntimeException e) {
+      String why = "worker " + workerId + " could not start: " + e.getMessage();
+      log.warn("[{}] {}", settings.name(), why);
+      lock.lock();
+      try {
+        pendingStarts--;
+        starts.startFailed(System.nanoTime() - began, why, System.nanoTime());
+        changed.signalAll();
+      } finally {
+        lock.unlock();
+      }
+      return; // the next tick starts again once the backoff has passed
+    }
+    PooledWorker worker = new PooledWorker(tree, new dev.stockade.internal.protocol.FrameWriter(
+        tree.process().stdin()), StderrLines.forward(tree.process().stderr(), settings.name(),
+        workerId, io), jittered(settings.maxTasksPerWorker()),
+        settings.maxWorkerAge().map(age -> jittered(age.toNanos())).orElse(Long.MAX_VALUE));
+    lock.lock();
+    try {
+      workers.add(worker);
+      pendingStarts--;
+    } finally {
+      lock.unlock();
+    }
+    events.fire(l -> l.workerStarted(new WorkerEvent(settings.name(), workerId, launch.label(),
+        tree.process().pid(), tree.tempDirectory(), Optional.empty(), Optional.empty())));
+    io.execute(() -> readReplies(worker));
+    tree.process().exit().thenRun(() -> end(worker, EndReason.EXITED));
+    if (isClosed()) {
+      end(worker, EndReason.POOL_CLOSED);
+    }
+  }
+
+  /** {@code limit} lowered by a random share of up to {@code recycleJitter}; 0 means none. */
+  private long jittered(long limit) {
+    if (limit <= 0) {
+      return Long.MAX_VALUE;
+    }
+    double cut = ThreadLocalRandom.current().nextDouble() * settings.recycleJitter();
+    return Math.max(1, Math.round(limit * (1 - cut)));
+  }
+
+  private void breakerMoved(CircuitBreaker.StateTransition transition) {
+    CircuitBreaker.State to = transition.getToState();
+    if (to == CircuitBreaker.State.OPEN) {
+      log.error("[{}] worker starts keep failing ({}); circuit breaker open: no worker starts "
+          + "and submissions fail for {} ms, then one probe start", settings.name(),
+          starts.lastFailure(), settings.circuitOpenDuration().toMillis());
+      failQueuedIfNoWorkerCanServe();
+    } else if (to == CircuitBreaker.State.CLOSED) {
+      log.info("[{}] a worker started again; circuit breaker closed", settings.name());
+    } else {
+      log.info("[{}] circuit breaker {}", settings.name(), to);
+    }
+  }
+
+  /** With the breaker open and no worker up, queued tasks would wait for nothing: fail them. */
+  private void failQueuedIfNoWorkerCanServe() {
+    List<WorkerTask> dropped = new ArrayList<>();
+    lock.lock();
+    try {
+      boolean anyServing = workers.stream().anyMatch(w -> w.helloSeen
+          && w.tree.lifecycle().state() != WorkerState.STOPPING
+          && w.tree.lifecycle().state() != WorkerState.DEAD);
+      if (!anyServing) {
+        dropped.addAll(queue);
+        queue.clear();
+        changed.signalAll();
+      }
+    } finally {
+      lock.unlock();
+    }
+    for (WorkerTask task : dropped) {
+      refuse(task, unhealthy("queued task '" + task.label() + "' failed"));
+    }
+  }
+
+  // ---------------------------------------------------------------- the conversation
+
+  /** Runs on an I/O thread for the worker's whole life. */
+  private void readReplies(PooledWorker worker) {
+    FrameReader reader = new FrameReader(new BufferedInputStream(worker.tree.process().stdout()),
+        settings.maxFrameSize());
+    try {
+      Frame frame;
+      while ((frame = reader.next()) != null) {
+        worker.lastSignOfLifeNanos = System.nanoTime();
+        String violation = onFrame(worker, frame);
+        if (violation != null) {
+          violated(worker, violation);
+          break;
+        }
+      }
+    } catch (ProtocolViolation e) {
+      violated(worker, e.getMessage());
+    } catch (IOException e) {
+      // the pipe was closed under us after teardown
+    } finally {
+      worker.repliesEnded.complete(null);
+    }
+  }
+
+  private void violated(PooledWorker worker, String violation) {
+    if (worker.violation == null) {
+      worker.violation = violation;
+    }
+    worker.violated.complete(null);
+    end(worker, EndReason.PROTOCOL_VIOLATION); // if already ending, finish reports it anyway
+  }
+
+  /** Handles one frame; returns a violation, or null. */
+  private String onFrame(PooledWorker worker, Frame frame) throws ProtocolViolation {
+    FrameType type = frame.type();
+    if (type.direction() == FrameType.Direction.TO_WORKER) {
+      return "a " + type + " frame, which only the supervisor sends";
+    }
+    if (!worker.helloSeen && type != FrameType.HELLO) {
+      return "the first frame must be HELLO, but was " + type;
+    }
+    if (worker.shutdownSent && type != FrameType.HEARTBEAT && type != FrameType.RESULT
+        && type != FrameType.ERROR && type != FrameType.PROGRESS) {
+      return "a " + type + " frame after SHUTDOWN";
+    }
+    switch (type) {
+      case HELLO -> {
+        return hello(worker, Payloads.hello(frame.payload()));
+      }
+      case HEARTBEAT -> {
+        return null;
+      }
+      case PROGRESS -> {
+        Payloads.text(frame.payload(), "PROGRESS note");
+        lock.lock();
+        try {
+          Attempt a = worker.current;
+          if (a == null || a.id != frame.id()) {
+            return "PROGRESS for task " + frame.id() + ", but " + running(a);
+          }
+          a.lastProgressNanos = System.nanoTime();
+        } finally {
+          lock.unlock();
+        }
+        return null;
+      }
+      case RESULT, ERROR -> {
+        return answer(worker, frame);
+      }
+      case PONG -> {
+        return pong(worker, frame.id());
+      }
+      default -> {
+        return "unexpected " + type;
+      }
+    }
+  }
+
+  private static String running(Attempt a) {
+    return a == null ? "the worker runs no task" : "the worker runs task " + a.id;
+  }
+
+  private String hello(PooledWorker worker, Payloads.Hello hello) {
+    if (worker.helloSeen) {
+      return "a second HELLO";
+    }
+    if (hello.version() != Payloads.PROTOCOL_VERSION) {
+      return "HELLO with protocol version " + hello.version() + ", but this supervisor speaks "
+          + "version " + Payloads.PROTOCOL_VERSION + " only";
+    }
+    long took = System.nanoTime() - worker.startNanos;
+    lock.lock();
+    try {
+      if (worker.tree.lifecycle().state() == WorkerState.STARTING) {
+        worker.tree.lifecycle().moveTo(WorkerState.IDLE);
+      }
+      worker.helloSeen = true;
+      worker.idleSinceNanos = System.nanoTime();
+      worker.lastHealthCheckNanos = System.nanoTime();
+    } finally {
+      lock.unlock();
+    }
+    starts.startSucceeded(took);
+    log.debug("[{}] worker {} ready in {} ms: {} pid {}", settings.name(), worker.id(),
+        took / 1_000_000, hello.runtime(), hello.pid());
+    dispatch(worker);
+    return null;
+  }
+
+  private String answer(PooledWorker worker, Frame frame) throws ProtocolViolation {
+    Object value = null;
+    Payloads.Error error = null;
+    Attempt a;
+    lock.lock();
+    try {
+      a = worker.current;
+    } finally {
+      lock.unlock();
+    }
+    if (a == null || a.id != frame.id()) {
+      return frame.type() + " for task " + frame.id() + ", but " + running(a);
+    }
+    if (frame.type() == FrameType.RESULT) {
+      try {
+        value = a.task.decoder.decode(frame.payload());
+      } catch (Exception e) {
+        return "its result for task '" + a.task.label() + "' could not be decoded: " + e;
+      }
+    } else {
+      error = Payloads.error(frame.payload());
+    }
+    lock.lock();
+    try {
+      if (worker.current != a) {
+        return null; // ended meanwhile, and the end already settled the task
+      }
+      worker.current = null;
+      a.task.worker = null;
+      worker.tasksDone++;
+      starts.workerServed();
+      if (worker.tree.lifecycle().state() == WorkerState.BUSY) {
+        worker.tree.lifecycle().moveTo(WorkerState.IDLE);
+      }
+      worker.idleSinceNanos = System.nanoTime();
+      if (worker.tasksDone >= worker.maxTasks && worker.retireReason == null) {
+        worker.retireReason = EndReason.RECYCLED;
+        worker.retireBecause = "served " + worker.tasksDone + " tasks";
+      }
+    } finally {
+      lock.unlock();
+    }
+    WorkerTask task = a.task;
+    Duration ran = Duration.ofNanos(a.ranNanos());
+    if (error == null) {
+      if (task.retry != null) {
+        task.retry.onComplete();
+      }
+      if (task.future.complete(value)) {
+        events.fire(l -> l.taskCompleted(new TaskEvent(settings.name(), task.label(),
+            Optional.of(worker.id()), ran, Optional.empty())));
+      }
+    } else if (!task.future.isDone()) {
+      TaskFailedException failed = new TaskFailedException(task.label(), worker.id(),
+          error.type(), error.message(), error.trace());
+      if (task.future.completeExceptionally(failed)) {
+        fireTaskFailed(task, worker.id(), ran, failed);
+      }
+    }
+    dispatch(worker);
+    return null;
+  }
+
+  private String pong(PooledWorker worker, long nonce) {
+    lock.lock();
+    try {
+      if (worker.pingNonce == 0 || worker.pingNonce != nonce) {
+        return "a PONG for ping " + nonce + ", but "
+            + (worker.pingNonce == 0 ? "no ping is outstanding" : "the outstanding ping is "
+            + worker.pingNonce);
+      }
+      worker.pingNonce = 0;
+      concludeHealthRoundLocked(worker);
+    } finally {
+      lock.unlock();
+    }
+    return null;
+  }
+
+  /** Gives an idle worker its next task, or retires it if it is due to. */
+  private void dispatch(PooledWorker worker) {
+    Attempt attempt = null;
+    EndReason retire = null;
+    lock.lock();
+    try {
+      if (worker.tree.lifecycle().state() != WorkerState.IDLE || worker.current != null
+          || !worker.helloSeen) {
+        return;
+      }
+      if (closed) {
+        retire = EndReason.POOL_CLOSED;
+      } else if (worker.retireReason != null) {
+        retire = worker.retireReason;
+      } else {
+        WorkerTask task;
+        while ((task = queue.poll()) != null && task.future.isDone()) {
+          // cancelled or settled while it waited
+        }
+        if (task != null) {
+          attempt = new Attempt(taskIds.incrementAndGet(), task);
+          worker.current = attempt;
+          task.worker = worker;
+          task.attempts++;
+          worker.tree.lifecycle().moveTo(WorkerState.BUSY);
+          changed.signalAll();
+        }
+      }
+      if (retire != null && !worker.tree.lifecycle().stop(retire)) {
+        retire = null;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (retire != null) {
+      EndReason reason = retire;
+      log.debug("[{}] retiring worker {}: {}", settings.name(), worker.id(),
+          worker.retireBecause == null ? reason : worker.retireBecause);
+      io.execute(() -> finish(worker, reason));
+      return;
+    }
+    if (attempt != null) {
+      Attempt a = attempt;
+      events.fire(l -> l.taskStarted(new TaskEvent(settings.name(), a.task.label(),
+          Optional.of(worker.id()), Duration.ZERO, Optional.empty())));
+      if (!worker.send(Frame.of(FrameType.TASK, a.id, a.task.payload))) {
+        // Its stdin is gone: it died (the exit will tell) or closed it, which breaks the protocol.
+        if (!awaitExit(worker, Duration.ofSeconds(1))) {
+          violated(worker, "it closed its stdin");
+        }
+      }
+    }
+  }
+
+  private static boolean awaitExit(PooledWorker worker, Duration bound) {
+    try {
+      worker.tree.process().exit().get(bound.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  // ---------------------------------------------------------------- supervision
+
+  private long lowestPidFloor() {
+    long floor = Long.MAX_VALUE;
+    for (PooledWorker w : workers) {
+      floor = Math.min(floor, w.tree.pidFloor());
+    }
+    return floor;
+  }
+
+  /** Housekeeper tick: every worker's memory, liveness, deadlines, recycling and health. */
+  private void onTick(ProcessTable table) {
+    long now = System.nanoTime();
+    for (PooledWorker w : workers) {
+      WorkerState state = w.tree.lifecycle().state();
+      if (state == WorkerState.STOPPING || state == WorkerState.DEAD) {
+        continue;
+      }
+      TreeMeter.Reading reading = w.tree.sample(table, settings.memoryLimit().toBytes());
+      if (reading.bytes() > settings.memoryLimit().toBytes()) {
+        w.breach = reading;
+        end(w, EndReason.MEMORY_LIMIT);
+        continue;
+      }
+      if (!w.helloSeen) {
+        if (now - w.startNanos > settings.startTimeout().toNanos()) {
+          end(w, EndReason.START_TIMEOUT);
+        }
+        continue;
+      }
+      if (now - w.lastSignOfLifeNanos > settings.heartbeatTimeout().toNanos()) {
+        end(w, EndReason.HEARTBEAT_TIMEOUT);
+        continue;
+      }
+      checkWorker(w, reading, now);
+    }
+    maybeStartWorkers();
+  }
+
+  private void checkWorker(PooledWorker w, TreeMeter.Reading reading, long now) {
+    EndReason endNow = null;
+    boolean retireIdle = false;
+    long ping = 0;
+    boolean probe = false;
+    lock.lock();
+    try {
+      if (reading.bytes() > settings.softMemoryLimit().toBytes() && w.retireReason == null) {
+        w.retireReason = EndReason.RECYCLED;
+        w.retireBecause = "its tree uses " + MemorySize.ofBytes(reading.bytes())
+            + ", over the soft limit of " + settings.softMemoryLimit();
+      }
+      if (now - w.startNanos > w.maxAgeNanos && w.retireReason == null) {
+        w.retireReason = EndReason.RECYCLED;
+        w.retireBecause = "it is older than maxWorkerAge";
+      }
+      if (w.pingNonce != 0 && now - w.pingSentNanos > settings.healthCheckTimeout().toNanos()) {
+        w.pingNonce = 0;
+        w.healthRoundFailed = true;
+        concludeHealthRoundLocked(w);
+      }
+      Attempt a = w.current;
+      if (a != null) {
+        if (a.cancelDeadlineNanos != 0 && now - a.cancelDeadlineNanos > 0) {
+          endNow = EndReason.CANCELLED;
+        } else if (a.ranNanos() > a.task.timeout.toNanos()) {
+          endNow = EndReason.TIMEOUT;
+        } else if (settings.progressTimeout().isPresent()
+            && now - a.lastProgressNanos > settings.progressTimeout().get().toNanos()) {
+          endNow = EndReason.PROGRESS_TIMEOUT;
+        }
+      } else if (w.retireReason != null) {
+        retireIdle = true;
+      } else if (now - w.idleSinceNanos > settings.idleTimeout().toNanos()
+          && nonStoppingLocked() > settings.minIdle()) {
+        w.retireReason = EndReason.IDLE_TIMEOUT;
+        w.retireBecause = "idle for more than idleTimeout";
+        retireIdle = true;
+      } else if (w.pingNonce == 0 && !w.probeRunning
+          && now - w.lastHealthCheckNanos > settings.healthCheckInterval().toNanos()) {
+        w.lastHealthCheckNanos = now;
+        w.healthRoundFailed = false;
+        w.pingNonce = pingNonces.incrementAndGet();
+        w.pingSentNanos = now;
+        ping = w.pingNonce;
+        probe = settings.healthCheck().isPresent();
+        w.probeRunning = probe;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (endNow != null) {
+      end(w, endNow);
+    } else if (retireIdle) {
+      dispatch(w); // an idle worker with a retire reason retires there
+    } else if (ping != 0) {
+      if (!w.send(Frame.of(FrameType.PING, ping))) {
+        return; // its exit ends it
+      }
+      if (probe) {
+        runHealthCheck(w);
+      }
+    }
+  }
+
+  private void runHealthCheck(PooledWorker w) {
+    WorkerSnapshot snapshot = w.tree.snapshot();
+    CompletableFuture.supplyAsync(() -> {
+      try {
+        return settings.healthCheck().get().isHealthy(snapshot);
+      } catch (Exception e) {
+        log.debug("[{}] health check of {} threw", settings.name(), w.id(), e);
+        return false;
+      }
+    }, io).completeOnTimeout(false, settings.healthCheckTimeout().toMillis(),
+        TimeUnit.MILLISECONDS).thenAccept(ok -> {
+          lock.lock();
+          try {
+            w.probeRunning = false;
+            if (!ok) {
+              w.healthRoundFailed = true;
+            }
+            concludeHealthRoundLocked(w);
+          } finally {
+            lock.unlock();
+          }
+        });
+  }
+
+  /** Once the PONG and the probe of a round are both in: count it. */
+  private void concludeHealthRoundLocked(PooledWorker w) {
+    if (w.pingNonce != 0 || w.probeRunning) {
+      return;
+    }
+    if (!w.healthRoundFailed) {
+      w.healthFailures = 0;
+      return;
+    }
+    w.healthRoundFailed = false;
+    w.healthFailures++;
+    log.warn("[{}] worker {} failed its health check ({} of {} in a row)", settings.name(),
+        w.id(), w.healthFailures, settings.healthCheckFailures());
+    if (w.healthFailures >= settings.healthCheckFailures() && w.retireReason == null) {
+      w.retireReason = EndReason.HEALTH_CHECK_FAILED;
+      w.retireBecause = w.healthFailures + " failed health checks in a row";
+    }
+  }
+
+  private int nonStoppingLocked() {
+    int n = 0;
+    for (PooledWorker w : workers) {
+      WorkerState state = w.tree.lifecycle().state();
+      if (state != WorkerState.STOPPING && state != WorkerState.DEAD) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private PooledWorker idleWorkerLocked() {
+    for (PooledWorker w : workers) {
+      if (w.helloSeen && w.current == null && w.retireReason == null
+          && w.tree.lifecycle().state() == WorkerState.IDLE) {
+        return w;
+      }
+    }
+    return null;
+  }
+
+  // ---------------------------------------------------------------- ending
+
+  /** Claims the end of {@code worker} for {@code reason}; false if another cause came first. */
+  private boolean end(PooledWorker worker, EndReason reason) {
+    lock.lock();
+    try {
+      if (!worker.tree.lifecycle().stop(reason)) {
+        return false;
+      }
+      worker.silenceNanos = System.nanoTime() - worker.lastSignOfLifeNanos;
+    } finally {
+      lock.unlock();
+    }
+    io.execute(() -> finish(worker, reason));
+    return true;
+  }
+
+  /** Runs on an I/O thread: ends the tree, settles its task, replaces it if wanted. */
+  private void finish(PooledWorker worker, EndReason reason) {
+    SupervisedTree tree = worker.tree;
+    boolean graceful = worker.helloSeen && worker.current == null
+        && (reason == EndReason.POOL_CLOSED || reason == EndReason.RECYCLED
+        || reason == EndReason.IDLE_TIMEOUT);
+    if (graceful) {
+      worker.shutdownSent = true;
+      worker.send(Frame.of(FrameType.SHUTDOWN, 0));
+      worker.closeRequests();
+      try {
+        // Its exit, or a violation (output after SHUTDOWN), whichever comes first.
+        CompletableFuture.anyOf(tree.process().exit(), worker.violated)
+            .get(settings.terminationGrace().toMillis(), TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        // it did not exit in time: the teardown below ends it
+      }
+    }
+    Duration grace = reason == EndReason.MEMORY_LIMIT ? Duration.ZERO : settings.terminationGrace();
+    TeardownReport report;
+    try {
+      report = tree.end(grace);
+    } catch (RuntimeException e) {
+      log.error("[{}] teardown of {} failed", settings.name(), worker.id(), e);
+      report = new TeardownReport(0, List.of(), Duration.ZERO);
+    }
+    worker.closeRequests();
+    awaitStreams(worker);
+    ExitStatus exit = awaitExitStatus(worker);
+    tree.release();
+    if (!report.isComplete()) {
+      log.error("[{}] {} processes of worker {} survived teardown: {}", settings.name(),
+          report.survivors().size(), worker.id(), report.survivors());
+    }
+
+    Attempt attempt;
+    lock.lock();
+    try {
+      attempt = worker.current;
+      worker.current = null;
+      long now = System.nanoTime();
+      if (!worker.helloSeen && reason != EndReason.POOL_CLOSED) {
+        starts.startFailed(now - worker.startNanos, "worker " + worker.id() + " "
+            + describeEarlyEnd(worker, reason, exit), now);
+      } else if (!worker.helloSeen) {
+        starts.unused();
+      } else if (reason == EndReason.EXITED || reason == EndReason.HEARTBEAT_TIMEOUT
+          || reason == EndReason.PROTOCOL_VIOLATION) {
+        starts.failed(now);
+      }
+    } finally {
+      lock.unlock();
+    }
+    WorkerDetails details = tree.details(reason == EndReason.EXITED ? exit : null,
+        worker.stderr.lastLines(STDERR_LINES_IN_MESSAGES));
+    // A violation while it was being retired (output after SHUTDOWN) is what it is reported
+    // for: the worker broke the protocol, whatever else was ending it.
+    EndReason reported = worker.violation != null ? EndReason.PROTOCOL_VIOLATION : reason;
+    if (reported != EndReason.POOL_CLOSED && reported != EndReason.RECYCLED
+        && reported != EndReason.IDLE_TIMEOUT) {
+      log.warn("[{}] worker {} ended: {} [{}]", settings.name(), worker.id(),
+          reported == EndReason.PROTOCOL_VIOLATION ? "protocol violation: " + worker.violation
+              : reported, details);
+    }
+    if (attempt != null) {
+      attemptFailed(attempt, worker, failure(attempt, worker, reason, details));
+    }
+    events.fire(l -> l.workerEnded(new WorkerEvent(settings.name(), worker.id(),
+        settings.launch().label(), tree.process().pid(), tree.tempDirectory(),
+        Optional.of(reported), Optional.of(details))));
+    // Last: the slot is held until here, and close() returns once every slot is free, by
+    // when every future is complete and every event delivered.
+    lock.lock();
+    try {
+      workers.remove(worker);
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    maybeStartWorkers();
+    stopThreadsIfDone();
+  }
+
+  private static String describeEarlyEnd(PooledWorker worker, EndReason reason, ExitStatus exit) {
+    return switch (reason) {
+      case EXITED -> "ended before HELLO: " + exit;
+      case START_TIMEOUT -> "said no HELLO within the start timeout";
+      case PROTOCOL_VIOLATION -> "broke the protocol before HELLO: " + worker.violation;
+      default -> "ended before HELLO: " + reason;
+    };
+  }
+
+  private void awaitStreams(PooledWorker worker) {
+    try {
+      CompletableFuture.allOf(worker.repliesEnded, worker.stderr.drained())
+          .get(DRAIN_BOUND.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      // Something outside the tree holds a pipe: stop reading it.
+      try {
+        worker.tree.process().stdout().close();
+        worker.tree.process().stderr().close();
+      } catch (IOException ignored) {
+        // nothing more to read
+      }
+    }
+  }
+
+  private static ExitStatus awaitExitStatus(PooledWorker worker) {
+    try {
+      return worker.tree.process().exit().get(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      // reported as unknown; the teardown already logged any survivor
+    }
+    return ExitStatus.exited(-1);
+  }
+
+  private RuntimeException failure(Attempt a, PooledWorker w, EndReason reason,
+      WorkerDetails details) {
+    String label = a.task.label();
+    return switch (reason) {
+      case TIMEOUT -> new TaskTimeoutException(label, a.task.timeout,
+          Duration.ofNanos(a.ranNanos()), details);
+      case MEMORY_LIMIT -> new MemoryLimitExceededException(label, settings.memoryLimit(),
+          MemorySize.ofBytes(w.breach.bytes()), w.breach.metric(), details);
+      case HEARTBEAT_TIMEOUT -> new HeartbeatTimeoutException(label,
+          Duration.ofNanos(w.silenceNanos), settings.heartbeatTimeout(), details);
+      case PROGRESS_TIMEOUT -> new ProgressTimeoutException(label,
+          Duration.ofNanos(System.nanoTime() - a.lastProgressNanos),
+          settings.progressTimeout().orElseThrow(), details);
+      case PROTOCOL_VIOLATION -> new WorkerProtocolException(label, w.violation, details);
+      case CANCELLED -> new CancellationException("task '" + label + "' was cancelled");
+      case POOL_CLOSED -> new PoolClosedException("pool '" + settings.name()
+          + "' was closed while task '" + label + "' ran");
+      default -> new WorkerCrashedException(label, details);
+    };
+  }
+
+  /** Settles a task whose worker ended under it: retried if idempotent and retryable. */
+  private void attemptFailed(Attempt a, PooledWorker worker, RuntimeException failure) {
+    WorkerTask task = a.task;
+    task.worker = null;
+    if (task.future.isDone()) {
+      return;
+    }
+    Duration ran = Duration.ofNanos(a.ranNanos());
+    if (task.retry != null && !isClosed()) {
+      long delayMillis = task.retry.onError(failure);
+      if (delayMillis >= 0) {
+        log.info("[{}] task '{}' (idempotent) failed on worker {} ({}); running it again in {} "
+            + "ms", settings.name(), task.label(), worker.id(), failure.getClass().getSimpleName(),
+            delayMillis);
+        timer.schedule(() -> requeue(task), delayMillis, TimeUnit.MILLISECONDS);
+        return;
+      }
+    }
+    if (task.future.completeExceptionally(failure)) {
+      fireTaskFailed(task, worker.id(), ran, failure);
+    }
+  }
+
+  private void requeue(WorkerTask task) {
+    PooledWorker idle = null;
+    boolean refusedClosed = false;
+    lock.lock();
+    try {
+      if (task.future.isDone()) {
+        return;
+      }
+      if (closed) {
+        refusedClosed = true;
+      } else {
+        queue.addFirst(task);
+        idle = idleWorkerLocked();
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (refusedClosed) {
+      refuse(task, new PoolClosedException("pool '" + settings.name() + "' was closed before "
+          + "task '" + task.label() + "' could run again"));
+      return;
+    }
+    if (idle != null) {
+      dispatch(idle);
+    }
+    maybeStartWorkers();
+  }
+
+  private void fireTaskFailed(WorkerTask task, String workerId, Duration ran, Throwable why) {
+    events.fire(l -> l.taskFailed(new TaskEvent(settings.name(), task.label(),
+        Optional.ofNullable(workerId), ran, Optional.of(why))));
+  }
+
+  // ---------------------------------------------------------------- observation and close
+
+  private boolean isClosed() {
+    lock.lock();
+    try {
+      return closed;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private String countsLocked() {
+    return "pool '" + settings.name() + "': workers=" + (workers.size() + pendingStarts) + "/"
+        + settings.workers() + ", queued=" + queue.size() + "/" + settings.queueCapacity()
+        + ", closed=" + closed;
+  }
+
+  public PoolSnapshot snapshot() {
+    List<WorkerSnapshot> list = new ArrayList<>();
+    for (PooledWorker w : workers) {
+      list.add(w.tree.snapshot());
+    }
+    lock.lock();
+    try {
+      return new PoolSnapshot(settings.name(), containment.name(), settings.workers(),
+          workers.size() + pendingStarts, queue.size(), settings.queueCapacity(), closed, list);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  public void close() {
+    List<WorkerTask> dropped;
+    lock.lock();
+    try {
+      if (!closed) {
+        closed = true;
+        dropped = new ArrayList<>(queue);
+        queue.clear();
+      } else {
+        dropped = List.of();
+      }
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    for (WorkerTask task : dropped) {
+      refuse(task, new PoolClosedException("pool '" + settings.name()
+          + "' was closed before queued task '" + task.label() + "' started"));
+    }
+    for (PooledWorker w : workers) {
+      end(w, EndReason.POOL_CLOSED);
+    }
+    if (POOL_THREAD.get() || spawner.isCurrentThread()) {
+      closedWithoutWaiting = true;
+      stopThreadsIfDone();
+      return;
+    }
+    lock.lock();
+    try {
+      while (!workers.isEmpty() || pendingStarts > 0) {
+        changed.awaitUninterruptibly();
+      }
+    } finally {
+      lock.unlock();
+    }
+    stopThreads();
+  }
+
+  private void stopThreadsIfDone() {
+    boolean done;
+    lock.lock();
+    try {
+      done = closed && closedWithoutWaiting && workers.isEmpty() && pendingStarts == 0;
+    } finally {
+      lock.unlock();
+    }
+    if (done) {
+      stopThreads();
+    }
+  }
+
+  private void stopThreads() {
+    if (!threadsStopped.compareAndSet(false, true)) {
+      return;
+    }
+    housekeeper.close();
+    spawner.close();
+    timer.shutdownNow();
+    io.shutdown();
+    if (settings.launch().runtimeDirectory() != null) {
+      TempDirectories.delete(settings.launch().runtimeDirectory());
+    }
+    if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      } catch (IllegalStateException alreadyShuttingDown) {
+        // the hook is running or will run; it finds the pool closed
+      }
+    }
+  }
+}

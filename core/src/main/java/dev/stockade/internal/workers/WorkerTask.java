@@ -1,0 +1,67 @@
+package dev.stockade.internal.workers;
+
+import dev.stockade.TaskOptions;
+import io.github.resilience4j.retry.Retry;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One submitted task: its payload, its effective timeout, the caller's future, and — for an
+ * idempotent task — the retry context that decides whether a worker failure runs it again.
+ */
+final class WorkerTask {
+  /** Turns a RESULT payload into the caller's value; a failure is the worker's. */
+  public interface Decoder {
+    Object decode(byte[] payload) throws Exception;
+  }
+
+  final byte[] payload;
+  final TaskOptions options;
+  final Duration timeout;
+  final Decoder decoder;
+  final TaskFuture future;
+  /** Null unless the task is idempotent. */
+  final Retry.AsyncContext<Object> retry;
+  /** The worker running it now, or null while queued or between attempts. */
+  volatile PooledWorker worker;
+  int attempts;
+
+  WorkerTask(byte[] payload, TaskOptions options, Duration timeout, Decoder decoder,
+      Retry.AsyncContext<Object> retry, RealWorkerPool pool) {
+    this.payload = payload;
+    this.options = options;
+    this.timeout = timeout;
+    this.decoder = decoder;
+    this.retry = retry;
+    this.future = new TaskFuture(this, pool);
+  }
+
+  String label() {
+    return options.label();
+  }
+
+  /** The caller's future; cancelling it tells the pool. Dependent stages are plain futures. */
+  static final class TaskFuture extends CompletableFuture<Object> {
+    private final WorkerTask task;
+    private final RealWorkerPool pool;
+
+    TaskFuture(WorkerTask task, RealWorkerPool pool) {
+      this.task = task;
+      this.pool = pool;
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      boolean cancelled = super.cancel(mayInterruptIfRunning);
+      if (cancelled) {
+        pool.cancelled(task, mayInterruptIfRunning);
+      }
+      return cancelled;
+    }
+
+    @Override
+    public <U> CompletableFuture<U> newIncompleteFuture() {
+      return new CompletableFuture<>();
+    }
+  }
+}

@@ -1,0 +1,94 @@
+package dev.stockade;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.stockade.testing.NoLeakedProcesses;
+import dev.stockade.testing.RecordingListener;
+import dev.stockade.testing.TestProcesses;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * A worker that breaks the protocol fails its task with {@link WorkerProtocolException} and is
+ * replaced; the pool goes on. The worker is {@code workers/rogue_worker.py}, which speaks the
+ * protocol by hand and breaks it as told.
+ */
+@ExtendWith(NoLeakedProcesses.class)
+class WorkerProtocolRobustnessTest {
+
+  private static WorkerPool<String, String> rogue(String mode, RecordingListener events) {
+    String python = TestProcesses.requireProgram("python3");
+    return WorkerPool.builder(Codec.utf8(), Codec.utf8())
+        .command(Command.of(python, TestProcesses.resource("workers/rogue_worker.py"), mode))
+        .workers(1).sampleInterval(Duration.ofMillis(50))
+        .heartbeatInterval(Duration.ofMillis(100)).heartbeatTimeout(Duration.ofSeconds(2))
+        .terminationGrace(Duration.ofMillis(500)).maxFrameSize(MemorySize.ofKibibytes(64))
+        .healthCheckInterval(Duration.ofMillis(200)).healthCheckTimeout(Duration.ofMillis(300))
+        .healthCheckFailures(2).idleTimeout(Duration.ofMinutes(1))
+        .listener(events).shutdownHook(false).build();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "bad-magic        | bad magic",
+      "unknown-type     | unknown frame type 0x7F",
+      "bad-flags        | flags of a RESULT frame must be 0",
+      "oversized        | over maxFrameSize (65536 bytes)",
+      "truncated        | truncated frame",
+      "unknown-task     | RESULT for task",
+      "second-hello     | a second HELLO",
+      "supervisor-frame | a TASK frame, which only the supervisor sends"})
+  void failsTheTaskOfAWorkerThatBreaksTheProtocolAndGoesOn(String mode, String expected)
+      throws Exception {
+    RecordingListener events = new RecordingListener();
+    try (WorkerPool<String, String> pool = rogue(mode, events)) {
+      assertThat(pool.submit("before").get(30, TimeUnit.SECONDS)).isEqualTo("before");
+      CompletableFuture<String> task = pool.submit("misbehave");
+      assertThatThrownBy(() -> task.get(10, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class)
+          .cause().isInstanceOf(WorkerProtocolException.class)
+          .hasMessageContaining(expected);
+      assertThat(pool.submit("after").get(30, TimeUnit.SECONDS)).isEqualTo("after");
+      assertThat(events.endReasons()).containsExactly(EndReason.PROTOCOL_VIOLATION);
+    }
+  }
+
+  @Test
+  void refusesAWorkerWhoseFirstFrameIsNotHello() throws Exception {
+    RecordingListener events = new RecordingListener();
+    try (WorkerPool<String, String> pool = rogue("hello-later-frame", events)) {
+      pool.submit("x");
+      await().atMost(Duration.ofSeconds(10)).until(() -> !events.ended.isEmpty());
+      assertThat(events.ended.get(0).endReason()).contains(EndReason.PROTOCOL_VIOLATION);
+    }
+  }
+
+  @Test
+  void retiresAWorkerThatStopsAnsweringPings() throws Exception {
+    RecordingListener events = new RecordingListener();
+    try (WorkerPool<String, String> pool = rogue("no-pong", events)) {
+      assertThat(pool.submit("warm").get(30, TimeUnit.SECONDS)).isEqualTo("warm");
+      await().atMost(Duration.ofSeconds(10)).until(() -> !events.ended.isEmpty());
+      assertThat(events.ended.get(0).endReason()).contains(EndReason.HEALTH_CHECK_FAILED);
+    }
+  }
+
+  @Test
+  void reportsOutputAfterShutdownAsAViolationAndStillEndsTheWorker() throws Exception {
+    RecordingListener events = new RecordingListener();
+    WorkerPool<String, String> pool = rogue("after-shutdown", events);
+    assertThat(pool.submit("warm").get(30, TimeUnit.SECONDS)).isEqualTo("warm");
+    long pid = pool.snapshot().workers().get(0).pid();
+    pool.close(); // sends SHUTDOWN to the idle worker, which answers with a PONG and lingers
+    assertThat(events.endReasons()).containsExactly(EndReason.PROTOCOL_VIOLATION);
+    assertThat(dev.stockade.testing.JvmWorkers.isAlive(pid)).isFalse();
+  }
+}

@@ -1,0 +1,86 @@
+package dev.stockade.testing;
+
+import dev.stockade.worker.Handler;
+import dev.stockade.worker.TaskContext;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A JVM worker handler for tests whose input is a small script, {@code verb:argument}:
+ * {@code echo:x}, {@code pid}, {@code sleep:ms} (interruptible), {@code spin} (ignores
+ * interrupts), {@code progress-spin:ms} (reports progress every ms, forever), {@code fail:msg},
+ * {@code print:x} (to System.out, and through a child process that inherits stdout),
+ * {@code allocate:mib} (kept until the worker ends), {@code crash-once:path} (halts the JVM
+ * unless the file exists, creating it first), {@code halt:code}.
+ */
+public final class ScriptedHandler implements Handler {
+  private final List<byte[]> kept = new ArrayList<>();
+
+  @Override
+  public byte[] handle(byte[] input, TaskContext context) throws Exception {
+    String script = new String(input, StandardCharsets.UTF_8);
+    int colon = script.indexOf(':');
+    String verb = colon < 0 ? script : script.substring(0, colon);
+    String argument = colon < 0 ? "" : script.substring(colon + 1);
+    switch (verb) {
+      case "echo":
+        return argument.getBytes(StandardCharsets.UTF_8);
+      case "pid":
+        return text(ProcessHandle.current().pid());
+      case "sleep":
+        Thread.sleep(Long.parseLong(argument));
+        return text("slept");
+      case "spin":
+        long x = 0;
+        while (true) {
+          x += System.nanoTime() & 1;
+          Thread.interrupted();
+          if (x == Long.MIN_VALUE) {
+            return text(x);
+          }
+        }
+      case "progress-spin":
+        while (true) {
+          context.progress("still here");
+          Thread.sleep(Long.parseLong(argument));
+        }
+      case "fail":
+        throw new IllegalStateException(argument);
+      case "print":
+        System.out.println(argument);
+        Process child = new ProcessBuilder("sh", "-c", "echo child says " + argument)
+            .inheritIO().start();
+        child.waitFor();
+        return text("printed");
+      case "allocate":
+        int mib = Integer.parseInt(argument);
+        for (int i = 0; i < mib; i++) {
+          byte[] block = new byte[1 << 20];
+          for (int j = 0; j < block.length; j += 4096) {
+            block[j] = 1; // touch every page, so it is resident
+          }
+          kept.add(block);
+        }
+        return text("allocated " + mib);
+      case "crash-once":
+        Path marker = Path.of(argument);
+        if (!Files.exists(marker)) {
+          Files.createFile(marker);
+          Runtime.getRuntime().halt(41);
+        }
+        return text("survived");
+      case "halt":
+        Runtime.getRuntime().halt(Integer.parseInt(argument));
+        return text("unreachable");
+      default:
+        throw new IllegalArgumentException("unknown verb " + verb);
+    }
+  }
+
+  private static byte[] text(Object value) {
+    return String.valueOf(value).getBytes(StandardCharsets.UTF_8);
+  }
+}
