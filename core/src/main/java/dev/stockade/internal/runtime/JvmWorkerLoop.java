@@ -33,6 +33,13 @@ public final class JvmWorkerLoop {
   private final Object taskLock = new Object();
   private final int maxFrameSize = intFromEnvironment("STOCKADE_MAX_FRAME_SIZE",
       DEFAULT_MAX_FRAME_SIZE);
+  /** Tasks read but not yet started whose CANCEL came first: answered without running. */
+  private final java.util.Set<Long> cancelledBeforeStart =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final java.util.Set<Long> queuedTasks =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** Set when SHUTDOWN is read: from then on only the running task's answer goes out. */
+  private volatile boolean shuttingDown;
   private Thread taskThread;
   private long runningTask;
   private volatile boolean cancelled;
@@ -80,7 +87,14 @@ public final class JvmWorkerLoop {
       } catch (InterruptedException e) {
         return;
       }
-      send(heartbeat);
+      // Checked under the writer's lock, which SHUTDOWN is recorded under too: no heartbeat
+      // can follow the last answer.
+      synchronized (writer) {
+        if (shuttingDown) {
+          return;
+        }
+        send(heartbeat);
+      }
     }
   }
 
@@ -90,9 +104,24 @@ public final class JvmWorkerLoop {
       Frame frame;
       while ((frame = reader.next()) != null) {
         switch (frame.type()) {
-          case TASK, PING, SHUTDOWN -> work.add(frame);
+          case TASK, PING -> {
+            if (frame.id() == 0) {
+              throw new ProtocolViolation("a " + frame.type() + " frame with id 0");
+            }
+            if (frame.type() == FrameType.TASK) {
+              queuedTasks.add(frame.id());
+            }
+            work.add(frame);
+          }
+          case SHUTDOWN -> {
+            synchronized (writer) {
+              shuttingDown = true;
+            }
+            work.add(frame);
+          }
           case CANCEL -> cancel(frame.id());
-          default -> throw new ProtocolViolation("a worker does not accept " + frame.type());
+          default -> throw new ProtocolViolation("a " + frame.type()
+              + " frame, which only a worker sends");
         }
       }
     } catch (ProtocolViolation e) {
@@ -103,14 +132,29 @@ public final class JvmWorkerLoop {
     } catch (IOException e) {
       // the pipe is unusable: the same as its end
     }
+    if (!shuttingDown) {
+      ProtocolStreams.killProcessGroup(); // the supervisor is gone: so is everything of ours
+    }
+    // Asked to shut down: the current task may still be answered, for a bounded time.
     work.add(END);
+    try {
+      TimeUnit.SECONDS.sleep(2);
+    } catch (InterruptedException ignored) {
+      // ending anyway
+    }
+    ProtocolStreams.killProcessGroup();
   }
 
   private void cancel(long taskId) {
     synchronized (taskLock) {
-      if (runningTask == taskId && taskId != 0) {
+      if (taskId == 0) {
+        return;
+      }
+      if (runningTask == taskId) {
         cancelled = true;
         taskThread.interrupt();
+      } else if (queuedTasks.contains(taskId)) {
+        cancelledBeforeStart.add(taskId);
       }
     }
   }
@@ -118,6 +162,12 @@ public final class JvmWorkerLoop {
   private void runTask(Frame task) {
     long id = task.id();
     synchronized (taskLock) {
+      queuedTasks.remove(id);
+      if (cancelledBeforeStart.remove(id)) {
+        send(errorFrame(id, "Cancelled", "task " + id + " was cancelled before it started",
+            null));
+        return;
+      }
       runningTask = id;
       cancelled = false;
     }

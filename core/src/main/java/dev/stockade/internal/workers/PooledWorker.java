@@ -41,6 +41,11 @@ final class PooledWorker {
   dev.stockade.EndReason retireReason;
   String retireBecause;
   boolean healthRoundFailed;
+  /**
+   * Set after a cancelled task was answered: its handler may still be running (a runtime that
+   * cannot interrupt it answers first), so the worker gets a task again only after a PONG.
+   */
+  boolean reuseAfterPong;
   /** How long it had been silent when its end was claimed. */
   volatile long silenceNanos;
   long pingNonce;

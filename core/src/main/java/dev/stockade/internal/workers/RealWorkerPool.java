@@ -558,6 +558,7 @@ public final class RealWorkerPool {
   private String answer(PooledWorker worker, Frame frame) throws ProtocolViolation {
     Object value = null;
     Payloads.Error error = null;
+    long confirmPing = 0;
     Attempt a;
     lock.lock();
     try {
@@ -590,6 +591,14 @@ public final class RealWorkerPool {
         worker.tree.lifecycle().moveTo(WorkerState.IDLE);
       }
       worker.idleSinceNanos = System.nanoTime();
+      if (a.cancelDeadlineNanos != 0) {
+        worker.reuseAfterPong = true;
+        worker.pingSentNanos = System.nanoTime();
+        if (worker.pingNonce == 0) {
+          worker.pingNonce = pingNonces.incrementAndGet();
+          confirmPing = worker.pingNonce;
+        } // else the outstanding ping's PONG, which comes after the handler returns, will do
+      }
       if (worker.tasksDone >= worker.maxTasks && worker.retireReason == null) {
         worker.retireReason = EndReason.RECYCLED;
         worker.retireBecause = "served " + worker.tasksDone + " tasks";
@@ -614,11 +623,15 @@ public final class RealWorkerPool {
         fireTaskFailed(task, worker.id(), ran, failed);
       }
     }
+    if (confirmPing != 0) {
+      worker.send(Frame.of(FrameType.PING, confirmPing)); // its PONG makes it available again
+    }
     dispatch(worker);
     return null;
   }
 
   private String pong(PooledWorker worker, long nonce) {
+    boolean reusable = false;
     lock.lock();
     try {
       if (worker.pingNonce == 0 || worker.pingNonce != nonce) {
@@ -627,9 +640,17 @@ public final class RealWorkerPool {
             + worker.pingNonce);
       }
       worker.pingNonce = 0;
-      concludeHealthRoundLocked(worker);
+      if (worker.reuseAfterPong) {
+        worker.reuseAfterPong = false;
+        reusable = true;
+      } else {
+        concludeHealthRoundLocked(worker);
+      }
     } finally {
       lock.unlock();
+    }
+    if (reusable) {
+      dispatch(worker);
     }
     return null;
   }
@@ -641,7 +662,7 @@ public final class RealWorkerPool {
     lock.lock();
     try {
       if (worker.tree.lifecycle().state() != WorkerState.IDLE || worker.current != null
-          || !worker.helloSeen) {
+          || !worker.helloSeen || worker.reuseAfterPong) {
         return;
       }
       if (closed) {
@@ -752,13 +773,20 @@ public final class RealWorkerPool {
         w.retireReason = EndReason.RECYCLED;
         w.retireBecause = "it is older than maxWorkerAge";
       }
-      if (w.pingNonce != 0 && now - w.pingSentNanos > settings.healthCheckTimeout().toNanos()) {
+      Attempt a = w.current;
+      if (w.reuseAfterPong) {
+        if (now - w.pingSentNanos > settings.cancelGrace().toNanos()) {
+          endNow = EndReason.CANCELLED; // its cancelled handler is still running
+        }
+      } else if (w.pingNonce != 0
+          && now - w.pingSentNanos > settings.healthCheckTimeout().toNanos()) {
         w.pingNonce = 0;
         w.healthRoundFailed = true;
         concludeHealthRoundLocked(w);
       }
-      Attempt a = w.current;
-      if (a != null) {
+      if (endNow != null) {
+        // decided above
+      } else if (a != null) {
         if (a.cancelDeadlineNanos != 0 && now - a.cancelDeadlineNanos > 0) {
           endNow = EndReason.CANCELLED;
         } else if (a.ranNanos() > a.task.timeout.toNanos()) {
@@ -774,7 +802,7 @@ public final class RealWorkerPool {
         w.retireReason = EndReason.IDLE_TIMEOUT;
         w.retireBecause = "idle for more than idleTimeout";
         retireIdle = true;
-      } else if (w.pingNonce == 0 && !w.probeRunning
+      } else if (w.pingNonce == 0 && !w.probeRunning && !w.reuseAfterPong
           && now - w.lastHealthCheckNanos > settings.healthCheckInterval().toNanos()) {
         w.lastHealthCheckNanos = now;
         w.healthRoundFailed = false;
@@ -857,7 +885,7 @@ public final class RealWorkerPool {
 
   private PooledWorker idleWorkerLocked() {
     for (PooledWorker w : workers) {
-      if (w.helloSeen && w.current == null && w.retireReason == null
+      if (w.helloSeen && w.current == null && w.retireReason == null && !w.reuseAfterPong
           && w.tree.lifecycle().state() == WorkerState.IDLE) {
         return w;
       }

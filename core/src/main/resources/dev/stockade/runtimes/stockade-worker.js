@@ -1,0 +1,743 @@
+'use strict';
+/**
+ * The Node runtime of the Stockade worker protocol, version 1 (docs/protocol.md). One file,
+ * no dependencies, Node 18 or later, Linux.
+ *
+ * A persistent worker runs task after task for a Stockade WorkerPool. Hand a handler to run():
+ *
+ *   const stockade = require('./stockade-worker.js');
+ *   stockade.run(async (payload, context) => {   // payload: a Buffer
+ *     context.progress('halfway');               // a PROGRESS frame for this task
+ *     context.signal;                            // an AbortSignal, aborted on CANCEL
+ *     context.taskId;                            // the task's id, a BigInt
+ *     return payload.toString().toUpperCase();   // a Buffer, a string (UTF-8) or undefined
+ *   });
+ *
+ * or name the handler's module on the command line, so it needs no main block:
+ *
+ *   node stockade-worker.js ./handler.js [exportName]
+ *
+ * The module exports the handler itself, or as `handle`, `default`, or exportName.
+ *
+ * What this runtime guarantees:
+ * - The protocol's stdin and stdout are moved to private descriptors before any handler code
+ *   runs: descriptor 1, process.stdout and console.log then write to stderr, and descriptor 0
+ *   reads /dev/null, so output and child processes can neither corrupt a frame nor steal a
+ *   request. Under a supervisor (STOCKADE_PROTOCOL set) this happens when the module is
+ *   required; code that runs before that is not covered. Node cannot dup2(), so the private
+ *   descriptors are new opens of /proc/self/fd/N; the new descriptor 1 is close-on-exec, which
+ *   child_process clears for the children it starts with inherited stdio.
+ * - HELLO is the first frame. A worker thread sends HEARTBEAT every STOCKADE_HEARTBEAT_MS and
+ *   reads the requests, so both go on while a handler blocks the event loop. Whole frames are
+ *   written under a lock shared by the two threads.
+ * - Tasks run one at a time on the main thread, and PONG comes from it.
+ * - CANCEL of the running task answers it at once with ERROR "Cancelled" (JavaScript cannot
+ *   interrupt code that never yields) and aborts context.signal. The handler's own outcome is
+ *   then dropped, and the next task (and PONG) waits until the handler has settled: a
+ *   handler that ignores the signal keeps the worker busy until the pool ends it. A task counts
+ *   as running from the moment its TASK frame is read: one cancelled before its handler
+ *   started never runs.
+ * - A handler that throws or rejects is answered ERROR with the error's class name, message
+ *   and stack.
+ * - SHUTDOWN: the current task is answered, then the process exits 0. Nothing but that answer
+ *   is sent after SHUTDOWN (heartbeats and progress notes stop).
+ * - End of stdin ends the whole process group at once (kill(0, SIGKILL)). A malformed request
+ *   writes one line to stderr and ends the group the same way.
+ */
+
+const fs = require('fs');
+const net = require('net');
+const path = require('path');
+const url = require('url');
+const { Worker, isMainThread, parentPort, workerData } = require('worker_threads');
+
+const PROTOCOL_VERSION = 1;
+
+const HELLO = 0x01;
+const TASK = 0x02;
+const RESULT = 0x03;
+const ERROR = 0x04;
+const HEARTBEAT = 0x05;
+const PROGRESS = 0x06;
+const PING = 0x07;
+const PONG = 0x08;
+const CANCEL = 0x09;
+const SHUTDOWN = 0x0a;
+
+const REQUEST_NAMES = { [TASK]: 'TASK', [PING]: 'PING', [CANCEL]: 'CANCEL', [SHUTDOWN]: 'SHUTDOWN' };
+const REPLY_TYPES = new Set([HELLO, RESULT, ERROR, HEARTBEAT, PROGRESS, PONG]);
+
+const HEADER_BYTES = 16;
+const DEFAULT_HEARTBEAT_MS = 1000;
+const DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
+
+// How long a worker that was told to shut down and then lost its stdin waits for its own exit
+// before it ends the group: closing the pipe right after SHUTDOWN must not turn a clean exit 0
+// into a SIGKILL.
+const EXIT_AFTER_SHUTDOWN_MS = 2000;
+
+/** One line on stderr, written straight to the descriptor: it works from either thread. */
+function log(text) {
+  try {
+    fs.writeSync(2, `stockade-worker: ${text}\n`);
+  } catch (e) {
+    // stderr is gone too; nothing left to tell
+  }
+}
+
+/** Ends the whole process group, this process included. */
+function endGroup() {
+  try {
+    process.kill(0, 'SIGKILL');
+  } finally {
+    process.exit(1);
+  }
+}
+
+// Set just before the main thread exits on purpose, so the worker thread's end is expected.
+let exiting = false;
+
+function exitNow(code) {
+  exiting = true;
+  process.exit(code);
+}
+
+// --- shared state ---------------------------------------------------------------------------
+
+// Int32 slots of the SharedArrayBuffer both threads see, then the running task's id.
+const LOCK = 0;
+const SHUTDOWN_SEEN = 1;
+const TASK_STATE = 2;
+const IDLE = 0; // no task
+const RUNNING = 1; // a task runs and is not answered yet
+const ANSWERED = 2; // answered (cancelled), but its handler has not settled yet
+const SHARED_BYTES = 24;
+
+/**
+ * Writes whole frames to the protocol descriptor from either thread. A lock in shared memory
+ * orders the writers (a frame may be larger than PIPE_BUF, so the pipe alone would not), and
+ * every check of task state happens under the same hold as the write it allows.
+ */
+class Channel {
+  constructor(fd, sharedBuffer, maxFrameSize) {
+    this.fd = fd;
+    this.state = new Int32Array(sharedBuffer, 0, 4);
+    this.running = new BigUint64Array(sharedBuffer, 16, 1);
+    this.maxFrameSize = maxFrameSize;
+    this.pause = new Int32Array(new SharedArrayBuffer(4));
+  }
+
+  locked(fn) {
+    const s = this.state;
+    while (Atomics.compareExchange(s, LOCK, 0, 1) !== 0) {
+      Atomics.wait(s, LOCK, 1, 50);
+    }
+    try {
+      return fn();
+    } finally {
+      Atomics.store(s, LOCK, 0);
+      Atomics.notify(s, LOCK, 1);
+    }
+  }
+
+  /** Writes a frame; the caller holds the lock. */
+  write(type, id, payload) {
+    const header = Buffer.alloc(HEADER_BYTES);
+    header[0] = 0x53;
+    header[1] = 0x4b;
+    header[2] = type;
+    header.writeBigUInt64BE(BigInt(id), 4);
+    header.writeUInt32BE(payload ? payload.length : 0, 12);
+    this.writeAll(header);
+    if (payload && payload.length) {
+      this.writeAll(payload);
+    }
+  }
+
+  writeAll(bytes) {
+    let done = 0;
+    while (done < bytes.length) {
+      try {
+        done += fs.writeSync(this.fd, bytes, done, bytes.length - done);
+      } catch (e) {
+        if (e.code !== 'EAGAIN') {
+          throw e;
+        }
+        // The pipe is full: the supervisor reads it soon. Sleep without spinning a core.
+        Atomics.wait(this.pause, 0, 0, 1);
+      }
+    }
+  }
+
+  /** Sends a frame that belongs to no task (HELLO, HEARTBEAT, PONG) unless SHUTDOWN came. */
+  sendUntask(type, id, payload) {
+    return this.locked(() => {
+      if (Atomics.load(this.state, SHUTDOWN_SEEN)) {
+        return false;
+      }
+      this.write(type, id, payload);
+      return true;
+    });
+  }
+
+  /**
+   * Marks `id` as the running task. The reader does it as it reads the TASK, so a CANCEL that
+   * comes before the main thread took the task up still finds it running.
+   */
+  begin(id) {
+    this.locked(() => {
+      this.running[0] = id;
+      Atomics.store(this.state, TASK_STATE, RUNNING);
+    });
+  }
+
+  /** PROGRESS for `id` if it is running, unanswered, and no SHUTDOWN came. */
+  progress(id, payload) {
+    return this.locked(() => {
+      if (!this.isRunning(id) || Atomics.load(this.state, SHUTDOWN_SEEN)) {
+        return false;
+      }
+      this.write(PROGRESS, id, payload);
+      return true;
+    });
+  }
+
+  /**
+   * Answers `id` if it is running and unanswered (with no `type`, only updates the state);
+   * `settled` says whether its handler has ended (or will never start).
+   */
+  answer(id, type, payload, settled) {
+    return this.locked(() => {
+      const answered = Boolean(type) && this.isRunning(id);
+      if (answered) {
+        this.write(type, id, payload);
+      }
+      if (this.running[0] === id && Atomics.load(this.state, TASK_STATE) !== IDLE) {
+        Atomics.store(this.state, TASK_STATE, settled ? IDLE : ANSWERED);
+      }
+      return answered;
+    });
+  }
+
+  isRunning(id) {
+    return Atomics.load(this.state, TASK_STATE) === RUNNING && this.running[0] === id;
+  }
+
+  taskState() {
+    return Atomics.load(this.state, TASK_STATE);
+  }
+}
+
+function utf8Field(text) {
+  const bytes = Buffer.from(text, 'utf8');
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(bytes.length);
+  return [length, bytes];
+}
+
+/** Cuts `bytes` to at most `limit` bytes without splitting a UTF-8 character. */
+function cutUtf8(bytes, limit) {
+  if (bytes.length <= limit) {
+    return bytes;
+  }
+  let end = Math.max(0, limit);
+  while (end > 0 && (bytes[end] & 0xc0) === 0x80) {
+    end--;
+  }
+  return bytes.subarray(0, end);
+}
+
+function errorPayload(type, message, trace, limit) {
+  const [typeLength, typeBytes] = utf8Field(type);
+  let messageBytes = Buffer.from(message, 'utf8');
+  let traceBytes = Buffer.from(trace, 'utf8');
+  // An ERROR must fit the supervisor's limit like any frame: cut the trace first.
+  const fixed = 8 + typeBytes.length;
+  messageBytes = cutUtf8(messageBytes, limit - fixed);
+  traceBytes = cutUtf8(traceBytes, limit - fixed - messageBytes.length);
+  const messageLength = Buffer.alloc(4);
+  messageLength.writeUInt32BE(messageBytes.length);
+  return Buffer.concat([typeLength, typeBytes, messageLength, messageBytes, traceBytes]);
+}
+
+function cancelledPayload(id, limit, reason) {
+  return errorPayload('Cancelled', `task ${id} was cancelled`, reason || '', limit);
+}
+
+// --- descriptors ------------------------------------------------------------------------------
+
+let protocolFds = null;
+
+/**
+ * Reopens /proc/self/fd/N as a new descriptor of the same pipe: Node's stand-in for dup().
+ * O_NONBLOCK makes the open fail at once, instead of hanging, when the other end is gone.
+ */
+function reopen(fd, flags) {
+  const C = fs.constants;
+  let extra = 0;
+  try {
+    if (fs.fstatSync(fd).isFile()) {
+      extra = flags === C.O_RDONLY ? 0 : C.O_APPEND;
+    } else {
+      extra = C.O_NONBLOCK;
+    }
+  } catch (e) {
+    throw new Error(`descriptor ${fd} is not open: ${e.message}`);
+  }
+  return fs.openSync(`/proc/self/fd/${fd}`, flags | extra);
+}
+
+/** Opens `target` so that it lands on `fd`, which must be the lowest free descriptor. */
+function openOnto(fd, target, flags) {
+  fs.closeSync(fd);
+  const got = fs.openSync(target, flags);
+  if (got !== fd) {
+    throw new Error(`reopening descriptor ${fd} gave descriptor ${got}`);
+  }
+}
+
+/** Moves the protocol's stdin and stdout aside once per process; returns { input, output }. */
+function claimProtocolFds() {
+  if (protocolFds) {
+    return protocolFds;
+  }
+  const C = fs.constants;
+  const input = reopen(0, C.O_RDONLY);
+  const output = reopen(1, C.O_WRONLY);
+  // stderr must be openable before descriptor 1 is given up (a socket is not).
+  let stderrTarget = '/proc/self/fd/2';
+  try {
+    fs.closeSync(fs.openSync(stderrTarget, C.O_WRONLY | C.O_APPEND));
+  } catch (e) {
+    log(`cannot reopen stderr (${e.code}); output to descriptor 1 is discarded`);
+    stderrTarget = '/dev/null';
+  }
+  openOnto(1, stderrTarget, C.O_WRONLY | C.O_APPEND);
+  openOnto(0, '/dev/null', C.O_RDONLY);
+  Object.defineProperty(process, 'stdout', {
+    configurable: true,
+    enumerable: true,
+    get: () => process.stderr,
+  });
+  // The variable says "this process speaks the protocol"; a child that inherited it does not.
+  delete process.env.STOCKADE_PROTOCOL;
+  protocolFds = { input, output };
+  return protocolFds;
+}
+
+function envInt(name, fallback) {
+  const text = process.env[name];
+  if (!text) {
+    return fallback;
+  }
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    log(`${name} must be a positive integer, but was ${JSON.stringify(text)}`);
+    process.exit(2);
+  }
+  return value;
+}
+
+// --- the request reader (worker thread) --------------------------------------------------------
+
+class Violation extends Error {}
+
+/** Splits the request stream into frames, checking each header before it trusts it. */
+class RequestParser {
+  constructor(maxFrameSize) {
+    this.maxFrameSize = maxFrameSize;
+    this.chunks = [];
+    this.buffered = 0;
+    this.header = null;
+  }
+
+  push(chunk) {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    const frames = [];
+    for (;;) {
+      if (!this.header) {
+        if (this.buffered < HEADER_BYTES) {
+          break;
+        }
+        this.header = this.check(this.take(HEADER_BYTES));
+      }
+      if (this.buffered < this.header.length) {
+        break;
+      }
+      frames.push({ ...this.header, payload: this.take(this.header.length) });
+      this.header = null;
+    }
+    return frames;
+  }
+
+  /** Bytes of a frame begun but not finished, for the message about a truncated frame. */
+  pending() {
+    return this.header ? HEADER_BYTES + this.buffered : this.buffered;
+  }
+
+  check(h) {
+    const b = Buffer.from(h.buffer, h.byteOffset, h.length);
+    if (b[0] !== 0x53 || b[1] !== 0x4b) {
+      const magic = b.subarray(0, 2).toString('hex').toUpperCase();
+      throw new Violation(`bad magic 0x${magic} in a request, expected 0x534B ('SK')`);
+    }
+    const type = b[2];
+    const name = REQUEST_NAMES[type];
+    if (!name) {
+      const hex = type.toString(16).toUpperCase().padStart(2, '0');
+      throw new Violation(REPLY_TYPES.has(type)
+        ? `a frame of type 0x${hex}, which only a worker sends, came from the supervisor`
+        : `unknown frame type 0x${hex}`);
+    }
+    if (b[3] !== 0) {
+      throw new Violation(`flags of a ${name} frame must be 0, but were 0x${b[3].toString(16)}`);
+    }
+    const id = b.readBigUInt64BE(4);
+    const length = b.readUInt32BE(12);
+    if (length > this.maxFrameSize) {
+      throw new Violation(`a ${name} frame of ${length} bytes is over STOCKADE_MAX_FRAME_SIZE `
+        + `(${this.maxFrameSize} bytes)`);
+    }
+    if ((type === TASK || type === PING) && id === 0n) {
+      throw new Violation(`a ${name} frame needs an id of at least 1`);
+    }
+    return { type, name, id, length };
+  }
+
+  /** The next n bytes, in a fresh array of their own (so it can be transferred). */
+  take(n) {
+    const out = new Uint8Array(n);
+    let filled = 0;
+    while (filled < n) {
+      const first = this.chunks[0];
+      const count = Math.min(first.length, n - filled);
+      out.set(first.subarray(0, count), filled);
+      filled += count;
+      if (count === first.length) {
+        this.chunks.shift();
+      } else {
+        this.chunks[0] = first.subarray(count);
+      }
+    }
+    this.buffered -= n;
+    return out;
+  }
+}
+
+function openInput(fd) {
+  const stat = fs.fstatSync(fd);
+  return stat.isFIFO() || stat.isSocket()
+    ? new net.Socket({ fd, readable: true, writable: false })
+    : fs.createReadStream(null, { fd });
+}
+
+/** The worker thread: heartbeats, and every request read and checked before main sees it. */
+function workerMain(data) {
+  const channel = new Channel(data.output, data.shared, data.maxFrameSize);
+  const port = parentPort;
+  const ignoreGone = (fn) => {
+    try {
+      fn();
+    } catch (e) {
+      // the supervisor is gone; the end of stdin ends this process
+    }
+  };
+  setInterval(() => ignoreGone(() => channel.sendUntask(HEARTBEAT, 0n)), data.heartbeatMs);
+
+  const violation = (text) => {
+    log(`protocol violation: ${text}; ending the worker`);
+    endGroup();
+  };
+  const parser = new RequestParser(data.maxFrameSize);
+  const input = openInput(data.input);
+  input.on('data', (chunk) => {
+    let frames;
+    try {
+      frames = parser.push(chunk);
+    } catch (e) {
+      if (e instanceof Violation) {
+        violation(e.message);
+      }
+      throw e;
+    }
+    for (const frame of frames) {
+      if (frame.type === CANCEL) {
+        // Answered here, not on the main thread, which a handler may be blocking.
+        ignoreGone(() => channel.answer(frame.id, ERROR,
+          cancelledPayload(frame.id, data.maxFrameSize), false));
+        port.postMessage({ type: CANCEL, id: frame.id });
+      } else if (channel.locked(() => Atomics.load(channel.state, SHUTDOWN_SEEN) === 1)) {
+        // Nothing may follow the answer to the task that was running.
+        log(`ignoring a ${frame.name} that came after SHUTDOWN`);
+      } else if (frame.type === SHUTDOWN) {
+        channel.locked(() => Atomics.store(channel.state, SHUTDOWN_SEEN, 1));
+        port.postMessage({ type: SHUTDOWN, id: frame.id });
+      } else {
+        if (frame.type === TASK) {
+          channel.begin(frame.id);
+        }
+        port.postMessage({ type: frame.type, id: frame.id, payload: frame.payload },
+          [frame.payload.buffer]);
+      }
+    }
+  });
+  input.on('end', () => {
+    if (parser.pending() > 0) {
+      violation(`truncated frame: stdin ended ${parser.pending()} bytes into a frame`);
+    }
+    const toldToExit = channel.locked(() => Atomics.load(channel.state, SHUTDOWN_SEEN) === 1
+      && channel.taskState() !== RUNNING);
+    if (toldToExit) {
+      // The main thread is on its way to exit 0; end the group only if it does not.
+      setTimeout(endGroup, EXIT_AFTER_SHUTDOWN_MS);
+    } else {
+      endGroup();
+    }
+  });
+  input.on('error', (e) => {
+    log(`reading requests failed: ${e.message}; ending the worker`);
+    endGroup();
+  });
+}
+
+// --- tasks (main thread) -------------------------------------------------------------------------
+
+function toPayload(value) {
+  if (value === undefined || value === null) {
+    return Buffer.alloc(0);
+  }
+  if (typeof value === 'string') {
+    return Buffer.from(value, 'utf8');
+  }
+  if (value instanceof Uint8Array) {
+    return Buffer.from(value.buffer, value.byteOffset, value.length);
+  }
+  if (value instanceof ArrayBuffer) {
+    return Buffer.from(value);
+  }
+  const kind = value.constructor ? value.constructor.name : typeof value;
+  throw new TypeError(`a handler returns a Buffer, a string or undefined, not ${kind}`);
+}
+
+function describe(error) {
+  if (error instanceof Error || (error && typeof error === 'object' && 'message' in error)) {
+    // A name set on purpose (AbortError, a custom class's this.name) says more than the
+    // constructor; a subclass that keeps the inherited "Error" is named by its class.
+    const ctor = error.constructor && error.constructor.name;
+    const named = typeof error.name === 'string' && error.name && error.name !== 'Error';
+    const type = named ? error.name : (ctor && ctor !== 'Object' ? ctor : 'Error');
+    return { type, message: String(error.message), trace: String(error.stack || '') };
+  }
+  return { type: 'Error', message: String(error), trace: '' };
+}
+
+/** What a handler knows about its task, and how it reports progress. */
+class Context {
+  #channel;
+
+  constructor(channel, taskId, signal) {
+    this.taskId = taskId;
+    this.signal = signal;
+    this.#channel = channel;
+  }
+
+  /**
+   * Sends a PROGRESS frame with an optional note (a string or a Buffer) for this task. Returns
+   * false, sending nothing, once the task has been answered or the worker was told to shut down.
+   */
+  progress(note) {
+    const payload = note === undefined || note === null ? Buffer.alloc(0) : toPayload(note);
+    if (payload.length > this.#channel.maxFrameSize) {
+      throw new RangeError(`a progress note of ${payload.length} bytes is over `
+        + 'STOCKADE_MAX_FRAME_SIZE');
+    }
+    return this.#channel.progress(this.taskId, payload);
+  }
+}
+
+/** Runs requests on the main thread in the order they came, one task at a time. */
+class Dispatcher {
+  constructor(handler, channel) {
+    this.handler = handler;
+    this.channel = channel;
+    this.queue = [];
+    this.current = null; // { id, controller } while a handler has not settled
+    this.shuttingDown = false;
+  }
+
+  onRequest(request) {
+    switch (request.type) {
+      case CANCEL:
+        this.cancel(request.id);
+        break;
+      case SHUTDOWN:
+        this.shuttingDown = true;
+        break;
+      default:
+        this.queue.push(request);
+        this.drain();
+    }
+    this.exitIfDone();
+  }
+
+  drain() {
+    while (!this.current && this.queue.length) {
+      const request = this.queue.shift();
+      if (request.type === PING) {
+        this.channel.sendUntask(PONG, request.id);
+      } else if (!this.channel.locked(() => this.channel.isRunning(request.id))) {
+        // Cancelled (and answered) before it could start: it never runs.
+        this.channel.answer(request.id, null, null, true);
+      } else {
+        this.start(request.id, Buffer.from(request.payload.buffer, request.payload.byteOffset,
+          request.payload.length));
+      }
+    }
+  }
+
+  start(id, payload) {
+    const controller = new AbortController();
+    const context = new Context(this.channel, id, controller.signal);
+    this.current = { id, controller };
+    this.settle(id, controller, context, payload);
+  }
+
+  async settle(id, controller, context, payload) {
+    let type;
+    let bytes;
+    try {
+      // The handler runs synchronously up to its first await, inside this call.
+      bytes = toPayload(await this.handler(payload, context));
+      type = RESULT;
+      if (bytes.length > this.channel.maxFrameSize) {
+        type = ERROR;
+        bytes = errorPayload('ResultTooLarge', `the result of ${bytes.length} bytes is over `
+          + `STOCKADE_MAX_FRAME_SIZE (${this.channel.maxFrameSize} bytes)`, '',
+        this.channel.maxFrameSize);
+      }
+    } catch (error) {
+      type = ERROR;
+      const { type: name, message, trace } = describe(error);
+      bytes = controller.signal.aborted
+        ? cancelledPayload(id, this.channel.maxFrameSize, trace)
+        : errorPayload(name, message, trace, this.channel.maxFrameSize);
+    }
+    this.channel.answer(id, type, bytes, true);
+    this.current = null;
+    this.exitIfDone();
+    this.drain();
+  }
+
+  cancel(id) {
+    if (this.current && this.current.id === id) {
+      // Answer first: an abort listener that throws must not cost the task its answer.
+      this.channel.answer(id, ERROR, cancelledPayload(id, this.channel.maxFrameSize), false);
+      this.current.controller.abort();
+      return;
+    }
+    const queued = this.queue.findIndex((r) => r.type === TASK && r.id === id);
+    if (queued >= 0) {
+      // Still waiting behind a cancelled handler that has not settled: it never starts. The
+      // reader has answered it already, unless it was not running by then.
+      this.queue.splice(queued, 1);
+      this.channel.answer(id, ERROR, cancelledPayload(id, this.channel.maxFrameSize), true);
+    }
+  }
+
+  exitIfDone() {
+    if (this.shuttingDown && this.channel.taskState() !== RUNNING) {
+      exitNow(0);
+    }
+  }
+}
+
+// --- entry points ----------------------------------------------------------------------------------
+
+/**
+ * Serves tasks with `handler(payload: Buffer, context) => Buffer | string | undefined` (or a
+ * promise of one). Call it once, from the main thread of a process a Stockade pool started.
+ */
+function run(handler) {
+  if (!isMainThread) {
+    throw new Error('stockade-worker run() must be called from the main thread');
+  }
+  if (typeof handler !== 'function') {
+    throw new TypeError('run() needs a handler function');
+  }
+  const { input, output } = claimProtocolFds();
+  const maxFrameSize = envInt('STOCKADE_MAX_FRAME_SIZE', DEFAULT_MAX_FRAME_SIZE);
+  const heartbeatMs = envInt('STOCKADE_HEARTBEAT_MS', DEFAULT_HEARTBEAT_MS);
+  const shared = new SharedArrayBuffer(SHARED_BYTES);
+  const channel = new Channel(output, shared, maxFrameSize);
+
+  const hello = Buffer.alloc(6);
+  hello.writeUInt16BE(PROTOCOL_VERSION, 0);
+  hello.writeUInt32BE(process.pid, 2);
+  channel.sendUntask(HELLO, 0n,
+    Buffer.concat([hello, Buffer.from(`node ${process.versions.node}`, 'utf8')]));
+
+  const dispatcher = new Dispatcher(handler, channel);
+  const worker = new Worker(__filename, {
+    workerData: { stockadeRuntime: true, input, output, shared, heartbeatMs, maxFrameSize },
+  });
+  worker.on('message', (request) => dispatcher.onRequest(request));
+  const lost = (why) => {
+    if (exiting) {
+      return;
+    }
+    log(`the heartbeat and reader thread ${why}; ending the worker`);
+    endGroup();
+  };
+  worker.on('error', (e) => lost(`failed: ${e && e.stack ? e.stack : e}`));
+  worker.on('exit', (code) => lost(`exited with code ${code}`));
+}
+
+async function loadHandler(spec, exportName) {
+  const file = spec.startsWith('.') || path.isAbsolute(spec)
+    ? path.resolve(process.cwd(), spec)
+    : require.resolve(spec, { paths: [process.cwd()] });
+  let exported;
+  try {
+    exported = require(file);
+  } catch (e) {
+    if (e.code !== 'ERR_REQUIRE_ESM') {
+      throw e;
+    }
+    exported = await import(url.pathToFileURL(file).href);
+  }
+  const candidates = exportName ? [exported[exportName]]
+    : [exported, exported.handle, exported.default];
+  const handler = candidates.find((c) => typeof c === 'function');
+  if (!handler) {
+    throw new TypeError(`${spec} exports no handler function`
+      + (exportName ? ` named ${exportName}` : ' (itself, handle or default)'));
+  }
+  return handler;
+}
+
+async function main(args) {
+  if (args.length < 1 || args.length > 2) {
+    log('usage: node stockade-worker.js <handler module> [export name]');
+    process.exit(2);
+  }
+  claimProtocolFds();
+  run(await loadHandler(args[0], args[1]));
+}
+
+if (!isMainThread) {
+  if (workerData && workerData.stockadeRuntime) {
+    workerMain(workerData);
+  }
+} else {
+  if (process.env.STOCKADE_PROTOCOL) {
+    claimProtocolFds();
+  }
+  module.exports = { run, PROTOCOL_VERSION };
+  if (require.main === module) {
+    main(process.argv.slice(2)).catch((e) => {
+      log(`cannot start: ${e && e.stack ? e.stack : e}`);
+      process.exit(1);
+    });
+  }
+}

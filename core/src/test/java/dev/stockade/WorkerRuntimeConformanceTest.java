@@ -1,0 +1,485 @@
+package dev.stockade;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.stockade.internal.engine.Tags;
+import dev.stockade.internal.os.ProcFs;
+import dev.stockade.internal.os.ProcessInfo;
+import dev.stockade.internal.protocol.Frame;
+import dev.stockade.internal.protocol.FrameType;
+import dev.stockade.internal.protocol.FrameWriter;
+import dev.stockade.internal.protocol.Payloads;
+import dev.stockade.testing.NoLeakedProcesses;
+import dev.stockade.testing.ProtocolPeer;
+import dev.stockade.testing.TestProcesses;
+import dev.stockade.testing.conformance.ConformanceHandler;
+import dev.stockade.internal.workers.JvmWorkerCommand;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every runtime of the worker protocol keeps the contract of {@code docs/protocol.md}: each
+ * test starts a real runtime process with the conformance handler (its payload is a command such
+ * as {@code echo:x} or {@code spin}) and plays the supervisor's side frame by frame.
+ */
+@ExtendWith(NoLeakedProcesses.class)
+class WorkerRuntimeConformanceTest {
+  private static final int HEARTBEAT_MS = 100;
+  private static final int MAX_FRAME_SIZE = 4 * 1024 * 1024;
+  private static final Duration START = Duration.ofSeconds(10);
+  private static final Duration REPLY = Duration.ofSeconds(5);
+  /** How soon a cancel must be answered. */
+  private static final Duration QUICKLY = Duration.ofSeconds(2);
+
+  /**
+   * A runtime under test: its name (also the first word of the runtime text in its HELLO), the
+   * program it needs, the error type its handler's {@code fail:} command raises, and how to
+   * start it with the conformance handler.
+   */
+  record RuntimeUnderTest(String name, String program, String failureType, Launch launch) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  /** Prepares a directory for one worker (runtime and handler files) and returns its argv. */
+  @FunctionalInterface
+  interface Launch {
+    List<String> argv(Path directory) throws IOException;
+  }
+
+  static final RuntimeUnderTest PYTHON = new RuntimeUnderTest("python", "python3", "ValueError",
+      dir -> {
+        Path runtime = WorkerRuntimes.writePython(dir);
+        copyHandler("workers/python/conformance_worker.py", dir);
+        return List.of("python3", "-B", runtime.toString(), "conformance_worker:handle");
+      });
+
+  static final RuntimeUnderTest NODE = new RuntimeUnderTest("node", "node", "TypeError",
+      dir -> {
+        Path runtime = WorkerRuntimes.writeNode(dir);
+        copyHandler("workers/node/conformance-worker.js", dir);
+        return List.of("node", runtime.toString(), "./conformance-worker.js");
+      });
+
+  static final RuntimeUnderTest JVM = new RuntimeUnderTest("jvm", "sh",
+      "java.lang.IllegalArgumentException",
+      dir -> JvmWorkerCommand.arguments(ConformanceHandler.class, MemorySize.ofMebibytes(256),
+          List.of()));
+
+  /** The runtimes every conformance test runs against. */
+  static List<RuntimeUnderTest> runtimes() {
+    return List.of(PYTHON, NODE, JVM);
+  }
+
+  /** The same handlers started the other way: their module calls the runtime's run(). */
+  static List<RuntimeUnderTest> handlersThatCallRun() {
+    return List.of(
+        new RuntimeUnderTest("python", "python3", "ValueError", dir -> {
+          WorkerRuntimes.writePython(dir);
+          return List.of("python3", "-B",
+              copyHandler("workers/python/conformance_worker.py", dir).toString());
+        }),
+        new RuntimeUnderTest("node", "node", "TypeError", dir -> {
+          WorkerRuntimes.writeNode(dir);
+          return List.of("node", copyHandler("workers/node/conformance-worker.js", dir).toString());
+        }));
+  }
+
+  private static Path copyHandler(String resource, Path dir) throws IOException {
+    Path target = dir.resolve(Path.of(resource).getFileName().toString());
+    try (InputStream in = WorkerRuntimeConformanceTest.class.getResourceAsStream("/" + resource)) {
+      Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+    }
+    return target;
+  }
+
+  @TempDir
+  Path dir;
+
+  private final List<ProtocolPeer> peers = new ArrayList<>();
+
+  @AfterEach
+  void endWorkers() {
+    try {
+      for (ProtocolPeer peer : peers) {
+        assertThat(peer.readFailure()).as("frames from worker %d (stderr: %s)", peer.pid(),
+            peer.stderr()).isNull();
+      }
+    } finally {
+      peers.forEach(ProtocolPeer::close);
+    }
+  }
+
+  private ProtocolPeer start(RuntimeUnderTest runtime) throws IOException {
+    TestProcesses.requireProgram(runtime.program());
+    ProtocolPeer peer = ProtocolPeer.start(runtime.launch().argv(dir), dir, Map.of(
+        "STOCKADE_PROTOCOL", "1",
+        "STOCKADE_HEARTBEAT_MS", String.valueOf(HEARTBEAT_MS),
+        "STOCKADE_MAX_FRAME_SIZE", String.valueOf(MAX_FRAME_SIZE),
+        EnvironmentNames.TAG, Tags.workerTag(Tags.newPoolId("conformance"), "w1"),
+        "TMPDIR", dir.toString()), MAX_FRAME_SIZE);
+    peers.add(peer);
+    return peer;
+  }
+
+  /** A started worker whose HELLO has been read. */
+  private ProtocolPeer ready(RuntimeUnderTest runtime) throws IOException {
+    ProtocolPeer peer = start(runtime);
+    assertThat(peer.awaitFrame(START).type()).isEqualTo(FrameType.HELLO);
+    return peer;
+  }
+
+  private static byte[] bytes(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String text(Frame frame) {
+    return new String(frame.payload(), StandardCharsets.UTF_8);
+  }
+
+  private static void assertResult(Frame frame, long id, String text) {
+    assertThat(frame.type()).as("%s", frame).isEqualTo(FrameType.RESULT);
+    assertThat(frame.id()).isEqualTo(id);
+    assertThat(text(frame)).isEqualTo(text);
+  }
+
+  private static void assertCancelled(Frame frame, long id) throws Exception {
+    assertThat(frame.type()).as("%s", frame).isEqualTo(FrameType.ERROR);
+    assertThat(frame.id()).isEqualTo(id);
+    assertThat(Payloads.error(frame.payload()).type()).isEqualTo("Cancelled");
+  }
+
+  /** Waits for the handler's "started" note, so the task is surely inside its handler. */
+  private static void awaitStarted(ProtocolPeer peer, long id) {
+    Frame started = peer.awaitReply(REPLY);
+    assertThat(started.type()).as("%s", started).isEqualTo(FrameType.PROGRESS);
+    assertThat(started.id()).isEqualTo(id);
+  }
+
+  /** Asserts that heartbeats keep coming at about the interval from now on. */
+  private static void assertHeartbeatsAtTheInterval(ProtocolPeer peer) {
+    long since = System.nanoTime();
+    List<Long> beats = await().atMost(Duration.ofSeconds(5))
+        .until(() -> peer.heartbeatsSince(since), list -> list.size() >= 10);
+    long maxGap = 0;
+    for (int i = 1; i < beats.size(); i++) {
+      maxGap = Math.max(maxGap, beats.get(i) - beats.get(i - 1));
+    }
+    double meanGapMs = (beats.get(beats.size() - 1) - beats.get(0)) / 1e6 / (beats.size() - 1);
+    assertThat(meanGapMs).as("mean gap between heartbeats, ms").isBetween(
+        0.7 * HEARTBEAT_MS, 2.0 * HEARTBEAT_MS);
+    assertThat(Duration.ofNanos(maxGap)).as("longest gap between heartbeats")
+        .isLessThan(Duration.ofMillis(5L * HEARTBEAT_MS));
+  }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void sendsHelloFirstWithVersionPidAndRuntime(RuntimeUnderTest runtime) throws Exception {
+    ProtocolPeer peer = start(runtime);
+
+    Frame first = peer.awaitFrame(START);
+
+    assertThat(first.type()).isEqualTo(FrameType.HELLO);
+    assertThat(first.id()).isZero();
+    Payloads.Hello hello = Payloads.hello(first.payload());
+    assertThat(hello.version()).isEqualTo(Payloads.PROTOCOL_VERSION);
+    assertThat(hello.pid()).isEqualTo(peer.pid());
+    assertThat(hello.runtime()).matches(runtime.name() + " \\d+\\.\\d+\\.\\d+.*");
+  }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void echoesSmallAndOneMebibytePayloads(RuntimeUnderTest runtime) throws Exception {
+    ProtocolPeer peer = ready(runtime);
+    byte[] big = new byte[1024 * 1024];
+    new Random(42).nextBytes(big);
+
+    peer.send(FrameType.TASK, 1, "echo:grüezi");
+    assertResult(peer.awaitReply(REPLY), 1, "grüezi");
+    peer.send(Frame.of(FrameType.TASK, 2,
+        ByteBuffer.allocate(5 + big.length).put(bytes("echo:")).put(big).array()));
+    Frame reply = peer.awaitReply(REPLY);
+
+    assertThat(reply.type()).isEqualTo(FrameType.RESULT);
+    assertThat(reply.id()).isEqualTo(2);
+    assertThat(reply.payload()).isEqualTo(big);
+  }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void answersAFailureWithTypeMessageAndTrace(RuntimeUnderTest runtime) throws Exception {
+    ProtocolPeer peer = ready(runtime);
+
+    peer.send(FrameType.TASK, 3, "fail:it broke, ça arrive");
+    Frame reply = peer.awaitReply(REPLY);
+
+    assertThat(reply.type()).isEqualTo(FrameType.ERROR);
+    assertThat(reply.id()).isEqualTo(3);
+    Payloads.Error error = Payloads.error(reply.payload());
+    assertThat(error.type()).isEqualTo(runtime.failureType());
+    assertThat(error.message()).isEqualTo("it broke, ça arrive");
+    // the trace leads into the handler's own file
+    assertThat(error.trace()).contains(runtime.failureType()).contains("conformance");
+  }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void sendsProgressWithTheTaskIdBeforeTheResult(RuntimeUnderTest runtime) throws Exception {
+    ProtocolPeer peer = ready(runtime);
+
+    peer.send(FrameType.TASK, 4, "progress:3");
+
+    for (int step = 1; step <= 3; step++) {
+      Frame note = peer.awaitReply(REPLY);
+      assertThat(note.type()).isEqualTo(FrameType.PROGRESS);
+      assertThat(note.id()).isEqualTo(4);
+      assertThat(text(note)).isEqualTo("step " + step);
+    }
+    assertResult(peer.awaitReply(REPLY), 4, "done");
+  }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void heartbeatsAtTheIntervalWhileIdle(RuntimeUnderTest runtime) throws Exception {
+    ProtocolPeer peer = ready(runtime);
+
+    assertHeartbeatsAtTheInterval(peer);
+    assertThat(peer.unread()).allMatch(f -> f.type() == FrameType.HEARTBEAT && f.id() == 0
+        && f.payload().length == 0);
+  }
+
+  /** Python: a pure-Python loop still lets the heartbeat thread run; Node: a blocked loop. */
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void heartbeatsWhileTheHandlerSpins(RuntimeUnderTest runtime) throws Exception {
+    ProtocolPeer peer = ready(runtime);
+
+    peer.send(FrameType.TASK, 5, "spin");
+    awaitStarted(peer, 5);
+
+    assertHeartbeatsAtTheInterval(peer);
+  }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void answersPingWithPongOfTheSameNonce(RuntimeUnderTest runtime) throws Exception {
+    ProtocolPeer peer = ready(runtime);
+    long nonce = 0xFEDC_BA98_7654_3210L; // above 2^63: ids are unsigned 64-bit numbers
+
+    peer.send(FrameType.PING, nonce);
+    Frame pong = peer.awaitReply(REPLY);
+
+    assertThat(pong).isEqualTo(Frame.of(FrameType.PONG, nonce));
+  }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void cancelsASleepingTaskAndTakesTheNext(RuntimeUnderTest runtime) throws Exception {
+    ProtocolPeer peer = ready(runtime);
+    peer.send(FrameType.TASK, 6, "sleep:60000");
+    awaitStarted(peer, 6);
+
+    peer.send(FrameType.CANCEL, 6);
+
+    assertCancelled(peer.awaitReply(QUICKLY), 6);
+    peer.send(FrameType.TASK, 7, "echo:next");
+    assertResult(peer.awaitReply(REPLY), 7, "next");
+  }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void cancelsASpinningTask(RuntimeUnderTest runtime) throws Exception {
+    ProtocolPeer peer = ready(runtime);
+    peer.send(FrameType.TASK, 8, "spin");
+    awaitStarted(peer, 8);
+
+    peer.send(FrameType.CANCEL, 8);
+
+    assertCancelled(peer.awaitReply(QUICKLY), 8);
+  }
+
+  /** The runtime may not have handed the task to its handler yet: the cancel still counts. */
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void cancelsATaskCancelledRightAfterItWasSent(RuntimeUnderTest runtime) throws Exception {
+    ProtocolPeer peer = ready(runtime);
+
+    byte[] task = FrameWriter.encode(Frame.text(FrameType.TASK, 9, "sleep:60000"));
+    byte[] cancel = FrameWriter.encode(Frame.of(FrameType.CANCEL, 9));
+    // one write: the runtime reads both frames together
+    peer.sendRaw(ByteBuffer.allocate(task.length + cancel.length).put(task).put(cancel).array());
+
+    Frame reply = peer.awaitReply(QUICKLY);
+    if (reply.type() == FrameType.PROGRESS) { // the handler did start before the cancel came
+      reply = peer.awaitReply(QUICKLY);
+    }
+    assertCancelled(reply, 9);
+    peer.send(FrameType.TASK, 10, "echo:next");
+    assertResult(peer.awaitReply(REPLY), 10, "next");
+  }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void ignoresACancelForATaskThatIsNotRunning(RuntimeUnderTest runtime) throws Exception {
+    ProtocolPeer peer = ready(runtime);
+
+    peer.send(FrameType.CANCEL, 11);
+    peer.send(FrameType.TASK, 12, "echo:still here");
+
+    assertResult(peer.awaitReply(REPLY), 12, "still here");
+  }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void sendsPrintedAndChildOutputToStderr(RuntimeUnderTest runtime) throws Exception {
+    ProtocolPeer peer = ready(runtime);
+
+    peer.send(FrameType.TASK, 13, "print:hello from the handler");
+
+    assertResult(peer.awaitReply(REPLY), 13, "ok");
+    await().atMost(REPLY).untilAsserted(() -> assertThat(peer.stderr())
+        .contains("hello from the handler", "child-output", "child-err"));
+    // the frames after the output are whole: the stream is still in step
+    peer.send(FrameType.TASK, 14, "echo:intact");
+    assertResult(peer.awaitReply(REPLY), 14, "intact");
+  }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void exitsZeroOnShutdownWhenIdle(RuntimeUnderTest runtime) throws Exception {
+    ProtocolPeer peer = ready(runtime);
+
+    peer.send(FrameType.SHUTDOWN, 0);
+
+    assertThat(peer.awaitExit(REPLY)).isZero();
+  }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void answersTheRunningTaskThenExitsZeroOnShutdown(RuntimeUnderTest runtime) throws Exception {
+    ProtocolPeer peer = ready(runtime);
+    peer.send(FrameType.TASK, 15, "sleep:500");
+    awaitStarted(peer, 15);
+
+    peer.send(FrameType.SHUTDOWN, 0);
+
+    assertResult(peer.awaitReply(REPLY), 15, "slept");
+    assertThat(peer.awaitExit(REPLY)).isZero();
+    await().atMost(REPLY).until(peer::stdoutEnded);
+    assertThat(peer.unread()).as("frames after the answer").isEmpty();
+  }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void endsItselfAndItsChildrenWhenStdinEnds(RuntimeUnderTest runtime) throws Exception {
+    ProtocolPeer peer = ready(runtime);
+    peer.send(FrameType.TASK, 16, "spawn");
+    Frame reply = peer.awaitReply(REPLY);
+    assertThat(reply.type()).isEqualTo(FrameType.RESULT);
+    long child = Long.parseLong(text(reply));
+    assertThat(isAlive(child)).as("spawned child %d", child).isTrue();
+
+    peer.closeStdin();
+
+    await().atMost(REPLY).until(() -> !peer.isAlive() && !isAlive(child));
+  }
+
+  private static boolean isAlive(long pid) {
+    ProcessInfo info = ProcFs.readStat(pid);
+    return info != null && !info.isEnded();
+  }
+
+  /** A malformed request, and what the runtime's line on stderr names. */
+  record Malformed(String name, byte[] bytes, String named) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  static Stream<Arguments> malformedRequests() {
+    byte[] good = FrameWriter.encode(Frame.text(FrameType.TASK, 1, "echo:x"));
+    List<Malformed> cases = List.of(
+        new Malformed("bad magic", patched(good, 0, 'X'), "magic"),
+        new Malformed("unknown type", patched(good, 2, 0x7F), "unknown frame type"),
+        new Malformed("nonzero flags", patched(good, 3, 1), "flags"),
+        new Malformed("over the maximum size",
+            ByteBuffer.wrap(good.clone()).putInt(12, MAX_FRAME_SIZE + 1).array(), "over"),
+        new Malformed("a reply type", FrameWriter.encode(Frame.of(FrameType.HEARTBEAT, 0)),
+            "only a worker sends"),
+        new Malformed("truncated", java.util.Arrays.copyOf(good, 10), "truncated"));
+    return runtimes().stream()
+        .flatMap(runtime -> cases.stream().map(malformed -> Arguments.of(runtime, malformed)));
+  }
+
+  private static byte[] patched(byte[] frame, int offset, int value) {
+    byte[] copy = frame.clone();
+    copy[offset] = (byte) value;
+    return copy;
+  }
+
+  @ParameterizedTest(name = "{0}: {1}")
+  @MethodSource("malformedRequests")
+  void endsWithAnErrorLineOnAMalformedRequest(RuntimeUnderTest runtime, Malformed malformed)
+      throws Exception {
+    ProtocolPeer peer = ready(runtime);
+
+    peer.sendRaw(malformed.bytes());
+    if (malformed.name().equals("truncated")) {
+      peer.closeStdin(); // the stream ends inside the frame
+    }
+
+    assertThat(peer.awaitExit(REPLY)).isNotZero();
+    await().atMost(REPLY).untilAsserted(() -> assertThat(peer.stderr())
+        .contains(malformed.named()));
+    assertThat(peer.unread()).allMatch(f -> f.type() == FrameType.HEARTBEAT);
+  }
+
+  @ParameterizedTest
+  @MethodSource("handlersThatCallRun")
+  void servesAHandlerModuleThatCallsRun(RuntimeUnderTest runtime) throws Exception {
+    ProtocolPeer peer = ready(runtime);
+
+    peer.send(FrameType.TASK, 17, "echo:from its own main");
+
+    assertResult(peer.awaitReply(REPLY), 17, "from its own main");
+  }
+
+  /**
+   * A heartbeat says the runtime is responsive: a C call that holds the GIL stops it, and the
+   * supervisor sees the silence.
+   */
+  @Test
+  void pythonStopsHeartbeatingWhileAHandlerHoldsTheGil() throws Exception {
+    ProtocolPeer peer = ready(PYTHON);
+    await().atMost(REPLY).until(() -> !peer.heartbeatsSince(0).isEmpty());
+
+    peer.send(FrameType.TASK, 18, "block-heartbeat");
+    // a heartbeat may still be on its way while the handler starts
+    long quietFrom = System.nanoTime() + Duration.ofMillis(2L * HEARTBEAT_MS).toNanos();
+
+    await().during(Duration.ofMillis(6L * HEARTBEAT_MS)).atMost(Duration.ofSeconds(5))
+        .until(() -> peer.isAlive() && peer.heartbeatsSince(quietFrom).isEmpty());
+  }
+}
