@@ -42,6 +42,30 @@ class WorkerPoolBasicsTest {
   }
 
   @Test
+  void givesTasksSubmittedTogetherToDifferentIdleWorkers() throws Exception {
+    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(3).minIdle(3).build()) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> pool.snapshot().workers().stream()
+          .filter(w -> w.state() == WorkerState.IDLE).count() == 3);
+      CompletableFuture<?>[] tasks = new CompletableFuture<?>[3];
+      Thread[] submitters = new Thread[3];
+      for (int i = 0; i < 3; i++) {
+        int n = i;
+        submitters[i] = new Thread(() -> tasks[n] = pool.submit("sleep:2000"));
+      }
+      for (Thread t : submitters) {
+        t.start();
+      }
+      for (Thread t : submitters) {
+        t.join();
+      }
+      await().atMost(Duration.ofSeconds(2)).until(() -> pool.snapshot().workers().stream()
+          .filter(w -> w.state() == WorkerState.BUSY).count() == 3);
+      assertThat(pool.snapshot().workers()).hasSize(3); // none had to be started for them
+      CompletableFuture.allOf(tasks).get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void failsOnlyTheTaskWhoseHandlerThrewAndKeepsTheWorker() throws Exception {
     try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1).build()) {
       String pid = pool.submit("pid").get(30, TimeUnit.SECONDS);

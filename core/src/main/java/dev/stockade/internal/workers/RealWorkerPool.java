@@ -196,7 +196,6 @@ public final class RealWorkerPool {
     }
     WorkerTask task = new WorkerTask(payload, options, timeout, decoder,
         options.isIdempotent() ? retry.asyncContext() : null, this);
-    PooledWorker idle;
     lock.lock();
     try {
       long waitNanos = settings.admissionWait().map(Duration::toNanos).orElse(0L);
@@ -208,8 +207,7 @@ public final class RealWorkerPool {
         if (!starts.isClosed()) {
           return refuse(task, unhealthy("task '" + task.label() + "' refused"));
         }
-        idle = idleWorkerLocked();
-        if (idle != null || queue.size() < settings.queueCapacity()) {
+        if (idleWorkerLocked() != null || queue.size() < settings.queueCapacity()) {
           queue.add(task);
           break;
         }
@@ -231,9 +229,7 @@ public final class RealWorkerPool {
     } finally {
       lock.unlock();
     }
-    if (idle != null) {
-      dispatch(idle);
-    }
+    pumpQueue();
     maybeStartWorkers();
     return task.future;
   }
@@ -661,8 +657,7 @@ public final class RealWorkerPool {
     EndReason retire = null;
     lock.lock();
     try {
-      if (worker.tree.lifecycle().state() != WorkerState.IDLE || worker.current != null
-          || !worker.helloSeen || worker.reuseAfterPong) {
+      if (!isAvailableLocked(worker)) {
         return;
       }
       if (closed) {
@@ -670,18 +665,7 @@ public final class RealWorkerPool {
       } else if (worker.retireReason != null) {
         retire = worker.retireReason;
       } else {
-        WorkerTask task;
-        while ((task = queue.poll()) != null && task.future.isDone()) {
-          // cancelled or settled while it waited
-        }
-        if (task != null) {
-          attempt = new Attempt(taskIds.incrementAndGet(), task);
-          worker.current = attempt;
-          task.worker = worker;
-          task.attempts++;
-          worker.tree.lifecycle().moveTo(WorkerState.BUSY);
-          changed.signalAll();
-        }
+        attempt = assignLocked(worker);
       }
       if (retire != null && !worker.tree.lifecycle().stop(retire)) {
         retire = null;
@@ -694,17 +678,67 @@ public final class RealWorkerPool {
       log.debug("[{}] retiring worker {}: {}", settings.name(), worker.id(),
           worker.retireBecause == null ? reason : worker.retireBecause);
       io.execute(() -> finish(worker, reason));
-      return;
+    } else if (attempt != null) {
+      send(worker, attempt);
     }
-    if (attempt != null) {
-      Attempt a = attempt;
-      events.fire(l -> l.taskStarted(new TaskEvent(settings.name(), a.task.label(),
-          Optional.of(worker.id()), Duration.ZERO, Optional.empty())));
-      if (!worker.send(Frame.of(FrameType.TASK, a.id, a.task.payload))) {
-        // Its stdin is gone: it died (the exit will tell) or closed it, which breaks the protocol.
-        if (!awaitExit(worker, Duration.ofSeconds(1))) {
-          violated(worker, "it closed its stdin");
+  }
+
+  /** Hands queued tasks to every available worker (submissions may race for one worker). */
+  private void pumpQueue() {
+    List<PooledWorker> assignedTo = new ArrayList<>();
+    List<Attempt> assigned = new ArrayList<>();
+    lock.lock();
+    try {
+      for (PooledWorker w : workers) {
+        if (queue.isEmpty() || closed) {
+          break;
         }
+        if (isAvailableLocked(w) && w.retireReason == null) {
+          Attempt a = assignLocked(w);
+          if (a != null) {
+            assignedTo.add(w);
+            assigned.add(a);
+          }
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    for (int i = 0; i < assigned.size(); i++) {
+      send(assignedTo.get(i), assigned.get(i));
+    }
+  }
+
+  private static boolean isAvailableLocked(PooledWorker w) {
+    return w.helloSeen && w.current == null && !w.reuseAfterPong
+        && w.tree.lifecycle().state() == WorkerState.IDLE;
+  }
+
+  /** Takes the next live task off the queue for {@code worker}; null if there is none. */
+  private Attempt assignLocked(PooledWorker worker) {
+    WorkerTask task;
+    while ((task = queue.poll()) != null && task.future.isDone()) {
+      // cancelled or settled while it waited
+    }
+    if (task == null) {
+      return null;
+    }
+    Attempt attempt = new Attempt(taskIds.incrementAndGet(), task);
+    worker.current = attempt;
+    task.worker = worker;
+    task.attempts++;
+    worker.tree.lifecycle().moveTo(WorkerState.BUSY);
+    changed.signalAll();
+    return attempt;
+  }
+
+  private void send(PooledWorker worker, Attempt a) {
+    events.fire(l -> l.taskStarted(new TaskEvent(settings.name(), a.task.label(),
+        Optional.of(worker.id()), Duration.ZERO, Optional.empty())));
+    if (!worker.send(Frame.of(FrameType.TASK, a.id, a.task.payload))) {
+      // Its stdin is gone: it died (the exit will tell) or closed it, which breaks the protocol.
+      if (!awaitExit(worker, Duration.ofSeconds(1))) {
+        violated(worker, "it closed its stdin");
       }
     }
   }
@@ -885,8 +919,7 @@ public final class RealWorkerPool {
 
   private PooledWorker idleWorkerLocked() {
     for (PooledWorker w : workers) {
-      if (w.helloSeen && w.current == null && w.retireReason == null && !w.reuseAfterPong
-          && w.tree.lifecycle().state() == WorkerState.IDLE) {
+      if (isAvailableLocked(w) && w.retireReason == null) {
         return w;
       }
     }
@@ -913,7 +946,14 @@ public final class RealWorkerPool {
   /** Runs on an I/O thread: ends the tree, settles its task, replaces it if wanted. */
   private void finish(PooledWorker worker, EndReason reason) {
     SupervisedTree tree = worker.tree;
-    boolean graceful = worker.helloSeen && worker.current == null
+    boolean idle;
+    lock.lock();
+    try {
+      idle = worker.current == null;
+    } finally {
+      lock.unlock();
+    }
+    boolean graceful = worker.helloSeen && idle
         && (reason == EndReason.POOL_CLOSED || reason == EndReason.RECYCLED
         || reason == EndReason.IDLE_TIMEOUT);
     if (graceful) {
@@ -1073,7 +1113,6 @@ public final class RealWorkerPool {
   }
 
   private void requeue(WorkerTask task) {
-    PooledWorker idle = null;
     boolean refusedClosed = false;
     lock.lock();
     try {
@@ -1084,7 +1123,6 @@ public final class RealWorkerPool {
         refusedClosed = true;
       } else {
         queue.addFirst(task);
-        idle = idleWorkerLocked();
       }
     } finally {
       lock.unlock();
@@ -1094,9 +1132,7 @@ public final class RealWorkerPool {
           + "task '" + task.label() + "' could run again"));
       return;
     }
-    if (idle != null) {
-      dispatch(idle);
-    }
+    pumpQueue();
     maybeStartWorkers();
   }
 
