@@ -3,8 +3,8 @@ package dev.stockade.internal.pool;
 import dev.stockade.Command;
 import dev.stockade.CommandResult;
 import dev.stockade.MemorySize;
+import dev.stockade.internal.engine.CancelHookedFuture;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * One submitted command with its effective limits, and the future its caller holds. Cancelling
@@ -14,42 +14,17 @@ final class CommandTask {
   final Command command;
   final Duration timeout;
   final MemorySize memoryLimit;
-  final TaskFuture future;
+  final CancelHookedFuture<CommandResult> future;
   volatile RunningCommand running;
 
   CommandTask(Command command, Duration timeout, MemorySize memoryLimit, RealCommandPool pool) {
     this.command = command;
     this.timeout = timeout;
     this.memoryLimit = memoryLimit;
-    this.future = new TaskFuture(this, pool);
+    this.future = new CancelHookedFuture<>(interrupt -> pool.cancelled(this, interrupt));
   }
 
   String label() {
     return command.label();
-  }
-
-  /** The caller's future. Dependent stages are plain futures, so cancelling them ends nothing. */
-  static final class TaskFuture extends CompletableFuture<CommandResult> {
-    private final CommandTask task;
-    private final RealCommandPool pool;
-
-    TaskFuture(CommandTask task, RealCommandPool pool) {
-      this.task = task;
-      this.pool = pool;
-    }
-
-    @Override
-    public boolean cancel(boolean mayInterruptIfRunning) {
-      boolean cancelled = super.cancel(mayInterruptIfRunning);
-      if (cancelled) {
-        pool.cancelled(task, mayInterruptIfRunning);
-      }
-      return cancelled;
-    }
-
-    @Override
-    public <U> CompletableFuture<U> newIncompleteFuture() {
-      return new CompletableFuture<>();
-    }
   }
 }

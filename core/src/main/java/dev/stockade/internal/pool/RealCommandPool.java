@@ -1,6 +1,5 @@
 package dev.stockade.internal.pool;
 
-import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import dev.stockade.Command;
 import dev.stockade.CommandResult;
 import dev.stockade.EndReason;
@@ -16,8 +15,8 @@ import dev.stockade.WorkerSnapshot;
 import dev.stockade.WorkerStartException;
 import dev.stockade.WorkerState;
 import dev.stockade.internal.engine.Events;
-import dev.stockade.internal.engine.Housekeeper;
 import dev.stockade.internal.engine.OutputTail;
+import dev.stockade.internal.engine.PoolThreads;
 import dev.stockade.internal.engine.Spawner;
 import dev.stockade.internal.engine.SupervisedTree;
 import dev.stockade.internal.engine.Tags;
@@ -38,9 +37,6 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -58,8 +54,6 @@ public final class RealCommandPool {
   private static final Logger log = LoggerFactory.getLogger(RealCommandPool.class);
   private static final int STDERR_LINES_IN_MESSAGES = 10;
   private static final Duration OUTPUT_DRAIN_BOUND = Duration.ofSeconds(2);
-  /** Marks the pool's I/O threads, where a teardown may run without a hand-off. */
-  private static final ThreadLocal<Boolean> IO_THREAD = ThreadLocal.withInitial(() -> false);
 
   private final CommandPoolSettings settings;
   private final String poolId;
@@ -67,9 +61,9 @@ public final class RealCommandPool {
   private final ContainmentStrategy containment;
   private final Events events;
   private final ProcessLauncher launcher;
+  private final PoolThreads threads;
   private final Spawner spawner;
   private final ExecutorService io;
-  private final Housekeeper housekeeper;
   private final AtomicLong workerNumbers = new AtomicLong();
   private final Set<RunningCommand> running = ConcurrentHashMap.newKeySet();
 
@@ -78,8 +72,6 @@ public final class RealCommandPool {
   private final ArrayDeque<CommandTask> queue = new ArrayDeque<>();
   private int active;
   private boolean closed;
-  private final Thread shutdownHook;
-  private final AtomicBoolean threadsStopped = new AtomicBoolean();
   private volatile boolean closedWithoutWaiting;
 
   public RealCommandPool(CommandPoolSettings settings) {
@@ -91,23 +83,11 @@ public final class RealCommandPool {
     this.poolId = Tags.newPoolId(settings.name());
     this.containment = ContainmentStrategy.detect(tags);
     this.events = new Events(settings.name(), settings.listener().orElse(null));
-    this.spawner = new Spawner(settings.name());
-    ThreadFactory ioThreads = new ThreadFactoryBuilder()
-        .setNameFormat("stockade-" + settings.name() + "-io-%d").setDaemon(true).build();
-    this.io = Executors.newCachedThreadPool(r -> ioThreads.newThread(() -> {
-      IO_THREAD.set(true);
-      r.run();
-    }));
     this.launcher = ProcessLauncher.detect();
-    this.housekeeper = new Housekeeper(settings.name(), settings.sampleInterval(), tags,
-        this::lowestPidFloor, this::onTick);
-    housekeeper.start();
-    if (settings.shutdownHook()) {
-      shutdownHook = new Thread(this::close, "stockade-" + settings.name() + "-shutdown");
-      Runtime.getRuntime().addShutdownHook(shutdownHook);
-    } else {
-      shutdownHook = null;
-    }
+    this.threads = new PoolThreads(settings.name(), settings.sampleInterval(), tags,
+        this::lowestPidFloor, this::onTick, settings.shutdownHook() ? this::close : null);
+    this.spawner = threads.spawner();
+    this.io = threads.io();
     log.info("[{}] started: workers={}, queueCapacity={}, containment={}, launcher={}, "
             + "memoryLimit={}, taskTimeout={} ms", settings.name(), settings.workers(),
         settings.queueCapacity(), containment.name(), launcher.name(), settings.memoryLimit(),
@@ -280,7 +260,7 @@ public final class RealCommandPool {
     if (!rc.tree.lifecycle().stop(reason)) {
       return;
     }
-    if (reason == EndReason.EXITED && IO_THREAD.get()) {
+    if (reason == EndReason.EXITED && PoolThreads.isIoThread()) {
       finish(rc, reason); // already on the exit waiter, a pool I/O thread: no hand-off
     } else {
       io.execute(() -> finish(rc, reason));
@@ -343,7 +323,7 @@ public final class RealCommandPool {
       lock.unlock();
     }
     if (lastOfClosedPool && closedWithoutWaiting) {
-      stopThreads(); // close() was called on a pool thread and did not wait
+      threads.stop(); // close() was called on a pool thread and did not wait
     }
     if (next != null) {
       CommandTask task = next;
@@ -417,12 +397,12 @@ public final class RealCommandPool {
     for (RunningCommand rc : running) {
       end(rc, EndReason.POOL_CLOSED);
     }
-    if (IO_THREAD.get() || spawner.isCurrentThread()) {
+    if (threads.isPoolThread()) {
       // Called from a callback or listener on one of the pool's own threads: waiting here
       // would wait for this very thread. The last slot to free finishes the shutdown.
       closedWithoutWaiting = true;
       if (snapshotActive() == 0) {
-        stopThreads();
+        threads.stop();
       }
       log.debug("[{}] close() on a pool thread: not waiting for the trees to end", settings.name());
       return;
@@ -435,23 +415,6 @@ public final class RealCommandPool {
     } finally {
       lock.unlock();
     }
-    stopThreads();
-  }
-
-  /** Once closed and every slot is free: stops the pool's threads. Runs once. */
-  private void stopThreads() {
-    if (!threadsStopped.compareAndSet(false, true)) {
-      return;
-    }
-    housekeeper.close();
-    spawner.close();
-    io.shutdown();
-    if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
-      try {
-        Runtime.getRuntime().removeShutdownHook(shutdownHook);
-      } catch (IllegalStateException alreadyShuttingDown) {
-        // the hook is running or will run; it finds the pool closed
-      }
-    }
+    threads.stop();
   }
 }

@@ -1,6 +1,5 @@
 package dev.stockade.internal.workers;
 
-import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import dev.stockade.EndReason;
 import dev.stockade.ExitStatus;
 import dev.stockade.HeartbeatTimeoutException;
@@ -22,7 +21,7 @@ import dev.stockade.WorkerProtocolException;
 import dev.stockade.WorkerSnapshot;
 import dev.stockade.WorkerState;
 import dev.stockade.internal.engine.Events;
-import dev.stockade.internal.engine.Housekeeper;
+import dev.stockade.internal.engine.PoolThreads;
 import dev.stockade.internal.engine.Spawner;
 import dev.stockade.internal.engine.SupervisedTree;
 import dev.stockade.internal.engine.Tags;
@@ -56,10 +55,8 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -80,7 +77,6 @@ public final class RealWorkerPool {
   private static final Logger log = LoggerFactory.getLogger(RealWorkerPool.class);
   private static final int STDERR_LINES_IN_MESSAGES = 10;
   private static final Duration DRAIN_BOUND = Duration.ofSeconds(2);
-  private static final ThreadLocal<Boolean> POOL_THREAD = ThreadLocal.withInitial(() -> false);
 
   private final WorkerPoolSettings settings;
   private final String poolId;
@@ -88,10 +84,10 @@ public final class RealWorkerPool {
   private final ContainmentStrategy containment;
   private final ProcessLauncher launcher;
   private final Events events;
+  private final PoolThreads threads;
   private final Spawner spawner;
   private final ExecutorService io;
   private final ScheduledExecutorService timer;
-  private final Housekeeper housekeeper;
   private final StartPolicy starts;
   private final Retry retry;
   private final Map<String, String> workerEnvironment;
@@ -106,9 +102,7 @@ public final class RealWorkerPool {
   private int pendingStarts;
   private boolean closed;
   private volatile boolean closedWithoutWaiting;
-  private final AtomicBoolean threadsStopped = new AtomicBoolean();
   private final AtomicBoolean startRecheckScheduled = new AtomicBoolean();
-  private final Thread shutdownHook;
 
   public RealWorkerPool(WorkerPoolSettings settings) {
     if (!ProcessTable.isAvailable()) {
@@ -120,9 +114,6 @@ public final class RealWorkerPool {
     this.containment = ContainmentStrategy.detect(tags);
     this.launcher = ProcessLauncher.detect();
     this.events = new Events(settings.name(), settings.listener().orElse(null));
-    this.spawner = new Spawner(settings.name());
-    this.io = Executors.newCachedThreadPool(poolThreads("io-%d"));
-    this.timer = Executors.newSingleThreadScheduledExecutor(poolThreads("timer"));
     this.starts = new StartPolicy(settings.name(), settings.restartBackoffInitial(),
         settings.restartBackoffMax(), settings.startFailureThreshold(),
         settings.circuitOpenDuration(), this::breakerMoved);
@@ -139,30 +130,17 @@ public final class RealWorkerPool {
     env.put("STOCKADE_HEARTBEAT_MS", String.valueOf(settings.heartbeatInterval().toMillis()));
     env.put("STOCKADE_MAX_FRAME_SIZE", String.valueOf(settings.maxFrameSize()));
     this.workerEnvironment = Map.copyOf(env);
-    this.housekeeper = new Housekeeper(settings.name(), settings.sampleInterval(), tags,
-        this::lowestPidFloor, this::onTick);
-    housekeeper.start();
-    if (settings.shutdownHook()) {
-      shutdownHook = new Thread(this::close, "stockade-" + settings.name() + "-shutdown");
-      Runtime.getRuntime().addShutdownHook(shutdownHook);
-    } else {
-      shutdownHook = null;
-    }
+    this.threads = new PoolThreads(settings.name(), settings.sampleInterval(), tags,
+        this::lowestPidFloor, this::onTick, settings.shutdownHook() ? this::close : null);
+    this.spawner = threads.spawner();
+    this.io = threads.io();
+    this.timer = threads.timer();
     log.info("[{}] started: workers={}, minIdle={}, worker={}, containment={}, launcher={}, "
             + "memoryLimit={} (soft {}), heartbeat {}/{} ms", settings.name(), settings.workers(),
         settings.minIdle(), settings.launch().label(), containment.name(), launcher.name(),
         settings.memoryLimit(), settings.softMemoryLimit(),
         settings.heartbeatInterval().toMillis(), settings.heartbeatTimeout().toMillis());
     maybeStartWorkers();
-  }
-
-  private ThreadFactory poolThreads(String suffix) {
-    ThreadFactory base = new ThreadFactoryBuilder()
-        .setNameFormat("stockade-" + settings.name() + "-" + suffix).setDaemon(true).build();
-    return r -> base.newThread(() -> {
-      POOL_THREAD.set(true);
-      r.run();
-    });
   }
 
   private static boolean isRetryable(Throwable failure) {
@@ -287,7 +265,7 @@ public final class RealWorkerPool {
     boolean blocked;
     lock.lock();
     try {
-      if (closed || threadsStopped.get()) {
+      if (closed || threads.isStopped()) {
         return;
       }
       int nonStopping = 0;
@@ -1194,7 +1172,7 @@ public final class RealWorkerPool {
     for (PooledWorker w : workers) {
       end(w, EndReason.POOL_CLOSED);
     }
-    if (POOL_THREAD.get() || spawner.isCurrentThread()) {
+    if (threads.isPoolThread()) {
       closedWithoutWaiting = true;
       stopThreadsIfDone();
       return;
@@ -1224,22 +1202,9 @@ public final class RealWorkerPool {
   }
 
   private void stopThreads() {
-    if (!threadsStopped.compareAndSet(false, true)) {
-      return;
-    }
-    housekeeper.close();
-    spawner.close();
-    timer.shutdownNow();
-    io.shutdown();
+    threads.stop();
     if (settings.launch().runtimeDirectory() != null) {
       TempDirectories.delete(settings.launch().runtimeDirectory());
-    }
-    if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
-      try {
-        Runtime.getRuntime().removeShutdownHook(shutdownHook);
-      } catch (IllegalStateException alreadyShuttingDown) {
-        // the hook is running or will run; it finds the pool closed
-      }
     }
   }
 }

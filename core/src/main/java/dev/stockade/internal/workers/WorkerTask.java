@@ -3,7 +3,7 @@ package dev.stockade.internal.workers;
 import dev.stockade.TaskOptions;
 import io.github.resilience4j.retry.Retry;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
+import dev.stockade.internal.engine.CancelHookedFuture;
 
 /**
  * One submitted task: its payload, its effective timeout, the caller's future, and — for an
@@ -19,7 +19,7 @@ final class WorkerTask {
   final TaskOptions options;
   final Duration timeout;
   final Decoder decoder;
-  final TaskFuture future;
+  final CancelHookedFuture<Object> future;
   /** Null unless the task is idempotent. */
   final Retry.AsyncContext<Object> retry;
   /** The worker running it now, or null while queued or between attempts. */
@@ -33,35 +33,10 @@ final class WorkerTask {
     this.timeout = timeout;
     this.decoder = decoder;
     this.retry = retry;
-    this.future = new TaskFuture(this, pool);
+    this.future = new CancelHookedFuture<>(interrupt -> pool.cancelled(this, interrupt));
   }
 
   String label() {
     return options.label();
-  }
-
-  /** The caller's future; cancelling it tells the pool. Dependent stages are plain futures. */
-  static final class TaskFuture extends CompletableFuture<Object> {
-    private final WorkerTask task;
-    private final RealWorkerPool pool;
-
-    TaskFuture(WorkerTask task, RealWorkerPool pool) {
-      this.task = task;
-      this.pool = pool;
-    }
-
-    @Override
-    public boolean cancel(boolean mayInterruptIfRunning) {
-      boolean cancelled = super.cancel(mayInterruptIfRunning);
-      if (cancelled) {
-        pool.cancelled(task, mayInterruptIfRunning);
-      }
-      return cancelled;
-    }
-
-    @Override
-    public <U> CompletableFuture<U> newIncompleteFuture() {
-      return new CompletableFuture<>();
-    }
   }
 }

@@ -1,0 +1,104 @@
+package dev.stockade.internal.engine;
+
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
+import dev.stockade.internal.os.ProcessTable;
+import dev.stockade.internal.os.TagIndex;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+/**
+ * The threads of one pool: the spawner (one long-lived thread that starts every process), the
+ * housekeeper (one tick per interval), a cached pool for I/O and teardowns, a timer for delayed
+ * work, and the optional JVM shutdown hook. Knows whether the current thread is one of them,
+ * since a pool must not wait for itself, and stops them all once.
+ */
+public final class PoolThreads {
+  private static final ThreadLocal<Boolean> POOL_THREAD = ThreadLocal.withInitial(() -> false);
+
+  private final Spawner spawner;
+  private final ExecutorService io;
+  private final ScheduledExecutorService timer;
+  private final Housekeeper housekeeper;
+  private final Thread shutdownHook;
+  private final AtomicBoolean stopped = new AtomicBoolean();
+
+  /**
+   * Starts the housekeeper and registers the shutdown hook.
+   *
+   * @param onJvmShutdown run by the shutdown hook, or null for none
+   */
+  public PoolThreads(String poolName, Duration sampleInterval, TagIndex tags,
+      LongSupplier pidFloor, Consumer<ProcessTable> tick, Runnable onJvmShutdown) {
+    this.spawner = new Spawner(poolName);
+    this.io = Executors.newCachedThreadPool(marked(poolName, "io-%d"));
+    this.timer = Executors.newSingleThreadScheduledExecutor(marked(poolName, "timer"));
+    this.housekeeper = new Housekeeper(poolName, sampleInterval, tags, pidFloor, tick);
+    housekeeper.start();
+    if (onJvmShutdown != null) {
+      shutdownHook = new Thread(onJvmShutdown, "stockade-" + poolName + "-shutdown");
+      Runtime.getRuntime().addShutdownHook(shutdownHook);
+    } else {
+      shutdownHook = null;
+    }
+  }
+
+  private static ThreadFactory marked(String poolName, String suffix) {
+    ThreadFactory base = new ThreadFactoryBuilder()
+        .setNameFormat("stockade-" + poolName + "-" + suffix).setDaemon(true).build();
+    return r -> base.newThread(() -> {
+      POOL_THREAD.set(true);
+      r.run();
+    });
+  }
+
+  public Spawner spawner() {
+    return spawner;
+  }
+
+  /** Where pipes are read, exits waited for and trees torn down. */
+  public ExecutorService io() {
+    return io;
+  }
+
+  public ScheduledExecutorService timer() {
+    return timer;
+  }
+
+  /** True on the I/O, timer or spawner threads of a pool (not only this one's). */
+  public boolean isPoolThread() {
+    return POOL_THREAD.get() || spawner.isCurrentThread();
+  }
+
+  /** True on an I/O or timer thread of a pool, where a teardown may run without a hand-off. */
+  public static boolean isIoThread() {
+    return POOL_THREAD.get();
+  }
+
+  public boolean isStopped() {
+    return stopped.get();
+  }
+
+  /** Stops every thread and removes the shutdown hook. Runs once; later calls do nothing. */
+  public void stop() {
+    if (!stopped.compareAndSet(false, true)) {
+      return;
+    }
+    housekeeper.close();
+    spawner.close();
+    timer.shutdownNow();
+    io.shutdown();
+    if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      } catch (IllegalStateException alreadyShuttingDown) {
+        // the hook is running or will run; it finds the pool closed
+      }
+    }
+  }
+}
