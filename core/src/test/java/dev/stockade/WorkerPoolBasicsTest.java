@@ -94,6 +94,23 @@ class WorkerPoolBasicsTest {
   }
 
   @Test
+  void admitsOneTaskPerWorkerPlusTheQueueThenRefusesWithTheCounts() throws Exception {
+    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(2).queueCapacity(1)
+        .build()) {
+      CompletableFuture<String> a = pool.submit("sleep:1000");
+      CompletableFuture<String> b = pool.submit("sleep:1000");
+      CompletableFuture<String> queued = pool.submit("echo:queued");
+      CompletableFuture<String> refused = pool.submit("echo:refused");
+      assertThatThrownBy(refused::join).cause()
+          .isInstanceOf(PoolSaturatedException.class)
+          .hasMessageContaining("waiting=3 (room: queueCapacity 1 + 2 workers not busy)");
+      assertThat(a.get(30, TimeUnit.SECONDS)).isEqualTo("slept");
+      assertThat(b.get(30, TimeUnit.SECONDS)).isEqualTo("slept");
+      assertThat(queued.get(30, TimeUnit.SECONDS)).isEqualTo("queued");
+    }
+  }
+
+  @Test
   void refusesAnInputItsCodecCannotEncodeNamingTheTask() {
     Codec<String> refusing = new Codec<>() {
       @Override

@@ -185,7 +185,9 @@ public final class RealWorkerPool {
         if (!starts.isClosed()) {
           return refuse(task, unhealthy("task '" + task.label() + "' refused"));
         }
-        if (idleWorkerLocked() != null || queue.size() < settings.queueCapacity()) {
+        // Room: a worker that is not busy (idle, starting, or not started yet) takes a task
+        // from the queue soon, so only tasks beyond those wait in the queue proper.
+        if (queue.size() < settings.queueCapacity() + settings.workers() - busyLocked()) {
           queue.add(task);
           break;
         }
@@ -884,6 +886,16 @@ public final class RealWorkerPool {
     }
   }
 
+  private int busyLocked() {
+    int n = 0;
+    for (PooledWorker w : workers) {
+      if (w.current != null) {
+        n++;
+      }
+    }
+    return n;
+  }
+
   private int nonStoppingLocked() {
     int n = 0;
     for (PooledWorker w : workers) {
@@ -893,15 +905,6 @@ public final class RealWorkerPool {
       }
     }
     return n;
-  }
-
-  private PooledWorker idleWorkerLocked() {
-    for (PooledWorker w : workers) {
-      if (isAvailableLocked(w) && w.retireReason == null) {
-        return w;
-      }
-    }
-    return null;
   }
 
   // ---------------------------------------------------------------- ending
@@ -1131,9 +1134,11 @@ public final class RealWorkerPool {
   }
 
   private String countsLocked() {
+    int busy = busyLocked();
     return "pool '" + settings.name() + "': workers=" + (workers.size() + pendingStarts) + "/"
-        + settings.workers() + ", queued=" + queue.size() + "/" + settings.queueCapacity()
-        + ", closed=" + closed;
+        + settings.workers() + ", busy=" + busy + ", waiting=" + queue.size() + " (room: "
+        + "queueCapacity " + settings.queueCapacity() + " + " + (settings.workers() - busy)
+        + " workers not busy), closed=" + closed;
   }
 
   public PoolSnapshot snapshot() {
