@@ -111,6 +111,18 @@ class WorkerPoolBasicsTest {
   }
 
   @Test
+  void failsTheTaskAndReplacesTheWorkerWhenItsResultCannotBeDecoded() throws Exception {
+    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1).build()) {
+      String pid = pool.submit("pid").get(30, TimeUnit.SECONDS);
+      CompletableFuture<String> garbled = pool.submit("invalid-utf8");
+      assertThatThrownBy(() -> garbled.get(10, TimeUnit.SECONDS))
+          .cause().isInstanceOf(WorkerProtocolException.class)
+          .hasMessageContaining("could not be decoded");
+      assertThat(pool.submit("pid").get(30, TimeUnit.SECONDS)).isNotEqualTo(pid);
+    }
+  }
+
+  @Test
   void refusesAnInputItsCodecCannotEncodeNamingTheTask() {
     Codec<String> refusing = new Codec<>() {
       @Override

@@ -14,7 +14,7 @@ import java.util.List;
  * interrupts), {@code progress-spin:ms} (reports progress every ms, forever), {@code fail:msg},
  * {@code print:x} (to System.out, and through a child process that inherits stdout),
  * {@code allocate:mib} (kept until the worker ends), {@code crash-once:path} (halts the JVM
- * unless the file exists, creating it first), {@code halt:code}.
+ * unless the file exists, creating it first), {@code halt:code}, {@code invalid-utf8}.
  */
 public final class ScriptedHandler implements Handler {
   private final List<byte[]> kept = new ArrayList<>();
@@ -72,6 +72,8 @@ public final class ScriptedHandler implements Handler {
           Runtime.getRuntime().halt(41);
         }
         return text("survived");
+      case "invalid-utf8":
+        return new byte[] {(byte) 0xC3, (byte) 0x28};
       case "halt":
         Runtime.getRuntime().halt(Integer.parseInt(argument));
         return text("unreachable");
