@@ -607,9 +607,10 @@ public final class WorkerPool<I, O> implements AutoCloseable {
       Path script = python ? ((PythonKind) kind).script() : ((NodeKind) kind).script();
       require(Files.isRegularFile(script), python ? "pythonWorker" : "nodeWorker",
           "an existing file", script.toAbsolutePath());
-      Path runtimes = Path.of(System.getProperty("java.io.tmpdir"),
-          "stockade-runtime-" + poolName + "-" + ProcessHandle.current().pid());
+      Path runtimes;
       try {
+        // A directory of this pool's own: two pools of one name must not share (or delete) it.
+        runtimes = Files.createTempDirectory("stockade-runtime-" + poolName + "-");
         if (python) {
           WorkerRuntimes.writePython(runtimes);
         } else {

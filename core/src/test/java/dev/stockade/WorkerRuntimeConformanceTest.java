@@ -405,6 +405,24 @@ class WorkerRuntimeConformanceTest {
     await().atMost(REPLY).until(() -> !peer.isAlive() && !isAlive(child));
   }
 
+  /** puppeteer starts Chrome in a session of its own: out of the group, still a descendant. */
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void endsADescendantInASessionOfItsOwnWhenStdinEnds(RuntimeUnderTest runtime)
+      throws Exception {
+    ProtocolPeer peer = ready(runtime);
+    peer.send(FrameType.TASK, 19, "spawn-session");
+    Frame reply = peer.awaitReply(REPLY);
+    assertThat(reply.type()).as("%s", reply).isEqualTo(FrameType.RESULT);
+    long child = Long.parseLong(text(reply));
+    await().atMost(REPLY).until(() -> ProcFs.readStat(child) != null
+        && ProcFs.readStat(child).sid() == child);
+
+    peer.closeStdin();
+
+    await().atMost(REPLY).until(() -> !peer.isAlive() && !isAlive(child));
+  }
+
   private static boolean isAlive(long pid) {
     ProcessInfo info = ProcFs.readStat(pid);
     return info != null && !info.isEnded();

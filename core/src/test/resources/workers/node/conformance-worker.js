@@ -45,6 +45,11 @@ async function handle(payload, context) {
       child.unref();
       return String(child.pid);
     }
+    case 'spawn-session': { // detached: setsid, as puppeteer starts Chrome
+      const child = spawn('sleep', ['1000'], { stdio: 'ignore', detached: true });
+      child.unref();
+      return String(child.pid);
+    }
     default:
       throw new RangeError(`unknown command ${command}`);
   }

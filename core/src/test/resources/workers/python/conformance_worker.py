@@ -38,6 +38,9 @@ def handle(payload, context):
     if command == "spawn":
         child = subprocess.Popen(["sleep", "1000"])
         return str(child.pid)
+    if command == "spawn-session":
+        child = subprocess.Popen(["sleep", "1000"], start_new_session=True)
+        return str(child.pid)
     if command == "block-heartbeat":
         # libc sleep through PyDLL keeps the GIL, so no other Python thread can run
         ctypes.PyDLL(None).sleep(30)

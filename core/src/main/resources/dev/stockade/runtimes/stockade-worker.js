@@ -41,7 +41,7 @@
  *   and stack.
  * - SHUTDOWN: the current task is answered, then the process exits 0. Nothing but that answer
  *   is sent after SHUTDOWN (heartbeats and progress notes stop).
- * - End of stdin ends the whole process group at once (kill(0, SIGKILL)). A malformed request
+ * - End of stdin ends every descendant and the whole process group at once (SIGKILL). A malformed request
  *   writes one line to stderr and ends the group the same way.
  */
 
@@ -85,9 +85,56 @@ function log(text) {
   }
 }
 
-/** Ends the whole process group, this process included. */
+/** Pids of every live descendant of this process, found through the parent links in /proc. */
+function descendants() {
+  const children = new Map();
+  let names;
+  try {
+    names = fs.readdirSync('/proc');
+  } catch (e) {
+    return [];
+  }
+  for (const name of names) {
+    if (!/^[0-9]+$/.test(name)) {
+      continue;
+    }
+    try {
+      const line = fs.readFileSync(`/proc/${name}/stat`, 'latin1');
+      const ppid = Number(line.slice(line.lastIndexOf(')') + 2).split(' ')[1]);
+      if (!children.has(ppid)) {
+        children.set(ppid, []);
+      }
+      children.get(ppid).push(Number(name));
+    } catch (e) {
+      // gone meanwhile
+    }
+  }
+  const found = [];
+  const todo = [process.pid];
+  while (todo.length > 0) {
+    for (const child of children.get(todo.pop()) || []) {
+      found.push(child);
+      todo.push(child);
+    }
+  }
+  return found;
+}
+
+/**
+ * Ends every descendant (some may have left the group: puppeteer starts Chrome in a session of
+ * its own) and the whole process group, this process included.
+ */
 function endGroup() {
   try {
+    for (let pass = 0; pass < 2; pass++) { // twice: a child may fork while the first pass runs
+      for (const pid of descendants()) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch (e) {
+          // already gone
+        }
+      }
+    }
     process.kill(0, 'SIGKILL');
   } finally {
     process.exit(1);

@@ -41,7 +41,7 @@ What this runtime guarantees:
 * SHUTDOWN: the current task is answered, then the process exits 0 at once (``os._exit``:
   atexit handlers and non-daemon threads cannot hold it up). Nothing but that answer is sent
   after SHUTDOWN (heartbeats and progress notes stop).
-* End of stdin ends the whole process group at once (``killpg(0, SIGKILL)``). A malformed
+* End of stdin ends every descendant and the whole process group at once (``SIGKILL``). A malformed
   request writes one line to stderr and ends the group the same way.
 
 SIGINT is the runtime's own cancellation signal: one that does not come from a CANCEL is
@@ -95,9 +95,41 @@ def _log(text):
         pass
 
 
-def _end_group(exit_code):
-    """Ends the whole process group, this process included; the exit code is a last resort."""
+def _descendants():
+    """Pids of every live descendant of this process, found through the parent links in /proc."""
+    children = {}
     try:
+        names = os.listdir("/proc")
+    except OSError:
+        return []
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/" + name + "/stat", "rb") as stat:
+                line = stat.read()
+            ppid = int(line[line.rindex(b")") + 2:].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(name))
+    found, todo = [], [os.getpid()]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _end_group(exit_code):
+    """Ends every descendant (some may have left the group, as a browser does) and the whole
+    process group, this process included; the exit code is a last resort."""
+    try:
+        for _ in range(2):  # twice: a child may fork while the first pass runs
+            for pid in _descendants():
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
         os.killpg(0, signal.SIGKILL)
     finally:
         os._exit(exit_code)

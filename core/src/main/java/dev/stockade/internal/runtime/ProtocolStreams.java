@@ -73,9 +73,15 @@ public final class ProtocolStreams {
     return replies;
   }
 
-  /** Ends this process and every process of its group at once. */
+  /**
+   * Ends every descendant (some may have left the group, as a browser does), then this process
+   * and every process of its group, at once.
+   */
   public static void killProcessGroup() {
     try {
+      for (int pass = 0; pass < 2; pass++) { // twice: a child may fork while the first runs
+        ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
+      }
       C.kill(0, SIGKILL);
     } finally {
       Runtime.getRuntime().halt(137);

@@ -392,7 +392,8 @@ public final class RealWorkerPool {
       log.error("[{}] worker starts keep failing ({}); circuit breaker open: no worker starts "
           + "and submissions fail for {} ms, then one probe start", settings.name(),
           starts.lastFailure(), settings.circuitOpenDuration().toMillis());
-      failQueuedIfNoWorkerCanServe();
+      // Called inside the breaker, under the pool's lock: futures are failed elsewhere.
+      io.execute(this::failQueuedIfNoWorkerCanServe);
     } else if (to == CircuitBreaker.State.CLOSED) {
       log.info("[{}] a worker started again; circuit breaker closed", settings.name());
     } else {

@@ -61,9 +61,9 @@ final class StartPolicy {
   }
 
   void startFailed(long tookNanos, String why, long nowNanos) {
-    breaker.onError(tookNanos, TimeUnit.NANOSECONDS, new IllegalStateException(why));
-    lastFailure = why;
+    lastFailure = why; // first: the breaker may open inside onError, and its message names it
     failed(nowNanos);
+    breaker.onError(tookNanos, TimeUnit.NANOSECONDS, new IllegalStateException(why));
   }
 
   /** A worker failed (crash, lost heartbeat, protocol violation): back off the next start. */

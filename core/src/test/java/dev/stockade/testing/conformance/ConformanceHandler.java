@@ -9,7 +9,7 @@ import java.util.Arrays;
  * The JVM handler of the runtime conformance test; the same commands as
  * {@code workers/python/conformance_worker.py}: {@code echo:<bytes>}, {@code print:<text>},
  * {@code fail:<message>}, {@code progress:<n>}, {@code sleep:<ms>}, {@code spin},
- * {@code spawn}.
+ * {@code spawn}, {@code spawn-session}.
  */
 public final class ConformanceHandler implements Handler {
   @Override
@@ -48,6 +48,8 @@ public final class ConformanceHandler implements Handler {
         throw new InterruptedException("spun " + n + " times");
       case "spawn":
         return bytes(String.valueOf(new ProcessBuilder("sleep", "1000").start().pid()));
+      case "spawn-session": // a JVM child leads no group, so setsid(1) execs sleep in place
+        return bytes(String.valueOf(new ProcessBuilder("setsid", "sleep", "1000").start().pid()));
       default:
         throw new IllegalArgumentException("unknown command " + command);
     }

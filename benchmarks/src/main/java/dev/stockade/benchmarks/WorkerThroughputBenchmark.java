@@ -1,0 +1,126 @@
+package dev.stockade.benchmarks;
+
+import dev.stockade.WorkerPool;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Throughput of small tasks on two persistent workers: the average time to submit
+ * {@value #TASKS} eight-byte echo tasks at once to a {@code WorkerPool} of two workers (both
+ * started at build, queue capacity {@value #TASKS}) and await every future.
+ *
+ * <ul>
+ *   <li>{@link #jvm}: two JVM workers running {@link EchoHandler}.
+ *   <li>{@link #python}: two {@code python3 echo_worker.py} workers.
+ * </ul>
+ *
+ * <p>The pool gives a worker its next task when the worker's answer to the last one is read, so
+ * each worker has one task in flight; the calling thread submits all of them first (the first
+ * two are written to the workers at once, the rest queued), then waits for every future.
+ *
+ * <p>One benchmark thread, two workers and the pool's threads on two cores: this is a test of
+ * what the supervision costs when the machine has no core to spare. The comparison is Python's
+ * {@code multiprocessing.Pool(2).imap_unordered(f, range(2000), chunksize=1)} consumed to the
+ * end, measured by {@code mp_baseline.py} in the same run of {@link MultiprocessingComparison}.
+ *
+ * <p>Five warmup and eight measured iterations of 2 s, more than the other benchmarks: the
+ * figures were still falling in a third warmup iteration, and vary more between iterations.
+ *
+ * <p>Target: each at least 2 times faster than {@code imap_unordered}.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Fork(1)
+@Warmup(iterations = 5, time = 2)
+@Measurement(iterations = 8, time = 2)
+public class WorkerThroughputBenchmark {
+  static final int TASKS = 2000;
+  static final int WORKERS = 2;
+
+  /** A pool of two JVM workers. */
+  @State(Scope.Benchmark)
+  public static class JvmPool {
+    static final String NAME = "bench-tp-jvm";
+    WorkerPool<byte[], byte[]> pool;
+
+    @Setup(Level.Trial)
+    public void start() {
+      pool = WorkerBenches.jvmPool(NAME, WORKERS, TASKS);
+      WorkerBenches.roundTrip(pool);
+    }
+
+    @TearDown(Level.Trial)
+    public void close() {
+      pool.close();
+      WorkerBenches.assertNoneLeft(WorkerBenches.ofPoolName(NAME), "pool " + NAME);
+    }
+  }
+
+  /** A pool of two Python workers. */
+  @State(Scope.Benchmark)
+  public static class PythonPool {
+    static final String NAME = "bench-tp-python";
+    Path script;
+    WorkerPool<byte[], byte[]> pool;
+
+    @Setup(Level.Trial)
+    public void start() {
+      script = WorkerBenches.writeEchoWorker();
+      pool = WorkerBenches.pythonPool(NAME, WORKERS, TASKS, script);
+      WorkerBenches.roundTrip(pool);
+    }
+
+    @TearDown(Level.Trial)
+    public void close() {
+      try {
+        pool.close();
+        WorkerBenches.assertNoneLeft(WorkerBenches.ofPoolName(NAME), "pool " + NAME);
+      } finally {
+        WorkerBenches.deleteScript(script);
+      }
+    }
+  }
+
+  /** {@value #TASKS} echoes through two JVM workers, all awaited. */
+  @Benchmark
+  public int jvm(JvmPool state) throws InterruptedException, ExecutionException {
+    return runAll(state.pool);
+  }
+
+  /** {@value #TASKS} echoes through two Python workers, all awaited. */
+  @Benchmark
+  public int python(PythonPool state) throws InterruptedException, ExecutionException {
+    return runAll(state.pool);
+  }
+
+  private static int runAll(WorkerPool<byte[], byte[]> pool)
+      throws InterruptedException, ExecutionException {
+    @SuppressWarnings("unchecked")
+    CompletableFuture<byte[]>[] futures = new CompletableFuture[TASKS];
+    for (int i = 0; i < TASKS; i++) {
+      futures[i] = pool.submit(WorkerBenches.PAYLOAD);
+    }
+    int bytes = 0;
+    for (CompletableFuture<byte[]> f : futures) {
+      bytes += f.get().length;
+    }
+    if (bytes != TASKS * WorkerBenches.PAYLOAD.length) {
+      throw new IllegalStateException("got " + bytes + " bytes back from " + TASKS + " echoes");
+    }
+    return bytes;
+  }
+}
