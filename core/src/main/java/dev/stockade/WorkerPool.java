@@ -591,7 +591,8 @@ public final class WorkerPool<I, O> implements AutoCloseable {
     private WorkerPoolSettings.Launch launch(String poolName) {
       if (kind instanceof JvmKind jvm) {
         return new WorkerPoolSettings.Launch(
-            JvmWorkerCommand.arguments(jvm.handler(), memoryLimit, jvmOptions), Map.of(), null,
+            JvmWorkerCommand.arguments(jvm.handler(), memoryLimit, jvmOptions),
+            JvmWorkerCommand.ENVIRONMENT, null,
             jvm.handler().getSimpleName(), null);
       }
       if (kind instanceof CommandKind c) {

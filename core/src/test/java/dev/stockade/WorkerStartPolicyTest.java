@@ -33,7 +33,11 @@ class WorkerStartPolicyTest {
         "sh"));
     argv.addAll(JvmWorkerCommand.arguments(ScriptedHandler.class, MemorySize.ofMebibytes(256),
         List.of()));
-    return Command.of(argv).withLabel("flagged");
+    Command command = Command.of(argv).withLabel("flagged");
+    for (var variable : JvmWorkerCommand.ENVIRONMENT.entrySet()) {
+      command = command.withEnvironment(variable.getKey(), variable.getValue());
+    }
+    return command;
   }
 
   private static WorkerPool.Builder<String, String> failingPool(Command command,

@@ -1,5 +1,6 @@
 package dev.stockade.benchmarks;
 
+import dev.stockade.Codec;
 import dev.stockade.EnvironmentNames;
 import dev.stockade.MemorySize;
 import dev.stockade.WorkerPool;
@@ -30,10 +31,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * A JVM worker's cold start to its first result, against the JVM's own start, single shot.
  *
  * <ul>
- *   <li>{@link #workerPool}: build a {@code WorkerPool} of one {@link EchoHandler} JVM worker
- *       (started at build), submit one eight-byte task, get its result, close the pool — which
- *       returns once the worker has exited and its tree is verified gone. Everything a user
- *       waits for when a pool is made for one task.
+ *   <li>{@link #workerPool}: the first eight-byte task of a {@code WorkerPool} of one
+ *       {@link EchoHandler} JVM worker that has no worker yet (the pool is built before and
+ *       closed after each measurement): the worker's start, its HELLO, the task and its answer
+ *       — a JVM worker's cold start to its first result.
  *   <li>{@link #minimalChild}: {@code java -cp <class path> MinimalJvmChild} through a
  *       {@code ProcessBuilder}: the same {@code java} binary and class path the worker gets,
  *       and no flags; its one line of output read to the end, then {@code waitFor()}.
@@ -75,11 +76,27 @@ public class JvmWorkerColdStartBenchmark {
     List<String> worker = JvmWorkerCommand.arguments(EchoHandler.class,
         MemorySize.ofGibibytes(1), List.of());
     int main = worker.indexOf(WorkerMain.class.getName());
-    if (main < 0 || main != worker.size() - 2) {
+    int javaAt = worker.indexOf(java);
+    if (main < 0 || main != worker.size() - 2 || javaAt < 0) {
       throw new IllegalStateException("unexpected JVM worker command line: " + worker);
     }
-    workerFlagsCommand = new ArrayList<>(worker.subList(0, main));
+    // From java on: the shell in front of it only moves the protocol's descriptors.
+    workerFlagsCommand = new ArrayList<>(worker.subList(javaAt, main));
     workerFlagsCommand.add(MinimalJvmChild.class.getName());
+  }
+
+  private WorkerPool<byte[], byte[]> pool;
+
+  /** A pool with no worker yet: building it is not part of a worker's start. */
+  @Setup(Level.Invocation)
+  public void emptyPool() {
+    pool = WorkerPool.builder(Codec.bytes(), Codec.bytes()).name(NAME)
+        .jvmWorker(EchoHandler.class).workers(1).shutdownHook(false).build();
+  }
+
+  @TearDown(Level.Invocation)
+  public void closePool() {
+    pool.close();
   }
 
   @TearDown(Level.Iteration)
@@ -88,14 +105,12 @@ public class JvmWorkerColdStartBenchmark {
     WorkerBenches.assertNoneLeft(BenchProcesses.ofPool(childPoolId), "a minimal JVM child");
   }
 
-  /** A fresh pool of one JVM worker, to its first result and closed. */
+  /** The first task of a pool with no worker: start the JVM worker, HELLO, run, answer. */
   @Benchmark
   public byte[] workerPool() throws Exception {
-    try (WorkerPool<byte[], byte[]> pool = WorkerBenches.jvmPool(NAME, 1, 1000)) {
-      byte[] echoed = pool.submit(WorkerBenches.PAYLOAD).get(60, TimeUnit.SECONDS);
-      WorkerBenches.check(echoed);
-      return echoed;
-    }
+    byte[] echoed = pool.submit(WorkerBenches.PAYLOAD).get(60, TimeUnit.SECONDS);
+    WorkerBenches.check(echoed);
+    return echoed;
   }
 
   /** {@code java -cp <class path> MinimalJvmChild}, output read, waited for. */

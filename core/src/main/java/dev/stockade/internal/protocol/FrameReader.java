@@ -3,6 +3,7 @@ package dev.stockade.internal.protocol;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.function.Supplier;
 
 /**
  * Reads frames from a stream and checks each header before it trusts it: magic (as soon as its
@@ -11,6 +12,7 @@ import java.io.InputStream;
  * allocated or read for it.
  */
 public final class FrameReader {
+  private static final Supplier<String> HEADER = () -> "header";
   private final InputStream in;
   private final int maxFrameSize;
   private final byte[] header = new byte[Wire.HEADER_BYTES];
@@ -35,14 +37,14 @@ public final class FrameReader {
     header[0] = (byte) first;
     // The magic is checked as soon as it is in: stray output shorter than a header ("ok\n",
     // then exit or silence) must be named as such, not as a truncated or a pending frame.
-    readFully(header, 1, 1, "header");
+    readFully(header, 1, 1, HEADER);
     if ((header[0] & 0xFF) != Wire.MAGIC_0 || (header[1] & 0xFF) != Wire.MAGIC_1) {
       throw new ProtocolViolation(String.format(
           "bad magic 0x%02X%02X, expected 0x534B ('SK'); the first bytes were \"%s\" — "
               + "is something else writing to the worker's stdout?",
           header[0] & 0xFF, header[1] & 0xFF, printable(header, 2 + readAvailable(2))));
     }
-    readFully(header, 2, Wire.HEADER_BYTES - 2, "header");
+    readFully(header, 2, Wire.HEADER_BYTES - 2, HEADER);
     int code = header[2] & 0xFF;
     FrameType type = FrameType.ofCode(code);
     if (type == null) {
@@ -63,11 +65,12 @@ public final class FrameReader {
           + " bytes is over maxFrameSize (" + maxFrameSize + " bytes)");
     }
     byte[] payload = new byte[(int) length];
-    readFully(payload, 0, payload.length, type + " payload of " + length + " bytes");
+    readFully(payload, 0, payload.length, () -> type + " payload of " + length + " bytes");
     return new Frame(type, id, payload);
   }
 
-  private void readFully(byte[] into, int offset, int count, String what)
+  /** {@code what} names the part for the error message; built only if it is needed. */
+  private void readFully(byte[] into, int offset, int count, Supplier<String> what)
       throws IOException, ProtocolViolation {
     int done = 0;
     while (done < count) {
@@ -79,7 +82,7 @@ public final class FrameReader {
       }
       if (n < 0) {
         throw new ProtocolViolation("truncated frame: the stream ended after "
-            + (offset + done) + " of " + into.length + " bytes of the " + what);
+            + (offset + done) + " of " + into.length + " bytes of the " + what.get());
       }
       done += n;
     }

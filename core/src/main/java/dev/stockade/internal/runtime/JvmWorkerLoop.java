@@ -11,72 +11,60 @@ import dev.stockade.worker.TaskContext;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The JVM runtime of the worker protocol: a reader thread that takes requests off the pipe, a
- * daemon thread that sends heartbeats, and the main thread that runs tasks, answers pings and
- * obeys SHUTDOWN — in the order the requests came.
+ * The JVM runtime of the worker protocol. Two threads take turns reading requests (leader and
+ * follower): the one that reads a TASK while the worker is idle runs it itself — no hand-off
+ * between threads on the way from the pipe to the handler — and the other takes over reading,
+ * so a CANCEL is seen while the task runs. Requests that come while a task runs (a PING, a
+ * SHUTDOWN, a TASK sent early) wait and are served in order by the thread that ran it. A daemon
+ * thread sends heartbeats.
  */
 public final class JvmWorkerLoop {
   private static final int DEFAULT_HEARTBEAT_MS = 1000;
   private static final int DEFAULT_MAX_FRAME_SIZE = 16 << 20;
-  /** Put on the work queue when the supervisor's pipe ended. */
-  private static final Frame END = Frame.of(FrameType.SHUTDOWN, -1);
+  /** How long a worker told to shut down may still take once its stdin has ended. */
+  private static final long EXIT_AFTER_SHUTDOWN_SECONDS = 2;
 
-  private final ProtocolStreams streams;
   private final Handler handler;
   private final FrameWriter writer;
-  private final BlockingQueue<Frame> work = new LinkedBlockingQueue<>();
-  private final Object taskLock = new Object();
   private final int maxFrameSize = intFromEnvironment("STOCKADE_MAX_FRAME_SIZE",
       DEFAULT_MAX_FRAME_SIZE);
-  /** Tasks read but not yet started whose CANCEL came first: answered without running. */
-  private final java.util.Set<Long> cancelledBeforeStart =
-      java.util.concurrent.ConcurrentHashMap.newKeySet();
-  private final java.util.Set<Long> queuedTasks =
-      java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final FrameReader reader;
+
+  /** Guards every field below. */
+  private final Object lock = new Object();
+  /** A thread holds the reading role. */
+  private boolean reading;
+  /** A thread is serving requests: a task, or what queued behind it. */
+  private boolean busy;
+  private final ArrayDeque<Frame> pending = new ArrayDeque<>();
+  /** TASKs waiting in {@link #pending} whose CANCEL came first: answered without running. */
+  private final Set<Long> cancelledBeforeStart = new HashSet<>();
+  private long runningTask;
+  private Thread taskThread;
+  private volatile boolean cancelled;
   /** Set when SHUTDOWN is read: from then on only the running task's answer goes out. */
   private volatile boolean shuttingDown;
-  private Thread taskThread;
-  private long runningTask;
-  private volatile boolean cancelled;
 
   public JvmWorkerLoop(ProtocolStreams streams, Handler handler) {
-    this.streams = streams;
     this.handler = handler;
     this.writer = new FrameWriter(streams.replies());
+    this.reader = new FrameReader(streams.requests(), maxFrameSize);
   }
 
+  /** Serves until SHUTDOWN or the end of the requests; never returns normally. */
   public void run() {
-    taskThread = Thread.currentThread();
     send(Frame.of(FrameType.HELLO, 0, Payloads.hello(Payloads.PROTOCOL_VERSION,
         ProcessHandle.current().pid(), "jvm " + Runtime.version())));
     int heartbeatMs = intFromEnvironment("STOCKADE_HEARTBEAT_MS", DEFAULT_HEARTBEAT_MS);
     daemon("stockade-heartbeat", () -> heartbeats(heartbeatMs));
-    daemon("stockade-requests", this::readRequests);
-    while (true) {
-      Frame request;
-      try {
-        request = work.take();
-      } catch (InterruptedException e) {
-        continue; // a cancel that arrived after its task ended
-      }
-      if (request == END) {
-        ProtocolStreams.killProcessGroup();
-      }
-      switch (request.type()) {
-        case TASK -> runTask(request);
-        case PING -> send(Frame.of(FrameType.PONG, request.id()));
-        case SHUTDOWN -> {
-          System.out.flush();
-          System.exit(0);
-        }
-        default -> throw new IllegalStateException("not queued: " + request);
-      }
-    }
+    daemon("stockade-requests", this::takeTurns);
+    takeTurns();
   }
 
   private void heartbeats(int intervalMs) {
@@ -98,81 +86,161 @@ public final class JvmWorkerLoop {
     }
   }
 
-  private void readRequests() {
-    FrameReader reader = new FrameReader(streams.requests(), maxFrameSize);
-    try {
-      Frame frame;
-      while ((frame = reader.next()) != null) {
-        switch (frame.type()) {
-          case TASK, PING -> {
-            if (frame.id() == 0) {
-              throw new ProtocolViolation("a " + frame.type() + " frame with id 0");
-            }
-            if (frame.type() == FrameType.TASK) {
-              queuedTasks.add(frame.id());
-            }
-            work.add(frame);
+  /** One of the two request threads: read when it is this thread's turn, serve what it read. */
+  private void takeTurns() {
+    while (true) {
+      synchronized (lock) {
+        while (reading) {
+          try {
+            lock.wait();
+          } catch (InterruptedException e) {
+            Thread.interrupted(); // a cancel that came after its task ended: not ours
           }
-          case SHUTDOWN -> {
-            synchronized (writer) {
-              shuttingDown = true;
-            }
-            work.add(frame);
-          }
-          case CANCEL -> cancel(frame.id());
-          default -> throw new ProtocolViolation("a " + frame.type()
-              + " frame, which only a worker sends");
+        }
+        reading = true;
+      }
+      Frame frame = next();
+      Frame serveNow = null;
+      synchronized (lock) {
+        reading = false;
+        lock.notifyAll();
+        if (frame != null) {
+          serveNow = accept(frame);
         }
       }
+      if (frame == null) {
+        endOfRequests();
+      } else if (serveNow != null) {
+        serve(serveNow);
+      }
+    }
+  }
+
+  /** The next request; null at the end of the stream. A malformed one ends the worker. */
+  private Frame next() {
+    try {
+      Frame frame = reader.next();
+      if (frame != null) {
+        check(frame);
+      }
+      return frame;
     } catch (ProtocolViolation e) {
       System.err.println("stockade worker: malformed request from the supervisor: "
           + e.getMessage());
       System.err.flush();
       ProtocolStreams.killProcessGroup();
+      return null;
     } catch (IOException e) {
-      // the pipe is unusable: the same as its end
+      return null; // the pipe is unusable: the same as its end
     }
+  }
+
+  private static void check(Frame frame) throws ProtocolViolation {
+    switch (frame.type()) {
+      case TASK, PING -> {
+        if (frame.id() == 0) {
+          throw new ProtocolViolation("a " + frame.type() + " frame with id 0");
+        }
+      }
+      case CANCEL, SHUTDOWN -> { }
+      default -> throw new ProtocolViolation("a " + frame.type()
+          + " frame, which only a worker sends");
+    }
+  }
+
+  /** Under the lock: what to serve now on this thread, or null (queued or handled). */
+  private Frame accept(Frame frame) {
+    if (frame.type() == FrameType.CANCEL) {
+      cancelLocked(frame.id());
+      return null;
+    }
+    if (frame.type() == FrameType.SHUTDOWN) {
+      synchronized (writer) {
+        shuttingDown = true;
+      }
+    }
+    if (busy) {
+      pending.add(frame);
+      return null;
+    }
+    busy = true;
+    startLocked(frame);
+    return frame;
+  }
+
+  /**
+   * Under the lock, as {@code request} is taken to be served: a TASK counts as running from
+   * here, so a CANCEL read by the other thread before the handler is called still reaches it.
+   */
+  private void startLocked(Frame request) {
+    if (request.type() == FrameType.TASK) {
+      runningTask = request.id();
+      taskThread = Thread.currentThread();
+      cancelled = cancelledBeforeStart.remove(request.id());
+    }
+  }
+
+  /** Serves {@code first}, then whatever queued behind it, in order, on this thread. */
+  private void serve(Frame first) {
+    Frame request = first;
+    while (request != null) {
+      switch (request.type()) {
+        case TASK -> runTask(request);
+        case PING -> send(Frame.of(FrameType.PONG, request.id()));
+        case SHUTDOWN -> {
+          System.out.flush();
+          System.exit(0);
+        }
+        default -> throw new IllegalStateException("not served: " + request);
+      }
+      synchronized (lock) {
+        request = pending.poll();
+        if (request == null) {
+          busy = false;
+        } else {
+          startLocked(request);
+        }
+      }
+    }
+  }
+
+  private void endOfRequests() {
     if (!shuttingDown) {
       ProtocolStreams.killProcessGroup(); // the supervisor is gone: so is everything of ours
     }
-    // Asked to shut down: the current task may still be answered, for a bounded time.
-    work.add(END);
+    // Asked to shut down: the running task may still be answered, for a bounded time.
     try {
-      TimeUnit.SECONDS.sleep(2);
+      TimeUnit.SECONDS.sleep(EXIT_AFTER_SHUTDOWN_SECONDS);
     } catch (InterruptedException ignored) {
       // ending anyway
     }
     ProtocolStreams.killProcessGroup();
   }
 
-  private void cancel(long taskId) {
-    synchronized (taskLock) {
-      if (taskId == 0) {
-        return;
-      }
-      if (runningTask == taskId) {
-        cancelled = true;
-        taskThread.interrupt();
-      } else if (queuedTasks.contains(taskId)) {
+  private void cancelLocked(long taskId) {
+    if (taskId == 0) {
+      return;
+    }
+    if (runningTask == taskId) {
+      cancelled = true;
+      taskThread.interrupt();
+      return;
+    }
+    for (Frame waiting : pending) {
+      if (waiting.type() == FrameType.TASK && waiting.id() == taskId) {
         cancelledBeforeStart.add(taskId);
       }
     }
   }
 
+  /** Runs a task taken by {@link #startLocked} on this thread, and answers it. */
   private void runTask(Frame task) {
     long id = task.id();
-    synchronized (taskLock) {
-      queuedTasks.remove(id);
-      if (cancelledBeforeStart.remove(id)) {
-        send(errorFrame(id, "Cancelled", "task " + id + " was cancelled before it started",
-            null));
-        return;
-      }
-      runningTask = id;
-      cancelled = false;
-    }
     Frame answer;
     try {
+      if (cancelled) {
+        throw new InterruptedException("cancelled before it started");
+      }
       byte[] result = handler.handle(task.payload(), new Context(id));
       answer = result == null ? Frame.of(FrameType.RESULT, id) : resultFrame(id, result);
     } catch (Throwable t) {
@@ -180,9 +248,9 @@ public final class JvmWorkerLoop {
           ? errorFrame(id, "Cancelled", "task " + id + " was cancelled", t)
           : errorFrame(id, t.getClass().getName(), String.valueOf(t.getMessage()), t);
     } finally {
-      synchronized (taskLock) {
+      synchronized (lock) {
         runningTask = 0;
-        Thread.interrupted(); // a cancel must not reach the next task
+        Thread.interrupted(); // a cancel must not reach what this thread does next
       }
     }
     send(answer);

@@ -9,7 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The command line of a JVM worker: this JVM's {@code java} and class path, and a heap sized
+ * The command line of a JVM worker (with {@link #ENVIRONMENT}): this JVM's {@code java} and
+ * class path behind a one-line shell that sets up the protocol's descriptors, and a heap sized
  * below the tree's memory limit — the heap is most but not all of a JVM's memory (metaspace,
  * code cache, thread stacks and the collector take the rest), so a heap as large as the limit
  * would let the tree be ended for memory the handler never asked for.
@@ -18,6 +19,10 @@ public final class JvmWorkerCommand {
   /** Share of the tree's memory limit given to the heap. */
   static final double HEAP_SHARE = 0.6;
   private static final long MIN_HEAP_MIB = 16;
+
+  /** The environment a JVM worker started by {@link #arguments} needs. */
+  public static final java.util.Map<String, String> ENVIRONMENT =
+      java.util.Map.of(dev.stockade.internal.runtime.ProtocolStreams.PROTOCOL_FDS, "3,4");
 
   private JvmWorkerCommand() {}
 
@@ -44,6 +49,12 @@ public final class JvmWorkerCommand {
     long heapMib = Math.max(MIN_HEAP_MIB,
         (long) (memoryLimit.toBytes() * HEAP_SHARE) / (1024 * 1024));
     List<String> argv = new ArrayList<>();
+    // The shell moves the protocol's pipes to 3 and 4 and points 0 and 1 at /dev/null and
+    // stderr, then execs java in its place (same pid): the worker need not load JNA to do it.
+    argv.add("/bin/sh");
+    argv.add("-c");
+    argv.add("exec 3<&0 4>&1 </dev/null >&2 && exec \"$@\"");
+    argv.add("stockade-jvm-worker");
     argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     argv.add("-Xmx" + heapMib + "m");
     argv.add("-XX:+UseSerialGC");
