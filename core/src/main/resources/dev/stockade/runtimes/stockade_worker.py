@@ -51,8 +51,7 @@ ignored. Standard library only; Python 3.8 or later.
 import importlib
 import os
 import platform
-import collections
-import select
+import queue
 import signal
 import struct
 import sys
@@ -323,11 +322,7 @@ class Context:
 
 
 class _Worker:
-    """The protocol loop. Tasks run on the main thread, which also reads the requests while it
-    is idle: a TASK goes from the pipe to the handler with no hand-off between threads. While a
-    task runs, a helper thread reads instead (so a CANCEL is seen), and queues what is not a
-    CANCEL for the main thread, which serves it in order once the task is answered. A third
-    thread sends heartbeats."""
+    """The protocol loop: a reader thread, a heartbeat thread, and tasks on the main thread."""
 
     def __init__(self, handler, proto_in, proto_out):
         self._handler = handler
@@ -335,14 +330,7 @@ class _Worker:
         self.channel = _Channel(proto_out, _env_int("STOCKADE_MAX_FRAME_SIZE",
                                                     _DEFAULT_MAX_FRAME_SIZE))
         self._heartbeat_seconds = _env_int("STOCKADE_HEARTBEAT_MS", _DEFAULT_HEARTBEAT_MS) / 1000.0
-        # Guarded by _turns: requests the helper read while a task ran, whether the helper
-        # should read (a task runs) and whether it is reading now.
-        self._turns = threading.Condition()
-        self._pending = collections.deque()
-        self._helper_should_read = False
-        self._helper_reading = False
-        # A byte written here wakes the helper out of select() to give reading back.
-        self._wake_r, self._wake_w = os.pipe()
+        self._requests = queue.Queue()
         self._main_thread = threading.get_ident()
         # Guarded by channel.lock: tasks read but not answered yet (by id), and the one whose
         # handler runs now, or None. A task counts as running from the moment it is read: a
@@ -392,16 +380,11 @@ class _Worker:
             "python " + platform.python_version()).encode("utf-8")
         self.channel.send(HELLO, 0, hello)
         threading.Thread(target=self._heartbeat, name="stockade-heartbeat", daemon=True).start()
-        threading.Thread(target=self._read_while_busy, name="stockade-reader",
-                         daemon=True).start()
+        threading.Thread(target=self._read, name="stockade-reader", daemon=True).start()
         while True:
-            frame_type, frame_id, payload = self._next_request()
+            frame_type, frame_id, payload = self._requests.get()
             if frame_type == TASK:
-                self._reader_to_helper()
-                try:
-                    self._run_task(payload[0], payload[1])
-                finally:
-                    self._reader_to_main()
+                self._run_task(payload[0], payload[1])
             elif frame_type == PING:
                 self.channel.send(PONG, frame_id)
             elif frame_type == SHUTDOWN:
@@ -418,83 +401,35 @@ class _Worker:
             except OSError:
                 return  # the supervisor is gone; the end of stdin ends this process
 
-    def _next_request(self):
-        """On the main thread: what the helper queued first, else the next request read here."""
-        with self._turns:
-            if self._pending:
-                return self._pending.popleft()
-        while True:
-            request = self._read_one()
-            if request is not None:
-                return request
-
-    def _reader_to_helper(self):
-        with self._turns:
-            self._helper_should_read = True
-            self._turns.notify_all()
-
-    def _reader_to_main(self):
-        with self._turns:
-            self._helper_should_read = False
-        os.write(self._wake_w, b"!")
-        with self._turns:
-            while self._helper_reading:
-                self._turns.wait()
-
-    def _read_while_busy(self):
-        """The helper: reads while the main thread runs a task, until asked to stop."""
+    def _read(self):
         try:
             while True:
-                with self._turns:
-                    while not self._helper_should_read:
-                        self._turns.wait()
-                    self._helper_reading = True
-                try:
-                    while True:
-                        ready = select.select([self._in, self._wake_r], [], [])[0]
-                        if self._wake_r in ready:
-                            os.read(self._wake_r, 256)  # stale wake-ups are drained too
-                            with self._turns:
-                                if not self._helper_should_read:
-                                    break
-                            continue
-                        request = self._read_one()
-                        if request is not None:
-                            with self._turns:
-                                self._pending.append(request)
-                finally:
-                    with self._turns:
-                        self._helper_reading = False
-                        self._turns.notify_all()
-        except BaseException as e:  # a reader that dies silently would leave a deaf worker
-            _log("reading requests failed: %r; ending the worker" % (e,))
-            _end_group(4)
-
-    def _read_one(self):
-        """Reads one request; handles a CANCEL itself. Returns the request to serve, or None."""
-        try:
-            request = _read_request(self._in, self.channel.max_frame_size)
+                request = _read_request(self._in, self.channel.max_frame_size)
+                if request is None:
+                    self._stdin_ended()
+                    return
+                frame_type, frame_id, payload = request
+                if frame_type == CANCEL:
+                    self._cancel(frame_id)
+                    continue
+                with self.channel.lock:
+                    if self.channel.shutdown:
+                        # Nothing may follow the answer to the task that was running.
+                        _log("ignoring a request that came after SHUTDOWN")
+                        continue
+                    if frame_type == SHUTDOWN:
+                        self.channel.shutdown = True
+                    elif frame_type == TASK:
+                        context = Context(self, frame_id)
+                        self._accepted[frame_id] = context
+                        request = (TASK, frame_id, (context, payload))
+                self._requests.put(request)
         except _Violation as e:
             _log("protocol violation: %s; ending the worker" % e)
             _end_group(3)
-        if request is None:
-            self._stdin_ended()
-        frame_type, frame_id, payload = request
-        if frame_type == CANCEL:
-            self._cancel(frame_id)
-            return None
-        with self.channel.lock:
-            if self.channel.shutdown:
-                # Nothing may follow the answer to the task that was running.
-                _log("ignoring a request that came after SHUTDOWN")
-                return None
-            if frame_type == SHUTDOWN:
-                self.channel.shutdown = True
-            elif frame_type == TASK:
-                context = Context(self, frame_id)
-                self._accepted[frame_id] = context
-                request = (TASK, frame_id, (context, payload))
-        return request
+        except BaseException as e:  # a reader that dies silently would leave a deaf worker
+            _log("reading requests failed: %r; ending the worker" % (e,))
+            _end_group(4)
 
     def _stdin_ended(self):
         with self.channel.lock:
