@@ -136,6 +136,21 @@ class NodeWorkerPoolTest {
     }
   }
 
+  @Test
+  void answersEveryTaskWithSeveralInFlight() throws Exception {
+    try (WorkerPool<String, String> pool = pool().tasksInFlightPerWorker(8).build()) {
+      java.util.List<java.util.concurrent.CompletableFuture<String>> results =
+          new java.util.ArrayList<>();
+      for (int i = 0; i < 300; i++) {
+        results.add(pool.submit("echo:" + i));
+      }
+      for (int i = 0; i < 300; i++) {
+        assertThat(results.get(i).get(60, java.util.concurrent.TimeUnit.SECONDS))
+            .isEqualTo(String.valueOf(i));
+      }
+    }
+  }
+
   private static long busyWorkerPid(WorkerPool<?, ?> pool) {
     await().atMost(Duration.ofSeconds(30)).until(() -> pool.snapshot().workers().stream()
         .anyMatch(w -> w.state() == WorkerState.BUSY));

@@ -40,6 +40,22 @@ class PythonWorkerPoolTest {
     }
   }
 
+  @Test
+  void answersEveryTaskWithSeveralInFlight() throws Exception {
+    TestProcesses.requireProgram("python3");
+    try (WorkerPool<String, String> pool = WorkerPool.builder(Codec.utf8(), Codec.utf8())
+        .pythonWorker(Path.of(TestProcesses.resource("workers/python/conformance_worker.py")))
+        .workers(2).tasksInFlightPerWorker(8).shutdownHook(false).build()) {
+      java.util.List<CompletableFuture<String>> results = new java.util.ArrayList<>();
+      for (int i = 0; i < 300; i++) {
+        results.add(pool.submit("echo:" + i));
+      }
+      for (int i = 0; i < 300; i++) {
+        assertThat(results.get(i).get(60, TimeUnit.SECONDS)).isEqualTo(String.valueOf(i));
+      }
+    }
+  }
+
   /** A C call holding the GIL blocks the runtime's heartbeat thread: the pool sees silence. */
   @Test
   void endsAWorkerWhoseHeartbeatThreadIsBlocked() throws Exception {

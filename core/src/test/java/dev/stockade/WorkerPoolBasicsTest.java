@@ -103,7 +103,7 @@ class WorkerPoolBasicsTest {
       CompletableFuture<String> refused = pool.submit("echo:refused");
       assertThatThrownBy(refused::join).cause()
           .isInstanceOf(PoolSaturatedException.class)
-          .hasMessageContaining("waiting=3 (room: queueCapacity 1 + 2 workers not busy)");
+          .hasMessageContaining("waiting=3 (room: queueCapacity 1 + 2 free worker slots)");
       assertThat(a.get(30, TimeUnit.SECONDS)).isEqualTo("slept");
       assertThat(b.get(30, TimeUnit.SECONDS)).isEqualTo("slept");
       assertThat(queued.get(30, TimeUnit.SECONDS)).isEqualTo("queued");

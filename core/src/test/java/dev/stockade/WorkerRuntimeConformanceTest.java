@@ -422,6 +422,26 @@ class WorkerRuntimeConformanceTest {
     await().atMost(REPLY).until(() -> !peer.isAlive() && !isAlive(child));
   }
 
+  /** A pool with more than one task in flight per worker sends the next before an answer. */
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void runsTasksSentEarlyInOrderAndAnswersAWaitingCancelledOneInItsTurn(
+      RuntimeUnderTest runtime) throws Exception {
+    ProtocolPeer peer = ready(runtime);
+    peer.send(FrameType.TASK, 20, "sleep:300");
+    awaitStarted(peer, 20);
+
+    peer.send(FrameType.TASK, 21, "echo:second");
+    peer.send(FrameType.TASK, 22, "sleep:60000");
+    peer.send(FrameType.CANCEL, 22);
+    peer.send(FrameType.TASK, 23, "echo:fourth");
+
+    assertResult(peer.awaitReply(REPLY), 20, "slept");
+    assertResult(peer.awaitReply(REPLY), 21, "second");
+    assertCancelled(peer.awaitReply(REPLY), 22);
+    assertResult(peer.awaitReply(REPLY), 23, "fourth");
+  }
+
   /** puppeteer starts Chrome in a session of its own: out of the group, still a descendant. */
   @ParameterizedTest
   @MethodSource("runtimes")

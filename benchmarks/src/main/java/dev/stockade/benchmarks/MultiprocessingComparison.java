@@ -144,9 +144,10 @@ public final class MultiprocessingComparison {
         figures.get("WorkerRoundTripBenchmark.jvm"), apply, ROUND_TRIP_TARGET));
     rows.add(faster("warm round trip, Python worker vs Pool(1).apply",
         figures.get("WorkerRoundTripBenchmark.python"), apply, ROUND_TRIP_TARGET));
-    rows.add(faster("2000 tasks on 2 JVM workers vs Pool(2).imap_unordered",
+    rows.add(faster("2000 tasks on 2 JVM workers (8 in flight each) vs Pool(2).imap_unordered",
         figures.get("WorkerThroughputBenchmark.jvm"), imap, THROUGHPUT_TARGET));
-    rows.add(faster("2000 tasks on 2 Python workers vs Pool(2).imap_unordered",
+    rows.add(faster("2000 tasks on 2 Python workers (8 in flight each) vs "
+        + "Pool(2).imap_unordered",
         figures.get("WorkerThroughputBenchmark.python"), imap, THROUGHPUT_TARGET));
     rows.add(slower("JVM worker cold start vs minimal child, same flags",
         figures.get("JvmWorkerColdStartBenchmark.workerPool"),

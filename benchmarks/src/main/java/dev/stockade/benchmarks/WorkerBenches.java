@@ -38,10 +38,17 @@ final class WorkerBenches {
    * {@code queueCapacity} tasks; no shutdown hook (the benchmark closes it).
    */
   static WorkerPool<byte[], byte[]> jvmPool(String name, int workers, int queueCapacity) {
+    return jvmPool(name, workers, queueCapacity, 1);
+  }
+
+  /** The same with {@code inFlight} tasks sent to a worker before its first answer. */
+  static WorkerPool<byte[], byte[]> jvmPool(String name, int workers, int queueCapacity,
+      int inFlight) {
     return WorkerPool.builder(Codec.bytes(), Codec.bytes())
         .name(name)
         .jvmWorker(EchoHandler.class)
         .workers(workers)
+        .tasksInFlightPerWorker(inFlight)
         .minIdle(workers)
         .queueCapacity(queueCapacity)
         .shutdownHook(false)
@@ -51,10 +58,17 @@ final class WorkerBenches {
   /** The same with {@code python3 echo_worker.py} workers (the shipped Python runtime). */
   static WorkerPool<byte[], byte[]> pythonPool(String name, int workers, int queueCapacity,
       Path echoWorker) {
+    return pythonPool(name, workers, queueCapacity, echoWorker, 1);
+  }
+
+  /** The same with {@code inFlight} tasks sent to a worker before its first answer. */
+  static WorkerPool<byte[], byte[]> pythonPool(String name, int workers, int queueCapacity,
+      Path echoWorker, int inFlight) {
     return WorkerPool.builder(Codec.bytes(), Codec.bytes())
         .name(name)
         .pythonWorker(echoWorker)
         .workers(workers)
+        .tasksInFlightPerWorker(inFlight)
         .minIdle(workers)
         .queueCapacity(queueCapacity)
         .shutdownHook(false)

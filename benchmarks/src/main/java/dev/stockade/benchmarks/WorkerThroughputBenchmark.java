@@ -28,9 +28,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@link #python}: two {@code python3 echo_worker.py} workers.
  * </ul>
  *
- * <p>The pool gives a worker its next task when the worker's answer to the last one is read, so
- * each worker has one task in flight; the calling thread submits all of them first (the first
- * two are written to the workers at once, the rest queued), then waits for every future.
+ * <p>Each worker has up to {@value #IN_FLIGHT} tasks in flight ({@code
+ * tasksInFlightPerWorker}): its next tasks are already in its pipe when it answers one, as
+ * {@code imap_unordered} keeps its workers' pipe full. The calling thread submits all of them
+ * first, then waits for every future.
  *
  * <p>One benchmark thread, two workers and the pool's threads on two cores: this is a test of
  * what the supervision costs when the machine has no core to spare. The comparison is Python's
@@ -50,6 +51,8 @@ import org.openjdk.jmh.annotations.Warmup;
 public class WorkerThroughputBenchmark {
   static final int TASKS = 2000;
   static final int WORKERS = 2;
+  /** Tasks in flight per worker ({@code tasksInFlightPerWorker}). */
+  static final int IN_FLIGHT = 8;
 
   /** A pool of two JVM workers. */
   @State(Scope.Benchmark)
@@ -59,7 +62,7 @@ public class WorkerThroughputBenchmark {
 
     @Setup(Level.Trial)
     public void start() {
-      pool = WorkerBenches.jvmPool(NAME, WORKERS, TASKS);
+      pool = WorkerBenches.jvmPool(NAME, WORKERS, TASKS, IN_FLIGHT);
       WorkerBenches.roundTrip(pool);
     }
 
@@ -80,7 +83,7 @@ public class WorkerThroughputBenchmark {
     @Setup(Level.Trial)
     public void start() {
       script = WorkerBenches.writeEchoWorker();
-      pool = WorkerBenches.pythonPool(NAME, WORKERS, TASKS, script);
+      pool = WorkerBenches.pythonPool(NAME, WORKERS, TASKS, script, IN_FLIGHT);
       WorkerBenches.roundTrip(pool);
     }
 

@@ -232,10 +232,44 @@ class Channel {
    * comes before the main thread took the task up still finds it running.
    */
   begin(id) {
+    this.locked(() => this.beginLocked(id));
+  }
+
+  /**
+   * Marks `id` as the running task if no task is: a pool may send the next tasks before the
+   * running one is answered, and those wait until the main thread takes them up.
+   */
+  beginIfIdle(id) {
     this.locked(() => {
-      this.running[0] = id;
-      Atomics.store(this.state, TASK_STATE, RUNNING);
+      if (Atomics.load(this.state, TASK_STATE) === IDLE) {
+        this.beginLocked(id);
+      }
     });
+  }
+
+  /**
+   * On the main thread, as it takes up task `id`: true if it is to run. A task the reader marked
+   * running and then saw cancelled (and answered) is not; one waiting behind another is marked
+   * running here.
+   */
+  takeUp(id) {
+    return this.locked(() => {
+      if (this.running[0] === id) {
+        return this.isRunning(id);
+      }
+      this.beginLocked(id);
+      return true;
+    });
+  }
+
+  beginLocked(id) {
+    this.running[0] = id;
+    Atomics.store(this.state, TASK_STATE, RUNNING);
+  }
+
+  /** Answers a task that never started (cancelled while it waited behind another). */
+  answerWaiting(id, type, payload) {
+    this.locked(() => this.write(type, id, payload));
   }
 
   /** PROGRESS for `id` if it is running, unanswered, and no SHUTDOWN came. */
@@ -522,7 +556,7 @@ function workerMain(data) {
         port.postMessage({ type: SHUTDOWN, id: frame.id });
       } else {
         if (frame.type === TASK) {
-          channel.begin(frame.id);
+          channel.beginIfIdle(frame.id);
         }
         port.postMessage({ type: frame.type, id: frame.id, payload: frame.payload },
           [frame.payload.buffer]);
@@ -633,7 +667,10 @@ class Dispatcher {
       const request = this.queue.shift();
       if (request.type === PING) {
         this.channel.sendUntask(PONG, request.id);
-      } else if (!this.channel.locked(() => this.channel.isRunning(request.id))) {
+      } else if (request.cancelled) {
+        this.channel.answerWaiting(request.id, ERROR,
+          cancelledPayload(request.id, this.channel.maxFrameSize));
+      } else if (!this.channel.takeUp(request.id)) {
         // Cancelled (and answered) before it could start: it never runs.
         this.channel.answer(request.id, null, null, true);
       } else {
@@ -687,8 +724,14 @@ class Dispatcher {
     if (queued >= 0) {
       // Still waiting behind a cancelled handler that has not settled: it never starts. The
       // reader has answered it already, unless it was not running by then.
-      this.queue.splice(queued, 1);
-      this.channel.answer(id, ERROR, cancelledPayload(id, this.channel.maxFrameSize), true);
+      if (this.channel.locked(() => this.channel.running[0] === id)) {
+        this.queue.splice(queued, 1);
+        this.channel.answer(id, ERROR, cancelledPayload(id, this.channel.maxFrameSize), true);
+      } else {
+        // It waits behind another task: answered as cancelled when its turn comes, since
+        // answers go out in the order the tasks came.
+        this.queue[queued].cancelled = true;
+      }
     }
   }
 

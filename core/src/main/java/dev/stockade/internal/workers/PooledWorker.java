@@ -34,7 +34,8 @@ final class PooledWorker {
   final java.util.concurrent.CompletableFuture<Void> repliesEnded =
       new java.util.concurrent.CompletableFuture<>();
 
-  Attempt current;
+  /** Tasks sent and not answered yet, oldest first; the oldest is the one running. */
+  final java.util.ArrayDeque<Attempt> inFlight = new java.util.ArrayDeque<>();
   long tasksDone;
   long idleSinceNanos = System.nanoTime();
   /** Set when the worker is due to retire once idle; the reason it will end with. */
@@ -65,6 +66,11 @@ final class PooledWorker {
 
   String id() {
     return tree.workerId();
+  }
+
+  /** The task it runs now (the oldest unanswered), or null. */
+  Attempt current() {
+    return inFlight.peekFirst();
   }
 
   /** Sends a request; false if the pipe is gone (the worker died or closed its stdin). */

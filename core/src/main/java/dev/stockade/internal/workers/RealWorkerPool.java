@@ -187,7 +187,7 @@ public final class RealWorkerPool {
         }
         // Room: a worker that is not busy (idle, starting, or not started yet) takes a task
         // from the queue soon, so only tasks beyond those wait in the queue proper.
-        if (queue.size() < settings.queueCapacity() + settings.workers() - busyLocked()) {
+        if (queue.size() < settings.queueCapacity() + freeSlotsLocked()) {
           queue.add(task);
           break;
         }
@@ -229,15 +229,23 @@ public final class RealWorkerPool {
 
   void cancelled(WorkerTask task, boolean mayInterruptIfRunning) {
     boolean wasQueued;
+    boolean waiting = false;
     Attempt running = null;
     PooledWorker worker;
     lock.lock();
     try {
       wasQueued = queue.remove(task);
       worker = task.worker;
-      if (!wasQueued && worker != null && worker.current != null
-          && worker.current.task == task) {
-        running = worker.current;
+      if (!wasQueued && worker != null) {
+        for (Attempt a : worker.inFlight) {
+          if (a.task == task) {
+            running = a;
+          }
+        }
+        waiting = running != null && running != worker.current();
+        if (waiting && mayInterruptIfRunning) {
+          running.cancelRequested = true; // its grace starts when it becomes the running one
+        }
       }
       changed.signalAll();
     } finally {
@@ -252,7 +260,11 @@ public final class RealWorkerPool {
     }
     fireTaskFailed(task, worker.id(), Duration.ofNanos(running.ranNanos()),
         new CancellationException("cancelled while running"));
-    if (settings.cancelGrace().isZero() || !worker.send(Frame.of(FrameType.CANCEL, running.id))) {
+    if (waiting) {
+      // Sent but not started: the worker answers it as cancelled when its turn comes.
+      worker.send(Frame.of(FrameType.CANCEL, running.id));
+    } else if (settings.cancelGrace().isZero()
+        || !worker.send(Frame.of(FrameType.CANCEL, running.id))) {
       end(worker, EndReason.CANCELLED);
     } else {
       running.cancelDeadlineNanos = System.nanoTime() + settings.cancelGrace().toNanos();
@@ -279,7 +291,7 @@ public final class RealWorkerPool {
           continue;
         }
         nonStopping++;
-        if (w.current != null) {
+        if (!w.inFlight.isEmpty()) {
           busy++;
         }
         if (!w.helloSeen) {
@@ -479,7 +491,7 @@ public final class RealWorkerPool {
         Payloads.text(frame.payload(), "PROGRESS note");
         lock.lock();
         try {
-          Attempt a = worker.current;
+          Attempt a = worker.current();
           if (a == null || a.id != frame.id()) {
             return "PROGRESS for task " + frame.id() + ", but " + running(a);
           }
@@ -539,7 +551,7 @@ public final class RealWorkerPool {
     Attempt a;
     lock.lock();
     try {
-      a = worker.current;
+      a = worker.current();
     } finally {
       lock.unlock();
     }
@@ -557,18 +569,26 @@ public final class RealWorkerPool {
     }
     lock.lock();
     try {
-      if (worker.current != a) {
+      if (worker.current() != a) {
         return null; // ended meanwhile, and the end already settled the task
       }
-      worker.current = null;
+      worker.inFlight.pollFirst();
       a.task.worker = null;
       worker.tasksDone++;
       starts.workerServed();
-      if (worker.tree.lifecycle().state() == WorkerState.BUSY) {
-        worker.tree.lifecycle().moveTo(WorkerState.IDLE);
+      long now = System.nanoTime();
+      Attempt next = worker.current();
+      if (next != null) {
+        next.startRunning(now, settings.cancelGrace().toNanos());
+      } else {
+        if (worker.tree.lifecycle().state() == WorkerState.BUSY) {
+          worker.tree.lifecycle().moveTo(WorkerState.IDLE);
+        }
+        worker.idleSinceNanos = now;
       }
-      worker.idleSinceNanos = System.nanoTime();
-      if (a.cancelDeadlineNanos != 0) {
+      // A cancelled handler may still run after its answer: no new task before a PONG. With
+      // tasks queued behind it, their own deadlines watch the worker instead.
+      if ((a.cancelDeadlineNanos != 0 || a.cancelRequested) && next == null) {
         worker.reuseAfterPong = true;
         worker.pingSentNanos = System.nanoTime();
         if (worker.pingNonce == 0) {
@@ -632,24 +652,27 @@ public final class RealWorkerPool {
     return null;
   }
 
-  /** Gives an idle worker its next task, or retires it if it is due to. */
+  /** Gives a worker tasks up to its window, or retires it if it is due to and idle. */
   private void dispatch(PooledWorker worker) {
-    Attempt attempt = null;
+    List<Attempt> assigned = new ArrayList<>();
     EndReason retire = null;
     lock.lock();
     try {
-      if (!isAvailableLocked(worker)) {
+      WorkerState state = worker.tree.lifecycle().state();
+      if (!worker.helloSeen || worker.reuseAfterPong
+          || (state != WorkerState.IDLE && state != WorkerState.BUSY)) {
         return;
       }
-      if (closed) {
-        retire = EndReason.POOL_CLOSED;
-      } else if (worker.retireReason != null) {
-        retire = worker.retireReason;
+      if (worker.inFlight.isEmpty() && (closed || worker.retireReason != null)) {
+        retire = closed ? EndReason.POOL_CLOSED : worker.retireReason;
+        if (!worker.tree.lifecycle().stop(retire)) {
+          retire = null;
+        }
       } else {
-        attempt = assignLocked(worker);
-      }
-      if (retire != null && !worker.tree.lifecycle().stop(retire)) {
-        retire = null;
+        Attempt a;
+        while (isAvailableLocked(worker) && (a = assignLocked(worker)) != null) {
+          assigned.add(a);
+        }
       }
     } finally {
       lock.unlock();
@@ -659,8 +682,9 @@ public final class RealWorkerPool {
       log.debug("[{}] retiring worker {}: {}", settings.name(), worker.id(),
           worker.retireBecause == null ? reason : worker.retireBecause);
       io.execute(() -> finish(worker, reason));
-    } else if (attempt != null) {
-      send(worker, attempt);
+    }
+    for (Attempt a : assigned) {
+      send(worker, a);
     }
   }
 
@@ -674,12 +698,10 @@ public final class RealWorkerPool {
         if (queue.isEmpty() || closed) {
           break;
         }
-        if (isAvailableLocked(w) && w.retireReason == null) {
-          Attempt a = assignLocked(w);
-          if (a != null) {
-            assignedTo.add(w);
-            assigned.add(a);
-          }
+        Attempt a;
+        while (isAvailableLocked(w) && (a = assignLocked(w)) != null) {
+          assignedTo.add(w);
+          assigned.add(a);
         }
       }
     } finally {
@@ -690,9 +712,13 @@ public final class RealWorkerPool {
     }
   }
 
-  private static boolean isAvailableLocked(PooledWorker w) {
-    return w.helloSeen && w.current == null && !w.reuseAfterPong
-        && w.tree.lifecycle().state() == WorkerState.IDLE;
+  /** Ready for one more task: said HELLO, under its window and its task limit, not leaving. */
+  private boolean isAvailableLocked(PooledWorker w) {
+    WorkerState state = w.tree.lifecycle().state();
+    return w.helloSeen && !w.reuseAfterPong && w.retireReason == null && !closed
+        && (state == WorkerState.IDLE || state == WorkerState.BUSY)
+        && w.inFlight.size() < settings.tasksInFlightPerWorker()
+        && w.tasksDone + w.inFlight.size() < w.maxTasks;
   }
 
   /** Takes the next live task off the queue for {@code worker}; null if there is none. */
@@ -705,10 +731,12 @@ public final class RealWorkerPool {
       return null;
     }
     Attempt attempt = new Attempt(taskIds.incrementAndGet(), task);
-    worker.current = attempt;
+    worker.inFlight.addLast(attempt);
     task.worker = worker;
     task.attempts++;
-    worker.tree.lifecycle().moveTo(WorkerState.BUSY);
+    if (worker.tree.lifecycle().state() == WorkerState.IDLE) {
+      worker.tree.lifecycle().moveTo(WorkerState.BUSY);
+    }
     changed.signalAll();
     return attempt;
   }
@@ -788,7 +816,7 @@ public final class RealWorkerPool {
         w.retireReason = EndReason.RECYCLED;
         w.retireBecause = "it is older than maxWorkerAge";
       }
-      Attempt a = w.current;
+      Attempt a = w.current();
       if (w.reuseAfterPong) {
         if (now - w.pingSentNanos > settings.cancelGrace().toNanos()) {
           endNow = EndReason.CANCELLED; // its cancelled handler is still running
@@ -890,11 +918,20 @@ public final class RealWorkerPool {
   private int busyLocked() {
     int n = 0;
     for (PooledWorker w : workers) {
-      if (w.current != null) {
+      if (!w.inFlight.isEmpty()) {
         n++;
       }
     }
     return n;
+  }
+
+  /** Tasks the workers could take now or once started: each worker's window, less its load. */
+  private int freeSlotsLocked() {
+    int free = settings.workers() * settings.tasksInFlightPerWorker();
+    for (PooledWorker w : workers) {
+      free -= w.inFlight.size();
+    }
+    return free;
   }
 
   private int nonStoppingLocked() {
@@ -931,7 +968,7 @@ public final class RealWorkerPool {
     boolean idle;
     lock.lock();
     try {
-      idle = worker.current == null;
+      idle = worker.inFlight.isEmpty();
     } finally {
       lock.unlock();
     }
@@ -959,7 +996,7 @@ public final class RealWorkerPool {
       report = new TeardownReport(0, List.of(), Duration.ZERO);
     }
     worker.closeRequests();
-    awaitStreams(worker);
+    boolean allRepliesRead = awaitStreams(worker);
     ExitStatus exit = awaitExitStatus(worker);
     tree.release();
     if (!report.isComplete()) {
@@ -968,10 +1005,12 @@ public final class RealWorkerPool {
     }
 
     Attempt attempt;
+    List<Attempt> behind;
     lock.lock();
     try {
-      attempt = worker.current;
-      worker.current = null;
+      attempt = worker.inFlight.pollFirst();
+      behind = new ArrayList<>(worker.inFlight);
+      worker.inFlight.clear();
       long now = System.nanoTime();
       if (!worker.helloSeen && reason != EndReason.POOL_CLOSED) {
         starts.startFailed(now - worker.startNanos, "worker " + worker.id() + " "
@@ -997,7 +1036,20 @@ public final class RealWorkerPool {
               : reported, details);
     }
     if (attempt != null) {
-      attemptFailed(attempt, worker, failure(attempt, worker, reason, details));
+      RuntimeException failure = failure(attempt, worker, reason, details);
+      attemptFailed(attempt, worker, failure);
+      // Answers come in order, and if every answer was read, the tasks behind the running one
+      // never started: they go back to the front of the queue, in their order. With answers
+      // left unread, they may have run, and fail like it.
+      for (int i = behind.size() - 1; i >= 0; i--) {
+        Attempt waited = behind.get(i);
+        waited.task.worker = null;
+        if (allRepliesRead) {
+          requeue(waited.task);
+        } else {
+          attemptFailed(waited, worker, failure);
+        }
+      }
     }
     events.fire(l -> l.workerEnded(new WorkerEvent(settings.name(), worker.id(),
         settings.launch().label(), tree.process().pid(), tree.tempDirectory(),
@@ -1024,10 +1076,12 @@ public final class RealWorkerPool {
     };
   }
 
-  private void awaitStreams(PooledWorker worker) {
+  /** Waits for both pipes to end; false if they had to be closed unread. */
+  private boolean awaitStreams(PooledWorker worker) {
     try {
       CompletableFuture.allOf(worker.repliesEnded, worker.stderr.drained())
           .get(DRAIN_BOUND.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
     } catch (Exception e) {
       // Something outside the tree holds a pipe: stop reading it.
       try {
@@ -1036,6 +1090,7 @@ public final class RealWorkerPool {
       } catch (IOException ignored) {
         // nothing more to read
       }
+      return false;
     }
   }
 
@@ -1135,11 +1190,10 @@ public final class RealWorkerPool {
   }
 
   private String countsLocked() {
-    int busy = busyLocked();
     return "pool '" + settings.name() + "': workers=" + (workers.size() + pendingStarts) + "/"
-        + settings.workers() + ", busy=" + busy + ", waiting=" + queue.size() + " (room: "
-        + "queueCapacity " + settings.queueCapacity() + " + " + (settings.workers() - busy)
-        + " workers not busy), closed=" + closed;
+        + settings.workers() + ", busy=" + busyLocked() + ", waiting=" + queue.size()
+        + " (room: queueCapacity " + settings.queueCapacity() + " + " + freeSlotsLocked()
+        + " free worker slots), closed=" + closed;
   }
 
   public PoolSnapshot snapshot() {

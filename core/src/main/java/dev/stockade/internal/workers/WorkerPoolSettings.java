@@ -15,6 +15,7 @@ public record WorkerPoolSettings(
     String name,
     Launch launch,
     int workers,
+    int tasksInFlightPerWorker,
     int minIdle,
     int queueCapacity,
     Optional<Duration> admissionWait,
