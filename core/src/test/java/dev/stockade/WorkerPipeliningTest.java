@@ -33,6 +33,34 @@ class WorkerPipeliningTest {
     }
   }
 
+  /** Submitting threads and the pool's reader assign tasks at once: they must still go in order. */
+  @Test
+  void keepsEachWorkersTasksInOrderWhileManyThreadsSubmit() throws Exception {
+    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(2)
+        .tasksInFlightPerWorker(8).queueCapacity(4000).build()) {
+      List<CompletableFuture<String>> results = new java.util.concurrent.CopyOnWriteArrayList<>();
+      List<Thread> submitters = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        int base = t * 1000;
+        submitters.add(new Thread(() -> {
+          for (int i = 0; i < 500; i++) {
+            int n = base + i;
+            results.add(pool.submit("echo:" + n).thenApply(r -> r + "=" + n));
+          }
+        }));
+      }
+      submitters.forEach(Thread::start);
+      for (Thread t : submitters) {
+        t.join();
+      }
+      for (CompletableFuture<String> r : results) {
+        String[] echoedAndExpected = r.get(60, TimeUnit.SECONDS).split("=");
+        assertThat(echoedAndExpected[0]).isEqualTo(echoedAndExpected[1]);
+      }
+      assertThat(results).hasSize(2000);
+    }
+  }
+
   @Test
   void startsATasksTimeoutWhenItsTurnComesNotWhenItWasSent() throws Exception {
     try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1)

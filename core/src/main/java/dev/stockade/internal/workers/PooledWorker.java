@@ -36,6 +36,10 @@ final class PooledWorker {
 
   /** Tasks sent and not answered yet, oldest first; the oldest is the one running. */
   final java.util.ArrayDeque<Attempt> inFlight = new java.util.ArrayDeque<>();
+  /** Tasks assigned but not written yet, in the order they were assigned. */
+  final java.util.ArrayDeque<Attempt> unsent = new java.util.ArrayDeque<>();
+  /** Held while writing TASKs, so they reach the worker in the order they were assigned. */
+  final Object sendOrder = new Object();
   long tasksDone;
   long idleSinceNanos = System.nanoTime();
   /** Set when the worker is due to retire once idle; the reason it will end with. */

@@ -683,15 +683,14 @@ public final class RealWorkerPool {
           worker.retireBecause == null ? reason : worker.retireBecause);
       io.execute(() -> finish(worker, reason));
     }
-    for (Attempt a : assigned) {
-      send(worker, a);
+    if (!assigned.isEmpty()) {
+      sendAssigned(worker);
     }
   }
 
   /** Hands queued tasks to every available worker (submissions may race for one worker). */
   private void pumpQueue() {
     List<PooledWorker> assignedTo = new ArrayList<>();
-    List<Attempt> assigned = new ArrayList<>();
     lock.lock();
     try {
       for (PooledWorker w : workers) {
@@ -701,14 +700,13 @@ public final class RealWorkerPool {
         Attempt a;
         while (isAvailableLocked(w) && (a = assignLocked(w)) != null) {
           assignedTo.add(w);
-          assigned.add(a);
         }
       }
     } finally {
       lock.unlock();
     }
-    for (int i = 0; i < assigned.size(); i++) {
-      send(assignedTo.get(i), assigned.get(i));
+    for (PooledWorker w : new java.util.LinkedHashSet<>(assignedTo)) {
+      sendAssigned(w);
     }
   }
 
@@ -732,6 +730,7 @@ public final class RealWorkerPool {
     }
     Attempt attempt = new Attempt(taskIds.incrementAndGet(), task);
     worker.inFlight.addLast(attempt);
+    worker.unsent.addLast(attempt);
     task.worker = worker;
     task.attempts++;
     if (worker.tree.lifecycle().state() == WorkerState.IDLE) {
@@ -741,13 +740,33 @@ public final class RealWorkerPool {
     return attempt;
   }
 
-  private void send(PooledWorker worker, Attempt a) {
-    events.fire(l -> l.taskStarted(new TaskEvent(settings.name(), a.task.label(),
-        Optional.of(worker.id()), Duration.ZERO, Optional.empty())));
-    if (!worker.send(Frame.of(FrameType.TASK, a.id, a.task.payload))) {
-      // Its stdin is gone: it died (the exit will tell) or closed it, which breaks the protocol.
-      if (!awaitExit(worker, Duration.ofSeconds(1))) {
-        violated(worker, "it closed its stdin");
+  /**
+   * Writes the worker's assigned tasks in the order they were assigned. Threads assign under
+   * the pool's lock but write outside it; whichever thread writes, it writes them all in order,
+   * since the worker answers in the order the TASKs reach it.
+   */
+  private void sendAssigned(PooledWorker worker) {
+    synchronized (worker.sendOrder) {
+      while (true) {
+        Attempt a;
+        lock.lock();
+        try {
+          a = worker.unsent.pollFirst();
+        } finally {
+          lock.unlock();
+        }
+        if (a == null) {
+          return;
+        }
+        events.fire(l -> l.taskStarted(new TaskEvent(settings.name(), a.task.label(),
+            Optional.of(worker.id()), Duration.ZERO, Optional.empty())));
+        if (!worker.send(Frame.of(FrameType.TASK, a.id, a.task.payload))) {
+          // Its stdin is gone: it died (the exit will tell) or closed it, a violation.
+          if (!awaitExit(worker, Duration.ofSeconds(1))) {
+            violated(worker, "it closed its stdin");
+          }
+          return;
+        }
       }
     }
   }
@@ -1011,6 +1030,7 @@ public final class RealWorkerPool {
       attempt = worker.inFlight.pollFirst();
       behind = new ArrayList<>(worker.inFlight);
       worker.inFlight.clear();
+      worker.unsent.clear();
       long now = System.nanoTime();
       if (!worker.helloSeen && reason != EndReason.POOL_CLOSED) {
         starts.startFailed(now - worker.startNanos, "worker " + worker.id() + " "
