@@ -114,6 +114,7 @@ public final class CommandPool implements AutoCloseable {
     private Duration taskTimeout = Duration.ofMinutes(10);
     private MemorySize memoryLimit = MemorySize.ofGibibytes(1);
     private MemoryAccounting memoryAccounting = MemoryAccounting.RSS_SCREENED_PSS;
+    private Integer maxProcesses;
     private Duration sampleInterval = Duration.ofMillis(250);
     private Duration terminationGrace = Duration.ofSeconds(5);
     private MemorySize outputLimit = MemorySize.ofKibibytes(64);
@@ -177,6 +178,18 @@ public final class CommandPool implements AutoCloseable {
     public Builder memoryLimit(MemorySize memoryLimit) {
       once("memoryLimit", this.memoryLimit);
       this.memoryLimit = Objects.requireNonNull(memoryLimit, "memoryLimit");
+      return this;
+    }
+
+    /**
+     * Most live processes one tree may hold; a tree past it (a fork loop) is ended at once
+     * with {@link ProcessLimitExceededException}. Checked every sample without cgroups, so a
+     * fast fork loop may overshoot by what it starts in one {@code sampleInterval}. From 1 to
+     * 4194304 (the kernel's highest {@code pid_max}). Default: 1024.
+     */
+    public Builder maxProcesses(int maxProcesses) {
+      once("maxProcesses", this.maxProcesses);
+      this.maxProcesses = maxProcesses;
       return this;
     }
 
@@ -273,6 +286,9 @@ public final class CommandPool implements AutoCloseable {
       require(!terminationGrace.isNegative()
               && terminationGrace.compareTo(Duration.ofMinutes(5)) <= 0,
           "terminationGrace", "between 0 and 5 minutes", terminationGrace);
+      int processes = maxProcesses == null ? SettingRules.DEFAULT_MAX_PROCESSES : maxProcesses;
+      require(processes >= 1 && processes <= SettingRules.MAX_PROCESSES_CEILING, "maxProcesses",
+          "between 1 and " + SettingRules.MAX_PROCESSES_CEILING, processes);
       require(outputLimit.compareTo(MemorySize.ofMebibytes(64)) <= 0, "outputLimit",
           "<= 64 MiB", outputLimit);
       if (workers > 4 * Runtime.getRuntime().availableProcessors()) {
@@ -284,7 +300,7 @@ public final class CommandPool implements AutoCloseable {
             poolName, memoryLimit);
       }
       return new CommandPool(new CommandPoolSettings(poolName, workers, queueCapacity,
-          Optional.ofNullable(admissionWait), taskTimeout, memoryLimit, memoryAccounting,
+          Optional.ofNullable(admissionWait), taskTimeout, memoryLimit, processes, memoryAccounting,
           sampleInterval, terminationGrace, (int) outputLimit.toBytes(), failOnNonZeroExit,
           Optional.ofNullable(listener), shutdownHook));
     }

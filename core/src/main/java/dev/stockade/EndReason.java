@@ -8,6 +8,8 @@ public enum EndReason {
   TIMEOUT(true),
   /** The tree's memory crossed its hard limit. */
   MEMORY_LIMIT(true),
+  /** The tree held more processes than its process limit. */
+  PROCESS_LIMIT(true),
   /** The caller cancelled the task's future. */
   CANCELLED(true),
   /** The pool was closed. */
@@ -31,6 +33,14 @@ public enum EndReason {
 
   EndReason(boolean causedByStockade) {
     this.causedByStockade = causedByStockade;
+  }
+
+  /**
+   * True for the endings where the tree is killed without the termination grace: a tree past
+   * its memory or process limit must not grow further while it is asked to stop.
+   */
+  public boolean endsWithoutGrace() {
+    return this == MEMORY_LIMIT || this == PROCESS_LIMIT;
   }
 
   /** True when Stockade decided to end the tree; false when the tree ended on its own. */

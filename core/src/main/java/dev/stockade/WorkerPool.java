@@ -165,6 +165,7 @@ public final class WorkerPool<I, O> implements AutoCloseable {
     private MemorySize memoryLimit = MemorySize.ofGibibytes(1);
     private MemorySize softMemoryLimit;
     private MemoryAccounting memoryAccounting = MemoryAccounting.RSS_SCREENED_PSS;
+    private Integer maxProcesses;
     private Duration sampleInterval = Duration.ofMillis(250);
     private Duration terminationGrace = Duration.ofSeconds(5);
     private Duration startTimeout = Duration.ofSeconds(30);
@@ -333,6 +334,18 @@ public final class WorkerPool<I, O> implements AutoCloseable {
     public Builder<I, O> softMemoryLimit(MemorySize softMemoryLimit) {
       rules.once("softMemoryLimit", this.softMemoryLimit);
       this.softMemoryLimit = Objects.requireNonNull(softMemoryLimit, "softMemoryLimit");
+      return this;
+    }
+
+    /**
+     * Most live processes one tree may hold; a tree past it (a fork loop) is ended at once
+     * with {@link ProcessLimitExceededException}. Checked every sample without cgroups, so a
+     * fast fork loop may overshoot by what it starts in one {@code sampleInterval}. From 1 to
+     * 4194304 (the kernel's highest {@code pid_max}). Default: 1024.
+     */
+    public Builder<I, O> maxProcesses(int maxProcesses) {
+      rules.once("maxProcesses", this.maxProcesses);
+      this.maxProcesses = maxProcesses;
       return this;
     }
 
@@ -592,10 +605,14 @@ public final class WorkerPool<I, O> implements AutoCloseable {
           Duration.ofHours(1), "circuitOpenDuration");
       require(retryAttempts >= 1 && retryAttempts <= 10, "retryAttempts", "between 1 and 10",
           retryAttempts);
+      int processes = maxProcesses == null ? SettingRules.DEFAULT_MAX_PROCESSES : maxProcesses;
+      require(processes >= 1 && processes <= SettingRules.MAX_PROCESSES_CEILING, "maxProcesses",
+          "between 1 and " + SettingRules.MAX_PROCESSES_CEILING, processes);
       WorkerPoolSettings.Launch launch = launch(poolName);
       return new WorkerPool<>(new WorkerPoolSettings(poolName, launch, workers,
           tasksInFlightPerWorker, minIdle,
           queueCapacity, Optional.ofNullable(admissionWait), taskTimeout, memoryLimit, soft,
+          processes,
           memoryAccounting, sampleInterval, terminationGrace, startTimeout, heartbeatInterval,
           heartbeatTimeout, Optional.ofNullable(progressTimeout), healthCheckInterval,
           healthCheckTimeout, healthCheckFailures, Optional.ofNullable(healthCheck),

@@ -65,6 +65,12 @@ public final class ScriptedHandler implements Handler {
           kept.add(block);
         }
         return text("allocated " + mib);
+      case "fork":
+        // Starts N children that outlive the task unless the tree is ended.
+        new ProcessBuilder("sh", "-c", "i=0; while [ $i -lt " + Integer.parseInt(argument)
+            + " ]; do sleep 600 & i=$((i+1)); done; wait").inheritIO().start();
+        Thread.sleep(600_000);
+        return text("forked");
       case "crash-once":
         Path marker = Path.of(argument);
         if (!Files.exists(marker)) {

@@ -1,5 +1,6 @@
 package dev.stockade.testing;
 
+import dev.stockade.EnvironmentNames;
 import dev.stockade.internal.os.ProcFs;
 import dev.stockade.internal.os.ProcessInfo;
 import dev.stockade.internal.os.ProcessTable;
@@ -72,5 +73,17 @@ public final class TestProcesses {
     }
     Assumptions.abort(reason);
     return null;
+  }
+
+  /** Live (non-zombie) processes whose {@code STOCKADE_TAG} starts with {@code prefix}. */
+  public static List<ProcessInfo> liveTagged(String prefix) {
+    List<ProcessInfo> found = new ArrayList<>();
+    for (ProcessInfo p : ProcessTable.scan().all()) {
+      String tag = p.isEnded() ? null : ProcFs.environmentValue(p.pid(), EnvironmentNames.TAG);
+      if (tag != null && tag.startsWith(prefix)) {
+        found.add(p);
+      }
+    }
+    return found;
   }
 }

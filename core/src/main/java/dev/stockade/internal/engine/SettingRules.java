@@ -11,6 +11,11 @@ import java.util.regex.Pattern;
  */
 public final class SettingRules {
   /** What a pool name may be: it appears in thread names, paths and tags. */
+  /** Default of {@code maxProcesses}: far above a browser's tree, far below a fork loop's. */
+  public static final int DEFAULT_MAX_PROCESSES = 1024;
+  /** The kernel's highest {@code pid_max}: no tree can hold more. */
+  public static final int MAX_PROCESSES_CEILING = 4_194_304;
+
   public static final Pattern POOL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,39}");
   public static final String POOL_NAME_RULE =
       "1 to 40 letters, digits, '.', '_' or '-', starting with a letter or digit";

@@ -7,6 +7,7 @@ import dev.stockade.MemoryMetric;
 import dev.stockade.MemorySize;
 import dev.stockade.WorkerDetails;
 import dev.stockade.WorkerSnapshot;
+import dev.stockade.internal.lifeline.Lifeline;
 import dev.stockade.internal.os.LaunchSpec;
 import dev.stockade.internal.os.ProcFs;
 import dev.stockade.internal.os.ProcessLauncher;
@@ -41,6 +42,7 @@ public final class SupervisedTree {
   private final SpawnedProcess process;
   private final ProcessIdentity root;
   private final long startNanos;
+  private final String tag;
 
   private volatile long memoryNow;
   private volatile MemoryMetric metricNow = MemoryMetric.RSS;
@@ -49,11 +51,12 @@ public final class SupervisedTree {
   private volatile int processCount = 1;
   private volatile int peakProcessCount = 1;
 
-  private SupervisedTree(String poolName, String workerId, String label,
+  private SupervisedTree(String poolName, String workerId, String tag, String label,
       TreeContainment containment, TreeMeter meter, Path tempDirectory, SpawnedProcess process,
       long startedNotBeforeTicks) {
     this.poolName = poolName;
     this.workerId = workerId;
+    this.tag = tag;
     this.label = label;
     this.containment = containment;
     this.meter = meter;
@@ -108,8 +111,12 @@ public final class SupervisedTree {
       TempDirectories.delete(tmp);
       throw e;
     }
-    return new SupervisedTree(poolName, workerId, label, containment, new TreeMeter(accounting),
-        tmp, process, notBefore);
+    SupervisedTree tree = new SupervisedTree(poolName, workerId, env.get(EnvironmentNames.TAG),
+        label, containment, new TreeMeter(accounting), tmp, process, notBefore);
+    // Registered after the spawn: a tree whose registration the JVM's death cut off is still
+    // found by the watchdog through its tag, the pool's prefix being known from its siblings.
+    Lifeline.get().treeStarted(tree.tag, tree.root, tmp);
+    return tree;
   }
 
   /**
@@ -145,6 +152,7 @@ public final class SupervisedTree {
   /** Removes the tree's temporary directory; call after {@link #end}. */
   public void release() {
     TempDirectories.delete(tempDirectory);
+    Lifeline.get().treeEnded(tag);
     lifecycle.moveTo(dev.stockade.WorkerState.DEAD);
   }
 

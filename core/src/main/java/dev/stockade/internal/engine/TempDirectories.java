@@ -4,9 +4,15 @@ import com.google.common.io.MoreFiles;
 import com.google.common.io.RecursiveDeleteOption;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,15 +27,45 @@ public final class TempDirectories {
   /** The prefix of every directory, so a start-up sweep can find those of a killed run. */
   public static final String PREFIX = "stockade-";
 
+  private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
+      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+
   private TempDirectories() {}
 
+  /**
+   * The longest share of a pool's name in its directories' names. Chrome puts a socket in
+   * {@code TMPDIR} and refuses to start when the socket's path exceeds the 107 bytes a Unix
+   * socket address holds; with at most 16 characters of the name that path stays under 100.
+   */
+  static final int NAME_CHARS = 16;
+
+  /**
+   * A new directory, readable by its owner only, named {@code stockade-NAME@PID-WORKER-RANDOM}:
+   * the pool's name (cut to {@value #NAME_CHARS} characters) and this JVM's pid, so a start-up
+   * sweep can tell a killed run's directories from a live one's.
+   */
   public static Path create(String poolName, String workerId) {
+    Path parent = Path.of(System.getProperty("java.io.tmpdir"));
+    String prefix = prefixFor(poolName) + ProcessHandle.current().pid() + "-" + workerId + "-";
     try {
-      return Files.createTempDirectory(PREFIX + poolName + "-" + workerId + "-");
+      while (true) {
+        Path dir = parent.resolve(prefix + Integer.toHexString(
+            ThreadLocalRandom.current().nextInt() & 0x7fffffff));
+        try {
+          return Files.createDirectory(dir, OWNER_ONLY);
+        } catch (FileAlreadyExistsException e) {
+          // another name, then
+        }
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create a temporary directory for worker "
-          + workerId + " of pool '" + poolName + "' in " + System.getProperty("java.io.tmpdir"), e);
+          + workerId + " of pool '" + poolName + "' in " + parent, e);
     }
+  }
+
+  /** {@code stockade-NAME@}: how the directories of pool {@code poolName} begin. */
+  public static String prefixFor(String poolName) {
+    return PREFIX + poolName.substring(0, Math.min(poolName.length(), NAME_CHARS)) + "@";
   }
 
   /** Removes {@code dir} and everything in it; logs instead of throwing. */

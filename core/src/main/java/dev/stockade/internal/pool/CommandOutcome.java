@@ -7,6 +7,7 @@ import dev.stockade.ExitStatus;
 import dev.stockade.MemoryLimitExceededException;
 import dev.stockade.MemorySize;
 import dev.stockade.PoolClosedException;
+import dev.stockade.ProcessLimitExceededException;
 import dev.stockade.TaskTimeoutException;
 import dev.stockade.WorkerDetails;
 import java.time.Duration;
@@ -36,6 +37,9 @@ record CommandOutcome(CommandResult result, Throwable failure) {
       case MEMORY_LIMIT:
         return failed(new MemoryLimitExceededException(rc.task.memoryLimit,
             MemorySize.ofBytes(rc.breach.bytes()), rc.breach.metric(), details));
+      case PROCESS_LIMIT:
+        return failed(new ProcessLimitExceededException(label, settings.maxProcesses(),
+            rc.breach.processCount(), details));
       case POOL_CLOSED:
         return failed(new PoolClosedException("pool '" + settings.name()
             + "' was closed while task '" + label + "' ran; its process tree (pid "

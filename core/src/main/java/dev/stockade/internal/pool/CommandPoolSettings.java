@@ -19,6 +19,7 @@ public record CommandPoolSettings(
     Optional<Duration> admissionWait,
     Duration taskTimeout,
     MemorySize memoryLimit,
+    int maxProcesses,
     MemoryAccounting memoryAccounting,
     Duration sampleInterval,
     Duration terminationGrace,

@@ -20,6 +20,7 @@ import dev.stockade.internal.engine.PoolThreads;
 import dev.stockade.internal.engine.Spawner;
 import dev.stockade.internal.engine.SupervisedTree;
 import dev.stockade.internal.engine.Tags;
+import dev.stockade.internal.lifeline.LeftoverSweep;
 import dev.stockade.internal.os.ContainmentStrategy;
 import dev.stockade.internal.os.ProcessLauncher;
 import dev.stockade.internal.os.ProcessTable;
@@ -80,6 +81,9 @@ public final class RealCommandPool {
           "CommandPool needs /proc (Linux); this platform has none");
     }
     this.settings = settings;
+    // Before any tree of this pool starts: what a killed run of this name left is ended first,
+    // so the new workers do not compete with it for memory.
+    LeftoverSweep.sweep(settings.name());
     this.poolId = Tags.newPoolId(settings.name());
     this.containment = ContainmentStrategy.detect(tags);
     this.events = new Events(settings.name(), settings.listener().orElse(null));
@@ -249,6 +253,9 @@ public final class RealCommandPool {
       if (reading.bytes() > limit) {
         rc.breach = reading;
         end(rc, EndReason.MEMORY_LIMIT);
+      } else if (reading.processCount() > settings.maxProcesses()) {
+        rc.breach = reading;
+        end(rc, EndReason.PROCESS_LIMIT);
       } else if (rc.tree.age().compareTo(rc.task.timeout) > 0) {
         end(rc, EndReason.TIMEOUT);
       }
@@ -271,7 +278,7 @@ public final class RealCommandPool {
   private void finish(RunningCommand rc, EndReason reason) {
     SupervisedTree tree = rc.tree;
     Duration ran = tree.age();
-    Duration grace = reason == EndReason.MEMORY_LIMIT ? Duration.ZERO : settings.terminationGrace();
+    Duration grace = reason.endsWithoutGrace() ? Duration.ZERO : settings.terminationGrace();
     TeardownReport report;
     try {
       report = tree.end(grace);

@@ -9,6 +9,7 @@ import dev.stockade.PoolClosedException;
 import dev.stockade.PoolSaturatedException;
 import dev.stockade.PoolSnapshot;
 import dev.stockade.PoolUnhealthyException;
+import dev.stockade.ProcessLimitExceededException;
 import dev.stockade.ProgressTimeoutException;
 import dev.stockade.TaskEvent;
 import dev.stockade.TaskFailedException;
@@ -26,6 +27,7 @@ import dev.stockade.internal.engine.Spawner;
 import dev.stockade.internal.engine.SupervisedTree;
 import dev.stockade.internal.engine.Tags;
 import dev.stockade.internal.engine.TempDirectories;
+import dev.stockade.internal.lifeline.LeftoverSweep;
 import dev.stockade.internal.os.ContainmentStrategy;
 import dev.stockade.internal.os.ProcessLauncher;
 import dev.stockade.internal.os.ProcessTable;
@@ -110,6 +112,9 @@ public final class RealWorkerPool {
           "WorkerPool needs /proc (Linux); this platform has none");
     }
     this.settings = settings;
+    // Before any tree of this pool starts: what a killed run of this name left is ended first,
+    // so the new workers do not compete with it for memory.
+    LeftoverSweep.sweep(settings.name());
     this.poolId = Tags.newPoolId(settings.name());
     this.containment = ContainmentStrategy.detect(tags);
     this.launcher = ProcessLauncher.detect();
@@ -804,6 +809,11 @@ public final class RealWorkerPool {
         end(w, EndReason.MEMORY_LIMIT);
         continue;
       }
+      if (reading.processCount() > settings.maxProcesses()) {
+        w.breach = reading;
+        end(w, EndReason.PROCESS_LIMIT);
+        continue;
+      }
       if (!w.helloSeen) {
         if (now - w.startNanos > settings.startTimeout().toNanos()) {
           end(w, EndReason.START_TIMEOUT);
@@ -1006,7 +1016,7 @@ public final class RealWorkerPool {
         // it did not exit in time: the teardown below ends it
       }
     }
-    Duration grace = reason == EndReason.MEMORY_LIMIT ? Duration.ZERO : settings.terminationGrace();
+    Duration grace = reason.endsWithoutGrace() ? Duration.ZERO : settings.terminationGrace();
     TeardownReport report;
     try {
       report = tree.end(grace);
@@ -1133,6 +1143,8 @@ public final class RealWorkerPool {
           Duration.ofNanos(a.ranNanos()), details);
       case MEMORY_LIMIT -> new MemoryLimitExceededException(label, settings.memoryLimit(),
           MemorySize.ofBytes(w.breach.bytes()), w.breach.metric(), details);
+      case PROCESS_LIMIT -> new ProcessLimitExceededException(label, settings.maxProcesses(),
+          w.breach.processCount(), details);
       case HEARTBEAT_TIMEOUT -> new HeartbeatTimeoutException(label,
           Duration.ofNanos(w.silenceNanos), settings.heartbeatTimeout(), details);
       case PROGRESS_TIMEOUT -> new ProgressTimeoutException(label,

@@ -22,6 +22,7 @@ public record WorkerPoolSettings(
     Duration taskTimeout,
     MemorySize memoryLimit,
     MemorySize softMemoryLimit,
+    int maxProcesses,
     MemoryAccounting memoryAccounting,
     Duration sampleInterval,
     Duration terminationGrace,

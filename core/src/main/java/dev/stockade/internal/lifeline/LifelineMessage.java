@@ -1,0 +1,55 @@
+package dev.stockade.internal.lifeline;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * One line the supervising JVM sends its watchdog: a tree it started, or a tree it ended. A
+ * line is tab-separated text ({@code tree TAG PID START TMPDIR}, {@code gone TAG}); tags, pids
+ * and paths the pool makes hold no tab or newline. A line the watchdog cannot read is skipped:
+ * the tag scan at the end still finds that tree.
+ *
+ * @param kind what happened
+ * @param tag the tree's {@code STOCKADE_TAG}
+ * @param rootPid the root's pid (trees only)
+ * @param rootStartTime the root's start time in clock ticks since boot (trees only)
+ * @param tempDirectory the tree's {@code TMPDIR}, or null (trees only)
+ */
+record LifelineMessage(Kind kind, String tag, long rootPid, long rootStartTime,
+    Path tempDirectory) {
+
+  enum Kind { TREE, GONE }
+
+  static LifelineMessage tree(String tag, long rootPid, long rootStartTime, Path tempDirectory) {
+    return new LifelineMessage(Kind.TREE, tag, rootPid, rootStartTime, tempDirectory);
+  }
+
+  static LifelineMessage gone(String tag) {
+    return new LifelineMessage(Kind.GONE, tag, 0, 0, null);
+  }
+
+  String toLine() {
+    if (kind == Kind.GONE) {
+      return "gone\t" + tag + "\n";
+    }
+    return "tree\t" + tag + "\t" + rootPid + "\t" + rootStartTime + "\t"
+        + (tempDirectory == null ? "" : tempDirectory.toString()) + "\n";
+  }
+
+  /** The message of {@code line} (without its newline), or empty if it is not one. */
+  static Optional<LifelineMessage> parse(String line) {
+    String[] fields = line.split("\t", -1);
+    try {
+      if (fields.length == 2 && fields[0].equals("gone") && !fields[1].isEmpty()) {
+        return Optional.of(gone(fields[1]));
+      }
+      if (fields.length == 5 && fields[0].equals("tree") && !fields[1].isEmpty()) {
+        return Optional.of(tree(fields[1], Long.parseLong(fields[2]), Long.parseLong(fields[3]),
+            fields[4].isEmpty() ? null : Path.of(fields[4])));
+      }
+    } catch (RuntimeException e) {
+      // a number or path that does not parse: not a message
+    }
+    return Optional.empty();
+  }
+}

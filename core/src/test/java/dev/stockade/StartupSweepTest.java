@@ -1,0 +1,173 @@
+package dev.stockade;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.stockade.internal.os.ProcFs;
+import dev.stockade.internal.os.ProcessInfo;
+import dev.stockade.internal.os.Signal;
+import dev.stockade.internal.os.Signals;
+import dev.stockade.testing.NoLeakedProcesses;
+import dev.stockade.testing.ScriptedHandler;
+import dev.stockade.testing.TestProcesses;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The start-up sweep: a pool ends what a killed run of the same name left behind — its trees,
+ * daemons that left them included, and its temporary directories — and logs it; it leaves alone
+ * the trees of a live pool of that name and whatever another user owns.
+ *
+ * <p>Leftovers are made here as a killed run leaves them: processes carrying a tag of pool
+ * {@code sweep-me} whose supervising JVM's pid names no process (one above {@code pid_max}).
+ */
+@ExtendWith(NoLeakedProcesses.class)
+@Timeout(60)
+class StartupSweepTest {
+  private static final String POOL = "sweep-me";
+  private final List<Process> started = new ArrayList<>();
+  private final List<Path> directories = new ArrayList<>();
+
+  @AfterEach
+  void cleanUp() throws Exception {
+    for (Process p : started) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+    }
+    for (ProcessInfo p : TestProcesses.liveTagged(POOL + "@")) {
+      Signals.send(p.identity(), Signal.KILL);
+    }
+    for (Path dir : directories) {
+      if (Files.exists(dir)) {
+        try (var files = Files.walk(dir)) {
+          files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+      }
+    }
+  }
+
+  @Test
+  void endsTheTreesOfAKilledRunIncludingDaemonsThatLeftThem() throws Exception {
+    String tag = POOL + "@" + deadPid() + "-1a2b/w1";
+    startTagged(tag, "setsid -f sleep 601; trap '' TERM; sleep 602");
+    await().atMost(Duration.ofSeconds(5)).until(() -> TestProcesses.liveTagged(tag).size() >= 3);
+
+    String log = logOf(() -> CommandPool.builder().name(POOL).shutdownHook(false).build().close());
+
+    await().atMost(Duration.ofSeconds(2)).until(() -> TestProcesses.liveTagged(tag).isEmpty());
+    assertThat(log).contains("pool '" + POOL + "'").contains(tag).contains("ended 3 processes");
+  }
+
+  @Test
+  void removesTheTemporaryDirectoriesOfAKilledRun() throws Exception {
+    Path dir = Files.createDirectory(tmp().resolve(
+        "stockade-" + POOL + "@" + deadPid() + "-w1-"
+            + ThreadLocalRandom.current().nextInt(1 << 30)));
+    directories.add(dir);
+    Files.writeString(Files.createDirectory(dir.resolve("profile")).resolve("Cookies"), "x");
+
+    String log = logOf(() -> CommandPool.builder().name(POOL).shutdownHook(false).build().close());
+
+    assertThat(dir).doesNotExist();
+    assertThat(log).contains(dir.toString());
+  }
+
+  @Test
+  void leavesTheTreesOfALivePoolOfTheSameNameAlone() throws Exception {
+    // A live supervising process, older than the tree it tags.
+    Process supervisor = startTagged("unrelated", "exec sleep 603");
+    String tag = POOL + "@" + supervisor.pid() + "-1a2b/w1";
+    startTagged(tag, "exec sleep 604");
+    Path dir = Files.createDirectory(tmp().resolve(
+        "stockade-" + POOL + "@" + supervisor.pid() + "-w1-live"));
+    directories.add(dir);
+
+    String log = logOf(() -> WorkerPool.builder(Codec.utf8(), Codec.utf8())
+        .name(POOL).jvmWorker(ScriptedHandler.class).shutdownHook(false)
+        .build().close());
+
+    assertThat(TestProcesses.liveTagged(tag)).hasSize(1);
+    assertThat(dir).exists();
+    assertThat(log).doesNotContain(tag);
+  }
+
+  @Test
+  void leavesAnotherUsersLeftoversAlone() throws Exception {
+    Assumptions.assumeTrue(isRoot() || !"true".equals(System.getenv("CI")),
+        "must run as root under CI");
+    Assumptions.assumeTrue(isRoot(), "starting a process as another user needs root");
+    String setpriv = TestProcesses.requireProgram("setpriv");
+    String tag = POOL + "@" + deadPid() + "-1a2b/w9";
+    startTagged(tag, "exec " + setpriv + " --reuid=65534 --regid=65534 --clear-groups sleep 605");
+    await().atMost(Duration.ofSeconds(5)).until(() -> TestProcesses.liveTagged(tag).stream()
+        .anyMatch(p -> ProcFs.commandLine(p.pid()).equals("sleep 605")));
+    Path dir = Files.createDirectory(tmp().resolve(
+        "stockade-" + POOL + "@" + deadPid() + "-w9-other"));
+    directories.add(dir);
+    Files.setAttribute(dir, "unix:uid", 65534);
+
+    logOf(() -> CommandPool.builder().name(POOL).shutdownHook(false).build().close());
+
+    assertThat(TestProcesses.liveTagged(tag)).hasSize(1);
+    assertThat(dir).exists();
+  }
+
+  private Process startTagged(String tag, String script) throws Exception {
+    ProcessBuilder builder = new ProcessBuilder("setsid", "sh", "-c", script);
+    Map<String, String> env = builder.environment();
+    env.put(EnvironmentNames.TAG, tag);
+    Process p = builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .start();
+    started.add(p);
+    return p;
+  }
+
+  /** A pid no process can have: one above the kernel's {@code pid_max}. */
+  private static long deadPid() throws Exception {
+    // Read as a stream: Files.readString trusts the size procfs reports for its files.
+    try (var in = Files.newInputStream(Path.of("/proc/sys/kernel/pid_max"))) {
+      return Long.parseLong(new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim()) + 1;
+    }
+  }
+
+  private static Path tmp() {
+    return Path.of(System.getProperty("java.io.tmpdir"));
+  }
+
+  private static boolean isRoot() {
+    return "root".equals(System.getProperty("user.name"));
+  }
+
+  /** What the library logged (slf4j-simple writes to {@code System.err}) while {@code r} ran. */
+  private static String logOf(ThrowingRunnable r) throws Exception {
+    PrintStream original = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      r.run();
+    } finally {
+      System.setErr(original);
+    }
+    String text = captured.toString(StandardCharsets.UTF_8);
+    original.print(text);
+    return text;
+  }
+
+  private interface ThrowingRunnable {
+    void run() throws Exception;
+  }
+}

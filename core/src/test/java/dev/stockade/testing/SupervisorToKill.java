@@ -1,0 +1,68 @@
+package dev.stockade.testing;
+
+import dev.stockade.Codec;
+import dev.stockade.Command;
+import dev.stockade.CommandPool;
+import dev.stockade.MemorySize;
+import dev.stockade.WorkerPool;
+import dev.stockade.WorkerState;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A supervising JVM for a test to SIGKILL: it starts a pool of command trees that do not end
+ * by themselves — one that double-forks a daemon into a session of its own, one that ignores
+ * SIGTERM, and, given Chromium's path, a headless browser started in a new session (as
+ * puppeteer starts it) — and a pool of busy JVM workers; prints {@code READY} once every tree
+ * is up, and waits to be killed.
+ *
+ * <p>{@code SupervisorToKill CHROMIUM|-}
+ */
+public final class SupervisorToKill {
+  private SupervisorToKill() {}
+
+  /** A tree that ends before the kill spoils the test: say how, so its failure says why. */
+  private static void report(CompletableFuture<?> future) {
+    future.whenComplete((result, failure) ->
+        System.out.println("ENDED EARLY: " + (failure == null ? result + " " + (result instanceof dev.stockade.CommandResult r ? r.stderr().text() : "") : failure)));
+  }
+
+  public static void main(String[] args) throws Exception {
+    boolean chromium = !args[0].equals("-");
+    CommandPool commands = CommandPool.builder().name("lifeline-commands")
+        .workers(4).memoryLimit(MemorySize.ofGibibytes(2)).build();
+    report(commands.run(Command.of("sh", "-c", "setsid -f sleep 600; exec sleep 600")));
+    report(commands.run(Command.of("sh", "-c", "trap '' TERM; sleep 600 & sleep 600; wait")));
+    if (chromium) {
+      report(commands.run(Command.of("sh", "-c", "setsid " + args[0] + " --headless --no-sandbox"
+          + " --disable-gpu --disable-quic --no-first-run --disable-background-networking"
+          + " --disable-component-update --disable-sync --remote-debugging-port=0"
+          + " --user-data-dir=\"$TMPDIR/profile\""
+          + " about:blank & wait")));
+    }
+    WorkerPool<String, String> workers = WorkerPool.builder(
+            Codec.utf8(), Codec.utf8())
+        .name("lifeline-workers").jvmWorker(ScriptedHandler.class).workers(2).build();
+    report(workers.submit("spin"));
+    report(workers.submit("sleep:600000"));
+
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      boolean commandsUp = commands.snapshot().workers().size() == (chromium ? 3 : 2)
+          && commands.snapshot().workers().stream().allMatch(w -> w.processCount() >= 2)
+          && (!chromium || commands.snapshot().workers().stream()
+              .anyMatch(w -> w.processCount() >= 8));
+      boolean workersBusy = workers.snapshot().workers().size() == 2
+          && workers.snapshot().workers().stream()
+              .allMatch(w -> w.state() == WorkerState.BUSY);
+      if (commandsUp && workersBusy) {
+        System.out.println("READY");
+        System.out.flush();
+        Thread.sleep(Long.MAX_VALUE);
+      }
+      Thread.sleep(50);
+    }
+    System.out.println("NOT READY: " + commands.snapshot() + " " + workers.snapshot());
+    System.exit(1);
+  }
+}
