@@ -1,0 +1,190 @@
+package dev.stockade.internal.cgroup;
+
+import com.google.common.base.Splitter;
+import com.google.common.primitives.Longs;
+import com.google.common.util.concurrent.Uninterruptibles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Reads and writes cgroup interface files, in the few formats the kernel uses: one value
+ * ({@code memory.max}: a number or {@code max}), flat keyed ({@code memory.events},
+ * {@code memory.stat}, {@code cgroup.events}: {@code key value} per line), and pid lists
+ * ({@code cgroup.procs}). Every failure names the file, so a log line says which knob refused.
+ */
+final class CgroupFiles {
+  /** What {@link #readLimit} returns for {@code max}: no limit. */
+  static final long UNLIMITED = Long.MAX_VALUE;
+
+  private static final Splitter LINES = Splitter.on('\n').omitEmptyStrings().trimResults();
+  private static final Duration REMOVE_RETRY_PAUSE = Duration.ofMillis(5);
+
+  private CgroupFiles() {}
+
+  static String read(Path file) throws IOException {
+    return new String(Files.readAllBytes(file), StandardCharsets.US_ASCII);
+  }
+
+  /** A single-number file; {@code max} (v2's word for no limit) reads as {@link #UNLIMITED}. */
+  static long readLimit(Path file) throws IOException {
+    String text = read(file).trim();
+    if (text.equals("max")) {
+      return UNLIMITED;
+    }
+    Long value = Longs.tryParse(text);
+    if (value == null) {
+      throw new IOException(file + " holds '" + text + "', not a number");
+    }
+    return value;
+  }
+
+  /** The value of {@code key} in a flat keyed file, or empty if the key is absent. */
+  static OptionalLong keyedValue(Path file, String key) throws IOException {
+    return keyedValue(read(file), key);
+  }
+
+  static OptionalLong keyedValue(String content, String key) {
+    for (String line : LINES.split(content)) {
+      if (line.length() > key.length() && line.startsWith(key)
+          && line.charAt(key.length()) == ' ') {
+        Long value = Longs.tryParse(line.substring(key.length() + 1).trim());
+        if (value != null) {
+          return OptionalLong.of(value);
+        }
+      }
+    }
+    return OptionalLong.empty();
+  }
+
+  /**
+   * Writes {@code value} in one {@code write(2)}, without truncating or creating: the kernel
+   * parses each write as a whole, and interface files exist or do not.
+   */
+  static void write(Path file, String value) throws IOException {
+    try {
+      Files.write(file, value.getBytes(StandardCharsets.US_ASCII), StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      throw new IOException("cannot write '" + value + "' to " + file + ": " + reason(e), e);
+    }
+  }
+
+  /** The pids listed in a {@code cgroup.procs} file; empty if the group is gone. */
+  static Set<Long> readPids(Path procsFile, Set<Long> into) throws IOException {
+    String content;
+    try {
+      content = read(procsFile);
+    } catch (NoSuchFileException e) {
+      return into;
+    }
+    for (String line : LINES.split(content)) {
+      Long pid = Longs.tryParse(line);
+      if (pid != null) {
+        into.add(pid);
+      }
+    }
+    return into;
+  }
+
+  /** The pids in {@code dir} and every group below it (a member may have made sub-groups). */
+  static Set<Long> readPidsOfSubtree(Path dir, Set<Long> into) throws IOException {
+    for (Path group : subtree(dir)) {
+      readPids(group.resolve("cgroup.procs"), into);
+    }
+    return into;
+  }
+
+  /** {@code dir} and the groups below it, parents before children; empty if {@code dir} is gone. */
+  static List<Path> subtree(Path dir) throws IOException {
+    List<Path> groups = new ArrayList<>();
+    if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      collect(dir, groups);
+    }
+    return groups;
+  }
+
+  private static void collect(Path dir, List<Path> into) throws IOException {
+    into.add(dir);
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, Files::isDirectory)) {
+      for (Path child : entries) {
+        collect(child, into);
+      }
+    } catch (NoSuchFileException e) {
+      // removed while we listed it: nothing below it either
+    }
+  }
+
+  /** Names of the directories directly in {@code dir}, sorted; empty if {@code dir} is absent. */
+  static Set<String> childNames(Path dir) throws IOException {
+    Set<String> names = new TreeSet<>();
+    if (!Files.isDirectory(dir)) {
+      return names;
+    }
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, Files::isDirectory)) {
+      for (Path child : entries) {
+        names.add(child.getFileName().toString());
+      }
+    }
+    return names;
+  }
+
+  /**
+   * Removes the group {@code dir} and every group below it, deepest first. A group whose last
+   * process has just exited can refuse removal for a moment ({@code EBUSY}) while the kernel
+   * finishes with it, so each removal is retried until {@code bound} has passed. A group that is
+   * already gone counts as removed.
+   *
+   * @throws IOException if a group still exists after {@code bound}, naming it and why
+   */
+  static void removeSubtree(Path dir, Duration bound) throws IOException {
+    List<Path> groups = subtree(dir);
+    long deadline = System.nanoTime() + bound.toNanos();
+    for (int i = groups.size() - 1; i >= 0; i--) {
+      removeOne(groups.get(i), deadline);
+    }
+  }
+
+  private static void removeOne(Path group, long deadline) throws IOException {
+    while (true) {
+      try {
+        // Files.delete is rmdir(2) for a directory; the interface files in it are not real
+        // entries and do not make it "not empty".
+        Files.deleteIfExists(group);
+        return;
+      } catch (IOException e) {
+        if (System.nanoTime() >= deadline) {
+          throw new IOException("cannot remove cgroup " + group + ": " + reason(e), e);
+        }
+        Uninterruptibles.sleepUninterruptibly(REMOVE_RETRY_PAUSE.toNanos(), TimeUnit.NANOSECONDS);
+      }
+    }
+  }
+
+  /** The errno text of a failed file operation, without Java's repetition of the path. */
+  static String reason(IOException e) {
+    if (e instanceof NoSuchFileException) {
+      return "No such file or directory";
+    }
+    if (e instanceof AccessDeniedException) {
+      return "Permission denied";
+    }
+    if (e instanceof FileSystemException fse && fse.getReason() != null) {
+      return fse.getReason();
+    }
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+  }
+}

@@ -1,0 +1,43 @@
+package dev.stockade.internal.cgroup;
+
+import com.google.common.base.CharMatcher;
+
+/**
+ * Checks that a pool or worker id can be used as the name of one cgroup directory: a single
+ * path segment that cannot climb out of the {@code stockade} base ({@code ..}, {@code /}), cannot
+ * hide ({@code .name}), and needs no quoting in a shell prelude or a log line.
+ */
+final class CgroupNames {
+  static final int MAX_LENGTH = 200;
+
+  private static final CharMatcher ALLOWED = CharMatcher.inRange('a', 'z')
+      .or(CharMatcher.inRange('A', 'Z'))
+      .or(CharMatcher.inRange('0', '9'))
+      .or(CharMatcher.anyOf("._@+=,:-"))
+      .precomputed();
+
+  private CgroupNames() {}
+
+  /**
+   * Returns {@code value} if it is a safe directory name.
+   *
+   * @param setting what the value is, for the message ({@code "poolId"})
+   * @throws IllegalArgumentException naming the setting and the value otherwise
+   */
+  static String requireSegment(String setting, String value) {
+    if (!isSegment(value)) {
+      throw new IllegalArgumentException(setting + " must be one path segment of 1 to "
+          + MAX_LENGTH + " letters, digits and . _ @ + = , : - not starting with '.', but was '"
+          + value + "'");
+    }
+    return value;
+  }
+
+  static boolean isSegment(String value) {
+    return value != null
+        && !value.isEmpty()
+        && value.length() <= MAX_LENGTH
+        && value.charAt(0) != '.'
+        && ALLOWED.matchesAllOf(value);
+  }
+}

@@ -1,0 +1,164 @@
+package dev.stockade.internal.cgroup;
+
+import com.google.common.util.concurrent.Uninterruptibles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A worker's group in cgroup v1: one directory per used controller, each hierarchy separate.
+ * The memory controller is always there (v1 is chosen only with it); pids and freezer when the
+ * machine has them. Membership is the union over the hierarchies: the root joins all of them
+ * before it execs, so they agree unless root moves a process by hand.
+ */
+final class V1WorkerCgroup implements WorkerCgroup {
+  private static final Duration KILL_BOUND = Duration.ofSeconds(5);
+  private static final Duration REMOVE_BOUND = Duration.ofSeconds(2);
+
+  private final Map<String, Path> directories;
+  private final Path memory;
+
+  /** @param poolDirectories the pool's directory per controller; must include memory */
+  V1WorkerCgroup(Map<String, Path> poolDirectories, String workerId) {
+    CgroupNames.requireSegment("workerId", workerId);
+    Map<String, Path> dirs = new LinkedHashMap<>();
+    // Memory first: the prelude joins in this order, and the cap is what matters most.
+    dirs.put("memory", poolDirectories.get("memory").resolve(workerId));
+    poolDirectories.forEach(
+        (controller, pool) -> dirs.putIfAbsent(controller, pool.resolve(workerId)));
+    this.directories = dirs;
+    this.memory = dirs.get("memory");
+  }
+
+  @Override
+  public Path directory() {
+    return memory;
+  }
+
+  @Override
+  public void create() throws IOException {
+    for (Path dir : directories.values()) {
+      Files.createDirectories(dir);
+    }
+  }
+
+  @Override
+  public List<Path> procsFiles() {
+    List<Path> files = new ArrayList<>();
+    for (Path dir : directories.values()) {
+      files.add(dir.resolve("cgroup.procs"));
+    }
+    return files;
+  }
+
+  @Override
+  public void setMemoryMax(long bytes) throws IOException {
+    Path limit = memory.resolve("memory.limit_in_bytes");
+    Path memsw = memory.resolve("memory.memsw.limit_in_bytes");
+    if (!Files.exists(memsw)) {
+      // No swap accounting (swapaccount=0): the cap is RAM only; the tree may also use swap.
+      CgroupFiles.write(limit, Long.toString(bytes));
+      return;
+    }
+    // The kernel keeps memsw >= limit at every step, so the order depends on the direction.
+    if (bytes <= CgroupFiles.readLimit(limit)) {
+      CgroupFiles.write(limit, Long.toString(bytes));
+      CgroupFiles.write(memsw, Long.toString(bytes));
+    } else {
+      CgroupFiles.write(memsw, Long.toString(bytes));
+      CgroupFiles.write(limit, Long.toString(bytes));
+    }
+  }
+
+  @Override
+  public void setMemoryHigh(long bytes) throws IOException {
+    CgroupFiles.write(memory.resolve("memory.soft_limit_in_bytes"), Long.toString(bytes));
+  }
+
+  @Override
+  public void setPidsMax(long max) throws IOException {
+    Path pids = directories.get("pids");
+    if (pids == null) {
+      throw new UnsupportedOperationException(
+          "the pids controller is not mounted for cgroup " + memory);
+    }
+    CgroupFiles.write(pids.resolve("pids.max"), Long.toString(max));
+  }
+
+  @Override
+  public Set<Long> pids() throws IOException {
+    Set<Long> pids = new TreeSet<>();
+    for (Path dir : directories.values()) {
+      CgroupFiles.readPidsOfSubtree(dir, pids);
+    }
+    return pids;
+  }
+
+  @Override
+  public OptionalLong memoryCurrent() throws IOException {
+    long usage = CgroupFiles.readLimit(memory.resolve("memory.usage_in_bytes"));
+    long inactiveFile =
+        CgroupFiles.keyedValue(memory.resolve("memory.stat"), "total_inactive_file").orElse(0);
+    return OptionalLong.of(Math.max(0, usage - inactiveFile));
+  }
+
+  @Override
+  public OptionalLong memoryPeak() throws IOException {
+    return OptionalLong.of(CgroupFiles.readLimit(memory.resolve("memory.max_usage_in_bytes")));
+  }
+
+  @Override
+  public OptionalLong oomKills() throws IOException {
+    // "oom_kill" in memory.oom_control exists since 4.13; before that only under_oom.
+    return OptionalLong.of(
+        CgroupFiles.keyedValue(memory.resolve("memory.oom_control"), "oom_kill").orElse(0));
+  }
+
+  @Override
+  public boolean isPopulated() throws IOException {
+    return !pids().isEmpty();
+  }
+
+  @Override
+  public void killAll() throws IOException {
+    Path freezer = directories.get("freezer");
+    CgroupFreezer freezing = freezer != null && Files.exists(freezer.resolve("freezer.state"))
+        ? CgroupFreezer.v1(freezer)
+        : CgroupFreezer.NONE;
+    KillLoop.killAll(memory.toString(), this::pids, freezing, KILL_BOUND);
+  }
+
+  @Override
+  public void remove() throws IOException {
+    IOException first = null;
+    for (Path dir : directories.values()) {
+      try {
+        CgroupFiles.removeSubtree(dir, REMOVE_BOUND);
+      } catch (IOException e) {
+        // Still try the other hierarchies, so one busy group leaves as little behind as it can.
+        if (first == null) {
+          first = e;
+        } else {
+          first.addSuppressed(e);
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "cgroup v1 " + directories.keySet() + " " + memory;
+  }
+}

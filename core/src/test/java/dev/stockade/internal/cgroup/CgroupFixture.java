@@ -1,0 +1,155 @@
+package dev.stockade.internal.cgroup;
+
+import dev.stockade.CgroupMode;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stockade.EnvironmentNames;
+import dev.stockade.internal.engine.Tags;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * One test's pool of real cgroups and the processes started in them, and the clean-up that
+ * leaves the machine as the test found it: every group and pool directory removed (asserted),
+ * and a {@code stockade} base removed if the test made it.
+ *
+ * <p>Processes are started the way the pool will start them: {@code sh -c 'echo $$ > <procs>
+ * && ... && exec "$@"'}, so the root is inside every hierarchy before the command runs, and
+ * each carries {@code STOCKADE_TAG} of this fixture's pool, which {@code NoLeakedProcesses}
+ * checks.
+ */
+final class CgroupFixture implements AutoCloseable {
+  final String poolId = Tags.newPoolId("cgtest");
+  final String tag = Tags.workerTag(poolId, "w1");
+
+  private final Set<Path> basesBefore = new LinkedHashSet<>();
+  private final List<CgroupBase> bases = new ArrayList<>();
+  private final List<Process> processes = new ArrayList<>();
+
+  CgroupFixture() {
+    for (Path base : candidateBases()) {
+      if (Files.exists(base)) {
+        basesBefore.add(base);
+      }
+    }
+  }
+
+  /**
+   * The base of {@code mode} on this machine. Skips the test with the reason when the mode is
+   * not usable (not root, read-only mount, no such hierarchy), except under {@code CI=true},
+   * where CI runs as root on a machine that has it, and the test fails instead.
+   */
+  CgroupBase require(CgroupMode mode) {
+    try {
+      CgroupBase base = CgroupProbe.select(mode).base().orElseThrow();
+      bases.add(base);
+      return base;
+    } catch (IllegalStateException e) {
+      String reason = "cgroup " + mode + " is not usable here: " + e.getMessage();
+      if ("true".equals(System.getenv("CI"))) {
+        throw new AssertionError(reason + "; CI must run as root with writable cgroups", e);
+      }
+      Assumptions.abort(reason);
+      return null;
+    }
+  }
+
+  /** A created group of worker {@code workerId} in this fixture's pool. */
+  WorkerCgroup createWorker(CgroupBase base, String workerId) throws IOException {
+    WorkerCgroup group = base.worker(poolId, workerId);
+    group.create();
+    return group;
+  }
+
+  /** The argv that joins {@code group} and then execs {@code command}. */
+  static List<String> prelude(WorkerCgroup group, List<String> command) {
+    StringBuilder script = new StringBuilder();
+    for (Path procs : group.procsFiles()) {
+      script.append("echo $$ > '").append(procs).append("' && ");
+    }
+    script.append("exec \"$@\"");
+    List<String> argv = new ArrayList<>(List.of("sh", "-c", script.toString(), "sh"));
+    argv.addAll(command);
+    return argv;
+  }
+
+  /** Starts {@code command} inside {@code group}, output discarded. */
+  Process start(WorkerCgroup group, String... command) throws IOException {
+    return start(group, ProcessBuilder.Redirect.DISCARD, command);
+  }
+
+  /** Starts {@code command} inside {@code group}, stdout and stderr merged into {@code out}. */
+  Process start(WorkerCgroup group, ProcessBuilder.Redirect out, String... command)
+      throws IOException {
+    ProcessBuilder builder = new ProcessBuilder(prelude(group, List.of(command)))
+        .redirectErrorStream(true)
+        .redirectOutput(out);
+    builder.environment().put(EnvironmentNames.TAG, tag);
+    Process process = builder.start();
+    processes.add(process);
+    return process;
+  }
+
+  /** Starts {@code command} in no group of this fixture, tagged, output discarded. */
+  Process startOutside(String... command) throws IOException {
+    ProcessBuilder builder = new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    builder.environment().put(EnvironmentNames.TAG, tag);
+    Process process = builder.start();
+    processes.add(process);
+    return process;
+  }
+
+  /** A shell command that starts {@code script} inside {@code group}. */
+  Process startShell(WorkerCgroup group, String script) throws IOException {
+    return start(group, "sh", "-c", script);
+  }
+
+  @Override
+  public void close() throws Exception {
+    Throwable failure = null;
+    for (CgroupBase base : bases) {
+      try {
+        base.removePool(poolId, Duration.ofSeconds(5));
+      } catch (IOException e) {
+        failure = e;
+      }
+    }
+    for (Process process : processes) {
+      process.waitFor(5, TimeUnit.SECONDS); // reaped, so no zombie of this test lingers
+    }
+    for (CgroupBase base : bases) {
+      assertThat(base.poolIds()).as("pool directories after clean-up").doesNotContain(poolId);
+    }
+    for (Path base : candidateBases()) {
+      if (!basesBefore.contains(base)) {
+        Files.deleteIfExists(base);
+      }
+      assertThat(Files.exists(base)).as(base + " exists").isEqualTo(basesBefore.contains(base));
+    }
+    if (failure != null) {
+      throw new AssertionError("clean-up of pool " + poolId + " failed", failure);
+    }
+  }
+
+  /** Every place a probe may make a {@code stockade} base on this machine. */
+  private static List<Path> candidateBases() {
+    CgroupMounts mounts = CgroupMounts.current();
+    List<Path> bases = new ArrayList<>();
+    mounts.v2().ifPresent(h -> bases.add(h.mountPoint().resolve(CgroupProbe.BASE_NAME)));
+    for (String controller : List.of("memory", "pids", "freezer")) {
+      mounts.v1(controller)
+          .ifPresent(h -> bases.add(h.mountPoint().resolve(CgroupProbe.BASE_NAME)));
+    }
+    return bases;
+  }
+}

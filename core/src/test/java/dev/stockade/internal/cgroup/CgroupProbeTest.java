@@ -1,0 +1,111 @@
+package dev.stockade.internal.cgroup;
+
+import dev.stockade.CgroupMode;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Which hierarchy a pool gets, and the one line that says so. The tests on this machine's real
+ * cgroups need root (skipped otherwise, failed under CI); the others use literal mount tables
+ * whose mount points are not cgroups, so they run anywhere.
+ */
+class CgroupProbeTest {
+  private final CgroupFixture fixture = new CgroupFixture();
+
+  @AfterEach
+  void tearDown() throws Exception {
+    fixture.close();
+  }
+
+  @Test
+  void autoOnThisMachineChoosesV1WithMemoryPidsAndFreezer() {
+    fixture.require(CgroupMode.V1); // skips where v1 is not usable
+    CgroupMounts mounts = CgroupMounts.current();
+
+    CgroupSelection selection = CgroupProbe.select(CgroupMode.AUTO, mounts);
+
+    assertThat(selection.mode()).isEqualTo(CgroupMode.V1);
+    assertThat(selection.base()).hasValueSatisfying(base ->
+        assertThat(base.controllers()).containsExactly("memory", "pids", "freezer"));
+    Path cgroupRoot = mounts.v1("memory").orElseThrow().mountPoint().getParent();
+    assertThat(selection.description()).isEqualTo(
+        "cgroup v1 (memory, pids, freezer) under " + cgroupRoot.resolve("<c>/stockade"));
+  }
+
+  @Test
+  void autoPrefersV1WithMemoryAndLeavesNoV2BaseBehind() {
+    fixture.require(CgroupMode.V1);
+    Path v2Base = CgroupMounts.current().v2().orElseThrow().mountPoint().resolve("stockade");
+    boolean existedBefore = Files.exists(v2Base);
+
+    CgroupProbe.select(CgroupMode.AUTO);
+
+    assertThat(Files.exists(v2Base)).isEqualTo(existedBefore);
+  }
+
+  @Test
+  void v2OnThisMachineIsAcceptedWithoutTheMemoryControllerAndSaysSo() {
+    CgroupBase base = fixture.require(CgroupMode.V2);
+    Assumptions.assumeFalse(base.hasMemoryController(),
+        "this machine's cgroup v2 has the memory controller");
+    CgroupSelection selection = CgroupProbe.select(CgroupMode.V2);
+
+    assertThat(selection.mode()).isEqualTo(CgroupMode.V2);
+    assertThat(selection.description())
+        .startsWith("cgroup v2 (no memory controller) at ")
+        .contains("the memory controller is not in ")
+        .contains("bound to the cgroup v1 hierarchy");
+  }
+
+  @Test
+  void noneByConfigurationSaysSo() {
+    CgroupSelection selection = CgroupProbe.select(CgroupMode.NONE);
+
+    assertThat(selection.base()).isEmpty();
+    assertThat(selection.mode()).isEqualTo(CgroupMode.NONE);
+    assertThat(selection.description()).isEqualTo("no cgroups: cgroupMode is NONE");
+  }
+
+  @Test
+  void askingForV1WhereItIsNotMountedNamesTheSettingTheValueAndWhy() {
+    CgroupMounts pureV2 = CgroupMounts.parse(
+        "32 25 0:28 / /sys/fs/cgroup ro,relatime - cgroup2 cgroup2 rw\n", "0::/\n");
+
+    assertThatThrownBy(() -> CgroupProbe.select(CgroupMode.V1, pureV2))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("cgroupMode must name a cgroup version this machine offers,"
+            + " but was V1: no cgroup v1 memory controller is mounted");
+  }
+
+  @Test
+  void askingForV2WhereTheMountIsReadOnlyNamesTheSettingTheValueAndWhy() {
+    CgroupMounts readOnly = CgroupMounts.parse(
+        "32 25 0:28 / /sys/fs/cgroup ro,relatime - cgroup2 cgroup2 rw\n", "0::/\n");
+
+    assertThatThrownBy(() -> CgroupProbe.select(CgroupMode.V2, readOnly))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("but was V2: cgroup2 at /sys/fs/cgroup is mounted read-only");
+  }
+
+  @Test
+  void autoWithNothingUsableRunsWithoutCgroupsAndGivesBothReasons(@TempDir Path tmp) {
+    // A cgroup2 "mount" whose directory is not a cgroup file system: the base can be made, but
+    // no controller can be enabled and nothing else works; v1 is not mounted at all.
+    CgroupMounts mounts = CgroupMounts.parse(
+        "32 25 0:28 / " + tmp.resolve("missing") + " rw - cgroup2 cgroup2 rw\n", "0::/\n");
+
+    CgroupSelection selection = CgroupProbe.select(CgroupMode.AUTO, mounts);
+
+    assertThat(selection.base()).isEmpty();
+    assertThat(selection.description())
+        .startsWith("no cgroups: v2: cannot create " + tmp.resolve("missing/stockade"))
+        .endsWith("; v1: no cgroup v1 memory controller is mounted");
+  }
+}
