@@ -115,6 +115,7 @@ public final class CommandPool implements AutoCloseable {
     private MemorySize memoryLimit = MemorySize.ofGibibytes(1);
     private MemoryAccounting memoryAccounting = MemoryAccounting.RSS_SCREENED_PSS;
     private Integer maxProcesses;
+    private CgroupMode cgroupMode;
     private Duration sampleInterval = Duration.ofMillis(250);
     private Duration terminationGrace = Duration.ofSeconds(5);
     private MemorySize outputLimit = MemorySize.ofKibibytes(64);
@@ -190,6 +191,18 @@ public final class CommandPool implements AutoCloseable {
     public Builder maxProcesses(int maxProcesses) {
       once("maxProcesses", this.maxProcesses);
       this.maxProcesses = maxProcesses;
+      return this;
+    }
+
+    /**
+     * Whether each tree gets a cgroup of its own, and which version: {@link CgroupMode#AUTO}
+     * (the default) takes the strongest the machine offers, {@code V2} or {@code V1} insist on
+     * one ({@code build()} fails, saying why, where it is not usable), {@code NONE} never uses
+     * cgroups. The default can also be set with the system property {@code stockade.cgroupMode}.
+     */
+    public Builder cgroupMode(CgroupMode cgroupMode) {
+      once("cgroupMode", this.cgroupMode);
+      this.cgroupMode = Objects.requireNonNull(cgroupMode, "cgroupMode");
       return this;
     }
 
@@ -300,7 +313,8 @@ public final class CommandPool implements AutoCloseable {
             poolName, memoryLimit);
       }
       return new CommandPool(new CommandPoolSettings(poolName, workers, queueCapacity,
-          Optional.ofNullable(admissionWait), taskTimeout, memoryLimit, processes, memoryAccounting,
+          Optional.ofNullable(admissionWait), taskTimeout, memoryLimit, processes,
+          cgroupMode != null ? cgroupMode : SettingRules.defaultCgroupMode(), memoryAccounting,
           sampleInterval, terminationGrace, (int) outputLimit.toBytes(), failOnNonZeroExit,
           Optional.ofNullable(listener), shutdownHook));
     }

@@ -3,7 +3,9 @@ package dev.stockade;
 /**
  * The task's whole process tree used more memory than its hard limit; Stockade ended the tree
  * at once. {@link #observed()} is the figure that crossed the limit and {@link #metric()} says
- * how it was measured.
+ * how it was measured. In a cgroup ({@link MemoryMetric#CGROUP}) the kernel enforces the limit
+ * itself: the tree cannot exceed it, its OOM killer ends a process instead, and
+ * {@link #observed()} is the cgroup's peak.
  */
 public final class MemoryLimitExceededException extends WorkerFailureException {
   private final MemorySize limit;
@@ -18,9 +20,13 @@ public final class MemoryLimitExceededException extends WorkerFailureException {
   /** For a task run by a persistent worker, whose label is not the worker's. */
   public MemoryLimitExceededException(String taskLabel,
       MemorySize limit, MemorySize observed, MemoryMetric metric, WorkerDetails details) {
-    super("task '" + taskLabel + "' used " + observed + " (" + metric
-        + ") over its whole process tree, past its memory limit of " + limit
-        + "; its process tree was ended", details);
+    super(metric == MemoryMetric.CGROUP
+        ? "task '" + taskLabel + "' reached the memory limit of " + limit + " over its whole"
+            + " process tree (peak " + observed + " in its cgroup), and the kernel's OOM killer"
+            + " ended a process of it; its process tree was ended"
+        : "task '" + taskLabel + "' used " + observed + " (" + metric
+            + ") over its whole process tree, past its memory limit of " + limit
+            + "; its process tree was ended", details);
     this.limit = limit;
     this.observed = observed;
     this.metric = metric;

@@ -166,6 +166,7 @@ public final class WorkerPool<I, O> implements AutoCloseable {
     private MemorySize softMemoryLimit;
     private MemoryAccounting memoryAccounting = MemoryAccounting.RSS_SCREENED_PSS;
     private Integer maxProcesses;
+    private CgroupMode cgroupMode;
     private Duration sampleInterval = Duration.ofMillis(250);
     private Duration terminationGrace = Duration.ofSeconds(5);
     private Duration startTimeout = Duration.ofSeconds(30);
@@ -346,6 +347,18 @@ public final class WorkerPool<I, O> implements AutoCloseable {
     public Builder<I, O> maxProcesses(int maxProcesses) {
       rules.once("maxProcesses", this.maxProcesses);
       this.maxProcesses = maxProcesses;
+      return this;
+    }
+
+    /**
+     * Whether each tree gets a cgroup of its own, and which version: {@link CgroupMode#AUTO}
+     * (the default) takes the strongest the machine offers, {@code V2} or {@code V1} insist on
+     * one ({@code build()} fails, saying why, where it is not usable), {@code NONE} never uses
+     * cgroups. The default can also be set with the system property {@code stockade.cgroupMode}.
+     */
+    public Builder<I, O> cgroupMode(CgroupMode cgroupMode) {
+      rules.once("cgroupMode", this.cgroupMode);
+      this.cgroupMode = Objects.requireNonNull(cgroupMode, "cgroupMode");
       return this;
     }
 
@@ -612,7 +625,7 @@ public final class WorkerPool<I, O> implements AutoCloseable {
       return new WorkerPool<>(new WorkerPoolSettings(poolName, launch, workers,
           tasksInFlightPerWorker, minIdle,
           queueCapacity, Optional.ofNullable(admissionWait), taskTimeout, memoryLimit, soft,
-          processes,
+          processes, cgroupMode != null ? cgroupMode : SettingRules.defaultCgroupMode(),
           memoryAccounting, sampleInterval, terminationGrace, startTimeout, heartbeatInterval,
           heartbeatTimeout, Optional.ofNullable(progressTimeout), healthCheckInterval,
           healthCheckTimeout, healthCheckFailures, Optional.ofNullable(healthCheck),

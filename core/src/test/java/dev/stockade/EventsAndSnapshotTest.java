@@ -3,6 +3,8 @@ package dev.stockade;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.stockade.internal.cgroup.CgroupProbe;
+import dev.stockade.internal.engine.SettingRules;
 import dev.stockade.testing.NoLeakedProcesses;
 import dev.stockade.testing.TestProcesses;
 import java.time.Duration;
@@ -83,7 +85,8 @@ class EventsAndSnapshotTest {
       await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
         PoolSnapshot snapshot = pool.snapshot();
         assertThat(snapshot.poolName()).isEqualTo("snap");
-        assertThat(snapshot.containment()).contains("tag+tree-walk");
+        assertThat(snapshot.containment())
+            .contains(CgroupProbe.select(SettingRules.defaultCgroupMode()).description());
         assertThat(snapshot.activeWorkers()).isEqualTo(1);
         assertThat(snapshot.workers()).singleElement().satisfies(w -> {
           assertThat(w.label()).isEqualTo("pair");

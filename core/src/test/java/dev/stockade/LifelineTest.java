@@ -3,6 +3,7 @@ package dev.stockade;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.stockade.internal.cgroup.CgroupProbe;
 import dev.stockade.internal.lifeline.Lifeline;
 import dev.stockade.internal.os.ProcFs;
 import dev.stockade.internal.os.ProcessIdentity;
@@ -68,6 +69,10 @@ class LifelineTest {
         .anyMatch(p -> ProcFs.commandLine(p.pid()).equals("sleep 600") && p.sid() == p.pid());
     assertThat(before.values()).as("chromium's crashpad handler, in its own session")
         .anyMatch(p -> ProcFs.commandLine(p.pid()).contains("chrome_crashpad_handler"));
+    if (!CgroupProbe.select(CgroupMode.AUTO).description().startsWith("no cgroups")) {
+      assertThat(TestProcesses.poolCgroupsOf(supervisor.pid())).as("its pools' cgroups")
+          .isNotEmpty();
+    }
     assertThat(before.values()).as("the busy JVM workers")
         .anyMatch(p -> ProcFs.commandLine(p.pid()).contains("dev.stockade.worker.WorkerMain"));
 
@@ -81,6 +86,9 @@ class LifelineTest {
         .isLessThanOrEqualTo(2000);
     assertThat(ofSupervisor(supervisor.pid())).as("nothing of its pools appeared since")
         .isEmpty();
+    await().atMost(Duration.ofSeconds(3)).untilAsserted(() ->
+        assertThat(TestProcesses.poolCgroupsOf(supervisor.pid()))
+            .as("the cgroups of its pools").isEmpty());
   }
 
   @Test

@@ -12,8 +12,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Whole-tree memory limits. {@code dd bs=60M} reads /dev/zero into a 60 MB buffer, touching
- * every page, and holds it while it runs: a process of about 60 MB of private memory.
+ * Whole-tree memory limits as the housekeeper enforces them where trees run without cgroups:
+ * the sampled meter, summed RSS screening and PSS deciding ({@link MemoryAccounting}). The pools
+ * here are told {@code cgroupMode(NONE)}, so they test that path on any machine; the kernel's
+ * own cap, in a cgroup, is {@code CgroupContainmentTest}'s. {@code dd bs=60M} reads /dev/zero
+ * into a 60 MB buffer, touching every page, and holds it while it runs: a process of about
+ * 60 MB of private memory.
  */
 @ExtendWith(NoLeakedProcesses.class)
 class MemoryLimitTest {
@@ -24,6 +28,7 @@ class MemoryLimitTest {
         .workers(2)
         .memoryLimit(LIMIT)
         .memoryAccounting(accounting)
+        .cgroupMode(CgroupMode.NONE)
         .sampleInterval(Duration.ofMillis(50))
         .taskTimeout(Duration.ofSeconds(30))
         .terminationGrace(Duration.ofSeconds(1))

@@ -3,6 +3,9 @@ package dev.stockade;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.stockade.internal.cgroup.CgroupBase;
+import dev.stockade.internal.cgroup.CgroupProbe;
+import dev.stockade.internal.cgroup.WorkerCgroup;
 import dev.stockade.internal.os.ProcFs;
 import dev.stockade.internal.os.ProcessInfo;
 import dev.stockade.internal.os.Signal;
@@ -84,6 +87,30 @@ class StartupSweepTest {
 
     assertThat(dir).doesNotExist();
     assertThat(log).contains(dir.toString());
+  }
+
+  @Test
+  void endsAndRemovesTheCgroupsOfAKilledRun() throws Exception {
+    CgroupBase base = CgroupProbe.select(CgroupMode.AUTO).base().orElse(null);
+    Assumptions.assumeTrue(base != null || "true".equals(System.getenv("CI")),
+        "no usable cgroups here");
+    String poolId = POOL + "@" + deadPid() + "-1a2b";
+    WorkerCgroup group = base.worker(poolId, "w1");
+    group.create();
+    StringBuilder join = new StringBuilder();
+    for (Path procs : group.procsFiles()) {
+      join.append("echo $$ > ").append(procs).append(" && ");
+    }
+    startTagged("unrelated", join + "exec sleep 606");
+    await().atMost(Duration.ofSeconds(5)).until(() -> group.pids().size() == 1);
+
+    String log = logOf(() -> CommandPool.builder().name(POOL).cgroupMode(CgroupMode.AUTO)
+        .shutdownHook(false).build().close());
+
+    assertThat(group.pids()).isEmpty();
+    assertThat(group.directory()).doesNotExist();
+    assertThat(group.directory().getParent()).doesNotExist();
+    assertThat(log).contains(group.directory().getParent().toString());
   }
 
   @Test

@@ -86,4 +86,30 @@ public final class TestProcesses {
     }
     return found;
   }
+
+  /**
+   * The pool cgroup directories ({@code /sys/fs/cgroup/[HIERARCHY/]stockade/NAME@PID-NONCE}) of
+   * pools of the JVM {@code jvmPid}, in every hierarchy; empty where there are none.
+   */
+  public static List<Path> poolCgroupsOf(long jvmPid) {
+    List<Path> found = new ArrayList<>();
+    List<Path> bases = new ArrayList<>(List.of(Path.of("/sys/fs/cgroup/stockade")));
+    try (var hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+      hierarchies.forEach(h -> bases.add(h.resolve("stockade")));
+    } catch (java.io.IOException e) {
+      return found;
+    }
+    for (Path base : bases) {
+      if (!Files.isDirectory(base)) {
+        continue;
+      }
+      try (var pools = Files.list(base)) {
+        pools.filter(p -> p.getFileName().toString().contains("@" + jvmPid + "-"))
+            .forEach(found::add);
+      } catch (java.io.IOException e) {
+        // a hierarchy that went away
+      }
+    }
+    return found;
+  }
 }

@@ -59,7 +59,7 @@ public final class CgroupProbe {
   /**
    * Chooses for this process's mounts.
    *
-   * @throws IllegalStateException if {@code requested} is {@link CgroupMode#V2} or
+   * @throws IllegalArgumentException if {@code requested} is {@link CgroupMode#V2} or
    *     {@link CgroupMode#V1} and that hierarchy is not usable here, naming the setting, the
    *     value and the reason
    */
@@ -102,7 +102,7 @@ public final class CgroupProbe {
 
   private static CgroupSelection required(CgroupMode requested, Attempt attempt) {
     if (attempt.base == null) {
-      throw new IllegalStateException(CgroupMode.SETTING
+      throw new IllegalArgumentException(CgroupMode.SETTING
           + " must name a cgroup version this machine offers, but was " + requested + ": "
           + attempt.reason + " (" + CgroupMode.AUTO + " takes the strongest available, "
           + CgroupMode.NONE + " runs without cgroups)");

@@ -124,6 +124,14 @@ final class V1WorkerCgroup implements WorkerCgroup {
   }
 
   @Override
+  public OptionalLong forkRefusals() throws IOException {
+    Path pids = directories.get("pids");
+    Path events = pids == null ? null : pids.resolve("pids.events");
+    return events == null || !Files.exists(events)
+        ? OptionalLong.empty() : OptionalLong.of(CgroupFiles.keyedValue(events, "max").orElse(0));
+  }
+
+  @Override
   public boolean isPopulated() throws IOException {
     return !pids().isEmpty();
   }

@@ -133,6 +133,13 @@ final class V2WorkerCgroup implements WorkerCgroup {
   }
 
   @Override
+  public OptionalLong forkRefusals() throws IOException {
+    Path events = directory.resolve("pids.events");
+    return !controllers.contains("pids") || !Files.exists(events)
+        ? OptionalLong.empty() : OptionalLong.of(CgroupFiles.keyedValue(events, "max").orElse(0));
+  }
+
+  @Override
   public boolean isPopulated() throws IOException {
     Path events = directory.resolve("cgroup.events");
     if (!Files.exists(events)) {

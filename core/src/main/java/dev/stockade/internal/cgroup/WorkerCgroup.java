@@ -91,6 +91,12 @@ public interface WorkerCgroup {
   /** How many processes of the group the OOM killer ended. Empty without the memory controller. */
   OptionalLong oomKills() throws IOException;
 
+  /**
+   * How many forks the kernel refused because the group was at {@code pids.max} (the
+   * {@code max} count of {@code pids.events}). Empty without the pids controller.
+   */
+  OptionalLong forkRefusals() throws IOException;
+
   /** Whether any process is in the group (zombies are not). */
   boolean isPopulated() throws IOException;
 

@@ -1,7 +1,10 @@
 package dev.stockade.internal.engine;
 
+import dev.stockade.CgroupMode;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashSet;
+import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -15,6 +18,29 @@ public final class SettingRules {
   public static final int DEFAULT_MAX_PROCESSES = 1024;
   /** The kernel's highest {@code pid_max}: no tree can hold more. */
   public static final int MAX_PROCESSES_CEILING = 4_194_304;
+
+  /** The system property that sets the default of {@code cgroupMode}. */
+  public static final String CGROUP_MODE_PROPERTY = "stockade.cgroupMode";
+
+  /**
+   * The default of {@code cgroupMode}: the system property {@value #CGROUP_MODE_PROPERTY}, else
+   * {@code AUTO}.
+   *
+   * @throws IllegalArgumentException naming the property when it holds no mode
+   */
+  public static CgroupMode defaultCgroupMode() {
+    String value = System.getProperty(CGROUP_MODE_PROPERTY);
+    if (value == null || value.isBlank()) {
+      return CgroupMode.AUTO;
+    }
+    try {
+      return CgroupMode.valueOf(value.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("system property " + CGROUP_MODE_PROPERTY
+          + " must be one of " + Arrays.toString(CgroupMode.values()) + ", but was "
+          + value, e);
+    }
+  }
 
   public static final Pattern POOL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,39}");
   public static final String POOL_NAME_RULE =

@@ -1,10 +1,12 @@
 package dev.stockade.internal.engine;
 
 import dev.stockade.EnvironmentNames;
+import dev.stockade.EndReason;
 import dev.stockade.ExitStatus;
 import dev.stockade.MemoryAccounting;
 import dev.stockade.MemoryMetric;
 import dev.stockade.MemorySize;
+import dev.stockade.ProcessLimitExceededException;
 import dev.stockade.WorkerDetails;
 import dev.stockade.WorkerSnapshot;
 import dev.stockade.internal.lifeline.Lifeline;
@@ -24,6 +26,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.Executor;
 
 /**
@@ -105,8 +109,14 @@ public final class SupervisedTree {
     SpawnedProcess process;
     long notBefore = ProcFs.uptimeTicks();
     try {
-      process = launcher.launch(new LaunchSpec(resolved, spec.arguments(), env, spec.directory(),
-          containment.newSession(), spec.captureOutput(), spec.pipeInput()), waiter);
+      LaunchSpec launch = containment.prepare(new LaunchSpec(resolved, spec.arguments(), env,
+          spec.directory(), containment.newSession(), spec.captureOutput(), spec.pipeInput()));
+      try {
+        process = launcher.launch(launch, waiter);
+      } catch (IOException | RuntimeException e) {
+        containment.discard();
+        throw e;
+      }
     } catch (IOException | RuntimeException e) {
       TempDirectories.delete(tmp);
       throw e;
@@ -115,7 +125,7 @@ public final class SupervisedTree {
         label, containment, new TreeMeter(accounting), tmp, process, notBefore);
     // Registered after the spawn: a tree whose registration the JVM's death cut off is still
     // found by the watchdog through its tag, the pool's prefix being known from its siblings.
-    Lifeline.get().treeStarted(tree.tag, tree.root, tmp);
+    Lifeline.get().treeStarted(tree.tag, tree.root, tmp, containment.cgroupDirectories());
     return tree;
   }
 
@@ -125,7 +135,10 @@ public final class SupervisedTree {
    */
   public TreeMeter.Reading sample(ProcessTable table, long limitBytes) {
     List<ProcessInfo> members = containment.members(table);
-    TreeMeter.Reading reading = meter.measure(members, limitBytes);
+    OptionalLong kernel = containment.kernelMemoryBytes();
+    TreeMeter.Reading reading = kernel.isPresent()
+        ? new TreeMeter.Reading(kernel.getAsLong(), MemoryMetric.CGROUP, 0, members.size(), true)
+        : meter.measure(members, limitBytes);
     memoryNow = reading.bytes();
     metricNow = reading.metric();
     processCount = reading.processCount();
@@ -137,6 +150,32 @@ public final class SupervisedTree {
       peakProcessCount = reading.processCount();
     }
     return reading;
+  }
+
+  /**
+   * A limit the kernel enforced on the tree, as the pool reports it.
+   *
+   * @param reason {@code MEMORY_LIMIT} or {@code PROCESS_LIMIT}
+   * @param reading what crossed it: the kernel's memory peak, or the process limit itself
+   */
+  public record KernelBreach(EndReason reason, TreeMeter.Reading reading) {}
+
+  /**
+   * The limit the kernel enforced on the tree, if its containment has the kernel enforce one: a
+   * member OOM-killed in its cgroup (a memory breach), or a fork refused at {@code pids.max}.
+   */
+  public Optional<KernelBreach> kernelBreach() {
+    switch (containment.kernelLimitHit()) {
+      case MEMORY:
+        long peak = containment.kernelMemoryPeakBytes().orElse(memoryPeak);
+        return Optional.of(new KernelBreach(EndReason.MEMORY_LIMIT,
+            new TreeMeter.Reading(peak, MemoryMetric.CGROUP, 0, processCount, true)));
+      case PROCESSES:
+        return Optional.of(new KernelBreach(EndReason.PROCESS_LIMIT, new TreeMeter.Reading(
+            memoryNow, metricNow, 0, ProcessLimitExceededException.REFUSED_BY_KERNEL, true)));
+      default:
+        return Optional.empty();
+    }
   }
 
   /** The lowest pid a member of this tree can have (see {@code PidCounter}). */

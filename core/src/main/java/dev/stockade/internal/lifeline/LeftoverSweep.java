@@ -1,5 +1,6 @@
 package dev.stockade.internal.lifeline;
 
+import dev.stockade.internal.cgroup.CgroupBase;
 import dev.stockade.internal.engine.Tags;
 import dev.stockade.internal.engine.TempDirectories;
 import dev.stockade.internal.os.PidCounter;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,8 +55,11 @@ public final class LeftoverSweep {
 
   private LeftoverSweep() {}
 
-  /** Ends and removes what killed runs of pool {@code poolName} left; logs it if anything. */
-  public static Report sweep(String poolName) {
+  /**
+   * Ends and removes what killed runs of pool {@code poolName} left — processes, temporary
+   * directories, and the pools' cgroups under {@code cgroups} — and logs it if anything.
+   */
+  public static Report sweep(String poolName, Optional<CgroupBase> cgroups) {
     int ended = 0;
     List<String> trees = new ArrayList<>();
     ProcessTable table = ProcessTable.scan();
@@ -69,10 +74,11 @@ public final class LeftoverSweep {
       trees.add(tree.getKey());
     }
     List<Path> directories = removeTemporaryDirectories(poolName, uid);
+    cgroups.ifPresent(base -> directories.addAll(removeCgroups(poolName, base)));
     Report report = new Report(trees, ended, directories);
     if (!report.isEmpty()) {
       log.warn("pool '{}': a previous run's supervisor is gone; ended {} processes of its trees"
-          + " {} and removed {} temporary directories {}", poolName, ended, trees,
+          + " {} and removed {} temporary directories and cgroups {}", poolName, ended, trees,
           directories.size(), directories);
     }
     return report;
@@ -137,6 +143,25 @@ public final class LeftoverSweep {
       }
     } catch (IOException e) {
       log.warn("pool '{}': could not list {} for leftovers: {}", poolName, tmp, e.toString());
+    }
+    return removed;
+  }
+
+  /** The cgroups of pools of this name whose JVM's pid names no process. */
+  private static List<Path> removeCgroups(String poolName, CgroupBase base) {
+    List<Path> removed = new ArrayList<>();
+    try {
+      for (String poolId : base.poolIds()) {
+        long pid = Tags.supervisorPid(poolId);
+        if (poolId.startsWith(poolName + "@") && pid > 0 && ProcFs.readStat(pid) == null) {
+          Path directory = base.worker(poolId, "w0").directory().getParent();
+          base.removePool(poolId, Duration.ofSeconds(2));
+          removed.add(directory);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      log.warn("pool '{}': could not sweep cgroups under {}: {}", poolName, base.description(),
+          e.toString());
     }
     return removed;
   }

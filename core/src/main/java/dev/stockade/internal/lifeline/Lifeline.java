@@ -49,9 +49,10 @@ public final class Lifeline {
   }
 
   /** Registers a tree that has just started; starts the watchdog if it is not running. */
-  public synchronized void treeStarted(String tag, ProcessIdentity root, Path tempDirectory) {
+  public synchronized void treeStarted(String tag, ProcessIdentity root, Path tempDirectory,
+      List<Path> cgroups) {
     LifelineMessage message =
-        LifelineMessage.tree(tag, root.pid(), root.startTime(), tempDirectory);
+        LifelineMessage.tree(tag, root.pid(), root.startTime(), tempDirectory, cgroups);
     live.put(tag, message);
     send(message);
   }

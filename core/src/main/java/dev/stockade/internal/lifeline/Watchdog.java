@@ -1,5 +1,6 @@
 package dev.stockade.internal.lifeline;
 
+import dev.stockade.internal.cgroup.CgroupRemnant;
 import dev.stockade.internal.engine.TempDirectories;
 import dev.stockade.internal.os.PidCounter;
 import dev.stockade.internal.os.ProcFs;
@@ -17,6 +18,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -123,6 +125,9 @@ public final class Watchdog {
       survivors.addAll(report.survivors());
     }
     for (LifelineMessage tree : trees.values()) {
+      for (Path cgroup : tree.cgroups()) {
+        ended += CgroupRemnant.killAndRemove(cgroup);
+      }
       if (tree.tempDirectory() != null) {
         TempDirectories.delete(tree.tempDirectory());
       }

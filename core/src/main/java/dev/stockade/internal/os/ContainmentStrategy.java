@@ -8,11 +8,20 @@ public interface ContainmentStrategy {
   /** Short description for snapshots and logs, for instance {@code "session+tag+tree-walk"}. */
   String name();
 
-  /** Containment for the tree whose processes will carry {@code tag}. */
-  TreeContainment create(String tag);
+  /** Containment for the tree whose processes will carry {@code tag}, under {@code limits}. */
+  TreeContainment create(String tag, TreeLimits limits);
 
-  /** Picks the strategy for this machine. */
-  static ContainmentStrategy detect(TagIndex tags) {
-    return new SessionContainmentStrategy(tags);
+  /** Containment by session, tag and tree walk; {@code why} says why it was chosen, or null. */
+  static ContainmentStrategy withoutCgroups(TagIndex tags, String why) {
+    return new SessionContainmentStrategy(tags, why);
   }
+
+  /**
+   * The limits a tree's containment may have the kernel enforce.
+   *
+   * @param memoryBytes the hard memory limit
+   * @param softMemoryBytes the soft limit (above it the kernel reclaims and throttles), or 0
+   * @param processes the most processes the tree may hold
+   */
+  record TreeLimits(long memoryBytes, long softMemoryBytes, int processes) {}
 }

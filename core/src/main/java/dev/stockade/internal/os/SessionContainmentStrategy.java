@@ -10,18 +10,20 @@ import java.util.List;
  */
 final class SessionContainmentStrategy implements ContainmentStrategy {
   private final TagIndex tags;
+  private final String why;
 
-  SessionContainmentStrategy(TagIndex tags) {
+  SessionContainmentStrategy(TagIndex tags, String why) {
     this.tags = tags;
+    this.why = why;
   }
 
   @Override
   public String name() {
-    return "session+tag+tree-walk";
+    return why == null ? "session+tag+tree-walk" : "session+tag+tree-walk (" + why + ")";
   }
 
   @Override
-  public TreeContainment create(String tag) {
+  public TreeContainment create(String tag, TreeLimits limits) {
     return new SessionContainment(tag);
   }
 

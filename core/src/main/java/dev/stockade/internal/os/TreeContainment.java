@@ -1,7 +1,10 @@
 package dev.stockade.internal.os;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * Keeps one worker's process tree together and ends it. One instance per tree. Implementations
@@ -23,4 +26,46 @@ public interface TreeContainment {
 
   /** Ends every member, waiting at most {@code grace} after SIGTERM, and verifies. */
   TeardownReport end(Duration grace);
+
+  /**
+   * What to launch for {@code spec}: the spec itself, or one that puts the root in the
+   * containment before it execs the program. Called once, before the launch.
+   *
+   * @throws IOException if the containment cannot be made
+   */
+  default LaunchSpec prepare(LaunchSpec spec) throws IOException {
+    return spec;
+  }
+
+  /** Undoes {@link #prepare} after a launch that failed. */
+  default void discard() {}
+
+  /**
+   * The tree's memory as the kernel counts it (a cgroup's usage, page cache that can be dropped
+   * excluded), or empty where the tree's memory must be summed from its processes.
+   */
+  default OptionalLong kernelMemoryBytes() {
+    return OptionalLong.empty();
+  }
+
+  /** The highest {@link #kernelMemoryBytes()} the kernel recorded, page cache included. */
+  default OptionalLong kernelMemoryPeakBytes() {
+    return OptionalLong.empty();
+  }
+
+  /**
+   * Which limit the kernel enforced on the tree, if any: {@code MEMORY} when it OOM-killed a
+   * member, {@code PROCESSES} when it refused a fork; checked after a member died or each tick.
+   */
+  default KernelLimit kernelLimitHit() {
+    return KernelLimit.NONE;
+  }
+
+  /** The directories of the tree's cgroup, for the lifeline; empty without one. */
+  default List<Path> cgroupDirectories() {
+    return List.of();
+  }
+
+  /** A limit the kernel enforces for a containment. */
+  enum KernelLimit { NONE, MEMORY, PROCESSES }
 }

@@ -1,5 +1,6 @@
 package dev.stockade.internal.pool;
 
+import dev.stockade.CgroupMode;
 import dev.stockade.MemoryAccounting;
 import dev.stockade.MemorySize;
 import dev.stockade.PoolListener;
@@ -20,6 +21,7 @@ public record CommandPoolSettings(
     Duration taskTimeout,
     MemorySize memoryLimit,
     int maxProcesses,
+    CgroupMode cgroupMode,
     MemoryAccounting memoryAccounting,
     Duration sampleInterval,
     Duration terminationGrace,

@@ -20,8 +20,12 @@ import dev.stockade.internal.engine.PoolThreads;
 import dev.stockade.internal.engine.Spawner;
 import dev.stockade.internal.engine.SupervisedTree;
 import dev.stockade.internal.engine.Tags;
+import dev.stockade.internal.cgroup.CgroupContainmentStrategy;
+import dev.stockade.internal.cgroup.CgroupProbe;
+import dev.stockade.internal.cgroup.CgroupSelection;
 import dev.stockade.internal.lifeline.LeftoverSweep;
 import dev.stockade.internal.os.ContainmentStrategy;
+import dev.stockade.internal.os.ContainmentStrategy.TreeLimits;
 import dev.stockade.internal.os.ProcessLauncher;
 import dev.stockade.internal.os.ProcessTable;
 import dev.stockade.internal.os.TagIndex;
@@ -83,9 +87,10 @@ public final class RealCommandPool {
     this.settings = settings;
     // Before any tree of this pool starts: what a killed run of this name left is ended first,
     // so the new workers do not compete with it for memory.
-    LeftoverSweep.sweep(settings.name());
     this.poolId = Tags.newPoolId(settings.name());
-    this.containment = ContainmentStrategy.detect(tags);
+    CgroupSelection cgroups = CgroupProbe.select(settings.cgroupMode());
+    LeftoverSweep.sweep(settings.name(), cgroups.base());
+    this.containment = CgroupContainmentStrategy.of(cgroups, poolId, tags);
     this.events = new Events(settings.name(), settings.listener().orElse(null));
     this.launcher = ProcessLauncher.detect();
     this.threads = new PoolThreads(settings.name(), settings.sampleInterval(), tags,
@@ -202,7 +207,8 @@ public final class RealCommandPool {
     SupervisedTree tree;
     try {
       tree = SupervisedTree.start(settings.name(), poolId, workerId, task.label(),
-          containment.create(Tags.workerTag(poolId, workerId)), launcher,
+          containment.create(Tags.workerTag(poolId, workerId), new TreeLimits(
+              task.memoryLimit.toBytes(), 0, settings.maxProcesses())), launcher,
           settings.memoryAccounting(), new SupervisedTree.Spec(command.arguments(),
               command.environment(), command.directory().orElse(null), true, false), io);
     } catch (IOException | RuntimeException e) {
@@ -250,7 +256,11 @@ public final class RealCommandPool {
       }
       long limit = rc.task.memoryLimit.toBytes();
       TreeMeter.Reading reading = rc.tree.sample(table, limit);
-      if (reading.bytes() > limit) {
+      Optional<SupervisedTree.KernelBreach> kernel = rc.tree.kernelBreach();
+      if (kernel.isPresent()) {
+        rc.breach = kernel.get().reading();
+        end(rc, kernel.get().reason());
+      } else if (reading.bytes() > limit) {
         rc.breach = reading;
         end(rc, EndReason.MEMORY_LIMIT);
       } else if (reading.processCount() > settings.maxProcesses()) {
@@ -263,14 +273,24 @@ public final class RealCommandPool {
   }
 
   /** Claims the end of {@code rc}'s tree for {@code reason}; the first claim wins. */
-  private void end(RunningCommand rc, EndReason reason) {
+  private void end(RunningCommand rc, EndReason given) {
+    EndReason reason = given;
+    if (reason == EndReason.EXITED) {
+      // A root the kernel killed at the tree's memory limit died of that limit, not by itself.
+      Optional<SupervisedTree.KernelBreach> breach = rc.tree.kernelBreach();
+      if (breach.isPresent()) {
+        rc.breach = breach.get().reading();
+        reason = breach.get().reason();
+      }
+    }
     if (!rc.tree.lifecycle().stop(reason)) {
       return;
     }
-    if (reason == EndReason.EXITED && PoolThreads.isIoThread()) {
-      finish(rc, reason); // already on the exit waiter, a pool I/O thread: no hand-off
+    EndReason claimed = reason;
+    if (claimed == EndReason.EXITED && PoolThreads.isIoThread()) {
+      finish(rc, claimed); // already on the exit waiter, a pool I/O thread: no hand-off
     } else {
-      io.execute(() -> finish(rc, reason));
+      io.execute(() -> finish(rc, claimed));
     }
   }
 

@@ -27,8 +27,12 @@ import dev.stockade.internal.engine.Spawner;
 import dev.stockade.internal.engine.SupervisedTree;
 import dev.stockade.internal.engine.Tags;
 import dev.stockade.internal.engine.TempDirectories;
+import dev.stockade.internal.cgroup.CgroupContainmentStrategy;
+import dev.stockade.internal.cgroup.CgroupProbe;
+import dev.stockade.internal.cgroup.CgroupSelection;
 import dev.stockade.internal.lifeline.LeftoverSweep;
 import dev.stockade.internal.os.ContainmentStrategy;
+import dev.stockade.internal.os.ContainmentStrategy.TreeLimits;
 import dev.stockade.internal.os.ProcessLauncher;
 import dev.stockade.internal.os.ProcessTable;
 import dev.stockade.internal.os.TagIndex;
@@ -114,9 +118,10 @@ public final class RealWorkerPool {
     this.settings = settings;
     // Before any tree of this pool starts: what a killed run of this name left is ended first,
     // so the new workers do not compete with it for memory.
-    LeftoverSweep.sweep(settings.name());
     this.poolId = Tags.newPoolId(settings.name());
-    this.containment = ContainmentStrategy.detect(tags);
+    CgroupSelection cgroups = CgroupProbe.select(settings.cgroupMode());
+    LeftoverSweep.sweep(settings.name(), cgroups.base());
+    this.containment = CgroupContainmentStrategy.of(cgroups, poolId, tags);
     this.launcher = ProcessLauncher.detect();
     this.events = new Events(settings.name(), settings.listener().orElse(null));
     this.starts = new StartPolicy(settings.name(), settings.restartBackoffInitial(),
@@ -358,7 +363,9 @@ public final class RealWorkerPool {
     long began = System.nanoTime();
     try {
       tree = SupervisedTree.start(settings.name(), poolId, workerId, launch.label(),
-          containment.create(Tags.workerTag(poolId, workerId)), launcher,
+          containment.create(Tags.workerTag(poolId, workerId), new TreeLimits(
+              settings.memoryLimit().toBytes(), settings.softMemoryLimit().toBytes(),
+              settings.maxProcesses())), launcher,
           settings.memoryAccounting(), new SupervisedTree.Spec(launch.arguments(),
               workerEnvironment, launch.directory(), true, true), io);
     } catch (IOException | RuntimeException e) {
@@ -804,6 +811,12 @@ public final class RealWorkerPool {
         continue;
       }
       TreeMeter.Reading reading = w.tree.sample(table, settings.memoryLimit().toBytes());
+      Optional<SupervisedTree.KernelBreach> kernel = w.tree.kernelBreach();
+      if (kernel.isPresent()) {
+        w.breach = kernel.get().reading();
+        end(w, kernel.get().reason());
+        continue;
+      }
       if (reading.bytes() > settings.memoryLimit().toBytes()) {
         w.breach = reading;
         end(w, EndReason.MEMORY_LIMIT);
@@ -977,7 +990,17 @@ public final class RealWorkerPool {
   // ---------------------------------------------------------------- ending
 
   /** Claims the end of {@code worker} for {@code reason}; false if another cause came first. */
-  private boolean end(PooledWorker worker, EndReason reason) {
+  private boolean end(PooledWorker worker, EndReason given) {
+    EndReason reason = given;
+    if (reason == EndReason.EXITED) {
+      // A root the kernel killed at the tree's memory limit died of that limit, not by itself.
+      Optional<SupervisedTree.KernelBreach> breach =
+          worker.tree.kernelBreach();
+      if (breach.isPresent()) {
+        worker.breach = breach.get().reading();
+        reason = breach.get().reason();
+      }
+    }
     lock.lock();
     try {
       if (!worker.tree.lifecycle().stop(reason)) {
@@ -987,7 +1010,8 @@ public final class RealWorkerPool {
     } finally {
       lock.unlock();
     }
-    io.execute(() -> finish(worker, reason));
+    EndReason claimed = reason;
+    io.execute(() -> finish(worker, claimed));
     return true;
   }
 

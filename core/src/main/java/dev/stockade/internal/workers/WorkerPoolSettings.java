@@ -1,6 +1,7 @@
 package dev.stockade.internal.workers;
 
 import dev.stockade.HealthCheck;
+import dev.stockade.CgroupMode;
 import dev.stockade.MemoryAccounting;
 import dev.stockade.MemorySize;
 import dev.stockade.PoolListener;
@@ -23,6 +24,7 @@ public record WorkerPoolSettings(
     MemorySize memoryLimit,
     MemorySize softMemoryLimit,
     int maxProcesses,
+    CgroupMode cgroupMode,
     MemoryAccounting memoryAccounting,
     Duration sampleInterval,
     Duration terminationGrace,

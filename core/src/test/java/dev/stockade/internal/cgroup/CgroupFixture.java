@@ -52,7 +52,7 @@ final class CgroupFixture implements AutoCloseable {
       CgroupBase base = CgroupProbe.select(mode).base().orElseThrow();
       bases.add(base);
       return base;
-    } catch (IllegalStateException e) {
+    } catch (IllegalArgumentException e) {
       String reason = "cgroup " + mode + " is not usable here: " + e.getMessage();
       if ("true".equals(System.getenv("CI"))) {
         throw new AssertionError(reason + "; CI must run as root with writable cgroups", e);

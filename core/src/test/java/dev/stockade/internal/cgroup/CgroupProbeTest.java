@@ -79,7 +79,7 @@ class CgroupProbeTest {
         "32 25 0:28 / /sys/fs/cgroup ro,relatime - cgroup2 cgroup2 rw\n", "0::/\n");
 
     assertThatThrownBy(() -> CgroupProbe.select(CgroupMode.V1, pureV2))
-        .isInstanceOf(IllegalStateException.class)
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("cgroupMode must name a cgroup version this machine offers,"
             + " but was V1: no cgroup v1 memory controller is mounted");
   }
@@ -90,7 +90,7 @@ class CgroupProbeTest {
         "32 25 0:28 / /sys/fs/cgroup ro,relatime - cgroup2 cgroup2 rw\n", "0::/\n");
 
     assertThatThrownBy(() -> CgroupProbe.select(CgroupMode.V2, readOnly))
-        .isInstanceOf(IllegalStateException.class)
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("but was V2: cgroup2 at /sys/fs/cgroup is mounted read-only");
   }
 

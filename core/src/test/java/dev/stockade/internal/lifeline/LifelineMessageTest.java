@@ -3,6 +3,7 @@ package dev.stockade.internal.lifeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -13,7 +14,7 @@ class LifelineMessageTest {
   @Test
   void aTreeRoundTripsThroughItsLine() {
     LifelineMessage tree = LifelineMessage.tree("render@123-abc/w7", 4567, 8910,
-        Path.of("/tmp/stockade-render@123-abc-w7-42"));
+        Path.of("/tmp/stockade-render@123-w7-42"), List.of());
 
     String line = tree.toLine();
 
@@ -23,7 +24,16 @@ class LifelineMessageTest {
 
   @Test
   void aTreeWithoutATemporaryDirectoryRoundTrips() {
-    LifelineMessage tree = LifelineMessage.tree("render@123-abc/w7", 4567, 8910, null);
+    LifelineMessage tree = LifelineMessage.tree("render@123-abc/w7", 4567, 8910, null, List.of());
+
+    assertThat(LifelineMessage.parse(tree.toLine().replace("\n", ""))).contains(tree);
+  }
+
+  @Test
+  void aTreeWithCgroupsRoundTrips() {
+    LifelineMessage tree = LifelineMessage.tree("render@123-abc/w7", 4567, 8910, null, List.of(
+        Path.of("/sys/fs/cgroup/memory/stockade/render@123-abc/w7"),
+        Path.of("/sys/fs/cgroup/pids/stockade/render@123-abc/w7")));
 
     assertThat(LifelineMessage.parse(tree.toLine().replace("\n", ""))).contains(tree);
   }
@@ -37,7 +47,7 @@ class LifelineMessageTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"", "tree", "gone", "gone\t", "tree\tt\tx\t1\t", "tree\tt\t1\t2",
-      "tree\t\t1\t2\t", "stop\tt", "tree\tt\t1\t2\t/tmp\textra"})
+      "tree\t\t1\t2\t", "stop\tt", "tree\tt\t1\t2\t/tmp\t"})
   void aLineThatIsNoMessageIsSkipped(String line) {
     assertThat(LifelineMessage.parse(line)).isEmpty();
   }

@@ -1,0 +1,172 @@
+package dev.stockade;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.stockade.internal.cgroup.CgroupProbe;
+import dev.stockade.internal.cgroup.CgroupSelection;
+import dev.stockade.testing.JvmWorkers;
+import dev.stockade.testing.NoLeakedProcesses;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * cgroup strong mode, on whatever this machine offers (here: v1 memory, pids and freezer, and a
+ * v2 hierarchy without controllers): each tree in a cgroup of its own, which the kernel keeps
+ * together, caps and ends; the mode chosen is reported; and every group is removed with its
+ * tree. Without usable cgroups (not root, read-only mounts) these tests skip, saying why — but
+ * fail under {@code CI=true}, where CI runs as root on a machine that has them.
+ */
+@ExtendWith(NoLeakedProcesses.class)
+@Timeout(60)
+class CgroupContainmentTest {
+  private static final Path CGROUPS = Path.of("/sys/fs/cgroup");
+
+  private static CgroupSelection require(CgroupMode mode, boolean memory) {
+    CgroupSelection selection;
+    try {
+      selection = CgroupProbe.select(mode);
+    } catch (IllegalArgumentException e) {
+      selection = null;
+      abortOrFail(e.getMessage());
+    }
+    if (selection.base().isEmpty() || (memory && !selection.base().get().hasMemoryController())) {
+      abortOrFail(selection.description());
+    }
+    return selection;
+  }
+
+  private static void abortOrFail(String why) {
+    if ("true".equals(System.getenv("CI"))) {
+      throw new AssertionError("CI must offer writable cgroups: " + why);
+    }
+    Assumptions.abort("no usable cgroups here: " + why);
+  }
+
+  @Test
+  void reportsTheCgroupModeItChose() {
+    CgroupSelection auto = require(CgroupMode.AUTO, true);
+    try (CommandPool pool = CommandPool.builder().name("cg-report").cgroupMode(CgroupMode.AUTO)
+        .build()) {
+      assertThat(pool.snapshot().containment()).isEqualTo(auto.description())
+          .startsWith("cgroup v");
+    }
+  }
+
+  @Test
+  void runsWithoutCgroupsWhenToldTo() {
+    try (CommandPool pool = CommandPool.builder().name("cg-none").cgroupMode(CgroupMode.NONE)
+        .build()) {
+      assertThat(pool.snapshot().containment())
+          .isEqualTo("session+tag+tree-walk (no cgroups: cgroupMode is NONE)");
+    }
+  }
+
+  @Test
+  void theKernelHoldsATreeToItsMemoryLimit() {
+    require(CgroupMode.AUTO, true);
+    try (CommandPool pool = CommandPool.builder().name("cg-memory").cgroupMode(CgroupMode.AUTO)
+        .memoryLimit(MemorySize.ofMebibytes(64)).sampleInterval(Duration.ofMillis(50)).build()) {
+      ExecutionException e = assertThrows(ExecutionException.class, () -> pool.run(
+          Command.of("sh", "-c", "x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo survived"))
+          .get(30, TimeUnit.SECONDS));
+
+      assertThat(e.getCause()).isInstanceOfSatisfying(MemoryLimitExceededException.class, m -> {
+        assertThat(m.metric()).isEqualTo(MemoryMetric.CGROUP);
+        assertThat(m.limit()).isEqualTo(MemorySize.ofMebibytes(64));
+        assertThat(m.getMessage()).contains("OOM killer");
+      });
+    }
+  }
+
+  @Test
+  void reportsATreesMemoryAsTheKernelCountsIt() throws Exception {
+    require(CgroupMode.AUTO, true);
+    try (WorkerPool<String, String> pool = JvmWorkers.pool().name("cg-worker").workers(1)
+        .cgroupMode(CgroupMode.AUTO).build()) {
+      assertThat(pool.submit("echo:hi").get(30, TimeUnit.SECONDS)).isEqualTo("hi");
+
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+          assertThat(pool.snapshot().workers()).singleElement().satisfies(w -> {
+            assertThat(w.metric()).isEqualTo(MemoryMetric.CGROUP);
+            assertThat(w.memoryNow().toBytes()).isGreaterThan(MemorySize.ofMebibytes(5).toBytes());
+          }));
+    }
+  }
+
+  @Test
+  void theKernelStopsAForkLoopBetweenTwoSamples() {
+    require(CgroupMode.AUTO, false);
+    // Samples 5 s apart: the loop reaches pids.max (32 tasks per allowed process, 640) long
+    // before the housekeeper could count it.
+    try (CommandPool pool = CommandPool.builder().name("cg-pids").cgroupMode(CgroupMode.AUTO)
+        .maxProcesses(20)
+        .sampleInterval(Duration.ofSeconds(5)).build()) {
+      ExecutionException e = assertThrows(ExecutionException.class, () -> pool.run(Command.of(
+          "sh", "-c", "i=0; while [ $i -lt 1000 ]; do sleep 600 & i=$((i+1)); done; wait"))
+          .get(30, TimeUnit.SECONDS));
+
+      assertThat(e.getCause()).isInstanceOfSatisfying(ProcessLimitExceededException.class, p -> {
+        assertThat(p.limit()).isEqualTo(20);
+        assertThat(p.observed()).isEqualTo(ProcessLimitExceededException.REFUSED_BY_KERNEL);
+        assertThat(p.getMessage()).contains("pids.max = 640");
+      });
+    }
+  }
+
+  @Test
+  void endsADaemonThatLeftItsSessionAndRemovesTheGroups() throws Exception {
+    require(CgroupMode.AUTO, false);
+    endsADaemonAndRemovesTheGroups(CgroupMode.AUTO, "cg-daemon");
+  }
+
+  @Test
+  void cgroupV2WithoutControllersStillHoldsAndEndsTheTree() throws Exception {
+    CgroupSelection v2 = require(CgroupMode.V2, false);
+    try (CommandPool pool = CommandPool.builder().name("cg-v2").cgroupMode(CgroupMode.V2)
+        .build()) {
+      assertThat(pool.snapshot().containment()).isEqualTo(v2.description())
+          .startsWith("cgroup v2");
+    }
+    endsADaemonAndRemovesTheGroups(CgroupMode.V2, "cg-v2-daemon");
+  }
+
+  private static void endsADaemonAndRemovesTheGroups(CgroupMode mode, String name)
+      throws Exception {
+    try (CommandPool pool = CommandPool.builder().name(name).cgroupMode(mode).build()) {
+      CommandResult result = pool.run(Command.of("sh", "-c",
+          "setsid -f sleep 600; trap '' TERM; echo started")).get(30, TimeUnit.SECONDS);
+
+      assertThat(result.isSuccess()).isTrue();
+      assertThat(result.leftoverProcessesEnded()).isEqualTo(1);
+      assertThat(groupsOf(name)).as("the pool's cgroups, once its only tree ended").isEmpty();
+    }
+  }
+
+  /** Directories of pools named {@code name} of this JVM, in every cgroup hierarchy. */
+  private static List<Path> groupsOf(String name) throws IOException {
+    String prefix = name + "@" + ProcessHandle.current().pid() + "-";
+    try (Stream<Path> hierarchies = Files.list(CGROUPS)) {
+      return hierarchies.map(h -> h.resolve("stockade")).filter(Files::isDirectory)
+          .flatMap(base -> {
+            try (Stream<Path> pools = Files.list(base)) {
+              return pools.filter(p -> p.getFileName().toString().startsWith(prefix)).toList()
+                  .stream();
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          }).toList();
+    }
+  }
+}
