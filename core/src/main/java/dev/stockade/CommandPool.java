@@ -116,6 +116,8 @@ public final class CommandPool implements AutoCloseable {
     private MemoryAccounting memoryAccounting = MemoryAccounting.RSS_SCREENED_PSS;
     private Integer maxProcesses;
     private CgroupMode cgroupMode;
+    private MemorySize minFreeMemory = MemorySize.ZERO;
+    private MemoryPressurePolicy memoryPressurePolicy = MemoryPressurePolicy.QUEUE;
     private Duration sampleInterval = Duration.ofMillis(250);
     private Duration terminationGrace = Duration.ofSeconds(5);
     private MemorySize outputLimit = MemorySize.ofKibibytes(64);
@@ -203,6 +205,27 @@ public final class CommandPool implements AutoCloseable {
     public Builder cgroupMode(CgroupMode cgroupMode) {
       once("cgroupMode", this.cgroupMode);
       this.cgroupMode = Objects.requireNonNull(cgroupMode, "cgroupMode");
+      return this;
+    }
+
+    /**
+     * Admission by memory: while the memory available to this JVM's container (its cgroup's
+     * limit less its usage, or the host's available memory; see {@link MemoryBudget}) is below
+     * this, the pool starts no new worker tree and applies its
+     * {@link #memoryPressurePolicy memoryPressurePolicy}. Must be below the memory the JVM may
+     * use. Default: off.
+     */
+    public Builder minFreeMemory(MemorySize minFreeMemory) {
+      once("minFreeMemory", this.minFreeMemory);
+      this.minFreeMemory = Objects.requireNonNull(minFreeMemory, "minFreeMemory");
+      return this;
+    }
+
+    /** What to do with work that needs a new tree under memory pressure. Default: QUEUE. */
+    public Builder memoryPressurePolicy(MemoryPressurePolicy memoryPressurePolicy) {
+      once("memoryPressurePolicy", this.memoryPressurePolicy);
+      this.memoryPressurePolicy =
+          Objects.requireNonNull(memoryPressurePolicy, "memoryPressurePolicy");
       return this;
     }
 
@@ -314,7 +337,8 @@ public final class CommandPool implements AutoCloseable {
       }
       return new CommandPool(new CommandPoolSettings(poolName, workers, queueCapacity,
           Optional.ofNullable(admissionWait), taskTimeout, memoryLimit, processes,
-          cgroupMode != null ? cgroupMode : SettingRules.defaultCgroupMode(), memoryAccounting,
+          cgroupMode != null ? cgroupMode : SettingRules.defaultCgroupMode(),
+          SettingRules.requireBelowBudget(minFreeMemory), memoryPressurePolicy, memoryAccounting,
           sampleInterval, terminationGrace, (int) outputLimit.toBytes(), failOnNonZeroExit,
           Optional.ofNullable(listener), shutdownHook));
     }

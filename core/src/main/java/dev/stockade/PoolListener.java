@@ -23,4 +23,10 @@ public interface PoolListener {
   default void taskCompleted(TaskEvent event) {}
 
   default void taskFailed(TaskEvent event) {}
+
+  /**
+   * The memory available to the pool's JVM fell below {@code minFreeMemory}, the pool acted on
+   * it (by its {@link MemoryPressurePolicy}), or the memory is available again.
+   */
+  default void memoryPressure(MemoryPressureEvent event) {}
 }

@@ -14,6 +14,7 @@ import java.util.List;
  * @param queueCapacity most tasks that may wait
  * @param closed whether {@code close()} was called
  * @param workers the live worker trees
+ * @param memory the memory the pool's JVM may use and has left, read when the snapshot was taken
  */
 public record PoolSnapshot(
     String poolName,
@@ -23,7 +24,8 @@ public record PoolSnapshot(
     int queuedTasks,
     int queueCapacity,
     boolean closed,
-    List<WorkerSnapshot> workers) {
+    List<WorkerSnapshot> workers,
+    MemoryBudget memory) {
 
   public PoolSnapshot {
     workers = List.copyOf(workers);

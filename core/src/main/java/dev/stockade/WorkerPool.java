@@ -167,6 +167,8 @@ public final class WorkerPool<I, O> implements AutoCloseable {
     private MemoryAccounting memoryAccounting = MemoryAccounting.RSS_SCREENED_PSS;
     private Integer maxProcesses;
     private CgroupMode cgroupMode;
+    private MemorySize minFreeMemory = MemorySize.ZERO;
+    private MemoryPressurePolicy memoryPressurePolicy = MemoryPressurePolicy.QUEUE;
     private Duration sampleInterval = Duration.ofMillis(250);
     private Duration terminationGrace = Duration.ofSeconds(5);
     private Duration startTimeout = Duration.ofSeconds(30);
@@ -359,6 +361,27 @@ public final class WorkerPool<I, O> implements AutoCloseable {
     public Builder<I, O> cgroupMode(CgroupMode cgroupMode) {
       rules.once("cgroupMode", this.cgroupMode);
       this.cgroupMode = Objects.requireNonNull(cgroupMode, "cgroupMode");
+      return this;
+    }
+
+    /**
+     * Admission by memory: while the memory available to this JVM's container (its cgroup's
+     * limit less its usage, or the host's available memory; see {@link MemoryBudget}) is below
+     * this, the pool starts no new worker tree and applies its
+     * {@link #memoryPressurePolicy memoryPressurePolicy}. Must be below the memory the JVM may
+     * use. Default: off.
+     */
+    public Builder<I, O> minFreeMemory(MemorySize minFreeMemory) {
+      rules.once("minFreeMemory", this.minFreeMemory);
+      this.minFreeMemory = Objects.requireNonNull(minFreeMemory, "minFreeMemory");
+      return this;
+    }
+
+    /** What to do with work that needs a new tree under memory pressure. Default: QUEUE. */
+    public Builder<I, O> memoryPressurePolicy(MemoryPressurePolicy memoryPressurePolicy) {
+      rules.once("memoryPressurePolicy", this.memoryPressurePolicy);
+      this.memoryPressurePolicy =
+          Objects.requireNonNull(memoryPressurePolicy, "memoryPressurePolicy");
       return this;
     }
 
@@ -626,6 +649,7 @@ public final class WorkerPool<I, O> implements AutoCloseable {
           tasksInFlightPerWorker, minIdle,
           queueCapacity, Optional.ofNullable(admissionWait), taskTimeout, memoryLimit, soft,
           processes, cgroupMode != null ? cgroupMode : SettingRules.defaultCgroupMode(),
+          SettingRules.requireBelowBudget(minFreeMemory), memoryPressurePolicy,
           memoryAccounting, sampleInterval, terminationGrace, startTimeout, heartbeatInterval,
           heartbeatTimeout, Optional.ofNullable(progressTimeout), healthCheckInterval,
           healthCheckTimeout, healthCheckFailures, Optional.ofNullable(healthCheck),

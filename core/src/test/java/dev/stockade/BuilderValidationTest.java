@@ -94,4 +94,30 @@ class BuilderValidationTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("environment variable name must not be STOCKADE_TAG");
   }
+
+  @Test
+  void refusesACgroupModeSystemPropertyThatNamesNoMode() {
+    String before = System.getProperty("stockade.cgroupMode");
+    System.setProperty("stockade.cgroupMode", "v3");
+    try {
+      assertThatThrownBy(() -> CommandPool.builder().build())
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("system property stockade.cgroupMode must be one of [AUTO, V2, V1, NONE],"
+              + " but was v3");
+    } finally {
+      if (before == null) {
+        System.clearProperty("stockade.cgroupMode");
+      } else {
+        System.setProperty("stockade.cgroupMode", before);
+      }
+    }
+  }
+
+  @Test
+  void refusesACgroupModeSetTwice() {
+    assertThatThrownBy(() -> CommandPool.builder().cgroupMode(CgroupMode.NONE)
+        .cgroupMode(CgroupMode.AUTO))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("cgroupMode was already set to NONE");
+  }
 }

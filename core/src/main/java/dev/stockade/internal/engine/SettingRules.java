@@ -1,6 +1,9 @@
 package dev.stockade.internal.engine;
 
 import dev.stockade.CgroupMode;
+import dev.stockade.MemorySize;
+import dev.stockade.internal.cgroup.MemoryReading;
+import dev.stockade.internal.cgroup.OwnCgroupMemory;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -40,6 +43,23 @@ public final class SettingRules {
           + " must be one of " + Arrays.toString(CgroupMode.values()) + ", but was "
           + value, e);
     }
+  }
+
+  /**
+   * {@code minFreeMemory}, checked against the memory this JVM may use: at or above it, no tree
+   * could ever start.
+   *
+   * @throws IllegalArgumentException naming the setting, the value and the limit
+   */
+  public static MemorySize requireBelowBudget(MemorySize minFreeMemory) {
+    if (minFreeMemory.toBytes() == 0) {
+      return minFreeMemory;
+    }
+    MemoryReading budget = OwnCgroupMemory.resolve().read();
+    require(minFreeMemory.toBytes() < budget.limitBytes(), "minFreeMemory",
+        "below the memory this JVM may use (" + MemorySize.ofBytes(budget.limitBytes())
+            + ", " + budget.source() + ")", minFreeMemory);
+    return minFreeMemory;
   }
 
   public static final Pattern POOL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,39}");

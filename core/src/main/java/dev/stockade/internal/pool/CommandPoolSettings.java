@@ -2,6 +2,7 @@ package dev.stockade.internal.pool;
 
 import dev.stockade.CgroupMode;
 import dev.stockade.MemoryAccounting;
+import dev.stockade.MemoryPressurePolicy;
 import dev.stockade.MemorySize;
 import dev.stockade.PoolListener;
 import java.time.Duration;
@@ -22,6 +23,8 @@ public record CommandPoolSettings(
     MemorySize memoryLimit,
     int maxProcesses,
     CgroupMode cgroupMode,
+    MemorySize minFreeMemory,
+    MemoryPressurePolicy memoryPressurePolicy,
     MemoryAccounting memoryAccounting,
     Duration sampleInterval,
     Duration terminationGrace,

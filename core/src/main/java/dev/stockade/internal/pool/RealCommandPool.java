@@ -4,6 +4,9 @@ import dev.stockade.Command;
 import dev.stockade.CommandResult;
 import dev.stockade.EndReason;
 import dev.stockade.ExitStatus;
+import dev.stockade.InsufficientMemoryException;
+import dev.stockade.MemoryBudget;
+import dev.stockade.MemoryPressurePolicy;
 import dev.stockade.MemorySize;
 import dev.stockade.PoolClosedException;
 import dev.stockade.PoolSaturatedException;
@@ -14,18 +17,20 @@ import dev.stockade.WorkerEvent;
 import dev.stockade.WorkerSnapshot;
 import dev.stockade.WorkerStartException;
 import dev.stockade.WorkerState;
+import dev.stockade.internal.cgroup.CgroupContainmentStrategy;
+import dev.stockade.internal.cgroup.CgroupProbe;
+import dev.stockade.internal.cgroup.CgroupSelection;
+import dev.stockade.internal.cgroup.OwnCgroupMemory;
 import dev.stockade.internal.engine.Events;
+import dev.stockade.internal.engine.MemoryAdmission;
 import dev.stockade.internal.engine.OutputTail;
 import dev.stockade.internal.engine.PoolThreads;
 import dev.stockade.internal.engine.Spawner;
 import dev.stockade.internal.engine.SupervisedTree;
 import dev.stockade.internal.engine.Tags;
-import dev.stockade.internal.cgroup.CgroupContainmentStrategy;
-import dev.stockade.internal.cgroup.CgroupProbe;
-import dev.stockade.internal.cgroup.CgroupSelection;
 import dev.stockade.internal.lifeline.LeftoverSweep;
-import dev.stockade.internal.os.ContainmentStrategy;
 import dev.stockade.internal.os.ContainmentStrategy.TreeLimits;
+import dev.stockade.internal.os.ContainmentStrategy;
 import dev.stockade.internal.os.ProcessLauncher;
 import dev.stockade.internal.os.ProcessTable;
 import dev.stockade.internal.os.TagIndex;
@@ -42,6 +47,10 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -69,6 +78,10 @@ public final class RealCommandPool {
   private final PoolThreads threads;
   private final Spawner spawner;
   private final ExecutorService io;
+  private final ScheduledExecutorService timer;
+  private final MemoryAdmission admission;
+  /** Set while tasks wait in the queue for memory; new tasks queue behind them. */
+  private final AtomicBoolean heldForMemory = new AtomicBoolean();
   private final AtomicLong workerNumbers = new AtomicLong();
   private final Set<RunningCommand> running = ConcurrentHashMap.newKeySet();
 
@@ -97,10 +110,15 @@ public final class RealCommandPool {
         this::lowestPidFloor, this::onTick, settings.shutdownHook() ? this::close : null);
     this.spawner = threads.spawner();
     this.io = threads.io();
+    this.timer = threads.timer();
+    this.admission = new MemoryAdmission(settings.name(), OwnCgroupMemory.resolve(),
+        settings.minFreeMemory(), settings.memoryPressurePolicy(), events);
+    MemoryBudget budget = admission.budget();
     log.info("[{}] started: workers={}, queueCapacity={}, containment={}, launcher={}, "
-            + "memoryLimit={}, taskTimeout={} ms", settings.name(), settings.workers(),
-        settings.queueCapacity(), containment.name(), launcher.name(), settings.memoryLimit(),
-        settings.taskTimeout().toMillis());
+            + "memoryLimit={}, taskTimeout={} ms, memory of this JVM: {} limit, {} available ({})",
+        settings.name(), settings.workers(), settings.queueCapacity(), containment.name(),
+        launcher.name(), settings.memoryLimit(), settings.taskTimeout().toMillis(),
+        budget.limit(), budget.available(), budget.source());
   }
 
   public String name() {
@@ -132,7 +150,7 @@ public final class RealCommandPool {
           return refuse(task, new PoolClosedException("pool '" + settings.name()
               + "' is closed; task '" + task.label() + "' was not started"));
         }
-        if (active < settings.workers()) {
+        if (active < settings.workers() && !heldForMemory.get()) {
           active++;
           startNow = true;
           break;
@@ -200,6 +218,11 @@ public final class RealCommandPool {
   private void start(CommandTask task) {
     if (task.future.isDone()) {
       release();
+      return;
+    }
+    Optional<MemoryBudget> pressure = admission.pressure();
+    if (pressure.isPresent()) {
+      holdForMemory(task, pressure.get());
       return;
     }
     String workerId = "w" + workerNumbers.incrementAndGet();
@@ -334,6 +357,62 @@ public final class RealCommandPool {
     release();
   }
 
+  /**
+   * Memory is short: by the policy, {@code task} fails at once (SHED) or goes back to the head
+   * of the queue with its slot freed, to start when memory is available again.
+   */
+  private void holdForMemory(CommandTask task, MemoryBudget budget) {
+    if (admission.policy() == MemoryPressurePolicy.SHED) {
+      InsufficientMemoryException failure = new InsufficientMemoryException(
+          admission.shedMessage(task.label(), budget), budget);
+      admission.report(budget, true, "shed task '" + task.label() + "'");
+      task.future.completeExceptionally(failure);
+      fireTaskFailed(task, null, Duration.ZERO, failure);
+      release();
+      return;
+    }
+    lock.lock();
+    try {
+      queue.addFirst(task);
+      active--;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    if (heldForMemory.compareAndSet(false, true)) {
+      admission.report(budget, true, "holding queued tasks until memory is available");
+      scheduleMemoryRecheck();
+    }
+  }
+
+  /** Looks at memory again after a sample interval; resumes held tasks once it is available. */
+  private void scheduleMemoryRecheck() {
+    try {
+      timer.schedule(() -> {
+        if (admission.pressure().isPresent() && !isClosed()) {
+          scheduleMemoryRecheck();
+          return;
+        }
+        heldForMemory.set(false);
+        List<CommandTask> resumed = new ArrayList<>();
+        lock.lock();
+        try {
+          while (!closed && active < settings.workers() && !queue.isEmpty()) {
+            active++;
+            resumed.add(queue.poll());
+          }
+        } finally {
+          lock.unlock();
+        }
+        for (CommandTask t : resumed) {
+          spawner.execute(() -> start(t));
+        }
+      }, settings.sampleInterval().toNanos(), TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException closing) {
+      // the pool is closing: its queue is failed by close()
+    }
+  }
+
   /** Frees one slot and starts the next queued task in it. */
   private void release() {
     CommandTask next;
@@ -396,7 +475,7 @@ public final class RealCommandPool {
     lock.lock();
     try {
       return new PoolSnapshot(settings.name(), containment.name(), settings.workers(), active,
-          queue.size(), settings.queueCapacity(), closed, workers);
+          queue.size(), settings.queueCapacity(), closed, workers, admission.budget());
     } finally {
       lock.unlock();
     }

@@ -3,7 +3,10 @@ package dev.stockade.internal.workers;
 import dev.stockade.EndReason;
 import dev.stockade.ExitStatus;
 import dev.stockade.HeartbeatTimeoutException;
+import dev.stockade.InsufficientMemoryException;
+import dev.stockade.MemoryBudget;
 import dev.stockade.MemoryLimitExceededException;
+import dev.stockade.MemoryPressurePolicy;
 import dev.stockade.MemorySize;
 import dev.stockade.PoolClosedException;
 import dev.stockade.PoolSaturatedException;
@@ -21,18 +24,20 @@ import dev.stockade.WorkerEvent;
 import dev.stockade.WorkerProtocolException;
 import dev.stockade.WorkerSnapshot;
 import dev.stockade.WorkerState;
+import dev.stockade.internal.cgroup.CgroupContainmentStrategy;
+import dev.stockade.internal.cgroup.CgroupProbe;
+import dev.stockade.internal.cgroup.CgroupSelection;
+import dev.stockade.internal.cgroup.OwnCgroupMemory;
 import dev.stockade.internal.engine.Events;
+import dev.stockade.internal.engine.MemoryAdmission;
 import dev.stockade.internal.engine.PoolThreads;
 import dev.stockade.internal.engine.Spawner;
 import dev.stockade.internal.engine.SupervisedTree;
 import dev.stockade.internal.engine.Tags;
 import dev.stockade.internal.engine.TempDirectories;
-import dev.stockade.internal.cgroup.CgroupContainmentStrategy;
-import dev.stockade.internal.cgroup.CgroupProbe;
-import dev.stockade.internal.cgroup.CgroupSelection;
 import dev.stockade.internal.lifeline.LeftoverSweep;
-import dev.stockade.internal.os.ContainmentStrategy;
 import dev.stockade.internal.os.ContainmentStrategy.TreeLimits;
+import dev.stockade.internal.os.ContainmentStrategy;
 import dev.stockade.internal.os.ProcessLauncher;
 import dev.stockade.internal.os.ProcessTable;
 import dev.stockade.internal.os.TagIndex;
@@ -94,6 +99,7 @@ public final class RealWorkerPool {
   private final Spawner spawner;
   private final ExecutorService io;
   private final ScheduledExecutorService timer;
+  private final MemoryAdmission admission;
   private final StartPolicy starts;
   private final Retry retry;
   private final Map<String, String> workerEnvironment;
@@ -145,11 +151,16 @@ public final class RealWorkerPool {
     this.spawner = threads.spawner();
     this.io = threads.io();
     this.timer = threads.timer();
+    this.admission = new MemoryAdmission(settings.name(), OwnCgroupMemory.resolve(),
+        settings.minFreeMemory(), settings.memoryPressurePolicy(), events);
+    MemoryBudget budget = admission.budget();
     log.info("[{}] started: workers={}, minIdle={}, worker={}, containment={}, launcher={}, "
-            + "memoryLimit={} (soft {}), heartbeat {}/{} ms", settings.name(), settings.workers(),
+            + "memoryLimit={} (soft {}), heartbeat {}/{} ms, memory of this JVM: {} limit, {}"
+            + " available ({})", settings.name(), settings.workers(),
         settings.minIdle(), settings.launch().label(), containment.name(), launcher.name(),
         settings.memoryLimit(), settings.softMemoryLimit(),
-        settings.heartbeatInterval().toMillis(), settings.heartbeatTimeout().toMillis());
+        settings.heartbeatInterval().toMillis(), settings.heartbeatTimeout().toMillis(),
+        budget.limit(), budget.available(), budget.source());
     maybeStartWorkers();
   }
 
@@ -286,7 +297,10 @@ public final class RealWorkerPool {
   /** Starts as many workers as queued work, busy workers and {@code minIdle} call for. */
   private void maybeStartWorkers() {
     int toStart = 0;
-    boolean blocked;
+    boolean blocked = false;
+    Optional<MemoryBudget> pressure = admission.pressure();
+    List<WorkerTask> shed = new ArrayList<>();
+    PooledWorker retired = null;
     lock.lock();
     try {
       if (closed || threads.isStopped()) {
@@ -317,14 +331,47 @@ public final class RealWorkerPool {
       if (starts.isRecovering()) {
         want = Math.min(want, starting == 0 ? 1 : 0); // after a failure, one start at a time
       }
+      if (pressure.isPresent()) {
+        // Memory is short: nothing starts; the policy decides for the work that waits.
+        if (admission.policy() == MemoryPressurePolicy.SHED && want > 0) {
+          shed.addAll(queue);
+          queue.clear();
+          changed.signalAll();
+        } else if (admission.policy() == MemoryPressurePolicy.RECYCLE_LARGEST_IDLE) {
+          retired = largestIdleLocked();
+          if (retired != null) {
+            retired.retireReason = EndReason.RECYCLED;
+            retired.retireBecause = "memory pressure: " + pressure.get().available()
+                + " available, below minFreeMemory " + settings.minFreeMemory();
+          }
+        }
+        blocked = want > 0 || retired != null;
+        want = 0;
+      }
       long now = System.nanoTime();
       while (toStart < want && starts.tryStart(now)) {
         toStart++;
       }
       pendingStarts += toStart;
-      blocked = toStart < want;
+      if (pressure.isEmpty()) {
+        blocked = toStart < want;
+      }
     } finally {
       lock.unlock();
+    }
+    if (retired != null) {
+      admission.report(pressure.get(), true, "retired idle worker " + retired.id() + " ("
+          + retired.tree.snapshot().memoryNow() + ")");
+      dispatch(retired); // an idle worker with a retire reason retires there
+    }
+    for (WorkerTask task : shed) {
+      InsufficientMemoryException failure = new InsufficientMemoryException(
+          admission.shedMessage(task.label(), pressure.get()), pressure.get());
+      task.future.completeExceptionally(failure);
+      fireTaskFailed(task, null, Duration.ZERO, failure);
+    }
+    if (!shed.isEmpty()) {
+      admission.report(pressure.get(), true, "shed " + shed.size() + " queued tasks");
     }
     for (int i = 0; i < toStart; i++) {
       spawner.execute(this::startWorker);
@@ -341,6 +388,22 @@ public final class RealWorkerPool {
         // the pool is closing: nothing more will start
       }
     }
+  }
+
+  /** The idle worker whose tree holds the most memory, or null if none is idle. */
+  private PooledWorker largestIdleLocked() {
+    PooledWorker largest = null;
+    long largestBytes = -1;
+    for (PooledWorker w : workers) {
+      if (isAvailableLocked(w) && w.inFlight.isEmpty()) {
+        long bytes = w.tree.snapshot().memoryNow().toBytes();
+        if (bytes > largestBytes) {
+          largest = w;
+          largestBytes = bytes;
+        }
+      }
+    }
+    return largest;
   }
 
   /** Runs on the spawner thread; a start slot and a breaker permission are already taken. */
@@ -1260,7 +1323,8 @@ public final class RealWorkerPool {
     lock.lock();
     try {
       return new PoolSnapshot(settings.name(), containment.name(), settings.workers(),
-          workers.size() + pendingStarts, queue.size(), settings.queueCapacity(), closed, list);
+          workers.size() + pendingStarts, queue.size(), settings.queueCapacity(), closed, list,
+          admission.budget());
     } finally {
       lock.unlock();
     }

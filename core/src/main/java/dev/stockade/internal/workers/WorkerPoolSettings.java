@@ -3,6 +3,7 @@ package dev.stockade.internal.workers;
 import dev.stockade.HealthCheck;
 import dev.stockade.CgroupMode;
 import dev.stockade.MemoryAccounting;
+import dev.stockade.MemoryPressurePolicy;
 import dev.stockade.MemorySize;
 import dev.stockade.PoolListener;
 import java.nio.file.Path;
@@ -25,6 +26,8 @@ public record WorkerPoolSettings(
     MemorySize softMemoryLimit,
     int maxProcesses,
     CgroupMode cgroupMode,
+    MemorySize minFreeMemory,
+    MemoryPressurePolicy memoryPressurePolicy,
     MemoryAccounting memoryAccounting,
     Duration sampleInterval,
     Duration terminationGrace,

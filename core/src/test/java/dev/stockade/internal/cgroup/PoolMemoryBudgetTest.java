@@ -1,0 +1,75 @@
+package dev.stockade.internal.cgroup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stockade.CgroupMode;
+import dev.stockade.testing.NoLeakedProcesses;
+import dev.stockade.testing.TestProcesses;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Container-aware memory, from inside a real cgroup with a limit that a test makes (needs root;
+ * skipped otherwise, failed under CI): a pool reports its container's limit, not the host's,
+ * and acts on the memory left under it.
+ */
+@ExtendWith(NoLeakedProcesses.class)
+@Timeout(90)
+class PoolMemoryBudgetTest {
+  private static final long THREE_GIB = 3L << 30;
+  private static final long ONE_GIB = 1L << 30;
+
+  private final CgroupFixture fixture = new CgroupFixture();
+
+  @AfterEach
+  void tearDown() throws Exception {
+    fixture.close();
+  }
+
+  private Process subject(WorkerCgroup group, String mode) throws Exception {
+    return fixture.start(group, ProcessBuilder.Redirect.PIPE,
+        ProcessHandle.current().info().command().orElseThrow(),
+        "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        "-cp", System.getProperty("java.class.path"),
+        MemoryPressureSubject.class.getName(), mode);
+  }
+
+  @Test
+  void aPoolInsideACgroupWithALimitReportsThatLimit() throws Exception {
+    WorkerCgroup group = fixture.createWorker(fixture.require(CgroupMode.V1), "w1");
+    group.setMemoryMax(THREE_GIB);
+
+    Process child = subject(group, "report");
+    String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+    assertThat(output).as(output).contains("limit=" + THREE_GIB)
+        .contains("source=cgroup v1 memory /stockade/" + fixture.poolId + "/w1: limit 3.0 GiB");
+  }
+
+  @Test
+  void recyclesItsLargestIdleWorkerWhenItsContainerRunsShortAndRestartsItAfter()
+      throws Exception {
+    TestProcesses.requireProgram("python3");
+    WorkerCgroup group = fixture.createWorker(fixture.require(CgroupMode.V1), "w1");
+    group.setMemoryMax(ONE_GIB);
+
+    Process child = subject(group, "recycle");
+    String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+    List<String> lines = output.lines().filter(l -> !l.startsWith("[")).toList();
+    assertThat(lines).as(output).contains("READY idle=2", "RETIRED workers=0",
+        "RESTARTED idle=2");
+    assertThat(lines).as(output)
+        .anyMatch(l -> l.startsWith("EVENT pressure=true holding new workers back"))
+        .filteredOn(l -> l.startsWith("EVENT pressure=true retired idle worker")).hasSize(2);
+    assertThat(lines).as(output).contains("EVENT pressure=false starting workers again");
+    assertThat(child.exitValue()).as(output).isZero();
+  }
+}
