@@ -1,6 +1,5 @@
 package dev.stockade.internal.cgroup;
 
-import com.google.common.util.concurrent.Uninterruptibles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +11,6 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A worker's group in cgroup v1: one directory per used controller, each hierarchy separate.

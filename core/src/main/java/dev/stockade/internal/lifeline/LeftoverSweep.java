@@ -3,14 +3,11 @@ package dev.stockade.internal.lifeline;
 import dev.stockade.internal.cgroup.CgroupBase;
 import dev.stockade.internal.engine.Tags;
 import dev.stockade.internal.engine.TempDirectories;
-import dev.stockade.internal.os.PidCounter;
 import dev.stockade.internal.os.ProcFs;
+import dev.stockade.internal.os.ProcessIdentity;
 import dev.stockade.internal.os.ProcessInfo;
 import dev.stockade.internal.os.ProcessTable;
 import dev.stockade.internal.os.TagIndex;
-import dev.stockade.internal.os.TeardownReport;
-import dev.stockade.internal.os.TreeMembership;
-import dev.stockade.internal.os.TreeTeardown;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -60,19 +57,14 @@ public final class LeftoverSweep {
    * directories, and the pools' cgroups under {@code cgroups} — and logs it if anything.
    */
   public static Report sweep(String poolName, Optional<CgroupBase> cgroups) {
-    int ended = 0;
-    List<String> trees = new ArrayList<>();
     ProcessTable table = ProcessTable.scan();
     TagIndex tags = new TagIndex();
     tags.update(table);
     Long uid = uidOf(Path.of("/proc/self"));
-    for (Map.Entry<String, ProcessInfo> tree : leftoverRoots(poolName, table, tags, uid).entrySet()) {
-      TreeMembership membership =
-          new TreeMembership(tree.getValue().identity(), tree.getKey(), PidCounter.ALWAYS_FULL);
-      TeardownReport teardown = new TreeTeardown(membership, tags).end(Duration.ZERO);
-      ended += teardown.ended();
-      trees.add(tree.getKey());
-    }
+    Map<String, ProcessIdentity> roots = new LinkedHashMap<>();
+    leftoverRoots(poolName, table, tags, uid).forEach((tag, p) -> roots.put(tag, p.identity()));
+    int ended = OrphanedTrees.endAll(roots, tags).ended();
+    List<String> trees = new ArrayList<>(roots.keySet());
     List<Path> directories = removeTemporaryDirectories(poolName, uid);
     cgroups.ifPresent(base -> directories.addAll(removeCgroups(poolName, base)));
     Report report = new Report(trees, ended, directories);

@@ -2,7 +2,6 @@ package dev.stockade.internal.lifeline;
 
 import dev.stockade.internal.cgroup.CgroupRemnant;
 import dev.stockade.internal.engine.TempDirectories;
-import dev.stockade.internal.os.PidCounter;
 import dev.stockade.internal.os.ProcFs;
 import dev.stockade.internal.os.ProcessIdentity;
 import dev.stockade.internal.os.ProcessInfo;
@@ -11,7 +10,6 @@ import dev.stockade.internal.os.Signal;
 import dev.stockade.internal.os.Signals;
 import dev.stockade.internal.os.TagIndex;
 import dev.stockade.internal.os.TeardownReport;
-import dev.stockade.internal.os.TreeMembership;
 import dev.stockade.internal.os.TreeTeardown;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -19,7 +17,6 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -115,15 +112,9 @@ public final class Watchdog {
     TagIndex tags = new TagIndex();
     tags.update(table);
     Map<String, ProcessIdentity> roots = rootsToEnd(table, tags);
-    int ended = 0;
-    List<ProcessIdentity> survivors = new ArrayList<>();
-    for (Map.Entry<String, ProcessIdentity> tree : roots.entrySet()) {
-      TreeMembership membership =
-          new TreeMembership(tree.getValue(), tree.getKey(), PidCounter.ALWAYS_FULL);
-      TeardownReport report = new TreeTeardown(membership, tags).end(Duration.ZERO);
-      ended += report.ended();
-      survivors.addAll(report.survivors());
-    }
+    TeardownReport report = OrphanedTrees.endAll(roots, tags);
+    int ended = report.ended();
+    List<ProcessIdentity> survivors = report.survivors();
     for (LifelineMessage tree : trees.values()) {
       for (Path cgroup : tree.cgroups()) {
         ended += CgroupRemnant.killAndRemove(cgroup);
