@@ -94,6 +94,14 @@ public final class Lifeline {
 
   private void start() {
     if (starts >= MAX_STARTS) {
+      if (watchdog != null) {
+        // Its last start ran but it died since: say so once, then stop trying.
+        log.warn("the lifeline's watchdog (pid {}) died {} times; trees of this JVM will not be"
+            + " ended if it is killed", watchdog.pid(), MAX_STARTS);
+        state = "unavailable: the watchdog died " + MAX_STARTS + " times (last exit "
+            + watchdog.exit().getNow(null) + ")";
+        watchdog = null;
+      }
       return;
     }
     starts++;
