@@ -149,11 +149,22 @@ public final class MultiprocessingComparison {
     rows.add(faster("2000 tasks on 2 Python workers (8 in flight each) vs "
         + "Pool(2).imap_unordered",
         figures.get("WorkerThroughputBenchmark.python"), imap, THROUGHPUT_TARGET));
-    rows.add(slower("JVM worker cold start vs minimal child, same flags",
-        figures.get("JvmWorkerColdStartBenchmark.workerPool"),
+    // A worker in a memory cgroup is compared with a child in one: the kernel's charging of
+    // every page a JVM touches makes both slower alike. Without cgroups here, that row is out.
+    Figure inCgroup = figures.get("JvmWorkerColdStartBenchmark.minimalChildWorkerFlagsInCgroup");
+    if (inCgroup != null) {
+      rows.add(slower("JVM worker cold start in its cgroup vs minimal child, same flags, in a "
+          + "memory cgroup", figures.get("JvmWorkerColdStartBenchmark.workerPool"), inCgroup,
+          COLD_START_TARGET));
+    }
+    rows.add(slower("JVM worker cold start without cgroups vs minimal child, same flags",
+        figures.get("JvmWorkerColdStartBenchmark.workerPoolWithoutCgroups"),
         figures.get("JvmWorkerColdStartBenchmark.minimalChildWorkerFlags"), COLD_START_TARGET));
-    rows.add(slower("JVM worker cold start vs minimal child, no flags (for the record)",
-        figures.get("JvmWorkerColdStartBenchmark.workerPool"),
+    rows.add(slower("JVM worker cold start, default mode, vs minimal child, same flags, no "
+        + "cgroup (for the record)", figures.get("JvmWorkerColdStartBenchmark.workerPool"),
+        figures.get("JvmWorkerColdStartBenchmark.minimalChildWorkerFlags"), Double.NaN));
+    rows.add(slower("JVM worker cold start without cgroups vs minimal child, no flags (for the"
+        + " record)", figures.get("JvmWorkerColdStartBenchmark.workerPoolWithoutCgroups"),
         figures.get("JvmWorkerColdStartBenchmark.minimalChild"), Double.NaN));
 
     int leftovers = sweepLeftovers();

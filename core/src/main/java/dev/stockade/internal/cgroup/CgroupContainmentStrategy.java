@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Containment in cgroups: each tree in a group of its own,
  * {@code <base>/stockade/<poolId>/<workerId>}, which its root joins before it execs the program
- * (a one-line shell prelude), so every descendant is born inside and none can leave by forking,
+ * (a shell prelude; a root that is already {@code /bin/sh -c} runs it first in its own script),
+ * so every descendant is born inside and none can leave by forking,
  * daemonizing or starting a session. The kernel keeps the membership, enforces the hard memory
  * limit ({@code memory.max} / {@code memory.limit_in_bytes}) and the process limit
  * ({@code pids.max}), and counts the memory. Teardown: SIGTERM to every member and the grace,
@@ -43,6 +44,7 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
   private static final Logger log = LoggerFactory.getLogger(CgroupContainmentStrategy.class);
   private static final Duration EMPTY_BOUND = Duration.ofSeconds(3);
   private static final long POLL_NANOS = Duration.ofMillis(5).toNanos();
+  private static final Path SHELL = Path.of("/bin/sh");
 
   private final CgroupBase base;
   private final String poolId;
@@ -113,19 +115,24 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
         discard();
         throw e;
       }
-      StringBuilder script = new StringBuilder();
+      StringBuilder join = new StringBuilder();
       for (Path procs : group.procsFiles()) {
-        script.append("echo $$ > ").append(quoted(procs)).append(" && ");
+        join.append("echo $$ > ").append(quoted(procs)).append(" || exit 125\n");
       }
-      script.append("exec \"$@\"");
       List<String> argv = new ArrayList<>();
       argv.add("/bin/sh");
       argv.add("-c");
-      argv.add(script.toString());
-      argv.add("stockade-cgroup");
-      argv.add(spec.program().toString());
-      argv.addAll(spec.arguments().subList(1, spec.arguments().size()));
-      return new LaunchSpec(Path.of("/bin/sh"), argv, spec.environment(), spec.directory(),
+      if (isShellScript(spec)) {
+        // Already a shell: it joins first, then runs its own script; one exec fewer.
+        argv.add(join + spec.arguments().get(2));
+        argv.addAll(spec.arguments().subList(3, spec.arguments().size()));
+      } else {
+        argv.add(join + "exec \"$@\"");
+        argv.add("stockade-cgroup");
+        argv.add(spec.program().toString());
+        argv.addAll(spec.arguments().subList(1, spec.arguments().size()));
+      }
+      return new LaunchSpec(SHELL, argv, spec.environment(), spec.directory(),
           spec.newSession(), spec.captureOutput(), spec.pipeInput());
     }
 
@@ -293,6 +300,12 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
         Signals.send(p.identity(), signal);
       }
     }
+  }
+
+  /** {@code /bin/sh -c SCRIPT [NAME ARGS...]}. */
+  private static boolean isShellScript(LaunchSpec spec) {
+    List<String> args = spec.arguments();
+    return spec.program().equals(SHELL) && args.size() >= 3 && args.get(1).equals("-c");
   }
 
   private static String quoted(Path path) {
