@@ -1,6 +1,10 @@
 package dev.stockade.internal.cgroup;
 
 import com.google.common.base.CharMatcher;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Checks that a pool or worker id can be used as the name of one cgroup directory: a single
@@ -39,5 +43,16 @@ final class CgroupNames {
         && value.length() <= MAX_LENGTH
         && value.charAt(0) != '.'
         && ALLOWED.matchesAllOf(value);
+  }
+
+  /** The names of the subdirectories of {@code dir} that are plain id segments, sorted. */
+  static Set<String> segmentsIn(Path dir) throws IOException {
+    Set<String> ids = new TreeSet<>();
+    for (String name : CgroupFiles.childNames(dir)) {
+      if (isSegment(name)) {
+        ids.add(name);
+      }
+    }
+    return ids;
   }
 }

@@ -62,11 +62,7 @@ final class V1CgroupBase implements CgroupBase {
   public Set<String> poolIds() throws IOException {
     Set<String> ids = new TreeSet<>();
     for (Path base : bases.values()) {
-      for (String name : CgroupFiles.childNames(base)) {
-        if (CgroupNames.isSegment(name)) {
-          ids.add(name);
-        }
-      }
+      ids.addAll(CgroupNames.segmentsIn(base));
     }
     return ids;
   }

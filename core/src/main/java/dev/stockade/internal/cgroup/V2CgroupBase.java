@@ -64,13 +64,7 @@ final class V2CgroupBase implements CgroupBase {
 
   @Override
   public Set<String> poolIds() throws IOException {
-    Set<String> ids = new TreeSet<>();
-    for (String name : CgroupFiles.childNames(base)) {
-      if (CgroupNames.isSegment(name)) {
-        ids.add(name);
-      }
-    }
-    return ids;
+    return CgroupNames.segmentsIn(base);
   }
 
   @Override

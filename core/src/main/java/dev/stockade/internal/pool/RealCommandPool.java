@@ -98,10 +98,10 @@ public final class RealCommandPool {
           "CommandPool needs /proc (Linux); this platform has none");
     }
     this.settings = settings;
-    // Before any tree of this pool starts: what a killed run of this name left is ended first,
-    // so the new workers do not compete with it for memory.
     this.poolId = Tags.newPoolId(settings.name());
     CgroupSelection cgroups = CgroupProbe.select(settings.cgroupMode());
+    // Before any tree of this pool starts: what a killed run of this name left is ended first,
+    // so the new workers do not compete with it for memory.
     LeftoverSweep.sweep(settings.name(), cgroups.base());
     this.containment = CgroupContainmentStrategy.of(cgroups, poolId, tags);
     this.events = new Events(settings.name(), settings.listener().orElse(null));
