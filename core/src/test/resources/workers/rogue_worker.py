@@ -2,7 +2,8 @@
 
 Usage: rogue_worker.py MODE. It answers TASK "misbehave" by breaking the protocol as MODE says,
 and echoes any other task. Modes: bad-magic, unknown-type, bad-flags, oversized, truncated,
-unknown-task, second-hello, supervisor-frame, no-pong, after-shutdown, hello-later-frame.
+unknown-task, second-hello, supervisor-frame, no-pong, after-shutdown, hello-later-frame,
+wrong-version (says HELLO in protocol version 2).
 """
 import os
 import struct
@@ -28,7 +29,8 @@ def frame(kind, ident, payload=b"", flags=0):
 
 
 def hello():
-    frame(0x01, 0, struct.pack(">HI", 1, os.getpid()) + b"rogue " + MODE.encode())
+    version = 2 if MODE == "wrong-version" else 1
+    frame(0x01, 0, struct.pack(">HI", version, os.getpid()) + b"rogue " + MODE.encode())
 
 
 def heartbeats():

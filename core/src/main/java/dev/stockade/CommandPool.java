@@ -6,6 +6,7 @@ import dev.stockade.internal.pool.RealCommandPool;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -44,13 +45,16 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Every future completes exactly once</b>, and only after the task's tree is gone: a
  *       {@link CommandResult} when the command ended by itself (any exit code, any signal
  *       Stockade did not send, unless {@code failOnNonZeroExit}), else a typed
- *       {@link StockadeException}. {@code cancel(true)} ends the running tree; {@code
- *       cancel(false)} only removes a queued task and lets a running one finish unobserved.
+ *       {@link StockadeException}. A cancelled future is the one exception: as the {@code
+ *       Future} contract requires, it completes at once; {@code cancel(true)} then ends the
+ *       running tree, {@code cancel(false)} lets a running one finish unobserved, and the
+ *       listener's {@link PoolListener#taskFailed} tells when the tree is gone.
  * </ul>
  *
- * <p>Futures complete, and listeners are called, on the pool's own threads: do slow work in the
- * {@code …Async} stages of a future, not in {@code thenApply} and its kin, or the pool's
- * housekeeping waits for it.
+ * <p>The caller's code never runs on the pool's own threads: a future's dependent stages
+ * ({@code thenApply} and its kin) and the listener run on the pool's callback executor
+ * ({@link Builder#callbackExecutor}), so a slow callback delays neither other tasks nor the
+ * pool's housekeeping, and a callback may wait on another task of the same pool.
  *
  * <p>{@link #close()} refuses new tasks, fails queued ones with {@link PoolClosedException},
  * ends every running tree (their futures fail with {@link PoolClosedException}) and returns
@@ -124,6 +128,7 @@ public final class CommandPool implements AutoCloseable {
     private boolean failOnNonZeroExit;
     private PoolListener listener;
     private boolean shutdownHook = true;
+    private Executor callbackExecutor;
 
     private Builder() {}
 
@@ -296,6 +301,21 @@ public final class CommandPool implements AutoCloseable {
     }
 
     /**
+     * Where the caller's code runs: the dependent stages of the futures this pool returns
+     * ({@code thenApply}, {@code whenComplete}, and the {@code …Async} stages given no
+     * executor) and the {@link PoolListener}'s events. Never the pool's own threads, which read
+     * processes and keep time. Default: a pool-owned executor of up to {@code max(2, workers)}
+     * daemon threads that end after 30 s idle; the pool shuts it down when it closes. An
+     * executor given here is used as is and never shut down by the pool; if it refuses work,
+     * the work runs on a thread of its own.
+     */
+    public Builder callbackExecutor(Executor callbackExecutor) {
+      once("callbackExecutor", this.callbackExecutor);
+      this.callbackExecutor = Objects.requireNonNull(callbackExecutor, "callbackExecutor");
+      return this;
+    }
+
+    /**
      * Validates every setting and starts the pool.
      *
      * @throws IllegalArgumentException naming the first setting out of range
@@ -340,7 +360,7 @@ public final class CommandPool implements AutoCloseable {
           cgroupMode != null ? cgroupMode : SettingRules.defaultCgroupMode(),
           SettingRules.requireBelowBudget(minFreeMemory), memoryPressurePolicy, memoryAccounting,
           sampleInterval, terminationGrace, (int) outputLimit.toBytes(), failOnNonZeroExit,
-          Optional.ofNullable(listener), shutdownHook));
+          Optional.ofNullable(listener), shutdownHook, Optional.ofNullable(callbackExecutor)));
     }
 
     private static void require(boolean ok, String setting, String constraint, Object value) {

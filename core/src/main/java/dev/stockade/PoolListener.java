@@ -4,14 +4,25 @@ package dev.stockade;
  * Receives a pool's lifecycle events. Every method has a no-op default; event objects are built
  * only when a listener is registered.
  *
- * <p>Methods are called on the pool's own threads (housekeeper, spawner, teardown), so they
- * must be fast and must not block. They must not throw: an exception is caught, logged once per
- * call, and ignored.
+ * <p><b>Threads.</b> Events are delivered one at a time, in the order they happened, on the
+ * pool's callback executor — never on the threads that read workers or keep time, so a slow
+ * listener delays only later events, not the pool. Still, keep it fast: at most 65,536 events
+ * wait for a listener that does not keep up, and later ones are dropped with a warning.
+ * Whatever a listener throws, an {@link Error} included, is logged and ignored. {@code close()}
+ * waits up to 5 s for the events of the pool's last moments to be delivered.
  *
- * <p>For every task, {@link #taskStarted} is followed by exactly one of
- * {@link #taskCompleted} or {@link #taskFailed}; a task refused at admission or failed before
- * it started gets only {@link #taskFailed}. For every worker, {@link #workerStarted} is
- * followed by exactly one {@link #workerEnded}.
+ * <p><b>Tasks.</b> Every task gets exactly one end: {@link #taskCompleted} or
+ * {@link #taskFailed}. A task that reached a worker gets exactly one {@link #taskStarted}
+ * before it, however many attempts it took (an idempotent task retried after a crash starts
+ * once); a task refused at admission, shed, or cancelled while queued gets only its end. The
+ * end comes when nothing of the task runs any more: for a cancelled task — whose future
+ * completes at once, as the {@code Future} contract requires — {@link #taskFailed} with a
+ * {@link java.util.concurrent.CancellationException} comes once its process tree is gone
+ * ({@code CommandPool}) or its worker has answered or been ended ({@code WorkerPool}); that is
+ * the signal that a cancelled task has stopped.
+ *
+ * <p><b>Workers.</b> For every worker, {@link #workerStarted} is followed by exactly one
+ * {@link #workerEnded}.
  */
 public interface PoolListener {
   default void workerStarted(WorkerEvent event) {}

@@ -2,7 +2,8 @@ package dev.stockade;
 
 /**
  * The worker running the task died by itself — it exited, or was killed by a signal Stockade
- * did not send (the kernel's OOM killer, an operator's {@code kill -9}). Only this task fails;
+ * did not send (the kernel's OOM killer, an operator's {@code kill -9}) — or was ended for
+ * another task's sake while this one ran (the message then says which). Only this task fails;
  * the pool starts a replacement. {@link WorkerDetails#exitStatus()} says how it ended and
  * {@link WorkerDetails#stderrTail()} what it last said.
  */
@@ -10,5 +11,11 @@ public final class WorkerCrashedException extends WorkerFailureException {
   public WorkerCrashedException(String taskLabel, WorkerDetails details) {
     super("worker " + details.workerId() + " died while running task '" + taskLabel + "': "
         + details.exitStatus().map(Object::toString).orElse("exit status unknown"), details);
+  }
+
+  /** A worker that did not die by itself: {@code why} says what ended it. */
+  public WorkerCrashedException(String taskLabel, String why, WorkerDetails details) {
+    super("worker " + details.workerId() + " ended while running task '" + taskLabel + "': "
+        + why, details);
   }
 }

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -61,10 +62,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li><b>Every future completes exactly once</b>: with the decoded result, with
  *       {@link TaskFailedException} when the handler raised, or with a typed
  *       {@link StockadeException}. {@code cancel(true)} sends CANCEL and ends the worker if the
- *       task has not stopped within {@code cancelGrace}.
+ *       task has not stopped within {@code cancelGrace}; the future, as the {@code Future}
+ *       contract requires, completes at once, and the listener's {@link PoolListener#taskFailed}
+ *       tells when the task has stopped.
+ *   <li><b>At most once</b>: a task not marked idempotent is never run twice, whatever ends its
+ *       worker; a task that may have run fails instead.
  * </ul>
  *
- * <p>Futures complete on the pool's threads; do slow work in the {@code …Async} stages.
+ * <p>The caller's code never runs on the pool's own threads: a future's dependent stages
+ * ({@code thenApply} and its kin), the listener and the health check run on the pool's callback
+ * executor ({@link Builder#callbackExecutor}), so a slow callback delays neither other tasks nor
+ * any worker's heartbeats, and a callback may wait on another task of the same pool.
  * {@link #close()} refuses new tasks, fails queued ones with {@link PoolClosedException}, asks
  * idle workers to exit, ends busy ones (their tasks fail with {@link PoolClosedException}) and
  * returns once every tree is gone.
@@ -192,6 +200,7 @@ public final class WorkerPool<I, O> implements AutoCloseable {
     private int retryAttempts = 3;
     private PoolListener listener;
     private boolean shutdownHook = true;
+    private Executor callbackExecutor;
 
     private Builder(Codec<I> input, Codec<O> output) {
       this.input = input;
@@ -562,6 +571,21 @@ public final class WorkerPool<I, O> implements AutoCloseable {
     }
 
     /**
+     * Where the caller's code runs: the dependent stages of the futures this pool returns
+     * ({@code thenApply}, {@code whenComplete}, and the {@code …Async} stages given no
+     * executor), the {@link PoolListener}'s events and the {@link HealthCheck}. Never the
+     * pool's own threads, which read workers, watch heartbeats and keep time. Default: a
+     * pool-owned executor of up to {@code max(2, workers)} daemon threads that end after 30 s
+     * idle; the pool shuts it down when it closes. An executor given here is used as is and
+     * never shut down by the pool; if it refuses work, the work runs on a thread of its own.
+     */
+    public Builder<I, O> callbackExecutor(Executor callbackExecutor) {
+      rules.once("callbackExecutor", this.callbackExecutor);
+      this.callbackExecutor = Objects.requireNonNull(callbackExecutor, "callbackExecutor");
+      return this;
+    }
+
+    /**
      * Validates every setting and starts the pool (and its {@code minIdle} workers).
      *
      * @throws IllegalArgumentException naming the first setting out of range
@@ -656,7 +680,8 @@ public final class WorkerPool<I, O> implements AutoCloseable {
           maxTasksPerWorker, Optional.ofNullable(maxWorkerAge), recycleJitter, idleTimeout,
           cancelGrace, (int) maxFrameSize.toBytes(), restartBackoffInitial, restartBackoffMax,
           startFailureThreshold, circuitOpenDuration, retryAttempts,
-          Optional.ofNullable(listener), shutdownHook), input, output);
+          Optional.ofNullable(listener), shutdownHook, Optional.ofNullable(callbackExecutor)),
+          input, output);
     }
 
     private WorkerPoolSettings.Launch launch(String poolName) {

@@ -1,11 +1,29 @@
 package dev.stockade;
 
 /**
- * The operating system could not start the task's program: not found, not executable, or the
- * working directory is missing. The cause is the JDK's {@link java.io.IOException}.
+ * A process could not be started, or a persistent worker started but never became ready: the
+ * program is not found or not executable, its interpreter is missing, the working directory is
+ * missing, or the worker exited, hung or broke the protocol before it said HELLO. The message
+ * names the program, the directory and the reason; {@link #stderrTail()} holds what the process
+ * last wrote to stderr (a Python traceback, say), and the cause is the underlying failure where
+ * there is one.
  */
 public final class WorkerStartException extends StockadeException {
+  private final String stderrTail;
+
   public WorkerStartException(String message, Throwable cause) {
-    super(message, cause);
+    this(message, cause, "");
+  }
+
+  /** With the last lines the process wrote to stderr; they are appended to the message. */
+  public WorkerStartException(String message, Throwable cause, String stderrTail) {
+    super(stderrTail == null || stderrTail.isEmpty()
+        ? message : message + "; last stderr lines:\n" + stderrTail, cause);
+    this.stderrTail = stderrTail == null ? "" : stderrTail;
+  }
+
+  /** What the process last wrote to stderr before it failed to start; empty if nothing. */
+  public String stderrTail() {
+    return stderrTail;
   }
 }

@@ -86,6 +86,9 @@ class CgroupContainmentTest {
         assertThat(m.metric()).isEqualTo(MemoryMetric.CGROUP);
         assertThat(m.limit()).isEqualTo(MemorySize.ofMebibytes(64));
         assertThat(m.getMessage()).contains("OOM killer");
+        assertThat(m.details().peakMemory()).as("the figure the message gives")
+            .isEqualTo(m.observed());
+        assertThat(m.getMessage()).contains("peak " + m.observed() + " in its cgroup");
       });
     }
   }

@@ -82,7 +82,9 @@ class MemoryAdmissionTest {
                 .contains(e.budget().source()).contains("SHED");
             assertThat(e.budget().available()).isLessThan(almostAll());
           });
-      assertThat(events).anyMatch(e -> e.action().equals("shed task 'echo'"));
+      // Events reach the listener on the callback executor, after the future may have completed.
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+          assertThat(events).anyMatch(e -> e.action().equals("shed task 'echo'")));
     }
   }
 

@@ -26,6 +26,11 @@ public final class ScriptedHandler implements Handler {
     String verb = colon < 0 ? script : script.substring(0, colon);
     String argument = colon < 0 ? "" : script.substring(colon + 1);
     switch (verb) {
+      case "note":
+        String[] parts = argument.split("\\|", 3);
+        Files.writeString(Path.of(parts[0]), parts[1] + "\n", StandardCharsets.UTF_8,
+            java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        return handle(parts[2].getBytes(StandardCharsets.UTF_8), context);
       case "echo":
         return argument.getBytes(StandardCharsets.UTF_8);
       case "pid":
@@ -71,6 +76,12 @@ public final class ScriptedHandler implements Handler {
             + " ]; do sleep 600 & i=$((i+1)); done; wait").inheritIO().start();
         Thread.sleep(600_000);
         return text("forked");
+      case "hog":
+        // A child that holds MIB mebibytes of touched memory until the tree is ended.
+        new ProcessBuilder("dd", "if=/dev/zero", "of=/dev/null", "bs=" + argument + "M",
+            "count=1000000").inheritIO().start();
+        Thread.sleep(600_000);
+        return text("hogged");
       case "crash-once":
         Path marker = Path.of(argument);
         if (!Files.exists(marker)) {

@@ -15,7 +15,7 @@ import java.util.function.LongSupplier;
 /**
  * The threads of one pool: the spawner (one long-lived thread that starts every process), the
  * housekeeper (one tick per interval), a cached pool for I/O and teardowns, a timer for delayed
- * work, and the optional JVM shutdown hook. Knows whether the current thread is one of them,
+ * work, the {@link CallbackExecutor} for the caller's code, and the optional JVM shutdown hook. Knows whether the current thread is one of them,
  * since a pool must not wait for itself, and stops them all once.
  */
 public final class PoolThreads {
@@ -26,15 +26,19 @@ public final class PoolThreads {
   private final ScheduledExecutorService timer;
   private final Housekeeper housekeeper;
   private final Thread shutdownHook;
+  private final CallbackExecutor callbacks;
   private final AtomicBoolean stopped = new AtomicBoolean();
 
   /**
    * Starts the housekeeper and registers the shutdown hook.
    *
    * @param onJvmShutdown run by the shutdown hook, or null for none
+   * @param callbacks where the caller's code runs; shut down with the rest if the pool owns it
    */
   public PoolThreads(String poolName, Duration sampleInterval, TagIndex tags,
-      LongSupplier pidFloor, Consumer<ProcessTable> tick, Runnable onJvmShutdown) {
+      LongSupplier pidFloor, Consumer<ProcessTable> tick, Runnable onJvmShutdown,
+      CallbackExecutor callbacks) {
+    this.callbacks = callbacks;
     this.spawner = new Spawner(poolName);
     this.io = Executors.newCachedThreadPool(marked(poolName, "io-%d"));
     this.timer = Executors.newSingleThreadScheduledExecutor(marked(poolName, "timer"));
@@ -70,6 +74,11 @@ public final class PoolThreads {
     return timer;
   }
 
+  /** Where the caller's code runs: future stages, listener events, health checks. */
+  public CallbackExecutor callbacks() {
+    return callbacks;
+  }
+
   /** True on the I/O, timer or spawner threads of a pool (not only this one's). */
   public boolean isPoolThread() {
     return POOL_THREAD.get() || spawner.isCurrentThread();
@@ -93,6 +102,7 @@ public final class PoolThreads {
     spawner.close();
     timer.shutdownNow();
     io.shutdown();
+    callbacks.shutdown();
     if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
       try {
         Runtime.getRuntime().removeShutdownHook(shutdownHook);

@@ -153,6 +153,20 @@ public final class SupervisedTree {
   }
 
   /**
+   * Counts {@code breach}, the reading a limit was judged on, in the tree's peak: the
+   * exception that reports a breach and the details attached to it then give the same figure.
+   */
+  public void recordBreach(TreeMeter.Reading breach) {
+    if (breach.bytes() > memoryPeak) {
+      memoryPeak = breach.bytes();
+      peakMetric = breach.metric();
+    }
+    if (breach.processCount() > peakProcessCount) {
+      peakProcessCount = breach.processCount();
+    }
+  }
+
+  /**
    * A limit the kernel enforced on the tree, as the pool reports it.
    *
    * @param reason {@code MEMORY_LIMIT} or {@code PROCESS_LIMIT}

@@ -7,6 +7,7 @@ import dev.stockade.MemorySize;
 import dev.stockade.PoolListener;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 
 /**
  * A {@code CommandPool}'s configuration, validated by its builder.
@@ -31,7 +32,8 @@ public record CommandPoolSettings(
     int outputLimitBytes,
     boolean failOnNonZeroExit,
     Optional<PoolListener> listener,
-    boolean shutdownHook) {
+    boolean shutdownHook,
+    Optional<Executor> callbackExecutor) {
 
   /** The smallest memory limit that means anything: one page. */
   public static final long MIN_MEMORY_LIMIT_BYTES = 4096;

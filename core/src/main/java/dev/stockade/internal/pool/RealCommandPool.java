@@ -21,6 +21,7 @@ import dev.stockade.internal.cgroup.CgroupContainmentStrategy;
 import dev.stockade.internal.cgroup.CgroupProbe;
 import dev.stockade.internal.cgroup.CgroupSelection;
 import dev.stockade.internal.cgroup.OwnCgroupMemory;
+import dev.stockade.internal.engine.CallbackExecutor;
 import dev.stockade.internal.engine.Events;
 import dev.stockade.internal.engine.MemoryAdmission;
 import dev.stockade.internal.engine.OutputTail;
@@ -68,11 +69,14 @@ public final class RealCommandPool {
   private static final Logger log = LoggerFactory.getLogger(RealCommandPool.class);
   private static final int STDERR_LINES_IN_MESSAGES = 10;
   private static final Duration OUTPUT_DRAIN_BOUND = Duration.ofSeconds(2);
+  /** How long close() waits for a listener to take the events of the pool's last moments. */
+  private static final Duration EVENT_DELIVERY_BOUND = Duration.ofSeconds(5);
 
   private final CommandPoolSettings settings;
   private final String poolId;
   private final TagIndex tags = new TagIndex();
   private final ContainmentStrategy containment;
+  private final CallbackExecutor callbacks;
   private final Events events;
   private final ProcessLauncher launcher;
   private final PoolThreads threads;
@@ -104,10 +108,15 @@ public final class RealCommandPool {
     // so the new workers do not compete with it for memory.
     LeftoverSweep.sweep(settings.name(), cgroups.base());
     this.containment = CgroupContainmentStrategy.of(cgroups, poolId, tags);
-    this.events = new Events(settings.name(), settings.listener().orElse(null));
+    this.callbacks = settings.callbackExecutor()
+        .map(e -> CallbackExecutor.of(settings.name(), e))
+        .orElseGet(() -> CallbackExecutor.owned(settings.name(),
+            CallbackExecutor.defaultThreads(settings.workers())));
+    this.events = new Events(settings.name(), settings.listener().orElse(null), callbacks);
     this.launcher = ProcessLauncher.detect();
     this.threads = new PoolThreads(settings.name(), settings.sampleInterval(), tags,
-        this::lowestPidFloor, this::onTick, settings.shutdownHook() ? this::close : null);
+        this::lowestPidFloor, this::onTick, settings.shutdownHook() ? this::close : null,
+        callbacks);
     this.spawner = threads.spawner();
     this.io = threads.io();
     this.timer = threads.timer();
@@ -140,7 +149,7 @@ public final class RealCommandPool {
           + "' must be >= one page (" + CommandPoolSettings.MIN_MEMORY_LIMIT_BYTES
           + " bytes), but was " + limit);
     }
-    CommandTask task = new CommandTask(command, timeout, limit, this);
+    CommandTask task = new CommandTask(command, timeout, limit, this, callbacks);
     boolean startNow;
     lock.lock();
     try {
@@ -186,7 +195,7 @@ public final class RealCommandPool {
 
   private CompletableFuture<CommandResult> refuse(CommandTask task, RuntimeException why) {
     task.future.completeExceptionally(why);
-    fireTaskFailed(task, null, Duration.ZERO, why);
+    ended(task, null, Duration.ZERO);
     return task.future;
   }
 
@@ -202,14 +211,15 @@ public final class RealCommandPool {
       lock.unlock();
     }
     if (wasQueued) {
-      fireTaskFailed(task, null, Duration.ZERO, new CancellationException("cancelled while queued"));
+      ended(task, null, Duration.ZERO);
       return;
     }
     RunningCommand rc = task.running;
     if (rc != null && mayInterruptIfRunning) {
       end(rc, EndReason.CANCELLED);
     }
-    // Not yet started: start() sees the cancelled future and ends the tree at once.
+    // Not yet started: start() sees the cancelled future and ends the tree at once. Running
+    // and left to finish (cancel(false)): its end is reported when its tree is gone.
   }
 
   // ---------------------------------------------------------------- start
@@ -218,6 +228,7 @@ public final class RealCommandPool {
   private void start(CommandTask task) {
     if (task.future.isDone()) {
       release();
+      ended(task, null, Duration.ZERO); // cancelled on its way to the spawner
       return;
     }
     Optional<MemoryBudget> pressure = admission.pressure();
@@ -240,7 +251,7 @@ public final class RealCommandPool {
           + "' could not start in pool '" + settings.name() + "': " + e.getMessage(), e);
       release();
       task.future.completeExceptionally(failure);
-      fireTaskFailed(task, workerId, Duration.ZERO, failure);
+      ended(task, workerId, Duration.ZERO);
       return;
     }
     tree.lifecycle().moveTo(WorkerState.BUSY);
@@ -334,6 +345,9 @@ public final class RealCommandPool {
     tree.release();
     running.remove(rc);
 
+    if (rc.breach != null) {
+      tree.recordBreach(rc.breach);
+    }
     WorkerDetails details = tree.details(reason == EndReason.EXITED ? exit : null,
         rc.stderr.captured().lastLines(STDERR_LINES_IN_MESSAGES));
     CommandOutcome outcome = CommandOutcome.of(settings, rc, reason, exit, details,
@@ -343,16 +357,10 @@ public final class RealCommandPool {
           report.survivors().size(), rc.task.label(), report.survivors());
     }
     outcome.completeFuture(rc.task.future);
-    Throwable why = outcome.failure();
     events.fire(l -> l.workerEnded(new WorkerEvent(settings.name(), tree.workerId(),
         rc.task.label(), tree.process().pid(), tree.tempDirectory(), Optional.of(reason),
         Optional.of(details))));
-    if (why == null) {
-      events.fire(l -> l.taskCompleted(new TaskEvent(settings.name(), rc.task.label(),
-          Optional.of(tree.workerId()), ran, Optional.empty())));
-    } else {
-      fireTaskFailed(rc.task, tree.workerId(), ran, why);
-    }
+    ended(rc.task, tree.workerId(), ran);
     // Last: close() returns once every slot is free, and by then every future is complete.
     release();
   }
@@ -367,7 +375,7 @@ public final class RealCommandPool {
           admission.shedMessage(task.label(), budget), budget);
       admission.report(budget, true, "shed task '" + task.label() + "'");
       task.future.completeExceptionally(failure);
-      fireTaskFailed(task, null, Duration.ZERO, failure);
+      ended(task, null, Duration.ZERO);
       release();
       return;
     }
@@ -437,9 +445,25 @@ public final class RealCommandPool {
     }
   }
 
-  private void fireTaskFailed(CommandTask task, String workerId, Duration ran, Throwable why) {
-    events.fire(l -> l.taskFailed(new TaskEvent(settings.name(), task.label(),
-        Optional.ofNullable(workerId), ran, Optional.of(why))));
+  /**
+   * Reports the task's one end, as its future ended; a cancelled task's end is reported once
+   * its tree is gone (or at once, if it never started).
+   */
+  private void ended(CommandTask task, String workerId, Duration ran) {
+    if (!task.markEnded()) {
+      return;
+    }
+    Throwable failure = task.future.isCancelled()
+        ? new CancellationException("task '" + task.label() + "' was cancelled")
+        : task.future.isCompletedExceptionally() ? task.future.exceptionNow() : null;
+    Optional<String> worker = Optional.ofNullable(workerId);
+    if (failure == null) {
+      events.fire(l -> l.taskCompleted(new TaskEvent(settings.name(), task.label(), worker, ran,
+          Optional.empty())));
+    } else {
+      events.fire(l -> l.taskFailed(new TaskEvent(settings.name(), task.label(), worker, ran,
+          Optional.of(failure))));
+    }
   }
 
   // ---------------------------------------------------------------- observation and close
@@ -520,6 +544,11 @@ public final class RealCommandPool {
       }
     } finally {
       lock.unlock();
+    }
+    if (!events.awaitDelivered(EVENT_DELIVERY_BOUND)) {
+      log.warn("[{}] closed, but the pool listener is still busy after {} ms; the remaining "
+          + "events are delivered in the background", settings.name(),
+          EVENT_DELIVERY_BOUND.toMillis());
     }
     threads.stop();
   }

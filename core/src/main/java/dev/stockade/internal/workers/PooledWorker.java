@@ -30,9 +30,17 @@ final class PooledWorker {
       new java.util.concurrent.CompletableFuture<>();
   /** The reading that crossed the hard limit, when that is why it is ended. */
   volatile TreeMeter.Reading breach;
-  /** The reader of its replies has reached the end of the stream. */
+  /** The reader of its replies has stopped, at the end of the stream or at a violation. */
   final java.util.concurrent.CompletableFuture<Void> repliesEnded =
       new java.util.concurrent.CompletableFuture<>();
+  /**
+   * The reader read every reply up to the end of the stream. False when it stopped at a
+   * violation: replies behind it went unread, so tasks behind the running one may have run.
+   */
+  volatile boolean repliesReadToEnd;
+  /** When its end was claimed, and the task it was running then (null if idle). */
+  volatile long endClaimedNanos;
+  volatile Attempt runningWhenEndClaimed;
 
   /** Tasks sent and not answered yet, oldest first; the oldest is the one running. */
   final java.util.ArrayDeque<Attempt> inFlight = new java.util.ArrayDeque<>();

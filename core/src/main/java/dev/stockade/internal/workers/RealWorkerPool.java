@@ -28,6 +28,7 @@ import dev.stockade.internal.cgroup.CgroupContainmentStrategy;
 import dev.stockade.internal.cgroup.CgroupProbe;
 import dev.stockade.internal.cgroup.CgroupSelection;
 import dev.stockade.internal.cgroup.OwnCgroupMemory;
+import dev.stockade.internal.engine.CallbackExecutor;
 import dev.stockade.internal.engine.Events;
 import dev.stockade.internal.engine.MemoryAdmission;
 import dev.stockade.internal.engine.PoolThreads;
@@ -88,12 +89,15 @@ public final class RealWorkerPool {
   private static final Logger log = LoggerFactory.getLogger(RealWorkerPool.class);
   private static final int STDERR_LINES_IN_MESSAGES = 10;
   private static final Duration DRAIN_BOUND = Duration.ofSeconds(2);
+  /** How long close() waits for a listener to take the events of the pool's last moments. */
+  private static final Duration EVENT_DELIVERY_BOUND = Duration.ofSeconds(5);
 
   private final WorkerPoolSettings settings;
   private final String poolId;
   private final TagIndex tags = new TagIndex();
   private final ContainmentStrategy containment;
   private final ProcessLauncher launcher;
+  private final CallbackExecutor callbacks;
   private final Events events;
   private final PoolThreads threads;
   private final Spawner spawner;
@@ -111,6 +115,8 @@ public final class RealWorkerPool {
   private final Condition changed = lock.newCondition();
   private final Set<PooledWorker> workers = ConcurrentHashMap.newKeySet();
   private final ArrayDeque<WorkerTask> queue = new ArrayDeque<>();
+  /** Idempotent tasks between a failed attempt and the next, waiting out the retry delay. */
+  private final Set<WorkerTask> awaitingRetry = new java.util.HashSet<>();
   private int pendingStarts;
   private boolean closed;
   private volatile boolean closedWithoutWaiting;
@@ -129,7 +135,11 @@ public final class RealWorkerPool {
     LeftoverSweep.sweep(settings.name(), cgroups.base());
     this.containment = CgroupContainmentStrategy.of(cgroups, poolId, tags);
     this.launcher = ProcessLauncher.detect();
-    this.events = new Events(settings.name(), settings.listener().orElse(null));
+    this.callbacks = settings.callbackExecutor()
+        .map(e -> CallbackExecutor.of(settings.name(), e))
+        .orElseGet(() -> CallbackExecutor.owned(settings.name(),
+            CallbackExecutor.defaultThreads(settings.workers())));
+    this.events = new Events(settings.name(), settings.listener().orElse(null), callbacks);
     this.starts = new StartPolicy(settings.name(), settings.restartBackoffInitial(),
         settings.restartBackoffMax(), settings.startFailureThreshold(),
         settings.circuitOpenDuration(), this::breakerMoved);
@@ -147,7 +157,8 @@ public final class RealWorkerPool {
     env.put("STOCKADE_MAX_FRAME_SIZE", String.valueOf(settings.maxFrameSize()));
     this.workerEnvironment = Map.copyOf(env);
     this.threads = new PoolThreads(settings.name(), settings.sampleInterval(), tags,
-        this::lowestPidFloor, this::onTick, settings.shutdownHook() ? this::close : null);
+        this::lowestPidFloor, this::onTick, settings.shutdownHook() ? this::close : null,
+        callbacks);
     this.spawner = threads.spawner();
     this.io = threads.io();
     this.timer = threads.timer();
@@ -174,8 +185,28 @@ public final class RealWorkerPool {
     return settings.name();
   }
 
+  /**
+   * False while the breaker is not closed, and while the last start failed and no worker
+   * serves: then nothing the pool holds can run.
+   */
   public boolean isHealthy() {
-    return starts.isClosed();
+    lock.lock();
+    try {
+      return starts.isClosed() && !(starts.lastStartFailed() && !anyServingLocked());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** A worker that said HELLO and is not ending. */
+  private boolean anyServingLocked() {
+    for (PooledWorker w : workers) {
+      WorkerState state = w.tree.lifecycle().state();
+      if (w.helloSeen && state != WorkerState.STOPPING && state != WorkerState.DEAD) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // ---------------------------------------------------------------- admission
@@ -194,7 +225,7 @@ public final class RealWorkerPool {
           + " ms), but was " + timeout.toMillis() + " ms");
     }
     WorkerTask task = new WorkerTask(payload, options, timeout, decoder,
-        options.isIdempotent() ? retry.asyncContext() : null, this);
+        options.isIdempotent() ? retry.asyncContext() : null, this, callbacks);
     lock.lock();
     try {
       long waitNanos = settings.admissionWait().map(Duration::toNanos).orElse(0L);
@@ -238,26 +269,32 @@ public final class RealWorkerPool {
   private PoolUnhealthyException unhealthy(String what) {
     return new PoolUnhealthyException(what + ": pool '" + settings.name() + "' is unhealthy — "
         + "its circuit breaker is " + starts.state() + " after " + settings.startFailureThreshold()
-        + " failed worker starts in a row (last: " + starts.lastFailure() + "); it probes again "
-        + "every " + settings.circuitOpenDuration().toMillis() + " ms");
+        + " failed worker starts in a row (last: " + starts.lastFailureText() + "); it probes "
+        + "again every " + settings.circuitOpenDuration().toMillis() + " ms",
+        starts.lastFailure() == null ? null : starts.lastFailure().exception(""));
   }
 
   private CompletableFuture<Object> refuse(WorkerTask task, RuntimeException why) {
-    task.future.completeExceptionally(why);
-    fireTaskFailed(task, null, Duration.ZERO, why);
+    failed(task, null, Duration.ZERO, why);
     return task.future;
   }
 
+  /**
+   * The caller cancelled the task's future. A queued task (or one waiting to be retried) is
+   * dropped and its end reported now; a running one's end is reported when its work has
+   * stopped — its answer read, or its worker ended — so the listener's end means nothing of it
+   * still runs.
+   */
   void cancelled(WorkerTask task, boolean mayInterruptIfRunning) {
-    boolean wasQueued;
+    boolean dropped;
     boolean waiting = false;
     Attempt running = null;
     PooledWorker worker;
     lock.lock();
     try {
-      wasQueued = queue.remove(task);
+      dropped = queue.remove(task) | awaitingRetry.remove(task);
       worker = task.worker;
-      if (!wasQueued && worker != null) {
+      if (!dropped && worker != null) {
         for (Attempt a : worker.inFlight) {
           if (a.task == task) {
             running = a;
@@ -272,15 +309,13 @@ public final class RealWorkerPool {
     } finally {
       lock.unlock();
     }
-    if (wasQueued) {
-      fireTaskFailed(task, null, Duration.ZERO, new CancellationException("cancelled while queued"));
+    if (dropped) {
+      ended(task, null, Duration.ZERO);
       return;
     }
     if (running == null || !mayInterruptIfRunning) {
-      return; // between attempts it is simply not run again; cancel(false) lets it finish
+      return; // cancel(false) lets it finish; its answer reports its end
     }
-    fireTaskFailed(task, worker.id(), Duration.ofNanos(running.ranNanos()),
-        new CancellationException("cancelled while running"));
     if (waiting) {
       // Sent but not started: the worker answers it as cancelled when its turn comes.
       worker.send(Frame.of(FrameType.CANCEL, running.id));
@@ -323,8 +358,10 @@ public final class RealWorkerPool {
         }
       }
       int wanted = Math.max(settings.minIdle(), busy + queue.size());
-      if (!starts.isClosed() && starting == 0) {
-        wanted = Math.max(wanted, nonStopping + 1); // the breaker's probe
+      if ((!starts.isClosed() || starts.lastStartFailed()) && starting == 0) {
+        // The breaker's probe, or after a failed start: the pool keeps one start going (after
+        // the backoff) until a worker says HELLO, so health comes back without waiting for work.
+        wanted = Math.max(wanted, nonStopping + 1);
       }
       int room = settings.workers() - workers.size() - pendingStarts;
       int want = Math.min(room, wanted - nonStopping - pendingStarts);
@@ -367,8 +404,7 @@ public final class RealWorkerPool {
     for (WorkerTask task : shed) {
       InsufficientMemoryException failure = new InsufficientMemoryException(
           admission.shedMessage(task.label(), pressure.get()), pressure.get());
-      task.future.completeExceptionally(failure);
-      fireTaskFailed(task, null, Duration.ZERO, failure);
+      failed(task, null, Duration.ZERO, failure);
     }
     if (!shed.isEmpty()) {
       admission.report(pressure.get(), true, "shed " + shed.size() + " queued tasks");
@@ -432,17 +468,19 @@ public final class RealWorkerPool {
           settings.memoryAccounting(), new SupervisedTree.Spec(launch.arguments(),
               workerEnvironment, launch.directory(), true, true), io);
     } catch (IOException | RuntimeException e) {
-      String why = "worker " + workerId + " could not start: " + e.getMessage();
-      log.warn("[{}] {}", settings.name(), why);
+      StartFailure failure = new StartFailure("worker " + workerId + " of pool '"
+          + settings.name() + "' could not start: " + e.getMessage(), e, "");
+      log.warn("[{}] {}", settings.name(), failure.reason());
       lock.lock();
       try {
         pendingStarts--;
-        starts.startFailed(System.nanoTime() - began, why, System.nanoTime());
+        starts.startFailed(System.nanoTime() - began, failure, System.nanoTime());
         changed.signalAll();
       } finally {
         lock.unlock();
       }
-      return; // the next tick starts again once the backoff has passed
+      afterFailedStart();
+      return;
     }
     PooledWorker worker = new PooledWorker(tree, new dev.stockade.internal.protocol.FrameWriter(
         tree.process().stdin()), StderrLines.forward(tree.process().stderr(), settings.name(),
@@ -478,7 +516,7 @@ public final class RealWorkerPool {
     if (to == CircuitBreaker.State.OPEN) {
       log.error("[{}] worker starts keep failing ({}); circuit breaker open: no worker starts "
           + "and submissions fail for {} ms, then one probe start", settings.name(),
-          starts.lastFailure(), settings.circuitOpenDuration().toMillis());
+          starts.lastFailureText(), settings.circuitOpenDuration().toMillis());
       // Called inside the breaker, under the pool's lock: futures are failed elsewhere.
       io.execute(this::failQueuedIfNoWorkerCanServe);
     } else if (to == CircuitBreaker.State.CLOSED) {
@@ -488,15 +526,26 @@ public final class RealWorkerPool {
     }
   }
 
-  /** With the breaker open and no worker up, queued tasks would wait for nothing: fail them. */
+  /**
+   * After a start failed: with no worker serving, the queued tasks would wait for a start that
+   * may never succeed, so they fail now with the start's failure (or, once the breaker is open,
+   * as unhealthy); then the next start is planned, after the backoff.
+   */
+  private void afterFailedStart() {
+    failQueuedIfNoWorkerCanServe();
+    maybeStartWorkers(); // with no worker alive there is no tick: this schedules the retry
+  }
+
+  /** With no worker serving and the last start failed, queued tasks fail with its failure. */
   private void failQueuedIfNoWorkerCanServe() {
     List<WorkerTask> dropped = new ArrayList<>();
+    StartFailure cause;
+    boolean breakerOpen;
     lock.lock();
     try {
-      boolean anyServing = workers.stream().anyMatch(w -> w.helloSeen
-          && w.tree.lifecycle().state() != WorkerState.STOPPING
-          && w.tree.lifecycle().state() != WorkerState.DEAD);
-      if (!anyServing) {
+      cause = starts.lastFailure();
+      breakerOpen = !starts.isClosed();
+      if ((breakerOpen || starts.lastStartFailed()) && !anyServingLocked()) {
         dropped.addAll(queue);
         queue.clear();
         changed.signalAll();
@@ -505,7 +554,9 @@ public final class RealWorkerPool {
       lock.unlock();
     }
     for (WorkerTask task : dropped) {
-      refuse(task, unhealthy("queued task '" + task.label() + "' failed"));
+      refuse(task, breakerOpen || cause == null
+          ? unhealthy("queued task '" + task.label() + "' failed")
+          : cause.exception("task '" + task.label() + "' was not run: "));
     }
   }
 
@@ -522,9 +573,10 @@ public final class RealWorkerPool {
         String violation = onFrame(worker, frame);
         if (violation != null) {
           violated(worker, violation);
-          break;
+          return; // what follows is unread: the finally says so
         }
       }
+      worker.repliesReadToEnd = true;
     } catch (ProtocolViolation e) {
       violated(worker, e.getMessage());
     } catch (IOException e) {
@@ -684,16 +736,10 @@ public final class RealWorkerPool {
       if (task.retry != null) {
         task.retry.onComplete();
       }
-      if (task.future.complete(value)) {
-        events.fire(l -> l.taskCompleted(new TaskEvent(settings.name(), task.label(),
-            Optional.of(worker.id()), ran, Optional.empty())));
-      }
-    } else if (!task.future.isDone()) {
-      TaskFailedException failed = new TaskFailedException(task.label(), worker.id(),
-          error.type(), error.message(), error.trace());
-      if (task.future.completeExceptionally(failed)) {
-        fireTaskFailed(task, worker.id(), ran, failed);
-      }
+      succeeded(task, worker.id(), ran, value);
+    } else {
+      failed(task, worker.id(), ran, new TaskFailedException(task.label(), worker.id(),
+          error.type(), error.message(), error.trace()));
     }
     if (confirmPing != 0) {
       worker.send(Frame.of(FrameType.PING, confirmPing)); // its PONG makes it available again
@@ -833,9 +879,11 @@ public final class RealWorkerPool {
         if (a == null) {
           return;
         }
-        events.fire(l -> l.taskStarted(new TaskEvent(settings.name(), a.task.label(),
-            Optional.of(worker.id()), Duration.ZERO, Optional.empty())));
-        if (!worker.send(Frame.of(FrameType.TASK, a.id, a.task.payload))) {
+        if (a.task.markStarted()) {
+          events.fire(l -> l.taskStarted(new TaskEvent(settings.name(), a.task.label(),
+              Optional.of(worker.id()), Duration.ZERO, Optional.empty())));
+        }
+        if (!worker.send(Frame.of(FrameType.TASK, a.id, a.task.payload()))) {
           // Its stdin is gone: it died (the exit will tell) or closed it, a violation.
           if (!awaitExit(worker, Duration.ofSeconds(1))) {
             violated(worker, "it closed its stdin");
@@ -979,14 +1027,16 @@ public final class RealWorkerPool {
 
   private void runHealthCheck(PooledWorker w) {
     WorkerSnapshot snapshot = w.tree.snapshot();
+    // The caller's code: on the callback executor, where a slow or throwing check (an Error
+    // included) costs the round, never a reader or the housekeeper.
     CompletableFuture.supplyAsync(() -> {
       try {
         return settings.healthCheck().get().isHealthy(snapshot);
-      } catch (Exception e) {
-        log.debug("[{}] health check of {} threw", settings.name(), w.id(), e);
+      } catch (Throwable t) {
+        log.warn("[{}] health check of {} threw; counted as failed", settings.name(), w.id(), t);
         return false;
       }
-    }, io).completeOnTimeout(false, settings.healthCheckTimeout().toMillis(),
+    }, callbacks).completeOnTimeout(false, settings.healthCheckTimeout().toMillis(),
         TimeUnit.MILLISECONDS).thenAccept(ok -> {
           lock.lock();
           try {
@@ -1069,7 +1119,10 @@ public final class RealWorkerPool {
       if (!worker.tree.lifecycle().stop(reason)) {
         return false;
       }
-      worker.silenceNanos = System.nanoTime() - worker.lastSignOfLifeNanos;
+      long now = System.nanoTime();
+      worker.endClaimedNanos = now;
+      worker.runningWhenEndClaimed = worker.current();
+      worker.silenceNanos = now - worker.lastSignOfLifeNanos;
     } finally {
       lock.unlock();
     }
@@ -1103,7 +1156,10 @@ public final class RealWorkerPool {
         // it did not exit in time: the teardown below ends it
       }
     }
-    Duration grace = reason.endsWithoutGrace() ? Duration.ZERO : settings.terminationGrace();
+    // A worker that never said HELLO never took a task: nothing is lost by ending it at once,
+    // and the tasks waiting for it learn of the failed start sooner.
+    Duration grace = reason.endsWithoutGrace() || !worker.helloSeen
+        ? Duration.ZERO : settings.terminationGrace();
     TeardownReport report;
     try {
       report = tree.end(grace);
@@ -1112,7 +1168,7 @@ public final class RealWorkerPool {
       report = new TeardownReport(0, List.of(), Duration.ZERO);
     }
     worker.closeRequests();
-    boolean allRepliesRead = awaitStreams(worker);
+    boolean allRepliesRead = awaitStreams(worker) && worker.repliesReadToEnd;
     ExitStatus exit = awaitExitStatus(worker);
     tree.release();
     if (!report.isComplete()) {
@@ -1122,6 +1178,7 @@ public final class RealWorkerPool {
 
     Attempt attempt;
     List<Attempt> behind;
+    StartFailure startFailure = null;
     lock.lock();
     try {
       attempt = worker.inFlight.pollFirst();
@@ -1130,8 +1187,10 @@ public final class RealWorkerPool {
       worker.unsent.clear();
       long now = System.nanoTime();
       if (!worker.helloSeen && reason != EndReason.POOL_CLOSED) {
-        starts.startFailed(now - worker.startNanos, "worker " + worker.id() + " "
-            + describeEarlyEnd(worker, reason, exit), now);
+        startFailure = new StartFailure("worker " + worker.id() + " of pool '"
+            + settings.name() + "' " + describeEarlyEnd(worker, reason, exit), null,
+            worker.stderr.lastLines(STDERR_LINES_IN_MESSAGES));
+        starts.startFailed(now - worker.startNanos, startFailure, now);
       } else if (!worker.helloSeen) {
         starts.unused();
       } else if (reason == EndReason.EXITED || reason == EndReason.HEARTBEAT_TIMEOUT
@@ -1140,6 +1199,9 @@ public final class RealWorkerPool {
       }
     } finally {
       lock.unlock();
+    }
+    if (worker.breach != null) {
+      tree.recordBreach(worker.breach);
     }
     WorkerDetails details = tree.details(reason == EndReason.EXITED ? exit : null,
         worker.stderr.lastLines(STDERR_LINES_IN_MESSAGES));
@@ -1153,18 +1215,21 @@ public final class RealWorkerPool {
               : reported, details);
     }
     if (attempt != null) {
-      RuntimeException failure = failure(attempt, worker, reason, details);
-      attemptFailed(attempt, worker, failure);
-      // Answers come in order, and if every answer was read, the tasks behind the running one
-      // never started: they go back to the front of the queue, in their order. With answers
-      // left unread, they may have run, and fail like it.
+      attemptFailed(attempt, worker, failure(attempt, worker, reason, details),
+          ranUntilEnd(attempt, worker));
+      // A worker runs its tasks one at a time, in order, and answers in order: when every
+      // answer up to the end of its output was read, the tasks behind the running one never
+      // started, so they go back to the front of the queue, in their order. When answers went
+      // unread (the reader stopped at a violation, or a pipe had to be abandoned), they may
+      // have run: they fail, and only an idempotent task runs again.
       for (int i = behind.size() - 1; i >= 0; i--) {
         Attempt waited = behind.get(i);
         waited.task.worker = null;
         if (allRepliesRead) {
           requeue(waited.task);
         } else {
-          attemptFailed(waited, worker, failure);
+          attemptFailed(waited, worker, mayHaveRun(waited, worker, reported, details),
+              Duration.ZERO);
         }
       }
     }
@@ -1180,17 +1245,26 @@ public final class RealWorkerPool {
     } finally {
       lock.unlock();
     }
-    maybeStartWorkers();
+    if (startFailure != null) {
+      afterFailedStart();
+    } else {
+      maybeStartWorkers();
+    }
     stopThreadsIfDone();
   }
 
-  private static String describeEarlyEnd(PooledWorker worker, EndReason reason, ExitStatus exit) {
-    return switch (reason) {
-      case EXITED -> "ended before HELLO: " + exit;
-      case START_TIMEOUT -> "said no HELLO within the start timeout";
-      case PROTOCOL_VIOLATION -> "broke the protocol before HELLO: " + worker.violation;
-      default -> "ended before HELLO: " + reason;
+  private String describeEarlyEnd(PooledWorker worker, EndReason reason, ExitStatus exit) {
+    String why = switch (reason) {
+      case EXITED -> "exited before it said HELLO: " + exit;
+      case START_TIMEOUT -> "said no HELLO within its start timeout of "
+          + settings.startTimeout().toMillis() + " ms";
+      case PROTOCOL_VIOLATION -> "broke the protocol before it said HELLO: " + worker.violation;
+      default -> "ended before it said HELLO: " + reason;
     };
+    Object directory = settings.launch().directory() != null ? settings.launch().directory()
+        : System.getProperty("user.dir");
+    return why + " (program " + settings.launch().arguments().get(0) + ", directory "
+        + directory + ")";
   }
 
   /** Waits for both pipes to end; false if they had to be closed unread. */
@@ -1222,12 +1296,35 @@ public final class RealWorkerPool {
     return ExitStatus.exited(-1);
   }
 
+  /** How long {@code a} had run when its worker's end was claimed (teardown not counted). */
+  private static Duration ranUntilEnd(Attempt a, PooledWorker w) {
+    long end = w.endClaimedNanos != 0 ? w.endClaimedNanos : System.nanoTime();
+    return Duration.ofNanos(Math.max(0, end - a.startNanos));
+  }
+
+  /** A task that was sent behind the running one when answers went unread. */
+  private RuntimeException mayHaveRun(Attempt a, PooledWorker w, EndReason reason,
+      WorkerDetails details) {
+    String why = "it was sent to worker " + w.id() + " behind the task it was running, the "
+        + "worker was ended (" + reason + ") before all its answers were read, so this task "
+        + "may have run";
+    return reason == EndReason.PROTOCOL_VIOLATION
+        ? new WorkerProtocolException(a.task.label(), w.violation + "; " + why, details)
+        : new WorkerCrashedException(a.task.label(), why, details);
+  }
+
   private RuntimeException failure(Attempt a, PooledWorker w, EndReason reason,
       WorkerDetails details) {
     String label = a.task.label();
+    Attempt cause = w.runningWhenEndClaimed;
+    if (cause != null && cause != a && isAboutOneTask(reason)) {
+      // The worker moved on to this task in the moment between the claim and the teardown.
+      return new WorkerCrashedException(label, "its worker was being ended (" + reason
+          + ") for task '" + cause.task.label() + "' when this task started", details);
+    }
     return switch (reason) {
-      case TIMEOUT -> new TaskTimeoutException(label, a.task.timeout,
-          Duration.ofNanos(a.ranNanos()), details);
+      case TIMEOUT -> new TaskTimeoutException(label, a.task.timeout, ranUntilEnd(a, w),
+          details);
       case MEMORY_LIMIT -> new MemoryLimitExceededException(label, settings.memoryLimit(),
           MemorySize.ofBytes(w.breach.bytes()), w.breach.metric(), details);
       case PROCESS_LIMIT -> new ProcessLimitExceededException(label, settings.maxProcesses(),
@@ -1235,7 +1332,7 @@ public final class RealWorkerPool {
       case HEARTBEAT_TIMEOUT -> new HeartbeatTimeoutException(label,
           Duration.ofNanos(w.silenceNanos), settings.heartbeatTimeout(), details);
       case PROGRESS_TIMEOUT -> new ProgressTimeoutException(label,
-          Duration.ofNanos(System.nanoTime() - a.lastProgressNanos),
+          Duration.ofNanos(Math.max(0, w.endClaimedNanos - a.lastProgressNanos)),
           settings.progressTimeout().orElseThrow(), details);
       case PROTOCOL_VIOLATION -> new WorkerProtocolException(label, w.violation, details);
       case CANCELLED -> new CancellationException("task '" + label + "' was cancelled");
@@ -1245,43 +1342,68 @@ public final class RealWorkerPool {
     };
   }
 
+  /** Endings caused by one task (its deadline, its progress, its cancel), not by the worker. */
+  private static boolean isAboutOneTask(EndReason reason) {
+    return reason == EndReason.TIMEOUT || reason == EndReason.PROGRESS_TIMEOUT
+        || reason == EndReason.CANCELLED;
+  }
+
   /** Settles a task whose worker ended under it: retried if idempotent and retryable. */
-  private void attemptFailed(Attempt a, PooledWorker worker, RuntimeException failure) {
+  private void attemptFailed(Attempt a, PooledWorker worker, RuntimeException failure,
+      Duration ran) {
     WorkerTask task = a.task;
     task.worker = null;
     if (task.future.isDone()) {
+      ended(task, worker.id(), ran); // cancelled while it ran: its work has stopped now
       return;
     }
-    Duration ran = Duration.ofNanos(a.ranNanos());
     if (task.retry != null && !isClosed()) {
       long delayMillis = task.retry.onError(failure);
       if (delayMillis >= 0) {
         log.info("[{}] task '{}' (idempotent) failed on worker {} ({}); running it again in {} "
             + "ms", settings.name(), task.label(), worker.id(), failure.getClass().getSimpleName(),
             delayMillis);
-        timer.schedule(() -> requeue(task), delayMillis, TimeUnit.MILLISECONDS);
-        return;
+        lock.lock();
+        try {
+          awaitingRetry.add(task); // close() fails it if the pool closes meanwhile
+        } finally {
+          lock.unlock();
+        }
+        try {
+          timer.schedule(() -> requeue(task), delayMillis, TimeUnit.MILLISECONDS);
+          return;
+        } catch (RejectedExecutionException closing) {
+          lock.lock();
+          try {
+            awaitingRetry.remove(task);
+          } finally {
+            lock.unlock();
+          }
+        }
       }
     }
-    if (task.future.completeExceptionally(failure)) {
-      fireTaskFailed(task, worker.id(), ran, failure);
-    }
+    failed(task, worker.id(), ran, failure);
   }
 
   private void requeue(WorkerTask task) {
+    boolean alreadyDone = false;
     boolean refusedClosed = false;
     lock.lock();
     try {
+      awaitingRetry.remove(task);
       if (task.future.isDone()) {
-        return;
-      }
-      if (closed) {
+        alreadyDone = true; // cancelled between attempts
+      } else if (closed) {
         refusedClosed = true;
       } else {
         queue.addFirst(task);
       }
     } finally {
       lock.unlock();
+    }
+    if (alreadyDone) {
+      ended(task, null, Duration.ZERO);
+      return;
     }
     if (refusedClosed) {
       refuse(task, new PoolClosedException("pool '" + settings.name() + "' was closed before "
@@ -1292,9 +1414,40 @@ public final class RealWorkerPool {
     maybeStartWorkers();
   }
 
-  private void fireTaskFailed(WorkerTask task, String workerId, Duration ran, Throwable why) {
-    events.fire(l -> l.taskFailed(new TaskEvent(settings.name(), task.label(),
-        Optional.ofNullable(workerId), ran, Optional.of(why))));
+  // ---------------------------------------------------------------- settling tasks
+
+  /** Completes the task with its result (unless it was cancelled) and reports its end. */
+  private void succeeded(WorkerTask task, String workerId, Duration ran, Object value) {
+    task.future.complete(value);
+    ended(task, workerId, ran);
+  }
+
+  /** Fails the task (unless it was already settled) and reports its end. */
+  private void failed(WorkerTask task, String workerId, Duration ran, Throwable failure) {
+    task.future.completeExceptionally(failure);
+    ended(task, workerId, ran);
+  }
+
+  /**
+   * Reports the task's one end, as its future ended: a cancelled task's end is reported here
+   * too, once nothing of it runs. Called only once the task has left every queue and worker;
+   * its input is let go.
+   */
+  private void ended(WorkerTask task, String workerId, Duration ran) {
+    if (!task.markEnded()) {
+      return;
+    }
+    Throwable failure = task.future.isCancelled()
+        ? new CancellationException("task '" + task.label() + "' was cancelled")
+        : task.future.isCompletedExceptionally() ? task.future.exceptionNow() : null;
+    Optional<String> worker = Optional.ofNullable(workerId);
+    if (failure == null) {
+      events.fire(l -> l.taskCompleted(new TaskEvent(settings.name(), task.label(), worker, ran,
+          Optional.empty())));
+    } else {
+      events.fire(l -> l.taskFailed(new TaskEvent(settings.name(), task.label(), worker, ran,
+          Optional.of(failure))));
+    }
   }
 
   // ---------------------------------------------------------------- observation and close
@@ -1332,14 +1485,18 @@ public final class RealWorkerPool {
 
   public void close() {
     List<WorkerTask> dropped;
+    List<WorkerTask> notRetried;
     lock.lock();
     try {
       if (!closed) {
         closed = true;
         dropped = new ArrayList<>(queue);
         queue.clear();
+        notRetried = new ArrayList<>(awaitingRetry);
+        awaitingRetry.clear();
       } else {
         dropped = List.of();
+        notRetried = List.of();
       }
       changed.signalAll();
     } finally {
@@ -1348,6 +1505,10 @@ public final class RealWorkerPool {
     for (WorkerTask task : dropped) {
       refuse(task, new PoolClosedException("pool '" + settings.name()
           + "' was closed before queued task '" + task.label() + "' started"));
+    }
+    for (WorkerTask task : notRetried) {
+      refuse(task, new PoolClosedException("pool '" + settings.name() + "' was closed before "
+          + "task '" + task.label() + "' could run again"));
     }
     for (PooledWorker w : workers) {
       end(w, EndReason.POOL_CLOSED);
@@ -1364,6 +1525,11 @@ public final class RealWorkerPool {
       }
     } finally {
       lock.unlock();
+    }
+    if (!events.awaitDelivered(EVENT_DELIVERY_BOUND)) {
+      log.warn("[{}] closed, but the pool listener is still busy after {} ms; the remaining "
+          + "events are delivered in the background", settings.name(),
+          EVENT_DELIVERY_BOUND.toMillis());
     }
     stopThreads();
   }

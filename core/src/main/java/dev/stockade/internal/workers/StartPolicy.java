@@ -19,7 +19,8 @@ final class StartPolicy {
   private final IntervalFunction backoff;
   private int failuresInARow;
   private long notBeforeNanos;
-  private String lastFailure = "";
+  private StartFailure lastFailure;
+  private boolean lastStartFailed;
 
   StartPolicy(String poolName, Duration backoffInitial, Duration backoffMax, int threshold,
       Duration openDuration, Consumer<CircuitBreaker.StateTransition> onTransition) {
@@ -57,13 +58,21 @@ final class StartPolicy {
   }
 
   void startSucceeded(long tookNanos) {
+    lastStartFailed = false;
     breaker.onSuccess(tookNanos, TimeUnit.NANOSECONDS);
   }
 
-  void startFailed(long tookNanos, String why, long nowNanos) {
-    lastFailure = why; // first: the breaker may open inside onError, and its message names it
+  void startFailed(long tookNanos, StartFailure why, long nowNanos) {
+    // First: the breaker may open inside onError, and its message names the failure.
+    lastFailure = why;
+    lastStartFailed = true;
     failed(nowNanos);
-    breaker.onError(tookNanos, TimeUnit.NANOSECONDS, new IllegalStateException(why));
+    breaker.onError(tookNanos, TimeUnit.NANOSECONDS, why.exception(""));
+  }
+
+  /** True from a failed start until a worker says HELLO. */
+  boolean lastStartFailed() {
+    return lastStartFailed;
   }
 
   /** A worker failed (crash, lost heartbeat, protocol violation): back off the next start. */
@@ -86,8 +95,14 @@ final class StartPolicy {
     return breaker.getState();
   }
 
-  String lastFailure() {
+  /** The last failed start, or null if none failed. */
+  StartFailure lastFailure() {
     return lastFailure;
+  }
+
+  /** The last failed start, for logs and messages. */
+  String lastFailureText() {
+    return lastFailure == null ? "none" : lastFailure.describe();
   }
 
   int failuresInARow() {

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 
 /** A {@code WorkerPool}'s configuration, validated by its builder. */
 public record WorkerPoolSettings(
@@ -51,7 +52,8 @@ public record WorkerPoolSettings(
     Duration circuitOpenDuration,
     int retryAttempts,
     Optional<PoolListener> listener,
-    boolean shutdownHook) {
+    boolean shutdownHook,
+    Optional<Executor> callbackExecutor) {
 
   /**
    * How a worker process is started.

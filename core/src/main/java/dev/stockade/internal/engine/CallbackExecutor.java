@@ -1,0 +1,85 @@
+package dev.stockade.internal.engine;
+
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where a pool runs its caller's code: the dependent stages of the futures it returns, listener
+ * events and health checks — never on the threads that read workers, reap processes or keep
+ * time, where a slow or blocking callback would stall them.
+ *
+ * <p>By default the pool owns it: up to {@code threads} daemon threads named
+ * {@code stockade-<pool>-callback-N}, started on demand and ended after {@value #IDLE_SECONDS} s
+ * idle, in front of a FIFO queue. The queue needs no bound of its own: each task future is
+ * published once, and the pool admits a bounded number of tasks. A caller may give an executor
+ * of its own instead; the pool never shuts that one down.
+ *
+ * <p>An executor that refuses work (shut down, saturated) does not lose it: the work runs on a
+ * new short-lived thread, never on the pool thread that handed it over, and the refusal is
+ * logged once.
+ */
+public final class CallbackExecutor implements Executor {
+  private static final Logger log = LoggerFactory.getLogger(CallbackExecutor.class);
+  static final long IDLE_SECONDS = 30;
+
+  private final String poolName;
+  private final Executor delegate;
+  private final ThreadPoolExecutor owned;
+  private final ThreadFactory lateThreads;
+  private final AtomicBoolean refusalLogged = new AtomicBoolean();
+
+  private CallbackExecutor(String poolName, Executor delegate, ThreadPoolExecutor owned) {
+    this.poolName = poolName;
+    this.delegate = delegate;
+    this.owned = owned;
+    this.lateThreads = new ThreadFactoryBuilder()
+        .setNameFormat("stockade-" + poolName + "-callback-late-%d").setDaemon(true).build();
+  }
+
+  /** The pool's own executor of at most {@code threads} threads. */
+  public static CallbackExecutor owned(String poolName, int threads) {
+    ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, IDLE_SECONDS,
+        TimeUnit.SECONDS, new LinkedBlockingQueue<>(), new ThreadFactoryBuilder()
+            .setNameFormat("stockade-" + poolName + "-callback-%d").setDaemon(true).build());
+    executor.allowCoreThreadTimeOut(true);
+    return new CallbackExecutor(poolName, executor, executor);
+  }
+
+  /** The caller's executor. */
+  public static CallbackExecutor of(String poolName, Executor executor) {
+    return new CallbackExecutor(poolName, executor, null);
+  }
+
+  /** The default bound for a pool of {@code workers} workers. */
+  public static int defaultThreads(int workers) {
+    return Math.max(2, workers);
+  }
+
+  @Override
+  public void execute(Runnable work) {
+    try {
+      delegate.execute(work);
+    } catch (Throwable refused) {
+      boolean afterClose = owned != null && owned.isShutdown();
+      if (!afterClose && refusalLogged.compareAndSet(false, true)) {
+        log.warn("[{}] the callback executor refused work ({}); running it on a thread of its "
+            + "own instead (logged once)", poolName, refused.toString());
+      }
+      lateThreads.newThread(work).start();
+    }
+  }
+
+  /** Lets queued work finish, then ends the pool's own threads; a caller's executor is kept. */
+  public void shutdown() {
+    if (owned != null) {
+      owned.shutdown();
+    }
+  }
+}

@@ -1,0 +1,223 @@
+package dev.stockade.internal.engine;
+
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The future a caller holds for a task. Three promises beyond {@link CompletableFuture}'s:
+ *
+ * <ul>
+ *   <li><b>No caller code on the pool's threads.</b> The pool settles a task on the thread that
+ *       read its answer or ended its tree; a dependent stage ({@code thenApply},
+ *       {@code whenComplete}, a relay of {@code allOf}, another future's {@code thenCombine}…)
+ *       run there could stall that reader. So settling only records the outcome and wakes
+ *       threads blocked in {@code get}/{@code join}; the outcome is then published to this
+ *       future's dependents on the pool's callback executor. A stage added after publication
+ *       runs on the caller's thread, as {@code CompletableFuture} does. {@code isDone},
+ *       {@code get}, {@code join} and {@code getNow} see the outcome from the moment it is
+ *       settled.
+ *   <li><b>Cancelling tells the pool once</b>, which removes a queued task or stops a running one.
+ *       The future itself is cancelled at once, as the {@code Future} contract requires.
+ *   <li><b>A settled future holds no task state</b>: the cancel hook, and through it the task's
+ *       input and worker, is dropped when the outcome is known.
+ * </ul>
+ *
+ * <p>Optionally, a caller blocking in {@code get} or {@code join} spins for a bounded time
+ * before it parks. A warm persistent worker answers in less time than a park and unpark cost on
+ * a virtual CPU that went idle, so a short spin removes the most expensive wake-up of a round
+ * trip; a longer task costs the caller that bound of CPU once per wait. No spinning happens on a
+ * machine with one processor, where it would only delay the thread it waits for.
+ */
+public final class TaskFuture<T> extends CompletableFuture<T> {
+  /** Called once, after the future was cancelled. */
+  @FunctionalInterface
+  public interface Hook {
+    void cancelled(boolean mayInterruptIfRunning);
+  }
+
+  private static final boolean MULTIPROCESSOR = Runtime.getRuntime().availableProcessors() > 1;
+
+  /**
+   * The outcome as soon as it is known, and what waiters block on. It has no dependents but the
+   * waiting threads themselves, so completing it runs no caller code on any thread.
+   */
+  private final CompletableFuture<T> settled = new CompletableFuture<>();
+  private final Executor callbacks;
+  private final long spinNanos;
+  private volatile Hook hook;
+
+  /** A future whose waiters park at once. */
+  public TaskFuture(Hook hook, Executor callbacks) {
+    this(hook, callbacks, 0);
+  }
+
+  /** A future whose waiters spin up to {@code spinNanos} before they park. */
+  public TaskFuture(Hook hook, Executor callbacks, long spinNanos) {
+    this.hook = hook;
+    this.callbacks = callbacks;
+    this.spinNanos = MULTIPROCESSOR ? Math.max(0, spinNanos) : 0;
+  }
+
+  @Override
+  public boolean complete(T value) {
+    if (!settled.complete(value)) {
+      return false;
+    }
+    hook = null;
+    callbacks.execute(() -> super.complete(value));
+    return true;
+  }
+
+  @Override
+  public boolean completeExceptionally(Throwable failure) {
+    if (!settled.completeExceptionally(failure)) {
+      return false;
+    }
+    hook = null;
+    callbacks.execute(() -> super.completeExceptionally(failure));
+    return true;
+  }
+
+  @Override
+  public boolean cancel(boolean mayInterruptIfRunning) {
+    if (!settled.cancel(mayInterruptIfRunning)) {
+      // Already settled: true again only if that was a cancellation, as CompletableFuture says.
+      return settled.isCancelled();
+    }
+    Hook called = hook;
+    hook = null;
+    // The canceller's own thread: it is the caller's, so its dependents may run here.
+    super.cancel(mayInterruptIfRunning);
+    if (called != null) {
+      called.cancelled(mayInterruptIfRunning);
+    }
+    return true;
+  }
+
+  @Override
+  public boolean isDone() {
+    return settled.isDone();
+  }
+
+  @Override
+  public boolean isCancelled() {
+    return settled.isCancelled();
+  }
+
+  @Override
+  public boolean isCompletedExceptionally() {
+    return settled.isCompletedExceptionally();
+  }
+
+  @Override
+  public T getNow(T valueIfAbsent) {
+    return settled.getNow(valueIfAbsent);
+  }
+
+  @Override
+  public T get() throws InterruptedException, ExecutionException {
+    spinUpTo(spinNanos);
+    return settled.get();
+  }
+
+  @Override
+  public T get(long timeout, TimeUnit unit)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    long start = System.nanoTime();
+    long budget = unit.toNanos(timeout);
+    spinUpTo(Math.min(spinNanos, budget));
+    return settled.get(Math.max(0, budget - (System.nanoTime() - start)), TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public T join() {
+    spinUpTo(spinNanos);
+    return settled.join();
+  }
+
+  /** On JDK 19 and later this overrides {@code Future.resultNow()}, so it sees the settlement. */
+  public T resultNow() {
+    if (!settled.isDone()) {
+      throw new IllegalStateException("Task has not completed");
+    }
+    if (settled.isCompletedExceptionally()) {
+      throw new IllegalStateException(settled.isCancelled()
+          ? "Task was cancelled" : "Task completed with exception");
+    }
+    return settled.join();
+  }
+
+  /** On JDK 19 and later this overrides {@code Future.exceptionNow()}. */
+  public Throwable exceptionNow() {
+    if (!settled.isDone()) {
+      throw new IllegalStateException("Task has not completed");
+    }
+    if (settled.isCancelled()) {
+      throw new IllegalStateException("Task was cancelled");
+    }
+    try {
+      settled.join();
+    } catch (CancellationException e) {
+      throw new IllegalStateException("Task was cancelled");
+    } catch (RuntimeException e) {
+      return e.getCause() != null ? e.getCause() : e;
+    }
+    throw new IllegalStateException("Task completed with a result");
+  }
+
+  private void spinUpTo(long nanos) {
+    if (nanos <= 0 || settled.isDone()) {
+      return;
+    }
+    long deadline = System.nanoTime() + nanos;
+    while (!settled.isDone() && System.nanoTime() - deadline < 0) {
+      Thread.onSpinWait();
+    }
+  }
+
+  @Override
+  public CompletableFuture<T> completeAsync(java.util.function.Supplier<? extends T> supplier,
+      Executor executor) {
+    // CompletableFuture's own version sets the result without complete(): route it here.
+    executor.execute(() -> {
+      try {
+        complete(supplier.get());
+      } catch (Throwable t) {
+        completeExceptionally(t);
+      }
+    });
+    return this;
+  }
+
+  @Override
+  public CompletableFuture<T> completeAsync(java.util.function.Supplier<? extends T> supplier) {
+    return completeAsync(supplier, callbacks);
+  }
+
+  @Override
+  public void obtrudeValue(T value) {
+    settled.obtrudeValue(value);
+    super.obtrudeValue(value);
+  }
+
+  @Override
+  public void obtrudeException(Throwable failure) {
+    settled.obtrudeException(failure);
+    super.obtrudeException(failure);
+  }
+
+  /** {@code …Async} stages without an executor run on the pool's callback executor. */
+  @Override
+  public Executor defaultExecutor() {
+    return callbacks;
+  }
+
+  @Override
+  public <U> CompletableFuture<U> newIncompleteFuture() {
+    return new CompletableFuture<>();
+  }
+}

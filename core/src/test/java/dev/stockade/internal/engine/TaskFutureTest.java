@@ -1,0 +1,232 @@
+package dev.stockade.internal.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.lang.ref.WeakReference;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The caller's future: cancelling it reaches the pool once; waiting on it — spinning first or
+ * not — behaves as {@link java.util.concurrent.CompletableFuture} promises; its dependents run on
+ * the callback executor, never on the thread that settles it; and once settled it keeps nothing
+ * of its task.
+ */
+@Timeout(10)
+class TaskFutureTest {
+  private static final long SPIN = 50_000;
+
+  private final ScheduledExecutorService completer = Executors.newSingleThreadScheduledExecutor(
+      r -> new Thread(r, "settling-thread"));
+  private final ExecutorService callbacks = Executors.newSingleThreadExecutor(
+      r -> new Thread(r, "callback-thread"));
+  private final List<Boolean> hookCalls = new CopyOnWriteArrayList<>();
+
+  @AfterEach
+  void stopThreads() {
+    completer.shutdownNow();
+    callbacks.shutdownNow();
+  }
+
+  private TaskFuture<String> spinning() {
+    return new TaskFuture<>(hookCalls::add, callbacks, SPIN);
+  }
+
+  @Test
+  void getReturnsAValueThatArrivesLongAfterTheSpin() throws Exception {
+    TaskFuture<String> future = spinning();
+    completer.schedule(() -> future.complete("late"), 200, TimeUnit.MILLISECONDS);
+
+    assertThat(future.get()).isEqualTo("late");
+  }
+
+  @Test
+  void getReturnsAValueCompletedDuringTheSpin() throws Exception {
+    TaskFuture<String> future = spinning();
+    completer.execute(() -> future.complete("soon"));
+
+    assertThat(future.get()).isEqualTo("soon");
+  }
+
+  @Test
+  void joinReturnsTheValueAndWrapsAFailure() {
+    TaskFuture<String> done = spinning();
+    completer.schedule(() -> done.complete("joined"), 50, TimeUnit.MILLISECONDS);
+    TaskFuture<String> failed = spinning();
+    completer.schedule(
+        () -> failed.completeExceptionally(new IllegalStateException("boom")),
+        50, TimeUnit.MILLISECONDS);
+
+    assertThat(done.join()).isEqualTo("joined");
+    assertThatThrownBy(failed::join)
+        .isInstanceOf(CompletionException.class)
+        .hasCauseInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void aTimedGetShorterThanTheSpinStillTimesOut() {
+    TaskFuture<String> future = spinning();
+
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> future.get(1, TimeUnit.MICROSECONDS))
+        .isInstanceOf(TimeoutException.class);
+    assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(1));
+  }
+
+  @Test
+  void aTimedGetLongerThanTheSpinWaitsForTheRest() throws Exception {
+    TaskFuture<String> future = spinning();
+    completer.schedule(() -> future.complete("in time"), 100, TimeUnit.MILLISECONDS);
+
+    assertThat(future.get(5, TimeUnit.SECONDS)).isEqualTo("in time");
+  }
+
+  @Test
+  void anInterruptedCallerStopsWaiting() {
+    TaskFuture<String> future = spinning();
+    Thread.currentThread().interrupt();
+
+    assertThatThrownBy(future::get).isInstanceOf(InterruptedException.class);
+    assertThat(Thread.interrupted()).as("interrupt status is consumed by get").isFalse();
+  }
+
+  @Test
+  void cancellingTellsTheHookOnceWithTheInterruptFlag() {
+    TaskFuture<String> future = spinning();
+
+    assertThat(future.cancel(true)).isTrue();
+    assertThat(future.cancel(false)).as("CompletableFuture: true once cancelled").isTrue();
+
+    assertThat(hookCalls).containsExactly(true);
+  }
+
+  @Test
+  void cancellingADependentStageDoesNotReachTheHook() {
+    TaskFuture<String> future = spinning();
+
+    assertThat(future.thenApply(String::length).cancel(true)).isTrue();
+
+    assertThat(hookCalls).isEmpty();
+    assertThat(future).isNotDone();
+  }
+
+  @Test
+  void dependentStagesRunOnTheCallbackExecutorNotOnTheSettlingThread() {
+    TaskFuture<String> future = spinning();
+    CompletableFuture<String> ranOn = future.thenApply(v -> Thread.currentThread().getName());
+    CompletableFuture<String> relayedOn = CompletableFuture.allOf(future)
+        .thenApply(v -> Thread.currentThread().getName());
+    CompletableFuture<String> combinedOn = new CompletableFuture<String>()
+        .completeAsync(() -> "x", completer)
+        .thenCombine(future, (a, b) -> Thread.currentThread().getName());
+
+    completer.schedule(() -> future.complete("v"), 50, TimeUnit.MILLISECONDS);
+
+    assertThat(ranOn.join()).isEqualTo("callback-thread");
+    assertThat(relayedOn.join()).as("a relay of allOf").isEqualTo("callback-thread");
+    assertThat(combinedOn.join()).as("another future's thenCombine")
+        .isEqualTo("callback-thread");
+  }
+
+  @Test
+  void aWaiterSeesTheOutcomeWhileTheCallbackExecutorIsBusy() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    callbacks.execute(() -> {
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    TaskFuture<String> future = spinning();
+    CompletableFuture<Integer> dependent = future.thenApply(String::length);
+
+    completer.execute(() -> future.complete("settled"));
+
+    assertThat(future.get(5, TimeUnit.SECONDS)).isEqualTo("settled");
+    assertThat(future).isDone();
+    assertThat(dependent).as("published on the callback executor, which is busy").isNotDone();
+    release.countDown();
+    assertThat(dependent.get(5, TimeUnit.SECONDS)).isEqualTo(7);
+  }
+
+  @Test
+  void aStageAddedAfterPublicationRunsOnTheCallersThread() throws Exception {
+    TaskFuture<String> future = spinning();
+    future.complete("v");
+    future.thenRun(() -> { }).get(5, TimeUnit.SECONDS); // published
+
+    assertThat(future.thenApply(v -> Thread.currentThread()).join())
+        .isSameAs(Thread.currentThread());
+  }
+
+  @Test
+  void theFirstSettlementWinsAndACancelAfterItIsRefused() {
+    TaskFuture<String> future = spinning();
+
+    assertThat(future.complete("first")).isTrue();
+    assertThat(future.completeExceptionally(new IllegalStateException())).isFalse();
+    assertThat(future.cancel(true)).isFalse();
+
+    assertThat(future.join()).isEqualTo("first");
+    assertThat(hookCalls).isEmpty();
+  }
+
+  @Test
+  void aCancelledFutureIsDoneAtOnceAndItsDependentsSeeTheCancellation() {
+    TaskFuture<String> future = spinning();
+    CompletableFuture<Boolean> sawCancellation =
+        future.handle((v, t) -> t instanceof CancellationException);
+
+    future.cancel(false);
+
+    assertThat(future.isDone()).isTrue();
+    assertThat(future.isCancelled()).isTrue();
+    assertThatThrownBy(future::join).isInstanceOf(CancellationException.class);
+    assertThat(sawCancellation.join()).isTrue();
+  }
+
+  @Test
+  void aSettledFutureNoLongerHoldsItsHook() {
+    Object taskState = new Object();
+    WeakReference<Object> state = new WeakReference<>(taskState);
+    TaskFuture<String> future = futureWhoseHookHolds(taskState);
+    taskState = null;
+
+    future.complete("done");
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> {
+      System.gc();
+      return state.get() == null;
+    });
+    assertThat(future.join()).isEqualTo("done");
+  }
+
+  private TaskFuture<String> futureWhoseHookHolds(Object taskState) {
+    return new TaskFuture<>(interrupt -> taskState.hashCode(), callbacks);
+  }
+
+  @Test
+  void asyncStagesWithoutAnExecutorRunOnTheCallbackExecutor() {
+    TaskFuture<String> future = spinning();
+    future.complete("v");
+
+    assertThat(future.thenApplyAsync(v -> Thread.currentThread().getName()).join())
+        .isEqualTo("callback-thread");
+  }
+}
