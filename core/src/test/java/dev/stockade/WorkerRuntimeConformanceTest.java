@@ -45,6 +45,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class WorkerRuntimeConformanceTest {
   private static final int HEARTBEAT_MS = 100;
   private static final int MAX_FRAME_SIZE = 4 * 1024 * 1024;
+  /** The bound of the tests that send more than it allows. */
+  private static final int SMALL_BOUND = 64 * 1024;
   private static final Duration START = Duration.ofSeconds(10);
   private static final Duration REPLY = Duration.ofSeconds(5);
   /** How soon a cancel must be answered. */
@@ -147,20 +149,32 @@ class WorkerRuntimeConformanceTest {
   }
 
   private ProtocolPeer start(RuntimeUnderTest runtime) throws IOException {
+    return start(runtime, MAX_FRAME_SIZE);
+  }
+
+  /**
+   * Starts a worker told that the supervisor accepts payloads of up to {@code maxFrameSize}
+   * bytes; the peer reading its frames refuses any larger one.
+   */
+  private ProtocolPeer start(RuntimeUnderTest runtime, int maxFrameSize) throws IOException {
     TestProcesses.requireProgram(runtime.program());
     ProtocolPeer peer = ProtocolPeer.start(runtime.launch().argv(dir), dir, Map.of(
         "STOCKADE_PROTOCOL", "1",
         "STOCKADE_HEARTBEAT_MS", String.valueOf(HEARTBEAT_MS),
-        "STOCKADE_MAX_FRAME_SIZE", String.valueOf(MAX_FRAME_SIZE),
+        "STOCKADE_MAX_FRAME_SIZE", String.valueOf(maxFrameSize),
         EnvironmentNames.TAG, Tags.workerTag(Tags.newPoolId("conformance"), "w1"),
-        "TMPDIR", dir.toString()), MAX_FRAME_SIZE);
+        "TMPDIR", dir.toString()), maxFrameSize);
     peers.add(peer);
     return peer;
   }
 
   /** A started worker whose HELLO has been read. */
   private ProtocolPeer ready(RuntimeUnderTest runtime) throws IOException {
-    ProtocolPeer peer = start(runtime);
+    return ready(runtime, MAX_FRAME_SIZE);
+  }
+
+  private ProtocolPeer ready(RuntimeUnderTest runtime, int maxFrameSize) throws IOException {
+    ProtocolPeer peer = start(runtime, maxFrameSize);
     assertThat(peer.awaitFrame(START).type()).isEqualTo(FrameType.HELLO);
     return peer;
   }
@@ -458,6 +472,162 @@ class WorkerRuntimeConformanceTest {
     peer.closeStdin();
 
     await().atMost(REPLY).until(() -> !peer.isAlive() && !isAlive(child));
+  }
+
+  // --- the frame bound ---------------------------------------------------------------------
+
+  /** U+1D11E, four bytes in UTF-8: a byte cut at a random place splits it three times in four. */
+  private static final String FOUR_BYTES = "\uD834\uDD1E";
+
+  /**
+   * The argument of the handlers' long-text commands, {@code <ascii>:<count>}, and the text
+   * they make of it: {@code ascii} "a"s, then {@code count} four-byte characters.
+   */
+  private static String longText(int ascii, int count) {
+    return "a".repeat(ascii) + FOUR_BYTES.repeat(count);
+  }
+
+  /**
+   * How many "a"s to put before the four-byte characters so that a cut at exactly
+   * {@code room} bytes would fall two bytes into one of them.
+   */
+  private static int asciiToSplitACharacterAt(int room) {
+    return Math.floorMod(room - 2, 4);
+  }
+
+  /** What the protocol keeps of {@link #longText}: its longest prefix of whole characters. */
+  private static String cutLongText(int ascii, int room) {
+    return longText(ascii, (room - ascii) / 4);
+  }
+
+  private static int utf8Length(String text) {
+    return bytes(text).length;
+  }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void answersAResultOverTheFrameBoundWithResultTooLarge(RuntimeUnderTest runtime)
+      throws Exception {
+    ProtocolPeer peer = ready(runtime, SMALL_BOUND);
+
+    peer.send(FrameType.TASK, 40, "big:" + SMALL_BOUND);
+    Frame atTheBound = peer.awaitReply(REPLY);
+    peer.send(FrameType.TASK, 41, "big:" + (SMALL_BOUND + 1));
+    Frame overTheBound = peer.awaitReply(REPLY);
+
+    assertThat(atTheBound.type()).as("%s", atTheBound).isEqualTo(FrameType.RESULT);
+    assertThat(atTheBound.payload()).hasSize(SMALL_BOUND);
+    assertThat(overTheBound.type()).as("%s", overTheBound).isEqualTo(FrameType.ERROR);
+    assertThat(overTheBound.id()).isEqualTo(41);
+    Payloads.Error error = Payloads.error(overTheBound.payload());
+    assertThat(error.type()).isEqualTo("ResultTooLarge");
+    assertThat(error.message()).isEqualTo("the result of " + (SMALL_BOUND + 1)
+        + " bytes is over the pool's maxFrameSize (" + SMALL_BOUND + " bytes)");
+  }
+
+  /** The type is kept, the message cut to what fits after it; no room is left for a trace. */
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void cutsAnErrorMessageOverTheFrameBoundAtACharacterBoundary(RuntimeUnderTest runtime)
+      throws Exception {
+    ProtocolPeer peer = ready(runtime, SMALL_BOUND);
+    int room = SMALL_BOUND - 8 - utf8Length(runtime.failureType());
+    int ascii = asciiToSplitACharacterAt(room);
+
+    peer.send(FrameType.TASK, 42, "fail-long:" + ascii + ":" + SMALL_BOUND);
+    Frame reply = peer.awaitReply(REPLY);
+
+    assertThat(reply.type()).as("%s", reply).isEqualTo(FrameType.ERROR);
+    assertThat(reply.payload().length).isLessThanOrEqualTo(SMALL_BOUND);
+    Payloads.Error error = Payloads.error(reply.payload()); // strict UTF-8: no split character
+    assertThat(error.type()).isEqualTo(runtime.failureType());
+    assertThat(error.message()).isEqualTo(cutLongText(ascii, room));
+    assertThat(error.trace()).isEmpty();
+    peer.send(FrameType.TASK, 43, "echo:next");
+    assertResult(peer.awaitReply(REPLY), 43, "next");
+  }
+
+  /**
+   * The message is kept, the trace cut to what fits after it. Where the long text begins in
+   * the trace is the runtime's business, so the cut is tried at all four offsets within a
+   * four-byte character: at least three would split one.
+   */
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void cutsATraceOverTheFrameBoundAtACharacterBoundaryKeepingTheMessage(
+      RuntimeUnderTest runtime) throws Exception {
+    ProtocolPeer peer = ready(runtime, SMALL_BOUND);
+
+    for (int ascii = 0; ascii < 4; ascii++) {
+      long id = 44 + ascii;
+      peer.send(FrameType.TASK, id, "fail-trace:" + ascii + ":" + SMALL_BOUND / 4);
+      Frame reply = peer.awaitReply(REPLY);
+
+      assertThat(reply.type()).as("%s", reply).isEqualTo(FrameType.ERROR);
+      assertThat(reply.id()).isEqualTo(id);
+      // filled up to the bound, less at most the three bytes of a character that did not fit
+      assertThat(reply.payload().length).isBetween(SMALL_BOUND - 3, SMALL_BOUND);
+      Payloads.Error error = Payloads.error(reply.payload()); // strict UTF-8
+      assertThat(error.type()).isEqualTo(runtime.failureType());
+      assertThat(error.message()).isEqualTo("short");
+      assertThat(error.trace()).contains("a".repeat(ascii) + FOUR_BYTES.repeat(100))
+          .endsWith(FOUR_BYTES);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void cutsAProgressNoteOverTheFrameBoundAtACharacterBoundary(RuntimeUnderTest runtime)
+      throws Exception {
+    ProtocolPeer peer = ready(runtime, SMALL_BOUND);
+    int ascii = asciiToSplitACharacterAt(SMALL_BOUND);
+
+    peer.send(FrameType.TASK, 48, "progress-long:" + ascii + ":" + SMALL_BOUND);
+    Frame note = peer.awaitReply(REPLY);
+
+    assertThat(note.type()).as("%s", note).isEqualTo(FrameType.PROGRESS);
+    assertThat(note.id()).isEqualTo(48);
+    assertThat(note.payload().length).isLessThanOrEqualTo(SMALL_BOUND);
+    assertThat(Payloads.text(note.payload(), "PROGRESS note")) // strict UTF-8
+        .isEqualTo(cutLongText(ascii, SMALL_BOUND));
+    assertResult(peer.awaitReply(REPLY), 48, "sent");
+  }
+
+  // --- the task boundary ------------------------------------------------------------------
+
+  /**
+   * The handler of task 50 leaves a helper (a thread; Node: a timer) that reports progress
+   * for task 50 every millisecond, racing its answer and going on after it, while task 51 runs
+   * and until task 52 stops it. Only notes sent before task 50's answer may go out.
+   */
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void dropsProgressNotesForATaskThatWasAnsweredAndServesTheNext(RuntimeUnderTest runtime)
+      throws Exception {
+    ProtocolPeer peer = ready(runtime);
+
+    peer.send(FrameType.TASK, 50, "late-progress");
+    Frame answer = peer.awaitReply(REPLY);
+    while (answer.type() == FrameType.PROGRESS && answer.id() == 50) {
+      answer = peer.awaitReply(REPLY); // sent before the answer: allowed
+    }
+    assertResult(answer, 50, "returned");
+    peer.send(FrameType.TASK, 51, "sleep:200");
+    List<Frame> afterTheAnswer = new ArrayList<>();
+    afterTheAnswer.add(peer.awaitReply(REPLY));
+    afterTheAnswer.add(peer.awaitReply(REPLY));
+    peer.send(FrameType.TASK, 52, "stop-late");
+    afterTheAnswer.add(peer.awaitReply(REPLY));
+    peer.send(FrameType.TASK, 53, "echo:still in step");
+    afterTheAnswer.add(peer.awaitReply(REPLY));
+
+    assertThat(afterTheAnswer).extracting(f -> f.type() + " " + f.id())
+        .containsExactly("PROGRESS 51", "RESULT 51", "RESULT 52", "RESULT 53");
+    assertThat(afterTheAnswer).extracting(WorkerRuntimeConformanceTest::text)
+        .contains("slept", "still in step");
+    // the helper did report late, and its progress call said each such note was dropped
+    assertThat(text(afterTheAnswer.get(2))).matches("sent \\d+ dropped [1-9]\\d*");
+    assertThat(peer.unread()).allMatch(f -> f.type() == FrameType.HEARTBEAT);
   }
 
   private static boolean isAlive(long pid) {

@@ -5,6 +5,15 @@ const { spawn, spawnSync } = require('child_process');
 
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** For "<ascii>:<count>": that many "a"s, then that many four-byte characters. */
+function longText(argument) {
+  const [ascii, count] = argument.split(':').map(Number);
+  return 'a'.repeat(ascii) + '\u{1D11E}'.repeat(count);
+}
+
+// The timer "late-progress" leaves behind, and what it saw, until "stop-late" stops it.
+let late = null;
+
 async function handle(payload, context) {
   const colon = payload.indexOf(0x3a);
   const command = payload.subarray(0, colon < 0 ? payload.length : colon).toString('utf8');
@@ -34,6 +43,32 @@ async function handle(payload, context) {
       }
       return 'slept';
     }
+    case 'pid':
+      return String(process.pid);
+    case 'big':
+      return Buffer.alloc(Number(argument), 'x');
+    case 'fail-long':
+      throw new TypeError(longText(argument));
+    case 'fail-trace': {
+      // The stack is what the runtime sends as the trace: make it long, the message short.
+      const error = new TypeError('short');
+      error.stack = `${error.stack}\ncaused by: ${longText(argument)}`;
+      throw error;
+    }
+    case 'progress-long':
+      return context.progress(longText(argument)) ? 'sent' : 'dropped';
+    case 'late-progress': {
+      // A timer that goes on reporting after the handler returned.
+      const counts = { sent: 0, dropped: 0 };
+      const timer = setInterval(() => {
+        counts[context.progress('late') ? 'sent' : 'dropped'] += 1;
+      }, 1);
+      late = { timer, counts };
+      return 'returned';
+    }
+    case 'stop-late':
+      clearInterval(late.timer);
+      return `sent ${late.counts.sent} dropped ${late.counts.dropped}`;
     case 'spin':
       context.progress('started');
       // Synchronous: the event loop never runs again while this task lives.

@@ -1,10 +1,31 @@
 """The handler of the conformance test: the payload is a command, "name" or "name:argument"."""
 
 import ctypes
+import os
 import subprocess
+import threading
 import time
 
 import stockade_worker
+
+# The helper "late-progress" leaves behind, and what it saw, until "stop-late" stops it.
+_late = {}
+
+
+def _long_text(argument):
+    """For "<ascii>:<count>": that many "a"s, then that many four-byte characters."""
+    ascii_count, _, count = argument.partition(":")
+    return "a" * int(ascii_count) + "\U0001D11E" * int(count)
+
+
+def _send_late_notes(context, stop):
+    sent = dropped = 0
+    while not stop.wait(0.001):
+        if context.progress("late"):
+            sent += 1
+        else:
+            dropped += 1
+    _late["counts"] = (sent, dropped)
 
 
 def handle(payload, context):
@@ -41,6 +62,29 @@ def handle(payload, context):
     if command == "spawn-session":
         child = subprocess.Popen(["sleep", "1000"], start_new_session=True)
         return str(child.pid)
+    if command == "pid":
+        return str(os.getpid())
+    if command == "big":
+        return b"x" * int(argument)
+    if command == "fail-long":
+        raise ValueError(_long_text(argument))
+    if command == "fail-trace":
+        # The long text is in the cause, which the trace shows before the error itself.
+        raise ValueError("short") from LookupError(_long_text(argument))
+    if command == "progress-long":
+        return "sent" if context.progress(_long_text(argument)) else "dropped"
+    if command == "late-progress":
+        # A helper thread that goes on reporting after the handler returned.
+        stop = threading.Event()
+        helper = threading.Thread(target=_send_late_notes, args=(context, stop), daemon=True)
+        _late["stop"], _late["helper"] = stop, helper
+        helper.start()
+        return "returned"
+    if command == "stop-late":
+        _late["stop"].set()
+        _late["helper"].join()
+        sent, dropped = _late["counts"]
+        return "sent %d dropped %d" % (sent, dropped)
     if command == "block-heartbeat":
         # libc sleep through PyDLL keeps the GIL, so no other Python thread can run
         ctypes.PyDLL(None).sleep(30)

@@ -9,8 +9,15 @@ public interface TaskContext {
   /** The task's id within its worker. */
   long taskId();
 
-  /** Tells the pool the task is progressing; {@code note} may be empty. */
-  void progress(String note);
+  /**
+   * Tells the pool the task is progressing; {@code note} may be empty or null. A note longer
+   * than the pool's {@code maxFrameSize} in UTF-8 is cut to it, at a character boundary.
+   * Safe to call from any thread: a note for a task that has been answered (say, from a thread
+   * the handler left running) or after the worker was told to shut down is dropped, never sent.
+   *
+   * @return true if the note was sent, false if it was dropped
+   */
+  boolean progress(String note);
 
   /** True once the pool asked for this task to be cancelled. */
   boolean isCancelled();

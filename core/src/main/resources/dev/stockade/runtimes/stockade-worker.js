@@ -39,6 +39,11 @@
  *   started never runs.
  * - A handler that throws or rejects is answered ERROR with the error's class name, message
  *   and stack.
+ * - Every frame fits STOCKADE_MAX_FRAME_SIZE, as docs/protocol.md ("Bounds") prescribes: a
+ *   larger result is answered ERROR "ResultTooLarge"; an error's message and stack, and a
+ *   progress note, are cut to fit, never inside a UTF-8 character.
+ * - context.progress() sends nothing, and returns false, once its task has been answered: a
+ *   timer or callback the handler left behind cannot report for a finished task.
  * - SHUTDOWN: the current task is answered, then the process exits 0. Nothing but that answer
  *   is sent after SHUTDOWN (heartbeats and progress notes stop).
  * - End of stdin ends every descendant and the whole process group at once (SIGKILL). A malformed request
@@ -309,36 +314,60 @@ class Channel {
   }
 }
 
-function utf8Field(text) {
-  const bytes = Buffer.from(text, 'utf8');
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(bytes.length);
-  return [length, bytes];
-}
-
-/** Cuts `bytes` to at most `limit` bytes without splitting a UTF-8 character. */
+/** The longest prefix of the UTF-8 `bytes`, at most `limit` bytes, of whole characters. */
 function cutUtf8(bytes, limit) {
   if (bytes.length <= limit) {
     return bytes;
   }
   let end = Math.max(0, limit);
-  while (end > 0 && (bytes[end] & 0xc0) === 0x80) {
+  while (end > 0 && (bytes[end] & 0xc0) === 0x80) { // bytes[end] continues a character
     end--;
   }
   return bytes.subarray(0, end);
 }
 
+/**
+ * `text` as UTF-8 cut to at most `limit` bytes at a character boundary, and whether all of it
+ * fitted. Only the first `limit` code units are encoded, less a high surrogate whose pair they
+ * would split: each takes at least one byte, so nothing after them could fit.
+ */
+function utf8Within(text, limit) {
+  let head = text;
+  if (text.length > limit) {
+    let end = Math.max(0, limit);
+    const last = end > 0 ? text.charCodeAt(end - 1) : 0;
+    if (last >= 0xd800 && last <= 0xdbff) {
+      end--;
+    }
+    head = text.slice(0, end);
+  }
+  const bytes = cutUtf8(Buffer.from(head, 'utf8'), limit);
+  return { bytes, whole: head.length === text.length && bytes.length === Buffer.byteLength(head) };
+}
+
+function lengthField(bytes) {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(bytes.length);
+  return length;
+}
+
+/**
+ * An ERROR payload within the supervisor's limit, as docs/protocol.md prescribes: the type, the
+ * message and the trace each get the room the fields before them left; once one is cut, those
+ * after it stay empty.
+ */
 function errorPayload(type, message, trace, limit) {
-  const [typeLength, typeBytes] = utf8Field(type);
-  let messageBytes = Buffer.from(message, 'utf8');
-  let traceBytes = Buffer.from(trace, 'utf8');
-  // An ERROR must fit the supervisor's limit like any frame: cut the trace first.
-  const fixed = 8 + typeBytes.length;
-  messageBytes = cutUtf8(messageBytes, limit - fixed);
-  traceBytes = cutUtf8(traceBytes, limit - fixed - messageBytes.length);
-  const messageLength = Buffer.alloc(4);
-  messageLength.writeUInt32BE(messageBytes.length);
-  return Buffer.concat([typeLength, typeBytes, messageLength, messageBytes, traceBytes]);
+  const none = { bytes: Buffer.alloc(0), whole: false };
+  const room = Math.max(0, limit - 8);
+  const t = utf8Within(type, room);
+  const m = t.whole ? utf8Within(message, room - t.bytes.length) : none;
+  const s = m.whole ? utf8Within(trace, room - t.bytes.length - m.bytes.length) : none;
+  return Buffer.concat([lengthField(t.bytes), t.bytes, lengthField(m.bytes), m.bytes, s.bytes]);
+}
+
+function resultTooLargePayload(size, limit) {
+  return errorPayload('ResultTooLarge', `the result of ${size} bytes is over the pool's `
+    + `maxFrameSize (${limit} bytes)`, '', limit);
 }
 
 function cancelledPayload(id, limit, reason) {
@@ -624,14 +653,26 @@ class Context {
   }
 
   /**
-   * Sends a PROGRESS frame with an optional note (a string or a Buffer) for this task. Returns
-   * false, sending nothing, once the task has been answered or the worker was told to shut down.
+   * Sends a PROGRESS frame with an optional note (a string, or a Buffer of UTF-8 text) for this
+   * task; a note over STOCKADE_MAX_FRAME_SIZE is cut to it, at a character boundary. Returns
+   * false, sending nothing, once the task has been answered (a timer or callback the handler
+   * left behind may still call it) or the worker was told to shut down.
    */
   progress(note) {
-    const payload = note === undefined || note === null ? Buffer.alloc(0) : toPayload(note);
-    if (payload.length > this.#channel.maxFrameSize) {
-      throw new RangeError(`a progress note of ${payload.length} bytes is over `
-        + 'STOCKADE_MAX_FRAME_SIZE');
+    const limit = this.#channel.maxFrameSize;
+    let payload;
+    if (note === undefined || note === null) {
+      payload = Buffer.alloc(0);
+    } else if (typeof note === 'string') {
+      payload = utf8Within(note, limit).bytes;
+    } else if (note instanceof Uint8Array || note instanceof ArrayBuffer) {
+      const bytes = toPayload(note);
+      // A note is text: refuse anything else here, not at the pool (a protocol violation).
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      payload = cutUtf8(bytes, limit);
+    } else {
+      const kind = note.constructor ? note.constructor.name : typeof note;
+      throw new TypeError(`a progress note is a string, a Buffer or undefined, not ${kind}`);
     }
     return this.#channel.progress(this.taskId, payload);
   }
@@ -696,9 +737,7 @@ class Dispatcher {
       type = RESULT;
       if (bytes.length > this.channel.maxFrameSize) {
         type = ERROR;
-        bytes = errorPayload('ResultTooLarge', `the result of ${bytes.length} bytes is over `
-          + `STOCKADE_MAX_FRAME_SIZE (${this.channel.maxFrameSize} bytes)`, '',
-        this.channel.maxFrameSize);
+        bytes = resultTooLargePayload(bytes.length, this.channel.maxFrameSize);
       }
     } catch (error) {
       type = ERROR;

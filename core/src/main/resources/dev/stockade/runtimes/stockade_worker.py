@@ -38,6 +38,11 @@ What this runtime guarantees:
   ``Cancelled`` without running.
 * Any other exception is answered ERROR with the exception's class name, ``str(e)`` and the
   traceback.
+* Every frame fits ``STOCKADE_MAX_FRAME_SIZE``, as docs/protocol.md ("Bounds") prescribes: a
+  larger result is answered ERROR ``ResultTooLarge``; an error's message and traceback, and a
+  progress note, are cut to fit, never inside a UTF-8 character.
+* ``context.progress()`` sends nothing, and returns False, once its task has been answered: a
+  thread the handler left running cannot report for a finished task.
 * SHUTDOWN: the current task is answered, then the process exits 0 at once (``os._exit``:
   atexit handlers and non-daemon threads cannot hold it up). Nothing but that answer is sent
   after SHUTDOWN (heartbeats and progress notes stop).
@@ -262,25 +267,43 @@ def _text_of(error):
         return "<%s: str() failed>" % type(error).__name__
 
 
-def _string_field(text):
-    data = text.encode("utf-8", "replace")
-    return struct.pack(">I", len(data)) + data
+def _cut_utf8(data, limit):
+    """The longest prefix of the UTF-8 ``data``, at most ``limit`` bytes, of whole characters."""
+    if len(data) <= limit:
+        return data
+    end = max(0, limit)
+    while end > 0 and (data[end] & 0xC0) == 0x80:  # data[end] continues a character
+        end -= 1
+    return data[:end]
+
+
+def _utf8_within(text, limit):
+    """(``text`` as UTF-8 cut to at most ``limit`` bytes at a character boundary, whether all
+    of it fitted). Only the first ``limit`` characters are encoded: each takes at least one
+    byte, so nothing after them could fit."""
+    head = text[:max(0, limit)]
+    data = head.encode("utf-8", "replace")
+    cut = _cut_utf8(data, limit)
+    return cut, len(head) == len(text) and len(cut) == len(data)
 
 
 def _error_payload(error_type, message, trace, limit):
-    head = _string_field(error_type)
-    message_bytes = message.encode("utf-8", "replace")
-    trace_bytes = trace.encode("utf-8", "replace")
-    # An ERROR must fit the supervisor's limit like any frame: cut the trace first.
-    room = limit - len(head) - 4 - len(message_bytes)
-    if room < 0:
-        message_bytes = message_bytes[:max(0, limit - len(head) - 4)]
-        room = 0
-    trace_bytes = trace_bytes[:room]
-    # Cutting may split a character; drop the partial one so the text stays UTF-8.
-    message_bytes = message_bytes.decode("utf-8", "ignore").encode("utf-8")
-    trace_bytes = trace_bytes.decode("utf-8", "ignore").encode("utf-8")
-    return head + struct.pack(">I", len(message_bytes)) + message_bytes + trace_bytes
+    """An ERROR payload within the supervisor's limit, as docs/protocol.md prescribes: the
+    type, the message and the trace each get the room the fields before them left; once one is
+    cut, those after it stay empty."""
+    room = max(0, limit - 8)
+    type_bytes, whole = _utf8_within(error_type, room)
+    room -= len(type_bytes)
+    message_bytes, whole = _utf8_within(message, room) if whole else (b"", False)
+    room -= len(message_bytes)
+    trace_bytes = _utf8_within(trace, room)[0] if whole else b""
+    return (struct.pack(">I", len(type_bytes)) + type_bytes
+            + struct.pack(">I", len(message_bytes)) + message_bytes + trace_bytes)
+
+
+def _result_too_large_payload(size, limit):
+    return _error_payload("ResultTooLarge", "the result of %d bytes is over the pool's "
+                          "maxFrameSize (%d bytes)" % (size, limit), "", limit)
 
 
 # --- tasks -----------------------------------------------------------------------------------
@@ -298,23 +321,24 @@ class Context:
         self._open = True
 
     def progress(self, note=None):
-        """Sends a PROGRESS frame with an optional note (str or bytes) for this task.
+        """Sends a PROGRESS frame with an optional note (str, or bytes of UTF-8 text) for this
+        task; a note over ``STOCKADE_MAX_FRAME_SIZE`` is cut to it, at a character boundary.
+        Safe from any thread.
 
-        Returns False, sending nothing, once the task has been answered or the worker was told
-        to shut down.
+        Returns False, sending nothing, once the task has been answered (a thread the handler
+        left running may still call it) or the worker was told to shut down.
         """
+        limit = self._worker.channel.max_frame_size
         if note is None:
             data = b""
         elif isinstance(note, str):
-            data = note.encode("utf-8")
+            data = _utf8_within(note, limit)[0]
         elif isinstance(note, (bytes, bytearray, memoryview)):
             data = bytes(note)
             data.decode("utf-8")  # a note is text; refuse anything else here, not at the pool
+            data = _cut_utf8(data, limit)
         else:
             raise TypeError("a progress note is str, bytes or None, not %s" % type(note).__name__)
-        if len(data) > self._worker.channel.max_frame_size:
-            raise ValueError("a progress note of %d bytes is over STOCKADE_MAX_FRAME_SIZE"
-                             % len(data))
         return self._worker.send_for_task(self, PROGRESS, data)
 
     def __repr__(self):
@@ -469,10 +493,8 @@ class _Worker:
         except BaseException as e:  # the handler's failure is the task's answer, never ours
             answer = (ERROR, self._encode_error(context, e))
         if answer[0] == RESULT and len(answer[1]) > self.channel.max_frame_size:
-            answer = (ERROR, _error_payload(
-                "ResultTooLarge", "the result of %d bytes is over STOCKADE_MAX_FRAME_SIZE (%d "
-                "bytes)" % (len(answer[1]), self.channel.max_frame_size), "",
-                self.channel.max_frame_size))
+            answer = (ERROR, _result_too_large_payload(len(answer[1]),
+                                                       self.channel.max_frame_size))
         self.send_for_task(context, answer[0], answer[1], closing=True)
 
     @staticmethod

@@ -180,6 +180,9 @@ public final class ProtocolPeer implements AutoCloseable {
         return Optional.of(frame);
       }
     }
+    if (readFailure != null) { // no frame can come any more: say why instead of timing out
+      throw new AssertionError("reading frames from worker " + pid() + " failed", readFailure);
+    }
     return Optional.empty();
   }
 

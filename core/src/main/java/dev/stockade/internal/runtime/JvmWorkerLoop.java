@@ -9,8 +9,6 @@ import dev.stockade.internal.protocol.ProtocolViolation;
 import dev.stockade.worker.Handler;
 import dev.stockade.worker.TaskContext;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.Set;
@@ -23,6 +21,10 @@ import java.util.concurrent.TimeUnit;
  * so a CANCEL is seen while the task runs. Requests that come while a task runs (a PING, a
  * SHUTDOWN, a TASK sent early) wait and are served in order by the thread that ran it. A daemon
  * thread sends heartbeats.
+ *
+ * <p>Every frame fits the supervisor's {@code maxFrameSize} ({@link BoundedPayloads}), and a
+ * task's frames are checked and written under the writer's lock together with its answer, so
+ * that no PROGRESS can follow the answer, whatever thread the handler left behind sends it.
  */
 public final class JvmWorkerLoop {
   private static final int DEFAULT_HEARTBEAT_MS = 1000;
@@ -48,7 +50,10 @@ public final class JvmWorkerLoop {
   private long runningTask;
   private Thread taskThread;
   private volatile boolean cancelled;
-  /** Set when SHUTDOWN is read: from then on only the running task's answer goes out. */
+  /**
+   * Set when SHUTDOWN is read, under the writer's lock: from then on only the running task's
+   * answer goes out.
+   */
   private volatile boolean shuttingDown;
 
   public JvmWorkerLoop(ProtocolStreams streams, Handler handler) {
@@ -236,12 +241,13 @@ public final class JvmWorkerLoop {
   /** Runs a task taken by {@link #startLocked} on this thread, and answers it. */
   private void runTask(Frame task) {
     long id = task.id();
+    Context context = new Context(id);
     Frame answer;
     try {
       if (cancelled) {
         throw new InterruptedException("cancelled before it started");
       }
-      byte[] result = handler.handle(task.payload(), new Context(id));
+      byte[] result = handler.handle(task.payload(), context);
       answer = result == null ? Frame.of(FrameType.RESULT, id) : resultFrame(id, result);
     } catch (Throwable t) {
       answer = cancelled
@@ -253,25 +259,23 @@ public final class JvmWorkerLoop {
         Thread.interrupted(); // a cancel must not reach what this thread does next
       }
     }
-    send(answer);
+    synchronized (writer) {
+      context.open = false;
+      send(answer);
+    }
   }
 
   private Frame resultFrame(long id, byte[] result) {
     if (result.length > maxFrameSize) {
-      return errorFrame(id, "ResultTooLarge", "the result has " + result.length
-          + " bytes, over the pool's maxFrameSize of " + maxFrameSize + " bytes", null);
+      return Frame.of(FrameType.ERROR, id,
+          BoundedPayloads.resultTooLarge(result.length, maxFrameSize));
     }
     return Frame.of(FrameType.RESULT, id, result);
   }
 
-  private static Frame errorFrame(long id, String type, String message, Throwable t) {
-    String trace = "";
-    if (t != null) {
-      StringWriter text = new StringWriter();
-      t.printStackTrace(new PrintWriter(text));
-      trace = text.toString();
-    }
-    return Frame.of(FrameType.ERROR, id, Payloads.error(type, message, trace));
+  private Frame errorFrame(long id, String type, String message, Throwable t) {
+    return Frame.of(FrameType.ERROR, id, BoundedPayloads.error(type, message,
+        BoundedPayloads.trace(t, maxFrameSize), maxFrameSize));
   }
 
   private void send(Frame frame) {
@@ -289,22 +293,31 @@ public final class JvmWorkerLoop {
     thread.start();
   }
 
+  /** A positive integer from the environment, as every runtime reads it; exit 2 if not. */
   private static int intFromEnvironment(String name, int fallback) {
     String value = System.getenv(name);
-    if (value == null) {
+    if (value == null || value.isEmpty()) {
       return fallback;
     }
+    int parsed = 0;
     try {
-      return Integer.parseInt(value.trim());
+      parsed = Integer.parseInt(value.trim());
     } catch (NumberFormatException e) {
-      System.err.println("stockade worker: " + name + " must be an integer, but was '" + value
-          + "'; using " + fallback);
-      return fallback;
+      // reported below
     }
+    if (parsed <= 0) {
+      System.err.println("stockade worker: " + name + " must be a positive integer, but was '"
+          + value + "'");
+      System.err.flush();
+      System.exit(2);
+    }
+    return parsed;
   }
 
   private final class Context implements TaskContext {
     private final long id;
+    /** Guarded by the writer: false once the task's answer is out. */
+    private boolean open = true;
 
     Context(long id) {
       this.id = id;
@@ -316,8 +329,15 @@ public final class JvmWorkerLoop {
     }
 
     @Override
-    public void progress(String note) {
-      send(Frame.text(FrameType.PROGRESS, id, note == null ? "" : note));
+    public boolean progress(String note) {
+      byte[] payload = BoundedPayloads.progress(note == null ? "" : note, maxFrameSize);
+      synchronized (writer) {
+        if (!open || shuttingDown) {
+          return false;
+        }
+        send(Frame.of(FrameType.PROGRESS, id, payload));
+        return true;
+      }
     }
 
     @Override
