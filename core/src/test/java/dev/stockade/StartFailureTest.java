@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.stockade.testing.NoLeakedProcesses;
+import dev.stockade.testing.TestProcesses;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -104,8 +105,8 @@ class StartFailureTest {
   @MethodSource("faultsInEveryMode")
   void commandPoolFailsTheTaskWithAStartExceptionNamingProgramDirectoryAndReason(
       CgroupMode mode, Fault fault) throws Exception {
-    try (CommandPool pool = CommandPool.builder().cgroupMode(mode).workers(1)
-        .shutdownHook(false).build()) {
+    try (CommandPool pool = CommandPool.builder().name("start-failure").cgroupMode(mode)
+        .workers(1).shutdownHook(false).build()) {
       fault.inflict(program, workDir, marker);
       ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
           ExecutionException.class, () -> pool.run(command()).get(20, TimeUnit.SECONDS));
@@ -114,6 +115,9 @@ class StartFailureTest {
       assertThat(e.getCause().getCause()).isInstanceOf(IOException.class)
           .hasMessage(fault.message(program, workDir));
       assertThat(pool.snapshot().activeWorkers()).isZero();
+      assertThat(TestProcesses.poolCgroupsOf(ProcessHandle.current().pid()))
+          .as("no cgroup of the pool is left behind")
+          .noneMatch(p -> p.getFileName().toString().startsWith("start-failure@"));
     }
     assertThat(marker).as("nothing ran the broken program").doesNotExist();
   }
