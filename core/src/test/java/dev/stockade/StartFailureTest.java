@@ -2,6 +2,7 @@ package dev.stockade;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.stockade.testing.NoLeakedProcesses;
 import dev.stockade.testing.TestProcesses;
@@ -108,7 +109,7 @@ class StartFailureTest {
     try (CommandPool pool = CommandPool.builder().name("start-failure").cgroupMode(mode)
         .workers(1).shutdownHook(false).build()) {
       fault.inflict(program, workDir, marker);
-      ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+      ExecutionException e = assertThrows(
           ExecutionException.class, () -> pool.run(command()).get(20, TimeUnit.SECONDS));
       assertThat(e.getCause()).isInstanceOf(WorkerStartException.class)
           .hasMessageEndingWith(": " + fault.message(program, workDir));

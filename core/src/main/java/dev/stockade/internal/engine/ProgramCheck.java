@@ -2,6 +2,7 @@ package dev.stockade.internal.engine;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -134,7 +135,7 @@ public final class ProgramCheck {
       return "has a #! line whose interpreter does not end within the " + HEAD_BYTES
           + " bytes the kernel reads";
     }
-    String name = new String(head, start, end - start, java.nio.charset.StandardCharsets.UTF_8);
+    String name = new String(head, start, end - start, StandardCharsets.UTF_8);
     if (depth + 1 > MOST_INTERPRETERS) {
       return "nests #! interpreters more than " + MOST_INTERPRETERS + " deep";
     }

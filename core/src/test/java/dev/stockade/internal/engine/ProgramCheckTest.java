@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -152,6 +153,6 @@ class ProgramCheckTest {
   }
 
   private static byte[] pad(byte[] head) {
-    return java.util.Arrays.copyOf(head, ProgramCheck.HEAD_BYTES);
+    return Arrays.copyOf(head, ProgramCheck.HEAD_BYTES);
   }
 }
