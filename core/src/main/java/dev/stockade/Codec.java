@@ -1,9 +1,10 @@
 package dev.stockade;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
+import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
-import java.nio.ByteBuffer;
 
 /**
  * Turns task inputs into payload bytes and payload bytes into results. A worker speaks bytes;
@@ -40,20 +41,47 @@ public interface Codec<T> {
     };
   }
 
-  /** Text as UTF-8; decoding rejects bytes that are not valid UTF-8 instead of replacing them. */
+  /**
+   * Text as UTF-8, refusing what UTF-8 cannot carry instead of replacing it with {@code '?'} or
+   * U+FFFD: {@link #encode} throws {@link IllegalArgumentException} for a string holding a lone
+   * surrogate (naming its index), and {@link #decode} throws it for bytes that are not valid
+   * UTF-8 (naming the offset and the bytes).
+   */
   static Codec<String> utf8() {
     return new Codec<>() {
       @Override
       public byte[] encode(String value) {
-        return value.getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+        // getBytes writes '?' for a lone surrogate: only output holding one needs a closer look.
+        int lone = indexOf(bytes, (byte) '?') < 0 ? -1 : firstLoneSurrogate(value);
+        if (lone >= 0) {
+          throw new IllegalArgumentException("text must be valid UTF-16 to encode as UTF-8, "
+              + "but had a lone surrogate U+" + String.format("%04X", (int) value.charAt(lone))
+              + " at index " + lone);
+        }
+        return bytes;
       }
 
       @Override
-      public String decode(byte[] bytes) throws CharacterCodingException {
-        return StandardCharsets.UTF_8.newDecoder()
-            .onMalformedInput(CodingErrorAction.REPORT)
-            .onUnmappableCharacter(CodingErrorAction.REPORT)
-            .decode(ByteBuffer.wrap(bytes)).toString();
+      public String decode(byte[] bytes) {
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        try {
+          return StandardCharsets.UTF_8.newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(in).toString();
+        } catch (CharacterCodingException e) {
+          // On failure the buffer stands at the first byte of the malformed sequence.
+          int at = in.position();
+          int length = e instanceof MalformedInputException m ? m.getInputLength() : 1;
+          StringBuilder shown = new StringBuilder();
+          for (int i = at; i < Math.min(bytes.length, at + Math.max(length, 1)); i++) {
+            shown.append(shown.length() == 0 ? "" : " ").append(String.format("%02x",
+                bytes[i] & 0xff));
+          }
+          throw new IllegalArgumentException("bytes must be valid UTF-8, but byte " + at
+              + " of " + bytes.length + " begins a malformed sequence (" + shown + ")", e);
+        }
       }
 
       @Override
@@ -61,5 +89,28 @@ public interface Codec<T> {
         return "Codec.utf8()";
       }
     };
+  }
+
+  /** The index of the first surrogate without its partner in {@code text}, or -1. */
+  private static int firstLoneSurrogate(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < text.length()
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static int indexOf(byte[] bytes, byte b) {
+    for (int i = 0; i < bytes.length; i++) {
+      if (bytes[i] == b) {
+        return i;
+      }
+    }
+    return -1;
   }
 }

@@ -2,6 +2,7 @@ package dev.stockade;
 
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
+import dev.stockade.internal.engine.SettingRules;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -52,7 +53,9 @@ public final class Command {
   /**
    * A command from its program and arguments.
    *
-   * @throws IllegalArgumentException if there is no argument or the program is blank
+   * @throws IllegalArgumentException if there is no argument, the program is blank, or an
+   *     argument holds a NUL character (the kernel would cut it there); the message gives the
+   *     argument's index, the program's being 0
    */
   public static Command of(String... arguments) {
     Objects.requireNonNull(arguments, "arguments");
@@ -62,7 +65,8 @@ public final class Command {
   /**
    * A command from its program and arguments.
    *
-   * @throws IllegalArgumentException if the list is empty or the program is blank
+   * @throws IllegalArgumentException if the list is empty, the program is blank, or an
+   *     argument holds a NUL character; the message gives the argument's index
    */
   public static Command of(List<String> arguments) {
     Objects.requireNonNull(arguments, "arguments");
@@ -70,6 +74,11 @@ public final class Command {
       if (arguments.get(i) == null) {
         throw new IllegalArgumentException(
             "command arguments must not contain null, but argument " + i + " was null");
+      }
+      // The kernel takes each argument up to its first NUL: the rest would vanish unseen.
+      if (arguments.get(i).indexOf('\0') >= 0) {
+        throw new IllegalArgumentException("command arguments must not contain NUL, but "
+            + "argument " + i + " was '" + withNulShown(arguments.get(i)) + "'");
       }
     }
     if (arguments.isEmpty() || arguments.get(0).isBlank()) {
@@ -81,12 +90,22 @@ public final class Command {
     return new Command(args, ImmutableMap.of(), null, null, null, args.get(0));
   }
 
-  /** A copy with the environment variable {@code name} set to {@code value}. */
+  /**
+   * A copy with the environment variable {@code name} set to {@code value}.
+   *
+   * @throws IllegalArgumentException if the name is empty or holds '=' or NUL, or the value
+   *     holds NUL (the kernel would cut it there)
+   */
   public Command withEnvironment(String name, String value) {
     Objects.requireNonNull(value, "value");
     if (name == null || name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
       throw new IllegalArgumentException(
-          "environment variable name must be non-empty without '=' or NUL, but was " + name);
+          "environment variable name must be non-empty without '=' or NUL, but was "
+              + (name == null ? null : "'" + withNulShown(name) + "'"));
+    }
+    if (value.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException("environment variable value must not contain NUL, "
+          + "but the value of " + name + " was '" + withNulShown(value) + "'");
     }
     if (name.equals(EnvironmentNames.TAG)) {
       throw new IllegalArgumentException(
@@ -110,12 +129,16 @@ public final class Command {
   /**
    * A copy whose tree is ended when it runs longer than {@code timeout}, instead of the pool's
    * {@code taskTimeout}. Checked against the pool's sample interval when submitted.
+   *
+   * @throws IllegalArgumentException if {@code timeout} is not positive or is longer than 365
+   *     days
    */
   public Command withTimeout(Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
     if (timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException("timeout must be positive, but was " + timeout);
     }
+    SettingRules.requireAtMostLongest(timeout, "timeout");
     return new Command(arguments, environment, directory, timeout, memoryLimit, label);
   }
 
@@ -160,6 +183,11 @@ public final class Command {
   /** The label; the program name unless set. */
   public String label() {
     return label;
+  }
+
+  /** {@code text} with each NUL shown as {@code \0}, so a message shows where it was. */
+  static String withNulShown(String text) {
+    return text.replace("\0", "\\0");
   }
 
   @Override

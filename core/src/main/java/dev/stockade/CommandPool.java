@@ -103,7 +103,9 @@ public final class CommandPool implements AutoCloseable {
   /**
    * Configures a {@link CommandPool}. Each setting may be set once; every value is checked at
    * {@link #build()}, which throws {@link IllegalArgumentException} with a message of the form
-   * {@code "<setting> must be <constraint>, but was <value>"}.
+   * {@code "<setting> must be <constraint>, but was <value>"}. No duration may exceed 365 days.
+   * Every check comes before the pool starts anything: a {@code build()} that throws leaves no
+   * thread, shutdown hook or directory behind.
    */
   public static final class Builder {
     private static final Logger log = LoggerFactory.getLogger(CommandPool.class);
@@ -161,8 +163,8 @@ public final class CommandPool implements AutoCloseable {
     }
 
     /**
-     * Makes {@link CommandPool#run} block, up to {@code maxWait}, for room when every worker is
-     * busy and the queue is full, instead of refusing at once.
+     * Makes {@link CommandPool#run} block, up to {@code maxWait} (at most 365 days), for room
+     * when every worker is busy and the queue is full, instead of refusing at once.
      */
     public Builder blockWhenSaturated(Duration maxWait) {
       once("blockWhenSaturated", this.admissionWait);
@@ -172,7 +174,7 @@ public final class CommandPool implements AutoCloseable {
 
     /**
      * Longest a task's tree may run, from its start; a command may override it. At least the
-     * sample interval. Default: 10 minutes.
+     * sample interval, at most 365 days. Default: 10 minutes.
      */
     public Builder taskTimeout(Duration taskTimeout) {
       once("taskTimeout", this.taskTimeout);
@@ -318,7 +320,8 @@ public final class CommandPool implements AutoCloseable {
     /**
      * Validates every setting and starts the pool.
      *
-     * @throws IllegalArgumentException naming the first setting out of range
+     * @throws IllegalArgumentException naming the first setting out of range, before anything
+     *     was started
      * @throws UnsupportedOperationException on a machine without {@code /proc}
      */
     public CommandPool build() {
@@ -331,12 +334,14 @@ public final class CommandPool implements AutoCloseable {
       if (admissionWait != null) {
         require(!admissionWait.isNegative() && !admissionWait.isZero(), "blockWhenSaturated",
             "a positive duration", admissionWait);
+        SettingRules.requireAtMostLongest(admissionWait, "blockWhenSaturated");
       }
       require(sampleInterval.compareTo(Duration.ofMillis(10)) >= 0
               && sampleInterval.compareTo(Duration.ofMinutes(1)) <= 0,
           "sampleInterval", "between 10 ms and 1 minute", sampleInterval);
       require(taskTimeout.compareTo(sampleInterval) >= 0, "taskTimeout",
           ">= sampleInterval (" + sampleInterval.toMillis() + " ms)", taskTimeout);
+      SettingRules.requireAtMostLongest(taskTimeout, "taskTimeout");
       require(memoryLimit.toBytes() >= PAGE, "memoryLimit",
           ">= one page (" + PAGE + " bytes)", memoryLimit);
       require(!terminationGrace.isNegative()

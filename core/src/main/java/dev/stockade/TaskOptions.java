@@ -1,5 +1,6 @@
 package dev.stockade;
 
+import dev.stockade.internal.engine.SettingRules;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -36,13 +37,17 @@ public final class TaskOptions {
     return new TaskOptions(label, timeout, idempotent);
   }
 
-  /** The task's own deadline, counted from when a worker takes it. */
+  /**
+   * The task's own deadline, counted from when a worker takes it.
+   *
+   * @throws IllegalArgumentException if {@code timeout} is not positive or is longer than 365
+   *     days
+   */
   public TaskOptions withTimeout(Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
-    if (timeout.isNegative() || timeout.isZero()) {
-      throw new IllegalArgumentException("timeout must be positive, but was "
-          + timeout.toMillis() + " ms");
-    }
+    SettingRules.require(!timeout.isNegative() && !timeout.isZero(), "timeout", "positive",
+        timeout);
+    SettingRules.requireAtMostLongest(timeout, "timeout");
     return new TaskOptions(label, timeout, idempotent);
   }
 

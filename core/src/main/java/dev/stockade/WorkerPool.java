@@ -1,6 +1,9 @@
 package dev.stockade;
 
+import dev.stockade.internal.engine.ProgramCheck;
+import dev.stockade.internal.engine.ProgramStartException;
 import dev.stockade.internal.engine.SettingRules;
+import dev.stockade.internal.engine.TempDirectories;
 import dev.stockade.internal.pool.CommandPoolSettings;
 import dev.stockade.internal.workers.JvmWorkerCommand;
 import dev.stockade.internal.workers.RealWorkerPool;
@@ -152,7 +155,11 @@ public final class WorkerPool<I, O> implements AutoCloseable {
    * ({@link #jvmWorker}, {@link #pythonWorker}, {@link #nodeWorker} or {@link #command}). Each
    * setting may be set once; every value is checked at {@link #build()}, which throws
    * {@link IllegalArgumentException} with a message of the form
-   * {@code "<setting> must be <constraint>, but was <value>"}.
+   * {@code "<setting> must be <constraint>, but was <value>"}. No duration may exceed 365 days.
+   * The worker's program is checked too: it must be one the kernel can start in its working
+   * directory ({@code python3} and {@code node} are looked up on {@code PATH}). Every check
+   * comes before the pool starts anything: a {@code build()} that throws leaves no thread,
+   * shutdown hook or directory behind.
    */
   public static final class Builder<I, O> {
     private static final AtomicInteger POOL_NUMBER = new AtomicInteger();
@@ -588,7 +595,9 @@ public final class WorkerPool<I, O> implements AutoCloseable {
     /**
      * Validates every setting and starts the pool (and its {@code minIdle} workers).
      *
-     * @throws IllegalArgumentException naming the first setting out of range
+     * @throws IllegalArgumentException naming the first setting out of range, or a worker
+     *     program that cannot be started (its path, the {@code PATH} searched for a bare name,
+     *     the working directory and why), before anything was started
      * @throws IllegalStateException if no worker kind was given
      */
     public WorkerPool<I, O> build() {
@@ -598,6 +607,21 @@ public final class WorkerPool<I, O> implements AutoCloseable {
       if (kind == null) {
         throw new IllegalStateException("no worker kind: call jvmWorker, pythonWorker, "
             + "nodeWorker or command before build()");
+      }
+      // First, so that no rule below computes with a duration its arithmetic cannot hold.
+      requireAtMostLongest(admissionWait, "blockWhenSaturated");
+      requireAtMostLongest(taskTimeout, "taskTimeout");
+      requireAtMostLongest(heartbeatTimeout, "heartbeatTimeout");
+      requireAtMostLongest(progressTimeout, "progressTimeout");
+      requireAtMostLongest(healthCheckInterval, "healthCheckInterval");
+      requireAtMostLongest(healthCheckTimeout, "healthCheckTimeout");
+      requireAtMostLongest(maxWorkerAge, "maxWorkerAge");
+      requireAtMostLongest(idleTimeout, "idleTimeout");
+      for (int i = 0; i < jvmOptions.size(); i++) {
+        // The kernel takes each argument up to its first NUL: the rest would vanish unseen.
+        require(jvmOptions.get(i).indexOf('\0') < 0, "jvmOptions",
+            "free of NUL characters", "'" + Command.withNulShown(jvmOptions.get(i))
+                + "' (option " + i + ")");
       }
       require(workers >= 1 && workers <= 4096, "workers", "between 1 and 4096", workers);
       require(tasksInFlightPerWorker >= 1 && tasksInFlightPerWorker <= 64,
@@ -656,7 +680,7 @@ public final class WorkerPool<I, O> implements AutoCloseable {
       require(!restartBackoffInitial.isNegative() && !restartBackoffInitial.isZero()
               && restartBackoffInitial.compareTo(restartBackoffMax) <= 0, "restartBackoff",
           "a positive initial pause no longer than the largest one",
-          restartBackoffInitial.toMillis() + " ms.." + restartBackoffMax.toMillis() + " ms");
+          SettingRules.shown(restartBackoffInitial) + ".." + SettingRules.shown(restartBackoffMax));
       require(restartBackoffMax.compareTo(Duration.ofHours(1)) <= 0, "restartBackoff",
           "at most 1 hour for the largest pause", restartBackoffMax);
       require(startFailureThreshold >= 1 && startFailureThreshold <= 100,
@@ -668,65 +692,123 @@ public final class WorkerPool<I, O> implements AutoCloseable {
       int processes = maxProcesses == null ? SettingRules.DEFAULT_MAX_PROCESSES : maxProcesses;
       require(processes >= 1 && processes <= SettingRules.MAX_PROCESSES_CEILING, "maxProcesses",
           "between 1 and " + SettingRules.MAX_PROCESSES_CEILING, processes);
-      WorkerPoolSettings.Launch launch = launch(poolName);
-      return new WorkerPool<>(new WorkerPoolSettings(poolName, launch, workers,
-          tasksInFlightPerWorker, minIdle,
-          queueCapacity, Optional.ofNullable(admissionWait), taskTimeout, memoryLimit, soft,
-          processes, cgroupMode != null ? cgroupMode : SettingRules.defaultCgroupMode(),
-          SettingRules.requireBelowBudget(minFreeMemory), memoryPressurePolicy,
-          memoryAccounting, sampleInterval, terminationGrace, startTimeout, heartbeatInterval,
-          heartbeatTimeout, Optional.ofNullable(progressTimeout), healthCheckInterval,
-          healthCheckTimeout, healthCheckFailures, Optional.ofNullable(healthCheck),
-          maxTasksPerWorker, Optional.ofNullable(maxWorkerAge), recycleJitter, idleTimeout,
-          cancelGrace, (int) maxFrameSize.toBytes(), restartBackoffInitial, restartBackoffMax,
-          startFailureThreshold, circuitOpenDuration, retryAttempts,
-          Optional.ofNullable(listener), shutdownHook, Optional.ofNullable(callbackExecutor)),
-          input, output);
+      CgroupMode mode = cgroupMode != null ? cgroupMode : SettingRules.defaultCgroupMode();
+      MemorySize minFree = SettingRules.requireBelowBudget(minFreeMemory);
+      WorkerPoolSettings.Launch planned = plannedLaunch();
+      // Last, once nothing is left to refuse: a failed build leaves no directory behind.
+      WorkerPoolSettings.Launch launch = withRuntime(planned, poolName);
+      try {
+        return new WorkerPool<>(new WorkerPoolSettings(poolName, launch, workers,
+            tasksInFlightPerWorker, minIdle,
+            queueCapacity, Optional.ofNullable(admissionWait), taskTimeout, memoryLimit, soft,
+            processes, mode, minFree, memoryPressurePolicy,
+            memoryAccounting, sampleInterval, terminationGrace, startTimeout, heartbeatInterval,
+            heartbeatTimeout, Optional.ofNullable(progressTimeout), healthCheckInterval,
+            healthCheckTimeout, healthCheckFailures, Optional.ofNullable(healthCheck),
+            maxTasksPerWorker, Optional.ofNullable(maxWorkerAge), recycleJitter, idleTimeout,
+            cancelGrace, (int) maxFrameSize.toBytes(), restartBackoffInitial, restartBackoffMax,
+            startFailureThreshold, circuitOpenDuration, retryAttempts,
+            Optional.ofNullable(listener), shutdownHook, Optional.ofNullable(callbackExecutor)),
+            input, output);
+      } catch (RuntimeException | Error e) {
+        if (launch.runtimeDirectory() != null) {
+          TempDirectories.delete(launch.runtimeDirectory());
+        }
+        throw e;
+      }
     }
 
-    private WorkerPoolSettings.Launch launch(String poolName) {
+    private static void requireAtMostLongest(Duration value, String setting) {
+      if (value != null) {
+        SettingRules.requireAtMostLongest(value, setting);
+      }
+    }
+
+    /**
+     * How a worker will be started, checked as the start itself will check it (the program
+     * can be started in its directory); nothing is written yet.
+     */
+    private WorkerPoolSettings.Launch plannedLaunch() {
       if (kind instanceof JvmKind jvm) {
-        return new WorkerPoolSettings.Launch(
+        return startable("jvmWorker", new WorkerPoolSettings.Launch(
             JvmWorkerCommand.arguments(jvm.handler(), memoryLimit, jvmOptions),
             JvmWorkerCommand.ENVIRONMENT, null,
-            jvm.handler().getSimpleName(), null);
+            jvm.handler().getSimpleName(), null));
       }
       if (kind instanceof CommandKind c) {
         Command command = c.command();
         require(command.timeout().isEmpty(), "command", "without a timeout (set taskTimeout "
-            + "on the pool)", command.timeout().map(d -> d.toMillis() + " ms").orElse(""));
+            + "on the pool)", command.timeout().map(SettingRules::shown).orElse(""));
         require(command.memoryLimit().isEmpty(), "command", "without a memory limit (set "
             + "memoryLimit on the pool)", command.memoryLimit().map(Object::toString).orElse(""));
-        return new WorkerPoolSettings.Launch(command.arguments(), command.environment(),
-            command.directory().orElse(null), command.label(), null);
+        return startable("command", new WorkerPoolSettings.Launch(command.arguments(),
+            command.environment(), command.directory().orElse(null), command.label(), null));
       }
       boolean python = kind instanceof PythonKind;
       Path script = python ? ((PythonKind) kind).script() : ((NodeKind) kind).script();
-      require(Files.isRegularFile(script), python ? "pythonWorker" : "nodeWorker",
-          "an existing file", script.toAbsolutePath());
+      String setting = python ? "pythonWorker" : "nodeWorker";
+      require(Files.isRegularFile(script), setting, "an existing file", script.toAbsolutePath());
+      List<String> argv = new ArrayList<>();
+      argv.add(python ? "python3" : "node");
+      argv.add(script.toAbsolutePath().toString());
+      return startable(setting, new WorkerPoolSettings.Launch(argv, Map.of(), null,
+          script.getFileName().toString(), null));
+    }
+
+    /**
+     * {@code launch}, once its program is shown startable in its directory: a program that
+     * does not exist is better refused here than on every start.
+     */
+    private static WorkerPoolSettings.Launch startable(String setting,
+        WorkerPoolSettings.Launch launch) {
+      String path = launch.environment().getOrDefault("PATH", System.getenv("PATH"));
+      try {
+        ProgramCheck.verify(launch.arguments().get(0), path, launch.directory());
+      } catch (ProgramStartException e) {
+        throw new IllegalArgumentException(setting + " must start a program the kernel can run"
+            + ", but " + e.getMessage(), e);
+      }
+      return launch;
+    }
+
+    /**
+     * {@code planned}, with the worker runtime written to a directory of the pool's own (for
+     * Python and Node workers) and put on the interpreter's module path.
+     */
+    private WorkerPoolSettings.Launch withRuntime(WorkerPoolSettings.Launch planned,
+        String poolName) {
+      if (!(kind instanceof PythonKind) && !(kind instanceof NodeKind)) {
+        return planned;
+      }
+      boolean python = kind instanceof PythonKind;
       Path runtimes;
       try {
         // A directory of this pool's own: two pools of one name must not share (or delete) it.
         runtimes = Files.createTempDirectory("stockade-runtime-" + poolName + "-");
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write the worker runtime for pool '" + poolName
+            + "'", e);
+      }
+      try {
         if (python) {
           WorkerRuntimes.writePython(runtimes);
         } else {
           WorkerRuntimes.writeNode(runtimes);
         }
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot write the worker runtime for pool '" + poolName
-            + "'", e);
+      } catch (IOException | RuntimeException e) {
+        TempDirectories.delete(runtimes);
+        throw e instanceof IOException io
+            ? new UncheckedIOException("cannot write the worker runtime for pool '" + poolName
+                + "'", io)
+            : (RuntimeException) e;
       }
       String variable = python ? "PYTHONPATH" : "NODE_PATH";
       String existing = System.getenv(variable);
-      Map<String, String> env = new HashMap<>();
+      Map<String, String> env = new HashMap<>(planned.environment());
       env.put(variable, existing == null || existing.isEmpty()
           ? runtimes.toString() : runtimes + ":" + existing);
-      List<String> argv = new ArrayList<>();
-      argv.add(python ? "python3" : "node");
-      argv.add(script.toAbsolutePath().toString());
-      return new WorkerPoolSettings.Launch(argv, env, null, script.getFileName().toString(),
-          runtimes);
+      return new WorkerPoolSettings.Launch(planned.arguments(), env, planned.directory(),
+          planned.label(), runtimes);
     }
 
     private static void require(boolean ok, String setting, String constraint, Object value) {

@@ -1,8 +1,10 @@
 package dev.stockade;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -36,7 +38,17 @@ class BuilderValidationTest {
             "blockWhenSaturated must be a positive duration, but was 0 ms"),
         bad(b -> b.name("has space"),
             "name must be 1 to 40 letters, digits, '.', '_' or '-', starting with a letter or "
-                + "digit, but was has space"));
+                + "digit, but was has space"),
+        bad(b -> b.taskTimeout(Duration.ofSeconds(Long.MAX_VALUE)),
+            "taskTimeout must be at most 365 days, but was 9223372036854775807 s"),
+        bad(b -> b.taskTimeout(Duration.ofDays(366)),
+            "taskTimeout must be at most 365 days, but was 31622400000 ms"),
+        bad(b -> b.blockWhenSaturated(Duration.ofSeconds(Long.MAX_VALUE)),
+            "blockWhenSaturated must be at most 365 days, but was 9223372036854775807 s"),
+        bad(b -> b.sampleInterval(Duration.ofSeconds(Long.MAX_VALUE)),
+            "sampleInterval must be between 10 ms and 1 minute, but was 9223372036854775807 s"),
+        bad(b -> b.terminationGrace(Duration.ofSeconds(Long.MAX_VALUE)),
+            "terminationGrace must be between 0 and 5 minutes, but was 9223372036854775807 s"));
   }
 
   private static Arguments bad(Consumer<CommandPool.Builder> setting, String message) {
@@ -86,6 +98,42 @@ class BuilderValidationTest {
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessage("memoryLimit of command 'true' must be >= one page (4096 bytes), but was 1 B");
     }
+  }
+
+  @Test
+  void runsATaskUnderATimeoutOfExactly365Days() throws Exception {
+    try (CommandPool pool = CommandPool.builder().workers(1).shutdownHook(false)
+        .taskTimeout(Duration.ofDays(365)).build()) {
+      assertThat(pool.run(Command.of("true")).get(20, TimeUnit.SECONDS).exitStatus())
+          .isEqualTo(ExitStatus.exited(0));
+    }
+  }
+
+  @Test
+  void rejectsACommandTimeoutTooLargeForThePoolsArithmetic() {
+    assertThatThrownBy(() -> Command.of("true").withTimeout(Duration.ofSeconds(Long.MAX_VALUE)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("timeout must be at most 365 days, but was 9223372036854775807 s");
+  }
+
+  @Test
+  void rejectsANulInsideAnArgumentNamingItsIndex() {
+    assertThatThrownBy(() -> Command.of("printf", "%s", "before\0after"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("command arguments must not contain NUL, but argument 2 was "
+            + "'before\\0after'");
+  }
+
+  @Test
+  void rejectsANulInsideAnEnvironmentVariableNameOrValue() {
+    assertThatThrownBy(() -> Command.of("true").withEnvironment("GREE\0TING", "hello"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("environment variable name must be non-empty without '=' or NUL, but was "
+            + "'GREE\\0TING'");
+    assertThatThrownBy(() -> Command.of("true").withEnvironment("GREETING", "hel\0lo"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("environment variable value must not contain NUL, but the value of "
+            + "GREETING was 'hel\\0lo'");
   }
 
   @Test

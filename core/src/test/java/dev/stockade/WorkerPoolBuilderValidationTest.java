@@ -3,16 +3,22 @@ package dev.stockade;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.stockade.testing.BuildWithoutInterpreters;
 import dev.stockade.testing.NoLeakedProcesses;
 import dev.stockade.testing.ScriptedHandler;
+import dev.stockade.testing.TestProcesses;
 import dev.stockade.worker.Handler;
 import dev.stockade.worker.TaskContext;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -47,7 +53,114 @@ class WorkerPoolBuilderValidationTest {
             "circuitOpenDuration must be between 100 ms and 60 minutes, but was 1 ms"),
         bad(b -> b.retryAttempts(11), "retryAttempts must be between 1 and 10, but was 11"),
         bad(b -> b.cancelGrace(Duration.ofMinutes(6)),
-            "cancelGrace must be between 0 and 5 minutes, but was 360000 ms"));
+            "cancelGrace must be between 0 and 5 minutes, but was 360000 ms"),
+        bad(b -> b.jvmOptions(List.of("-Xss1m", "-Dgreeting=hel\0lo")),
+            "jvmOptions must be free of NUL characters, but was '-Dgreeting=hel\\0lo' "
+                + "(option 1)"));
+  }
+
+  /** Every Duration setting, given more than the pool's arithmetic holds. */
+  static Stream<Arguments> durationsTooLarge() {
+    Duration huge = Duration.ofSeconds(Long.MAX_VALUE);
+    String was = ", but was 9223372036854775807 s";
+    return Stream.of(
+        bad(b -> b.blockWhenSaturated(huge), "blockWhenSaturated must be at most 365 days" + was),
+        bad(b -> b.taskTimeout(huge), "taskTimeout must be at most 365 days" + was),
+        bad(b -> b.heartbeatTimeout(huge), "heartbeatTimeout must be at most 365 days" + was),
+        bad(b -> b.progressTimeout(huge), "progressTimeout must be at most 365 days" + was),
+        bad(b -> b.healthCheckInterval(huge),
+            "healthCheckInterval must be at most 365 days" + was),
+        bad(b -> b.healthCheckTimeout(huge), "healthCheckTimeout must be at most 365 days" + was),
+        bad(b -> b.maxWorkerAge(huge), "maxWorkerAge must be at most 365 days" + was),
+        bad(b -> b.idleTimeout(huge), "idleTimeout must be at most 365 days" + was),
+        bad(b -> b.sampleInterval(huge),
+            "sampleInterval must be between 10 ms and 1 minute" + was),
+        bad(b -> b.terminationGrace(huge),
+            "terminationGrace must be between 0 and 5 minutes" + was),
+        bad(b -> b.startTimeout(huge), "startTimeout must be between 250 ms and 10 minutes" + was),
+        bad(b -> b.heartbeatInterval(huge),
+            "heartbeatInterval must be between 10 ms and 1 minute" + was),
+        bad(b -> b.cancelGrace(huge), "cancelGrace must be between 0 and 5 minutes" + was),
+        bad(b -> b.circuitOpenDuration(huge),
+            "circuitOpenDuration must be between 100 ms and 60 minutes" + was),
+        bad(b -> b.restartBackoff(huge, Duration.ofSeconds(1)),
+            "restartBackoff must be a positive initial pause no longer than the largest one, "
+                + "but was 9223372036854775807 s..1000 ms"),
+        bad(b -> b.restartBackoff(Duration.ofSeconds(1), huge),
+            "restartBackoff must be at most 1 hour for the largest pause" + was));
+  }
+
+  @ParameterizedTest
+  @MethodSource("durationsTooLarge")
+  void rejectsADurationTooLargeForThePoolsArithmeticAtBuild(
+      Consumer<WorkerPool.Builder<String, String>> setting, String message) {
+    WorkerPool.Builder<String, String> builder = jvm();
+    setting.accept(builder);
+    assertThatThrownBy(builder::build).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(message);
+  }
+
+  @Test
+  void rejectsATaskTimeoutTooLargeForThePoolsArithmetic() {
+    assertThatThrownBy(() -> TaskOptions.defaults().withTimeout(Duration.ofSeconds(Long.MAX_VALUE)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("timeout must be at most 365 days, but was 9223372036854775807 s");
+  }
+
+  @Test
+  void refusesAWorkerProgramThatDoesNotExistAtBuild() {
+    assertThatThrownBy(() -> WorkerPool.builder(Codec.utf8(), Codec.utf8())
+        .command(Command.of("/nonexistent/w")).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("command must start a program the kernel can run, but program "
+            + "'/nonexistent/w' does not exist (working directory " + jvmDirectory() + ")");
+  }
+
+  @Test
+  void refusesABareWorkerProgramNamingThePathSearched() {
+    assertThatThrownBy(() -> WorkerPool.builder(Codec.utf8(), Codec.utf8())
+        .command(Command.of("no-such-worker-stockade")
+            .withEnvironment("PATH", "/nonexistent-bin:/also-nonexistent")).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("command must start a program the kernel can run, but program "
+            + "'no-such-worker-stockade' was not found on PATH=/nonexistent-bin:"
+            + "/also-nonexistent (working directory " + jvmDirectory() + ")");
+  }
+
+  @Test
+  void refusesAWorkerDirectoryThatDoesNotExistAtBuild() {
+    assertThatThrownBy(() -> WorkerPool.builder(Codec.utf8(), Codec.utf8())
+        .command(Command.of("cat").withDirectory(Path.of("/nonexistent/workdir"))).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("command must start a program the kernel can run, but program 'cat' "
+            + "cannot start: working directory /nonexistent/workdir does not exist");
+  }
+
+  @Test
+  void refusesPythonAndNodeWorkersWhoseInterpreterIsNotOnPath(@TempDir Path emptyBin)
+      throws Exception {
+    // PATH is the JVM's own environment: a JVM started with a PATH that holds neither.
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    ProcessBuilder child = new ProcessBuilder(java.toString(), "-cp",
+        System.getProperty("java.class.path"), BuildWithoutInterpreters.class.getName(),
+        TestProcesses.resource("workers/python/conformance_worker.py"),
+        TestProcesses.resource("workers/node/conformance-worker.js"))
+        .redirectErrorStream(true);
+    child.environment().put("PATH", emptyBin.toString());
+    Process process = child.start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    String where = " (working directory " + jvmDirectory() + ")";
+    assertThat(output.lines().filter(l -> l.startsWith("refused: ")).toList()).containsExactly(
+        "refused: pythonWorker must start a program the kernel can run, but program 'python3' "
+            + "was not found on PATH=" + emptyBin + where,
+        "refused: nodeWorker must start a program the kernel can run, but program 'node' "
+            + "was not found on PATH=" + emptyBin + where);
+    assertThat(output).contains("runtime directories left: 0");
+  }
+
+  private static Path jvmDirectory() {
+    return Path.of("").toAbsolutePath();
   }
 
   private static Arguments bad(Consumer<WorkerPool.Builder<String, String>> setting,

@@ -79,12 +79,40 @@ public final class SettingRules {
     return set.contains(setting);
   }
 
+  /**
+   * The longest duration any setting may take. Deadlines are kept in nanoseconds of
+   * {@link System#nanoTime}, which a duration of about 292 years would overflow; a year is far
+   * beyond any deadline that means something and leaves the arithmetic room to spare. A caller
+   * who wants "no deadline" in practice passes this.
+   */
+  public static final Duration LONGEST_DURATION = Duration.ofDays(365);
+
   /** Throws {@link IllegalArgumentException} naming the setting, the rule and the value. */
   public static void require(boolean ok, String setting, String constraint, Object value) {
     if (!ok) {
       throw new IllegalArgumentException(setting + " must be " + constraint + ", but was "
-          + (value instanceof Duration d ? d.toMillis() + " ms" : value));
+          + (value instanceof Duration d ? shown(d) : value));
     }
+  }
+
+  /**
+   * Requires {@code value} to be at most {@link #LONGEST_DURATION}, checked before any other
+   * rule computes with it.
+   */
+  public static void requireAtMostLongest(Duration value, String setting) {
+    require(value.compareTo(LONGEST_DURATION) <= 0, setting,
+        "at most " + describe(LONGEST_DURATION), value);
+  }
+
+  /**
+   * A duration as a message shows it: in milliseconds, or in seconds where milliseconds would
+   * not fit in a {@code long} (the value being refused may be {@code Long.MAX_VALUE} seconds).
+   */
+  public static String shown(Duration d) {
+    if (d.getSeconds() > Long.MAX_VALUE / 1000 - 1 || d.getSeconds() < Long.MIN_VALUE / 1000 + 1) {
+      return d.getSeconds() + " s";
+    }
+    return d.toMillis() + " ms";
   }
 
   /** Requires {@code value} to lie within {@code [min, max]}. */
@@ -96,6 +124,9 @@ public final class SettingRules {
   private static String describe(Duration d) {
     if (d.isZero()) {
       return "0";
+    }
+    if (d.toMillis() % 86_400_000 == 0) {
+      return d.toDays() + (d.toDays() == 1 ? " day" : " days");
     }
     if (d.toMillis() % 60_000 == 0) {
       return d.toMinutes() + (d.toMinutes() == 1 ? " minute" : " minutes");

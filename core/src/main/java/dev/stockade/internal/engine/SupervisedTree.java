@@ -87,18 +87,16 @@ public final class SupervisedTree {
    * Starts the tree. Must run on the pool's {@link Spawner} thread.
    *
    * @param waiter where the root's exit is waited for
-   * @throws IOException if the program cannot be started; the temporary directory is removed
+   * @throws ProgramStartException if the program cannot be started (naming it, the working
+   *     directory and the reason); the temporary directory is removed
    */
   public static SupervisedTree start(String poolName, String poolId, String workerId, String label,
       TreeContainment containment, ProcessLauncher launcher, MemoryAccounting accounting,
-      Spec spec, Executor waiter) throws IOException {
+      Spec spec, Executor waiter) throws ProgramStartException {
     String program = spec.arguments().get(0);
     String path = spec.environment().getOrDefault("PATH", System.getenv("PATH"));
-    Path resolved = ExecutableLookup.find(program, path, spec.directory());
-    if (resolved == null) {
-      throw new IOException("program '" + program + "' was not found or is not executable"
-          + (program.contains("/") ? "" : " on PATH=" + path));
-    }
+    // The one check before every launch: the same refusal in every containment and launcher.
+    Path resolved = ProgramCheck.verify(program, path, spec.directory());
     Path tmp = TempDirectories.create(poolName, workerId);
     Map<String, String> env = new HashMap<>(System.getenv());
     env.putAll(spec.environment());
@@ -117,7 +115,11 @@ public final class SupervisedTree {
         containment.discard();
         throw e;
       }
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException e) {
+      TempDirectories.delete(tmp);
+      throw ProgramStartException.ofLaunch(program,
+          spec.directory() == null ? Path.of("").toAbsolutePath() : spec.directory(), e);
+    } catch (RuntimeException e) {
       TempDirectories.delete(tmp);
       throw e;
     }

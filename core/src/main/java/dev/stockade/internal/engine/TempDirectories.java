@@ -5,6 +5,7 @@ import com.google.common.io.RecursiveDeleteOption;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.LinkOption;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -68,8 +69,14 @@ public final class TempDirectories {
     return PREFIX + poolName.substring(0, Math.min(poolName.length(), NAME_CHARS)) + "@";
   }
 
-  /** Removes {@code dir} and everything in it; logs instead of throwing. */
+  /**
+   * Removes {@code dir} and everything in it; logs instead of throwing. A directory already
+   * gone is quietly left so: a second {@code close()} of a pool must log nothing.
+   */
   public static void delete(Path dir) {
+    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
     try {
       MoreFiles.deleteRecursively(dir, RecursiveDeleteOption.ALLOW_INSECURE);
     } catch (NoSuchFileException e) {

@@ -114,15 +114,17 @@ public final class RealCommandPool {
             CallbackExecutor.defaultThreads(settings.workers())));
     this.events = new Events(settings.name(), settings.listener().orElse(null), callbacks);
     this.launcher = ProcessLauncher.detect();
+    // Everything that can fail comes before the threads and the shutdown hook: a constructor
+    // that throws after them would leave both behind.
+    this.admission = new MemoryAdmission(settings.name(), OwnCgroupMemory.resolve(),
+        settings.minFreeMemory(), settings.memoryPressurePolicy(), events);
+    MemoryBudget budget = admission.budget();
     this.threads = new PoolThreads(settings.name(), settings.sampleInterval(), tags,
         this::lowestPidFloor, this::onTick, settings.shutdownHook() ? this::close : null,
         callbacks);
     this.spawner = threads.spawner();
     this.io = threads.io();
     this.timer = threads.timer();
-    this.admission = new MemoryAdmission(settings.name(), OwnCgroupMemory.resolve(),
-        settings.minFreeMemory(), settings.memoryPressurePolicy(), events);
-    MemoryBudget budget = admission.budget();
     log.info("[{}] started: workers={}, queueCapacity={}, containment={}, launcher={}, "
             + "memoryLimit={}, taskTimeout={} ms, memory of this JVM: {} limit, {} available ({})",
         settings.name(), settings.workers(), settings.queueCapacity(), containment.name(),

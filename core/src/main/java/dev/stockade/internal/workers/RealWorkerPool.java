@@ -156,15 +156,17 @@ public final class RealWorkerPool {
     env.put("STOCKADE_HEARTBEAT_MS", String.valueOf(settings.heartbeatInterval().toMillis()));
     env.put("STOCKADE_MAX_FRAME_SIZE", String.valueOf(settings.maxFrameSize()));
     this.workerEnvironment = Map.copyOf(env);
+    // Everything that can fail comes before the threads and the shutdown hook: a constructor
+    // that throws after them would leave both behind.
+    this.admission = new MemoryAdmission(settings.name(), OwnCgroupMemory.resolve(),
+        settings.minFreeMemory(), settings.memoryPressurePolicy(), events);
+    MemoryBudget budget = admission.budget();
     this.threads = new PoolThreads(settings.name(), settings.sampleInterval(), tags,
         this::lowestPidFloor, this::onTick, settings.shutdownHook() ? this::close : null,
         callbacks);
     this.spawner = threads.spawner();
     this.io = threads.io();
     this.timer = threads.timer();
-    this.admission = new MemoryAdmission(settings.name(), OwnCgroupMemory.resolve(),
-        settings.minFreeMemory(), settings.memoryPressurePolicy(), events);
-    MemoryBudget budget = admission.budget();
     log.info("[{}] started: workers={}, minIdle={}, worker={}, containment={}, launcher={}, "
             + "memoryLimit={} (soft {}), heartbeat {}/{} ms, memory of this JVM: {} limit, {}"
             + " available ({})", settings.name(), settings.workers(),
