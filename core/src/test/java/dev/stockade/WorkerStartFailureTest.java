@@ -127,6 +127,20 @@ class WorkerStartFailureTest {
   }
 
   @Test
+  void failsTheWaitingTaskWhenTheKernelRefusesItsEnvironment() throws Exception {
+    // One variable over the kernel's bound for a single string (128 KiB): execve says E2BIG.
+    Command worker = Command.of("sleep", "1").withEnvironment("OVERSIZED", "x".repeat(200_000));
+    try (WorkerPool<String, String> pool = pool(worker).build()) {
+      long since = System.nanoTime();
+
+      WorkerStartException failure = failsToStart(pool.submit("x"), since);
+
+      assertThat(failure).hasMessageContaining("sleep");
+      assertThat(pool.isHealthy()).isFalse();
+    }
+  }
+
+  @Test
   void failsEveryQueuedTaskNotJustTheFirst() throws Exception {
     try (WorkerPool<String, String> pool = pool(Command.of("sh", "-c", "exit 7"))
         .queueCapacity(10).build()) {
