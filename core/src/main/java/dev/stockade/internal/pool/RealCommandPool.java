@@ -67,7 +67,6 @@ import org.slf4j.LoggerFactory;
 public final class RealCommandPool {
   private static final Logger log = LoggerFactory.getLogger(RealCommandPool.class);
   private static final int STDERR_LINES_IN_MESSAGES = 10;
-  private static final Duration OUTPUT_DRAIN_BOUND = Duration.ofSeconds(2);
 
   private final CommandPoolSettings settings;
   private final String poolId;
@@ -329,7 +328,7 @@ public final class RealCommandPool {
       log.error("[{}] teardown of {} failed", settings.name(), tree.workerId(), e);
       report = new TeardownReport(0, List.of(), Duration.ZERO);
     }
-    rc.awaitOutput(OUTPUT_DRAIN_BOUND);
+    report = report.and(rc.awaitOutput(grace));
     ExitStatus exit = rc.awaitExit();
     tree.release();
     running.remove(rc);

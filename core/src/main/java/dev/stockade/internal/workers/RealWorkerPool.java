@@ -87,7 +87,6 @@ import org.slf4j.LoggerFactory;
 public final class RealWorkerPool {
   private static final Logger log = LoggerFactory.getLogger(RealWorkerPool.class);
   private static final int STDERR_LINES_IN_MESSAGES = 10;
-  private static final Duration DRAIN_BOUND = Duration.ofSeconds(2);
 
   private final WorkerPoolSettings settings;
   private final String poolId;
@@ -1112,7 +1111,7 @@ public final class RealWorkerPool {
       report = new TeardownReport(0, List.of(), Duration.ZERO);
     }
     worker.closeRequests();
-    boolean allRepliesRead = awaitStreams(worker);
+    boolean allRepliesRead = awaitStreams(worker, grace);
     ExitStatus exit = awaitExitStatus(worker);
     tree.release();
     if (!report.isComplete()) {
@@ -1193,22 +1192,10 @@ public final class RealWorkerPool {
     };
   }
 
-  /** Waits for both pipes to end; false if they had to be closed unread. */
-  private boolean awaitStreams(PooledWorker worker) {
-    try {
-      CompletableFuture.allOf(worker.repliesEnded, worker.stderr.drained())
-          .get(DRAIN_BOUND.toMillis(), TimeUnit.MILLISECONDS);
-      return true;
-    } catch (Exception e) {
-      // Something outside the tree holds a pipe: stop reading it.
-      try {
-        worker.tree.process().stdout().close();
-        worker.tree.process().stderr().close();
-      } catch (IOException ignored) {
-        // nothing more to read
-      }
-      return false;
-    }
+  /** Waits for both pipes to end (see {@code SupervisedTree.endOutput}); false if abandoned. */
+  private boolean awaitStreams(PooledWorker worker, Duration grace) {
+    return worker.tree.endOutput(
+        CompletableFuture.allOf(worker.repliesEnded, worker.stderr.drained()), grace).readToEnd();
   }
 
   private static ExitStatus awaitExitStatus(PooledWorker worker) {
