@@ -14,6 +14,7 @@ import dev.stockade.PoolSnapshot;
 import dev.stockade.PoolUnhealthyException;
 import dev.stockade.ProcessLimitExceededException;
 import dev.stockade.ProgressTimeoutException;
+import dev.stockade.SupervisionFailedException;
 import dev.stockade.TaskEvent;
 import dev.stockade.TaskFailedException;
 import dev.stockade.TaskOptions;
@@ -166,7 +167,8 @@ public final class RealWorkerPool {
   private static boolean isRetryable(Throwable failure) {
     return failure instanceof WorkerCrashedException
         || failure instanceof HeartbeatTimeoutException
-        || failure instanceof WorkerProtocolException;
+        || failure instanceof WorkerProtocolException
+        || failure instanceof SupervisionFailedException;
   }
 
   public String name() {
@@ -447,6 +449,7 @@ public final class RealWorkerPool {
         tree.process().stdin()), StderrLines.forward(tree.process().stderr(), settings.name(),
         workerId, io), jittered(settings.maxTasksPerWorker()),
         settings.maxWorkerAge().map(age -> jittered(age.toNanos())).orElse(Long.MAX_VALUE));
+    worker.stderr.onFailure(e -> end(worker, EndReason.SUPERVISION_FAILED));
     lock.lock();
     try {
       workers.add(worker);
@@ -1225,6 +1228,7 @@ public final class RealWorkerPool {
           Duration.ofNanos(System.nanoTime() - a.lastProgressNanos),
           settings.progressTimeout().orElseThrow(), details);
       case PROTOCOL_VIOLATION -> new WorkerProtocolException(label, w.violation, details);
+      case SUPERVISION_FAILED -> new SupervisionFailedException(label, w.stderr.failure(), details);
       case CANCELLED -> new CancellationException("task '" + label + "' was cancelled");
       case POOL_CLOSED -> new PoolClosedException("pool '" + settings.name()
           + "' was closed while task '" + label + "' ran");
