@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  *   <li>the holders are found through {@code /proc/PID/fd} ({@link PipeHolders});
  *   <li>those not older than the tree's root are its members: they, their descendants, sessions
  *       and groups are ended like a tree (freeze, SIGTERM, the same grace, SIGKILL, verify), and
- *       counted in the report; a WARN names them, since containment without cgroups missed them;
+ *       counted in the report; a WARN names them, since containment missed them;
  *   <li>older ones are not the tree's to end; a WARN names them;
  *   <li>a pipe still held after that (an outsider, a process that survives SIGKILL, or one whose
  *       descriptors this JVM may not read) is abandoned: its readers return, and the WARN names
