@@ -94,8 +94,12 @@ public final class CommandResult {
   }
 
   /**
-   * Processes of the tree still alive when the command's own process exited (daemons it
-   * started, children it did not wait for), which Stockade then ended.
+   * How many processes the command left behind that Stockade then ended: the processes of its
+   * tree that its teardown, after the command's own process had exited, sent SIGTERM (those
+   * alive when it began) or SIGKILL (those still alive when the grace ran out) and that are gone
+   * afterwards, plus any process found still holding the command's stdout or stderr after that
+   * teardown (one that escaped the tree unseen). A process a leftover started and that ended by
+   * itself during the grace is not counted. Zero when the command left nothing behind.
    */
   public int leftoverProcessesEnded() {
     return leftoverProcessesEnded;

@@ -27,7 +27,13 @@ public enum EndReason {
   /** A persistent worker was retired: task count, age or soft memory limit reached. */
   RECYCLED(true),
   /** A persistent worker was idle past the idle timeout while more than minIdle were. */
-  IDLE_TIMEOUT(true);
+  IDLE_TIMEOUT(true),
+  /**
+   * The pool could no longer supervise a persistent worker: the thread that drains its stderr
+   * failed (an {@code OutOfMemoryError} of this JVM, a logging backend that threw). The worker
+   * was ended rather than left to block on its next write while it looked healthy.
+   */
+  SUPERVISION_FAILED(true);
 
   private final boolean causedByStockade;
 

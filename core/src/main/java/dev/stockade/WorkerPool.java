@@ -61,7 +61,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       pool stops starting processes, {@link #isHealthy()} turns false, submissions fail at
  *       once with {@link PoolUnhealthyException}, and after {@code circuitOpenDuration} the pool
  *       probes with one start. Tasks marked {@link TaskOptions#idempotent()} are retried on
- *       another worker after a crash, a heartbeat loss or a protocol violation.
+ *       another worker after a crash, a heartbeat loss, a protocol violation or a failure of
+ *       the pool's own supervision ({@link SupervisionFailedException}).
  *   <li><b>Every future completes exactly once</b>: with the decoded result, with
  *       {@link TaskFailedException} when the handler raised, or with a typed
  *       {@link StockadeException}. {@code cancel(true)} sends CANCEL and ends the worker if the

@@ -77,6 +77,7 @@ class WorkerStartPolicyTest {
           .cause().isInstanceOf(PoolUnhealthyException.class)
           .hasMessageContaining("3 failed worker starts in a row")
           .hasMessageContaining("exit code 3")
+          .hasMessageContaining("cannot start: no flag") // the worker's stderr
           .hasRootCauseInstanceOf(WorkerStartException.class);
       assertThat(pool.isHealthy()).isFalse();
     }

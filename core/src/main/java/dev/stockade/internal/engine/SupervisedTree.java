@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
@@ -204,6 +205,16 @@ public final class SupervisedTree {
     return containment.end(grace);
   }
 
+  /**
+   * After {@link #end}: waits for the readers of the tree's output pipes to reach their end
+   * ({@code readersDone}), ending any escaped member that still holds a pipe, with
+   * {@code grace}; a pipe that stays held is abandoned, so no reader stays blocked on it (see
+   * {@link PipeHolderSweep}). Closes the pipes.
+   */
+  public PipeHolderSweep.Outcome endOutput(CompletableFuture<?> readersDone, Duration grace) {
+    return PipeHolderSweep.sweep(this, readersDone, grace);
+  }
+
   /** Removes the tree's temporary directory; call after {@link #end}. */
   public void release() {
     TempDirectories.delete(tempDirectory);
@@ -221,6 +232,19 @@ public final class SupervisedTree {
 
   public String workerId() {
     return workerId;
+  }
+
+  String poolName() {
+    return poolName;
+  }
+
+  /** The root's identity; its start time is a lower bound of every member's. */
+  ProcessIdentity root() {
+    return root;
+  }
+
+  String tag() {
+    return tag;
   }
 
   public String label() {

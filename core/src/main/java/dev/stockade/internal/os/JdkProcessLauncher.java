@@ -19,6 +19,11 @@ import org.slf4j.LoggerFactory;
  * {@code setsid(1)} in front of the program: a JVM child is never a process-group leader, so
  * {@code setsid} calls setsid(2) and execs the program in place, and the pid the JDK returns is
  * the program's own.
+ *
+ * <p>Output pipes are made here, not by the JDK, whose descriptors are hidden: the child's
+ * stdout and stderr are redirected to {@code /proc/self/fd/W} of a pipe's write end (opening it
+ * gives the JDK a descriptor of the same pipe), and the read end becomes an {@link OutputPipe},
+ * whose inode is known, so a process that still holds the pipe after its tree ended can be found.
  */
 public final class JdkProcessLauncher implements ProcessLauncher {
   private static final Logger log = LoggerFactory.getLogger(JdkProcessLauncher.class);
@@ -65,11 +70,36 @@ public final class JdkProcessLauncher implements ProcessLauncher {
     if (!spec.pipeInput()) {
       pb.redirectInput(new File("/dev/null"));
     }
-    if (!spec.captureOutput()) {
+    List<OutputPipe> pipes;
+    Process process;
+    if (spec.captureOutput()) {
+      int[] out = OutputPipe.newPipe();
+      int[] err = null;
+      try {
+        err = OutputPipe.newPipe();
+        pb.redirectOutput(new File("/proc/self/fd/" + out[1]));
+        pb.redirectError(new File("/proc/self/fd/" + err[1]));
+        process = pb.start();
+        try {
+          pipes = OutputPipe.adoptReadEnds(out, err);
+        } catch (IOException | RuntimeException e) {
+          process.destroyForcibly();
+          throw e;
+        }
+      } finally {
+        OutputPipe.closeDescriptor(out[0]);
+        OutputPipe.closeDescriptor(out[1]);
+        if (err != null) {
+          OutputPipe.closeDescriptor(err[0]);
+          OutputPipe.closeDescriptor(err[1]);
+        }
+      }
+    } else {
       pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
       pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+      pipes = List.of();
+      process = pb.start();
     }
-    Process process = pb.start();
     CompletableFuture<ExitStatus> exit = process.onExit()
         .thenApplyAsync(p -> ExitStatus.fromJdkExitValue(p.exitValue()), waiter);
     return new SpawnedProcess() {
@@ -85,17 +115,22 @@ public final class JdkProcessLauncher implements ProcessLauncher {
 
       @Override
       public InputStream stdout() {
-        return process.getInputStream();
+        return pipes.isEmpty() ? InputStream.nullInputStream() : pipes.get(0);
       }
 
       @Override
       public InputStream stderr() {
-        return process.getErrorStream();
+        return pipes.isEmpty() ? InputStream.nullInputStream() : pipes.get(1);
       }
 
       @Override
       public CompletableFuture<ExitStatus> exit() {
         return exit;
+      }
+
+      @Override
+      public List<OutputPipe> outputPipes() {
+        return pipes;
       }
     };
   }

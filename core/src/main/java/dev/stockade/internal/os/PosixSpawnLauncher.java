@@ -10,13 +10,12 @@ import com.sun.jna.Pointer;
 import com.sun.jna.StringArray;
 import com.sun.jna.ptr.IntByReference;
 import dev.stockade.ExitStatus;
-import java.io.FileInputStream;
 import java.io.FileOutputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -32,8 +31,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>In the child: stdin is a pipe or {@code /dev/null}; stdout and stderr are pipes (or
  * {@code /dev/null}); every other descriptor is closed; the signal mask is empty and every
- * signal has its default disposition. The parent's ends of the pipes are opened again through
- * {@code /proc/self/fd} as ordinary {@link FileInputStream}s.
+ * signal has its default disposition. The parent's read ends of the output pipes become
+ * {@link OutputPipe}s.
  *
  * <p>Needs glibc 2.34 or later ({@code posix_spawn_file_actions_addclosefrom_np}); elsewhere
  * {@link ProcessLauncher#detect} falls back to the JDK. The system property
@@ -134,8 +133,9 @@ public final class PosixSpawnLauncher implements ProcessLauncher {
       OutputStream stdin = in == null
           ? OutputStream.nullOutputStream()
           : new FileOutputStream("/proc/self/fd/" + in[1]);
-      InputStream stdout = out == null ? InputStream.nullInputStream() : reopen(out[0]);
-      InputStream stderr = err == null ? InputStream.nullInputStream() : reopen(err[0]);
+      List<OutputPipe> pipes = out == null ? List.of() : OutputPipe.adoptReadEnds(out, err);
+      InputStream stdout = pipes.isEmpty() ? InputStream.nullInputStream() : pipes.get(0);
+      InputStream stderr = pipes.isEmpty() ? InputStream.nullInputStream() : pipes.get(1);
       CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
       waiter.execute(() -> exit.complete(waitFor(pid)));
       return new SpawnedProcess() {
@@ -162,6 +162,11 @@ public final class PosixSpawnLauncher implements ProcessLauncher {
         @Override
         public CompletableFuture<ExitStatus> exit() {
           return exit;
+        }
+
+        @Override
+        public List<OutputPipe> outputPipes() {
+          return pipes;
         }
       };
     } finally {
@@ -245,20 +250,10 @@ public final class PosixSpawnLauncher implements ProcessLauncher {
     return fds;
   }
 
-  /**
-   * The parent's read end as a JDK stream: opening {@code /proc/self/fd/N} of a pipe gives a new
-   * descriptor of the same pipe, owned by the stream. The caller closes {@code fd} itself.
-   */
-  private static InputStream reopen(int fd) throws IOException {
-    // The filter keeps InputStream's own readAllBytes: FileInputStream's seeks first, which a
-    // pipe refuses on JDK 17 ("Illegal seek").
-    return new FilterInputStream(new FileInputStream("/proc/self/fd/" + fd)) {};
-  }
-
   private static void closeAll(int[] fds) {
     if (fds != null) {
-      C.close(fds[0]);
-      C.close(fds[1]);
+      OutputPipe.closeDescriptor(fds[0]);
+      OutputPipe.closeDescriptor(fds[1]);
     }
   }
 

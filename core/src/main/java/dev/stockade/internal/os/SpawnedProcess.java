@@ -3,6 +3,7 @@ package dev.stockade.internal.os;
 import dev.stockade.ExitStatus;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /** The root process of a tree, however it was started. */
@@ -20,4 +21,7 @@ public interface SpawnedProcess {
 
   /** Completes, once the process has exited and been reaped, with how it ended. */
   CompletableFuture<ExitStatus> exit();
+
+  /** The read ends of its stdout and stderr pipes; empty when output is not captured. */
+  List<OutputPipe> outputPipes();
 }

@@ -25,7 +25,7 @@ import java.util.Map;
  * <p>Thread-safe: refreshed by the housekeeper while the tree runs, then by its teardown.
  */
 public final class TreeMembership {
-  private final ProcessIdentity root;
+  private final List<ProcessIdentity> roots;
   private final String tag;
   // Identities of members; a dead identity can never match again (its start time is in it),
   // so entries are dropped once the process is gone.
@@ -39,19 +39,33 @@ public final class TreeMembership {
   }
 
   public TreeMembership(ProcessIdentity root, String tag, long pidEpoch) {
-    this.root = root;
+    this(List.of(root), tag, pidEpoch);
+  }
+
+  /**
+   * Membership of the processes that grew from several roots found at once (a tree's escaped
+   * members): each root's descendants, session and group belong, as for a single root. The
+   * first root stands for them in {@link #root()} and {@link #pidFloor()}.
+   */
+  public TreeMembership(List<ProcessIdentity> roots, String tag, long pidEpoch) {
+    if (roots.isEmpty()) {
+      throw new IllegalArgumentException("roots must not be empty");
+    }
+    this.roots = List.copyOf(roots);
     this.tag = tag;
     this.pidEpoch = pidEpoch;
-    members.put(root.pid(), root);
+    for (ProcessIdentity root : roots) {
+      members.put(root.pid(), root);
+    }
   }
 
   /** The lowest pid a member can have: a scan for this tree may skip every lower one. */
   public long pidFloor() {
-    return PidCounter.floorFor(root.pid(), pidEpoch);
+    return PidCounter.floorFor(roots.get(0).pid(), pidEpoch);
   }
 
   public ProcessIdentity root() {
-    return root;
+    return roots.get(0);
   }
 
   public String tag() {
@@ -76,9 +90,7 @@ public final class TreeMembership {
       if (found.containsKey(p.pid())) {
         continue;
       }
-      boolean inRootGroup = (p.sid() == root.pid() || p.pgid() == root.pid())
-          && p.startTime() >= root.startTime();
-      if (inRootGroup || tag.equals(tags.tagOf(p))) {
+      if (inRootGroup(p) || tag.equals(tags.tagOf(p))) {
         found.put(p.pid(), p);
         frontier.add(p);
       }
@@ -102,5 +114,15 @@ public final class TreeMembership {
       }
     }
     return live;
+  }
+
+  /** In a root's session or process group, and not older than it (a recycled pid's). */
+  private boolean inRootGroup(ProcessInfo p) {
+    for (ProcessIdentity root : roots) {
+      if ((p.sid() == root.pid() || p.pgid() == root.pid()) && p.startTime() >= root.startTime()) {
+        return true;
+      }
+    }
+    return false;
   }
 }

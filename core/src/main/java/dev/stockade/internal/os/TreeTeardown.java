@@ -32,7 +32,8 @@ public final class TreeTeardown {
 
   private final TreeMembership membership;
   private final TagIndex tags;
-  private final Set<ProcessIdentity> everSeen = new HashSet<>();
+  /** Members this teardown sent SIGTERM or SIGKILL: the processes it ended, if they are gone. */
+  private final Set<ProcessIdentity> signalled = new HashSet<>();
 
   public TreeTeardown(TreeMembership membership, TagIndex tags) {
     this.membership = membership;
@@ -49,7 +50,7 @@ public final class TreeTeardown {
     }
     if (!members.isEmpty() && !grace.isZero()) {
       for (ProcessInfo p : members) {
-        Signals.send(p.identity(), Signal.TERM);
+        end(p, Signal.TERM);
       }
       for (ProcessInfo p : members) {
         Signals.send(p.identity(), Signal.CONT);
@@ -64,15 +65,27 @@ public final class TreeTeardown {
       }
     }
     for (ProcessInfo p : members) {
-      Signals.send(p.identity(), Signal.KILL);
+      end(p, Signal.KILL);
     }
     List<ProcessIdentity> survivors = verify();
     if (!survivors.isEmpty()) {
       log.error("processes of tree {} survived SIGKILL for {}: {}", membership.tag(),
           VERIFY_BOUND, survivors);
     }
+    signalled.removeAll(survivors);
     return new TeardownReport(
-        everSeen.size() - survivors.size(), survivors, Duration.ofNanos(System.nanoTime() - start));
+        signalled.size(), survivors, Duration.ofNanos(System.nanoTime() - start));
+  }
+
+  /**
+   * Sends an ending signal and remembers the member as one this teardown ended. A process a
+   * member started and that ended by itself while the others had their grace got no such
+   * signal, and is not counted.
+   */
+  private void end(ProcessInfo p, Signal signal) {
+    if (Signals.send(p.identity(), signal) == Signals.Delivery.SENT) {
+      signalled.add(p.identity());
+    }
   }
 
   private List<ProcessInfo> freeze() {
@@ -99,11 +112,7 @@ public final class TreeTeardown {
   private List<ProcessInfo> scan() {
     ProcessTable table = ProcessTable.scan(membership.pidFloor());
     tags.update(table);
-    List<ProcessInfo> members = membership.refresh(table, tags);
-    for (ProcessInfo p : members) {
-      everSeen.add(p.identity());
-    }
-    return members;
+    return membership.refresh(table, tags);
   }
 
   private List<ProcessIdentity> verify() {
@@ -113,7 +122,7 @@ public final class TreeTeardown {
       // A member found only now (forked in the instant before its parent's SIGKILL) is killed
       // too; SIGKILL needs no freeze since a killed parent forks no more.
       for (ProcessInfo p : members) {
-        Signals.send(p.identity(), Signal.KILL);
+        end(p, Signal.KILL);
       }
       LockSupport.parkNanos(POLL_NANOS);
       members = scan();

@@ -68,7 +68,6 @@ import org.slf4j.LoggerFactory;
 public final class RealCommandPool {
   private static final Logger log = LoggerFactory.getLogger(RealCommandPool.class);
   private static final int STDERR_LINES_IN_MESSAGES = 10;
-  private static final Duration OUTPUT_DRAIN_BOUND = Duration.ofSeconds(2);
   /** How long close() waits for a listener to take the events of the pool's last moments. */
   private static final Duration EVENT_DELIVERY_BOUND = Duration.ofSeconds(5);
 
@@ -342,7 +341,7 @@ public final class RealCommandPool {
       log.error("[{}] teardown of {} failed", settings.name(), tree.workerId(), e);
       report = new TeardownReport(0, List.of(), Duration.ZERO);
     }
-    rc.awaitOutput(OUTPUT_DRAIN_BOUND);
+    report = report.and(rc.awaitOutput(grace));
     ExitStatus exit = rc.awaitExit();
     tree.release();
     running.remove(rc);

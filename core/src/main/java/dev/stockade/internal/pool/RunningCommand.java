@@ -3,8 +3,8 @@ package dev.stockade.internal.pool;
 import dev.stockade.ExitStatus;
 import dev.stockade.internal.engine.OutputTail;
 import dev.stockade.internal.engine.SupervisedTree;
+import dev.stockade.internal.os.TeardownReport;
 import dev.stockade.internal.os.TreeMeter;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -30,23 +30,15 @@ final class RunningCommand {
   }
 
   /**
-   * Waits for both output streams to reach their end. After teardown only a process outside
-   * the tree can still hold a pipe open; past {@code bound}, the pipes are closed instead.
+   * Waits for both output streams to reach their end, after the teardown. A process still
+   * holding a pipe then escaped the tree: it is ended too, and a pipe that stays held is no
+   * longer read (see {@code PipeHolderSweep}).
+   *
+   * @return what ending such processes did, to add to the teardown's report
    */
-  void awaitOutput(Duration bound) {
-    try {
-      CompletableFuture.allOf(stdout.drained(), stderr.drained())
-          .get(bound.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException | ExecutionException e) {
-      try {
-        tree.process().stdout().close();
-        tree.process().stderr().close();
-      } catch (IOException ignored) {
-        // closing pipes nobody reads any more
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+  TeardownReport awaitOutput(Duration grace) {
+    return tree.endOutput(CompletableFuture.allOf(stdout.drained(), stderr.drained()), grace)
+        .ended();
   }
 
   /** The root's exit status; the root is dead after teardown, so this returns at once. */

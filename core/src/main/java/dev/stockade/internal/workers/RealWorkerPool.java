@@ -14,6 +14,7 @@ import dev.stockade.PoolSnapshot;
 import dev.stockade.PoolUnhealthyException;
 import dev.stockade.ProcessLimitExceededException;
 import dev.stockade.ProgressTimeoutException;
+import dev.stockade.SupervisionFailedException;
 import dev.stockade.TaskEvent;
 import dev.stockade.TaskFailedException;
 import dev.stockade.TaskOptions;
@@ -88,7 +89,6 @@ import org.slf4j.LoggerFactory;
 public final class RealWorkerPool {
   private static final Logger log = LoggerFactory.getLogger(RealWorkerPool.class);
   private static final int STDERR_LINES_IN_MESSAGES = 10;
-  private static final Duration DRAIN_BOUND = Duration.ofSeconds(2);
   /** How long close() waits for a listener to take the events of the pool's last moments. */
   private static final Duration EVENT_DELIVERY_BOUND = Duration.ofSeconds(5);
 
@@ -180,7 +180,8 @@ public final class RealWorkerPool {
   private static boolean isRetryable(Throwable failure) {
     return failure instanceof WorkerCrashedException
         || failure instanceof HeartbeatTimeoutException
-        || failure instanceof WorkerProtocolException;
+        || failure instanceof WorkerProtocolException
+        || failure instanceof SupervisionFailedException;
   }
 
   public String name() {
@@ -488,6 +489,7 @@ public final class RealWorkerPool {
         tree.process().stdin()), StderrLines.forward(tree.process().stderr(), settings.name(),
         workerId, io), jittered(settings.maxTasksPerWorker()),
         settings.maxWorkerAge().map(age -> jittered(age.toNanos())).orElse(Long.MAX_VALUE));
+    worker.stderr.onFailure(e -> end(worker, EndReason.SUPERVISION_FAILED));
     lock.lock();
     try {
       workers.add(worker);
@@ -1170,7 +1172,7 @@ public final class RealWorkerPool {
       report = new TeardownReport(0, List.of(), Duration.ZERO);
     }
     worker.closeRequests();
-    boolean allRepliesRead = awaitStreams(worker) && worker.repliesReadToEnd;
+    boolean allRepliesRead = awaitStreams(worker, grace) && worker.repliesReadToEnd;
     ExitStatus exit = awaitExitStatus(worker);
     tree.release();
     if (!report.isComplete()) {
@@ -1269,22 +1271,10 @@ public final class RealWorkerPool {
         + directory + ")";
   }
 
-  /** Waits for both pipes to end; false if they had to be closed unread. */
-  private boolean awaitStreams(PooledWorker worker) {
-    try {
-      CompletableFuture.allOf(worker.repliesEnded, worker.stderr.drained())
-          .get(DRAIN_BOUND.toMillis(), TimeUnit.MILLISECONDS);
-      return true;
-    } catch (Exception e) {
-      // Something outside the tree holds a pipe: stop reading it.
-      try {
-        worker.tree.process().stdout().close();
-        worker.tree.process().stderr().close();
-      } catch (IOException ignored) {
-        // nothing more to read
-      }
-      return false;
-    }
+  /** Waits for both pipes to end (see {@code SupervisedTree.endOutput}); false if abandoned. */
+  private boolean awaitStreams(PooledWorker worker, Duration grace) {
+    return worker.tree.endOutput(
+        CompletableFuture.allOf(worker.repliesEnded, worker.stderr.drained()), grace).readToEnd();
   }
 
   private static ExitStatus awaitExitStatus(PooledWorker worker) {
@@ -1337,6 +1327,7 @@ public final class RealWorkerPool {
           Duration.ofNanos(Math.max(0, w.endClaimedNanos - a.lastProgressNanos)),
           settings.progressTimeout().orElseThrow(), details);
       case PROTOCOL_VIOLATION -> new WorkerProtocolException(label, w.violation, details);
+      case SUPERVISION_FAILED -> new SupervisionFailedException(label, w.stderr.failure(), details);
       case CANCELLED -> new CancellationException("task '" + label + "' was cancelled");
       case POOL_CLOSED -> new PoolClosedException("pool '" + settings.name()
           + "' was closed while task '" + label + "' ran");

@@ -1,0 +1,126 @@
+package dev.stockade.internal.os;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.stockade.testing.NoLeakedProcesses;
+import dev.stockade.testing.TestProcesses;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The read end of an output pipe, with either launcher: it knows its pipe, the processes holding
+ * the write end are found by it, and a reader blocked on it can be released although a process
+ * still holds the write end.
+ */
+@ExtendWith(NoLeakedProcesses.class)
+class OutputPipeTest {
+  private final ExecutorService threads = Executors.newCachedThreadPool();
+
+  @AfterEach
+  void stopThreads() {
+    threads.shutdownNow();
+  }
+
+  static Stream<ProcessLauncher> launchers() {
+    return PosixSpawnLauncher.isAvailable()
+        ? Stream.of(new PosixSpawnLauncher(), new JdkProcessLauncher())
+        : Stream.of(new JdkProcessLauncher());
+  }
+
+  private SpawnedProcess sleeper(ProcessLauncher launcher, String seconds) throws IOException {
+    return launcher.launch(new LaunchSpec(Path.of("/bin/sleep"), List.of("sleep", seconds),
+        System.getenv(), null, true, true, false), threads);
+  }
+
+  private static void end(SpawnedProcess p) throws Exception {
+    Signals.send(ProcFs.readStat(p.pid()).identity(), Signal.KILL);
+    p.exit().get(10, TimeUnit.SECONDS);
+  }
+
+  @ParameterizedTest
+  @MethodSource("launchers")
+  void knowsThePipeTheChildWritesTo(ProcessLauncher launcher) throws Exception {
+    SpawnedProcess p = sleeper(launcher, TestProcesses.uniqueSleepSeconds());
+    try {
+      assertThat(p.outputPipes()).hasSize(2);
+      assertThat(Files.readSymbolicLink(Path.of("/proc/" + p.pid() + "/fd/1")).toString())
+          .isEqualTo("pipe:[" + p.outputPipes().get(0).inode() + "]");
+      assertThat(Files.readSymbolicLink(Path.of("/proc/" + p.pid() + "/fd/2")).toString())
+          .isEqualTo("pipe:[" + p.outputPipes().get(1).inode() + "]");
+    } finally {
+      end(p);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("launchers")
+  void findsTheProcessHoldingTheWriteEndAndNotOneHoldingOnlyAReadEnd(ProcessLauncher launcher)
+      throws Exception {
+    SpawnedProcess writer = sleeper(launcher, TestProcesses.uniqueSleepSeconds());
+    long inode = writer.outputPipes().get(0).inode();
+    String marker = TestProcesses.uniqueSleepSeconds();
+    // Opening a pipe through /proc for reading gives a read end of it.
+    Process reader = new ProcessBuilder("sh", "-c",
+        "exec 3</proc/" + writer.pid() + "/fd/1; exec sleep " + marker).start();
+    try {
+      await().atMost(Duration.ofSeconds(5))
+          .until(() -> !TestProcesses.liveWithCommandLine("sleep " + marker).isEmpty());
+
+      List<PipeHolders.Holder> holders = PipeHolders.find(Set.of(inode));
+
+      assertThat(holders).extracting(h -> h.process().pid()).containsExactly(writer.pid());
+      assertThat(holders.get(0).descriptors()).containsExactly(1);
+    } finally {
+      reader.destroyForcibly();
+      end(writer);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("launchers")
+  void releasesAReaderBlockedOnAPipeAnotherProcessStillHolds(ProcessLauncher launcher)
+      throws Exception {
+    SpawnedProcess p = sleeper(launcher, TestProcesses.uniqueSleepSeconds());
+    OutputPipe stdout = p.outputPipes().get(0);
+    try {
+      CompletableFuture<Throwable> reading = CompletableFuture.supplyAsync(() -> {
+        try (InputStream in = stdout) {
+          return new AssertionError("read returned " + in.read(new byte[10]));
+        } catch (IOException e) {
+          return e;
+        }
+      }, threads);
+      await().atMost(Duration.ofSeconds(5)).until(() -> readerIsBlocked());
+
+      stdout.abandon();
+
+      assertThat(reading.get(5, TimeUnit.SECONDS)).isInstanceOf(IOException.class)
+          .hasMessageContaining("stopped reading pipe:[" + stdout.inode() + "]");
+      assertThat(ProcFs.readStat(p.pid()).isEnded()).as("the writer, still alive").isFalse();
+    } finally {
+      end(p);
+    }
+  }
+
+  /** A thread of this test's pool is inside a native read of a file stream. */
+  private static boolean readerIsBlocked() {
+    return Thread.getAllStackTraces().values().stream().anyMatch(stack -> stack.length > 0
+        && stack[0].getMethodName().startsWith("readBytes")
+        && stack[0].getClassName().equals("java.io.FileInputStream"));
+  }
+}
