@@ -156,8 +156,8 @@ class LifelineTest {
     await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(20))
         .untilAsserted(() -> assertThat(commandLines(alive(before.values())))
             .as("its processes still alive").isEmpty());
-    assertThat(TestProcesses.liveWithCommandLine(seconds)).as("nothing of its trees, by command line")
-        .isEmpty();
+    assertThat(TestProcesses.liveWithCommandLine(seconds))
+        .as("nothing of its trees, by command line").isEmpty();
     assertThat(ofSupervisor(jvm)).as("nothing of its pools, by tag and parentage").isEmpty();
     await().atMost(Duration.ofSeconds(3)).untilAsserted(() ->
         assertThat(TestProcesses.poolCgroupsOf(jvm)).as("the cgroups of its pools").isEmpty());

@@ -41,6 +41,15 @@ def handle(payload, context):
     if command == "spawn-session":
         child = subprocess.Popen(["sleep", "1000"], start_new_session=True)
         return str(child.pid)
+    if command == "sum":
+        # One C call that holds the GIL throughout: the heartbeat thread cannot run meanwhile.
+        return str(sum(range(int(argument))))
+    if command == "block-heartbeat-while-a-child-spins":
+        # system(3) through PyDLL keeps the GIL while a child spins for the given seconds and
+        # then sleeps: the tree uses CPU, then none, and no heartbeat gets out in between
+        ctypes.PyDLL(None).system(
+            ("timeout %s sh -c 'while :; do :; done'; sleep 30" % argument).encode())
+        return "woke"
     if command == "block-heartbeat":
         # libc sleep through PyDLL keeps the GIL, so no other Python thread can run
         ctypes.PyDLL(None).sleep(30)

@@ -14,7 +14,8 @@ import java.util.List;
  * interrupts), {@code progress-spin:ms} (reports progress every ms, forever), {@code fail:msg},
  * {@code print:x} (to System.out, and through a child process that inherits stdout),
  * {@code allocate:mib} (kept until the worker ends), {@code crash-once:path} (halts the JVM
- * unless the file exists, creating it first), {@code halt:code}, {@code invalid-utf8}.
+ * unless the file exists, creating it first), {@code halt:code}, {@code invalid-utf8},
+ * {@code spin-child} (starts a child shell that spins on the CPU, and sleeps).
  */
 public final class ScriptedHandler implements Handler {
   private final List<byte[]> kept = new ArrayList<>();
@@ -71,6 +72,10 @@ public final class ScriptedHandler implements Handler {
             + " ]; do sleep 600 & i=$((i+1)); done; wait").inheritIO().start();
         Thread.sleep(600_000);
         return text("forked");
+      case "spin-child":
+        new ProcessBuilder("sh", "-c", "while :; do :; done").inheritIO().start();
+        Thread.sleep(600_000);
+        return text("spun");
       case "crash-once":
         Path marker = Path.of(argument);
         if (!Files.exists(marker)) {

@@ -95,6 +95,7 @@ public final class RealWorkerPool {
   private final ContainmentStrategy containment;
   private final ProcessLauncher launcher;
   private final Events events;
+  private final SilenceJudge silenceJudge;
   private final PoolThreads threads;
   private final Spawner spawner;
   private final ExecutorService io;
@@ -130,6 +131,7 @@ public final class RealWorkerPool {
     this.containment = CgroupContainmentStrategy.of(cgroups, poolId, tags);
     this.launcher = ProcessLauncher.detect();
     this.events = new Events(settings.name(), settings.listener().orElse(null));
+    this.silenceJudge = new SilenceJudge(settings.name(), settings.heartbeatTimeout(), events);
     this.starts = new StartPolicy(settings.name(), settings.restartBackoffInitial(),
         settings.restartBackoffMax(), settings.startFailureThreshold(),
         settings.circuitOpenDuration(), this::breakerMoved);
@@ -896,7 +898,7 @@ public final class RealWorkerPool {
         }
         continue;
       }
-      if (now - w.lastSignOfLifeNanos > settings.heartbeatTimeout().toNanos()) {
+      if (silenceJudge.isHung(w, now)) {
         end(w, EndReason.HEARTBEAT_TIMEOUT);
         continue;
       }
