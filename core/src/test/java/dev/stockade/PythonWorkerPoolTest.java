@@ -162,9 +162,9 @@ class PythonWorkerPoolTest {
       pool.submit("echo:warm").get(30, TimeUnit.SECONDS);
       // Silent throughout (1 s heartbeat timeout): its tree computes for 2.5 s, then waits.
       CompletableFuture<String> task = pool.submit("block-heartbeat-while-a-child-spins:2.5");
-      assertThatThrownBy(() -> task.get(20, TimeUnit.SECONDS))
-          .isInstanceOf(ExecutionException.class)
-          .cause().isInstanceOfSatisfying(HeartbeatTimeoutException.class,
+      assertThat(task).failsWithin(Duration.ofSeconds(20))
+          .withThrowableOfType(ExecutionException.class)
+          .havingCause().isInstanceOfSatisfying(HeartbeatTimeoutException.class,
               e -> assertThat(e.silence()).isGreaterThan(Duration.ofMillis(2500)));
       assertThat(listener.busy).as("judged busy while it computed").singleElement()
           .satisfies(e -> assertThat(e.heardAgain()).isFalse());
