@@ -4,8 +4,10 @@ import java.time.Duration;
 
 /**
  * The worker running the task sent no heartbeat for longer than the pool's
- * {@code heartbeatTimeout}: it was stopped, starved, or its runtime was blocked. Stockade ended
- * its whole process tree.
+ * {@code heartbeatTimeout} and was hung: its root process was stopped, or its process tree used
+ * less than a twentieth of one CPU over the last {@code heartbeatTimeout} (it was starved, or its
+ * runtime was blocked). Stockade ended its whole process tree. A silent worker whose tree keeps
+ * using CPU is busy, not hung, and is not ended for its silence.
  */
 public final class HeartbeatTimeoutException extends WorkerFailureException {
   private final Duration silence;

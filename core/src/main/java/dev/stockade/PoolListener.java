@@ -36,6 +36,18 @@ public interface PoolListener {
   default void taskFailed(TaskEvent event) {}
 
   /**
+   * A {@link WorkerPool} worker has sent no heartbeat for longer than {@code heartbeatTimeout}
+   * while its process tree kept using CPU — a long computation that keeps its runtime's
+   * heartbeat thread from running, such as a Python C call that holds the GIL — so the pool
+   * judged it busy, not hung, and leaves it to {@code taskTimeout} and {@code progressTimeout}
+   * ({@code heardAgain} false); or such a worker sent a frame again ({@code heardAgain} true).
+   * Each silence is reported once; it is followed by one event with {@code heardAgain} true or
+   * by the worker's {@link #workerEnded} (for instance when its CPU use stops too, and it is
+   * ended as hung).
+   */
+  default void workerBusyWithoutHeartbeat(BusyWorkerEvent event) {}
+
+  /**
    * The memory available to the pool's JVM fell below {@code minFreeMemory}, the pool acted on
    * it (by its {@link MemoryPressurePolicy}), or the memory is available again.
    */

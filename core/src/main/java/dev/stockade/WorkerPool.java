@@ -46,7 +46,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <ul>
  *   <li><b>Liveness.</b> A worker that sends no heartbeat for {@code heartbeatTimeout} is ended
- *       ({@link HeartbeatTimeoutException}); a task that reports no progress for
+ *       ({@link HeartbeatTimeoutException}) if it is hung: its root process is stopped, or its
+ *       tree used less than a twentieth of one CPU over that time. One whose tree keeps using
+ *       CPU is busy (a C call holding Python's GIL keeps the heartbeat thread from running) and
+ *       is left to the task's timeouts ({@link WorkerSnapshot#busyWithoutHeartbeat()},
+ *       {@link PoolListener#workerBusyWithoutHeartbeat}); a task that reports no progress for
  *       {@code progressTimeout}, when set, is ended ({@link ProgressTimeoutException}); idle
  *       workers are pinged, and probed by an optional {@link HealthCheck}, every
  *       {@code healthCheckInterval}.
@@ -438,8 +442,9 @@ public final class WorkerPool<I, O> implements AutoCloseable {
     }
 
     /**
-     * Longest silence before a worker is ended. At least twice the heartbeat interval.
-     * Default: 10 s.
+     * Longest silence before a worker is ended, unless its tree keeps using CPU meanwhile (then
+     * it is busy, not hung: see the class documentation). At least twice the heartbeat
+     * interval. Default: 10 s.
      */
     public Builder<I, O> heartbeatTimeout(Duration heartbeatTimeout) {
       rules.once("heartbeatTimeout", this.heartbeatTimeout);

@@ -16,6 +16,12 @@ import java.time.Duration;
  * @param metric how {@code memoryNow} was measured
  * @param age since the root process started
  * @param tempDirectory the tree's {@code TMPDIR}, removed when the tree has ended
+ * @param busyWithoutHeartbeat a {@link WorkerPool} worker that has sent no heartbeat for longer
+ *     than {@code heartbeatTimeout} while its tree keeps using CPU — a long computation that
+ *     blocks its runtime's heartbeat thread, such as a Python C call holding the GIL — so the
+ *     pool judges it busy, not hung, and leaves it to {@code taskTimeout} and
+ *     {@code progressTimeout}; false once it is heard from again, and always false for a
+ *     {@link CommandPool} tree (see {@link PoolListener#workerBusyWithoutHeartbeat})
  */
 public record WorkerSnapshot(
     String workerId,
@@ -27,4 +33,14 @@ public record WorkerSnapshot(
     MemorySize memoryPeak,
     MemoryMetric metric,
     Duration age,
-    Path tempDirectory) {}
+    Path tempDirectory,
+    boolean busyWithoutHeartbeat) {
+
+  /** A snapshot of a worker not {@linkplain #busyWithoutHeartbeat busy without heartbeat}. */
+  public WorkerSnapshot(String workerId, String label, long pid, WorkerState state,
+      int processCount, MemorySize memoryNow, MemorySize memoryPeak, MemoryMetric metric,
+      Duration age, Path tempDirectory) {
+    this(workerId, label, pid, state, processCount, memoryNow, memoryPeak, metric, age,
+        tempDirectory, false);
+  }
+}

@@ -21,8 +21,9 @@
  *       {@link dev.stockade.PoolClosedException}.
  * </ul>
  *
- * <p>{@link dev.stockade.PoolListener} receives {@link dev.stockade.WorkerEvent}s and
- * {@link dev.stockade.TaskEvent}s; {@code snapshot()} returns a {@link dev.stockade.PoolSnapshot}
+ * <p>{@link dev.stockade.PoolListener} receives {@link dev.stockade.WorkerEvent}s,
+ * {@link dev.stockade.TaskEvent}s and, for persistent workers that are silent but busy,
+ * {@link dev.stockade.BusyWorkerEvent}s; {@code snapshot()} returns a {@link dev.stockade.PoolSnapshot}
  * of {@link dev.stockade.WorkerSnapshot}s. Sizes are {@link dev.stockade.MemorySize}s; every
  * process started carries the variable named by {@link dev.stockade.EnvironmentNames#TAG}.
  *

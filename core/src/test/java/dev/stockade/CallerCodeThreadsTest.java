@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -20,6 +21,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * The caller's code — a future's dependent stages — runs on the pool's callback executor, never
  * on a thread that reads workers or keeps time: a slow callback delays neither the next task nor
  * a worker's heartbeats, and a callback may wait on another task of the same pool.
+ *
+ * <p>A stage added to a future already completed runs on the caller's own thread, as
+ * {@code CompletableFuture} does; so the tasks here take a moment (a short sleep), long enough
+ * for the stage to be added while they run.
  */
 @ExtendWith(NoLeakedProcesses.class)
 @Timeout(120)
@@ -37,8 +42,8 @@ class CallerCodeThreadsTest {
   void dependentStagesOfAWorkerTaskRunOnTheCallbackExecutor() throws Exception {
     try (WorkerPool<String, String> pool = JvmWorkers.pool().name("stages").workers(1)
         .build()) {
-      String thread = pool.submit("echo:x").thenApply(v -> Thread.currentThread().getName())
-          .get(60, TimeUnit.SECONDS);
+      String thread = pool.submit("sleep:300")
+          .thenApply(v -> Thread.currentThread().getName()).get(60, TimeUnit.SECONDS);
 
       assertThat(thread).startsWith("stockade-stages-callback-");
     }
@@ -47,7 +52,7 @@ class CallerCodeThreadsTest {
   @Test
   void dependentStagesOfACommandRunOnTheCallbackExecutor() throws Exception {
     try (CommandPool pool = CommandPool.builder().name("cstages").workers(1).build()) {
-      String thread = pool.run(Command.of("true"))
+      String thread = pool.run(Command.of("sleep", "0.3"))
           .thenApply(v -> Thread.currentThread().getName()).get(60, TimeUnit.SECONDS);
 
       assertThat(thread).startsWith("stockade-cstages-callback-");
@@ -59,8 +64,8 @@ class CallerCodeThreadsTest {
     ExecutorService mine = Executors.newSingleThreadExecutor(r -> new Thread(r, "mine"));
     try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1)
         .callbackExecutor(mine).build()) {
-      String thread = pool.submit("echo:x").thenApply(v -> Thread.currentThread().getName())
-          .get(60, TimeUnit.SECONDS);
+      String thread = pool.submit("sleep:300")
+          .thenApply(v -> Thread.currentThread().getName()).get(60, TimeUnit.SECONDS);
 
       assertThat(thread).isEqualTo("mine");
     } finally {
@@ -75,7 +80,11 @@ class CallerCodeThreadsTest {
     try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1).listener(events)
         .build()) {
       String pid = pool.submit("pid").get(60, TimeUnit.SECONDS);
-      CompletableFuture<Void> slow = pool.submit("echo:slow").thenRun(() -> hold(release));
+      AtomicReference<String> ranOn = new AtomicReference<>();
+      CompletableFuture<Void> slow = pool.submit("sleep:500").thenRun(() -> {
+        ranOn.set(Thread.currentThread().getName());
+        hold(release);
+      });
       long heartbeatTimeoutMillis = 1500; // JvmWorkers.pool()
 
       assertThat(pool.submit("pid").get(5, TimeUnit.SECONDS)).isEqualTo(pid);
@@ -84,6 +93,7 @@ class CallerCodeThreadsTest {
           .atMost(Duration.ofMillis(2 * heartbeatTimeoutMillis + 5_000))
           .until(() -> events.ended.isEmpty() && !slow.isDone());
       assertThat(pool.submit("pid").get(5, TimeUnit.SECONDS)).isEqualTo(pid);
+      assertThat(ranOn.get()).contains("-callback-");
       release.countDown();
       slow.get(10, TimeUnit.SECONDS);
     } finally {
@@ -95,11 +105,17 @@ class CallerCodeThreadsTest {
   void aSlowCallbackDoesNotHoldACommandsSlot() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     try (CommandPool pool = CommandPool.builder().workers(1).build()) {
-      CompletableFuture<Void> slow = pool.run(Command.of("true")).thenRun(() -> hold(release));
+      AtomicReference<String> ranOn = new AtomicReference<>();
+      CompletableFuture<Void> slow = pool.run(Command.of("sleep", "0.5")).thenRun(() -> {
+        ranOn.set(Thread.currentThread().getName());
+        hold(release);
+      });
 
       assertThat(pool.run(Command.of("echo", "next")).get(10, TimeUnit.SECONDS).stdout().text())
           .isEqualTo("next\n");
       assertThat(slow).isNotDone();
+      await().atMost(Duration.ofSeconds(10)).until(() -> ranOn.get() != null);
+      assertThat(ranOn.get()).contains("-callback-");
       release.countDown();
       slow.get(10, TimeUnit.SECONDS);
     } finally {
@@ -110,23 +126,24 @@ class CallerCodeThreadsTest {
   @Test
   void aCallbackThatWaitsOnAnotherTaskOfTheSameWorkerPoolCompletes() throws Exception {
     try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1).build()) {
-      String both = pool.submit("echo:first")
-          .thenApply(first -> first + "+" + pool.submit("echo:second").join())
+      String both = pool.submit("sleep:300")
+          .thenApply(first -> Thread.currentThread().getName() + "+"
+              + pool.submit("echo:second").join())
           .get(60, TimeUnit.SECONDS);
 
-      assertThat(both).isEqualTo("first+second");
+      assertThat(both).contains("-callback-").endsWith("+second");
     }
   }
 
   @Test
   void aCallbackThatWaitsOnAnotherTaskOfTheSameCommandPoolCompletes() throws Exception {
     try (CommandPool pool = CommandPool.builder().workers(1).build()) {
-      String both = pool.run(Command.of("echo", "first"))
-          .thenApply(first -> first.stdout().text().trim() + "+"
+      String both = pool.run(Command.of("sleep", "0.3"))
+          .thenApply(first -> Thread.currentThread().getName() + "+"
               + pool.run(Command.of("echo", "second")).join().stdout().text().trim())
           .get(60, TimeUnit.SECONDS);
 
-      assertThat(both).isEqualTo("first+second");
+      assertThat(both).contains("-callback-").endsWith("+second");
     }
   }
 }

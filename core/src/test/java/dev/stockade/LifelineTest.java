@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.stockade.internal.cgroup.CgroupProbe;
 import dev.stockade.internal.lifeline.Lifeline;
+import dev.stockade.internal.lifeline.Watchdog;
 import dev.stockade.internal.os.ProcFs;
 import dev.stockade.internal.os.ProcessIdentity;
 import dev.stockade.internal.os.ProcessInfo;
@@ -17,17 +18,21 @@ import dev.stockade.testing.TestProcesses;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.Writer;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -48,6 +53,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(120)
 class LifelineTest {
   private Process supervisor;
+  /** Every line the supervisor printed so far. */
+  private final List<String> supervisorOutput = new CopyOnWriteArrayList<>();
 
   @AfterEach
   void killWhateverIsLeft() {
@@ -92,53 +99,119 @@ class LifelineTest {
   }
 
   @Test
-  void startsAnotherWatchdogWhenItsWatchdogDies() throws Exception {
+  void startsAnotherWatchdogAtOnceWhenItsWatchdogDies() throws Exception {
     try (CommandPool pool = CommandPool.builder().name("lifeline-restart").build()) {
-      pool.run(Command.of("true")).get(10, TimeUnit.SECONDS);
+      CompletableFuture<CommandResult> longLived =
+          pool.run(Command.of("sleep", TestProcesses.uniqueSleepSeconds()));
+      await().atMost(Duration.ofSeconds(10)).until(() -> Lifeline.get().watchdogPid() > 0);
       long first = Lifeline.get().watchdogPid();
-      assertThat(first).as("a watchdog runs once a tree has started").isPositive();
 
       Signals.send(ProcFs.readStat(first).identity(), Signal.KILL);
-      await().atMost(Duration.ofSeconds(5)).until(() -> Lifeline.get().watchdogPid() != first);
-      pool.run(Command.of("true")).get(10, TimeUnit.SECONDS);
+      // No tree starts meanwhile: the death itself must bring the replacement.
+      await().atMost(Duration.ofSeconds(3))
+          .until(() -> Lifeline.get().watchdogPid() > 0 && Lifeline.get().watchdogPid() != first);
 
-      assertThat(Lifeline.get().watchdogPid()).isPositive().isNotEqualTo(first);
-      assertThat(Lifeline.get().describe()).isEqualTo("watchdog pid " + Lifeline.get().watchdogPid());
+      long second = Lifeline.get().watchdogPid();
+      assertThat(watchdogsOf(ProcessHandle.current().pid())).as("by its command line")
+          .containsExactly(second);
+      assertThat(Lifeline.get().describe()).isEqualTo("watchdog pid " + second);
+      assertThat(longLived).isNotDone();
     }
   }
 
-  private static Process startSupervisor(String chromium) throws Exception {
+  @Test
+  void replacesAKilledWatchdogOfLongLivedWorkersSoTheirTreesStillEndWithTheirJvm()
+      throws Exception {
+    String seconds = TestProcesses.uniqueSleepSeconds();
+    supervisor = startSupervisor("-", seconds);
+    long jvm = supervisor.pid();
+    Map<Long, ProcessInfo> before = ofSupervisor(jvm);
+    assertThat(TestProcesses.liveWithCommandLine(seconds))
+        .as("its sleeps and JVM workers, by command line").hasSizeGreaterThanOrEqualTo(6);
+    List<Long> watchdogs = watchdogsOf(jvm);
+    assertThat(watchdogs).as("one watchdog").hasSize(1);
+    long first = watchdogs.get(0);
+    assertThat(supervisorOutput).contains("WATCHDOG " + first);
+
+    Signals.send(ProcFs.readStat(first).identity(), Signal.KILL);
+    await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(20))
+        .untilAsserted(() -> assertThat(watchdogsOf(jvm))
+            .as("its watchdogs (its output: %s)", supervisorOutput)
+            .hasSize(1).doesNotContain(first));
+    long second = watchdogsOf(jvm).get(0);
+    await("the new watchdog told of every live tree").atMost(Duration.ofSeconds(5))
+        .until(() -> supervisorOutput.contains("WATCHDOG " + second));
+    assertThat(supervisorOutput).as("the death logged at WARN")
+        .anyMatch(line -> line.contains("WARN")
+            && line.contains("watchdog (pid " + first + ") died (signal 9"));
+    Map<Long, ProcessInfo> now = ofSupervisor(jvm);
+    assertThat(tagsOf(now.values())).as("no tree started since").isEqualTo(tagsOf(before.values()))
+        .isNotEmpty();
+    before.remove(first);
+    assertThat(alive(before.values())).as("every process of its trees still runs")
+        .hasSameSizeAs(before.values());
+
+    Signals.send(ProcFs.readStat(jvm).identity(), Signal.KILL);
+
+    await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(20))
+        .untilAsserted(() -> assertThat(commandLines(alive(before.values())))
+            .as("its processes still alive").isEmpty());
+    assertThat(TestProcesses.liveWithCommandLine(seconds))
+        .as("nothing of its trees, by command line").isEmpty();
+    assertThat(ofSupervisor(jvm)).as("nothing of its pools, by tag and parentage").isEmpty();
+    await().atMost(Duration.ofSeconds(3)).untilAsserted(() ->
+        assertThat(TestProcesses.poolCgroupsOf(jvm)).as("the cgroups of its pools").isEmpty());
+  }
+
+  /** Starts {@link SupervisorToKill} with {@code arguments} and waits for its READY. */
+  private Process startSupervisor(String... arguments) {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    Process process = new ProcessBuilder(java.toString(), "-cp",
-        System.getProperty("java.class.path"), SupervisorToKill.class.getName(), chromium)
-        .redirectErrorStream(true).start();
-    BufferedReader out = new BufferedReader(
-        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    String ready = CompletableFuture.supplyAsync(() -> {
-      try {
+    List<String> command = new ArrayList<>(List.of(java.toString(), "-cp",
+        System.getProperty("java.class.path"), SupervisorToKill.class.getName()));
+    command.addAll(List.of(arguments));
+    Process process;
+    try {
+      process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    // Read its output to the end, so it never blocks on a full pipe.
+    Thread reader = new Thread(() -> {
+      try (BufferedReader out = new BufferedReader(
+          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
         String line;
-        StringBuilder seen = new StringBuilder();
         while ((line = out.readLine()) != null) {
-          if (line.equals("READY")) {
-            return line;
-          }
-          seen.append(line).append('\n');
+          supervisorOutput.add(line);
         }
-        return seen.toString();
-      } catch (IOException e) {
-        return e.toString();
-      }
-    }).get(90, TimeUnit.SECONDS);
-    assertThat(ready).as("the supervisor's output").isEqualTo("READY");
-    // Keep draining its output so it never blocks on a full pipe.
-    CompletableFuture.runAsync(() -> {
-      try {
-        out.transferTo(Writer.nullWriter());
       } catch (IOException e) {
         // it was killed
       }
-    });
+    }, "supervisor-output");
+    reader.setDaemon(true);
+    reader.start();
+    await().atMost(Duration.ofSeconds(90))
+        .until(() -> supervisorOutput.contains("READY") || !process.isAlive());
+    assertThat(supervisorOutput).as("the supervisor's output").contains("READY");
     return process;
+  }
+
+  /** The pids of the live watchdogs of the JVM {@code pid}, found by their command line. */
+  private static List<Long> watchdogsOf(long pid) {
+    return TestProcesses.liveWithCommandLine(Watchdog.class.getName() + " " + pid + " ").stream()
+        .map(line -> Long.parseLong(line.substring(0, line.indexOf(' '))))
+        .toList();
+  }
+
+  /** The tags of {@code processes}. */
+  private static Set<String> tagsOf(Collection<ProcessInfo> processes) {
+    Set<String> tags = new HashSet<>();
+    for (ProcessInfo p : processes) {
+      String tag = ProcFs.environmentValue(p.pid(), EnvironmentNames.TAG);
+      if (tag != null) {
+        tags.add(tag);
+      }
+    }
+    return tags;
   }
 
   /**
@@ -169,6 +242,10 @@ class LifelineTest {
       }
     }
     return found;
+  }
+
+  private static List<String> commandLines(List<ProcessIdentity> processes) {
+    return processes.stream().map(p -> p.pid() + " " + ProcFs.commandLine(p.pid())).toList();
   }
 
   private static List<ProcessIdentity> alive(Collection<ProcessInfo> processes) {

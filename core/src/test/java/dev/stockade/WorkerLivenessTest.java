@@ -45,6 +45,24 @@ class WorkerLivenessTest {
     }
   }
 
+  /** A stopped worker is hung even while its tree uses CPU: it can send nothing. */
+  @Test
+  void endsAStoppedWorkerEvenWhileAChildOfItsKeepsTheCpuBusy() throws Exception {
+    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1).build()) {
+      CompletableFuture<String> task = pool.submit("spin-child");
+      long pid = busyWorkerPid(pool);
+      await().atMost(Duration.ofSeconds(10))
+          .until(() -> pool.snapshot().workers().get(0).processCount() >= 2);
+      JvmWorkers.signal(pid, Signal.STOP);
+
+      assertThatThrownBy(() -> task.get(10, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class)
+          .cause().isInstanceOfSatisfying(HeartbeatTimeoutException.class,
+              e -> assertThat(e.details().pid()).isEqualTo(pid));
+      assertThat(JvmWorkers.isAlive(pid)).isFalse();
+    }
+  }
+
   @Test
   void endsATaskThatStoppedProgressingWhileItsWorkerStillBeats() throws Exception {
     try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1)

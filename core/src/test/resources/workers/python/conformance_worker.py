@@ -85,6 +85,16 @@ def handle(payload, context):
         _late["helper"].join()
         sent, dropped = _late["counts"]
         return "sent %d dropped %d" % (sent, dropped)
+    if command == "sum":
+        # One C call that holds the GIL throughout: the heartbeat thread cannot run meanwhile.
+        return str(sum(range(int(argument))))
+    if command == "block-heartbeat-while-a-child-spins":
+        # system(3) through PyDLL keeps the GIL while a child spins for the given seconds and
+        # then sleeps: the tree uses CPU, then none, and no heartbeat gets out in between. The
+        # shell ignores SIGTERM, so a teardown's SIGTERM cannot end the wait and let a result out.
+        ctypes.PyDLL(None).system(("trap '' TERM; timeout -s KILL %s sh -c 'while :; do :; done';"
+                                   " sleep 30" % argument).encode())
+        return "woke"
     if command == "block-heartbeat":
         # libc sleep through PyDLL keeps the GIL, so no other Python thread can run
         ctypes.PyDLL(None).sleep(30)

@@ -14,7 +14,11 @@ import java.util.List;
  * interrupts), {@code progress-spin:ms} (reports progress every ms, forever), {@code fail:msg},
  * {@code print:x} (to System.out, and through a child process that inherits stdout),
  * {@code allocate:mib} (kept until the worker ends), {@code crash-once:path} (halts the JVM
- * unless the file exists, creating it first), {@code halt:code}, {@code invalid-utf8}.
+ * unless the file exists, creating it first), {@code halt:code}, {@code invalid-utf8},
+ * {@code spin-child} (starts a child shell that spins on the CPU, and sleeps),
+ * {@code hog:mib} (a child process holding that much memory, until the tree is ended), and
+ * {@code note:path|name|script}, which appends a line {@code name} to the file {@code path} —
+ * a record, kept by the worker itself, of each time a task ran — then runs {@code script}.
  */
 public final class ScriptedHandler implements Handler {
   private final List<byte[]> kept = new ArrayList<>();
@@ -82,6 +86,10 @@ public final class ScriptedHandler implements Handler {
             "count=1000000").inheritIO().start();
         Thread.sleep(600_000);
         return text("hogged");
+      case "spin-child":
+        new ProcessBuilder("sh", "-c", "while :; do :; done").inheritIO().start();
+        Thread.sleep(600_000);
+        return text("spun");
       case "crash-once":
         Path marker = Path.of(argument);
         if (!Files.exists(marker)) {

@@ -6,6 +6,7 @@ import dev.stockade.CommandPool;
 import dev.stockade.MemorySize;
 import dev.stockade.WorkerPool;
 import dev.stockade.WorkerState;
+import dev.stockade.internal.lifeline.Lifeline;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -14,9 +15,14 @@ import java.util.concurrent.TimeUnit;
  * by themselves — one that double-forks a daemon into a session of its own, one that ignores
  * SIGTERM, and, given Chromium's path, a headless browser started in a new session (as
  * puppeteer starts it) — and a pool of busy JVM workers; prints {@code READY} once every tree
- * is up, and waits to be killed.
+ * is up, and waits to be killed. None of its trees ends or is replaced while it waits, so no
+ * tree starts after {@code READY}. It prints {@code WATCHDOG PID} whenever its lifeline names
+ * another watchdog (once that watchdog has been told of every live tree).
  *
- * <p>{@code SupervisorToKill CHROMIUM|-}
+ * <p>{@code SupervisorToKill CHROMIUM|- [SECONDS]}: with {@code SECONDS} (a unique number, such
+ * as {@link TestProcesses#uniqueSleepSeconds()}), every tree carries it in a command line — the
+ * sleeps as their argument, the JVM workers as a system property — so a test can find them
+ * without the library's tag reader.
  */
 public final class SupervisorToKill {
   private SupervisorToKill() {}
@@ -27,12 +33,37 @@ public final class SupervisorToKill {
         System.out.println("ENDED EARLY: " + (failure == null ? result + " " + (result instanceof dev.stockade.CommandResult r ? r.stderr().text() : "") : failure)));
   }
 
+  private static void reportWatchdogs() {
+    Thread reporter = new Thread(() -> {
+      long reported = -1;
+      while (true) {
+        long pid = Lifeline.get().watchdogPid();
+        if (pid > 0 && pid != reported) {
+          reported = pid;
+          System.out.println("WATCHDOG " + pid);
+          System.out.flush();
+        }
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }, "watchdog-reporter");
+    reporter.setDaemon(true);
+    reporter.start();
+  }
+
   public static void main(String[] args) throws Exception {
     boolean chromium = !args[0].equals("-");
+    String seconds = args.length > 1 ? args[1] : "600";
+    reportWatchdogs();
     CommandPool commands = CommandPool.builder().name("lifeline-commands")
         .workers(4).memoryLimit(MemorySize.ofGibibytes(2)).build();
-    report(commands.run(Command.of("sh", "-c", "setsid -f sleep 600; exec sleep 600")));
-    report(commands.run(Command.of("sh", "-c", "trap '' TERM; sleep 600 & sleep 600; wait")));
+    report(commands.run(Command.of("sh", "-c",
+        "setsid -f sleep " + seconds + "; exec sleep " + seconds)));
+    report(commands.run(Command.of("sh", "-c",
+        "trap '' TERM; sleep " + seconds + " & sleep " + seconds + "; wait")));
     if (chromium) {
       report(commands.run(Command.of("sh", "-c", "setsid " + args[0] + " --headless --no-sandbox"
           + " --disable-gpu --disable-quic --no-first-run --disable-background-networking"
@@ -42,7 +73,8 @@ public final class SupervisorToKill {
     }
     WorkerPool<String, String> workers = WorkerPool.builder(
             Codec.utf8(), Codec.utf8())
-        .name("lifeline-workers").jvmWorker(ScriptedHandler.class).workers(2).build();
+        .name("lifeline-workers").jvmWorker(ScriptedHandler.class).workers(2)
+        .jvmOptions(java.util.List.of("-Dstockade.test.seconds=" + seconds)).build();
     report(workers.submit("spin"));
     report(workers.submit("sleep:600000"));
 

@@ -19,6 +19,7 @@ import dev.stockade.internal.os.ProcessInfo;
 import dev.stockade.internal.os.ProcessTable;
 import dev.stockade.internal.os.TeardownReport;
 import dev.stockade.internal.os.TreeContainment;
+import dev.stockade.internal.os.TreeCpuClock;
 import dev.stockade.internal.os.TreeMeter;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -55,6 +56,10 @@ public final class SupervisedTree {
   private volatile MemoryMetric peakMetric = MemoryMetric.RSS;
   private volatile int processCount = 1;
   private volatile int peakProcessCount = 1;
+  private final TreeCpuClock cpuClock = new TreeCpuClock();
+  private volatile long cpuUsedNanos;
+  private volatile boolean rootStopped;
+  private volatile boolean busyWithoutHeartbeat;
 
   private SupervisedTree(String poolName, String workerId, String tag, String label,
       TreeContainment containment, TreeMeter meter, Path tempDirectory, SpawnedProcess process,
@@ -133,11 +138,16 @@ public final class SupervisedTree {
   }
 
   /**
-   * Samples the tree from {@code table}: refreshes membership and measures memory against
-   * {@code limitBytes} (see {@link TreeMeter} for when PSS is read).
+   * Samples the tree from {@code table}: refreshes membership, measures memory against
+   * {@code limitBytes} (see {@link TreeMeter} for when PSS is read), counts the CPU time its
+   * members used (see {@link TreeCpuClock}) and whether its root is stopped.
    */
   public TreeMeter.Reading sample(ProcessTable table, long limitBytes) {
     List<ProcessInfo> members = containment.members(table);
+    cpuClock.sample(members);
+    cpuUsedNanos = cpuClock.usedNanos();
+    ProcessInfo rootNow = table.find(root);
+    rootStopped = rootNow != null && rootNow.isStopped();
     OptionalLong kernel = containment.kernelMemoryBytes();
     TreeMeter.Reading reading = kernel.isPresent()
         ? new TreeMeter.Reading(kernel.getAsLong(), MemoryMetric.CGROUP, 0, members.size(), true)
@@ -193,6 +203,24 @@ public final class SupervisedTree {
       default:
         return Optional.empty();
     }
+  }
+
+  /** CPU time the tree used up to the last sample (see {@link TreeCpuClock}). */
+  public long cpuUsedNanos() {
+    return cpuUsedNanos;
+  }
+
+  /** Whether the root was stopped (state T or t) at the last sample. */
+  public boolean rootStopped() {
+    return rootStopped;
+  }
+
+  /**
+   * Marks the tree as silent but busy, as its pool judged it, for its snapshot: its worker sends
+   * no heartbeat while its processes keep using CPU.
+   */
+  public void markBusyWithoutHeartbeat(boolean busy) {
+    busyWithoutHeartbeat = busy;
   }
 
   /** The lowest pid a member of this tree can have (see {@code PidCounter}). */
@@ -279,6 +307,6 @@ public final class SupervisedTree {
   public WorkerSnapshot snapshot() {
     return new WorkerSnapshot(workerId, label, process.pid(), lifecycle.state(), processCount,
         MemorySize.ofBytes(memoryNow), MemorySize.ofBytes(memoryPeak), metricNow, age(),
-        tempDirectory);
+        tempDirectory, busyWithoutHeartbeat);
   }
 }

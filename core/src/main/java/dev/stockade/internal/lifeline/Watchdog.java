@@ -42,6 +42,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class Watchdog {
   private static final long SUPERVISOR_POLL_MILLIS = 250;
+  private static final long READER_CATCH_UP_MILLIS = 1000;
 
   private final ProcessIdentity supervisor;
   private final PrintStream log;
@@ -54,36 +55,41 @@ public final class Watchdog {
   }
 
   /** {@code Watchdog SUPERVISOR_PID SUPERVISOR_START_TIME}. */
-  public static void main(String[] args) throws IOException {
+  public static void main(String[] args) throws InterruptedException {
     ProcessIdentity supervisor =
         new ProcessIdentity(Long.parseLong(args[0]), Long.parseLong(args[1]));
     Watchdog watchdog = new Watchdog(supervisor, System.err);
     // Load what the end needs now (JNA, the /proc reader), while nothing is urgent.
     ProcessTable.scan(supervisor.pid());
     Signals.send(supervisor, Signal.CONT);
-    watchdog.watchSupervisor();
-    watchdog.readUntilEndOfFile(System.in);
-    watchdog.endEverything("its pipe closed");
+    Thread reader = new Thread(() -> {
+      try {
+        watchdog.readUntilEndOfFile(System.in);
+      } catch (IOException e) {
+        // a pipe that cannot be read is as good as closed
+      }
+      watchdog.endEverything("its pipe closed");
+      System.exit(0);
+    }, "stockade-watchdog-reader");
+    reader.start();
+    watchdog.waitUntilSupervisorIsGone();
+    // Its pipe then reaches end of file as soon as the reader has taken in every line it
+    // wrote — which may not have happened yet if it died while this watchdog was starting —
+    // unless a descriptor leaked to another process holds the pipe open. Give the reader a
+    // moment, then act on what it has.
+    reader.join(READER_CATCH_UP_MILLIS);
+    watchdog.endEverything("it is gone");
     System.exit(0);
   }
 
-  private void watchSupervisor() {
-    Thread poller = new Thread(() -> {
-      while (!ending.get()) {
-        ProcessInfo now = ProcFs.readStat(supervisor.pid());
-        if (now == null || !now.is(supervisor) || now.isEnded()) {
-          endEverything("it is gone");
-          System.exit(0);
-        }
-        try {
-          Thread.sleep(SUPERVISOR_POLL_MILLIS);
-        } catch (InterruptedException e) {
-          return;
-        }
+  private void waitUntilSupervisorIsGone() throws InterruptedException {
+    while (true) {
+      ProcessInfo now = ProcFs.readStat(supervisor.pid());
+      if (now == null || !now.is(supervisor) || now.isEnded()) {
+        return;
       }
-    }, "stockade-watchdog-poller");
-    poller.setDaemon(true);
-    poller.start();
+      Thread.sleep(SUPERVISOR_POLL_MILLIS);
+    }
   }
 
   void readUntilEndOfFile(java.io.InputStream in) throws IOException {

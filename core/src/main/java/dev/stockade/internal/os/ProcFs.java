@@ -46,6 +46,7 @@ public final class ProcFs {
     long sid = 0;
     long startTime = 0;
     long rss = 0;
+    long cpu = 0;
     int field = 3; // state is field 3
     int i = close + 3;
     while (i < length && field < 24) {
@@ -72,6 +73,7 @@ public final class ProcFs {
         case 4: ppid = value; break;
         case 5: pgid = value; break;
         case 6: sid = value; break;
+        case 14: case 15: cpu += value; break;
         case 22: startTime = value; break;
         case 24: rss = value; break;
         default: break;
@@ -80,7 +82,7 @@ public final class ProcFs {
     if (field < 24) {
       return null;
     }
-    return new ProcessInfo(pid, ppid, pgid, sid, state, startTime, rss);
+    return new ProcessInfo(pid, ppid, pgid, sid, state, startTime, rss, cpu);
   }
 
   /**

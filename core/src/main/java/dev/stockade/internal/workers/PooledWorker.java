@@ -21,6 +21,8 @@ final class PooledWorker {
   final long maxAgeNanos;
 
   volatile long lastSignOfLifeNanos = System.nanoTime();
+  /** Its recent CPU use, to tell a silent worker that is busy from one that is hung. */
+  final SilenceJudge.Track silenceTrack = new SilenceJudge.Track();
   volatile boolean helloSeen;
   volatile boolean shutdownSent;
   /** Why the worker broke the protocol (the first violation), or null. */

@@ -99,6 +99,7 @@ public final class RealWorkerPool {
   private final ProcessLauncher launcher;
   private final CallbackExecutor callbacks;
   private final Events events;
+  private final SilenceJudge silenceJudge;
   private final PoolThreads threads;
   private final Spawner spawner;
   private final ExecutorService io;
@@ -140,6 +141,7 @@ public final class RealWorkerPool {
         .orElseGet(() -> CallbackExecutor.owned(settings.name(),
             CallbackExecutor.defaultThreads(settings.workers())));
     this.events = new Events(settings.name(), settings.listener().orElse(null), callbacks);
+    this.silenceJudge = new SilenceJudge(settings.name(), settings.heartbeatTimeout(), events);
     this.starts = new StartPolicy(settings.name(), settings.restartBackoffInitial(),
         settings.restartBackoffMax(), settings.startFailureThreshold(),
         settings.circuitOpenDuration(), this::breakerMoved);
@@ -948,7 +950,7 @@ public final class RealWorkerPool {
         }
         continue;
       }
-      if (now - w.lastSignOfLifeNanos > settings.heartbeatTimeout().toNanos()) {
+      if (silenceJudge.isHung(w, now)) {
         end(w, EndReason.HEARTBEAT_TIMEOUT);
         continue;
       }

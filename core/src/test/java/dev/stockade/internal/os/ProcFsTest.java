@@ -16,7 +16,17 @@ class ProcFsTest {
   @Test
   void parsesAStatLineWhoseCommandNameHoldsSpacesAndParentheses() {
     ProcessInfo p = parse("42 (we) ird (name)) S 7 8 9 34816 42 4194560" + TAIL + " 0 0");
-    assertThat(p).isEqualTo(new ProcessInfo(42, 7, 8, 9, 'S', 777, 55));
+    assertThat(p).isEqualTo(new ProcessInfo(42, 7, 8, 9, 'S', 777, 55, 0));
+  }
+
+  @Test
+  void readsCpuTimeAsUserPlusSystemTicksWithoutChildren() {
+    ProcessInfo p = parse("42 (python3) R 7 8 9 0 -1 4194560 10 0 0 0 431 27 900 80 20 0 1 0"
+        + " 777 10000 55 0 0");
+    assertThat(p.cpuTicks()).isEqualTo(458);
+    assertThat(p.state()).isEqualTo('R');
+    assertThat(p.isStopped()).isFalse();
+    assertThat(parse("42 (sleep) T 7 8 9 0 -1 4194560" + TAIL).isStopped()).isTrue();
   }
 
   @Test
