@@ -13,6 +13,8 @@ import java.nio.charset.StandardCharsets;
  * <p>An {@link #encode} failure is the caller's: {@code submit} throws it as an
  * {@link IllegalArgumentException}. A {@link #decode} failure is the worker's: its output was
  * malformed, so the task fails with {@link WorkerProtocolException} and the worker is replaced.
+ * {@link #decode} runs on the thread that reads the worker's replies, so it must be quick and
+ * must not block: a pure function of the bytes.
  *
  * @param <T> the type on the pool's side
  */

@@ -6,7 +6,8 @@ package dev.stockade;
  *
  * <p><b>Threads.</b> Events are delivered one at a time, in the order they happened, on the
  * pool's callback executor — never on the threads that read workers or keep time, so a slow
- * listener delays only later events, not the pool. Still, keep it fast: at most 65,536 events
+ * listener delays only later events, not the pool. An event therefore reaches the listener
+ * shortly after what it reports: a task's end may arrive after its future completed. Still, keep it fast: at most 65,536 events
  * wait for a listener that does not keep up, and later ones are dropped with a warning.
  * Whatever a listener throws, an {@link Error} included, is logged and ignored. {@code close()}
  * waits up to 5 s for the events of the pool's last moments to be delivered.

@@ -57,7 +57,9 @@ class WorkerProtocolRobustnessTest {
           .cause().isInstanceOf(WorkerProtocolException.class)
           .hasMessageContaining(expected);
       assertThat(pool.submit("after").get(30, TimeUnit.SECONDS)).isEqualTo("after");
-      assertThat(events.endReasons()).containsExactly(EndReason.PROTOCOL_VIOLATION);
+      // Events reach the listener on the callback executor, possibly after the future.
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+          assertThat(events.endReasons()).containsExactly(EndReason.PROTOCOL_VIOLATION));
     }
   }
 
