@@ -5,11 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.stockade.internal.os.ProcFs;
 import dev.stockade.testing.MisbehavingHandler;
+import dev.stockade.testing.CapturedLog;
 import dev.stockade.testing.NoLeakedProcesses;
 import dev.stockade.testing.TestProcesses;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -146,7 +144,7 @@ class EscapeWithoutCgroupsTest {
       CommandResult[] result = new CommandResult[1];
       String log;
       try (CommandPool pool = commands(name).build()) {
-        log = logOf(() -> result[0] = runWithin(pool, Command.of("sh", "-c",
+        log = CapturedLog.during(() -> result[0] = runWithin(pool, Command.of("sh", "-c",
             "echo $$ > \"$1\"; while [ ! -e \"$2\" ]; do sleep 0.01; done; echo done", "sh",
             pidFile.toString(), opened.toString())));
       }
@@ -171,24 +169,5 @@ class EscapeWithoutCgroupsTest {
       }
     }
     return found;
-  }
-
-  /** What the library logged (slf4j-simple writes to {@code System.err}) while {@code r} ran. */
-  private static String logOf(ThrowingRunnable r) throws Exception {
-    PrintStream original = System.err;
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-    try {
-      r.run();
-    } finally {
-      System.setErr(original);
-    }
-    String text = captured.toString(StandardCharsets.UTF_8);
-    original.print(text);
-    return text;
-  }
-
-  private interface ThrowingRunnable {
-    void run() throws Exception;
   }
 }

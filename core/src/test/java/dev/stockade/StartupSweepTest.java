@@ -10,11 +10,10 @@ import dev.stockade.internal.os.ProcFs;
 import dev.stockade.internal.os.ProcessInfo;
 import dev.stockade.internal.os.Signal;
 import dev.stockade.internal.os.Signals;
+import dev.stockade.testing.CapturedLog;
 import dev.stockade.testing.NoLeakedProcesses;
 import dev.stockade.testing.ScriptedHandler;
 import dev.stockade.testing.TestProcesses;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,7 +68,7 @@ class StartupSweepTest {
     startTagged(tag, "setsid -f sleep 601; trap '' TERM; sleep 602");
     await().atMost(Duration.ofSeconds(5)).until(() -> TestProcesses.liveTagged(tag).size() >= 3);
 
-    String log = logOf(() -> CommandPool.builder().name(POOL).shutdownHook(false).build().close());
+    String log = CapturedLog.during(() -> CommandPool.builder().name(POOL).shutdownHook(false).build().close());
 
     await().atMost(Duration.ofSeconds(2)).until(() -> TestProcesses.liveTagged(tag).isEmpty());
     assertThat(log).contains("pool '" + POOL + "'").contains(tag).contains("ended 3 processes");
@@ -83,7 +82,7 @@ class StartupSweepTest {
     directories.add(dir);
     Files.writeString(Files.createDirectory(dir.resolve("profile")).resolve("Cookies"), "x");
 
-    String log = logOf(() -> CommandPool.builder().name(POOL).shutdownHook(false).build().close());
+    String log = CapturedLog.during(() -> CommandPool.builder().name(POOL).shutdownHook(false).build().close());
 
     assertThat(dir).doesNotExist();
     assertThat(log).contains(dir.toString());
@@ -104,7 +103,7 @@ class StartupSweepTest {
     startTagged("unrelated", join + "exec sleep 606");
     await().atMost(Duration.ofSeconds(5)).until(() -> group.pids().size() == 1);
 
-    String log = logOf(() -> CommandPool.builder().name(POOL).cgroupMode(CgroupMode.AUTO)
+    String log = CapturedLog.during(() -> CommandPool.builder().name(POOL).cgroupMode(CgroupMode.AUTO)
         .shutdownHook(false).build().close());
 
     assertThat(group.pids()).isEmpty();
@@ -123,7 +122,7 @@ class StartupSweepTest {
         "stockade-" + POOL + "@" + supervisor.pid() + "-w1-live"));
     directories.add(dir);
 
-    String log = logOf(() -> WorkerPool.builder(Codec.utf8(), Codec.utf8())
+    String log = CapturedLog.during(() -> WorkerPool.builder(Codec.utf8(), Codec.utf8())
         .name(POOL).jvmWorker(ScriptedHandler.class).shutdownHook(false)
         .build().close());
 
@@ -147,7 +146,7 @@ class StartupSweepTest {
     directories.add(dir);
     Files.setAttribute(dir, "unix:uid", 65534);
 
-    logOf(() -> CommandPool.builder().name(POOL).shutdownHook(false).build().close());
+    CapturedLog.during(() -> CommandPool.builder().name(POOL).shutdownHook(false).build().close());
 
     assertThat(TestProcesses.liveTagged(tag)).hasSize(1);
     assertThat(dir).exists();
@@ -177,24 +176,5 @@ class StartupSweepTest {
 
   private static boolean isRoot() {
     return "root".equals(System.getProperty("user.name"));
-  }
-
-  /** What the library logged (slf4j-simple writes to {@code System.err}) while {@code r} ran. */
-  private static String logOf(ThrowingRunnable r) throws Exception {
-    PrintStream original = System.err;
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-    try {
-      r.run();
-    } finally {
-      System.setErr(original);
-    }
-    String text = captured.toString(StandardCharsets.UTF_8);
-    original.print(text);
-    return text;
-  }
-
-  private interface ThrowingRunnable {
-    void run() throws Exception;
   }
 }

@@ -2,7 +2,10 @@ package dev.stockade.internal.engine;
 
 import com.google.common.util.concurrent.MoreExecutors;
 import dev.stockade.PoolListener;
+import dev.stockade.TaskEvent;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -68,6 +71,27 @@ public final class Events {
         pending.decrementAndGet();
       }
     });
+  }
+
+  /**
+   * Reports a task's end as its future ended: {@code taskCompleted} for a result,
+   * {@code taskFailed} with the failure, or with a {@link CancellationException} for a cancelled
+   * future (whose end is reported once its work has stopped). The caller reports each task's
+   * end once.
+   */
+  public void taskEnded(String label, TaskFuture<?> future, String workerId, Duration ran) {
+    if (listener == null) {
+      return;
+    }
+    Throwable failure = future.isCancelled()
+        ? new CancellationException("task '" + label + "' was cancelled")
+        : future.isCompletedExceptionally() ? future.exceptionNow() : null;
+    Optional<String> worker = Optional.ofNullable(workerId);
+    if (failure == null) {
+      fire(l -> l.taskCompleted(new TaskEvent(poolName, label, worker, ran, Optional.empty())));
+    } else {
+      fire(l -> l.taskFailed(new TaskEvent(poolName, label, worker, ran, Optional.of(failure))));
+    }
   }
 
   /**

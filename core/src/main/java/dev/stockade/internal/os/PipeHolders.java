@@ -60,7 +60,7 @@ public final class PipeHolders {
       return holders;
     }
     for (String name : names) {
-      long pid = parsePid(name);
+      long pid = ProcFs.pidOf(name);
       if (pid <= 0 || pid == self) {
         continue;
       }
@@ -121,17 +121,5 @@ public final class PipeHolders {
     }
     int flags = Integer.parseInt(text.substring(i, end), 8);
     return (flags & O_ACCMODE) != 0;
-  }
-
-  private static long parsePid(String name) {
-    long pid = 0;
-    for (int i = 0; i < name.length(); i++) {
-      char c = name.charAt(i);
-      if (c < '0' || c > '9') {
-        return -1;
-      }
-      pid = pid * 10 + (c - '0');
-    }
-    return pid;
   }
 }

@@ -46,7 +46,6 @@ public final class PosixSpawnLauncher implements ProcessLauncher {
   private static final short POSIX_SPAWN_SETSID = 0x80;
   private static final int O_RDONLY = 0;
   private static final int O_WRONLY = 1;
-  private static final int O_CLOEXEC = 0x80000;
   private static final int EINTR = 4;
   // Opaque glibc structures, allocated generously (x86-64 sizes: 80, 336 and 128 bytes).
   private static final int FILE_ACTIONS_SIZE = 512;
@@ -54,8 +53,6 @@ public final class PosixSpawnLauncher implements ProcessLauncher {
   private static final int SIGSET_SIZE = 256;
 
   interface CLibrary extends Library {
-    int pipe2(int[] fds, int flags) throws LastErrorException;
-
     int close(int fd);
 
     int posix_spawn_file_actions_init(Pointer actions);
@@ -123,12 +120,12 @@ public final class PosixSpawnLauncher implements ProcessLauncher {
 
   @Override
   public SpawnedProcess launch(LaunchSpec spec, Executor waiter) throws IOException {
-    int[] in = spec.pipeInput() ? pipe() : null;
+    int[] in = spec.pipeInput() ? OutputPipe.newPipe() : null;
     int[] out = null;
     int[] err = null;
     try {
-      out = spec.captureOutput() ? pipe() : null;
-      err = spec.captureOutput() ? pipe() : null;
+      out = spec.captureOutput() ? OutputPipe.newPipe() : null;
+      err = spec.captureOutput() ? OutputPipe.newPipe() : null;
       int pid = spawn(spec, in, out, err);
       OutputStream stdin = in == null
           ? OutputStream.nullOutputStream()
@@ -240,15 +237,6 @@ public final class PosixSpawnLauncher implements ProcessLauncher {
     }
   }
 
-  private static int[] pipe() throws IOException {
-    int[] fds = new int[2];
-    try {
-      C.pipe2(fds, O_CLOEXEC);
-    } catch (LastErrorException e) {
-      throw new IOException("pipe2 failed: errno " + e.getErrorCode(), e);
-    }
-    return fds;
-  }
 
   private static void closeAll(int[] fds) {
     if (fds != null) {

@@ -13,6 +13,22 @@ public final class ProcFs {
 
   private ProcFs() {}
 
+  /** The pid a {@code /proc} entry's name stands for, or -1 if it names no process. */
+  static long pidOf(String name) {
+    if (name.isEmpty()) {
+      return -1;
+    }
+    long pid = 0;
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      pid = pid * 10 + (c - '0');
+    }
+    return pid;
+  }
+
   /** The stat line of {@code pid}, or null if the process is gone (or unreadable). */
   public static ProcessInfo readStat(long pid) {
     byte[] buf = STAT_BUFFER.get();

@@ -60,7 +60,7 @@ public final class ProcessTable {
     Map<Long, ProcessInfo> byPid = new HashMap<>(names == null ? 16 : names.length * 2);
     if (names != null) {
       for (String name : names) {
-        long pid = parsePid(name);
+        long pid = ProcFs.pidOf(name);
         if (pid <= 0 || pid < floorPid) {
           continue;
         }
@@ -74,17 +74,6 @@ public final class ProcessTable {
     return new ProcessTable(byPid, floorPid);
   }
 
-  private static long parsePid(String name) {
-    long pid = 0;
-    for (int i = 0; i < name.length(); i++) {
-      char c = name.charAt(i);
-      if (c < '0' || c > '9') {
-        return -1;
-      }
-      pid = pid * 10 + (c - '0');
-    }
-    return pid;
-  }
 
   /** The lowest pid this table covers; processes below it were not read. */
   public long floorPid() {

@@ -44,7 +44,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -451,21 +450,11 @@ public final class RealCommandPool {
    * its tree is gone (or at once, if it never started).
    */
   private void ended(CommandTask task, String workerId, Duration ran) {
-    if (!task.markEnded()) {
-      return;
-    }
-    Throwable failure = task.future.isCancelled()
-        ? new CancellationException("task '" + task.label() + "' was cancelled")
-        : task.future.isCompletedExceptionally() ? task.future.exceptionNow() : null;
-    Optional<String> worker = Optional.ofNullable(workerId);
-    if (failure == null) {
-      events.fire(l -> l.taskCompleted(new TaskEvent(settings.name(), task.label(), worker, ran,
-          Optional.empty())));
-    } else {
-      events.fire(l -> l.taskFailed(new TaskEvent(settings.name(), task.label(), worker, ran,
-          Optional.of(failure))));
+    if (task.markEnded()) {
+      events.taskEnded(task.label(), task.future, workerId, ran);
     }
   }
+
 
   // ---------------------------------------------------------------- observation and close
 

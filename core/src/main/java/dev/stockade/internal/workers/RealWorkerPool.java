@@ -1429,21 +1429,11 @@ public final class RealWorkerPool {
    * its input is let go.
    */
   private void ended(WorkerTask task, String workerId, Duration ran) {
-    if (!task.markEnded()) {
-      return;
-    }
-    Throwable failure = task.future.isCancelled()
-        ? new CancellationException("task '" + task.label() + "' was cancelled")
-        : task.future.isCompletedExceptionally() ? task.future.exceptionNow() : null;
-    Optional<String> worker = Optional.ofNullable(workerId);
-    if (failure == null) {
-      events.fire(l -> l.taskCompleted(new TaskEvent(settings.name(), task.label(), worker, ran,
-          Optional.empty())));
-    } else {
-      events.fire(l -> l.taskFailed(new TaskEvent(settings.name(), task.label(), worker, ran,
-          Optional.of(failure))));
+    if (task.markEnded()) {
+      events.taskEnded(task.label(), task.future, workerId, ran);
     }
   }
+
 
   // ---------------------------------------------------------------- observation and close
 
