@@ -58,9 +58,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #close()} refuses new tasks, fails queued ones with {@link PoolClosedException},
  * ends every running tree (their futures fail with {@link PoolClosedException}) and returns
- * once all are gone — except when called on one of the pool's own threads (from a future's
- * callback or a listener), where it starts all of that and returns at once instead of waiting
- * for itself. A JVM shutdown hook calls it as a courtesy; it is not a guarantee, since
+ * once all are gone (a future's callback or a listener may call it too, and it waits there as
+ * anywhere). A JVM shutdown hook calls it as a courtesy; it is not a guarantee, since
  * hooks do not run when the JVM is killed with SIGKILL.
  */
 public final class CommandPool implements AutoCloseable {

@@ -146,4 +146,30 @@ class CallerCodeThreadsTest {
       assertThat(both).contains("-callback-").endsWith("+second");
     }
   }
+
+  @Test
+  void aCallbackThatThrowsAnErrorStallsNeitherPool() throws Exception {
+    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1).build()) {
+      CompletableFuture<Void> thrown = pool.submit("sleep:300").thenRun(() -> {
+        throw new AssertionError("a callback's own bug");
+      });
+
+      assertThat(thrown).failsWithin(Duration.ofSeconds(60))
+          .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+          .withCauseInstanceOf(AssertionError.class);
+      assertThat(pool.submit("echo:still serving").get(60, TimeUnit.SECONDS))
+          .isEqualTo("still serving");
+    }
+    try (CommandPool pool = CommandPool.builder().workers(1).build()) {
+      CompletableFuture<Void> thrown = pool.run(Command.of("sleep", "0.3")).thenRun(() -> {
+        throw new StackOverflowError();
+      });
+
+      assertThat(thrown).failsWithin(Duration.ofSeconds(60))
+          .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+          .withCauseInstanceOf(StackOverflowError.class);
+      assertThat(pool.run(Command.of("true")).get(60, TimeUnit.SECONDS).exitStatus().isSuccess())
+          .isTrue();
+    }
+  }
 }

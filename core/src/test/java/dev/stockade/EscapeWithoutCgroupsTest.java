@@ -102,14 +102,14 @@ class EscapeWithoutCgroupsTest {
         .shutdownHook(false).build();
     try {
       List<CompletableFuture<String>> tasks = new ArrayList<>();
-      for (int i = 0; i < 10; i++) {
+      for (int i = 0; i < TASKS; i++) {
         tasks.add(pool.submit("escape:" + marker + String.format("%02d", i)));
       }
       for (CompletableFuture<String> task : tasks) {
         assertThat(task.get(60, TimeUnit.SECONDS)).isEqualTo("escaped, shell exit 0");
       }
       assertThat(TestProcesses.liveWithCommandLine(marker))
-          .as("the escapees, alive while their workers serve").hasSize(10);
+          .as("the escapees, alive while their workers serve").hasSize(TASKS);
     } catch (Throwable failed) {
       pool.close();
       throw failed;

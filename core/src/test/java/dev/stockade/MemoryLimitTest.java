@@ -50,8 +50,10 @@ class MemoryLimitTest {
       assertThat(breach.observed()).isGreaterThan(LIMIT);
       assertThat(breach.metric()).isEqualTo(MemoryMetric.PSS);
       assertThat(breach.details().processCount()).isGreaterThanOrEqualTo(4);
-      assertThat(breach.details().peakMemory()).isGreaterThan(LIMIT);
-      assertThat(breach.getMessage()).contains("four-hogs").contains("past its memory limit of 150.0 MiB");
+      assertThat(breach.details().peakMemory()).isGreaterThan(LIMIT)
+          .as("the figure the message gives").isEqualTo(breach.observed());
+      assertThat(breach.getMessage()).contains("four-hogs").contains("past its memory limit of 150.0 MiB")
+          .contains("used " + breach.observed());
     }
   }
 

@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -100,6 +102,26 @@ class WorkerLivenessTest {
           .cause().isInstanceOfSatisfying(TaskTimeoutException.class, e -> {
             assertThat(e.timeout()).isEqualTo(Duration.ofSeconds(1));
             assertThat(e.getMessage()).contains("task 'slow'");
+          });
+    }
+  }
+
+  /**
+   * The time a timed-out task ran is counted to the moment its end was decided: the teardown
+   * after it (here the whole 1 s grace, for a child that ignores SIGTERM) is not the task's.
+   */
+  @Test
+  void reportsTheTimeATimedOutTaskRanWithoutItsTeardown() throws Exception {
+    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1).build()) {
+      CompletableFuture<String> task = pool.submit("stubborn-child",
+          TaskOptions.defaults().withTimeout(Duration.ofSeconds(1)));
+      assertThatThrownBy(() -> task.get(30, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class)
+          .cause().isInstanceOfSatisfying(TaskTimeoutException.class, e -> {
+            Matcher ran = Pattern.compile("ran (\\d+) ms").matcher(e.getMessage());
+            assertThat(ran.find()).as(e.getMessage()).isTrue();
+            assertThat(Long.parseLong(ran.group(1))).as("ms it ran")
+                .isBetween(1000L, 1800L); // the grace alone would add 1000 ms
           });
     }
   }

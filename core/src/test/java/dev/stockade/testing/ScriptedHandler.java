@@ -16,6 +16,7 @@ import java.util.List;
  * {@code allocate:mib} (kept until the worker ends), {@code crash-once:path} (halts the JVM
  * unless the file exists, creating it first), {@code halt:code}, {@code invalid-utf8},
  * {@code spin-child} (starts a child shell that spins on the CPU, and sleeps),
+ * {@code stubborn-child} (a child that ignores SIGTERM, and sleeps),
  * {@code hog:mib} (a child process holding that much memory, until the tree is ended), and
  * {@code note:path|name|script}, which appends a line {@code name} to the file {@code path} —
  * a record, kept by the worker itself, of each time a task ran — then runs {@code script}.
@@ -86,6 +87,11 @@ public final class ScriptedHandler implements Handler {
             "count=1000000").inheritIO().start();
         Thread.sleep(600_000);
         return text("hogged");
+      case "stubborn-child":
+        // A child that ignores SIGTERM: ending this tree takes the whole termination grace.
+        new ProcessBuilder("sh", "-c", "trap '' TERM; sleep 600 & wait").inheritIO().start();
+        Thread.sleep(600_000);
+        return text("stubborn");
       case "spin-child":
         new ProcessBuilder("sh", "-c", "while :; do :; done").inheritIO().start();
         Thread.sleep(600_000);
