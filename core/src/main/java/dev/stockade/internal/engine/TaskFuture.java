@@ -2,10 +2,13 @@ package dev.stockade.internal.engine;
 
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The future a caller holds for a task. Three promises beyond {@link CompletableFuture}'s:
@@ -16,10 +19,12 @@ import java.util.concurrent.TimeoutException;
  *       {@code whenComplete}, a relay of {@code allOf}, another future's {@code thenCombine}…)
  *       run there could stall that reader. So settling only records the outcome and wakes
  *       threads blocked in {@code get}/{@code join}; the outcome is then published to this
- *       future's dependents on the pool's callback executor. A stage added after publication
- *       runs on the caller's thread, as {@code CompletableFuture} does. {@code isDone},
- *       {@code get}, {@code join} and {@code getNow} see the outcome from the moment it is
- *       settled.
+ *       future's dependents by a caller's thread — one that was waiting in {@code get} or
+ *       {@code join}, on its way out, or the one that cancelled — or, when no caller waits, on
+ *       the pool's callback executor. A stage added after publication runs on the caller's
+ *       thread, as {@code CompletableFuture} does. {@code isDone}, {@code get}, {@code join} and
+ *       {@code getNow} see the outcome from the moment it is settled. A caller that waits, the
+ *       usual way to use a task's result, thus costs no hand-off to another thread.
  *   <li><b>Cancelling tells the pool once</b>, which removes a queued task or stops a running one.
  *       The future itself is cancelled at once, as the {@code Future} contract requires.
  *   <li><b>A settled future holds no task state</b>: the cancel hook, and through it the task's
@@ -49,6 +54,15 @@ public final class TaskFuture<T> extends CompletableFuture<T> {
   private final Executor callbacks;
   private final long spinNanos;
   private volatile Hook hook;
+  /**
+   * The callers inside {@code get} or {@code join}, and {@link #SETTLED} once the outcome is in.
+   * Whether any caller was inside at the moment the outcome came in decides who publishes: if
+   * one was, it publishes on its way out (it leaves after the outcome, whatever woke it); if
+   * none was, the callback executor does. One atomic word, so no caller can slip out unseen.
+   */
+  private final AtomicInteger waiters = new AtomicInteger();
+  private final AtomicBoolean published = new AtomicBoolean();
+  private static final int SETTLED = 1 << 30;
 
   /** A future whose waiters park at once. */
   public TaskFuture(Hook hook, Executor callbacks) {
@@ -67,8 +81,7 @@ public final class TaskFuture<T> extends CompletableFuture<T> {
     if (!settled.complete(value)) {
       return false;
     }
-    hook = null;
-    callbacks.execute(() -> super.complete(value));
+    afterSettled();
     return true;
   }
 
@@ -77,9 +90,48 @@ public final class TaskFuture<T> extends CompletableFuture<T> {
     if (!settled.completeExceptionally(failure)) {
       return false;
     }
-    hook = null;
-    callbacks.execute(() -> super.completeExceptionally(failure));
+    afterSettled();
     return true;
+  }
+
+  /** A caller inside {@code get}/{@code join} now publishes on its way out; else the executor. */
+  private void afterSettled() {
+    hook = null;
+    if ((waiters.getAndUpdate(w -> w | SETTLED) & ~SETTLED) == 0) {
+      callbacks.execute(this::publish);
+    }
+  }
+
+  /** Hands the settled outcome to this future's dependents, once, on the calling thread. */
+  private void publish() {
+    if (!published.compareAndSet(false, true)) {
+      return;
+    }
+    if (settled.isCancelled()) {
+      super.cancel(false);
+      return;
+    }
+    T value;
+    try {
+      value = settled.getNow(null);
+    } catch (CompletionException e) {
+      super.completeExceptionally(e.getCause() != null ? e.getCause() : e);
+      return;
+    }
+    super.complete(value);
+  }
+
+  /** Called by every caller on its way into {@code get}/{@code join}. */
+  private void enter() {
+    waiters.incrementAndGet();
+  }
+
+  /** Called by every waiter on its way out: if the outcome is in, it may be the one to publish. */
+  private void leave() {
+    waiters.decrementAndGet();
+    if (settled.isDone()) {
+      publish();
+    }
   }
 
   @Override
@@ -90,8 +142,7 @@ public final class TaskFuture<T> extends CompletableFuture<T> {
     }
     Hook called = hook;
     hook = null;
-    // The canceller's own thread: it is the caller's, so its dependents may run here.
-    super.cancel(mayInterruptIfRunning);
+    publish(); // the canceller's own thread: it is the caller's, so its dependents may run here
     if (called != null) {
       called.cancelled(mayInterruptIfRunning);
     }
@@ -120,23 +171,39 @@ public final class TaskFuture<T> extends CompletableFuture<T> {
 
   @Override
   public T get() throws InterruptedException, ExecutionException {
-    spinUpTo(spinNanos);
-    return settled.get();
+    enter();
+    try {
+      spinUpTo(spinNanos);
+      return settled.get();
+    } finally {
+      leave();
+    }
   }
 
   @Override
   public T get(long timeout, TimeUnit unit)
       throws InterruptedException, ExecutionException, TimeoutException {
-    long start = System.nanoTime();
-    long budget = unit.toNanos(timeout);
-    spinUpTo(Math.min(spinNanos, budget));
-    return settled.get(Math.max(0, budget - (System.nanoTime() - start)), TimeUnit.NANOSECONDS);
+    enter();
+    try {
+      long start = System.nanoTime();
+      long budget = unit.toNanos(timeout);
+      spinUpTo(Math.min(spinNanos, budget));
+      return settled.get(Math.max(0, budget - (System.nanoTime() - start)),
+          TimeUnit.NANOSECONDS);
+    } finally {
+      leave();
+    }
   }
 
   @Override
   public T join() {
-    spinUpTo(spinNanos);
-    return settled.join();
+    enter();
+    try {
+      spinUpTo(spinNanos);
+      return settled.join();
+    } finally {
+      leave();
+    }
   }
 
   /** On JDK 19 and later this overrides {@code Future.resultNow()}, so it sees the settlement. */
@@ -200,12 +267,14 @@ public final class TaskFuture<T> extends CompletableFuture<T> {
 
   @Override
   public void obtrudeValue(T value) {
+    published.set(true);
     settled.obtrudeValue(value);
     super.obtrudeValue(value);
   }
 
   @Override
   public void obtrudeException(Throwable failure) {
+    published.set(true);
     settled.obtrudeException(failure);
     super.obtrudeException(failure);
   }
