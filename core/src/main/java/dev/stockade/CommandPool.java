@@ -52,9 +52,11 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>The caller's code never runs on the pool's own threads: a future's dependent stages
- * ({@code thenApply} and its kin) and the listener run on the pool's callback executor
- * ({@link Builder#callbackExecutor}), so a slow callback delays neither other tasks nor the
- * pool's housekeeping, and a callback may wait on another task of the same pool.
+ * ({@code thenApply} and its kin) run on the thread of a caller that was waiting for the result
+ * in {@code get} or {@code join}, or else on the pool's callback executor
+ * ({@link Builder#callbackExecutor}), where the listener runs too; so a slow callback delays
+ * neither other tasks nor the pool's housekeeping, and a callback may wait on another task of
+ * the same pool.
  *
  * <p>{@link #close()} refuses new tasks, fails queued ones with {@link PoolClosedException},
  * ends every running tree (their futures fail with {@link PoolClosedException}) and returns
@@ -304,7 +306,7 @@ public final class CommandPool implements AutoCloseable {
     /**
      * Where the caller's code runs: the dependent stages of the futures this pool returns
      * ({@code thenApply}, {@code whenComplete}, and the {@code …Async} stages given no
-     * executor) and the {@link PoolListener}'s events. Never the pool's own threads, which read
+     * executor) when no caller is waiting in {@code get}/{@code join} to run them and the {@link PoolListener}'s events. Never the pool's own threads, which read
      * processes and keep time. Default: a pool-owned executor of up to {@code max(2, workers)}
      * daemon threads that end after 30 s idle; the pool shuts it down when it closes. An
      * executor given here is used as is and never shut down by the pool; if it refuses work,

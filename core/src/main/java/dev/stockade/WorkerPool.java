@@ -78,9 +78,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </ul>
  *
  * <p>The caller's code never runs on the pool's own threads: a future's dependent stages
- * ({@code thenApply} and its kin), the listener and the health check run on the pool's callback
- * executor ({@link Builder#callbackExecutor}), so a slow callback delays neither other tasks nor
- * any worker's heartbeats, and a callback may wait on another task of the same pool.
+ * ({@code thenApply} and its kin) run on the thread of a caller that was waiting for the result
+ * in {@code get} or {@code join}, or else on the pool's callback executor
+ * ({@link Builder#callbackExecutor}), where the listener and the health check run too; so a
+ * slow callback delays neither other tasks nor any worker's heartbeats, and a callback may wait
+ * on another task of the same pool.
  * {@link #close()} refuses new tasks, fails queued ones with {@link PoolClosedException}, asks
  * idle workers to exit, ends busy ones (their tasks fail with {@link PoolClosedException}) and
  * returns once every tree is gone.
@@ -586,7 +588,7 @@ public final class WorkerPool<I, O> implements AutoCloseable {
     /**
      * Where the caller's code runs: the dependent stages of the futures this pool returns
      * ({@code thenApply}, {@code whenComplete}, and the {@code …Async} stages given no
-     * executor), the {@link PoolListener}'s events and the {@link HealthCheck}. Never the
+     * executor) when no caller is waiting in {@code get}/{@code join} to run them, the {@link PoolListener}'s events and the {@link HealthCheck}. Never the
      * pool's own threads, which read workers, watch heartbeats and keep time. Default: a
      * pool-owned executor of up to {@code max(2, workers)} daemon threads that end after 30 s
      * idle; the pool shuts it down when it closes. An executor given here is used as is and
