@@ -1,6 +1,8 @@
 package dev.stockade.internal.engine;
 
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
@@ -24,6 +26,12 @@ import org.slf4j.LoggerFactory;
  * <p>An executor that refuses work (shut down, saturated) does not lose it: the work runs on a
  * new short-lived thread, never on the pool thread that handed it over, and the refusal is
  * logged once.
+ *
+ * <p>A pool thread that settles many tasks in a row — the reader of a worker that answers a
+ * burst of pipelined tasks — may {@linkplain #holdOnThisThread hold} what it hands over and
+ * {@linkplain #flushThisThread pass it on in one piece} before it blocks again: one wake-up of a
+ * callback thread per burst instead of one per task, which on a small machine is most of what
+ * a hand-off costs.
  */
 public final class CallbackExecutor implements Executor {
   private static final Logger log = LoggerFactory.getLogger(CallbackExecutor.class);
@@ -34,6 +42,8 @@ public final class CallbackExecutor implements Executor {
   private final ThreadPoolExecutor owned;
   private final ThreadFactory lateThreads;
   private final AtomicBoolean refusalLogged = new AtomicBoolean();
+  /** Work held by the current thread until it flushes; absent where nothing is held. */
+  private final ThreadLocal<List<Runnable>> held = new ThreadLocal<>();
 
   private CallbackExecutor(String poolName, Executor delegate, ThreadPoolExecutor owned) {
     this.poolName = poolName;
@@ -64,6 +74,51 @@ public final class CallbackExecutor implements Executor {
 
   @Override
   public void execute(Runnable work) {
+    List<Runnable> batch = held.get();
+    if (batch != null) {
+      batch.add(work);
+      return;
+    }
+    submit(work);
+  }
+
+  /** From now on, work this thread hands over waits for {@link #flushThisThread}. */
+  public void holdOnThisThread() {
+    if (held.get() == null) {
+      held.set(new ArrayList<>());
+    }
+  }
+
+  /** Passes on what this thread holds, in one piece, in the order it was handed over. */
+  public void flushThisThread() {
+    List<Runnable> batch = held.get();
+    if (batch == null || batch.isEmpty()) {
+      return;
+    }
+    if (batch.size() == 1) {
+      submit(batch.remove(0));
+      return;
+    }
+    Runnable[] work = batch.toArray(new Runnable[0]);
+    batch.clear();
+    submit(() -> {
+      for (Runnable w : work) {
+        try {
+          w.run();
+        } catch (Throwable t) {
+          log.warn("[{}] callback work threw", poolName, t);
+        }
+      }
+    });
+  }
+
+  /** Flushes, and stops holding on this thread. */
+  public void releaseThisThread() {
+    flushThisThread();
+    held.remove();
+  }
+
+  private void submit(Runnable work) {
     try {
       delegate.execute(work);
     } catch (Throwable refused) {

@@ -570,8 +570,11 @@ public final class RealWorkerPool {
 
   /** Runs on an I/O thread for the worker's whole life. */
   private void readReplies(PooledWorker worker) {
-    FrameReader reader = new FrameReader(new BufferedInputStream(worker.tree.process().stdout()),
-        settings.maxFrameSize());
+    // Futures settled from one burst of answers are handed to the callback executor together,
+    // just before the reader would block for more.
+    callbacks.holdOnThisThread();
+    FrameReader reader = new FrameReader(new BufferedInputStream(
+        new FlushBeforeRead(worker.tree.process().stdout(), callbacks)), settings.maxFrameSize());
     try {
       Frame frame;
       while ((frame = reader.next()) != null) {
@@ -588,6 +591,7 @@ public final class RealWorkerPool {
     } catch (IOException e) {
       // the pipe was closed under us after teardown
     } finally {
+      callbacks.releaseThisThread();
       worker.repliesEnded.complete(null);
     }
   }
