@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class CallbackExecutorTest {
 
   @Test
-  void workHeldByAThreadWaitsForItsFlushAndRunsInOrder() throws Exception {
+  void workHeldByAThreadWaitsForItsFlushAndRunsInOrder() {
     CallbackExecutor callbacks = CallbackExecutor.owned("held", 2);
     List<String> ran = new CopyOnWriteArrayList<>();
     try {
@@ -25,8 +25,8 @@ class CallbackExecutorTest {
       callbacks.execute(() -> ran.add("a"));
       callbacks.execute(() -> ran.add("b"));
       callbacks.execute(() -> ran.add("c"));
-      Thread.sleep(100); // nothing may run in the meantime: the work is held here
-      assertThat(ran).isEmpty();
+      await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(1))
+          .until(ran::isEmpty); // held here: nothing runs in the meantime
 
       callbacks.flushThisThread();
 
