@@ -34,13 +34,4 @@ public record WorkerSnapshot(
     MemoryMetric metric,
     Duration age,
     Path tempDirectory,
-    boolean busyWithoutHeartbeat) {
-
-  /** A snapshot of a worker not {@linkplain #busyWithoutHeartbeat busy without heartbeat}. */
-  public WorkerSnapshot(String workerId, String label, long pid, WorkerState state,
-      int processCount, MemorySize memoryNow, MemorySize memoryPeak, MemoryMetric metric,
-      Duration age, Path tempDirectory) {
-    this(workerId, label, pid, state, processCount, memoryNow, memoryPeak, metric, age,
-        tempDirectory, false);
-  }
-}
+    boolean busyWithoutHeartbeat) {}

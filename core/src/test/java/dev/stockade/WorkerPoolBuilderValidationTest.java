@@ -94,10 +94,7 @@ class WorkerPoolBuilderValidationTest {
   @MethodSource("durationsTooLarge")
   void rejectsADurationTooLargeForThePoolsArithmeticAtBuild(
       Consumer<WorkerPool.Builder<String, String>> setting, String message) {
-    WorkerPool.Builder<String, String> builder = jvm();
-    setting.accept(builder);
-    assertThatThrownBy(builder::build).isInstanceOf(IllegalArgumentException.class)
-        .hasMessage(message);
+    buildRefuses(setting, message);
   }
 
   @Test
@@ -177,6 +174,11 @@ class WorkerPoolBuilderValidationTest {
   @MethodSource("badSettings")
   void rejectsAnOutOfRangeSettingAtBuildNamingIt(
       Consumer<WorkerPool.Builder<String, String>> setting, String message) {
+    buildRefuses(setting, message);
+  }
+
+  private static void buildRefuses(Consumer<WorkerPool.Builder<String, String>> setting,
+      String message) {
     WorkerPool.Builder<String, String> builder = jvm();
     setting.accept(builder);
     assertThatThrownBy(builder::build).isInstanceOf(IllegalArgumentException.class)
