@@ -19,8 +19,12 @@ class LeftoverCountTest {
     String marker = TestProcesses.uniqueSleepSeconds();
     // Two leftovers when the command exits: a subshell and its sleep. On SIGTERM the sleep dies
     // and the subshell starts twenty short children one after another, then exits by itself.
-    String daemon = "(trap 'i=0; while [ $i -lt 20 ]; do sleep 0.05; i=$((i+1)); done; exit 0'"
-        + " TERM; sleep " + marker + " & wait) & exit 0";
+    // The command exits only once the sleep was forked (the subshell says so through a FIFO),
+    // so the two exist when the teardown starts however slowly the subshell is scheduled.
+    String daemon = "mkfifo \"$TMPDIR/up\" && "
+        + "(trap 'i=0; while [ $i -lt 20 ]; do sleep 0.05; i=$((i+1)); done; exit 0'"
+        + " TERM; sleep " + marker + " & echo up > \"$TMPDIR/up\"; wait) & "
+        + "read started < \"$TMPDIR/up\"; exit 0";
     try (CommandPool pool = CommandPool.builder().name("leftover-count")
         .cgroupMode(CgroupMode.NONE).workers(1).terminationGrace(Duration.ofSeconds(5))
         .shutdownHook(false).build()) {
