@@ -30,6 +30,7 @@ import dev.stockade.internal.engine.Spawner;
 import dev.stockade.internal.engine.SupervisedTree;
 import dev.stockade.internal.engine.Tags;
 import dev.stockade.internal.lifeline.LeftoverSweep;
+import dev.stockade.internal.lifeline.Lifeline;
 import dev.stockade.internal.os.ContainmentStrategy.TreeLimits;
 import dev.stockade.internal.os.ContainmentStrategy;
 import dev.stockade.internal.os.ProcessLauncher;
@@ -489,7 +490,8 @@ public final class RealCommandPool {
     lock.lock();
     try {
       return new PoolSnapshot(settings.name(), containment.name(), settings.workers(), active,
-          queue.size(), settings.queueCapacity(), closed, workers, admission.budget());
+          queue.size(), settings.queueCapacity(), closed, workers, admission.budget(),
+          Lifeline.get().status());
     } finally {
       lock.unlock();
     }

@@ -38,6 +38,7 @@ import dev.stockade.internal.engine.SupervisedTree;
 import dev.stockade.internal.engine.Tags;
 import dev.stockade.internal.engine.TempDirectories;
 import dev.stockade.internal.lifeline.LeftoverSweep;
+import dev.stockade.internal.lifeline.Lifeline;
 import dev.stockade.internal.os.ContainmentStrategy.TreeLimits;
 import dev.stockade.internal.os.ContainmentStrategy;
 import dev.stockade.internal.os.ProcessLauncher;
@@ -1466,7 +1467,7 @@ public final class RealWorkerPool {
     try {
       return new PoolSnapshot(settings.name(), containment.name(), settings.workers(),
           workers.size() + pendingStarts, queue.size(), settings.queueCapacity(), closed, list,
-          admission.budget());
+          admission.budget(), Lifeline.get().status());
     } finally {
       lock.unlock();
     }
