@@ -89,8 +89,7 @@ class LaunchShapesIT {
 
   @Test
   void springBootExecutableJarOnJdk25PrintsNoNativeAccessWarning() throws IOException {
-    Path java25 = ShapeRun.require(Path.of(System.getProperty("shapes.jdk25",
-        "/usr/lib/jvm/temurin-25-jdk-amd64"), "bin", "java"), "JDK 25");
+    Path java25 = java25();
     try (ShapeRun run = ShapeRun.start(work, List.of(java25.toString(), "-jar",
         aloneBootJar()))) {
       assertWorkersAnswerAndTheLifelineRuns(run,
@@ -131,6 +130,28 @@ class LaunchShapesIT {
               && p.contains(" -m dev.stockade/dev.stockade.worker.WorkerMain ")).hasSize(2);
       run.killAndExpectNothingLeft();
     }
+  }
+
+  @Test
+  void modulePathOnJdk25PrintsNoNativeAccessWarning() {
+    // The application allows its own native calls (JNA's module) as the README says.
+    try (ShapeRun run = ShapeRun.start(work, List.of(java25().toString(),
+        "--enable-native-access=com.sun.jna", "-p", jar + File.pathSeparator + lib, "-m",
+        APP_MODULE + "/" + main))) {
+      assertWorkersAnswerAndTheLifelineRuns(run,
+          "module " + APP_MODULE + ", loader jdk.internal.loader.ClassLoaders$AppClassLoader");
+      assertThat(MarkedProcesses.live(run.marker))
+          .as("its workers and watchdog, each allowing JNA's module native access")
+          .filteredOn(p -> p.contains(" --enable-native-access=com.sun.jna,ALL-UNNAMED "))
+          .hasSize(3);
+      assertThat(run.output).noneMatch(l -> l.contains(RESTRICTED) || l.contains("WARNING"));
+      run.killAndExpectNothingLeft();
+    }
+  }
+
+  private static Path java25() {
+    return ShapeRun.require(Path.of(System.getProperty("shapes.jdk25",
+        "/usr/lib/jvm/temurin-25-jdk-amd64"), "bin", "java"), "JDK 25");
   }
 
   /**

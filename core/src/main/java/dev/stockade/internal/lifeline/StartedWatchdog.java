@@ -15,7 +15,8 @@ import java.util.function.Consumer;
  * writes {@link Watchdog#READY} on its stdout — it runs, has loaded what its end needs and reads
  * its pipe — and everything it writes on stderr before then is kept (the last
  * {@value #KEPT_CHARS} characters), so a watchdog that never gets there can be reported with its
- * own words ("Error: Could not find or load main class …"). Both streams are read to their end
+ * own words ("Error: Could not find or load main class …"); once it is ready they are handed
+ * on like every later line. Both streams are read to their end
  * on threads of their own, so the watchdog never blocks on a full pipe.
  */
 final class StartedWatchdog {
@@ -26,18 +27,21 @@ final class StartedWatchdog {
   private final CompletableFuture<Boolean> ready = new CompletableFuture<>();
   private final StringBuilder said = new StringBuilder();
   private final Thread errorReader;
+  private final Consumer<String> afterReady;
 
   /**
-   * @param afterReady receives each line it writes on stderr once it is ready
+   * @param afterReady receives, once it is ready, each line it wrote on stderr before, then
+   *     each line it writes
    */
   StartedWatchdog(SpawnedProcess process, Consumer<String> afterReady) {
     this.process = process;
+    this.afterReady = afterReady;
     Thread outputReader = new Thread(() -> {
       readOutput(process.stdout());
       // Its stdout ended, so every line it wrote was read: a READY would have been seen.
       process.exit().whenComplete((status, failure) -> ready.complete(false));
     }, "stockade-watchdog-stdout-" + process.pid());
-    errorReader = new Thread(() -> readErrors(process.stderr(), afterReady),
+    errorReader = new Thread(() -> readErrors(process.stderr()),
         "stockade-watchdog-stderr-" + process.pid());
     outputReader.setDaemon(true);
     errorReader.setDaemon(true);
@@ -87,7 +91,12 @@ final class StartedWatchdog {
       String line;
       while ((line = lines.readLine()) != null) {
         if (line.equals(Watchdog.READY)) {
-          ready.complete(true);
+          synchronized (said) {
+            ready.complete(true);
+            // What it said on its way (a JVM's warning) is logged now, in order.
+            said.toString().lines().forEach(afterReady);
+            said.setLength(0);
+          }
         }
       }
     } catch (IOException e) {
@@ -95,15 +104,15 @@ final class StartedWatchdog {
     }
   }
 
-  private void readErrors(InputStream stderr, Consumer<String> afterReady) {
+  private void readErrors(InputStream stderr) {
     try (BufferedReader lines = reader(stderr)) {
       String line;
       while ((line = lines.readLine()) != null) {
-        if (isReady()) {
-          afterReady.accept(line);
-          continue;
-        }
         synchronized (said) {
+          if (isReady()) {
+            afterReady.accept(line);
+            continue;
+          }
           said.append(line).append('\n');
           if (said.length() > KEPT_CHARS) {
             said.delete(0, said.length() - KEPT_CHARS);
