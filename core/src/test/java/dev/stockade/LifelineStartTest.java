@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stockade.internal.lifeline.Watchdog;
 import dev.stockade.testing.BrokenClassPathSupervisor;
+import dev.stockade.testing.InMemoryClassLoader;
+import dev.stockade.testing.InMemoryLibrarySupervisor;
 import dev.stockade.testing.NoLeakedProcesses;
 import dev.stockade.testing.TestProcesses;
 import java.io.IOException;
@@ -16,9 +18,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * A lifeline that cannot start is never silent: the ERROR names the watchdog's own words, the
- * snapshot shows it, and {@code requireLifeline(true)} makes it fatal at {@code build()}; and
- * with {@code requireLifeline(true)} a working lifeline runs before the first tree.
+ * A lifeline that cannot start is never silent: the ERROR names the watchdog's own words (or
+ * the launch shape from which none can be started), the snapshot shows it, and
+ * {@code requireLifeline(true)} makes it fatal at {@code build()}; and with
+ * {@code requireLifeline(true)} a working lifeline runs before the first tree.
  */
 @ExtendWith(NoLeakedProcesses.class)
 @Timeout(120)
@@ -50,6 +53,30 @@ class LifelineStartTest {
   }
 
   @Test
+  void aLibraryWhoseClassesAreNotFilesMakesTheLifelineUnavailableAtErrorNamingTheShape()
+      throws Exception {
+    String output = runSupervisor(InMemoryLibrarySupervisor.class, "run");
+
+    assertThat(output).as("the ERROR").contains("ERROR dev.stockade.internal.lifeline.Lifeline"
+        + " - the lifeline's watchdog cannot be started, so trees of this JVM will not be "
+        + "ended if it is killed: " + Watchdog.class.getName() + " was loaded by "
+        + InMemoryClassLoader.class.getName() + " 'in-memory'");
+    assertThat(output).as("the snapshot's lifeline").contains("LIFELINE LifelineStatus["
+        + "running=false, watchdogPid=-1, description=unavailable: the watchdog cannot be "
+        + "started: " + Watchdog.class.getName() + " was loaded by ")
+        .contains("(shape: a class loader whose classes are not files");
+  }
+
+  @Test
+  void requireLifelineFailsTheBuildOfALibraryWhoseClassesAreNotFiles() throws Exception {
+    String output = runSupervisor(InMemoryLibrarySupervisor.class, "require");
+
+    assertThat(output).contains("BUILD FAILED: the lifeline is not running: the watchdog cannot "
+        + "be started: " + Watchdog.class.getName() + " was loaded by "
+        + InMemoryClassLoader.class.getName()).doesNotContain("BUILT");
+  }
+
+  @Test
   void requireLifelineStartsTheWatchdogBeforeAnyTree() {
     try (CommandPool pool = CommandPool.builder().name("lifeline-required").shutdownHook(false)
         .requireLifeline(true).build()) {
@@ -63,11 +90,16 @@ class LifelineStartTest {
     }
   }
 
-  /** Runs {@link BrokenClassPathSupervisor} to its end and returns what it printed. */
   private static String runSupervisor(String mode) throws IOException, InterruptedException {
+    return runSupervisor(BrokenClassPathSupervisor.class, mode);
+  }
+
+  /** Runs {@code main} to its end and returns what it printed. */
+  private static String runSupervisor(Class<?> main, String mode)
+      throws IOException, InterruptedException {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Process process = new ProcessBuilder(List.of(java.toString(), "-cp",
-        System.getProperty("java.class.path"), BrokenClassPathSupervisor.class.getName(), mode))
+        System.getProperty("java.class.path"), main.getName(), mode))
         .redirectErrorStream(true).start();
     byte[] out = process.getInputStream().readAllBytes();
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();

@@ -3,33 +3,39 @@ package dev.stockade.testing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.function.Predicate;
 
 /**
- * A class loader that defines one class itself, from bytes in memory — like an application
+ * A class loader that defines some classes itself, from bytes in memory — like an application
  * server's module loader, its classes are no files another JVM could be given — and leaves
  * every other class to the class path.
  */
 public final class InMemoryClassLoader extends ClassLoader {
-  private final String name;
+  private final Predicate<String> own;
 
-  private InMemoryClassLoader(String name) {
+  private InMemoryClassLoader(Predicate<String> own) {
     super("in-memory", ClassLoader.getSystemClassLoader());
-    this.name = name;
+    this.own = own;
   }
 
   /** A copy of {@code type}, defined by a loader of this kind. */
   public static Class<?> copyOf(Class<?> type) {
     try {
-      return new InMemoryClassLoader(type.getName()).loadClass(type.getName());
+      return new InMemoryClassLoader(type.getName()::equals).loadClass(type.getName());
     } catch (ClassNotFoundException e) {
       throw new IllegalStateException(e);
     }
   }
 
+  /** A loader of this kind that defines every class whose name starts with {@code prefix}. */
+  public static ClassLoader forPrefix(String prefix) {
+    return new InMemoryClassLoader(className -> className.startsWith(prefix));
+  }
+
   @Override
   protected Class<?> loadClass(String className, boolean resolve)
       throws ClassNotFoundException {
-    if (!className.equals(name)) {
+    if (!own.test(className)) {
       return super.loadClass(className, resolve);
     }
     synchronized (getClassLoadingLock(className)) {
@@ -39,6 +45,9 @@ public final class InMemoryClassLoader extends ClassLoader {
       }
       String resource = className.replace('.', '/') + ".class";
       try (InputStream in = getParent().getResourceAsStream(resource)) {
+        if (in == null) {
+          throw new ClassNotFoundException(className);
+        }
         byte[] bytes = in.readAllBytes();
         return defineClass(className, bytes, 0, bytes.length);
       } catch (IOException e) {
