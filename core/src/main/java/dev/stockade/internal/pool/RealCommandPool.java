@@ -5,6 +5,7 @@ import dev.stockade.CommandResult;
 import dev.stockade.EndReason;
 import dev.stockade.ExitStatus;
 import dev.stockade.InsufficientMemoryException;
+import dev.stockade.LifelineStatus;
 import dev.stockade.MemoryBudget;
 import dev.stockade.MemoryPressurePolicy;
 import dev.stockade.MemorySize;
@@ -487,11 +488,13 @@ public final class RealCommandPool {
     for (RunningCommand rc : running) {
       workers.add(rc.tree.snapshot());
     }
+    // Read before the pool's lock: the lifeline's monitor may be held through a watchdog's start.
+    LifelineStatus lifeline = Lifeline.get().status();
     lock.lock();
     try {
       return new PoolSnapshot(settings.name(), containment.name(), settings.workers(), active,
           queue.size(), settings.queueCapacity(), closed, workers, admission.budget(),
-          Lifeline.get().status());
+          lifeline);
     } finally {
       lock.unlock();
     }

@@ -4,6 +4,7 @@ import dev.stockade.EndReason;
 import dev.stockade.ExitStatus;
 import dev.stockade.HeartbeatTimeoutException;
 import dev.stockade.InsufficientMemoryException;
+import dev.stockade.LifelineStatus;
 import dev.stockade.MemoryBudget;
 import dev.stockade.MemoryLimitExceededException;
 import dev.stockade.MemoryPressurePolicy;
@@ -1463,11 +1464,13 @@ public final class RealWorkerPool {
     for (PooledWorker w : workers) {
       list.add(w.tree.snapshot());
     }
+    // Read before the pool's lock: the lifeline's monitor may be held through a watchdog's start.
+    LifelineStatus lifeline = Lifeline.get().status();
     lock.lock();
     try {
       return new PoolSnapshot(settings.name(), containment.name(), settings.workers(),
           workers.size() + pendingStarts, queue.size(), settings.queueCapacity(), closed, list,
-          admission.budget(), Lifeline.get().status());
+          admission.budget(), lifeline);
     } finally {
       lock.unlock();
     }
