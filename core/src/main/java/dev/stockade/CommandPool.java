@@ -1,6 +1,7 @@
 package dev.stockade;
 
 import dev.stockade.internal.engine.SettingRules;
+import dev.stockade.internal.lifeline.Lifeline;
 import dev.stockade.internal.pool.CommandPoolSettings;
 import dev.stockade.internal.pool.RealCommandPool;
 import java.time.Duration;
@@ -131,6 +132,7 @@ public final class CommandPool implements AutoCloseable {
     private boolean failOnNonZeroExit;
     private PoolListener listener;
     private boolean shutdownHook = true;
+    private boolean requireLifeline;
     private Executor callbackExecutor;
 
     private Builder() {}
@@ -304,6 +306,20 @@ public final class CommandPool implements AutoCloseable {
     }
 
     /**
+     * Whether the pool must not run without the lifeline, the watchdog process that ends every
+     * tree of this JVM if the JVM is killed (see {@link PoolSnapshot#lifeline()}). When true,
+     * {@link #build()} starts the watchdog at once and fails if it cannot be started or does not
+     * say it is ready within 20 s. Default: false — a lifeline that cannot start is logged at
+     * ERROR with the watchdog's own words and shown in {@link CommandPool#snapshot()}, and the
+     * pool runs on, its own teardown intact.
+     */
+    public Builder requireLifeline(boolean requireLifeline) {
+      once("requireLifeline", this.requireLifeline);
+      this.requireLifeline = requireLifeline;
+      return this;
+    }
+
+    /**
      * Where the caller's code runs: the dependent stages of the futures this pool returns
      * ({@code thenApply}, {@code whenComplete}, and the {@code …Async} stages given no
      * executor) when no caller is waiting in {@code get}/{@code join} to run them and the {@link PoolListener}'s events. Never the pool's own threads, which read
@@ -324,6 +340,8 @@ public final class CommandPool implements AutoCloseable {
      * @throws IllegalArgumentException naming the first setting out of range, before anything
      *     was started
      * @throws UnsupportedOperationException on a machine without {@code /proc}
+     * @throws IllegalStateException if {@link #requireLifeline requireLifeline} is true and the
+     *     lifeline's watchdog cannot be started (saying why)
      */
     public CommandPool build() {
       String poolName = name != null ? name : "commands-" + POOL_NUMBER.incrementAndGet();
@@ -360,6 +378,9 @@ public final class CommandPool implements AutoCloseable {
       if (memoryLimit.compareTo(MemorySize.ofMebibytes(16)) < 0) {
         log.warn("[{}] memoryLimit={} is below 16 MiB: most programs need more to start",
             poolName, memoryLimit);
+      }
+      if (requireLifeline) {
+        Lifeline.get().requireRunning();
       }
       return new CommandPool(new CommandPoolSettings(poolName, workers, queueCapacity,
           Optional.ofNullable(admissionWait), taskTimeout, memoryLimit, processes,

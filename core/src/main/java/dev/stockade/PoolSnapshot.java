@@ -15,6 +15,8 @@ import java.util.List;
  * @param closed whether {@code close()} was called
  * @param workers the live worker trees
  * @param memory the memory the pool's JVM may use and has left, read when the snapshot was taken
+ * @param lifeline the lifeline of the pool's JVM: whether its trees are ended if the JVM is
+ *     killed, and if not, why
  */
 public record PoolSnapshot(
     String poolName,
@@ -25,7 +27,8 @@ public record PoolSnapshot(
     int queueCapacity,
     boolean closed,
     List<WorkerSnapshot> workers,
-    MemoryBudget memory) {
+    MemoryBudget memory,
+    LifelineStatus lifeline) {
 
   public PoolSnapshot {
     workers = List.copyOf(workers);

@@ -4,6 +4,7 @@ import dev.stockade.internal.engine.ProgramCheck;
 import dev.stockade.internal.engine.ProgramStartException;
 import dev.stockade.internal.engine.SettingRules;
 import dev.stockade.internal.engine.TempDirectories;
+import dev.stockade.internal.lifeline.Lifeline;
 import dev.stockade.internal.pool.CommandPoolSettings;
 import dev.stockade.internal.workers.JvmWorkerCommand;
 import dev.stockade.internal.workers.RealWorkerPool;
@@ -178,6 +179,8 @@ public final class WorkerPool<I, O> implements AutoCloseable {
     private String name;
     private WorkerKind kind;
     private List<String> jvmOptions = List.of();
+    private List<Path> jvmWorkerClassPath;
+    private boolean requireLifeline;
     private int workers = Runtime.getRuntime().availableProcessors();
     private int tasksInFlightPerWorker = 1;
     private int minIdle = 0;
@@ -242,11 +245,43 @@ public final class WorkerPool<I, O> implements AutoCloseable {
 
     /**
      * Workers are child JVMs running {@code handler} (see {@link Handler}), started with this
-     * JVM's {@code java} and class path, a heap of 60 % of the memory limit, the serial
-     * collector, and exit on {@link OutOfMemoryError}.
+     * JVM's {@code java}, a heap of 60 % of the memory limit, the serial collector, and exit on
+     * {@link OutOfMemoryError}. They find their classes as this JVM was started: its class path
+     * ({@code java -cp}, {@code java -jar}), a Spring Boot executable jar (through Boot's
+     * {@code PropertiesLauncher}), the files of the {@code URLClassLoader}s that loaded the
+     * handler and Stockade ({@code mvn exec:java}), or its module path (the handler's module
+     * added; its package must be exported to {@code dev.stockade}). Where none of these can be
+     * named as files, {@link #build()} fails and {@link #jvmWorkerClassPath} is the fix. On JDK
+     * 22 and later they get {@code --enable-native-access} for Stockade's native calls.
      */
     public Builder<I, O> jvmWorker(Class<? extends Handler> handler) {
       kind(new JvmKind(Objects.requireNonNull(handler, "handler")));
+      return this;
+    }
+
+    /**
+     * The class path of {@link #jvmWorker} JVMs, instead of the one found from how this JVM was
+     * started: the jars and directories of Stockade, the handler and their dependencies. For a
+     * handler loaded by a class loader whose classes are not files this JVM can name (an
+     * application server's modules, classes defined from memory). Each entry must exist.
+     */
+    public Builder<I, O> jvmWorkerClassPath(List<Path> classPath) {
+      rules.once("jvmWorkerClassPath", jvmWorkerClassPath);
+      this.jvmWorkerClassPath = List.copyOf(classPath);
+      return this;
+    }
+
+    /**
+     * Whether the pool must not run without the lifeline, the watchdog process that ends every
+     * tree of this JVM if the JVM is killed (see {@link PoolSnapshot#lifeline()}). When true,
+     * {@link #build()} starts the watchdog at once and fails if it cannot be started or does not
+     * say it is ready within 20 s. Default: false — a lifeline that cannot start is logged at
+     * ERROR with the watchdog's own words and shown in {@link WorkerPool#snapshot()}, and the
+     * pool runs on, its own teardown intact.
+     */
+    public Builder<I, O> requireLifeline(boolean requireLifeline) {
+      rules.once("requireLifeline", this.requireLifeline);
+      this.requireLifeline = requireLifeline;
       return this;
     }
 
@@ -606,7 +641,9 @@ public final class WorkerPool<I, O> implements AutoCloseable {
      * @throws IllegalArgumentException naming the first setting out of range, or a worker
      *     program that cannot be started (its path, the {@code PATH} searched for a bare name,
      *     the working directory and why), before anything was started
-     * @throws IllegalStateException if no worker kind was given
+     * @throws IllegalStateException if no worker kind was given, or if
+     *     {@link #requireLifeline requireLifeline} is true and the lifeline's watchdog cannot be
+     *     started (saying why)
      */
     public WorkerPool<I, O> build() {
       String poolName = name != null ? name : "workers-" + POOL_NUMBER.incrementAndGet();
@@ -702,7 +739,21 @@ public final class WorkerPool<I, O> implements AutoCloseable {
           "between 1 and " + SettingRules.MAX_PROCESSES_CEILING, processes);
       CgroupMode mode = cgroupMode != null ? cgroupMode : SettingRules.defaultCgroupMode();
       MemorySize minFree = SettingRules.requireBelowBudget(minFreeMemory);
+      if (jvmWorkerClassPath != null) {
+        require(kind instanceof JvmKind, "jvmWorkerClassPath", "set only for jvmWorker pools",
+            jvmWorkerClassPath);
+        require(!jvmWorkerClassPath.isEmpty(), "jvmWorkerClassPath", "at least one jar or "
+            + "directory", jvmWorkerClassPath);
+        for (int i = 0; i < jvmWorkerClassPath.size(); i++) {
+          Path entry = jvmWorkerClassPath.get(i);
+          require(Files.exists(entry), "jvmWorkerClassPath", "existing jars and directories",
+              entry.toAbsolutePath() + " (entry " + i + ", which does not exist)");
+        }
+      }
       WorkerPoolSettings.Launch planned = plannedLaunch();
+      if (requireLifeline) {
+        Lifeline.get().requireRunning();
+      }
       // Last, once nothing is left to refuse: a failed build leaves no directory behind.
       WorkerPoolSettings.Launch launch = withRuntime(planned, poolName);
       try {
@@ -739,7 +790,8 @@ public final class WorkerPool<I, O> implements AutoCloseable {
     private WorkerPoolSettings.Launch plannedLaunch() {
       if (kind instanceof JvmKind jvm) {
         return startable("jvmWorker", new WorkerPoolSettings.Launch(
-            JvmWorkerCommand.arguments(jvm.handler(), memoryLimit, jvmOptions),
+            JvmWorkerCommand.arguments(jvm.handler(), memoryLimit, jvmOptions,
+                jvmWorkerClassPath),
             JvmWorkerCommand.ENVIRONMENT, null,
             jvm.handler().getSimpleName(), null));
       }

@@ -114,7 +114,9 @@ class LifelineTest {
       long second = Lifeline.get().watchdogPid();
       assertThat(watchdogsOf(ProcessHandle.current().pid())).as("by its command line")
           .containsExactly(second);
-      assertThat(Lifeline.get().describe()).isEqualTo("watchdog pid " + second);
+      // Named as the watchdog once it said it is ready (a JVM's start).
+      await().atMost(Duration.ofSeconds(5))
+          .until(() -> Lifeline.get().describe().equals("watchdog pid " + second));
       assertThat(longLived).isNotDone();
     }
   }

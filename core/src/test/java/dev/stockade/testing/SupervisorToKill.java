@@ -15,9 +15,9 @@ import java.util.concurrent.TimeUnit;
  * by themselves — one that double-forks a daemon into a session of its own, one that ignores
  * SIGTERM, and, given Chromium's path, a headless browser started in a new session (as
  * puppeteer starts it) — and a pool of busy JVM workers; prints {@code READY} once every tree
- * is up, and waits to be killed. None of its trees ends or is replaced while it waits, so no
+ * is up and the lifeline runs, and waits to be killed. None of its trees ends or is replaced while it waits, so no
  * tree starts after {@code READY}. It prints {@code WATCHDOG PID} whenever its lifeline names
- * another watchdog (once that watchdog has been told of every live tree).
+ * another watchdog (once that watchdog has been told of every live tree and said it is ready).
  *
  * <p>{@code SupervisorToKill CHROMIUM|- [SECONDS]}: with {@code SECONDS} (a unique number, such
  * as {@link TestProcesses#uniqueSleepSeconds()}), every tree carries it in a command line — the
@@ -37,7 +37,7 @@ public final class SupervisorToKill {
     Thread reporter = new Thread(() -> {
       long reported = -1;
       while (true) {
-        long pid = Lifeline.get().watchdogPid();
+        long pid = Lifeline.get().status().watchdogPid();
         if (pid > 0 && pid != reported) {
           reported = pid;
           System.out.println("WATCHDOG " + pid);
@@ -87,7 +87,7 @@ public final class SupervisorToKill {
       boolean workersBusy = workers.snapshot().workers().size() == 2
           && workers.snapshot().workers().stream()
               .allMatch(w -> w.state() == WorkerState.BUSY);
-      if (commandsUp && workersBusy) {
+      if (commandsUp && workersBusy && commands.snapshot().lifeline().running()) {
         System.out.println("READY");
         System.out.flush();
         Thread.sleep(Long.MAX_VALUE);

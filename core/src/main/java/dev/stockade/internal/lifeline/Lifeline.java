@@ -1,6 +1,9 @@
 package dev.stockade.internal.lifeline;
 
 import dev.stockade.ExitStatus;
+import dev.stockade.LifelineStatus;
+import dev.stockade.internal.launch.JvmLaunch;
+import dev.stockade.internal.launch.UnsupportedLaunchException;
 import dev.stockade.internal.os.LaunchSpec;
 import dev.stockade.internal.os.ProcFs;
 import dev.stockade.internal.os.ProcessIdentity;
@@ -30,6 +33,13 @@ import org.slf4j.LoggerFactory;
  * tree as it starts and ends; when this JVM dies — SIGKILL included — its pipe to the watchdog
  * closes and the watchdog ends every tree still running.
  *
+ * <p>The watchdog is started in this JVM's launch shape ({@link JvmLaunch}: class path, Spring
+ * Boot jar, class-loader URLs or module path) and counts once it says {@link Watchdog#READY},
+ * within {@value #READY_TIMEOUT_MILLIS} ms; one that dies before, or is not ready by then, is
+ * logged at ERROR with what it wrote on stderr ("Could not find or load main class …"). A shape
+ * from which no watchdog can be started makes the lifeline unavailable at once, at ERROR.
+ * {@link #status()} says which, for snapshots; {@link #requireRunning()} makes it fatal.
+ *
  * <p>The watchdog's death is noticed when it happens — its exit is waited for, and a write to
  * its pipe that fails counts too — and logged at WARN; a replacement is started at once and told
  * of every live tree (with no live tree, at the next tree). A watchdog that keeps dying must not
@@ -47,10 +57,16 @@ public final class Lifeline {
   private static final int MAX_FAILURES_IN_A_ROW = 5;
   private static final long SHORT_LIFE_SECONDS = 60;
   private static final long FIRST_BACKOFF_MILLIS = 1000;
+  /** How long a new watchdog may take to say it is ready: a JVM's start on a loaded machine. */
+  static final long READY_TIMEOUT_MILLIS = 20_000;
+  /** How long a dead watchdog's stderr may take to reach its end, for its last words. */
+  private static final long STDERR_END_MILLIS = 1000;
   private static final Lifeline INSTANCE = new Lifeline();
 
   private final Map<String, LifelineMessage> live = new LinkedHashMap<>();
-  private SpawnedProcess watchdog;
+  private StartedWatchdog watchdog;
+  /** Why the last watchdog failed, for a {@link #requireRunning} that finds none. */
+  private String lastFailure = "no watchdog was started yet";
   private long watchdogStartNanos;
   /** Watchdogs in a row that died soon after their start, or could not be started. */
   private int failuresInARow;
@@ -95,60 +111,141 @@ public final class Lifeline {
     return watchdog == null ? -1 : watchdog.pid();
   }
 
+  /** The lifeline now, for snapshots. */
+  public synchronized LifelineStatus status() {
+    boolean running = watchdog != null && watchdog.isReady();
+    return new LifelineStatus(running, running ? watchdog.pid() : -1, state);
+  }
+
+  /**
+   * Starts the watchdog now if none runs, even with no tree yet, and waits until it is ready,
+   * for {@code requireLifeline(true)}.
+   *
+   * @throws IllegalStateException saying why, if it cannot be started or is not ready within
+   *     {@value #READY_TIMEOUT_MILLIS} ms
+   */
+  public void requireRunning() {
+    StartedWatchdog current;
+    synchronized (this) {
+      if (watchdog == null && !gaveUp && !restartScheduled) {
+        start();
+      }
+      current = watchdog;
+      if (current == null) {
+        throw new IllegalStateException("the lifeline is not running: " + lastFailure);
+      }
+    }
+    boolean ready;
+    try {
+      ready = current.awaitReady(READY_TIMEOUT_MILLIS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the lifeline's watchdog",
+          e);
+    }
+    if (!ready) {
+      // Its death (or its slowness) is handled, and logged, by the threads watching it.
+      String why = current.process().exit().isDone()
+          ? current.said(STDERR_END_MILLIS) : "not ready " + READY_TIMEOUT_MILLIS + " ms after"
+              + " its start";
+      throw new IllegalStateException("the lifeline's watchdog (pid " + current.pid()
+          + ") did not start: " + why);
+    }
+  }
+
   private void send(LifelineMessage message) {
     try {
       write(List.of(message));
     } catch (IOException e) {
-      ExitStatus status = watchdog.exit().getNow(null);
+      ExitStatus status = watchdog.process().exit().getNow(null);
       replace(watchdog, status != null ? "died (" + status + ")"
           : "stopped reading its pipe (" + e + ")");
     }
   }
 
   private void start() {
+    ProcessInfo self = ProcFs.readStat(ProcessHandle.current().pid());
+    LaunchSpec spec;
+    try {
+      spec = spec(self == null ? null : self.identity());
+    } catch (UnsupportedLaunchException e) {
+      // No retry can help: the way this JVM was started does not change.
+      gaveUp = true;
+      lastFailure = "the watchdog cannot be started: " + e.getMessage();
+      state = "unavailable: " + lastFailure;
+      log.error("the lifeline's watchdog cannot be started, so trees of this JVM will not be "
+          + "ended if it is killed: {}", e.getMessage());
+      return;
+    }
     SpawnedProcess started = null;
     try {
-      ProcessInfo self = ProcFs.readStat(ProcessHandle.current().pid());
       if (self == null) {
         throw new IOException("/proc/self/stat cannot be read");
       }
-      started = ProcessLauncher.detect().launch(spec(self.identity()), reaper());
-      watchdog = started;
+      started = ProcessLauncher.detect().launch(spec, reaper());
+      long pid = started.pid();
+      StartedWatchdog watched = new StartedWatchdog(started,
+          line -> log.warn("the lifeline's watchdog (pid {}) wrote: {}", pid, line));
+      watchdog = watched;
       watchdogStartNanos = System.nanoTime();
-      SpawnedProcess watched = started;
       // Waited for on a thread of its own, so a death is noticed when it happens, not at the
       // next tree: a pool of long-lived workers may start none for days.
-      started.exit().whenCompleteAsync((status, failure) -> died(watched, status), reaper());
+      started.exit().whenCompleteAsync((status, failure) -> died(watched, status,
+          watched.isReady() ? null : watched.said(STDERR_END_MILLIS)), reaper());
+      watched.ready().thenAccept(ready -> {
+        if (ready) {
+          becameReady(watched);
+        }
+      });
+      CompletableFuture.delayedExecutor(READY_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS, reaper())
+          .execute(() -> notReadyInTime(watched));
       write(new ArrayList<>(live.values()));
-      state = "watchdog pid " + started.pid();
+      state = "watchdog pid " + pid + " (starting)";
       log.debug("lifeline: {}", state);
     } catch (IOException | RuntimeException e) {
-      if (started != null && watchdog == started) {
-        replace(started, "could not be told of the trees (" + e + ")");
+      if (started != null && watchdog != null && watchdog.process() == started) {
+        replace(watchdog, "could not be told of the trees (" + e + ")");
         return;
       }
       watchdog = null;
       failuresInARow++;
       String next = nextStart();
-      state = "unavailable: " + e.getMessage();
-      log.warn("the lifeline's watchdog could not be started ({}); {}", e.toString(), next);
+      lastFailure = "the watchdog could not be started (" + e + ")";
+      state = "unavailable: " + lastFailure;
+      log.error("the lifeline's watchdog could not be started ({}); {}", e.toString(), next);
       startOrSchedule();
     }
   }
 
-  private synchronized void died(SpawnedProcess dead, ExitStatus status) {
+  private synchronized void becameReady(StartedWatchdog ready) {
+    if (ready == watchdog) {
+      state = "watchdog pid " + ready.pid();
+      log.debug("lifeline: {}", state);
+    }
+  }
+
+  private synchronized void notReadyInTime(StartedWatchdog slow) {
+    if (slow == watchdog && !slow.isReady()) {
+      replace(slow, "was not ready " + READY_TIMEOUT_MILLIS + " ms after its start ("
+          + slow.said(0) + ")");
+    }
+  }
+
+  private synchronized void died(StartedWatchdog dead, ExitStatus status, String said) {
     if (dead == watchdog) { // else its death was noticed already, through its pipe
-      replace(dead, "died (" + (status == null ? "exit status unknown" : status) + ")");
+      String how = "died (" + (status == null ? "exit status unknown" : status) + ")";
+      replace(dead, said == null ? how : how + " before it was ready; " + said);
     }
   }
 
   /** Counts the death of the running watchdog, says so, and starts another as the rules allow. */
-  private void replace(SpawnedProcess dead, String how) {
+  private void replace(StartedWatchdog dead, String how) {
     watchdog = null;
+    boolean wasReady = dead.isReady();
     long livedNanos = System.nanoTime() - watchdogStartNanos;
     boolean shortLife = livedNanos < TimeUnit.SECONDS.toNanos(SHORT_LIFE_SECONDS);
     failuresInARow = shortLife ? failuresInARow + 1 : 1;
-    if (!dead.exit().isDone()) {
+    if (!dead.process().exit().isDone()) {
       // It is alive but cannot hear us (a descriptor closed under it): end it, so two
       // watchdogs never act on one JVM's death. Not reaped yet, so its pid is still its own.
       ProcessInfo info = ProcFs.readStat(dead.pid());
@@ -157,9 +254,16 @@ public final class Lifeline {
       }
     }
     String next = nextStart();
-    state = "not running: the watchdog (pid " + dead.pid() + ") " + how;
-    log.warn("the lifeline's watchdog (pid {}) {} after {} ms; {}", dead.pid(), how,
-        TimeUnit.NANOSECONDS.toMillis(livedNanos), next);
+    lastFailure = "the watchdog (pid " + dead.pid() + ") " + how;
+    state = "not running: " + lastFailure;
+    if (wasReady) {
+      log.warn("the lifeline's watchdog (pid {}) {} after {} ms; {}", dead.pid(), how,
+          TimeUnit.NANOSECONDS.toMillis(livedNanos), next);
+    } else {
+      // It never protected anything: a broken launch, not an operator's kill.
+      log.error("the lifeline's watchdog (pid {}) {} after {} ms; {}", dead.pid(), how,
+          TimeUnit.NANOSECONDS.toMillis(livedNanos), next);
+    }
     startOrSchedule();
   }
 
@@ -214,22 +318,28 @@ public final class Lifeline {
     for (LifelineMessage m : messages) {
       lines.append(m.toLine());
     }
-    OutputStream pipe = watchdog.stdin();
+    OutputStream pipe = watchdog.process().stdin();
     pipe.write(lines.toString().getBytes(StandardCharsets.UTF_8));
     pipe.flush();
   }
 
-  private static LaunchSpec spec(ProcessIdentity supervisor) {
+  private static LaunchSpec spec(ProcessIdentity supervisor) throws UnsupportedLaunchException {
+    JvmLaunch launch = JvmLaunch.of(Watchdog.class, null);
+    if (supervisor == null) {
+      return null; // refused by the caller, after the launch shape was checked
+    }
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    List<String> argv = List.of(java.toString(),
+    List<String> argv = new ArrayList<>(List.of(java.toString(),
         // Small and quick: it reads a pipe, then scans /proc once.
-        "-Xmx32m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
-        "-cp", System.getProperty("java.class.path"),
-        Watchdog.class.getName(),
-        Long.toString(supervisor.pid()), Long.toString(supervisor.startTime()));
+        "-Xmx32m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData"));
+    argv.addAll(launch.options());
+    argv.addAll(launch.main());
+    argv.add(Long.toString(supervisor.pid()));
+    argv.add(Long.toString(supervisor.startTime()));
     Map<String, String> environment = new HashMap<>(System.getenv());
-    // A session of its own: a signal to this JVM's process group must not reach it.
-    return new LaunchSpec(java, argv, environment, null, true, false, true);
+    // A session of its own: a signal to this JVM's process group must not reach it. Its output
+    // is read: its READY line, and its own words if it never gets there.
+    return new LaunchSpec(java, argv, environment, null, true, true, true);
   }
 
   private static Executor reaper() {

@@ -38,9 +38,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * removes their temporary directories and exits.
  *
  * <p>Started by {@link Lifeline} in a session of its own, so a signal to the supervisor's process
- * group (a terminal's Ctrl-C, {@code kill -- -PGID}) does not reach it.
+ * group (a terminal's Ctrl-C, {@code kill -- -PGID}) does not reach it, in the supervisor's
+ * launch shape ({@link dev.stockade.internal.launch.JvmLaunch}); it says {@link #READY} on stdout
+ * once it can do its job.
  */
 public final class Watchdog {
+  /**
+   * The line it writes on stdout once it runs, has loaded what its end needs and reads its
+   * pipe: until then the supervisor does not count on it.
+   */
+  public static final String READY = "stockade-watchdog-ready";
   private static final long SUPERVISOR_POLL_MILLIS = 250;
   private static final long READER_CATCH_UP_MILLIS = 1000;
 
@@ -72,6 +79,8 @@ public final class Watchdog {
       System.exit(0);
     }, "stockade-watchdog-reader");
     reader.start();
+    System.out.println(READY);
+    System.out.flush();
     watchdog.waitUntilSupervisorIsGone();
     // Its pipe then reaches end of file as soon as the reader has taken in every line it
     // wrote — which may not have happened yet if it died while this watchdog was starting —

@@ -5,6 +5,7 @@ import dev.stockade.CommandResult;
 import dev.stockade.EndReason;
 import dev.stockade.ExitStatus;
 import dev.stockade.InsufficientMemoryException;
+import dev.stockade.LifelineStatus;
 import dev.stockade.MemoryBudget;
 import dev.stockade.MemoryPressurePolicy;
 import dev.stockade.MemorySize;
@@ -30,6 +31,7 @@ import dev.stockade.internal.engine.Spawner;
 import dev.stockade.internal.engine.SupervisedTree;
 import dev.stockade.internal.engine.Tags;
 import dev.stockade.internal.lifeline.LeftoverSweep;
+import dev.stockade.internal.lifeline.Lifeline;
 import dev.stockade.internal.os.ContainmentStrategy.TreeLimits;
 import dev.stockade.internal.os.ContainmentStrategy;
 import dev.stockade.internal.os.ProcessLauncher;
@@ -486,10 +488,13 @@ public final class RealCommandPool {
     for (RunningCommand rc : running) {
       workers.add(rc.tree.snapshot());
     }
+    // Read before the pool's lock: the lifeline's monitor may be held through a watchdog's start.
+    LifelineStatus lifeline = Lifeline.get().status();
     lock.lock();
     try {
       return new PoolSnapshot(settings.name(), containment.name(), settings.workers(), active,
-          queue.size(), settings.queueCapacity(), closed, workers, admission.budget());
+          queue.size(), settings.queueCapacity(), closed, workers, admission.budget(),
+          lifeline);
     } finally {
       lock.unlock();
     }

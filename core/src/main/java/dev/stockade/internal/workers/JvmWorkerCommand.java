@@ -1,6 +1,8 @@
 package dev.stockade.internal.workers;
 
 import dev.stockade.MemorySize;
+import dev.stockade.internal.launch.JvmLaunch;
+import dev.stockade.internal.launch.UnsupportedLaunchException;
 import dev.stockade.worker.Handler;
 import dev.stockade.worker.WorkerMain;
 import java.lang.reflect.Modifier;
@@ -9,8 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The command line of a JVM worker (with {@link #ENVIRONMENT}): this JVM's {@code java} and
- * class path behind a one-line shell that sets up the protocol's descriptors, and a heap sized
+ * The command line of a JVM worker (with {@link #ENVIRONMENT}): this JVM's {@code java}, started
+ * in this JVM's launch shape ({@link JvmLaunch}) or on a class path the application named, behind
+ * a one-line shell that sets up the protocol's descriptors, and a heap sized
  * below the tree's memory limit — the heap is most but not all of a JVM's memory (metaspace,
  * code cache, thread stacks and the collector take the rest), so a heap as large as the limit
  * would let the tree be ended for memory the handler never asked for.
@@ -27,11 +30,26 @@ public final class JvmWorkerCommand {
   private JvmWorkerCommand() {}
 
   /**
+   * The command line in this JVM's launch shape.
+   *
    * @throws IllegalArgumentException if {@code handler} is not a public class with a public
-   *     no-argument constructor
+   *     no-argument constructor, or no JVM could be started that loads it
    */
   public static List<String> arguments(Class<? extends Handler> handler, MemorySize memoryLimit,
       List<String> jvmOptions) {
+    return arguments(handler, memoryLimit, jvmOptions, null);
+  }
+
+  /**
+   * The command line with {@code classPath} as the class path, or, when it is null, in this
+   * JVM's launch shape.
+   *
+   * @throws IllegalArgumentException if {@code handler} is not a public class with a public
+   *     no-argument constructor, or no JVM could be started that loads it (naming the shape and
+   *     {@code jvmWorkerClassPath}, the fix)
+   */
+  public static List<String> arguments(Class<? extends Handler> handler, MemorySize memoryLimit,
+      List<String> jvmOptions, List<Path> classPath) {
     if (!Modifier.isPublic(handler.getModifiers()) || handler.isInterface()
         || Modifier.isAbstract(handler.getModifiers())
         || (handler.getEnclosingClass() != null && !Modifier.isStatic(handler.getModifiers()))) {
@@ -46,6 +64,7 @@ public final class JvmWorkerCommand {
       throw new IllegalArgumentException("jvmWorker must have a public no-argument "
           + "constructor, but " + handler.getName() + " has none");
     }
+    JvmLaunch launch = launch(handler, classPath);
     long heapMib = Math.max(MIN_HEAP_MIB,
         (long) (memoryLimit.toBytes() * HEAP_SHARE) / (1024 * 1024));
     List<String> argv = new ArrayList<>();
@@ -61,11 +80,24 @@ public final class JvmWorkerCommand {
     argv.add("-XX:+ExitOnOutOfMemoryError");
     // No hsperfdata file in the shared /tmp: the tree's own TMPDIR is the only place it writes.
     argv.add("-XX:-UsePerfData");
-    argv.add("-cp");
-    argv.add(System.getProperty("java.class.path"));
+    argv.addAll(launch.options());
     argv.addAll(jvmOptions);
-    argv.add(WorkerMain.class.getName());
+    argv.addAll(launch.main());
     argv.add(handler.getName());
     return argv;
+  }
+
+  private static JvmLaunch launch(Class<? extends Handler> handler, List<Path> classPath) {
+    if (classPath != null) {
+      return JvmLaunch.onClassPath("jvmWorkerClassPath", WorkerMain.class,
+          classPath.stream().map(p -> p.toAbsolutePath().toString()).toList());
+    }
+    try {
+      return JvmLaunch.of(WorkerMain.class, handler);
+    } catch (UnsupportedLaunchException e) {
+      throw new IllegalArgumentException("jvmWorker must be a class another JVM can be started "
+          + "with, but " + e.getMessage() + "; name the files it loads from (stockade-core, the "
+          + "handler and their dependencies) with jvmWorkerClassPath(List<Path>)", e);
+    }
   }
 }

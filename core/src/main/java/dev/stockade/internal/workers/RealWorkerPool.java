@@ -4,6 +4,7 @@ import dev.stockade.EndReason;
 import dev.stockade.ExitStatus;
 import dev.stockade.HeartbeatTimeoutException;
 import dev.stockade.InsufficientMemoryException;
+import dev.stockade.LifelineStatus;
 import dev.stockade.MemoryBudget;
 import dev.stockade.MemoryLimitExceededException;
 import dev.stockade.MemoryPressurePolicy;
@@ -38,6 +39,7 @@ import dev.stockade.internal.engine.SupervisedTree;
 import dev.stockade.internal.engine.Tags;
 import dev.stockade.internal.engine.TempDirectories;
 import dev.stockade.internal.lifeline.LeftoverSweep;
+import dev.stockade.internal.lifeline.Lifeline;
 import dev.stockade.internal.os.ContainmentStrategy.TreeLimits;
 import dev.stockade.internal.os.ContainmentStrategy;
 import dev.stockade.internal.os.ProcessLauncher;
@@ -1462,11 +1464,13 @@ public final class RealWorkerPool {
     for (PooledWorker w : workers) {
       list.add(w.tree.snapshot());
     }
+    // Read before the pool's lock: the lifeline's monitor may be held through a watchdog's start.
+    LifelineStatus lifeline = Lifeline.get().status();
     lock.lock();
     try {
       return new PoolSnapshot(settings.name(), containment.name(), settings.workers(),
           workers.size() + pendingStarts, queue.size(), settings.queueCapacity(), closed, list,
-          admission.budget());
+          admission.budget(), lifeline);
     } finally {
       lock.unlock();
     }

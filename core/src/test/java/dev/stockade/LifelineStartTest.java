@@ -1,0 +1,108 @@
+package dev.stockade;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stockade.internal.lifeline.Watchdog;
+import dev.stockade.testing.BrokenClassPathSupervisor;
+import dev.stockade.testing.InMemoryClassLoader;
+import dev.stockade.testing.InMemoryLibrarySupervisor;
+import dev.stockade.testing.NoLeakedProcesses;
+import dev.stockade.testing.TestProcesses;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * A lifeline that cannot start is never silent: the ERROR names the watchdog's own words (or
+ * the launch shape from which none can be started), the snapshot shows it, and
+ * {@code requireLifeline(true)} makes it fatal at {@code build()}; and with
+ * {@code requireLifeline(true)} a working lifeline runs before the first tree.
+ */
+@ExtendWith(NoLeakedProcesses.class)
+@Timeout(120)
+class LifelineStartTest {
+  private static final String NO_MAIN_CLASS =
+      "Could not find or load main class " + Watchdog.class.getName();
+
+  @Test
+  void aWatchdogThatCannotLoadItsMainClassIsLoggedAtErrorWithItsWordsAndShownInTheSnapshot()
+      throws Exception {
+    String output = runSupervisor("run");
+
+    assertThat(output).as("the ERROR, with the watchdog's stderr").containsPattern(
+        "ERROR dev\\.stockade\\.internal\\.lifeline\\.Lifeline - the lifeline's watchdog "
+            + "\\(pid \\d+\\) died \\(exit code 1\\) before it was ready; its stderr: Error: "
+            + NO_MAIN_CLASS.replace(".", "\\."));
+    assertThat(output.lines().filter(l -> l.startsWith("LIFELINE ")).findFirst())
+        .as("the snapshot's lifeline").get().asString()
+        .startsWith("LIFELINE running=false pid=-1 not running: the watchdog (pid ")
+        .contains(NO_MAIN_CLASS);
+  }
+
+  @Test
+  void requireLifelineMakesAWatchdogThatCannotStartFatalAtBuild() throws Exception {
+    String output = runSupervisor("require");
+
+    assertThat(output).contains("BUILD FAILED: the lifeline's watchdog (pid ")
+        .contains(NO_MAIN_CLASS).doesNotContain("BUILT");
+  }
+
+  @Test
+  void aLibraryWhoseClassesAreNotFilesMakesTheLifelineUnavailableAtErrorNamingTheShape()
+      throws Exception {
+    String output = runSupervisor(InMemoryLibrarySupervisor.class, "run");
+
+    assertThat(output).as("the ERROR").contains("ERROR dev.stockade.internal.lifeline.Lifeline"
+        + " - the lifeline's watchdog cannot be started, so trees of this JVM will not be "
+        + "ended if it is killed: " + Watchdog.class.getName() + " was loaded by "
+        + InMemoryClassLoader.class.getName() + " 'in-memory'");
+    assertThat(output).as("the snapshot's lifeline").contains("LIFELINE LifelineStatus["
+        + "running=false, watchdogPid=-1, description=unavailable: the watchdog cannot be "
+        + "started: " + Watchdog.class.getName() + " was loaded by ")
+        .contains("(shape: a class loader whose classes are not files");
+  }
+
+  @Test
+  void requireLifelineFailsTheBuildOfALibraryWhoseClassesAreNotFiles() throws Exception {
+    String output = runSupervisor(InMemoryLibrarySupervisor.class, "require");
+
+    assertThat(output).contains("BUILD FAILED: the lifeline is not running: the watchdog cannot "
+        + "be started: " + Watchdog.class.getName() + " was loaded by "
+        + InMemoryClassLoader.class.getName()).doesNotContain("BUILT");
+  }
+
+  @Test
+  void requireLifelineStartsTheWatchdogBeforeAnyTree() {
+    try (CommandPool pool = CommandPool.builder().name("lifeline-required").shutdownHook(false)
+        .requireLifeline(true).build()) {
+      LifelineStatus lifeline = pool.snapshot().lifeline();
+
+      assertThat(lifeline.running()).as("%s", lifeline).isTrue();
+      assertThat(lifeline.description()).isEqualTo("watchdog pid " + lifeline.watchdogPid());
+      assertThat(TestProcesses.liveWithCommandLine(Watchdog.class.getName() + " "
+          + ProcessHandle.current().pid() + " ")).as("the watchdog, by its command line")
+          .singleElement().asString().startsWith(lifeline.watchdogPid() + " ");
+    }
+  }
+
+  private static String runSupervisor(String mode) throws IOException, InterruptedException {
+    return runSupervisor(BrokenClassPathSupervisor.class, mode);
+  }
+
+  /** Runs {@code main} to its end and returns what it printed. */
+  private static String runSupervisor(Class<?> main, String mode)
+      throws IOException, InterruptedException {
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    Process process = new ProcessBuilder(List.of(java.toString(), "-cp",
+        System.getProperty("java.class.path"), main.getName(), mode))
+        .redirectErrorStream(true).start();
+    byte[] out = process.getInputStream().readAllBytes();
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return new String(out, StandardCharsets.UTF_8);
+  }
+}
