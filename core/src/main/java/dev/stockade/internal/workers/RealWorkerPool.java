@@ -308,6 +308,11 @@ public final class RealWorkerPool {
         waiting = running != null && running != worker.current();
         if (waiting && mayInterruptIfRunning) {
           running.cancelRequested = true; // its grace starts when it becomes the running one
+        } else if (running != null && mayInterruptIfRunning) {
+          // Before the CANCEL goes out: a runtime answers it at once, and its answer must find
+          // the task marked cancelled, or the worker (its handler maybe still running) is
+          // taken as free with no PING to confirm it.
+          running.cancelDeadlineNanos = System.nanoTime() + settings.cancelGrace().toNanos();
         }
       }
       changed.signalAll();
@@ -327,8 +332,6 @@ public final class RealWorkerPool {
     } else if (settings.cancelGrace().isZero()
         || !worker.send(Frame.of(FrameType.CANCEL, running.id))) {
       end(worker, EndReason.CANCELLED);
-    } else {
-      running.cancelDeadlineNanos = System.nanoTime() + settings.cancelGrace().toNanos();
     }
   }
 
