@@ -789,14 +789,9 @@ public final class WorkerPool<I, O> implements AutoCloseable {
         return planned;
       }
       boolean python = kind instanceof PythonKind;
-      Path runtimes;
-      try {
-        // A directory of this pool's own: two pools of one name must not share (or delete) it.
-        runtimes = Files.createTempDirectory("stockade-runtime-" + poolName + "-");
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot write the worker runtime for pool '" + poolName
-            + "'", e);
-      }
+      // A directory of this pool's own (two pools of one name must not share or delete it),
+      // named as the worker trees' are, so the start-up sweep removes it after a killed run.
+      Path runtimes = TempDirectories.create(poolName, TempDirectories.RUNTIME);
       try {
         if (python) {
           WorkerRuntimes.writePython(runtimes);
