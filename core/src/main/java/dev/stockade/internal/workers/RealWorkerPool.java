@@ -30,6 +30,7 @@ import dev.stockade.internal.cgroup.CgroupProbe;
 import dev.stockade.internal.cgroup.CgroupSelection;
 import dev.stockade.internal.cgroup.OwnCgroupMemory;
 import dev.stockade.internal.engine.CallbackExecutor;
+import dev.stockade.internal.engine.Drain;
 import dev.stockade.internal.engine.Events;
 import dev.stockade.internal.engine.MemoryAdmission;
 import dev.stockade.internal.engine.PoolThreads;
@@ -105,6 +106,7 @@ public final class RealWorkerPool {
   private final ExecutorService io;
   private final ScheduledExecutorService timer;
   private final MemoryAdmission admission;
+  private final Drain drain;
   private final StartPolicy starts;
   private final Retry retry;
   private final Map<String, String> workerEnvironment;
@@ -163,9 +165,12 @@ public final class RealWorkerPool {
     this.admission = new MemoryAdmission(settings.name(), OwnCgroupMemory.resolve(),
         settings.minFreeMemory(), settings.memoryPressurePolicy(), events);
     MemoryBudget budget = admission.budget();
+    // Once intake stops, idle workers retire; busy ones retire as they go idle (dispatch).
+    this.drain = new Drain(settings.name(), lock, this::close,
+        () -> workers.forEach(this::dispatch));
     this.threads = new PoolThreads(settings.name(), settings.sampleInterval(), tags,
-        this::lowestPidFloor, this::onTick, settings.shutdownHook() ? this::close : null,
-        callbacks);
+        this::lowestPidFloor, this::onTick,
+        settings.shutdownHook() ? () -> close(Drain.SHUTDOWN_HOOK_DRAIN) : null, callbacks);
     this.spawner = threads.spawner();
     this.io = threads.io();
     this.timer = threads.timer();
@@ -235,6 +240,9 @@ public final class RealWorkerPool {
     try {
       long waitNanos = settings.admissionWait().map(Duration::toNanos).orElse(0L);
       while (true) {
+        if (drain.isShutdown()) {
+          return refuse(task, drain.refusedAfterShutdown(task.label()));
+        }
         if (closed) {
           return refuse(task, new PoolClosedException("pool '" + settings.name()
               + "' is closed; task '" + task.label() + "' was not started"));
@@ -246,6 +254,7 @@ public final class RealWorkerPool {
         // from the queue soon, so only tasks beyond those wait in the queue proper.
         if (queue.size() < settings.queueCapacity() + freeSlotsLocked()) {
           queue.add(task);
+          drain.accepted(task);
           break;
         }
         if (waitNanos <= 0) {
@@ -365,7 +374,7 @@ public final class RealWorkerPool {
           starting++;
         }
       }
-      int wanted = Math.max(settings.minIdle(), busy + queue.size());
+      int wanted = Math.max(drain.isShutdown() ? 0 : settings.minIdle(), busy + queue.size());
       if ((!starts.isClosed() || starts.lastStartFailed()) && starting == 0) {
         // The breaker's probe, or after a failed start: the pool keeps one start going (after
         // the backoff) until a worker says HELLO, so health comes back without waiting for work.
@@ -797,8 +806,10 @@ public final class RealWorkerPool {
           || (state != WorkerState.IDLE && state != WorkerState.BUSY)) {
         return;
       }
-      if (worker.inFlight.isEmpty() && (closed || worker.retireReason != null)) {
-        retire = closed ? EndReason.POOL_CLOSED : worker.retireReason;
+      boolean drained = drain.isShutdown() && queue.isEmpty();
+      if (worker.inFlight.isEmpty() && (closed || drained || worker.retireReason != null)) {
+        retire = closed || worker.retireReason == null ? EndReason.POOL_CLOSED
+            : worker.retireReason;
         if (!worker.tree.lifecycle().stop(retire)) {
           retire = null;
         }
@@ -1338,8 +1349,8 @@ public final class RealWorkerPool {
       case PROTOCOL_VIOLATION -> new WorkerProtocolException(label, w.violation, details);
       case SUPERVISION_FAILED -> new SupervisionFailedException(label, w.stderr.failure(), details);
       case CANCELLED -> new CancellationException("task '" + label + "' was cancelled");
-      case POOL_CLOSED -> new PoolClosedException("pool '" + settings.name()
-          + "' was closed while task '" + label + "' ran");
+      case POOL_CLOSED -> new PoolClosedException("pool '" + settings.name() + "' "
+          + drain.closedBy() + " while task '" + label + "' ran");
       default -> new WorkerCrashedException(label, details);
     };
   }
@@ -1439,6 +1450,7 @@ public final class RealWorkerPool {
     if (task.markEnded()) {
       events.taskEnded(task.label(), task.future, workerId, ran);
     }
+    drain.ended(task);
   }
 
 
@@ -1475,6 +1487,28 @@ public final class RealWorkerPool {
     }
   }
 
+  /** Stops intake; accepted tasks go on, idle workers retire, and then the pool closes. */
+  public void shutdown() {
+    drain.shutdown();
+  }
+
+  public boolean isShutdown() {
+    return drain.isShutdown() || isClosed();
+  }
+
+  public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    return threads.awaitStopped(timeout);
+  }
+
+  public boolean isTerminated() {
+    return threads.hasStopped();
+  }
+
+  /** Drains up to {@code drainTimeout}, then ends what is left. */
+  public void close(Duration drainTimeout) {
+    drain.close(drainTimeout, threads);
+  }
+
   public void close() {
     List<WorkerTask> dropped;
     List<WorkerTask> notRetried;
@@ -1495,8 +1529,8 @@ public final class RealWorkerPool {
       lock.unlock();
     }
     for (WorkerTask task : dropped) {
-      refuse(task, new PoolClosedException("pool '" + settings.name()
-          + "' was closed before queued task '" + task.label() + "' started"));
+      refuse(task, new PoolClosedException("pool '" + settings.name() + "' "
+          + drain.closedBy() + " before queued task '" + task.label() + "' started"));
     }
     for (WorkerTask task : notRetried) {
       refuse(task, new PoolClosedException("pool '" + settings.name() + "' was closed before "
@@ -1540,9 +1574,10 @@ public final class RealWorkerPool {
   }
 
   private void stopThreads() {
-    threads.stop();
+    // The directory first: a caller of awaitTermination finds nothing left once threads stop.
     if (settings.launch().runtimeDirectory() != null) {
       TempDirectories.delete(settings.launch().runtimeDirectory());
     }
+    threads.stop();
   }
 }
