@@ -335,6 +335,10 @@ public final class RealWorkerPool {
     if (running == null || !mayInterruptIfRunning) {
       return; // cancel(false) lets it finish; its answer reports its end
     }
+    // Its TASK goes out first (another thread may have taken it off the unsent list and be
+    // about to write it): a CANCEL that overtook it would name a task the worker has not seen
+    // yet, and be ignored.
+    sendAssigned(worker);
     if (waiting) {
       // Sent but not started: the worker answers it as cancelled when its turn comes.
       worker.send(Frame.of(FrameType.CANCEL, running.id));
