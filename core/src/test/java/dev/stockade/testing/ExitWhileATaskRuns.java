@@ -2,6 +2,8 @@ package dev.stockade.testing;
 
 import dev.stockade.Command;
 import dev.stockade.CommandPool;
+import java.time.Duration;
+import org.awaitility.Awaitility;
 
 /**
  * A JVM that exits normally ({@code System.exit(0)}) while a task of its pool runs.
@@ -17,10 +19,8 @@ public final class ExitWhileATaskRuns {
     CommandPool pool = CommandPool.builder().name("exit-while-running").workers(1)
         .shutdownHook(args[0].equals("on")).build();
     pool.run(Command.of("sh", "-c", "sleep " + args[1] + "; touch '" + args[2] + "'"));
-    long deadline = System.nanoTime() + 30_000_000_000L;
-    while (pool.snapshot().workers().isEmpty() && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
+    Awaitility.await().atMost(Duration.ofSeconds(30))
+        .until(() -> !pool.snapshot().workers().isEmpty());
     System.out.println("RUNNING");
     System.out.flush();
     System.exit(0);
