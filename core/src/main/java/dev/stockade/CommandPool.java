@@ -62,8 +62,11 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #close()} refuses new tasks, fails queued ones with {@link PoolClosedException},
  * ends every running tree (their futures fail with {@link PoolClosedException}) and returns
  * once all are gone (a future's callback or a listener may call it too, and it waits there as
- * anywhere). A JVM shutdown hook calls it as a courtesy; it is not a guarantee, since
- * hooks do not run when the JVM is killed with SIGKILL.
+ * anywhere). {@link #shutdown()} and {@link #close(Duration)} close gracefully instead: intake
+ * stops, accepted tasks finish (up to a deadline), then what is left is ended. A JVM shutdown
+ * hook calls {@code close(Duration)} with a drain of 5 s as a courtesy; it is not a guarantee,
+ * since hooks do not run when the JVM is killed with SIGKILL, and {@code shutdownHook(false)}
+ * turns it off for applications whose framework closes the pool.
  */
 public final class CommandPool implements AutoCloseable {
   private final RealCommandPool engine;
@@ -96,7 +99,62 @@ public final class CommandPool implements AutoCloseable {
     return engine.name();
   }
 
-  /** Ends everything and waits until every tree is gone. Idempotent. */
+  /**
+   * Stops intake and lets the pool drain: tasks submitted from now on fail with
+   * {@link PoolClosedException} ("refused after shutdown"); tasks already accepted, running
+   * and queued alike, still run to their end, as an {@code ExecutorService} runs them after its
+   * {@code shutdown()}. Once the last accepted task has ended, the pool closes itself.
+   * Returns at once; idempotent.
+   */
+  public void shutdown() {
+    engine.shutdown();
+  }
+
+  /** True once {@link #shutdown()} or a {@code close} was called. */
+  public boolean isShutdown() {
+    return engine.isShutdown();
+  }
+
+  /**
+   * Waits up to {@code timeout} for the pool to be closed (after {@link #shutdown()}, that is
+   * once every accepted task has ended); ends nothing itself.
+   *
+   * @return true if the pool is closed, false if the time ran out first
+   */
+  public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    return engine.awaitTermination(Objects.requireNonNull(timeout, "timeout"));
+  }
+
+  /** True once the pool is closed: every tree gone and its threads stopped. */
+  public boolean isTerminated() {
+    return engine.isTerminated();
+  }
+
+  /**
+   * Closes gracefully: {@link #shutdown()}, then waits up to {@code drainTimeout} for the
+   * accepted tasks to end, then ends whatever is left as {@link #close()} does — those tasks
+   * fail with {@link PoolClosedException} saying they were cut off by close after the drain
+   * deadline — and returns once every tree is gone. On one of the pool's own threads (a
+   * callback or listener) it does not wait: the cut-off then happens at the deadline.
+   *
+   * <p>The pool's JVM shutdown hook calls this with a drain of 5 s. An application whose
+   * framework orders its own shutdown (Spring's {@code @PreDestroy} or {@code SmartLifecycle})
+   * should build the pool with {@code shutdownHook(false)} and call this from the framework,
+   * so the pool drains in the framework's order instead of beside it.
+   */
+  public void close(Duration drainTimeout) {
+    Objects.requireNonNull(drainTimeout, "drainTimeout");
+    if (drainTimeout.isNegative()) {
+      throw new IllegalArgumentException("drainTimeout must be >= 0, but was "
+          + drainTimeout.toMillis() + " ms");
+    }
+    engine.close(drainTimeout);
+  }
+
+  /**
+   * Ends everything at once, without a drain: queued tasks and running ones fail with
+   * {@link PoolClosedException}; returns once every tree is gone. Idempotent.
+   */
   @Override
   public void close() {
     engine.close();
@@ -296,8 +354,9 @@ public final class CommandPool implements AutoCloseable {
     }
 
     /**
-     * Whether a JVM shutdown hook closes the pool (a courtesy for orderly exits; it does not run
-     * on SIGKILL). Default: true.
+     * Whether a JVM shutdown hook closes the pool, draining running tasks for up to 5 s first
+     * ({@link CommandPool#close(Duration)}; a courtesy for orderly exits, it does not run on
+     * SIGKILL). Turn it off when a framework closes the pool. Default: true.
      */
     public Builder shutdownHook(boolean shutdownHook) {
       once("shutdownHook", this.shutdownHook);

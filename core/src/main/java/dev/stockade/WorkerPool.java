@@ -86,7 +86,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * on another task of the same pool.
  * {@link #close()} refuses new tasks, fails queued ones with {@link PoolClosedException}, asks
  * idle workers to exit, ends busy ones (their tasks fail with {@link PoolClosedException}) and
- * returns once every tree is gone.
+ * returns once every tree is gone. {@link #shutdown()} and {@link #close(Duration)} close
+ * gracefully instead: intake stops, accepted tasks finish (up to a deadline) while workers
+ * retire as they go idle, then what is left is ended. A JVM shutdown hook calls
+ * {@code close(Duration)} with a drain of 5 s unless {@code shutdownHook(false)}.
  *
  * @param <I> the task input type, encoded by the input {@link Codec}
  * @param <O> the result type, decoded by the output {@link Codec}
@@ -152,7 +155,63 @@ public final class WorkerPool<I, O> implements AutoCloseable {
     return engine.name();
   }
 
-  /** Ends everything and waits until every tree is gone. Idempotent. */
+  /**
+   * Stops intake and lets the pool drain: tasks submitted from now on fail with
+   * {@link PoolClosedException} ("refused after shutdown"); tasks already accepted, running
+   * and queued alike, still run to their end, as an {@code ExecutorService} runs them after its
+   * {@code shutdown()}. Idle workers retire at
+   * once, busy ones as soon as no queued task is left for them. Once the last accepted task has ended, the pool closes itself.
+   * Returns at once; idempotent.
+   */
+  public void shutdown() {
+    engine.shutdown();
+  }
+
+  /** True once {@link #shutdown()} or a {@code close} was called. */
+  public boolean isShutdown() {
+    return engine.isShutdown();
+  }
+
+  /**
+   * Waits up to {@code timeout} for the pool to be closed (after {@link #shutdown()}, that is
+   * once every accepted task has ended); ends nothing itself.
+   *
+   * @return true if the pool is closed, false if the time ran out first
+   */
+  public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    return engine.awaitTermination(Objects.requireNonNull(timeout, "timeout"));
+  }
+
+  /** True once the pool is closed: every tree gone and its threads stopped. */
+  public boolean isTerminated() {
+    return engine.isTerminated();
+  }
+
+  /**
+   * Closes gracefully: {@link #shutdown()}, then waits up to {@code drainTimeout} for the
+   * accepted tasks to end, then ends whatever is left as {@link #close()} does — those tasks
+   * fail with {@link PoolClosedException} saying they were cut off by close after the drain
+   * deadline — and returns once every tree is gone. On one of the pool's own threads (a
+   * callback or listener) it does not wait: the cut-off then happens at the deadline.
+   *
+   * <p>The pool's JVM shutdown hook calls this with a drain of 5 s. An application whose
+   * framework orders its own shutdown (Spring's {@code @PreDestroy} or {@code SmartLifecycle})
+   * should build the pool with {@code shutdownHook(false)} and call this from the framework,
+   * so the pool drains in the framework's order instead of beside it.
+   */
+  public void close(Duration drainTimeout) {
+    Objects.requireNonNull(drainTimeout, "drainTimeout");
+    if (drainTimeout.isNegative()) {
+      throw new IllegalArgumentException("drainTimeout must be >= 0, but was "
+          + drainTimeout.toMillis() + " ms");
+    }
+    engine.close(drainTimeout);
+  }
+
+  /**
+   * Ends everything at once, without a drain: queued tasks and running ones fail with
+   * {@link PoolClosedException}; returns once every tree is gone. Idempotent.
+   */
   @Override
   public void close() {
     engine.close();
@@ -613,7 +672,11 @@ public final class WorkerPool<I, O> implements AutoCloseable {
       return this;
     }
 
-    /** Whether a JVM shutdown hook closes the pool. Default: true. */
+    /**
+     * Whether a JVM shutdown hook closes the pool, draining running tasks for up to 5 s first
+     * ({@link WorkerPool#close(Duration)}; a courtesy for orderly exits, it does not run on
+     * SIGKILL). Turn it off when a framework closes the pool. Default: true.
+     */
     public Builder<I, O> shutdownHook(boolean shutdownHook) {
       rules.once("shutdownHook", this.shutdownHook);
       this.shutdownHook = shutdownHook;
@@ -841,14 +904,9 @@ public final class WorkerPool<I, O> implements AutoCloseable {
         return planned;
       }
       boolean python = kind instanceof PythonKind;
-      Path runtimes;
-      try {
-        // A directory of this pool's own: two pools of one name must not share (or delete) it.
-        runtimes = Files.createTempDirectory("stockade-runtime-" + poolName + "-");
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot write the worker runtime for pool '" + poolName
-            + "'", e);
-      }
+      // A directory of this pool's own (two pools of one name must not share or delete it),
+      // named as the worker trees' are, so the start-up sweep removes it after a killed run.
+      Path runtimes = TempDirectories.create(poolName, TempDirectories.RUNTIME);
       try {
         if (python) {
           WorkerRuntimes.writePython(runtimes);

@@ -99,7 +99,8 @@ class FailedBuildTest {
   private static List<Path> runtimeDirectoriesOf(String poolName) throws IOException {
     List<Path> found = new ArrayList<>();
     try (DirectoryStream<Path> tmp = Files.newDirectoryStream(
-        Path.of(System.getProperty("java.io.tmpdir")), "stockade-runtime-" + poolName + "-*")) {
+        Path.of(System.getProperty("java.io.tmpdir")), dev.stockade.internal.engine.TempDirectories.prefixFor(poolName)
+            + ProcessHandle.current().pid() + "-runtime-*")) {
       tmp.forEach(found::add);
     }
     return found;

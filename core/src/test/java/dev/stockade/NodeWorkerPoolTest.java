@@ -35,13 +35,31 @@ class NodeWorkerPoolTest {
 
   /**
    * The worker script: the conformance handler (a module that exports it) served by the
-   * runtime the pool puts on NODE_PATH, as a user's script does.
+   * runtime the pool puts on NODE_PATH, as a user's script does. Each payload is noted in
+   * {@link #handlersStarted()} as its handler starts, so a test can cancel a running handler
+   * rather than a task the worker has not taken up yet.
    */
   private Path workerScript() throws IOException {
     String handler = TestProcesses.resource("workers/node/conformance-worker.js");
     return Files.writeString(dir.resolve("worker.js"), "'use strict';\n"
+        + "const fs = require('fs');\n"
         + "const stockade = require('stockade-worker');\n"
-        + "stockade.run(require(" + jsString(handler) + "));\n");
+        + "const handle = require(" + jsString(handler) + ");\n"
+        + "stockade.run((payload, context) => {\n"
+        + "  fs.appendFileSync(" + jsString(handlersStarted().toString())
+        + ", payload.toString('latin1') + '\\n');\n"
+        + "  return handle(payload, context);\n"
+        + "});\n");
+  }
+
+  private Path handlersStarted() {
+    return dir.resolve("handlers-started");
+  }
+
+  /** Waits until the handler of {@code payload} runs in the worker. */
+  private void awaitHandlerStarted(String payload) {
+    await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(handlersStarted())
+        && Files.readAllLines(handlersStarted()).contains(payload));
   }
 
   private static String jsString(String text) {
@@ -90,6 +108,9 @@ class NodeWorkerPoolTest {
         .build()) {
       CompletableFuture<String> task = pool.submit("sleep:60000");
       long pid = busyWorkerPid(pool);
+      // Its handler must be running: a task cancelled before the worker took it up never runs
+      // (and a worker too slow to read the cancel within the grace is ended, rightly).
+      awaitHandlerStarted("sleep:60000");
 
       assertThat(task.cancel(true)).isTrue();
 

@@ -14,6 +14,9 @@ import dev.stockade.testing.CapturedLog;
 import dev.stockade.testing.NoLeakedProcesses;
 import dev.stockade.testing.ScriptedHandler;
 import dev.stockade.testing.TestProcesses;
+import dev.stockade.testing.WorkerRuntimeHolder;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +26,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -89,6 +93,39 @@ class StartupSweepTest {
   }
 
   @Test
+  void removesTheWorkerRuntimeDirectoryOfAKilledJvm() throws Exception {
+    Path javaCommand = Path.of(System.getProperty("java.home"), "bin", "java");
+    Process holder = new ProcessBuilder(javaCommand.toString(), "-cp",
+        System.getProperty("java.class.path"), WorkerRuntimeHolder.class.getName(), POOL,
+        TestProcesses.resource("workers/python/conformance_worker.py"))
+        .redirectErrorStream(true).start();
+    started.add(holder);
+    List<String> output = new ArrayList<>();
+    try (var lines = new BufferedReader(new InputStreamReader(
+        holder.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = lines.readLine()) != null && !line.equals("READY")) {
+        output.add(line);
+      }
+    }
+    List<Path> runtimes = output.stream().filter(l -> l.startsWith("RUNTIME "))
+        .map(l -> Path.of(l.substring("RUNTIME ".length()))).toList();
+    assertThat(runtimes).as("the runtime directory the JVM reported; its output: %s", output)
+        .hasSize(1);
+    Path runtime = runtimes.get(0);
+    directories.add(runtime);
+    Signals.send(ProcFs.readStat(holder.pid()).identity(), Signal.KILL);
+    assertThat(holder.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(runtime).as("left behind by the kill").exists();
+
+    String log = CapturedLog.during(() -> CommandPool.builder().name(POOL).shutdownHook(false)
+        .build().close());
+
+    assertThat(runtime).doesNotExist();
+    assertThat(log).contains(runtime.toString());
+  }
+
+  @Test
   void endsAndRemovesTheCgroupsOfAKilledRun() throws Exception {
     CgroupBase base = CgroupProbe.select(CgroupMode.AUTO).base().orElse(null);
     Assumptions.assumeTrue(base != null || "true".equals(System.getenv("CI")),
@@ -121,6 +158,9 @@ class StartupSweepTest {
     Path dir = Files.createDirectory(tmp().resolve(
         "stockade-" + POOL + "@" + supervisor.pid() + "-w1-live"));
     directories.add(dir);
+    Path runtime = Files.createDirectory(tmp().resolve(
+        "stockade-" + POOL + "@" + supervisor.pid() + "-runtime-live"));
+    directories.add(runtime);
 
     String log = CapturedLog.during(() -> WorkerPool.builder(Codec.utf8(), Codec.utf8())
         .name(POOL).jvmWorker(ScriptedHandler.class).shutdownHook(false)
@@ -128,13 +168,17 @@ class StartupSweepTest {
 
     assertThat(TestProcesses.liveTagged(tag)).hasSize(1);
     assertThat(dir).exists();
+    assertThat(runtime).exists();
     assertThat(log).doesNotContain(tag);
   }
 
   @Test
   void leavesAnotherUsersLeftoversAlone() throws Exception {
-    Assumptions.assumeTrue(isRoot() || !"true".equals(System.getenv("CI")),
-        "must run as root under CI");
+    if (!isRoot() && "true".equals(System.getenv("CI"))) {
+      // Under CI a skip would hide that the guarantee went unchecked: fail instead.
+      throw new AssertionError("leavesAnotherUsersLeftoversAlone must run as root under CI "
+          + "(CI=true), but runs as " + System.getProperty("user.name"));
+    }
     Assumptions.assumeTrue(isRoot(), "starting a process as another user needs root");
     String setpriv = TestProcesses.requireProgram("setpriv");
     String tag = POOL + "@" + deadPid() + "-1a2b/w9";

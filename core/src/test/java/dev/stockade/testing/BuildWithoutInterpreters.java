@@ -35,7 +35,8 @@ public final class BuildWithoutInterpreters {
     }
     int left = 0;
     try (DirectoryStream<Path> tmp = Files.newDirectoryStream(
-        Path.of(System.getProperty("java.io.tmpdir")), "stockade-runtime-" + name + "-*")) {
+        Path.of(System.getProperty("java.io.tmpdir")), dev.stockade.internal.engine.TempDirectories.prefixFor(name)
+            + ProcessHandle.current().pid() + "-runtime-*")) {
       for (Path ignored : tmp) {
         left++;
       }

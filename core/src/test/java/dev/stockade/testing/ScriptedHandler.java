@@ -43,6 +43,12 @@ public final class ScriptedHandler implements Handler {
       case "sleep":
         Thread.sleep(Long.parseLong(argument));
         return text("slept");
+      case "await-file":
+        // Runs until the test creates the file: its end is the test's to choose.
+        while (!Files.exists(Path.of(argument))) {
+          Thread.sleep(10);
+        }
+        return text("released");
       case "spin":
         long x = 0;
         while (true) {

@@ -4,10 +4,12 @@ import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import dev.stockade.internal.os.ProcessTable;
 import dev.stockade.internal.os.TagIndex;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -28,6 +30,7 @@ public final class PoolThreads {
   private final Thread shutdownHook;
   private final CallbackExecutor callbacks;
   private final AtomicBoolean stopped = new AtomicBoolean();
+  private final CountDownLatch allStopped = new CountDownLatch(1);
 
   /**
    * Starts the housekeeper and registers the shutdown hook.
@@ -93,6 +96,19 @@ public final class PoolThreads {
     return stopped.get();
   }
 
+  /**
+   * Waits up to {@code timeout} for {@link #stop()} to have finished: the last step of a
+   * pool's close, so true means the pool is closed. False if the time ran out.
+   */
+  public boolean awaitStopped(Duration timeout) throws InterruptedException {
+    return allStopped.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /** True once {@link #stop()} has finished. */
+  public boolean hasStopped() {
+    return allStopped.getCount() == 0;
+  }
+
   /** Stops every thread and removes the shutdown hook. Runs once; later calls do nothing. */
   public void stop() {
     if (!stopped.compareAndSet(false, true)) {
@@ -110,5 +126,6 @@ public final class PoolThreads {
         // the hook is running or will run; it finds the pool closed
       }
     }
+    allStopped.countDown();
   }
 }

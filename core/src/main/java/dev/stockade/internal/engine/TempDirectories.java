@@ -28,6 +28,12 @@ public final class TempDirectories {
   /** The prefix of every directory, so a start-up sweep can find those of a killed run. */
   public static final String PREFIX = "stockade-";
 
+  /**
+   * The worker id in the name of a worker pool's runtime directory (where the Python or Node
+   * runtime is written), which the pool's workers share.
+   */
+  public static final String RUNTIME = "runtime";
+
   private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
       PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
 

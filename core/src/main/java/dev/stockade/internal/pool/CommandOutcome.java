@@ -22,7 +22,8 @@ import java.util.concurrent.CompletableFuture;
 record CommandOutcome(CommandResult result, Throwable failure) {
 
   static CommandOutcome of(CommandPoolSettings settings, RunningCommand rc, EndReason reason,
-      ExitStatus exit, WorkerDetails details, int leftoversEnded, Duration ran) {
+      ExitStatus exit, WorkerDetails details, int leftoversEnded, Duration ran,
+      String closedBy) {
     String label = rc.task.label();
     switch (reason) {
       case EXITED:
@@ -41,8 +42,8 @@ record CommandOutcome(CommandResult result, Throwable failure) {
         return failed(new ProcessLimitExceededException(label, settings.maxProcesses(),
             rc.breach.processCount(), details));
       case POOL_CLOSED:
-        return failed(new PoolClosedException("pool '" + settings.name()
-            + "' was closed while task '" + label + "' ran; its process tree (pid "
+        return failed(new PoolClosedException("pool '" + settings.name() + "' " + closedBy
+            + " while task '" + label + "' ran; its process tree (pid "
             + details.pid() + ") was ended"));
       case CANCELLED:
       default:

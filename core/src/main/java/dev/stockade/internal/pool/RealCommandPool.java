@@ -23,6 +23,7 @@ import dev.stockade.internal.cgroup.CgroupProbe;
 import dev.stockade.internal.cgroup.CgroupSelection;
 import dev.stockade.internal.cgroup.OwnCgroupMemory;
 import dev.stockade.internal.engine.CallbackExecutor;
+import dev.stockade.internal.engine.Drain;
 import dev.stockade.internal.engine.Events;
 import dev.stockade.internal.engine.MemoryAdmission;
 import dev.stockade.internal.engine.OutputTail;
@@ -84,6 +85,7 @@ public final class RealCommandPool {
   private final ExecutorService io;
   private final ScheduledExecutorService timer;
   private final MemoryAdmission admission;
+  private final Drain drain;
   /** Set while tasks wait in the queue for memory; new tasks queue behind them. */
   private final AtomicBoolean heldForMemory = new AtomicBoolean();
   private final AtomicLong workerNumbers = new AtomicLong();
@@ -119,9 +121,10 @@ public final class RealCommandPool {
     this.admission = new MemoryAdmission(settings.name(), OwnCgroupMemory.resolve(),
         settings.minFreeMemory(), settings.memoryPressurePolicy(), events);
     MemoryBudget budget = admission.budget();
+    this.drain = new Drain(settings.name(), lock, this::close, () -> { });
     this.threads = new PoolThreads(settings.name(), settings.sampleInterval(), tags,
-        this::lowestPidFloor, this::onTick, settings.shutdownHook() ? this::close : null,
-        callbacks);
+        this::lowestPidFloor, this::onTick,
+        settings.shutdownHook() ? () -> close(Drain.SHUTDOWN_HOOK_DRAIN) : null, callbacks);
     this.spawner = threads.spawner();
     this.io = threads.io();
     this.timer = threads.timer();
@@ -157,6 +160,9 @@ public final class RealCommandPool {
     try {
       long waitNanos = settings.admissionWait().map(Duration::toNanos).orElse(0L);
       while (true) {
+        if (drain.isShutdown()) {
+          return refuse(task, drain.refusedAfterShutdown(task.label()));
+        }
         if (closed) {
           return refuse(task, new PoolClosedException("pool '" + settings.name()
               + "' is closed; task '" + task.label() + "' was not started"));
@@ -164,11 +170,13 @@ public final class RealCommandPool {
         if (active < settings.workers() && !heldForMemory.get()) {
           active++;
           startNow = true;
+          drain.accepted(task);
           break;
         }
         if (queue.size() < settings.queueCapacity()) {
           queue.add(task);
           startNow = false;
+          drain.accepted(task);
           break;
         }
         if (waitNanos <= 0) {
@@ -353,7 +361,7 @@ public final class RealCommandPool {
     WorkerDetails details = tree.details(reason == EndReason.EXITED ? exit : null,
         rc.stderr.captured().lastLines(STDERR_LINES_IN_MESSAGES));
     CommandOutcome outcome = CommandOutcome.of(settings, rc, reason, exit, details,
-        reason == EndReason.EXITED ? report.ended() : 0, ran);
+        reason == EndReason.EXITED ? report.ended() : 0, ran, drain.closedBy());
     if (!report.isComplete()) {
       log.error("[{}] {} processes of task '{}' survived teardown: {}", settings.name(),
           report.survivors().size(), rc.task.label(), report.survivors());
@@ -455,6 +463,7 @@ public final class RealCommandPool {
     if (task.markEnded()) {
       events.taskEnded(task.label(), task.future, workerId, ran);
     }
+    drain.ended(task);
   }
 
 
@@ -500,6 +509,28 @@ public final class RealCommandPool {
     }
   }
 
+  /** Stops intake; running and queued tasks go on, and the pool closes once they have ended. */
+  public void shutdown() {
+    drain.shutdown();
+  }
+
+  public boolean isShutdown() {
+    return drain.isShutdown() || isClosed();
+  }
+
+  public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    return threads.awaitStopped(timeout);
+  }
+
+  public boolean isTerminated() {
+    return threads.hasStopped();
+  }
+
+  /** Drains up to {@code drainTimeout}, then ends what is left. */
+  public void close(Duration drainTimeout) {
+    drain.close(drainTimeout, threads);
+  }
+
   public void close() {
     List<CommandTask> dropped;
     lock.lock();
@@ -516,8 +547,8 @@ public final class RealCommandPool {
       lock.unlock();
     }
     for (CommandTask task : dropped) {
-      refuse(task, new PoolClosedException("pool '" + settings.name()
-          + "' was closed before queued task '" + task.label() + "' started"));
+      refuse(task, new PoolClosedException("pool '" + settings.name() + "' "
+          + drain.closedBy() + " before queued task '" + task.label() + "' started"));
     }
     for (RunningCommand rc : running) {
       end(rc, EndReason.POOL_CLOSED);

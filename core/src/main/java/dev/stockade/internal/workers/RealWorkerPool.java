@@ -31,6 +31,7 @@ import dev.stockade.internal.cgroup.CgroupProbe;
 import dev.stockade.internal.cgroup.CgroupSelection;
 import dev.stockade.internal.cgroup.OwnCgroupMemory;
 import dev.stockade.internal.engine.CallbackExecutor;
+import dev.stockade.internal.engine.Drain;
 import dev.stockade.internal.engine.Events;
 import dev.stockade.internal.engine.MemoryAdmission;
 import dev.stockade.internal.engine.PoolThreads;
@@ -107,6 +108,7 @@ public final class RealWorkerPool {
   private final ExecutorService io;
   private final ScheduledExecutorService timer;
   private final MemoryAdmission admission;
+  private final Drain drain;
   private final StartPolicy starts;
   private final Retry retry;
   private final Map<String, String> workerEnvironment;
@@ -165,9 +167,12 @@ public final class RealWorkerPool {
     this.admission = new MemoryAdmission(settings.name(), OwnCgroupMemory.resolve(),
         settings.minFreeMemory(), settings.memoryPressurePolicy(), events);
     MemoryBudget budget = admission.budget();
+    // Once intake stops, idle workers retire; busy ones retire as they go idle (dispatch).
+    this.drain = new Drain(settings.name(), lock, this::close,
+        () -> workers.forEach(this::dispatch));
     this.threads = new PoolThreads(settings.name(), settings.sampleInterval(), tags,
-        this::lowestPidFloor, this::onTick, settings.shutdownHook() ? this::close : null,
-        callbacks);
+        this::lowestPidFloor, this::onTick,
+        settings.shutdownHook() ? () -> close(Drain.SHUTDOWN_HOOK_DRAIN) : null, callbacks);
     this.spawner = threads.spawner();
     this.io = threads.io();
     this.timer = threads.timer();
@@ -237,6 +242,9 @@ public final class RealWorkerPool {
     try {
       long waitNanos = settings.admissionWait().map(Duration::toNanos).orElse(0L);
       while (true) {
+        if (drain.isShutdown()) {
+          return refuse(task, drain.refusedAfterShutdown(task.label()));
+        }
         if (closed) {
           return refuse(task, new PoolClosedException("pool '" + settings.name()
               + "' is closed; task '" + task.label() + "' was not started"));
@@ -248,6 +256,7 @@ public final class RealWorkerPool {
         // from the queue soon, so only tasks beyond those wait in the queue proper.
         if (queue.size() < settings.queueCapacity() + freeSlotsLocked()) {
           queue.add(task);
+          drain.accepted(task);
           break;
         }
         if (waitNanos <= 0) {
@@ -310,6 +319,11 @@ public final class RealWorkerPool {
         waiting = running != null && running != worker.current();
         if (waiting && mayInterruptIfRunning) {
           running.cancelRequested = true; // its grace starts when it becomes the running one
+        } else if (running != null && mayInterruptIfRunning) {
+          // Before the CANCEL goes out: a runtime answers it at once, and its answer must find
+          // the task marked cancelled, or the worker (its handler maybe still running) is
+          // taken as free with no PING to confirm it.
+          running.cancelDeadlineNanos = System.nanoTime() + settings.cancelGrace().toNanos();
         }
       }
       changed.signalAll();
@@ -323,14 +337,16 @@ public final class RealWorkerPool {
     if (running == null || !mayInterruptIfRunning) {
       return; // cancel(false) lets it finish; its answer reports its end
     }
+    // Its TASK goes out first (another thread may have taken it off the unsent list and be
+    // about to write it): a CANCEL that overtook it would name a task the worker has not seen
+    // yet, and be ignored.
+    sendAssigned(worker);
     if (waiting) {
       // Sent but not started: the worker answers it as cancelled when its turn comes.
       worker.send(Frame.of(FrameType.CANCEL, running.id));
     } else if (settings.cancelGrace().isZero()
         || !worker.send(Frame.of(FrameType.CANCEL, running.id))) {
       end(worker, EndReason.CANCELLED);
-    } else {
-      running.cancelDeadlineNanos = System.nanoTime() + settings.cancelGrace().toNanos();
     }
   }
 
@@ -364,7 +380,7 @@ public final class RealWorkerPool {
           starting++;
         }
       }
-      int wanted = Math.max(settings.minIdle(), busy + queue.size());
+      int wanted = Math.max(drain.isShutdown() ? 0 : settings.minIdle(), busy + queue.size());
       if ((!starts.isClosed() || starts.lastStartFailed()) && starting == 0) {
         // The breaker's probe, or after a failed start: the pool keeps one start going (after
         // the backoff) until a worker says HELLO, so health comes back without waiting for work.
@@ -796,8 +812,10 @@ public final class RealWorkerPool {
           || (state != WorkerState.IDLE && state != WorkerState.BUSY)) {
         return;
       }
-      if (worker.inFlight.isEmpty() && (closed || worker.retireReason != null)) {
-        retire = closed ? EndReason.POOL_CLOSED : worker.retireReason;
+      boolean drained = drain.isShutdown() && queue.isEmpty();
+      if (worker.inFlight.isEmpty() && (closed || drained || worker.retireReason != null)) {
+        retire = closed || worker.retireReason == null ? EndReason.POOL_CLOSED
+            : worker.retireReason;
         if (!worker.tree.lifecycle().stop(retire)) {
           retire = null;
         }
@@ -1337,8 +1355,8 @@ public final class RealWorkerPool {
       case PROTOCOL_VIOLATION -> new WorkerProtocolException(label, w.violation, details);
       case SUPERVISION_FAILED -> new SupervisionFailedException(label, w.stderr.failure(), details);
       case CANCELLED -> new CancellationException("task '" + label + "' was cancelled");
-      case POOL_CLOSED -> new PoolClosedException("pool '" + settings.name()
-          + "' was closed while task '" + label + "' ran");
+      case POOL_CLOSED -> new PoolClosedException("pool '" + settings.name() + "' "
+          + drain.closedBy() + " while task '" + label + "' ran");
       default -> new WorkerCrashedException(label, details);
     };
   }
@@ -1438,6 +1456,7 @@ public final class RealWorkerPool {
     if (task.markEnded()) {
       events.taskEnded(task.label(), task.future, workerId, ran);
     }
+    drain.ended(task);
   }
 
 
@@ -1476,6 +1495,28 @@ public final class RealWorkerPool {
     }
   }
 
+  /** Stops intake; accepted tasks go on, idle workers retire, and then the pool closes. */
+  public void shutdown() {
+    drain.shutdown();
+  }
+
+  public boolean isShutdown() {
+    return drain.isShutdown() || isClosed();
+  }
+
+  public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    return threads.awaitStopped(timeout);
+  }
+
+  public boolean isTerminated() {
+    return threads.hasStopped();
+  }
+
+  /** Drains up to {@code drainTimeout}, then ends what is left. */
+  public void close(Duration drainTimeout) {
+    drain.close(drainTimeout, threads);
+  }
+
   public void close() {
     List<WorkerTask> dropped;
     List<WorkerTask> notRetried;
@@ -1496,8 +1537,8 @@ public final class RealWorkerPool {
       lock.unlock();
     }
     for (WorkerTask task : dropped) {
-      refuse(task, new PoolClosedException("pool '" + settings.name()
-          + "' was closed before queued task '" + task.label() + "' started"));
+      refuse(task, new PoolClosedException("pool '" + settings.name() + "' "
+          + drain.closedBy() + " before queued task '" + task.label() + "' started"));
     }
     for (WorkerTask task : notRetried) {
       refuse(task, new PoolClosedException("pool '" + settings.name() + "' was closed before "
@@ -1541,9 +1582,10 @@ public final class RealWorkerPool {
   }
 
   private void stopThreads() {
-    threads.stop();
+    // The directory first: a caller of awaitTermination finds nothing left once threads stop.
     if (settings.launch().runtimeDirectory() != null) {
       TempDirectories.delete(settings.launch().runtimeDirectory());
     }
+    threads.stop();
   }
 }
