@@ -27,9 +27,9 @@
  *   required; code that runs before that is not covered. Node cannot dup2(), so the private
  *   descriptors are new opens of /proc/self/fd/N; the new descriptor 1 is close-on-exec, which
  *   child_process clears for the children it starts with inherited stdio.
- * - HELLO is the first frame. A worker thread sends HEARTBEAT every STOCKADE_HEARTBEAT_MS and
- *   reads the requests, so both go on while a handler blocks the event loop. Whole frames are
- *   written under a lock shared by the two threads.
+ * - HELLO is the first frame, sent once requests are read. A worker thread sends HEARTBEAT every
+ *   STOCKADE_HEARTBEAT_MS and reads the requests, so both go on while a handler blocks the event
+ *   loop. Whole frames are written under a lock shared by the two threads.
  * - Tasks run one at a time on the main thread, and PONG comes from it.
  * - CANCEL of the running task answers it at once with ERROR "Cancelled" (JavaScript cannot
  *   interrupt code that never yields) and aborts context.signal. The handler's own outcome is
@@ -553,8 +553,6 @@ function workerMain(data) {
       // the supervisor is gone; the end of stdin ends this process
     }
   };
-  setInterval(() => ignoreGone(() => channel.sendUntask(HEARTBEAT, 0n)), data.heartbeatMs);
-
   const violation = (text) => {
     log(`protocol violation: ${text}; ending the worker`);
     endGroup();
@@ -592,6 +590,13 @@ function workerMain(data) {
       }
     }
   });
+  // Requests are read from here on: the pool may now be told this worker is ready.
+  const hello = Buffer.alloc(6);
+  hello.writeUInt16BE(PROTOCOL_VERSION, 0);
+  hello.writeUInt32BE(data.pid, 2);
+  ignoreGone(() => channel.sendUntask(HELLO, 0n,
+    Buffer.concat([hello, Buffer.from(`node ${process.versions.node}`, 'utf8')])));
+  setInterval(() => ignoreGone(() => channel.sendUntask(HEARTBEAT, 0n)), data.heartbeatMs);
   input.on('end', () => {
     if (parser.pending() > 0) {
       violation(`truncated frame: stdin ended ${parser.pending()} bytes into a frame`);
@@ -800,15 +805,13 @@ function run(handler) {
   const shared = new SharedArrayBuffer(SHARED_BYTES);
   const channel = new Channel(output, shared, maxFrameSize);
 
-  const hello = Buffer.alloc(6);
-  hello.writeUInt16BE(PROTOCOL_VERSION, 0);
-  hello.writeUInt32BE(process.pid, 2);
-  channel.sendUntask(HELLO, 0n,
-    Buffer.concat([hello, Buffer.from(`node ${process.versions.node}`, 'utf8')]));
-
   const dispatcher = new Dispatcher(handler, channel);
+  // HELLO is sent by the worker thread once it reads requests: until then a CANCEL could not
+  // be answered, and starting a thread can take long on a loaded machine.
   const worker = new Worker(__filename, {
-    workerData: { stockadeRuntime: true, input, output, shared, heartbeatMs, maxFrameSize },
+    workerData: {
+      stockadeRuntime: true, input, output, shared, heartbeatMs, maxFrameSize, pid: process.pid,
+    },
   });
   worker.on('message', (request) => dispatcher.onRequest(request));
   const lost = (why) => {
