@@ -34,10 +34,10 @@ class CgroupProbeTest {
   void ciOffersACgroupVersionWithMemoryAndPids() {
     // The cgroup tests of each version skip where it is missing; this is what keeps CI from
     // passing with all of them skipped.
-    CgroupSelection v2 = selectOrNull(CgroupMode.V2);
-    CgroupSelection v1 = selectOrNull(CgroupMode.V1);
-    boolean usable = hasMemoryAndPids(v2) || hasMemoryAndPids(v1);
-    String found = "v2: " + describe(v2, CgroupMode.V2) + "; v1: " + describe(v1, CgroupMode.V1);
+    Probe v2 = Probe.of(CgroupMode.V2);
+    Probe v1 = Probe.of(CgroupMode.V1);
+    boolean usable = v2.hasMemoryAndPids() || v1.hasMemoryAndPids();
+    String found = "v2: " + v2.description() + "; v1: " + v1.description();
     if (!"true".equals(System.getenv("CI"))) {
       Assumptions.assumeTrue(usable, "no cgroup version with memory and pids here (" + found
           + "); under CI=true this fails");
@@ -134,21 +134,18 @@ class CgroupProbeTest {
         .hasMessageContaining("but was V2: cgroup2 at /sys/fs/cgroup is mounted read-only");
   }
 
-  private static CgroupSelection selectOrNull(CgroupMode mode) {
-    try {
-      return CgroupProbe.select(mode); // a base it makes, the fixture's close removes
-    } catch (IllegalArgumentException e) {
-      return null;
+  /** What probing {@code mode} found: whether it has both controllers, and its description. */
+  private record Probe(boolean hasMemoryAndPids, String description) {
+    static Probe of(CgroupMode mode) {
+      try {
+        CgroupSelection selection = CgroupProbe.select(mode); // the fixture removes a base made
+        return new Probe(selection.base()
+            .map(base -> base.controllers().containsAll(List.of("memory", "pids")))
+            .orElse(false), selection.description());
+      } catch (IllegalArgumentException e) {
+        return new Probe(false, e.getMessage());
+      }
     }
-  }
-
-  private static boolean hasMemoryAndPids(CgroupSelection selection) {
-    return selection != null && selection.base().isPresent()
-        && selection.base().get().controllers().containsAll(List.of("memory", "pids"));
-  }
-
-  private static String describe(CgroupSelection selection, CgroupMode mode) {
-    return selection == null ? mode + " not usable" : selection.description();
   }
 
   @Test
