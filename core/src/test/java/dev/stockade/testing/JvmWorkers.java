@@ -13,17 +13,17 @@ public final class JvmWorkers {
   private JvmWorkers() {}
 
   /**
-   * Sampled every 50 ms, heartbeats every 100 ms with a 1.5 s timeout, 1 s grace; no shutdown
-   * hook (each test closes its pool).
+   * Sampled every 50 ms, heartbeats every 100 ms with a 1.5 s timeout, 1 s grace, 20 s to start
+   * (the timeouts times {@link Slowdown#factor()}); no shutdown hook (each test closes its pool).
    */
   public static WorkerPool.Builder<String, String> pool() {
     return WorkerPool.builder(Codec.utf8(), Codec.utf8())
         .jvmWorker(ScriptedHandler.class)
         .sampleInterval(Duration.ofMillis(50))
         .heartbeatInterval(Duration.ofMillis(100))
-        .heartbeatTimeout(Duration.ofMillis(1500))
+        .heartbeatTimeout(Slowdown.scaled(Duration.ofMillis(1500)))
         .terminationGrace(Duration.ofSeconds(1))
-        .startTimeout(Duration.ofSeconds(20))
+        .startTimeout(Slowdown.scaled(Duration.ofSeconds(20)))
         .shutdownHook(false);
   }
 

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A worker's group in cgroup v1: one directory per used controller, each hierarchy separate.
@@ -24,6 +25,7 @@ final class V1WorkerCgroup implements WorkerCgroup {
 
   private final Map<String, Path> directories;
   private final Path memory;
+  private final AtomicLong highestUsage = new AtomicLong();
 
   /** @param poolDirectories the pool's directory per controller; must include memory */
   V1WorkerCgroup(Map<String, Path> poolDirectories, String workerId) {
@@ -104,6 +106,7 @@ final class V1WorkerCgroup implements WorkerCgroup {
   @Override
   public OptionalLong memoryCurrent() throws IOException {
     long usage = CgroupFiles.readLimit(memory.resolve("memory.usage_in_bytes"));
+    highestUsage.accumulateAndGet(usage, Math::max);
     long inactiveFile =
         CgroupFiles.keyedValue(memory.resolve("memory.stat"), "total_inactive_file").orElse(0);
     return OptionalLong.of(Math.max(0, usage - inactiveFile));
@@ -111,7 +114,8 @@ final class V1WorkerCgroup implements WorkerCgroup {
 
   @Override
   public OptionalLong memoryPeak() throws IOException {
-    return OptionalLong.of(CgroupFiles.readLimit(memory.resolve("memory.max_usage_in_bytes")));
+    long recorded = CgroupFiles.readLimit(memory.resolve("memory.max_usage_in_bytes"));
+    return OptionalLong.of(Math.max(recorded, highestUsage.get()));
   }
 
   @Override

@@ -115,10 +115,8 @@ final class V2WorkerCgroup implements WorkerCgroup {
       return OptionalLong.empty();
     }
     Path peak = directory.resolve("memory.peak");
-    if (Files.exists(peak)) {
-      return OptionalLong.of(CgroupFiles.readLimit(peak));
-    }
-    return OptionalLong.of(highestCurrent.get());
+    long recorded = Files.exists(peak) ? CgroupFiles.readLimit(peak) : 0;
+    return OptionalLong.of(Math.max(recorded, highestCurrent.get()));
   }
 
   @Override

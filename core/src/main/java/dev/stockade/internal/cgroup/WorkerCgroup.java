@@ -82,9 +82,12 @@ public interface WorkerCgroup {
 
   /**
    * The highest usage the kernel recorded for the group, page cache included (v2
-   * {@code memory.peak}, v1 {@code memory.max_usage_in_bytes}); on v2 kernels before 5.19,
-   * which have no {@code memory.peak}, the highest {@link #memoryCurrent()} this object read.
-   * Empty without the memory controller.
+   * {@code memory.peak}, v1 {@code memory.max_usage_in_bytes}), and never below the highest
+   * usage this object read: the kernel updates that mark without a lock (its source says it
+   * "can live with some inaccuracy"), so two CPUs charging at once can leave it below a usage
+   * read just before, which a 2-CPU cgroup v2 VM showed. On v2 kernels before 5.19, which have no
+   * {@code memory.peak}, the highest usage this object read. Empty without the memory
+   * controller.
    */
   OptionalLong memoryPeak() throws IOException;
 

@@ -10,8 +10,8 @@ import dev.stockade.PoolListener;
 import dev.stockade.WorkerPool;
 import dev.stockade.WorkerState;
 import dev.stockade.testing.ScriptedHandler;
+import dev.stockade.testing.Slowdown;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -42,6 +42,7 @@ public final class MemoryPressureSubject {
     };
     try (WorkerPool<String, String> pool = WorkerPool.builder(Codec.utf8(), Codec.utf8())
         .name("budget-recycle").jvmWorker(ScriptedHandler.class).workers(2).minIdle(2)
+        .startTimeout(Slowdown.scaled(Duration.ofSeconds(30)))
         .memoryLimit(MemorySize.ofMebibytes(256)).sampleInterval(Duration.ofMillis(100))
         .minFreeMemory(MemorySize.ofMebibytes(700))
         .memoryPressurePolicy(MemoryPressurePolicy.RECYCLE_LARGEST_IDLE)
@@ -64,7 +65,7 @@ public final class MemoryPressureSubject {
   }
 
   private static void waitFor(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    long deadline = System.nanoTime() + Slowdown.scaled(Duration.ofSeconds(30)).toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
         System.out.println("TIMED OUT");

@@ -4,6 +4,7 @@ import dev.stockade.CgroupMode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stockade.testing.NoLeakedProcesses;
+import dev.stockade.testing.Slowdown;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,16 +13,20 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A JVM reads the memory its container allows, not the host's: checked from inside a real
- * cgroup with a limit (needs root; skipped otherwise, failed under CI), and for this JVM as it
- * runs.
+ * cgroup with a limit, of each version where this machine has its memory controller (needs
+ * root; skipped with the reason otherwise), and for this JVM as it runs.
  */
+@Tag("cgroup")
 @ExtendWith(NoLeakedProcesses.class)
 @Timeout(30)
 class OwnCgroupMemoryTest {
@@ -34,9 +39,10 @@ class OwnCgroupMemoryTest {
     fixture.close();
   }
 
-  @Test
-  void aJvmInsideAV1GroupWithALimitReadsThatLimit() throws Exception {
-    WorkerCgroup group = fixture.createWorker(fixture.require(CgroupMode.V1), "w1");
+  @ParameterizedTest
+  @EnumSource(names = {"V2", "V1"})
+  void aJvmInsideAGroupWithALimitReadsThatLimit(CgroupMode mode) throws Exception {
+    WorkerCgroup group = fixture.createWorker(fixture.require(mode, "memory"), "w1");
     group.setMemoryMax(THREE_GIB);
 
     Process child = fixture.start(group, ProcessBuilder.Redirect.PIPE,
@@ -45,16 +51,21 @@ class OwnCgroupMemoryTest {
         "-cp", System.getProperty("java.class.path"),
         PrintOwnCgroupMemory.class.getName());
     String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(child.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    assertThat(child.waitFor(Slowdown.scaledSeconds(20), TimeUnit.SECONDS)).isTrue();
     assertThat(child.exitValue()).as(output).isZero();
 
     Map<String, String> seen = keyValues(output);
     assertThat(Long.parseLong(seen.get("limit"))).isEqualTo(THREE_GIB);
-    assertThat(seen.get("source")).startsWith("cgroup v1 memory /stockade/" + fixture.poolId
+    assertThat(seen.get("source")).startsWith(sourceName(mode) + " /stockade/" + fixture.poolId
         + "/w1: limit 3.0 GiB");
     long used = Long.parseLong(seen.get("used"));
     assertThat(used).isPositive().isLessThan(THREE_GIB);
     assertThat(Long.parseLong(seen.get("available"))).isEqualTo(THREE_GIB - used);
+  }
+
+  /** How {@link OwnCgroupMemory} names a cgroup of {@code mode} in its readings. */
+  static String sourceName(CgroupMode mode) {
+    return mode == CgroupMode.V1 ? "cgroup v1 memory" : "cgroup v2";
   }
 
   @Test
@@ -69,7 +80,7 @@ class OwnCgroupMemoryTest {
 
   @Test
   void v2LimitIsTheLowestOfTheOwnGroupAndItsAncestors(@TempDir Path root) throws IOException {
-    // The v2 file formats, laid out in a directory: this machine has no v2 memory controller.
+    // The v2 file formats, laid out in a directory, with an ancestor's limit below the own.
     Path own = Files.createDirectories(root.resolve("outer/inner"));
     Files.writeString(root.resolve("outer/memory.max"), Long.toString(2L << 30));
     Files.writeString(own.resolve("memory.max"), "max\n");

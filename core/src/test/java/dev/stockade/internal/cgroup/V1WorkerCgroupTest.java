@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -23,8 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A worker's group in real cgroup v1 hierarchies (memory, pids, freezer): the kernel keeps the
  * tree in it, caps its memory and its process count, and ends all of it, escaped daemons too.
- * Needs root and writable v1 controllers; skipped with the reason otherwise (failed under CI).
+ * Needs root and writable v1 controllers; skipped with the reason otherwise (on a v2 host, for
+ * instance, where {@code V2WorkerCgroupTest} checks the same).
  */
+@Tag("cgroup")
 @ExtendWith(NoLeakedProcesses.class)
 @Timeout(30)
 class V1WorkerCgroupTest {
@@ -34,7 +37,7 @@ class V1WorkerCgroupTest {
   @BeforeEach
   void setUp() {
     fixture = new CgroupFixture();
-    base = fixture.require(CgroupMode.V1);
+    base = fixture.require(CgroupMode.V1, "memory");
   }
 
   @AfterEach
@@ -76,6 +79,7 @@ class V1WorkerCgroupTest {
 
   @Test
   void pidsMaxRefusesForksBeyondIt(@TempDir Path tmp) throws Exception {
+    fixture.require(CgroupMode.V1, "pids");
     WorkerCgroup group = fixture.createWorker(base, "w1");
     group.setPidsMax(10);
     Path output = tmp.resolve("output");
@@ -127,6 +131,7 @@ class V1WorkerCgroupTest {
 
   @Test
   void anUnreapedZombieDoesNotKeepTheGroupFromBeingRemoved() throws Exception {
+    fixture.require(CgroupMode.V1, "pids");
     WorkerCgroup group = fixture.createWorker(base, "w1");
     // The parent stays outside the group and never reaps: the member exits into a zombie.
     String join = String.join(" && ", group.procsFiles().stream()
