@@ -38,15 +38,16 @@ public final class TaskLedger implements PoolListener {
   @Override
   public void taskCompleted(TaskEvent event) {
     atEnd.accept(event);
-    endOf.put(event.label(), event);
     note(event, "completed");
+    endOf.put(event.label(), event); // last: a test that sees the end sees its note
+
   }
 
   @Override
   public void taskFailed(TaskEvent event) {
     atEnd.accept(event);
-    endOf.put(event.label(), event);
     note(event, "failed " + event.failure().orElseThrow().getClass().getSimpleName());
+    endOf.put(event.label(), event); // last: a test that sees the end sees its note
   }
 
   /** The events of one task, in order. */
