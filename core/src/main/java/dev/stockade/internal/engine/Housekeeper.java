@@ -7,6 +7,7 @@ import dev.stockade.internal.os.TagIndex;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.function.Consumer;
@@ -30,6 +31,7 @@ public final class Housekeeper implements AutoCloseable {
   private final LongSupplier pidFloor;
   private final Consumer<ProcessTable> tick;
   private final ScheduledExecutorService scheduler;
+  private volatile Thread thread;
   private final CachedStatReader statReader = new CachedStatReader();
   private long lastTickNanos;
   private long lastStarvationWarningNanos = -STARVATION_WARNING_GAP_NANOS;
@@ -45,9 +47,18 @@ public final class Housekeeper implements AutoCloseable {
     this.tags = tags;
     this.pidFloor = pidFloor;
     this.tick = tick;
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(
-        new ThreadFactoryBuilder().setNameFormat("stockade-" + poolName + "-housekeeper")
-            .setDaemon(true).build());
+    ThreadFactory named = new ThreadFactoryBuilder()
+        .setNameFormat("stockade-" + poolName + "-housekeeper").setDaemon(true).build();
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = named.newThread(r);
+      thread = t;
+      return t;
+    });
+  }
+
+  /** True on this housekeeper's own thread. */
+  public boolean isCurrentThread() {
+    return Thread.currentThread() == thread;
   }
 
   public void start() {

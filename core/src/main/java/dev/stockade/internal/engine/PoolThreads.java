@@ -1,6 +1,7 @@
 package dev.stockade.internal.engine;
 
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
+import com.google.common.util.concurrent.Uninterruptibles;
 import dev.stockade.internal.os.ProcessTable;
 import dev.stockade.internal.os.TagIndex;
 import java.time.Duration;
@@ -109,9 +110,17 @@ public final class PoolThreads {
     return allStopped.getCount() == 0;
   }
 
-  /** Stops every thread and removes the shutdown hook. Runs once; later calls do nothing. */
+  /**
+   * Stops every thread and removes the shutdown hook. Runs once; a later call returns once the
+   * first has finished (on a pool thread or the housekeeper's, at once: the first may be
+   * waiting for that very thread), so every {@code close()} that returns —
+   * the caller's, and a drained pool's own — leaves the pool terminated.
+   */
   public void stop() {
     if (!stopped.compareAndSet(false, true)) {
+      if (!isPoolThread() && !housekeeper.isCurrentThread()) {
+        Uninterruptibles.awaitUninterruptibly(allStopped);
+      }
       return;
     }
     housekeeper.close();
