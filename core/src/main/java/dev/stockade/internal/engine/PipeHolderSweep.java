@@ -112,7 +112,8 @@ public final class PipeHolderSweep {
         roots.add(holder.process().identity());
       }
       ended = ended.and(new TreeTeardown(
-          new TreeMembership(roots, tree.tag(), PidCounter.ALWAYS_FULL), new TagIndex())
+          new TreeMembership(roots, tree.tag(), PidCounter.ALWAYS_FULL, List.of(tree.root())),
+          new TagIndex())
           .end(grace));
       if (await(readersDone, MOMENT)) {
         return new Outcome(ended, true);
