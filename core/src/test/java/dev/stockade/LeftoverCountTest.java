@@ -19,8 +19,10 @@ class LeftoverCountTest {
     String marker = TestProcesses.uniqueSleepSeconds();
     // Two leftovers when the command exits: a subshell and its sleep. On SIGTERM the sleep dies
     // and the subshell starts twenty short children one after another, then exits by itself.
+    // The command exits only once the sleep was started, so both are there to be ended.
     String daemon = "(trap 'i=0; while [ $i -lt 20 ]; do sleep 0.05; i=$((i+1)); done; exit 0'"
-        + " TERM; sleep " + marker + " & wait) & exit 0";
+        + " TERM; sleep " + marker + " & : > \"$TMPDIR/started\"; wait) &"
+        + " while [ ! -e \"$TMPDIR/started\" ]; do sleep 0.01; done; exit 0";
     try (CommandPool pool = CommandPool.builder().name("leftover-count")
         .cgroupMode(CgroupMode.NONE).workers(1).terminationGrace(Duration.ofSeconds(5))
         .shutdownHook(false).build()) {

@@ -19,9 +19,17 @@ import java.util.Map;
  * blind spots.
  */
 public final class ProcessList {
-  /** One process: {@code state} is the letter of {@code /proc/PID/stat} (Z for a zombie). */
-  public record Entry(long pid, long ppid, char state, long startTime, String name,
-      String args) {
+  /**
+   * One process: {@code state} is the letter of {@code /proc/PID/stat} (Z for a zombie),
+   * {@code name} the command name, {@code args} the command line (empty for a zombie).
+   */
+  public record Entry(long pid, long ppid, long pgid, long sid, char state, long startTime,
+      String name, String args) {
+    /** A process known only by its pid and start time, as another JVM reported it. */
+    public static Entry of(long pid, long startTime) {
+      return new Entry(pid, 0, 0, 0, '?', startTime, "?", "");
+    }
+
     public boolean isZombie() {
       return state == 'Z' || state == 'X';
     }
@@ -68,8 +76,13 @@ public final class ProcessList {
     // Fields after the command name, which is in parentheses and may hold anything.
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     return new Entry(Long.parseLong(dir.getFileName().toString()), Long.parseLong(f[1]),
-        f[0].charAt(0), Long.parseLong(f[19]),
+        Long.parseLong(f[2]), Long.parseLong(f[3]), f[0].charAt(0), Long.parseLong(f[19]),
         stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')), args);
+  }
+
+  /** The process {@code pid} now, or null if there is none. */
+  public static Entry of(long pid) {
+    return read(Path.of("/proc", Long.toString(pid)));
   }
 
   public Entry get(long pid) {

@@ -4,6 +4,8 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.ptr.IntByReference;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Collects the exit status of a zombie child of this JVM that one of its trees left behind, so
@@ -16,7 +18,8 @@ import com.sun.jna.ptr.IntByReference;
  * those by pid, and one whose status was taken would see {@code ECHILD} and report a wrong exit
  * code. {@link TreeOrphans} decides which zombies are orphans of a tree; this class re-checks,
  * just before {@code waitpid(pid, WNOHANG)}, that the pid is still that zombie (same start
- * time, state Z), still a child of this JVM, and not in this JVM's own session (a process this
+ * time, state Z), still a child of this JVM, not one its launchers still wait for, and not in
+ * this JVM's own session (a process this
  * JVM forked is in it unless it called setsid itself). A zombie's pid is not reused until it is
  * reaped, so nothing can take its place between the check and the wait.
  */
@@ -30,11 +33,29 @@ public final class OrphanReaper {
   }
 
   private static final CLibrary C = Native.load("c", CLibrary.class);
+  /** Children this JVM's launchers started and still wait for: never reaped here. */
+  private static final Set<Long> LAUNCHED = ConcurrentHashMap.newKeySet();
 
   private OrphanReaper() {}
 
-  /** Reaps {@code zombie} if it is still that zombie, a child of this JVM outside its session. */
+  /** Called by a launcher as soon as it knows the pid of a child it will wait for. */
+  static void launched(long pid) {
+    LAUNCHED.add(pid);
+  }
+
+  /** Called by a launcher once it has waited for that child. */
+  static void waited(long pid) {
+    LAUNCHED.remove(pid);
+  }
+
+  /**
+   * Reaps {@code zombie} if it is still that zombie, a child of this JVM outside its session
+   * that no launcher waits for.
+   */
   static boolean reap(ProcessIdentity zombie) {
+    if (LAUNCHED.contains(zombie.pid())) {
+      return false;
+    }
     ProcessInfo now = ProcFs.readStat(zombie.pid());
     if (now == null || !now.is(zombie) || now.state() != 'Z' || now.ppid() != SELF) {
       return false;

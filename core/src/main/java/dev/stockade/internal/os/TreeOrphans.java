@@ -1,8 +1,10 @@
 package dev.stockade.internal.os;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 
@@ -14,6 +16,9 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>its identity (pid and start time) was found as a member of the tree — alive, or already
  *       a zombie — by a sample or the teardown; or
  *   <li>it is in the session or process group of one of the tree's roots and not older than it;
+ *   <li>it leads the session or process group of such a member and is not older than it: the
+ *       middle process of a daemon's double fork (fork, setsid, fork, exit), which lives too
+ *       briefly to be seen;
  * </ul>
  *
  * and it is never a root that this JVM launched (whose exit the launcher waits for). The only
@@ -31,6 +36,8 @@ public final class TreeOrphans {
   private final List<ProcessIdentity> groupRoots;
   private final Set<Long> launchedRoots;
   private final Set<ProcessIdentity> seen = new HashSet<>();
+  /** The sessions and process groups of the members seen, with their oldest member's start. */
+  private final Map<Long, Long> seenLeaders = new HashMap<>();
 
   /**
    * @param groupRoots roots whose session and process group hold the tree
@@ -45,6 +52,8 @@ public final class TreeOrphans {
   public synchronized void saw(ProcessInfo p) {
     if (!launchedRoots.contains(p.pid())) {
       seen.add(p.identity());
+      seenLeaders.merge(p.sid(), p.startTime(), Math::min);
+      seenLeaders.merge(p.pgid(), p.startTime(), Math::min);
     }
   }
 
@@ -54,6 +63,9 @@ public final class TreeOrphans {
    */
   public synchronized int reap(ProcessTable table) {
     seen.removeIf(id -> id.pid() >= table.floorPid() && table.find(id) == null);
+    if (seen.isEmpty()) {
+      seenLeaders.clear();
+    }
     int reaped = 0;
     for (ProcessInfo p : table.all()) {
       if (p.state() == 'Z' && p.ppid() == OrphanReaper.SELF && isOfTree(p)
@@ -104,6 +116,10 @@ public final class TreeOrphans {
 
   private boolean isOfTree(ProcessInfo p) {
     if (seen.contains(p.identity())) {
+      return true;
+    }
+    Long oldestLed = seenLeaders.get(p.pid());
+    if (oldestLed != null && p.startTime() <= oldestLed && !launchedRoots.contains(p.pid())) {
       return true;
     }
     for (ProcessIdentity root : groupRoots) {
