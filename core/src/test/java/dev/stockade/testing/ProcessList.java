@@ -80,6 +80,16 @@ public final class ProcessList {
         stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')), args);
   }
 
+  /** Clock ticks since boot now, the unit of {@link Entry#startTime()}. */
+  public static long uptimeTicks() {
+    try {
+      String uptime = Files.readString(Path.of("/proc/uptime"), StandardCharsets.US_ASCII);
+      return (long) (Double.parseDouble(uptime.substring(0, uptime.indexOf(' '))) * 100) - 1;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read /proc/uptime", e);
+    }
+  }
+
   /** The process {@code pid} now, or null if there is none. */
   public static Entry of(long pid) {
     return read(Path.of("/proc", Long.toString(pid)));

@@ -19,9 +19,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * code. {@link TreeOrphans} decides which zombies are orphans of a tree; this class re-checks,
  * just before {@code waitpid(pid, WNOHANG)}, that the pid is still that zombie (same start
  * time, state Z), still a child of this JVM, not one its launchers still wait for, and not in
- * this JVM's own session (a process this
- * JVM forked is in it unless it called setsid itself). A zombie's pid is not reused until it is
- * reaped, so nothing can take its place between the check and the wait.
+ * this JVM's own session (a process this JVM forked is in it unless it called setsid itself).
+ * A zombie's pid is not reused until it is reaped, so nothing can take its place between the
+ * check and the wait.
  */
 public final class OrphanReaper {
   /** This JVM's pid, the parent of every orphan it may reap. */
