@@ -13,6 +13,7 @@ import dev.stockade.internal.os.ProcessTable;
 import dev.stockade.internal.os.Signal;
 import dev.stockade.internal.os.Signals;
 import dev.stockade.testing.NoLeakedProcesses;
+import dev.stockade.testing.ProcessList;
 import dev.stockade.testing.SupervisorToKill;
 import dev.stockade.testing.TestProcesses;
 import java.io.BufferedReader;
@@ -56,14 +57,66 @@ class LifelineTest {
   /** Every line the supervisor printed so far. */
   private final List<String> supervisorOutput = new CopyOnWriteArrayList<>();
 
+  /**
+   * The processes of the supervisor when it was killed. The test JVM is a child subreaper, so
+   * they end as its zombies (the supervisor's library cannot reap what is not its child): these
+   * are reaped, and only these.
+   */
+  private final Map<Long, ProcessList.Entry> ofKilledSupervisor = new HashMap<>();
+  /** The sessions and process groups of those processes. */
+  private final Set<Long> sessionsAndGroups = new HashSet<>();
+  private long supervisorStart;
+
   @AfterEach
   void killWhateverIsLeft() {
     if (supervisor != null) {
+      record(ofSupervisor(supervisor.pid()).values());
       supervisor.destroyForcibly();
       for (ProcessInfo p : ofSupervisor(supervisor.pid()).values()) {
         Signals.send(p.identity(), Signal.KILL);
       }
+      NoLeakedProcesses.reapOnceDead(ofKilledSupervisor.values(), Duration.ofSeconds(10));
+      // What they left in their last moments, now that they are gone.
+      NoLeakedProcesses.reapOnceDead(zombiesOfTheirSessions(), Duration.ofSeconds(10));
     }
+  }
+
+  /** Kills the supervisor with SIGKILL, noting its processes first. */
+  private void killSupervisor() {
+    record(ofSupervisor(supervisor.pid()).values());
+    Signals.send(ProcFs.readStat(supervisor.pid()).identity(), Signal.KILL);
+  }
+
+  /**
+   * Notes {@code processes}, and the zombies they already left to the test JVM: the middle
+   * processes of double forks in their sessions or groups (Chromium's crashpad handler's).
+   */
+  private void record(Collection<ProcessInfo> processes) {
+    for (ProcessInfo p : processes) {
+      ofKilledSupervisor.putIfAbsent(p.pid(), ProcessList.Entry.of(p.pid(), p.startTime()));
+      sessionsAndGroups.add(p.sid());
+      sessionsAndGroups.add(p.pgid());
+    }
+    for (ProcessList.Entry e : zombiesOfTheirSessions()) {
+      ofKilledSupervisor.putIfAbsent(e.pid(), e);
+    }
+  }
+
+  /**
+   * Zombie children of the test JVM, started after the supervisor, in or leading a session or
+   * group of the supervisor's processes: the middle processes of double forks (Chromium's
+   * crashpad handler's), and what its trees left when they were killed.
+   */
+  private List<ProcessList.Entry> zombiesOfTheirSessions() {
+    long self = ProcessHandle.current().pid();
+    // Never one in the test JVM's own session: those are its own Processes, the JDK's to reap.
+    long ownSession = ProcessList.of(self).sid();
+    return ProcessList.now().descendantsOf(self).stream()
+        .filter(e -> e.isZombie() && e.ppid() == self && e.startTime() >= supervisorStart
+            && e.sid() != ownSession
+            && (sessionsAndGroups.contains(e.pid()) || sessionsAndGroups.contains(e.sid())
+                || sessionsAndGroups.contains(e.pgid())))
+        .toList();
   }
 
   @Test
@@ -84,7 +137,7 @@ class LifelineTest {
         .anyMatch(p -> ProcFs.commandLine(p.pid()).contains("dev.stockade.worker.WorkerMain"));
 
     long killedAt = System.nanoTime();
-    Signals.send(ProcFs.readStat(supervisor.pid()).identity(), Signal.KILL);
+    killSupervisor();
 
     await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(20))
         .until(() -> alive(before.values()).isEmpty());
@@ -153,7 +206,7 @@ class LifelineTest {
     assertThat(alive(before.values())).as("every process of its trees still runs")
         .hasSameSizeAs(before.values());
 
-    Signals.send(ProcFs.readStat(jvm).identity(), Signal.KILL);
+    killSupervisor();
 
     await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(20))
         .untilAsserted(() -> assertThat(commandLines(alive(before.values())))
@@ -177,6 +230,7 @@ class LifelineTest {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    supervisorStart = ProcessList.of(process.pid()).startTime();
     // Read its output to the end, so it never blocks on a full pipe.
     Thread reader = new Thread(() -> {
       try (BufferedReader out = new BufferedReader(

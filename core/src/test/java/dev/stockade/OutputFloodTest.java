@@ -2,6 +2,7 @@ package dev.stockade;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.stockade.testing.ChildJvmWatchdog;
 import dev.stockade.testing.FloodedSupervisor;
 import dev.stockade.testing.NoLeakedProcesses;
 import java.io.IOException;
@@ -72,6 +73,8 @@ class OutputFloodTest {
       process.destroyForcibly();
       throw new AssertionError("the supervisor did not finish within 180 s");
     }
-    return new Run(process.exitValue(), output.get(10, TimeUnit.SECONDS));
+    Run run = new Run(process.exitValue(), output.get(10, TimeUnit.SECONDS));
+    ChildJvmWatchdog.reapAfterExit(run.output());
+    return run;
   }
 }

@@ -13,6 +13,7 @@ import dev.stockade.internal.os.Signal;
 import dev.stockade.internal.os.Signals;
 import dev.stockade.testing.CapturedLog;
 import dev.stockade.testing.NoLeakedProcesses;
+import dev.stockade.testing.ProcessList;
 import dev.stockade.testing.ScriptedHandler;
 import dev.stockade.testing.Slowdown;
 import dev.stockade.testing.TestProcesses;
@@ -53,10 +54,14 @@ class StartupSweepTest {
 
   @AfterEach
   void cleanUp() throws Exception {
+    List<ProcessList.Entry> descendants = new ArrayList<>();
     for (Process p : started) {
+      descendants.addAll(ProcessList.now().descendantsOf(p.pid()));
       p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly();
     }
+    // Orphaned by their shell, they end as zombies of the test JVM, a child subreaper.
+    NoLeakedProcesses.reapOnceDead(descendants, Duration.ofSeconds(5));
     for (ProcessInfo p : TestProcesses.liveTagged(POOL + "@")) {
       Signals.send(p.identity(), Signal.KILL);
     }

@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
  * {@value #MEBIBYTES} MiB of output without a newline and must go on serving. It prints
  * {@code SERVED …} and exits 0 if it did, prints what went wrong and exits 1 if not; an
  * {@code OutOfMemoryError} ends it with the JVM's own code under
- * {@code -XX:+ExitOnOutOfMemoryError}.
+ * {@code -XX:+ExitOnOutOfMemoryError}. Before it exits, it prints its lifeline watchdog
+ * ({@link ChildJvmWatchdog}).
  *
  * <p>{@code FloodedSupervisor worker|command}: a {@link WorkerPool} whose worker writes to its
  * stderr, or a {@link CommandPool} whose command writes to its stdout and its stderr.
@@ -25,10 +26,12 @@ public final class FloodedSupervisor {
   public static void main(String[] args) {
     try {
       System.out.println(args[0].equals("worker") ? floodWorker() : floodCommand());
+      ChildJvmWatchdog.print();
       System.exit(0);
     } catch (Throwable e) {
       System.out.println("FAILED: " + e);
       e.printStackTrace(System.out);
+      ChildJvmWatchdog.print();
       System.exit(1);
     }
   }

@@ -13,6 +13,7 @@ import dev.stockade.internal.os.Signals;
 import dev.stockade.internal.os.TagIndex;
 import dev.stockade.internal.os.TeardownReport;
 import dev.stockade.internal.os.TreeContainment;
+import dev.stockade.internal.os.TreeOrphans;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
@@ -82,6 +83,7 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
     private final TreeLimits limits;
     private volatile ProcessIdentity root;
     private volatile long pidEpoch = PidCounter.ALWAYS_FULL;
+    private volatile TreeOrphans orphans;
 
     CgroupContainment(String workerId, TreeLimits limits) {
       this.group = base.worker(poolId, workerId);
@@ -145,6 +147,7 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
     public void attach(ProcessIdentity root) {
       this.root = root;
       this.pidEpoch = PidCounter.epochAtSpawn(root.pid());
+      this.orphans = new TreeOrphans(List.of(root), Set.of(root.pid()));
     }
 
     @Override
@@ -159,8 +162,10 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
         ProcessInfo p = table.get(pid);
         if (p != null && !p.isEnded()) {
           members.add(p);
+          orphans.saw(p);
         }
       }
+      orphans.reap(table);
       return members;
     }
 
@@ -225,6 +230,7 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
         }
       }
       seen.addAll(pidsOrNone());
+      noteMembers(seen);
       if (rootAlive) {
         Signals.send(root, Signal.KILL);
       }
@@ -247,8 +253,22 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
       if (survivors.isEmpty()) {
         removeGroup();
       }
-      return new TeardownReport(seen.size() - survivors.size(), survivors,
+      TeardownReport report = new TeardownReport(seen.size() - survivors.size(), survivors,
           Duration.ofNanos(System.nanoTime() - start));
+      // The group only shows live members: its zombies are found through what was noted of
+      // them and through the root's session, in a table of the pids a member can have.
+      orphans.reapAfterEnd(ProcessTable.scan(pidFloor()), pidFloor());
+      return report;
+    }
+
+    /** Notes the identities of {@code pids} as the tree's, so their zombies can be reaped. */
+    private void noteMembers(Set<Long> pids) {
+      for (long pid : pids) {
+        ProcessInfo p = ProcFs.readStat(pid);
+        if (p != null) {
+          orphans.saw(p);
+        }
+      }
     }
 
     private Set<Long> pidsOrNone() {

@@ -3,6 +3,8 @@ package dev.stockade.internal.engine;
 import dev.stockade.internal.os.OutputPipe;
 import dev.stockade.internal.os.PidCounter;
 import dev.stockade.internal.os.PipeHolders;
+import dev.stockade.internal.os.ProcFs;
+import dev.stockade.internal.os.ProcessInfo;
 import dev.stockade.internal.os.ProcessIdentity;
 import dev.stockade.internal.os.TagIndex;
 import dev.stockade.internal.os.TeardownReport;
@@ -31,9 +33,11 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>the holders are found through {@code /proc/PID/fd} ({@link PipeHolders});
- *   <li>those not older than the tree's root are its members: they, their descendants, sessions
- *       and groups are ended like a tree (freeze, SIGTERM, the same grace, SIGKILL, verify), and
- *       counted in the report; a WARN names them, since containment missed them;
+ *   <li>those not older than the tree's root are its members (unless they are processes this
+ *       JVM is starting, caught before their exec with a copy of its descriptors): they, their
+ *       descendants, sessions and groups are ended like a tree (freeze, SIGTERM, the same grace,
+ *       SIGKILL, verify), and counted in the report; a WARN names them, since containment
+ *       missed them;
  *   <li>older ones are not the tree's to end; a WARN names them;
  *   <li>a pipe still held after that (an outsider, a process that survives SIGKILL, or one whose
  *       descriptors this JVM may not read) is abandoned: its readers return, and the WARN names
@@ -50,6 +54,7 @@ public final class PipeHolderSweep {
   /** How long readers may take to read what is buffered when no holder can be seen. */
   static final Duration DRAIN_BOUND = Duration.ofSeconds(2);
   static final int MAX_ROUNDS = 3;
+  private static final long SELF = ProcessHandle.current().pid();
 
   private PipeHolderSweep() {}
 
@@ -112,7 +117,8 @@ public final class PipeHolderSweep {
         roots.add(holder.process().identity());
       }
       ended = ended.and(new TreeTeardown(
-          new TreeMembership(roots, tree.tag(), PidCounter.ALWAYS_FULL), new TagIndex())
+          new TreeMembership(roots, tree.tag(), PidCounter.ALWAYS_FULL, List.of(tree.root())),
+          new TagIndex())
           .end(grace));
       if (await(readersDone, MOMENT)) {
         return new Outcome(ended, true);
@@ -138,7 +144,19 @@ public final class PipeHolderSweep {
    * it (or opened it through {@code /proc}): it is not the tree's to end.
    */
   private static boolean isOfTree(PipeHolders.Holder holder, SupervisedTree tree) {
-    return holder.process().startTime() >= tree.root().startTime();
+    return holder.process().startTime() >= tree.root().startTime()
+        && !isBeingStartedByThisJvm(holder.process());
+  }
+
+  /**
+   * A child of this JVM in this JVM's session is a process the JVM is starting — the
+   * application's own {@code ProcessBuilder} included — caught between its fork and its exec,
+   * when it holds a copy of every descriptor of the JVM, the write end of a pipe a concurrent
+   * spawn has just made among them. No tree's process is in the JVM's session.
+   */
+  private static boolean isBeingStartedByThisJvm(ProcessInfo p) {
+    ProcessInfo self = ProcFs.readStat(SELF);
+    return p.ppid() == SELF && self != null && p.sid() == self.sid();
   }
 
   private static String describe(List<PipeHolders.Holder> holders, SupervisedTree tree) {

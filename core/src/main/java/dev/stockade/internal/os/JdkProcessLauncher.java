@@ -100,8 +100,12 @@ public final class JdkProcessLauncher implements ProcessLauncher {
       pipes = List.of();
       process = pb.start();
     }
+    OrphanReaper.launched(process.pid());
     CompletableFuture<ExitStatus> exit = process.onExit()
-        .thenApplyAsync(p -> ExitStatus.fromJdkExitValue(p.exitValue()), waiter);
+        .thenApplyAsync(p -> {
+          OrphanReaper.waited(p.pid());
+          return ExitStatus.fromJdkExitValue(p.exitValue());
+        }, waiter);
     return new SpawnedProcess() {
       @Override
       public long pid() {

@@ -127,6 +127,7 @@ public final class PosixSpawnLauncher implements ProcessLauncher {
       out = spec.captureOutput() ? OutputPipe.newPipe() : null;
       err = spec.captureOutput() ? OutputPipe.newPipe() : null;
       int pid = spawn(spec, in, out, err);
+      OrphanReaper.launched(pid);
       OutputStream stdin = in == null
           ? OutputStream.nullOutputStream()
           : new FileOutputStream("/proc/self/fd/" + in[1]);
@@ -254,10 +255,12 @@ public final class PosixSpawnLauncher implements ProcessLauncher {
       } catch (LastErrorException e) {
         if (e.getErrorCode() != EINTR) {
           log.error("waitpid({}) failed: errno {}", pid, e.getErrorCode());
+          OrphanReaper.waited(pid);
           return ExitStatus.exited(-1);
         }
       }
     }
+    OrphanReaper.waited(pid);
     int s = status.getValue();
     int termSignal = s & 0x7f;
     return termSignal == 0 ? ExitStatus.exited((s >> 8) & 0xff) : ExitStatus.killedBy(termSignal);

@@ -52,7 +52,9 @@ final class SessionContainmentStrategy implements ContainmentStrategy {
 
     @Override
     public List<ProcessInfo> members(ProcessTable table) {
-      return membership.refresh(table, tags);
+      List<ProcessInfo> live = membership.refresh(table, tags);
+      membership.orphans().reap(table);
+      return live;
     }
 
     @Override

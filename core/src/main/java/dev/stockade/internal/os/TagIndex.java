@@ -1,6 +1,10 @@
 package dev.stockade.internal.os;
 
 import dev.stockade.EnvironmentNames;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -16,7 +20,9 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class TagIndex {
   private static final String NONE = "";
   private static final byte[] TAG_NAME =
-      EnvironmentNames.TAG.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      EnvironmentNames.TAG.getBytes(StandardCharsets.US_ASCII);
+
+  private static final boolean KTHREADD_IS_PID_2 = kthreaddIsPid2();
 
   private final Map<ProcessIdentity, String> tags = new ConcurrentHashMap<>();
 
@@ -51,6 +57,20 @@ public final class TagIndex {
   }
 
   private static boolean isKernelThread(ProcessInfo p) {
-    return p.pid() == 2 || p.ppid() == 2;
+    return KTHREADD_IS_PID_2 && (p.pid() == 2 || p.ppid() == 2);
+  }
+
+  /**
+   * Whether pid 2 is the kernel's thread daemon, whose children are the kernel threads. Only in
+   * the first PID namespace: in a container's, pid 2 is often the application itself (under
+   * an init such as tini), and its children are the trees.
+   */
+  private static boolean kthreaddIsPid2() {
+    try {
+      return new String(Files.readAllBytes(Path.of("/proc/2/stat")),
+          StandardCharsets.US_ASCII).startsWith("2 (kthreadd)");
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 }

@@ -4,8 +4,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Which processes belong to one worker's tree, without cgroups. No single signal is enough
@@ -32,6 +34,7 @@ public final class TreeMembership {
   private final Map<Long, ProcessIdentity> members = new HashMap<>();
 
   private final long pidEpoch;
+  private final TreeOrphans orphans;
 
   /** Membership of a tree whose root was spawned just now (see {@link PidCounter}). */
   public TreeMembership(ProcessIdentity root, String tag) {
@@ -48,6 +51,16 @@ public final class TreeMembership {
    * first root stands for them in {@link #root()} and {@link #pidFloor()}.
    */
   public TreeMembership(List<ProcessIdentity> roots, String tag, long pidEpoch) {
+    this(roots, tag, pidEpoch, roots);
+  }
+
+  /**
+   * As {@link #TreeMembership(List, String, long)}, for roots this JVM did not launch (escaped
+   * members found later): {@code launched} are the tree's roots that it did, never reaped by
+   * {@link #orphans()}.
+   */
+  public TreeMembership(List<ProcessIdentity> roots, String tag, long pidEpoch,
+      List<ProcessIdentity> launched) {
     if (roots.isEmpty()) {
       throw new IllegalArgumentException("roots must not be empty");
     }
@@ -57,6 +70,16 @@ public final class TreeMembership {
     for (ProcessIdentity root : roots) {
       members.put(root.pid(), root);
     }
+    Set<Long> launchedPids = new HashSet<>();
+    for (ProcessIdentity root : launched) {
+      launchedPids.add(root.pid());
+    }
+    this.orphans = new TreeOrphans(roots, launchedPids);
+  }
+
+  /** The tree's zombies this JVM may reap; every process {@link #refresh} finds is noted. */
+  public TreeOrphans orphans() {
+    return orphans;
   }
 
   /** The lowest pid a member can have: a scan for this tree may skip every lower one. */
@@ -108,6 +131,7 @@ public final class TreeMembership {
     members.clear();
     List<ProcessInfo> live = new ArrayList<>(found.size());
     for (ProcessInfo p : found.values()) {
+      orphans.saw(p);
       if (!p.isEnded()) {
         members.put(p.pid(), p.identity());
         live.add(p);

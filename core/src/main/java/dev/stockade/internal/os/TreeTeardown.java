@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
  *       while it ran).
  *   <li>SIGKILL every member.
  *   <li>Verify with {@code /proc} scans that no member is left alive (zombies count as dead).
+ *   <li>Reap the members' zombies that are orphans of this JVM ({@link TreeOrphans}).
  * </ol>
  *
  * Every signal goes through {@link Signals}, so a recycled pid is never hit.
@@ -34,14 +35,24 @@ public final class TreeTeardown {
   private final TagIndex tags;
   /** Members this teardown sent SIGTERM or SIGKILL: the processes it ended, if they are gone. */
   private final Set<ProcessIdentity> signalled = new HashSet<>();
+  private ProcessTable lastTable;
 
   public TreeTeardown(TreeMembership membership, TagIndex tags) {
     this.membership = membership;
     this.tags = tags;
   }
 
-  /** Ends the tree, waiting at most {@code grace} for it to obey SIGTERM. */
+  /**
+   * Ends the tree, waiting at most {@code grace} for it to obey SIGTERM, then reaps the zombies
+   * it left as children of this JVM ({@link TreeOrphans}).
+   */
   public TeardownReport end(Duration grace) {
+    TeardownReport report = endMembers(grace);
+    membership.orphans().reapAfterEnd(lastTable, membership.pidFloor());
+    return report;
+  }
+
+  private TeardownReport endMembers(Duration grace) {
     long start = System.nanoTime();
     List<ProcessInfo> members = freeze();
     if (members.isEmpty()) {
@@ -111,6 +122,7 @@ public final class TreeTeardown {
 
   private List<ProcessInfo> scan() {
     ProcessTable table = ProcessTable.scan(membership.pidFloor());
+    lastTable = table;
     tags.update(table);
     return membership.refresh(table, tags);
   }

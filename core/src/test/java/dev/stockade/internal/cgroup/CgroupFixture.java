@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stockade.EnvironmentNames;
 import dev.stockade.internal.engine.Tags;
+import dev.stockade.testing.NoLeakedProcesses;
+import dev.stockade.testing.ProcessList;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +35,7 @@ final class CgroupFixture implements AutoCloseable {
   private final Set<Path> basesBefore = new LinkedHashSet<>();
   private final List<CgroupBase> bases = new ArrayList<>();
   private final List<Process> processes = new ArrayList<>();
+  private final long createdAt = ProcessList.uptimeTicks();
 
   CgroupFixture() {
     for (Path base : candidateBases()) {
@@ -130,6 +133,9 @@ final class CgroupFixture implements AutoCloseable {
     for (Process process : processes) {
       process.waitFor(5, TimeUnit.SECONDS); // reaped, so no zombie of this test lingers
     }
+    // Their descendants end as zombies of the test JVM, a child subreaper. No pool of the test
+    // JVM runs in these tests, so whatever started since this fixture was made is theirs.
+    NoLeakedProcesses.reapWhatStartedSince(createdAt, Duration.ofSeconds(5));
     for (CgroupBase base : bases) {
       assertThat(base.poolIds()).as("pool directories after clean-up").doesNotContain(poolId);
     }

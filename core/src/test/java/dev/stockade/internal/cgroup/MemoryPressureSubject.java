@@ -9,6 +9,7 @@ import dev.stockade.MemorySize;
 import dev.stockade.PoolListener;
 import dev.stockade.WorkerPool;
 import dev.stockade.WorkerState;
+import dev.stockade.testing.ChildJvmWatchdog;
 import dev.stockade.testing.ScriptedHandler;
 import dev.stockade.testing.Slowdown;
 import java.time.Duration;
@@ -58,6 +59,7 @@ public final class MemoryPressureSubject {
       waitFor(() -> idle(pool) == 2);
       System.out.println("RESTARTED idle=" + idle(pool));
     }
+    ChildJvmWatchdog.print();
   }
 
   private static long idle(WorkerPool<String, String> pool) {

@@ -3,6 +3,7 @@ package dev.stockade.internal.cgroup;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stockade.CgroupMode;
+import dev.stockade.testing.ChildJvmWatchdog;
 import dev.stockade.testing.NoLeakedProcesses;
 import dev.stockade.testing.Slowdown;
 import dev.stockade.testing.TestProcesses;
@@ -70,6 +71,7 @@ class PoolMemoryBudgetTest {
     Process child = subject(group, "recycle");
     String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(child.waitFor(Slowdown.scaledSeconds(60), TimeUnit.SECONDS)).isTrue();
+    ChildJvmWatchdog.reapAfterExit(output);
 
     List<String> lines = output.lines().filter(l -> !l.startsWith("[")).toList();
     assertThat(lines).as(output).contains("READY idle=2", "RETIRED workers=0",

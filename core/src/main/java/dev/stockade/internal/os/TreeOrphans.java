@@ -1,0 +1,132 @@
+package dev.stockade.internal.os;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The zombies of one tree that this JVM may reap ({@link OrphanReaper}): a zombie child of this
+ * JVM that is proven to be the tree's and not a process this JVM forked, because
+ *
+ * <ul>
+ *   <li>its identity (pid and start time) was found as a member of the tree — alive, or already
+ *       a zombie — by a sample or the teardown; or
+ *   <li>it is in the session or process group of one of the tree's roots and not older than it;
+ *   <li>it leads the session or process group of such a member and is not older than it: the
+ *       middle process of a daemon's double fork (fork, setsid, fork, exit), which lives too
+ *       briefly to be seen;
+ * </ul>
+ *
+ * and it is never a root that this JVM launched (whose exit the launcher waits for). The only
+ * processes this JVM forks are such roots, the lifeline's watchdog and what the application
+ * starts itself: none of them is a child of a member, carries the tree's tag, or joins a root's
+ * session, so neither rule can admit one (docs/decisions.md, "No zombies").
+ *
+ * <p>Runs on each housekeeper sample of the tree and after its teardown. Thread-safe.
+ */
+public final class TreeOrphans {
+  /** How long a teardown waits for killed members to finish dying and hand their orphans on. */
+  private static final Duration SETTLE_BOUND = Duration.ofSeconds(1);
+  private static final long POLL_NANOS = Duration.ofMillis(5).toNanos();
+
+  private final List<ProcessIdentity> groupRoots;
+  private final Set<Long> launchedRoots;
+  private final Set<ProcessIdentity> seen = new HashSet<>();
+  /** The sessions and process groups of the members seen, with their oldest member's start. */
+  private final Map<Long, Long> seenLeaders = new HashMap<>();
+
+  /**
+   * @param groupRoots roots whose session and process group hold the tree
+   * @param launchedRoots pids this JVM launched for the tree: never reaped here
+   */
+  public TreeOrphans(List<ProcessIdentity> groupRoots, Set<Long> launchedRoots) {
+    this.groupRoots = List.copyOf(groupRoots);
+    this.launchedRoots = Set.copyOf(launchedRoots);
+  }
+
+  /** Notes a process found as a member of the tree, alive or a zombie. */
+  public synchronized void saw(ProcessInfo p) {
+    if (!launchedRoots.contains(p.pid())) {
+      seen.add(p.identity());
+      seenLeaders.merge(p.sid(), p.startTime(), Math::min);
+      seenLeaders.merge(p.pgid(), p.startTime(), Math::min);
+    }
+  }
+
+  /**
+   * Reaps the tree's zombies that are children of this JVM in {@code table}, and forgets the
+   * processes that are gone. Returns how many it reaped.
+   */
+  public synchronized int reap(ProcessTable table) {
+    seen.removeIf(id -> id.pid() >= table.floorPid() && table.find(id) == null);
+    if (seen.isEmpty()) {
+      seenLeaders.clear();
+    }
+    int reaped = 0;
+    for (ProcessInfo p : table.all()) {
+      if (p.state() == 'Z' && p.ppid() == OrphanReaper.SELF && isOfTree(p)
+          && !launchedRoots.contains(p.pid()) && OrphanReaper.reap(p.identity())) {
+        seen.remove(p.identity());
+        reaped++;
+      }
+    }
+    return reaped;
+  }
+
+  /**
+   * After the tree's teardown: reaps its zombies from {@code last}, the teardown's last table,
+   * and again from fresh tables of the pids from {@code pidFloor} while the tree is still
+   * settling, for at most {@link #SETTLE_BOUND}: while a process of it is still alive (dying),
+   * or a zombie of it still waits for its parent, this JVM or another process of the tree. A
+   * zombie is handed on to its new parent only once every thread of its old one has exited,
+   * and a multi-threaded parent (a browser) shows as a zombie before its last thread has.
+   * Returns how many it reaped.
+   */
+  public int reapAfterEnd(ProcessTable last, long pidFloor) {
+    long deadline = System.nanoTime() + SETTLE_BOUND.toNanos();
+    ProcessTable table = last;
+    int reaped = reap(table);
+    while (isSettling(table) && System.nanoTime() < deadline) {
+      LockSupport.parkNanos(POLL_NANOS);
+      table = ProcessTable.scan(pidFloor);
+      reaped += reap(table);
+    }
+    return reaped;
+  }
+
+  private synchronized boolean isSettling(ProcessTable table) {
+    for (ProcessInfo p : table.all()) {
+      if (!isOfTree(p)) {
+        continue;
+      }
+      if (!p.isEnded() || p.ppid() == OrphanReaper.SELF) {
+        return true;
+      }
+      ProcessInfo parent = table.get(p.ppid());
+      if (parent != null && isOfTree(parent)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private boolean isOfTree(ProcessInfo p) {
+    if (seen.contains(p.identity())) {
+      return true;
+    }
+    Long oldestLed = seenLeaders.get(p.pid());
+    if (oldestLed != null && p.startTime() <= oldestLed && !launchedRoots.contains(p.pid())) {
+      return true;
+    }
+    for (ProcessIdentity root : groupRoots) {
+      if ((p.sid() == root.pid() || p.pgid() == root.pid()) && p.startTime() >= root.startTime()) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
