@@ -3,6 +3,7 @@ package dev.stockade;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.stockade.testing.ChildJvmWatchdog;
 import dev.stockade.testing.ExitWhileATaskRuns;
 import dev.stockade.testing.NoLeakedProcesses;
 import dev.stockade.testing.TestProcesses;
@@ -73,6 +74,10 @@ class ShutdownHookTest {
         seconds, file.toString())).redirectErrorStream(true).start();
     byte[] output = process.getInputStream().readAllBytes();
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    return new Child(process.exitValue(), new String(output, StandardCharsets.UTF_8));
+    String text = new String(output, StandardCharsets.UTF_8);
+    // What the JVM left (its watchdog; with no hook, also the task's tree) is handed to this
+    // JVM, a child subreaper, once it ends: reap exactly that.
+    ChildJvmWatchdog.reapAfterExit(text);
+    return new Child(process.exitValue(), text);
   }
 }

@@ -12,6 +12,7 @@ import java.util.List;
  */
 public final class ChildJvmWatchdog {
   private static final String PREFIX = "WATCHDOG AT EXIT ";
+  private static final String DESCENDANT = "DESCENDANT AT EXIT ";
 
   private ChildJvmWatchdog() {}
 
@@ -25,11 +26,28 @@ public final class ChildJvmWatchdog {
     }
   }
 
-  /** In the test, once the child JVM exited: waits for its watchdog to end and reaps it. */
+  /**
+   * In a child JVM that exits while trees of its pools still run (which its watchdog or its
+   * shutdown hook then ends): prints every process descending from it, the watchdog included,
+   * so the test can reap exactly those.
+   */
+  public static void printDescendants() {
+    long self = ProcessHandle.current().pid();
+    for (ProcessList.Entry e : ProcessList.now().descendantsOf(self)) {
+      System.out.println(DESCENDANT + e.pid() + " " + e.startTime());
+    }
+    System.out.flush();
+  }
+
+  /**
+   * In the test, once the child JVM exited: waits for the watchdog and the descendants it
+   * printed to end and reaps those that were handed to the test JVM.
+   */
   public static void reapAfterExit(String output) {
     List<ProcessList.Entry> watchdogs = output.lines()
-        .filter(line -> line.startsWith(PREFIX))
-        .map(line -> line.substring(PREFIX.length()).split(" "))
+        .filter(line -> line.startsWith(PREFIX) || line.startsWith(DESCENDANT))
+        .map(line -> line.substring(line.startsWith(PREFIX) ? PREFIX.length()
+            : DESCENDANT.length()).split(" "))
         .map(f -> ProcessList.Entry.of(Long.parseLong(f[0]), Long.parseLong(f[1])))
         .toList();
     NoLeakedProcesses.reapOnceDead(watchdogs, Duration.ofSeconds(5));

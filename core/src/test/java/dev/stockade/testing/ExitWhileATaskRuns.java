@@ -22,7 +22,7 @@ public final class ExitWhileATaskRuns {
     Awaitility.await().atMost(Duration.ofSeconds(30))
         .until(() -> !pool.snapshot().workers().isEmpty());
     System.out.println("RUNNING");
-    System.out.flush();
+    ChildJvmWatchdog.printDescendants();
     System.exit(0);
   }
 }
