@@ -157,9 +157,28 @@ public final class Lifeline {
     try {
       write(List.of(message));
     } catch (IOException e) {
-      ExitStatus status = watchdog.process().exit().getNow(null);
-      replace(watchdog, status != null ? "died (" + status + ")"
-          : "stopped reading its pipe (" + e + ")");
+      StartedWatchdog dead = watchdog;
+      if (dead.isReady()) {
+        ExitStatus status = dead.process().exit().getNow(null);
+        replace(dead, status != null ? "died (" + status + ")"
+            : "stopped reading its pipe (" + e + ")");
+        return;
+      }
+      // Gone before it was ready: its stderr says why, so this report must carry it as the
+      // report of its exit would have. Its stderr ends with it, and its exit follows.
+      String said = dead.said(STDERR_END_MILLIS);
+      ExitStatus status;
+      try {
+        status = dead.process().exit().get(STDERR_END_MILLIS, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException interrupted) {
+        Thread.currentThread().interrupt();
+        status = null;
+      } catch (java.util.concurrent.ExecutionException
+          | java.util.concurrent.TimeoutException notYet) {
+        status = null;
+      }
+      replace(dead, (status != null ? "died (" + status + ")"
+          : "stopped reading its pipe (" + e + ")") + " before it was ready; " + said);
     }
   }
 
