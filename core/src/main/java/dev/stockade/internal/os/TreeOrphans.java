@@ -16,6 +16,9 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>its identity (pid and start time) was found as a member of the tree — alive, or already
  *       a zombie — by a sample or the teardown; or
  *   <li>it is in the session or process group of one of the tree's roots and not older than it;
+ *   <li>it is in the session or process group led by a member that was seen, and not older than
+ *       that member: a session or group is joined only by descent from its leader (a browser
+ *       that called setsid, and the helpers it forked and that died unseen with it);
  *   <li>it leads the session or process group of such a member and is not older than it: the
  *       middle process of a daemon's double fork (fork, setsid, fork, exit), which lives too
  *       briefly to be seen;
@@ -38,6 +41,11 @@ public final class TreeOrphans {
   private final Set<ProcessIdentity> seen = new HashSet<>();
   /** The sessions and process groups of the members seen, with their oldest member's start. */
   private final Map<Long, Long> seenLeaders = new HashMap<>();
+  /**
+   * The members seen, by pid, with their start: kept while a process of the session or group
+   * such a member leads is left, so its helpers are known for the tree's after its own end.
+   */
+  private final Map<Long, Long> seenMembers = new HashMap<>();
 
   /**
    * @param groupRoots roots whose session and process group hold the tree
@@ -52,6 +60,7 @@ public final class TreeOrphans {
   public synchronized void saw(ProcessInfo p) {
     if (!launchedRoots.contains(p.pid())) {
       seen.add(p.identity());
+      seenMembers.put(p.pid(), p.startTime());
       seenLeaders.merge(p.sid(), p.startTime(), Math::min);
       seenLeaders.merge(p.pgid(), p.startTime(), Math::min);
     }
@@ -66,6 +75,13 @@ public final class TreeOrphans {
     if (seen.isEmpty()) {
       seenLeaders.clear();
     }
+    Set<Long> leadersInUse = new HashSet<>();
+    for (ProcessInfo p : table.all()) {
+      leadersInUse.add(p.sid());
+      leadersInUse.add(p.pgid());
+    }
+    seenMembers.keySet().removeIf(pid -> pid >= table.floorPid() && table.get(pid) == null
+        && !leadersInUse.contains(pid));
     int reaped = 0;
     for (ProcessInfo p : table.all()) {
       if (p.state() == 'Z' && p.ppid() == OrphanReaper.SELF && isOfTree(p)
@@ -103,18 +119,39 @@ public final class TreeOrphans {
       if (!isOfTree(p)) {
         continue;
       }
-      if (!p.isEnded() || p.ppid() == OrphanReaper.SELF) {
+      if (!p.isEnded()) {
+        // Dying, if the teardown knew it; a live process known only by its session's leader
+        // escaped the teardown (the pipe-holder sweep's to find), and waiting cannot end it.
+        if (isMemberOrRootSession(p)) {
+          return true;
+        }
+        continue;
+      }
+      if (p.ppid() == OrphanReaper.SELF) {
         return true;
       }
+      // A zombie waits for its parent: one that is dying or dead hands it on soon.
       ProcessInfo parent = table.get(p.ppid());
-      if (parent != null && isOfTree(parent)) {
+      if (parent != null
+          && (parent.isEnded() ? isOfTree(parent) : isMemberOrRootSession(parent))) {
         return true;
       }
     }
     return false;
   }
 
+  private boolean ledBySeenMember(long leader, ProcessInfo p) {
+    Long leaderStart = seenMembers.get(leader);
+    return leaderStart != null && p.startTime() >= leaderStart
+        && !launchedRoots.contains(p.pid());
+  }
+
   private boolean isOfTree(ProcessInfo p) {
+    return isMemberOrRootSession(p) || ledBySeenMember(p.sid(), p)
+        || ledBySeenMember(p.pgid(), p);
+  }
+
+  private boolean isMemberOrRootSession(ProcessInfo p) {
     if (seen.contains(p.identity())) {
       return true;
     }
