@@ -3,6 +3,8 @@ package dev.stockade.shapes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.stockade.testing.NoLeakedProcesses;
+import dev.stockade.testing.ProcessList;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -11,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -91,6 +94,17 @@ final class ShapeRun implements AutoCloseable {
     assertThat(before).as("its command tree: the shell's sleep and the daemon's")
         .filteredOn(p -> p.endsWith(" sleep 3600")).hasSize(2);
 
+    // What it started, by identity: once dead, what was handed to this JVM (a child subreaper,
+    // see NoLeakedProcesses) is reaped here, exactly that and nothing else.
+    ProcessList table = ProcessList.now();
+    List<ProcessList.Entry> started = new ArrayList<>(table.descendantsOf(pid()));
+    for (String p : before) {
+      ProcessList.Entry e = table.get(Long.parseLong(p.substring(0, p.indexOf(' '))));
+      if (e != null && !started.contains(e)) {
+        started.add(e);
+      }
+    }
+
     long killedAt = System.nanoTime();
     process.destroyForcibly(); // SIGKILL: no shutdown hook runs
     await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
@@ -98,6 +112,7 @@ final class ShapeRun implements AutoCloseable {
     long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
     assertThat(tookMillis).as("everything it started gone within 2 s of its SIGKILL; its "
         + "output: %s", output).isLessThanOrEqualTo(2000);
+    NoLeakedProcesses.reapOnceDead(started, Duration.ofSeconds(5));
   }
 
   @Override
