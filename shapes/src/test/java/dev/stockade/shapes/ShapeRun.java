@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -29,6 +28,8 @@ final class ShapeRun implements AutoCloseable {
   final String marker = UUID.randomUUID().toString();
   final List<String> output = new CopyOnWriteArrayList<>();
   private final Process process;
+  /** When it was started, in the clock of /proc/PID/stat start times. */
+  private final long startedAt = ProcessList.uptimeTicks();
 
   private ShapeRun(List<String> command, Path directory, Map<String, String> environment) {
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
@@ -94,17 +95,6 @@ final class ShapeRun implements AutoCloseable {
     assertThat(before).as("its command tree: the shell's sleep and the daemon's")
         .filteredOn(p -> p.endsWith(" sleep 3600")).hasSize(2);
 
-    // What it started, by identity: once dead, what was handed to this JVM (a child subreaper,
-    // see NoLeakedProcesses) is reaped here, exactly that and nothing else.
-    ProcessList table = ProcessList.now();
-    List<ProcessList.Entry> started = new ArrayList<>(table.descendantsOf(pid()));
-    for (String p : before) {
-      ProcessList.Entry e = table.get(Long.parseLong(p.substring(0, p.indexOf(' '))));
-      if (e != null && !started.contains(e)) {
-        started.add(e);
-      }
-    }
-
     long killedAt = System.nanoTime();
     process.destroyForcibly(); // SIGKILL: no shutdown hook runs
     await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
@@ -112,7 +102,10 @@ final class ShapeRun implements AutoCloseable {
     long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
     assertThat(tookMillis).as("everything it started gone within 2 s of its SIGKILL; its "
         + "output: %s", output).isLessThanOrEqualTo(2000);
-    NoLeakedProcesses.reapOnceDead(started, Duration.ofSeconds(5));
+    // Its orphans, dead now, were handed to this JVM (a child subreaper, see
+    // NoLeakedProcesses); no pool runs in this JVM, so what started since the application is
+    // the application's: its watchdog, workers and trees, and a helper it was starting.
+    NoLeakedProcesses.reapWhatStartedSince(startedAt, Duration.ofSeconds(5));
   }
 
   @Override
