@@ -230,7 +230,9 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
         }
       }
       seen.addAll(pidsOrNone());
-      noteMembers(seen);
+      if (orphans.adoptsOrphans()) {
+        noteMembers(seen);
+      }
       if (rootAlive) {
         Signals.send(root, Signal.KILL);
       }
@@ -257,7 +259,7 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
           Duration.ofNanos(System.nanoTime() - start));
       // The group only shows live members: its zombies are found through what was noted of
       // them and through the root's session, in a table of the pids a member can have.
-      orphans.reapAfterEnd(ProcessTable.scan(pidFloor()), pidFloor());
+      orphans.reapAfterEnd(pidFloor());
       return report;
     }
 

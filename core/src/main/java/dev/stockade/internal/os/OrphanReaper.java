@@ -27,9 +27,13 @@ public final class OrphanReaper {
   /** This JVM's pid, the parent of every orphan it may reap. */
   static final long SELF = ProcessHandle.current().pid();
   private static final int WNOHANG = 1;
+  private static final int PR_GET_CHILD_SUBREAPER = 37;
 
   interface CLibrary extends Library {
     int waitpid(int pid, IntByReference status, int options) throws LastErrorException;
+
+    int prctl(int option, IntByReference arg2, long arg3, long arg4, long arg5)
+        throws LastErrorException;
   }
 
   private static final CLibrary C = Native.load("c", CLibrary.class);
@@ -37,6 +41,24 @@ public final class OrphanReaper {
   private static final Set<Long> LAUNCHED = ConcurrentHashMap.newKeySet();
 
   private OrphanReaper() {}
+
+  /**
+   * Whether orphans of this JVM's trees are re-parented to it: it is pid 1 of its namespace, or
+   * a child subreaper. Anywhere else they go to init or to a subreaper above this JVM, and
+   * there is nothing here to reap.
+   */
+  static boolean adoptsOrphans() {
+    if (SELF == 1) {
+      return true;
+    }
+    IntByReference on = new IntByReference();
+    try {
+      C.prctl(PR_GET_CHILD_SUBREAPER, on, 0, 0, 0);
+    } catch (LastErrorException e) {
+      return false;
+    }
+    return on.getValue() != 0;
+  }
 
   /** Called by a launcher as soon as it knows the pid of a child it will wait for. */
   static void launched(long pid) {

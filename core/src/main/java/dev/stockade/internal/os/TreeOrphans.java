@@ -29,13 +29,17 @@ import java.util.concurrent.locks.LockSupport;
  * starts itself: none of them is a child of a member, carries the tree's tag, or joins a root's
  * session, so neither rule can admit one (docs/decisions.md, "No zombies").
  *
- * <p>Runs on each housekeeper sample of the tree and after its teardown. Thread-safe.
+ * <p>Runs on each housekeeper sample of the tree and after its teardown, and only where this
+ * JVM adopts orphans (pid 1 or a child subreaper, read once when the tree starts): elsewhere
+ * none of the tree's zombies is a child of this JVM, and noting members or walking the table
+ * would cost each sample for nothing. Thread-safe.
  */
 public final class TreeOrphans {
   /** How long a teardown waits for killed members to finish dying and hand their orphans on. */
   private static final Duration SETTLE_BOUND = Duration.ofSeconds(1);
   private static final long POLL_NANOS = Duration.ofMillis(5).toNanos();
 
+  private final boolean adopting = OrphanReaper.adoptsOrphans();
   private final List<ProcessIdentity> groupRoots;
   private final Set<Long> launchedRoots;
   private final Set<ProcessIdentity> seen = new HashSet<>();
@@ -56,9 +60,14 @@ public final class TreeOrphans {
     this.launchedRoots = Set.copyOf(launchedRoots);
   }
 
+  /** Whether this JVM adopts the tree's orphans, so that there is anything to note or reap. */
+  public boolean adoptsOrphans() {
+    return adopting;
+  }
+
   /** Notes a process found as a member of the tree, alive or a zombie. */
   public synchronized void saw(ProcessInfo p) {
-    if (!launchedRoots.contains(p.pid())) {
+    if (adopting && !launchedRoots.contains(p.pid())) {
       seen.add(p.identity());
       seenMembers.put(p.pid(), p.startTime());
       seenLeaders.merge(p.sid(), p.startTime(), Math::min);
@@ -71,6 +80,9 @@ public final class TreeOrphans {
    * processes that are gone. Returns how many it reaped.
    */
   public synchronized int reap(ProcessTable table) {
+    if (!adopting) {
+      return 0;
+    }
     seen.removeIf(id -> id.pid() >= table.floorPid() && table.find(id) == null);
     if (seen.isEmpty()) {
       seenLeaders.clear();
@@ -94,7 +106,7 @@ public final class TreeOrphans {
   }
 
   /**
-   * After the tree's teardown: reaps its zombies from {@code last}, the teardown's last table,
+   * After the tree's teardown: reaps its zombies from a table of the pids from {@code pidFloor},
    * and again from fresh tables of the pids from {@code pidFloor} while the tree is still
    * settling, for at most {@link #SETTLE_BOUND}: while a process of it is still alive (dying),
    * or a zombie of it still waits for its parent, this JVM or another process of the tree. A
@@ -102,7 +114,15 @@ public final class TreeOrphans {
    * and a multi-threaded parent (a browser) shows as a zombie before its last thread has.
    * Returns how many it reaped.
    */
+  public int reapAfterEnd(long pidFloor) {
+    return adopting ? reapAfterEnd(ProcessTable.scan(pidFloor), pidFloor) : 0;
+  }
+
+  /** As {@link #reapAfterEnd(long)}, starting from {@code last}, the teardown's last table. */
   public int reapAfterEnd(ProcessTable last, long pidFloor) {
+    if (!adopting) {
+      return 0;
+    }
     long deadline = System.nanoTime() + SETTLE_BOUND.toNanos();
     ProcessTable table = last;
     int reaped = reap(table);
