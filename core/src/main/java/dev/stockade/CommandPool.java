@@ -143,11 +143,6 @@ public final class CommandPool implements AutoCloseable {
    * so the pool drains in the framework's order instead of beside it.
    */
   public void close(Duration drainTimeout) {
-    Objects.requireNonNull(drainTimeout, "drainTimeout");
-    if (drainTimeout.isNegative()) {
-      throw new IllegalArgumentException("drainTimeout must be >= 0, but was "
-          + drainTimeout.toMillis() + " ms");
-    }
     engine.close(drainTimeout);
   }
 

@@ -200,11 +200,6 @@ public final class WorkerPool<I, O> implements AutoCloseable {
    * so the pool drains in the framework's order instead of beside it.
    */
   public void close(Duration drainTimeout) {
-    Objects.requireNonNull(drainTimeout, "drainTimeout");
-    if (drainTimeout.isNegative()) {
-      throw new IllegalArgumentException("drainTimeout must be >= 0, but was "
-          + drainTimeout.toMillis() + " ms");
-    }
     engine.close(drainTimeout);
   }
 

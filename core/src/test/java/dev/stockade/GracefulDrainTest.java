@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -52,6 +53,31 @@ class GracefulDrainTest {
     Thread thread = new Thread(close, "test-closer");
     thread.start();
     return thread;
+  }
+
+  /** {@code task} fails with a {@link PoolClosedException} whose message has every phrase. */
+  private static void assertFailsClosed(Future<?> task, String... phrases) {
+    assertThatThrownBy(() -> task.get(10, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class).cause()
+        .isInstanceOf(PoolClosedException.class)
+        .message().contains(phrases);
+  }
+
+  @Test
+  void aNegativeDrainTimeoutIsRefusedNamingItAndStopsNothing() throws Exception {
+    try (CommandPool pool = commandPool().build()) {
+      CompletableFuture<CommandResult> running = pool.run(untilReleased());
+
+      assertThatThrownBy(() -> pool.close(Duration.ofMillis(-1)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("drainTimeout must be >= 0, but was -1 ms");
+
+      assertThat(pool.isShutdown()).as("intake, after the refused close").isFalse();
+      Files.createFile(release());
+      assertThat(running.get(30, TimeUnit.SECONDS).stdout().text()).isEqualTo("released\n");
+      assertThat(pool.run(Command.of("echo", "after")).get(30, TimeUnit.SECONDS).stdout().text())
+          .isEqualTo("after\n");
+    }
   }
 
   @Test
@@ -115,11 +141,7 @@ class GracefulDrainTest {
 
       pool.close(Duration.ofMillis(300));
 
-      assertThatThrownBy(() -> task.get(10, TimeUnit.SECONDS))
-          .isInstanceOf(ExecutionException.class).cause()
-          .isInstanceOf(PoolClosedException.class)
-          .hasMessageContaining("cut off by close")
-          .hasMessageContaining("drain deadline of 300 ms");
+      assertFailsClosed(task, "cut off by close", "drain deadline of 300 ms");
       assertThat(TestProcesses.liveWithCommandLine("sleep " + seconds)).isEmpty();
       assertThat(pool.isTerminated()).isTrue();
     }
@@ -135,11 +157,7 @@ class GracefulDrainTest {
 
       pool.close(Duration.ofMillis(300));
 
-      assertThatThrownBy(() -> task.get(10, TimeUnit.SECONDS))
-          .isInstanceOf(ExecutionException.class).cause()
-          .isInstanceOf(PoolClosedException.class)
-          .hasMessageContaining("cut off by close")
-          .hasMessageContaining("drain deadline of 300 ms");
+      assertFailsClosed(task, "cut off by close", "drain deadline of 300 ms");
       assertThat(JvmWorkers.isAlive(pid)).isFalse();
       assertThat(pool.isTerminated()).isTrue();
     }
@@ -153,10 +171,7 @@ class GracefulDrainTest {
 
       CompletableFuture<CommandResult> late = pool.run(Command.of("true"));
 
-      assertThatThrownBy(() -> late.get(10, TimeUnit.SECONDS))
-          .isInstanceOf(ExecutionException.class).cause()
-          .isInstanceOf(PoolClosedException.class)
-          .hasMessageContaining("refused after shutdown");
+      assertFailsClosed(late, "refused after shutdown");
       assertThat(running).isNotDone();
       Files.createFile(release());
       assertThat(running.get(30, TimeUnit.SECONDS).stdout().text()).isEqualTo("released\n");
@@ -171,10 +186,7 @@ class GracefulDrainTest {
 
       CompletableFuture<String> late = pool.submit("echo:late");
 
-      assertThatThrownBy(() -> late.get(10, TimeUnit.SECONDS))
-          .isInstanceOf(ExecutionException.class).cause()
-          .isInstanceOf(PoolClosedException.class)
-          .hasMessageContaining("refused after shutdown");
+      assertFailsClosed(late, "refused after shutdown");
       assertThat(running).isNotDone();
       Files.createFile(release());
       assertThat(running.get(30, TimeUnit.SECONDS)).isEqualTo("released");

@@ -2,6 +2,7 @@ package dev.stockade.internal.engine;
 
 import dev.stockade.PoolClosedException;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -112,8 +113,15 @@ public final class Drain {
    * Stops intake, waits up to {@code drainTimeout} for the accepted tasks, then has the pool
    * end what is left and waits for that. On one of the pool's own threads it does not wait
    * (the pool might need that very thread): the end of what is left is scheduled instead.
+   *
+   * @throws IllegalArgumentException if {@code drainTimeout} is negative, before anything stops
    */
   public void close(Duration drainTimeout, PoolThreads threads) {
+    Objects.requireNonNull(drainTimeout, "drainTimeout");
+    if (drainTimeout.isNegative()) {
+      throw new IllegalArgumentException("drainTimeout must be >= 0, but was "
+          + drainTimeout.toMillis() + " ms");
+    }
     shutdown();
     if (threads.isPoolThread()) {
       try {
