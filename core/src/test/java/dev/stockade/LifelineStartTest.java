@@ -61,9 +61,9 @@ class LifelineStartTest {
         + " - the lifeline's watchdog cannot be started, so trees of this JVM will not be "
         + "ended if it is killed: " + Watchdog.class.getName() + " was loaded by "
         + InMemoryClassLoader.class.getName() + " 'in-memory'");
-    assertThat(output).as("the snapshot's lifeline").contains("LIFELINE LifelineStatus["
-        + "running=false, watchdogPid=-1, description=unavailable: the watchdog cannot be "
-        + "started: " + Watchdog.class.getName() + " was loaded by ")
+    assertThat(output).as("the snapshot's lifeline").contains("LIFELINE running=false pid=-1 "
+        + "unavailable: the watchdog cannot be started: " + Watchdog.class.getName()
+        + " was loaded by ")
         .contains("(shape: a class loader whose classes are not files");
   }
 

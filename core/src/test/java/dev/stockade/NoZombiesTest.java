@@ -55,33 +55,32 @@ class NoZombiesTest {
 
   @Test
   void aJvmThatIsPidOneOfItsNamespaceLeavesNoZombie3SecondsAfterClose() throws Exception {
-    String marker = TestProcesses.uniqueSleepSeconds();
-    start(false, marker, "plain");
-    long jvm = namespacePidOne();
-
-    assertAdoptedOrphans(jvm, marker);
-    closeAndExpectNoZombie(jvm);
+    expectNoZombieAfterClose(false, "plain", false);
   }
 
   @Test
   void aJvmThatIsAChildSubreaperLeavesNoZombie3SecondsAfterClose() throws Exception {
-    String marker = TestProcesses.uniqueSleepSeconds();
-    start(true, marker, "subreaper");
-    long jvm = jvmUnderShell();
-
-    assertAdoptedOrphans(jvm, marker);
-    closeAndExpectNoZombie(jvm);
+    expectNoZombieAfterClose(true, "subreaper", false);
   }
 
   @Test
   void aJvmThatIsNeitherLeavesItsTreesOrphansToItsInitAndTakesNoStatusOfItsOwnProcesses()
       throws Exception {
-    String marker = TestProcesses.uniqueSleepSeconds();
-    start(true, marker, "plain");
-    long jvm = jvmUnderShell();
-    long init = namespacePidOne();
+    expectNoZombieAfterClose(true, "plain", true);
+  }
 
-    assertAdoptedOrphans(init, marker);
+  /**
+   * Runs the supervisor as {@code role}, as the namespace's pid 1 or under a shell that is,
+   * expects its trees' orphans adopted by the JVM (or, if {@code orphansGoToInit}, by the
+   * namespace's pid 1), then closes it and expects no zombie.
+   */
+  private void expectNoZombieAfterClose(boolean underShell, String role, boolean orphansGoToInit)
+      throws Exception {
+    String marker = TestProcesses.uniqueSleepSeconds();
+    start(underShell, marker, role);
+    long jvm = underShell ? jvmUnderShell() : namespacePidOne();
+
+    assertAdoptedOrphans(orphansGoToInit ? namespacePidOne() : jvm, marker);
     closeAndExpectNoZombie(jvm);
   }
 

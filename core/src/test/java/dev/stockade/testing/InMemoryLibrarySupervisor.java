@@ -1,15 +1,11 @@
 package dev.stockade.testing;
 
-import dev.stockade.Command;
 import dev.stockade.CommandPool;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A JVM in which Stockade itself was loaded by a class loader whose classes are not files (an
  * {@link InMemoryClassLoader}), so no watchdog can be started with them.
- * {@code InMemoryLibrarySupervisor require} builds a pool with {@code requireLifeline(true)} and
- * prints {@code BUILD FAILED: message} or {@code BUILT}; {@code InMemoryLibrarySupervisor run}
- * builds one without, runs a tree and prints {@code LIFELINE <status>}.
+ * {@code InMemoryLibrarySupervisor run|require} prints what {@link LifelineReport} says.
  */
 public final class InMemoryLibrarySupervisor {
   private InMemoryLibrarySupervisor() {}
@@ -28,20 +24,8 @@ public final class InMemoryLibrarySupervisor {
       if (Inside.class.getClassLoader() == ClassLoader.getSystemClassLoader()) {
         throw new IllegalStateException("not inside the in-memory loader");
       }
-      CommandPool.Builder builder = CommandPool.builder().name("in-memory").workers(1)
-          .shutdownHook(false);
-      if (args[0].equals("require")) {
-        try (CommandPool pool = builder.requireLifeline(true).build()) {
-          System.out.println("BUILT " + pool.snapshot().lifeline());
-        } catch (IllegalStateException e) {
-          System.out.println("BUILD FAILED: " + e.getMessage());
-        }
-        return;
-      }
-      try (CommandPool pool = builder.build()) {
-        pool.run(Command.of("true")).get(30, TimeUnit.SECONDS);
-        System.out.println("LIFELINE " + pool.snapshot().lifeline());
-      }
+      LifelineReport.print(args[0],
+          CommandPool.builder().name("in-memory").workers(1).shutdownHook(false), "unavailable");
     }
   }
 }
