@@ -1,13 +1,14 @@
 package dev.stockade.internal.cgroup;
 
-import dev.stockade.CgroupMode;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.stockade.CgroupMode;
 import dev.stockade.EnvironmentNames;
 import dev.stockade.internal.engine.Tags;
 import dev.stockade.testing.NoLeakedProcesses;
 import dev.stockade.testing.ProcessList;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -118,6 +119,30 @@ final class CgroupFixture implements AutoCloseable {
   /** A shell command that starts {@code script} inside {@code group}. */
   Process startShell(WorkerCgroup group, String script) throws IOException {
     return start(group, "sh", "-c", script);
+  }
+
+  /**
+   * Has a shell in {@code group} keep 200 MB of output in a variable, well past any limit the
+   * tests set, and returns its exit code: 137 (128 + SIGKILL) once the OOM killer ended it.
+   */
+  int runMemoryHog(WorkerCgroup group) throws IOException, InterruptedException {
+    return startShell(group, "x=$(head -c 200000000 /dev/zero | tr '\\0' a)").waitFor();
+  }
+
+  /**
+   * Has a shell in {@code group} start 50 sleeping children, then print {@code all-started};
+   * asserts that it could not: it failed saying {@code Cannot fork}, and the group holds no
+   * more than {@code pidsMax} processes.
+   */
+  void assertFiftyForksRefused(WorkerCgroup group, int pidsMax, Path output)
+      throws IOException, InterruptedException {
+    Process loop = start(group, ProcessBuilder.Redirect.to(output.toFile()), "sh", "-c",
+        "i=0; while [ $i -lt 50 ]; do sleep 300 & i=$((i+1)); done; echo all-started");
+
+    assertThat(loop.waitFor()).isNotZero();
+    assertThat(Files.readString(output, StandardCharsets.UTF_8))
+        .contains("Cannot fork").doesNotContain("all-started");
+    assertThat(group.pids()).hasSizeLessThanOrEqualTo(pidsMax).isNotEmpty();
   }
 
   @Override

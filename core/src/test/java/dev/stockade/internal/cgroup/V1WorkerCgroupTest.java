@@ -9,7 +9,6 @@ import dev.stockade.internal.os.ProcessInfo;
 import dev.stockade.internal.os.ProcessTable;
 import dev.stockade.testing.NoLeakedProcesses;
 import dev.stockade.testing.TestProcesses;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,10 +68,7 @@ class V1WorkerCgroupTest {
     group.setMemoryMax(64L << 20);
     assertThat(group.oomKills()).hasValue(0);
 
-    // The shell keeps 200 MB of output in a variable: three times the limit.
-    Process hog = fixture.startShell(group, "x=$(head -c 200000000 /dev/zero | tr '\\0' a)");
-
-    assertThat(hog.waitFor()).isEqualTo(137); // 128 + SIGKILL, from the OOM killer
+    assertThat(fixture.runMemoryHog(group)).isEqualTo(137); // three times the limit
     assertThat(group.oomKills().getAsLong()).isPositive();
     assertThat(group.memoryPeak().getAsLong()).isLessThanOrEqualTo(64L << 20);
   }
@@ -82,15 +78,8 @@ class V1WorkerCgroupTest {
     fixture.require(CgroupMode.V1, "pids");
     WorkerCgroup group = fixture.createWorker(base, "w1");
     group.setPidsMax(10);
-    Path output = tmp.resolve("output");
 
-    Process loop = fixture.start(group, ProcessBuilder.Redirect.to(output.toFile()), "sh", "-c",
-        "i=0; while [ $i -lt 50 ]; do sleep 300 & i=$((i+1)); done; echo all-started");
-
-    assertThat(loop.waitFor()).isNotZero();
-    assertThat(Files.readString(output, StandardCharsets.UTF_8))
-        .contains("Cannot fork").doesNotContain("all-started");
-    assertThat(group.pids()).hasSizeLessThanOrEqualTo(10).isNotEmpty();
+    fixture.assertFiftyForksRefused(group, 10, tmp.resolve("output"));
   }
 
   @Test
