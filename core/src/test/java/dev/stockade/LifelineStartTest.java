@@ -2,15 +2,21 @@ package dev.stockade;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.stockade.internal.lifeline.Lifeline;
 import dev.stockade.internal.lifeline.Watchdog;
 import dev.stockade.testing.BrokenClassPathSupervisor;
 import dev.stockade.testing.InMemoryClassLoader;
 import dev.stockade.testing.InMemoryLibrarySupervisor;
 import dev.stockade.testing.NoLeakedProcesses;
+import dev.stockade.testing.ProcessList;
+import dev.stockade.testing.SlowWatchdogSupervisor;
 import dev.stockade.testing.TestProcesses;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -20,7 +26,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * A lifeline that cannot start is never silent: the ERROR names the watchdog's own words (or
  * the launch shape from which none can be started), the snapshot shows it, and
- * {@code requireLifeline(true)} makes it fatal at {@code build()}; and with
+ * {@code requireLifeline(true)} makes it fatal at {@code build()}; a watchdog too slow to say it
+ * is ready is replaced without holding up the pool; and with
  * {@code requireLifeline(true)} a working lifeline runs before the first tree.
  */
 @ExtendWith(NoLeakedProcesses.class)
@@ -90,19 +97,60 @@ class LifelineStartTest {
     }
   }
 
+  @Test
+  void aWatchdogNotReadyInTimeIsReplacedAtErrorAndThePoolGoesOn() throws Exception {
+    long startedAt = ProcessList.uptimeTicks();
+
+    String output = runSupervisor(SlowWatchdogSupervisor.class, "run",
+        "-D" + Lifeline.READY_TIMEOUT_PROPERTY + "=1");
+    // Its watchdogs outlive it for a moment and are handed to this JVM, a child subreaper.
+    NoLeakedProcesses.reapWhatStartedSince(startedAt, Duration.ofSeconds(5));
+
+    assertThat(output).as("the ERROR").containsPattern(
+        "ERROR dev\\.stockade\\.internal\\.lifeline\\.Lifeline - the lifeline's watchdog "
+            + "\\(pid \\d+\\) was not ready 1 ms after its start");
+    assertThat(output.lines().filter(l -> l.startsWith("LIFELINE ")).findFirst())
+        .as("the snapshot's lifeline, read after a task ran").get().asString()
+        .startsWith("LIFELINE running=false pid=-1 not running: the watchdog (pid ")
+        .contains("was not ready 1 ms after its start");
+  }
+
+  @Test
+  void aMalformedReadyTimeoutIsReportedNamingThePropertyAndTheDefaultIsUsed() throws Exception {
+    String output = runSupervisor(BrokenClassPathSupervisor.class, "run",
+        "-D" + Lifeline.READY_TIMEOUT_PROPERTY + "=soon");
+
+    assertThat(output).contains("ERROR dev.stockade.internal.lifeline.Lifeline - system property "
+        + Lifeline.READY_TIMEOUT_PROPERTY + " must be a positive number of milliseconds, but "
+        + "was 'soon'; using 20000");
+    assertThat(output).as("the watchdog still reported in its own words").contains(NO_MAIN_CLASS);
+  }
+
   private static String runSupervisor(String mode) throws IOException, InterruptedException {
     return runSupervisor(BrokenClassPathSupervisor.class, mode);
   }
 
-  /** Runs {@code main} to its end and returns what it printed. */
-  private static String runSupervisor(Class<?> main, String mode)
+  /** Runs {@code main} to its end, with {@code jvmOptions}, and returns what it printed. */
+  private static String runSupervisor(Class<?> main, String mode, String... jvmOptions)
       throws IOException, InterruptedException {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    Process process = new ProcessBuilder(List.of(java.toString(), "-cp",
-        System.getProperty("java.class.path"), main.getName(), mode))
-        .redirectErrorStream(true).start();
-    byte[] out = process.getInputStream().readAllBytes();
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    return new String(out, StandardCharsets.UTF_8);
+    List<String> command = new ArrayList<>(List.of(java.toString()));
+    command.addAll(List.of(jvmOptions));
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName(), mode));
+    // Into a file, not a pipe: a supervisor that hangs fails the test, not blocks its reader.
+    Path output = Files.createTempFile("lifeline-start-", ".out");
+    try {
+      Process process = new ProcessBuilder(command).redirectErrorStream(true)
+          .redirectOutput(output.toFile()).start();
+      boolean exited = process.waitFor(60, TimeUnit.SECONDS);
+      if (!exited) {
+        process.destroyForcibly().waitFor();
+      }
+      String text = Files.readString(output, StandardCharsets.UTF_8);
+      assertThat(exited).as("the supervisor ended within 60 s; it printed:%n%s", text).isTrue();
+      return text;
+    } finally {
+      Files.delete(output);
+    }
   }
 }

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The watchdog is started in this JVM's launch shape ({@link JvmLaunch}: class path, Spring
  * Boot jar, class-loader URLs or module path) and counts once it says {@link Watchdog#READY},
- * within {@value #READY_TIMEOUT_MILLIS} ms; one that dies before, or is not ready by then, is
+ * within 20 s (see {@link #READY_TIMEOUT_MILLIS}); one that dies before, or is not ready by then, is
  * logged at ERROR with what it wrote on stderr ("Could not find or load main class …"). A shape
  * from which no watchdog can be started makes the lifeline unavailable at once, at ERROR.
  * {@link #status()} says which, for snapshots; {@link #requireRunning()} makes it fatal.
@@ -57,8 +57,15 @@ public final class Lifeline {
   private static final int MAX_FAILURES_IN_A_ROW = 5;
   private static final long SHORT_LIFE_SECONDS = 60;
   private static final long FIRST_BACKOFF_MILLIS = 1000;
-  /** How long a new watchdog may take to say it is ready: a JVM's start on a loaded machine. */
-  static final long READY_TIMEOUT_MILLIS = 20_000;
+  /** The system property that sets {@link #READY_TIMEOUT_MILLIS}, in milliseconds. */
+  public static final String READY_TIMEOUT_PROPERTY = "dev.stockade.lifeline.readyTimeoutMillis";
+  private static final long DEFAULT_READY_TIMEOUT_MILLIS = 20_000;
+  /**
+   * How long a new watchdog may take to say it is ready: a JVM's start on a loaded machine,
+   * 20 s unless {@value #READY_TIMEOUT_PROPERTY} says otherwise (a container throttled to a
+   * fraction of a CPU may start a JVM more slowly).
+   */
+  static final long READY_TIMEOUT_MILLIS = readyTimeoutMillis();
   /** How long a dead watchdog's stderr may take to reach its end, for its last words. */
   private static final long STDERR_END_MILLIS = 1000;
   private static final Lifeline INSTANCE = new Lifeline();
@@ -122,7 +129,7 @@ public final class Lifeline {
    * for {@code requireLifeline(true)}.
    *
    * @throws IllegalStateException saying why, if it cannot be started or is not ready within
-   *     {@value #READY_TIMEOUT_MILLIS} ms
+   *     {@link #READY_TIMEOUT_MILLIS}
    */
   public void requireRunning() {
     StartedWatchdog current;
@@ -234,6 +241,29 @@ public final class Lifeline {
       log.error("the lifeline's watchdog could not be started ({}); {}", e.toString(), next);
       startOrSchedule();
     }
+  }
+
+  /**
+   * {@value #READY_TIMEOUT_PROPERTY}, or the default. A value that is not a positive number of
+   * milliseconds is reported at ERROR, naming it, and the default is used: this is read once,
+   * when the first pool of the JVM is built, where throwing would fail that build.
+   */
+  private static long readyTimeoutMillis() {
+    String value = System.getProperty(READY_TIMEOUT_PROPERTY);
+    if (value == null || value.isBlank()) {
+      return DEFAULT_READY_TIMEOUT_MILLIS;
+    }
+    try {
+      long millis = Long.parseLong(value.trim());
+      if (millis > 0) {
+        return millis;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    log.error("system property {} must be a positive number of milliseconds, but was '{}'; "
+        + "using {}", READY_TIMEOUT_PROPERTY, value, DEFAULT_READY_TIMEOUT_MILLIS);
+    return DEFAULT_READY_TIMEOUT_MILLIS;
   }
 
   private synchronized void becameReady(StartedWatchdog ready) {

@@ -26,6 +26,12 @@ final class StartedWatchdog {
   /** True once it said it is ready; false once it exited without saying so. */
   private final CompletableFuture<Boolean> ready = new CompletableFuture<>();
   private final StringBuilder said = new StringBuilder();
+  /**
+   * Guarded by {@link #said}: once true, stderr lines are handed on instead of kept. Apart from
+   * {@link #ready}, which completes outside that lock: its dependents take the lifeline's own
+   * lock, which holds this one while it asks what the watchdog said.
+   */
+  private boolean handingOn;
   private final Thread errorReader;
   private final Consumer<String> afterReady;
 
@@ -72,11 +78,13 @@ final class StartedWatchdog {
 
   /**
    * What it wrote on stderr before it was ready, on one line, once its stderr reached its end
-   * or {@code waitMillis} passed.
+   * or {@code waitMillis} passed; at once if {@code waitMillis} is 0.
    */
   String said(long waitMillis) {
     try {
-      errorReader.join(waitMillis);
+      if (waitMillis > 0) { // join(0) would wait for as long as the watchdog lives
+        errorReader.join(waitMillis);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -92,11 +100,12 @@ final class StartedWatchdog {
       while ((line = lines.readLine()) != null) {
         if (line.equals(Watchdog.READY)) {
           synchronized (said) {
-            ready.complete(true);
+            handingOn = true;
             // What it said on its way (a JVM's warning) is logged now, in order.
             said.toString().lines().forEach(afterReady);
             said.setLength(0);
           }
+          ready.complete(true);
         }
       }
     } catch (IOException e) {
@@ -109,7 +118,7 @@ final class StartedWatchdog {
       String line;
       while ((line = lines.readLine()) != null) {
         synchronized (said) {
-          if (isReady()) {
+          if (handingOn) {
             afterReady.accept(line);
             continue;
           }
