@@ -72,11 +72,7 @@ public final class JvmLaunch {
       SpringBootJar boot =
           SpringBootJar.fromClassPath(System.getProperty("java.class.path")).orElse(null);
       if (boot != null) {
-        List<String> options = new ArrayList<>(List.of("-cp", boot.jar().toString(),
-            "-Dloader.main=" + mainClass.getName()));
-        options.addAll(nativeAccess(false));
-        return new JvmLaunch("Spring Boot executable jar " + boot.jar(), options,
-            List.of(boot.propertiesLauncher()));
+        return throughBootLauncher(boot, mainClass);
       }
       // Boot's loader without a Boot jar (an unpacked application): its URLs may be files.
     }
@@ -85,6 +81,22 @@ public final class JvmLaunch {
     urls |= collect(mainClass, libraryLoader, classPath);
     return onClassPath(urls ? "class-loader URLs" : "class path", mainClass,
         new ArrayList<>(classPath));
+  }
+
+  /** {@code mainClass} started through the {@code PropertiesLauncher} of {@code boot}. */
+  static JvmLaunch throughBootLauncher(SpringBootJar boot, Class<?> mainClass)
+      throws UnsupportedLaunchException {
+    if (boot.war()) {
+      throw new UnsupportedLaunchException("this JVM runs the Spring Boot executable war "
+          + boot.jar() + ", whose classes are in WEB-INF, where Boot's PropertiesLauncher does "
+          + "not look, so " + mainClass.getName() + " cannot be started from it (shape: Spring "
+          + "Boot executable war; supported is the executable jar)");
+    }
+    List<String> options = new ArrayList<>(List.of("-cp", boot.jar().toString(),
+        "-Dloader.main=" + mainClass.getName()));
+    options.addAll(nativeAccess(false));
+    return new JvmLaunch("Spring Boot executable jar " + boot.jar(), options,
+        List.of(boot.propertiesLauncher()));
   }
 
   /**

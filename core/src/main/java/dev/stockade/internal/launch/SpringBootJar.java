@@ -14,10 +14,14 @@ import java.util.jar.JarFile;
  * {@value #LAUNCHER_PACKAGE}; earlier releases in {@code org.springframework.boot.loader}. The
  * launcher's package is read from the jar's own {@code Main-Class}, so either works.
  *
+ * <p>An executable war ({@code WarLauncher}) keeps its classes in {@code WEB-INF}, where the
+ * {@code PropertiesLauncher} does not look: it is recognised, so that it can be refused by name.
+ *
  * @param jar the absolute path of the jar
  * @param propertiesLauncher the class name of the jar's {@code PropertiesLauncher}
+ * @param war whether it is an executable war
  */
-record SpringBootJar(Path jar, String propertiesLauncher) {
+record SpringBootJar(Path jar, String propertiesLauncher, boolean war) {
   static final String LAUNCHER_PACKAGE = "org.springframework.boot.loader.launch";
   private static final String LOADER_PREFIX = "org.springframework.boot.loader.";
 
@@ -58,7 +62,7 @@ record SpringBootJar(Path jar, String propertiesLauncher) {
       if (file.getEntry(launcher.replace('.', '/') + ".class") == null) {
         return Optional.empty();
       }
-      return Optional.of(new SpringBootJar(jar, launcher));
+      return Optional.of(new SpringBootJar(jar, launcher, main.endsWith(".WarLauncher")));
     } catch (IOException e) {
       return Optional.empty();
     }
