@@ -4,7 +4,7 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.ptr.IntByReference;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -37,8 +37,12 @@ public final class OrphanReaper {
   }
 
   private static final CLibrary C = Native.load("c", CLibrary.class);
-  /** Children this JVM's launchers started and still wait for: never reaped here. */
-  private static final Set<Long> LAUNCHED = ConcurrentHashMap.newKeySet();
+  /**
+   * Children this JVM's launchers started and still wait for, never reaped here: a count per
+   * pid, since a launcher may be told of a new child before it is told that the last one with
+   * that pid was waited for.
+   */
+  private static final Map<Long, Integer> LAUNCHED = new ConcurrentHashMap<>();
 
   private OrphanReaper() {}
 
@@ -62,12 +66,12 @@ public final class OrphanReaper {
 
   /** Called by a launcher as soon as it knows the pid of a child it will wait for. */
   static void launched(long pid) {
-    LAUNCHED.add(pid);
+    LAUNCHED.merge(pid, 1, Integer::sum);
   }
 
   /** Called by a launcher once it has waited for that child. */
   static void waited(long pid) {
-    LAUNCHED.remove(pid);
+    LAUNCHED.computeIfPresent(pid, (p, count) -> count == 1 ? null : count - 1);
   }
 
   /**
@@ -75,7 +79,7 @@ public final class OrphanReaper {
    * that no launcher waits for.
    */
   static boolean reap(ProcessIdentity zombie) {
-    if (LAUNCHED.contains(zombie.pid())) {
+    if (LAUNCHED.containsKey(zombie.pid())) {
       return false;
     }
     ProcessInfo now = ProcFs.readStat(zombie.pid());

@@ -1,6 +1,7 @@
 package dev.stockade.internal.os;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -40,6 +41,7 @@ public final class TreeOrphans {
   private static final long POLL_NANOS = Duration.ofMillis(5).toNanos();
 
   private final boolean adopting = OrphanReaper.adoptsOrphans();
+  /** Roots whose session and group hold the tree; one is dropped once its pid is another's. */
   private final List<ProcessIdentity> groupRoots;
   private final Set<Long> launchedRoots;
   private final Set<ProcessIdentity> seen = new HashSet<>();
@@ -56,13 +58,18 @@ public final class TreeOrphans {
    * @param launchedRoots pids this JVM launched for the tree: never reaped here
    */
   public TreeOrphans(List<ProcessIdentity> groupRoots, Set<Long> launchedRoots) {
-    this.groupRoots = List.copyOf(groupRoots);
+    this.groupRoots = new ArrayList<>(groupRoots);
     this.launchedRoots = Set.copyOf(launchedRoots);
   }
 
   /** Whether this JVM adopts the tree's orphans, so that there is anything to note or reap. */
   public boolean adoptsOrphans() {
     return adopting;
+  }
+
+  /** How many identities, sessions and groups it remembers: bounded by what is still alive. */
+  synchronized int remembered() {
+    return seen.size() + seenLeaders.size() + seenMembers.size();
   }
 
   /** Notes a process found as a member of the tree, alive or a zombie. */
@@ -92,8 +99,14 @@ public final class TreeOrphans {
       leadersInUse.add(p.sid());
       leadersInUse.add(p.pgid());
     }
-    seenMembers.keySet().removeIf(pid -> pid >= table.floorPid() && table.get(pid) == null
-        && !leadersInUse.contains(pid));
+    // What is forgotten: a member gone with no process left in the session or group it led,
+    // and the session or group of one. The kernel gives a pid to no new process while it
+    // still names a session or group, so a pid held by a process other than the one noted
+    // means that one's session and group are gone too; keeping it would let the newcomer's
+    // own session pass as the tree's.
+    seenMembers.entrySet().removeIf(e -> isGone(e.getKey(), e.getValue(), table, leadersInUse));
+    seenLeaders.keySet().removeIf(pid -> pid >= table.floorPid() && !leadersInUse.contains(pid));
+    groupRoots.removeIf(root -> isGone(root.pid(), root.startTime(), table, leadersInUse));
     int reaped = 0;
     for (ProcessInfo p : table.all()) {
       if (p.state() == 'Z' && p.ppid() == OrphanReaper.SELF && isOfTree(p)
@@ -158,6 +171,19 @@ public final class TreeOrphans {
       }
     }
     return false;
+  }
+
+  /**
+   * Whether the process {@code pid} that started at {@code startTime}, and any session or
+   * group it led, are gone from {@code table}.
+   */
+  private static boolean isGone(long pid, long startTime, ProcessTable table,
+      Set<Long> leadersInUse) {
+    if (pid < table.floorPid()) {
+      return false; // not in this table: nothing is known of it
+    }
+    ProcessInfo now = table.get(pid);
+    return now != null ? now.startTime() != startTime : !leadersInUse.contains(pid);
   }
 
   private boolean ledBySeenMember(long leader, ProcessInfo p) {
