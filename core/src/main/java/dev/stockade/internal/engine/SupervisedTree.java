@@ -47,6 +47,7 @@ public final class SupervisedTree {
   private final WorkerLifecycle lifecycle = new WorkerLifecycle();
   private final SpawnedProcess process;
   private final ProcessIdentity root;
+  /** Taken just before the launch: the process cannot have started earlier. */
   private final long startNanos;
   private final String tag;
 
@@ -63,7 +64,7 @@ public final class SupervisedTree {
 
   private SupervisedTree(String poolName, String workerId, String tag, String label,
       TreeContainment containment, TreeMeter meter, Path tempDirectory, SpawnedProcess process,
-      long startedNotBeforeTicks) {
+      long startedNotBeforeTicks, long startNanos) {
     this.poolName = poolName;
     this.workerId = workerId;
     this.tag = tag;
@@ -72,7 +73,9 @@ public final class SupervisedTree {
     this.meter = meter;
     this.tempDirectory = tempDirectory;
     this.process = process;
-    this.startNanos = System.nanoTime();
+    // Not now: the launching thread may have been descheduled after the process began, and
+    // a duration or age counted from later would come out shorter than the process's life.
+    this.startNanos = startNanos;
     ProcessInfo info = ProcFs.readStat(process.pid());
     // A root that already exited and was reaped has no stat. A lower bound of its start time,
     // taken before the spawn, still admits its session and group (whose members cannot be
@@ -112,10 +115,12 @@ public final class SupervisedTree {
     env.put("TEMP", tmp.toString());
     SpawnedProcess process;
     long notBefore = ProcFs.uptimeTicks();
+    long launchNanos;
     try {
       LaunchSpec launch = containment.prepare(new LaunchSpec(resolved, spec.arguments(), env,
           spec.directory(), containment.newSession(), spec.captureOutput(), spec.pipeInput()));
       try {
+        launchNanos = System.nanoTime();
         process = launcher.launch(launch, waiter);
       } catch (IOException | RuntimeException e) {
         containment.discard();
@@ -130,7 +135,7 @@ public final class SupervisedTree {
       throw e;
     }
     SupervisedTree tree = new SupervisedTree(poolName, workerId, env.get(EnvironmentNames.TAG),
-        label, containment, new TreeMeter(accounting), tmp, process, notBefore);
+        label, containment, new TreeMeter(accounting), tmp, process, notBefore, launchNanos);
     // Registered after the spawn: a tree whose registration the JVM's death cut off is still
     // found by the watchdog through its tag, the pool's prefix being known from its siblings.
     Lifeline.get().treeStarted(tree.tag, tree.root, tmp, containment.cgroupDirectories());
