@@ -5,7 +5,6 @@
  * Jackson is needed only for {@link dev.stockade.JacksonCodec}, by applications that bring it.
  */
 module dev.stockade {
-  requires com.google.common;
   requires com.sun.jna;
   requires io.github.resilience4j.circuitbreaker;
   requires io.github.resilience4j.core;

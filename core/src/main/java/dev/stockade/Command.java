@@ -1,11 +1,11 @@
 package dev.stockade;
 
-import com.google.common.collect.ImmutableList;
-import com.google.common.collect.ImmutableMap;
 import dev.stockade.internal.engine.SettingRules;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -28,16 +28,17 @@ import java.util.Optional;
  * }</pre>
  */
 public final class Command {
-  private final ImmutableList<String> arguments;
-  private final ImmutableMap<String, String> environment;
+  private final List<String> arguments;
+  /** Unmodifiable, in the order the entries were first set. */
+  private final Map<String, String> environment;
   private final Path directory;
   private final Duration timeout;
   private final MemorySize memoryLimit;
   private final String label;
 
   private Command(
-      ImmutableList<String> arguments,
-      ImmutableMap<String, String> environment,
+      List<String> arguments,
+      Map<String, String> environment,
       Path directory,
       Duration timeout,
       MemorySize memoryLimit,
@@ -86,8 +87,8 @@ public final class Command {
           "command must be a non-empty list whose first element names a program, but was "
               + arguments);
     }
-    ImmutableList<String> args = ImmutableList.copyOf(arguments);
-    return new Command(args, ImmutableMap.of(), null, null, null, args.get(0));
+    List<String> args = List.copyOf(arguments);
+    return new Command(args, Map.of(), null, null, null, args.get(0));
   }
 
   /**
@@ -112,11 +113,9 @@ public final class Command {
           "environment variable name must not be " + EnvironmentNames.TAG
               + " (Stockade sets it to find the task's processes), but was " + name);
     }
-    ImmutableMap<String, String> env =
-        ImmutableMap.<String, String>builder()
-            .putAll(environment)
-            .put(name, value)
-            .buildKeepingLast();
+    Map<String, String> env = new LinkedHashMap<>(environment);
+    env.put(name, value);
+    env = Collections.unmodifiableMap(env);
     return new Command(arguments, env, directory, timeout, memoryLimit, label);
   }
 

@@ -1,8 +1,7 @@
 package dev.stockade.benchmarks;
 
-import com.google.common.io.MoreFiles;
-import com.google.common.io.RecursiveDeleteOption;
 import dev.stockade.MemoryAccounting;
+import dev.stockade.internal.engine.TempDirectories;
 import dev.stockade.internal.os.ProcessInfo;
 import dev.stockade.internal.os.ProcessTable;
 import dev.stockade.internal.os.TagIndex;
@@ -47,7 +46,7 @@ public final class MemoryAccuracyReport {
                 + "--disable-sync --user-data-dir=" + profile + " about:blank",
             Duration.ofSeconds(5));
       } finally {
-        MoreFiles.deleteRecursively(profile, RecursiveDeleteOption.ALLOW_INSECURE);
+        TempDirectories.delete(profile);
       }
     } else {
       System.out.println("headless Chromium: skipped, /usr/bin/chromium is not installed");

@@ -1,8 +1,6 @@
 package dev.stockade.internal.cgroup;
 
-import com.google.common.base.Splitter;
-import com.google.common.primitives.Longs;
-import com.google.common.util.concurrent.Uninterruptibles;
+import dev.stockade.internal.os.Uninterruptibly;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -19,7 +17,7 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /**
  * Reads and writes cgroup interface files, in the few formats the kernel uses: one value
@@ -31,7 +29,6 @@ final class CgroupFiles {
   /** What {@link #readLimit} returns for {@code max}: no limit. */
   static final long UNLIMITED = Long.MAX_VALUE;
 
-  private static final Splitter LINES = Splitter.on('\n').omitEmptyStrings().trimResults();
   private static final Duration REMOVE_RETRY_PAUSE = Duration.ofMillis(5);
 
   private CgroupFiles() {}
@@ -40,13 +37,39 @@ final class CgroupFiles {
     return new String(Files.readAllBytes(file), StandardCharsets.US_ASCII);
   }
 
+  /** The lines of {@code content}, each trimmed, blank ones left out. */
+  static List<String> lines(String content) {
+    return words(content, "\n");
+  }
+
+  /** The parts of {@code content} between {@code separator}s, each trimmed, blank ones left out. */
+  static List<String> words(String content, String separator) {
+    List<String> words = new ArrayList<>();
+    for (String part : content.split(Pattern.quote(separator))) {
+      String word = part.trim();
+      if (!word.isEmpty()) {
+        words.add(word);
+      }
+    }
+    return words;
+  }
+
+  /** {@code text} as a decimal number, or null if it is not one. */
+  static Long parseLong(String text) {
+    try {
+      return Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
   /** A single-number file; {@code max} (v2's word for no limit) reads as {@link #UNLIMITED}. */
   static long readLimit(Path file) throws IOException {
     String text = read(file).trim();
     if (text.equals("max")) {
       return UNLIMITED;
     }
-    Long value = Longs.tryParse(text);
+    Long value = parseLong(text);
     if (value == null) {
       throw new IOException(file + " holds '" + text + "', not a number");
     }
@@ -59,10 +82,10 @@ final class CgroupFiles {
   }
 
   static OptionalLong keyedValue(String content, String key) {
-    for (String line : LINES.split(content)) {
+    for (String line : lines(content)) {
       if (line.length() > key.length() && line.startsWith(key)
           && line.charAt(key.length()) == ' ') {
-        Long value = Longs.tryParse(line.substring(key.length() + 1).trim());
+        Long value = parseLong(line.substring(key.length() + 1).trim());
         if (value != null) {
           return OptionalLong.of(value);
         }
@@ -91,8 +114,8 @@ final class CgroupFiles {
     } catch (NoSuchFileException e) {
       return into;
     }
-    for (String line : LINES.split(content)) {
-      Long pid = Longs.tryParse(line);
+    for (String line : lines(content)) {
+      Long pid = parseLong(line);
       if (pid != null) {
         into.add(pid);
       }
@@ -169,7 +192,7 @@ final class CgroupFiles {
         if (System.nanoTime() >= deadline) {
           throw new IOException("cannot remove cgroup " + group + ": " + reason(e), e);
         }
-        Uninterruptibles.sleepUninterruptibly(REMOVE_RETRY_PAUSE.toNanos(), TimeUnit.NANOSECONDS);
+        Uninterruptibly.sleep(REMOVE_RETRY_PAUSE);
       }
     }
   }

@@ -1,10 +1,9 @@
 package dev.stockade.internal.cgroup;
 
-import com.google.common.util.concurrent.Uninterruptibles;
+import dev.stockade.internal.os.Uninterruptibly;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Stops every process of a group at once and lets them run again, so a kill loop sees a member
@@ -78,7 +77,7 @@ interface CgroupFreezer {
       if (System.nanoTime() >= deadline) {
         return false;
       }
-      Uninterruptibles.sleepUninterruptibly(1, TimeUnit.MILLISECONDS);
+      Uninterruptibly.sleep(Duration.ofMillis(1));
     }
     return true;
   }

@@ -1,11 +1,11 @@
 package dev.stockade.internal.cgroup;
 
-import com.google.common.base.Splitter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,9 +27,6 @@ import java.util.Set;
  * <p>Immutable; reading it is free. {@link #current()} reads the two files once.
  */
 public final class CgroupMounts {
-  private static final Splitter SPACE = Splitter.on(' ');
-  private static final Splitter COMMA = Splitter.on(',');
-  private static final Splitter LINES = Splitter.on('\n').omitEmptyStrings();
   // The super options of a v1 mount mix controllers with flags ("rw,memory"); these are the
   // controller names, so a flag is never taken for one.
   private static final Set<String> V1_CONTROLLERS = Set.of(
@@ -109,8 +106,8 @@ public final class CgroupMounts {
     Map<String, String> ownPaths = parseOwnPaths(procSelfCgroup);
     List<Hierarchy> v2Mounts = new ArrayList<>();
     Map<String, List<Hierarchy>> v1Mounts = new HashMap<>();
-    for (String line : LINES.split(mountinfo)) {
-      List<String> fields = SPACE.splitToList(line);
+    for (String line : nonEmptyLines(mountinfo)) {
+      List<String> fields = List.of(line.split(" ", -1));
       int separator = fields.indexOf("-");
       if (separator < 6 || fields.size() < separator + 4) {
         continue;
@@ -118,12 +115,12 @@ public final class CgroupMounts {
       String fsType = fields.get(separator + 1);
       String root = unescape(fields.get(3));
       Path mountPoint = Path.of(unescape(fields.get(4)));
-      boolean readOnly = COMMA.splitToList(fields.get(5)).contains("ro");
+      boolean readOnly = List.of(fields.get(5).split(",", -1)).contains("ro");
       if (fsType.equals("cgroup2")) {
         v2Mounts.add(new Hierarchy(mountPoint, root, readOnly,
             Optional.ofNullable(ownPaths.get(""))));
       } else if (fsType.equals("cgroup")) {
-        for (String option : COMMA.split(fields.get(separator + 3))) {
+        for (String option : fields.get(separator + 3).split(",", -1)) {
           if (V1_CONTROLLERS.contains(option)) {
             Optional<String> own = Optional.ofNullable(ownPaths.get(option));
             v1Mounts.computeIfAbsent(option, k -> new ArrayList<>())
@@ -168,8 +165,8 @@ public final class CgroupMounts {
    */
   private static Map<String, String> parseOwnPaths(String procSelfCgroup) {
     Map<String, String> paths = new HashMap<>();
-    for (String line : LINES.split(procSelfCgroup)) {
-      List<String> parts = Splitter.on(':').limit(3).splitToList(line.trim());
+    for (String line : nonEmptyLines(procSelfCgroup)) {
+      List<String> parts = List.of(line.trim().split(":", 3));
       if (parts.size() != 3) {
         continue;
       }
@@ -180,7 +177,7 @@ public final class CgroupMounts {
         }
         continue;
       }
-      for (String controller : COMMA.split(parts.get(1))) {
+      for (String controller : parts.get(1).split(",", -1)) {
         paths.put(controller, path);
       }
     }
@@ -215,5 +212,10 @@ public final class CgroupMounts {
       }
     }
     return true;
+  }
+
+  /** The lines of {@code text}, as they are, empty ones left out. */
+  private static List<String> nonEmptyLines(String text) {
+    return Arrays.stream(text.split("\n")).filter(line -> !line.isEmpty()).toList();
   }
 }

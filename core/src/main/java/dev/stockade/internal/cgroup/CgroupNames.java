@@ -1,10 +1,10 @@
 package dev.stockade.internal.cgroup;
 
-import com.google.common.base.CharMatcher;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
  * Checks that a pool or worker id can be used as the name of one cgroup directory: a single
@@ -14,11 +14,7 @@ import java.util.TreeSet;
 final class CgroupNames {
   static final int MAX_LENGTH = 200;
 
-  private static final CharMatcher ALLOWED = CharMatcher.inRange('a', 'z')
-      .or(CharMatcher.inRange('A', 'Z'))
-      .or(CharMatcher.inRange('0', '9'))
-      .or(CharMatcher.anyOf("._@+=,:-"))
-      .precomputed();
+  private static final Pattern ALLOWED = Pattern.compile("[a-zA-Z0-9._@+=,:-]*");
 
   private CgroupNames() {}
 
@@ -42,7 +38,7 @@ final class CgroupNames {
         && !value.isEmpty()
         && value.length() <= MAX_LENGTH
         && value.charAt(0) != '.'
-        && ALLOWED.matchesAllOf(value);
+        && ALLOWED.matcher(value).matches();
   }
 
   /** The names of the subdirectories of {@code dir} that are plain id segments, sorted. */

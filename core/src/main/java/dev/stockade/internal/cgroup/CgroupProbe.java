@@ -1,7 +1,6 @@
 package dev.stockade.internal.cgroup;
 
 import dev.stockade.CgroupMode;
-import com.google.common.base.Splitter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,7 +49,6 @@ public final class CgroupProbe {
   public static final String BASE_NAME = "stockade";
 
   private static final Logger log = LoggerFactory.getLogger(CgroupProbe.class);
-  private static final Splitter WORDS = Splitter.on(' ').trimResults().omitEmptyStrings();
   private static final List<String> V2_CONTROLLERS = List.of("memory", "pids");
   private static final List<String> V1_OPTIONAL_CONTROLLERS = List.of("pids", "freezer");
 
@@ -231,7 +229,7 @@ public final class CgroupProbe {
 
   private static Set<String> words(Path file) {
     try {
-      return new LinkedHashSet<>(WORDS.splitToList(CgroupFiles.read(file)));
+      return new LinkedHashSet<>(CgroupFiles.words(CgroupFiles.read(file), " "));
     } catch (IOException e) {
       return Set.of();
     }

@@ -1,14 +1,13 @@
 package dev.stockade.internal.cgroup;
 
-import com.google.common.util.concurrent.Uninterruptibles;
 import dev.stockade.internal.os.ProcFs;
 import dev.stockade.internal.os.ProcessInfo;
 import dev.stockade.internal.os.Signal;
 import dev.stockade.internal.os.Signals;
+import dev.stockade.internal.os.Uninterruptibly;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,7 +64,7 @@ final class KillLoop {
         return members.read().isEmpty();
       }
       // Give the killed a moment to leave the group before reading it again.
-      Uninterruptibles.sleepUninterruptibly(1, TimeUnit.MILLISECONDS);
+      Uninterruptibly.sleep(Duration.ofMillis(1));
     }
   }
 }

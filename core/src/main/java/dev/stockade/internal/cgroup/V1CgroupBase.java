@@ -1,7 +1,6 @@
 package dev.stockade.internal.cgroup;
 
 import dev.stockade.CgroupMode;
-import com.google.common.base.Joiner;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * The {@code stockade} directories of the cgroup v1 hierarchies Stockade uses: memory always,
@@ -42,8 +42,8 @@ final class V1CgroupBase implements CgroupBase {
         e.getValue().equals(memory.getParent().resolveSibling(e.getKey()).resolve("stockade")));
     String where = standard
         ? memory.getParent().getParent().resolve("<c>").resolve("stockade").toString()
-        : Joiner.on(", ").join(bases.values());
-    return "cgroup v1 (" + Joiner.on(", ").join(bases.keySet()) + ") under " + where;
+        : bases.values().stream().map(Path::toString).collect(Collectors.joining(", "));
+    return "cgroup v1 (" + String.join(", ", bases.keySet()) + ") under " + where;
   }
 
   @Override

@@ -1,7 +1,6 @@
 package dev.stockade.internal.cgroup;
 
 import dev.stockade.CgroupMode;
-import com.google.common.base.Joiner;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,10 +41,10 @@ final class V2CgroupBase implements CgroupBase {
   public String description() {
     if (!hasMemoryController()) {
       return "cgroup v2 (no memory controller) at " + base
-          + (controllers.isEmpty() ? "" : " (" + Joiner.on(", ").join(sorted()) + ")")
+          + (controllers.isEmpty() ? "" : " (" + String.join(", ", sorted()) + ")")
           + ": " + missingMemory;
     }
-    return "cgroup v2 at " + base + " (" + Joiner.on(", ").join(sorted()) + ")";
+    return "cgroup v2 at " + base + " (" + String.join(", ", sorted()) + ")";
   }
 
   private Set<String> sorted() {

@@ -1,13 +1,12 @@
 package dev.stockade.internal.cgroup;
 
-import com.google.common.util.concurrent.Uninterruptibles;
+import dev.stockade.internal.os.Uninterruptibly;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The cgroup of one worker's tree, {@code <base>/stockade/<poolId>/<workerId>} (in each used
@@ -122,7 +121,7 @@ public interface WorkerCgroup {
       if (System.nanoTime() >= deadline) {
         return false;
       }
-      Uninterruptibles.sleepUninterruptibly(1, TimeUnit.MILLISECONDS);
+      Uninterruptibly.sleep(Duration.ofMillis(1));
     }
     return true;
   }

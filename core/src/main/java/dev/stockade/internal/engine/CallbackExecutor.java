@@ -1,6 +1,5 @@
 package dev.stockade.internal.engine;
 
-import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -49,15 +48,13 @@ public final class CallbackExecutor implements Executor {
     this.poolName = poolName;
     this.delegate = delegate;
     this.owned = owned;
-    this.lateThreads = new ThreadFactoryBuilder()
-        .setNameFormat("stockade-" + poolName + "-callback-late-%d").setDaemon(true).build();
+    this.lateThreads = DaemonThreads.numbered("stockade-" + poolName + "-callback-late-");
   }
 
   /** The pool's own executor of at most {@code threads} threads. */
   public static CallbackExecutor owned(String poolName, int threads) {
     ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, IDLE_SECONDS,
-        TimeUnit.SECONDS, new LinkedBlockingQueue<>(), new ThreadFactoryBuilder()
-            .setNameFormat("stockade-" + poolName + "-callback-%d").setDaemon(true).build());
+        TimeUnit.SECONDS, new LinkedBlockingQueue<>(), DaemonThreads.numbered("stockade-" + poolName + "-callback-"));
     executor.allowCoreThreadTimeOut(true);
     return new CallbackExecutor(poolName, executor, executor);
   }

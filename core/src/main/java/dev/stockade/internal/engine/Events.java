@@ -1,6 +1,5 @@
 package dev.stockade.internal.engine;
 
-import com.google.common.util.concurrent.MoreExecutors;
 import dev.stockade.PoolListener;
 import dev.stockade.TaskEvent;
 import java.time.Duration;
@@ -41,7 +40,7 @@ public final class Events {
   public Events(String poolName, PoolListener listener, Executor callbacks) {
     this.poolName = poolName;
     this.listener = listener;
-    this.inOrder = listener == null ? null : MoreExecutors.newSequentialExecutor(callbacks);
+    this.inOrder = listener == null ? null : new SequentialExecutor(callbacks);
   }
 
   /** Queues a call to the listener; {@code call} builds its event only when there is one. */

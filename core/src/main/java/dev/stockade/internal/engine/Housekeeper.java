@@ -1,6 +1,5 @@
 package dev.stockade.internal.engine;
 
-import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import dev.stockade.internal.os.CachedStatReader;
 import dev.stockade.internal.os.ProcessTable;
 import dev.stockade.internal.os.TagIndex;
@@ -47,8 +46,7 @@ public final class Housekeeper implements AutoCloseable {
     this.tags = tags;
     this.pidFloor = pidFloor;
     this.tick = tick;
-    ThreadFactory named = new ThreadFactoryBuilder()
-        .setNameFormat("stockade-" + poolName + "-housekeeper").setDaemon(true).build();
+    ThreadFactory named = DaemonThreads.named("stockade-" + poolName + "-housekeeper");
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = named.newThread(r);
       thread = t;

@@ -1,9 +1,8 @@
 package dev.stockade.internal.engine;
 
-import com.google.common.util.concurrent.ThreadFactoryBuilder;
-import com.google.common.util.concurrent.Uninterruptibles;
 import dev.stockade.internal.os.ProcessTable;
 import dev.stockade.internal.os.TagIndex;
+import dev.stockade.internal.os.Uninterruptibly;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -44,8 +43,8 @@ public final class PoolThreads {
       CallbackExecutor callbacks) {
     this.callbacks = callbacks;
     this.spawner = new Spawner(poolName);
-    this.io = Executors.newCachedThreadPool(marked(poolName, "io-%d"));
-    this.timer = Executors.newSingleThreadScheduledExecutor(marked(poolName, "timer"));
+    this.io = Executors.newCachedThreadPool(marked(DaemonThreads.numbered("stockade-" + poolName + "-io-")));
+    this.timer = Executors.newSingleThreadScheduledExecutor(marked(DaemonThreads.named("stockade-" + poolName + "-timer")));
     this.housekeeper = new Housekeeper(poolName, sampleInterval, tags, pidFloor, tick);
     housekeeper.start();
     if (onJvmShutdown != null) {
@@ -56,9 +55,7 @@ public final class PoolThreads {
     }
   }
 
-  private static ThreadFactory marked(String poolName, String suffix) {
-    ThreadFactory base = new ThreadFactoryBuilder()
-        .setNameFormat("stockade-" + poolName + "-" + suffix).setDaemon(true).build();
+  private static ThreadFactory marked(ThreadFactory base) {
     return r -> base.newThread(() -> {
       POOL_THREAD.set(true);
       r.run();
@@ -119,7 +116,7 @@ public final class PoolThreads {
   public void stop() {
     if (!stopped.compareAndSet(false, true)) {
       if (!isPoolThread() && !housekeeper.isCurrentThread()) {
-        Uninterruptibles.awaitUninterruptibly(allStopped);
+        Uninterruptibly.await(allStopped);
       }
       return;
     }

@@ -1,6 +1,5 @@
 package dev.stockade.internal.engine;
 
-import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -16,8 +15,7 @@ public final class Spawner implements AutoCloseable {
   private volatile Thread spawnerThread;
 
   public Spawner(String poolName) {
-    ThreadFactory factory = new ThreadFactoryBuilder()
-        .setNameFormat("stockade-" + poolName + "-spawner").setDaemon(true).build();
+    ThreadFactory factory = DaemonThreads.named("stockade-" + poolName + "-spawner");
     this.thread = Executors.newSingleThreadExecutor(r -> {
       Thread t = factory.newThread(r);
       spawnerThread = t;
