@@ -40,9 +40,24 @@ public final class PidCounter {
     return epoch < 0 || lastSeen < rootPid ? ALWAYS_FULL : epoch;
   }
 
-  /** The lowest pid a member of a tree rooted at {@code rootPid} can have. */
+  /**
+   * The lowest pid a member of a tree rooted at {@code rootPid} can have, from a reading of the
+   * last 20 ms: for the housekeeper's samples, where a member missed once is found at the next.
+   */
   public static synchronized long floorFor(long rootPid, long epochAtSpawn) {
-    long epoch = observe(false);
+    return floor(rootPid, epochAtSpawn, observe(false));
+  }
+
+  /**
+   * As {@link #floorFor}, from a reading taken now: for a teardown, which must miss no member.
+   * A reading reused from before a wrap would leave out a member forked after it, whose pid is
+   * then below the root's.
+   */
+  public static synchronized long floorNow(long rootPid, long epochAtSpawn) {
+    return floor(rootPid, epochAtSpawn, observe(true));
+  }
+
+  private static long floor(long rootPid, long epochAtSpawn, long epoch) {
     return epochAtSpawn != ALWAYS_FULL && epoch == epochAtSpawn ? rootPid : 1;
   }
 

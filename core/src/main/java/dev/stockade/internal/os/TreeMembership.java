@@ -87,6 +87,11 @@ public final class TreeMembership {
     return PidCounter.floorFor(roots.get(0).pid(), pidEpoch);
   }
 
+  /** As {@link #pidFloor()}, from the pid counter as it is now: for a teardown's scans. */
+  public long pidFloorNow() {
+    return PidCounter.floorNow(roots.get(0).pid(), pidEpoch);
+  }
+
   public ProcessIdentity root() {
     return roots.get(0);
   }

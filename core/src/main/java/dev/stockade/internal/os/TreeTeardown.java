@@ -48,7 +48,7 @@ public final class TreeTeardown {
    */
   public TeardownReport end(Duration grace) {
     TeardownReport report = endMembers(grace);
-    membership.orphans().reapAfterEnd(lastTable, membership.pidFloor());
+    membership.orphans().reapAfterEnd(lastTable, membership.pidFloorNow());
     return report;
   }
 
@@ -121,7 +121,8 @@ public final class TreeTeardown {
   }
 
   private List<ProcessInfo> scan() {
-    ProcessTable table = ProcessTable.scan(membership.pidFloor());
+    // The pid counter read now: a member forked after a wrap has a pid below the root's.
+    ProcessTable table = ProcessTable.scan(membership.pidFloorNow());
     lastTable = table;
     tags.update(table);
     return membership.refresh(table, tags);
