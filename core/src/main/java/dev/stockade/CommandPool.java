@@ -1,5 +1,6 @@
 package dev.stockade;
 
+import dev.stockade.internal.engine.PoolSettings;
 import dev.stockade.internal.engine.SettingRules;
 import dev.stockade.internal.lifeline.Lifeline;
 import dev.stockade.internal.pool.CommandPoolSettings;
@@ -72,7 +73,7 @@ public final class CommandPool implements AutoCloseable {
   private final RealCommandPool engine;
 
   private CommandPool(CommandPoolSettings settings) {
-    this.engine = new RealCommandPool(settings);
+    this.engine = RealCommandPool.start(settings);
   }
 
   public static Builder builder() {
@@ -165,7 +166,7 @@ public final class CommandPool implements AutoCloseable {
   public static final class Builder {
     private static final Logger log = LoggerFactory.getLogger(CommandPool.class);
     private static final AtomicInteger POOL_NUMBER = new AtomicInteger();
-    private static final long PAGE = CommandPoolSettings.MIN_MEMORY_LIMIT_BYTES;
+    private static final long PAGE = PoolSettings.MIN_MEMORY_LIMIT_BYTES;
 
     private final SettingRules rules = new SettingRules();
     private String name;
@@ -436,12 +437,14 @@ public final class CommandPool implements AutoCloseable {
       if (requireLifeline) {
         Lifeline.get().requireRunning();
       }
-      return new CommandPool(new CommandPoolSettings(poolName, workers, queueCapacity,
+      PoolSettings common = new PoolSettings(poolName, workers, queueCapacity,
           Optional.ofNullable(admissionWait), taskTimeout, memoryLimit, processes,
           cgroupMode != null ? cgroupMode : SettingRules.defaultCgroupMode(),
           SettingRules.requireBelowBudget(minFreeMemory), memoryPressurePolicy, memoryAccounting,
-          sampleInterval, terminationGrace, (int) outputLimit.toBytes(), failOnNonZeroExit,
-          Optional.ofNullable(listener), shutdownHook, Optional.ofNullable(callbackExecutor)));
+          sampleInterval, terminationGrace, Optional.ofNullable(listener), shutdownHook,
+          Optional.ofNullable(callbackExecutor));
+      return new CommandPool(new CommandPoolSettings(common, (int) outputLimit.toBytes(),
+          failOnNonZeroExit));
     }
 
     private static void require(boolean ok, String setting, String constraint, Object value) {

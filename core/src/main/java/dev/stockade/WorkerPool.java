@@ -1,11 +1,11 @@
 package dev.stockade;
 
+import dev.stockade.internal.engine.PoolSettings;
 import dev.stockade.internal.engine.ProgramCheck;
 import dev.stockade.internal.engine.ProgramStartException;
 import dev.stockade.internal.engine.SettingRules;
 import dev.stockade.internal.engine.TempDirectories;
 import dev.stockade.internal.lifeline.Lifeline;
-import dev.stockade.internal.pool.CommandPoolSettings;
 import dev.stockade.internal.workers.JvmWorkerCommand;
 import dev.stockade.internal.workers.RealWorkerPool;
 import dev.stockade.internal.workers.WorkerPoolSettings;
@@ -102,7 +102,7 @@ public final class WorkerPool<I, O> implements AutoCloseable {
   private WorkerPool(WorkerPoolSettings settings, Codec<I> input, Codec<O> output) {
     this.input = input;
     this.output = output;
-    this.engine = new RealWorkerPool(settings);
+    this.engine = RealWorkerPool.start(settings);
   }
 
   /** A builder for a pool whose tasks take {@code I} and give {@code O}. */
@@ -225,7 +225,7 @@ public final class WorkerPool<I, O> implements AutoCloseable {
    */
   public static final class Builder<I, O> {
     private static final AtomicInteger POOL_NUMBER = new AtomicInteger();
-    private static final long PAGE = CommandPoolSettings.MIN_MEMORY_LIMIT_BYTES;
+    private static final long PAGE = PoolSettings.MIN_MEMORY_LIMIT_BYTES;
 
     private final Codec<I> input;
     private final Codec<O> output;
@@ -815,18 +815,21 @@ public final class WorkerPool<I, O> implements AutoCloseable {
       // Last, once nothing is left to refuse: a failed build leaves no directory behind.
       WorkerPoolSettings.Launch launch = withRuntime(planned, poolName);
       try {
-        return new WorkerPool<>(new WorkerPoolSettings(poolName, launch, workers,
-            tasksInFlightPerWorker, minIdle,
-            queueCapacity, Optional.ofNullable(admissionWait), taskTimeout, memoryLimit, soft,
-            processes, mode, minFree, memoryPressurePolicy,
-            memoryAccounting, sampleInterval, terminationGrace, startTimeout, heartbeatInterval,
-            heartbeatTimeout, Optional.ofNullable(progressTimeout), healthCheckInterval,
-            healthCheckTimeout, healthCheckFailures, Optional.ofNullable(healthCheck),
-            maxTasksPerWorker, Optional.ofNullable(maxWorkerAge), recycleJitter, idleTimeout,
-            cancelGrace, (int) maxFrameSize.toBytes(), restartBackoffInitial, restartBackoffMax,
-            startFailureThreshold, circuitOpenDuration, retryAttempts,
-            Optional.ofNullable(listener), shutdownHook, Optional.ofNullable(callbackExecutor)),
-            input, output);
+        PoolSettings common = new PoolSettings(poolName, workers, queueCapacity,
+            Optional.ofNullable(admissionWait), taskTimeout, memoryLimit, processes, mode,
+            minFree, memoryPressurePolicy, memoryAccounting, sampleInterval, terminationGrace,
+            Optional.ofNullable(listener), shutdownHook, Optional.ofNullable(callbackExecutor));
+        WorkerPoolSettings.Liveness liveness = new WorkerPoolSettings.Liveness(startTimeout,
+            heartbeatInterval, heartbeatTimeout, Optional.ofNullable(progressTimeout),
+            healthCheckInterval, healthCheckTimeout, healthCheckFailures,
+            Optional.ofNullable(healthCheck), cancelGrace);
+        WorkerPoolSettings.Recycling recycling = new WorkerPoolSettings.Recycling(soft,
+            maxTasksPerWorker, Optional.ofNullable(maxWorkerAge), recycleJitter, idleTimeout);
+        WorkerPoolSettings.Restarts restarts = new WorkerPoolSettings.Restarts(
+            restartBackoffInitial, restartBackoffMax, startFailureThreshold, circuitOpenDuration,
+            retryAttempts);
+        return new WorkerPool<>(new WorkerPoolSettings(common, launch, tasksInFlightPerWorker,
+            minIdle, (int) maxFrameSize.toBytes(), liveness, recycling, restarts), input, output);
       } catch (RuntimeException | Error e) {
         if (launch.runtimeDirectory() != null) {
           TempDirectories.delete(launch.runtimeDirectory());

@@ -1,40 +1,13 @@
 package dev.stockade.internal.pool;
 
-import dev.stockade.CgroupMode;
-import dev.stockade.MemoryAccounting;
-import dev.stockade.MemoryPressurePolicy;
-import dev.stockade.MemorySize;
-import dev.stockade.PoolListener;
-import java.time.Duration;
-import java.util.Optional;
-import java.util.concurrent.Executor;
+import dev.stockade.internal.engine.PoolSettings;
 
 /**
  * A {@code CommandPool}'s configuration, validated by its builder.
  *
- * @param admissionWait how long {@code run} may block for room; empty to refuse at once
- * @param listener empty when nobody listens
+ * @param common what both pools share
+ * @param outputLimitBytes how much of each stream a result keeps
+ * @param failOnNonZeroExit whether a non-zero exit fails the future
  */
-public record CommandPoolSettings(
-    String name,
-    int workers,
-    int queueCapacity,
-    Optional<Duration> admissionWait,
-    Duration taskTimeout,
-    MemorySize memoryLimit,
-    int maxProcesses,
-    CgroupMode cgroupMode,
-    MemorySize minFreeMemory,
-    MemoryPressurePolicy memoryPressurePolicy,
-    MemoryAccounting memoryAccounting,
-    Duration sampleInterval,
-    Duration terminationGrace,
-    int outputLimitBytes,
-    boolean failOnNonZeroExit,
-    Optional<PoolListener> listener,
-    boolean shutdownHook,
-    Optional<Executor> callbackExecutor) {
-
-  /** The smallest memory limit that means anything: one page. */
-  public static final long MIN_MEMORY_LIMIT_BYTES = 4096;
-}
+public record CommandPoolSettings(PoolSettings common, int outputLimitBytes,
+    boolean failOnNonZeroExit) {}

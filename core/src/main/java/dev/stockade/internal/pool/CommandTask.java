@@ -3,23 +3,21 @@ package dev.stockade.internal.pool;
 import dev.stockade.Command;
 import dev.stockade.CommandResult;
 import dev.stockade.MemorySize;
+import dev.stockade.internal.engine.PoolTask;
 import dev.stockade.internal.engine.TaskFuture;
 import java.time.Duration;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One submitted command with its effective limits, and the future its caller holds. Cancelling
- * the future tells the pool, which removes a queued task or ends a running tree. It reports one
- * end to the listener.
+ * the future tells the pool, which removes a queued task or ends a running tree.
  */
-final class CommandTask {
+final class CommandTask extends PoolTask<CommandResult> {
   final Command command;
   final Duration timeout;
   final MemorySize memoryLimit;
-  final TaskFuture<CommandResult> future;
+  private final TaskFuture<CommandResult> future;
   volatile RunningCommand running;
-  private final AtomicBoolean ended = new AtomicBoolean();
 
   CommandTask(Command command, Duration timeout, MemorySize memoryLimit, RealCommandPool pool,
       Executor callbacks) {
@@ -29,12 +27,13 @@ final class CommandTask {
     this.future = new TaskFuture<>(interrupt -> pool.cancelled(this, interrupt), callbacks);
   }
 
-  String label() {
+  @Override
+  public String label() {
     return command.label();
   }
 
-  /** True the first time only: the task's one end. */
-  boolean markEnded() {
-    return ended.compareAndSet(false, true);
+  @Override
+  public TaskFuture<CommandResult> future() {
+    return future;
   }
 }

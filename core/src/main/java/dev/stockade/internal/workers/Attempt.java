@@ -8,16 +8,18 @@ package dev.stockade.internal.workers;
 final class Attempt {
   final long id;
   final WorkerTask task;
-  volatile long startNanos = System.nanoTime();
-  volatile long lastProgressNanos = startNanos;
+  volatile long startNanos;
+  volatile long lastProgressNanos;
   /** When a cancelled task must have answered, or 0 while not cancelled. */
   volatile long cancelDeadlineNanos;
   /** Cancelled while it waited behind another task of its worker. */
   volatile boolean cancelRequested;
 
-  Attempt(long id, WorkerTask task) {
+  Attempt(long id, WorkerTask task, long nowNanos) {
     this.id = id;
     this.task = task;
+    this.startNanos = nowNanos;
+    this.lastProgressNanos = nowNanos;
   }
 
   /** It is now the task its worker runs. */
@@ -29,7 +31,12 @@ final class Attempt {
     }
   }
 
-  long ranNanos() {
-    return System.nanoTime() - startNanos;
+  /** Its caller cancelled it, while it ran or waited its turn. */
+  boolean wasCancelled() {
+    return cancelDeadlineNanos != 0 || cancelRequested;
+  }
+
+  long ranNanos(long nowNanos) {
+    return nowNanos - startNanos;
   }
 }

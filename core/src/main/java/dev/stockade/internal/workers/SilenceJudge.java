@@ -57,7 +57,7 @@ final class SilenceJudge {
     Track track = w.silenceTrack;
     SupervisedTree tree = w.tree;
     track.record(now, tree.cpuUsedNanos(), timeoutNanos);
-    long silence = now - w.lastSignOfLifeNanos;
+    long silence = now - w.connection.lastSignOfLifeNanos;
     if (silence <= timeoutNanos) {
       if (track.busy) {
         heardAgain(w, track);
@@ -78,7 +78,7 @@ final class SilenceJudge {
 
   private void turnedBusy(PooledWorker w, Track track, long silence) {
     track.busy = true;
-    track.silenceStartNanos = w.lastSignOfLifeNanos;
+    track.silenceStartNanos = w.connection.lastSignOfLifeNanos;
     track.cpuAtSilenceStart = track.baselineCpu();
     w.tree.markBusyWithoutHeartbeat(true);
     long cpu = track.cpuOverWindow();
@@ -92,7 +92,7 @@ final class SilenceJudge {
   private void heardAgain(PooledWorker w, Track track) {
     track.busy = false;
     w.tree.markBusyWithoutHeartbeat(false);
-    long silence = w.lastSignOfLifeNanos - track.silenceStartNanos;
+    long silence = w.connection.lastSignOfLifeNanos - track.silenceStartNanos;
     long cpu = track.latestCpu - track.cpuAtSilenceStart;
     log.debug("[{}] worker {} (pid {}) is heard from again after {} ms of silence and {} ms of"
         + " CPU", poolName, w.id(), w.tree.process().pid(), millis(silence), millis(cpu));

@@ -1,18 +1,23 @@
 package dev.stockade.internal.workers;
 
 import dev.stockade.TaskOptions;
+import dev.stockade.internal.engine.PoolTask;
 import dev.stockade.internal.engine.TaskFuture;
 import io.github.resilience4j.retry.Retry;
 import java.time.Duration;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One submitted task: its payload, its effective timeout, the caller's future, and — for an
  * idempotent task — the retry context that decides whether a worker failure runs it again.
  * It reports one start and one end to the listener, however many attempts it takes.
  */
-final class WorkerTask {
+final class WorkerTask extends PoolTask<Object> {
+  /** Told when the caller cancels a task's future. */
+  interface Canceller {
+    void cancelled(WorkerTask task, boolean mayInterruptIfRunning);
+  }
+
   /** Turns a RESULT payload into the caller's value; a failure is the worker's. */
   public interface Decoder {
     Object decode(byte[] payload) throws Exception;
@@ -29,28 +34,31 @@ final class WorkerTask {
   final TaskOptions options;
   final Duration timeout;
   final Decoder decoder;
-  final TaskFuture<Object> future;
+  private final TaskFuture<Object> future;
   /** Null unless the task is idempotent. */
   final Retry.AsyncContext<Object> retry;
   /** The worker running it now, or null while queued or between attempts. */
   volatile PooledWorker worker;
-  int attempts;
-  private final AtomicBoolean started = new AtomicBoolean();
-  private final AtomicBoolean ended = new AtomicBoolean();
 
   WorkerTask(byte[] payload, TaskOptions options, Duration timeout, Decoder decoder,
-      Retry.AsyncContext<Object> retry, RealWorkerPool pool, Executor callbacks) {
+      Retry.AsyncContext<Object> retry, Canceller onCancel, Executor callbacks) {
     this.payload = payload;
     this.options = options;
     this.timeout = timeout;
     this.decoder = decoder;
     this.retry = retry;
     this.future = new TaskFuture<>(
-        interrupt -> pool.cancelled(this, interrupt), callbacks, WAIT_SPIN_NANOS);
+        interrupt -> onCancel.cancelled(this, interrupt), callbacks, WAIT_SPIN_NANOS);
   }
 
-  String label() {
+  @Override
+  public String label() {
     return options.label();
+  }
+
+  @Override
+  public TaskFuture<Object> future() {
+    return future;
   }
 
   /** The input, while the task may still be sent; null once it has ended. */
@@ -58,20 +66,9 @@ final class WorkerTask {
     return payload;
   }
 
-  /** True the first time only: the task's one start. */
-  boolean markStarted() {
-    return started.compareAndSet(false, true);
-  }
-
-  /**
-   * True the first time only: the task's one end. Its input is let go then, so a caller who
-   * keeps the future does not keep the payload.
-   */
-  boolean markEnded() {
-    if (!ended.compareAndSet(false, true)) {
-      return false;
-    }
+  /** Its input is let go at its end, so a caller who keeps the future does not keep it. */
+  @Override
+  protected void letGo() {
     payload = null;
-    return true;
   }
 }
