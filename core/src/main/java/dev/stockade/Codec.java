@@ -19,11 +19,31 @@ import java.nio.charset.StandardCharsets;
  * @param <T> the type on the pool's side
  */
 public interface Codec<T> {
+  /**
+   * The payload bytes of a task input or result.
+   *
+   * @param value the value to encode
+   * @return its bytes; not null
+   * @throws Exception if the value cannot be encoded; {@code submit} throws it to its caller
+   *     wrapped in an {@link IllegalArgumentException}
+   */
   byte[] encode(T value) throws Exception;
 
+  /**
+   * The value the payload bytes stand for.
+   *
+   * @param bytes a payload, as the worker sent it
+   * @return the value
+   * @throws Exception if the bytes are malformed; the task then fails with
+   *     {@link WorkerProtocolException}
+   */
   T decode(byte[] bytes) throws Exception;
 
-  /** The payload bytes as they are (the array is not copied). */
+  /**
+   * The payload bytes as they are (the array is not copied).
+   *
+   * @return a codec whose encode and decode return their argument
+   */
   static Codec<byte[]> bytes() {
     return new Codec<>() {
       @Override
@@ -48,6 +68,8 @@ public interface Codec<T> {
    * U+FFFD: {@link #encode} throws {@link IllegalArgumentException} for a string holding a lone
    * surrogate (naming its index), and {@link #decode} throws it for bytes that are not valid
    * UTF-8 (naming the offset and the bytes).
+   *
+   * @return the UTF-8 codec
    */
   static Codec<String> utf8() {
     return new Codec<>() {

@@ -54,6 +54,8 @@ public final class Command {
   /**
    * A command from its program and arguments.
    *
+   * @param arguments the program, then its arguments
+   * @return the command, labelled with the program's name
    * @throws IllegalArgumentException if there is no argument, the program is blank, or an
    *     argument holds a NUL character (the kernel would cut it there); the message gives the
    *     argument's index, the program's being 0
@@ -66,6 +68,8 @@ public final class Command {
   /**
    * A command from its program and arguments.
    *
+   * @param arguments the program, then its arguments; copied
+   * @return the command, labelled with the program's name
    * @throws IllegalArgumentException if the list is empty, the program is blank, or an
    *     argument holds a NUL character; the message gives the argument's index
    */
@@ -94,6 +98,9 @@ public final class Command {
   /**
    * A copy with the environment variable {@code name} set to {@code value}.
    *
+   * @param name the variable's name
+   * @param value its value
+   * @return a copy with that variable added to those already set (or changed, if it was set)
    * @throws IllegalArgumentException if the name is empty or holds '=' or NUL, or the value
    *     holds NUL (the kernel would cut it there)
    */
@@ -119,7 +126,12 @@ public final class Command {
     return new Command(arguments, env, directory, timeout, memoryLimit, label);
   }
 
-  /** A copy that starts in {@code directory} instead of the JVM's working directory. */
+  /**
+   * A copy that starts in {@code directory} instead of the JVM's working directory.
+   *
+   * @param directory the working directory of the program
+   * @return a copy that starts in {@code directory}
+   */
   public Command withDirectory(Path directory) {
     Objects.requireNonNull(directory, "directory");
     return new Command(arguments, environment, directory, timeout, memoryLimit, label);
@@ -129,6 +141,8 @@ public final class Command {
    * A copy whose tree is ended when it runs longer than {@code timeout}, instead of the pool's
    * {@code taskTimeout}. Checked against the pool's sample interval when submitted.
    *
+   * @param timeout the longest the command's tree may run
+   * @return a copy with its own timeout
    * @throws IllegalArgumentException if {@code timeout} is not positive or is longer than 365
    *     days
    */
@@ -144,13 +158,22 @@ public final class Command {
   /**
    * A copy whose whole process tree may use at most {@code limit}, instead of the pool's
    * {@code memoryLimit}.
+   *
+   * @param limit the most memory the command's whole process tree may use
+   * @return a copy with its own memory limit
    */
   public Command withMemoryLimit(MemorySize limit) {
     Objects.requireNonNull(limit, "limit");
     return new Command(arguments, environment, directory, timeout, limit, label);
   }
 
-  /** A copy named {@code label} in events, snapshots and exception messages. */
+  /**
+   * A copy named {@code label} in events, snapshots and exception messages.
+   *
+   * @param label the name to show; not blank
+   * @return a copy with that label
+   * @throws IllegalArgumentException if {@code label} is null or blank
+   */
   public Command withLabel(String label) {
     if (label == null || label.isBlank()) {
       throw new IllegalArgumentException("label must be non-blank, but was " + label);
@@ -158,28 +181,56 @@ public final class Command {
     return new Command(arguments, environment, directory, timeout, memoryLimit, label);
   }
 
+  /**
+   * The program and its arguments, as given.
+   *
+   * @return the arguments, the program first; unmodifiable
+   */
   public List<String> arguments() {
     return arguments;
   }
 
-  /** The variables added to the inherited environment. */
+  /**
+   * The variables added to the inherited environment.
+   *
+   * @return the added variables, unmodifiable, in the order they were first set
+   */
   public Map<String, String> environment() {
     return environment;
   }
 
+  /**
+   * The working directory of the program.
+   *
+   * @return the directory, or empty for the JVM's working directory
+   */
   public Optional<Path> directory() {
     return Optional.ofNullable(directory);
   }
 
+  /**
+   * The command's own timeout.
+   *
+   * @return the timeout, or empty when the pool's {@code taskTimeout} applies
+   */
   public Optional<Duration> timeout() {
     return Optional.ofNullable(timeout);
   }
 
+  /**
+   * The command's own memory limit.
+   *
+   * @return the limit, or empty when the pool's {@code memoryLimit} applies
+   */
   public Optional<MemorySize> memoryLimit() {
     return Optional.ofNullable(memoryLimit);
   }
 
-  /** The label; the program name unless set. */
+  /**
+   * The label; the program name unless set.
+   *
+   * @return the label
+   */
   public String label() {
     return label;
   }

@@ -8,6 +8,12 @@ package dev.stockade;
 public final class CommandFailedException extends StockadeException {
   private final transient CommandResult result;
 
+  /**
+   * An exception for the result of a command that ended badly; the message gives its label, pid,
+   * exit status and last stderr lines.
+   *
+   * @param result how the command ended
+   */
   public CommandFailedException(CommandResult result) {
     super("command '" + result.label() + "' (pid " + result.pid() + ") ended with "
         + result.exitStatus()
@@ -17,6 +23,11 @@ public final class CommandFailedException extends StockadeException {
     this.result = result;
   }
 
+  /**
+   * How the command ended. Not serialized: null in a copy of this exception that was deserialized.
+   *
+   * @return the command's result
+   */
   public CommandResult result() {
     return result;
   }

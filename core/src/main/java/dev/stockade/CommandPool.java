@@ -76,6 +76,11 @@ public final class CommandPool implements AutoCloseable {
     this.engine = RealCommandPool.start(settings);
   }
 
+  /**
+   * A builder for a pool, every setting at its default.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -84,6 +89,10 @@ public final class CommandPool implements AutoCloseable {
    * Submits a command. Admission failures come back as a failed future
    * ({@link PoolSaturatedException}, {@link PoolClosedException}), never as a throw.
    *
+   * @param command the command to run
+   * @return a future that completes with the command's {@link CommandResult} once its whole tree
+   *     has ended, or fails with a {@link StockadeException} that says why it has no result (or,
+   *     once cancelled, with a {@code CancellationException})
    * @throws IllegalArgumentException if the command's timeout is shorter than the pool's sample
    *     interval or its memory limit is below one page
    */
@@ -91,11 +100,20 @@ public final class CommandPool implements AutoCloseable {
     return engine.run(Objects.requireNonNull(command, "command"));
   }
 
-  /** The pool's counts and every live tree at the last sample. */
+  /**
+   * The pool's counts and every live tree at the last sample.
+   *
+   * @return a snapshot of the pool
+   */
   public PoolSnapshot snapshot() {
     return engine.snapshot();
   }
 
+  /**
+   * The pool's name, as given to {@link Builder#name} or {@code commands-N}.
+   *
+   * @return the name
+   */
   public String name() {
     return engine.name();
   }
@@ -111,7 +129,11 @@ public final class CommandPool implements AutoCloseable {
     engine.shutdown();
   }
 
-  /** True once {@link #shutdown()} or a {@code close} was called. */
+  /**
+   * True once {@link #shutdown()} or a {@code close} was called.
+   *
+   * @return whether the pool stopped taking tasks
+   */
   public boolean isShutdown() {
     return engine.isShutdown();
   }
@@ -120,13 +142,19 @@ public final class CommandPool implements AutoCloseable {
    * Waits up to {@code timeout} for the pool to be closed (after {@link #shutdown()}, that is
    * once every accepted task has ended); ends nothing itself.
    *
+   * @param timeout the longest to wait
    * @return true if the pool is closed, false if the time ran out first
+   * @throws InterruptedException if the calling thread is interrupted while it waits
    */
   public boolean awaitTermination(Duration timeout) throws InterruptedException {
     return engine.awaitTermination(Objects.requireNonNull(timeout, "timeout"));
   }
 
-  /** True once the pool is closed: every tree gone and its threads stopped. */
+  /**
+   * True once the pool is closed: every tree gone and its threads stopped.
+   *
+   * @return whether the pool is closed
+   */
   public boolean isTerminated() {
     return engine.isTerminated();
   }
@@ -142,6 +170,9 @@ public final class CommandPool implements AutoCloseable {
    * framework orders its own shutdown (Spring's {@code @PreDestroy} or {@code SmartLifecycle})
    * should build the pool with {@code shutdownHook(false)} and call this from the framework,
    * so the pool drains in the framework's order instead of beside it.
+   *
+   * @param drainTimeout the longest the accepted tasks may take to end before they are cut off
+   * @throws IllegalArgumentException if {@code drainTimeout} is negative
    */
   public void close(Duration drainTimeout) {
     engine.close(drainTimeout);
@@ -198,6 +229,10 @@ public final class CommandPool implements AutoCloseable {
     /**
      * Names the pool in logs, thread names, temporary directories and messages. Letters,
      * digits, '.', '_' and '-', at most 40. Default: {@code commands-N}.
+     *
+     * @param name the pool's name; null for the default
+     * @return this builder
+     * @throws IllegalStateException if the name was already set
      */
     public Builder name(String name) {
       once("name", this.name);
@@ -205,14 +240,26 @@ public final class CommandPool implements AutoCloseable {
       return this;
     }
 
-    /** Most trees alive at once. Default: the number of processors. */
+    /**
+     * Most trees alive at once. Default: the number of processors.
+     *
+     * @param workers the most trees alive at once, 1 to 4096
+     * @return this builder
+     * @throws IllegalStateException if {@code workers} was already set
+     */
     public Builder workers(int workers) {
       once("workers", this.workers);
       this.workers = workers;
       return this;
     }
 
-    /** Most tasks waiting for a worker. Zero means no waiting. Default: 1000. */
+    /**
+     * Most tasks waiting for a worker. Zero means no waiting. Default: 1000.
+     *
+     * @param queueCapacity the most tasks waiting, 0 or more
+     * @return this builder
+     * @throws IllegalStateException if {@code queueCapacity} was already set
+     */
     public Builder queueCapacity(int queueCapacity) {
       once("queueCapacity", this.queueCapacity);
       this.queueCapacity = queueCapacity;
@@ -222,6 +269,10 @@ public final class CommandPool implements AutoCloseable {
     /**
      * Makes {@link CommandPool#run} block, up to {@code maxWait} (at most 365 days), for room
      * when every worker is busy and the queue is full, instead of refusing at once.
+     *
+     * @param maxWait the longest {@code run} waits for room
+     * @return this builder
+     * @throws IllegalStateException if {@code blockWhenSaturated} was already set
      */
     public Builder blockWhenSaturated(Duration maxWait) {
       once("blockWhenSaturated", this.admissionWait);
@@ -232,6 +283,10 @@ public final class CommandPool implements AutoCloseable {
     /**
      * Longest a task's tree may run, from its start; a command may override it. At least the
      * sample interval, at most 365 days. Default: 10 minutes.
+     *
+     * @param taskTimeout the longest a tree may run
+     * @return this builder
+     * @throws IllegalStateException if {@code taskTimeout} was already set
      */
     public Builder taskTimeout(Duration taskTimeout) {
       once("taskTimeout", this.taskTimeout);
@@ -241,6 +296,10 @@ public final class CommandPool implements AutoCloseable {
 
     /**
      * Hard limit on a task's whole process tree; a command may override it. Default: 1 GiB.
+     *
+     * @param memoryLimit the most memory a task's whole tree may use, at least one page
+     * @return this builder
+     * @throws IllegalStateException if {@code memoryLimit} was already set
      */
     public Builder memoryLimit(MemorySize memoryLimit) {
       once("memoryLimit", this.memoryLimit);
@@ -253,6 +312,10 @@ public final class CommandPool implements AutoCloseable {
      * with {@link ProcessLimitExceededException}. Checked every sample without cgroups, so a
      * fast fork loop may overshoot by what it starts in one {@code sampleInterval}. From 1 to
      * 4194304 (the kernel's highest {@code pid_max}). Default: 1024.
+     *
+     * @param maxProcesses the most live processes in one tree
+     * @return this builder
+     * @throws IllegalStateException if {@code maxProcesses} was already set
      */
     public Builder maxProcesses(int maxProcesses) {
       once("maxProcesses", this.maxProcesses);
@@ -265,6 +328,10 @@ public final class CommandPool implements AutoCloseable {
      * (the default) takes the strongest the machine offers, {@code V2} or {@code V1} insist on
      * one ({@code build()} fails, saying why, where it is not usable), {@code NONE} never uses
      * cgroups. The default can also be set with the system property {@code stockade.cgroupMode}.
+     *
+     * @param cgroupMode whether and which cgroups contain the trees
+     * @return this builder
+     * @throws IllegalStateException if {@code cgroupMode} was already set
      */
     public Builder cgroupMode(CgroupMode cgroupMode) {
       once("cgroupMode", this.cgroupMode);
@@ -278,6 +345,10 @@ public final class CommandPool implements AutoCloseable {
      * this, the pool starts no new worker tree and applies its
      * {@link #memoryPressurePolicy memoryPressurePolicy}. Must be below the memory the JVM may
      * use. Default: off.
+     *
+     * @param minFreeMemory the memory that must be available before a new tree is started
+     * @return this builder
+     * @throws IllegalStateException if {@code minFreeMemory} was already set
      */
     public Builder minFreeMemory(MemorySize minFreeMemory) {
       once("minFreeMemory", this.minFreeMemory);
@@ -285,7 +356,13 @@ public final class CommandPool implements AutoCloseable {
       return this;
     }
 
-    /** What to do with work that needs a new tree under memory pressure. Default: QUEUE. */
+    /**
+     * What to do with work that needs a new tree under memory pressure. Default: QUEUE.
+     *
+     * @param memoryPressurePolicy queue the work, or shed it
+     * @return this builder
+     * @throws IllegalStateException if {@code memoryPressurePolicy} was already set
+     */
     public Builder memoryPressurePolicy(MemoryPressurePolicy memoryPressurePolicy) {
       once("memoryPressurePolicy", this.memoryPressurePolicy);
       this.memoryPressurePolicy =
@@ -293,7 +370,13 @@ public final class CommandPool implements AutoCloseable {
       return this;
     }
 
-    /** How tree memory is measured. Default: {@link MemoryAccounting#RSS_SCREENED_PSS}. */
+    /**
+     * How tree memory is measured. Default: {@link MemoryAccounting#RSS_SCREENED_PSS}.
+     *
+     * @param memoryAccounting the measurement of a tree's memory
+     * @return this builder
+     * @throws IllegalStateException if {@code memoryAccounting} was already set
+     */
     public Builder memoryAccounting(MemoryAccounting memoryAccounting) {
       once("memoryAccounting", this.memoryAccounting);
       this.memoryAccounting = Objects.requireNonNull(memoryAccounting, "memoryAccounting");
@@ -303,6 +386,10 @@ public final class CommandPool implements AutoCloseable {
     /**
      * How often the housekeeper samples every tree and checks limits and deadlines; also the
      * resolution of both. From 10 ms to 1 minute. Default: 250 ms.
+     *
+     * @param sampleInterval the time between two samples of every tree
+     * @return this builder
+     * @throws IllegalStateException if {@code sampleInterval} was already set
      */
     public Builder sampleInterval(Duration sampleInterval) {
       once("sampleInterval", this.sampleInterval);
@@ -314,6 +401,10 @@ public final class CommandPool implements AutoCloseable {
      * How long a tree may take to exit after SIGTERM before SIGKILL, when it is ended for a
      * timeout, a cancel or a close, or when a command left processes behind. A memory breach
      * skips it. Zero sends SIGKILL at once. At most 5 minutes. Default: 5 seconds.
+     *
+     * @param terminationGrace the time between SIGTERM and SIGKILL
+     * @return this builder
+     * @throws IllegalStateException if {@code terminationGrace} was already set
      */
     public Builder terminationGrace(Duration terminationGrace) {
       once("terminationGrace", this.terminationGrace);
@@ -324,6 +415,10 @@ public final class CommandPool implements AutoCloseable {
     /**
      * Bytes of stdout and of stderr kept per task (the tail); the rest is counted and dropped.
      * At most 64 MiB. Default: 64 KiB.
+     *
+     * @param outputLimit the bytes kept of each stream
+     * @return this builder
+     * @throws IllegalStateException if {@code outputLimit} was already set
      */
     public Builder outputLimit(MemorySize outputLimit) {
       once("outputLimit", this.outputLimit);
@@ -335,6 +430,10 @@ public final class CommandPool implements AutoCloseable {
      * When true, a command that ends by itself with a non-zero exit code or a signal fails its
      * future with {@link CommandFailedException} (the result attached) instead of completing
      * it. Default: false, because for many programs a non-zero exit is an answer, not an error.
+     *
+     * @param failOnNonZeroExit whether such an ending fails the future
+     * @return this builder
+     * @throws IllegalStateException if {@code failOnNonZeroExit} was already set
      */
     public Builder failOnNonZeroExit(boolean failOnNonZeroExit) {
       once("failOnNonZeroExit", this.failOnNonZeroExit);
@@ -342,7 +441,13 @@ public final class CommandPool implements AutoCloseable {
       return this;
     }
 
-    /** Receives lifecycle events; see {@link PoolListener} for the rules it must follow. */
+    /**
+     * Receives lifecycle events; see {@link PoolListener} for the rules it must follow.
+     *
+     * @param listener the listener
+     * @return this builder
+     * @throws IllegalStateException if a listener was already set
+     */
     public Builder listener(PoolListener listener) {
       once("listener", this.listener);
       this.listener = Objects.requireNonNull(listener, "listener");
@@ -353,6 +458,10 @@ public final class CommandPool implements AutoCloseable {
      * Whether a JVM shutdown hook closes the pool, draining running tasks for up to 5 s first
      * ({@link CommandPool#close(Duration)}; a courtesy for orderly exits, it does not run on
      * SIGKILL). Turn it off when a framework closes the pool. Default: true.
+     *
+     * @param shutdownHook whether to register the hook
+     * @return this builder
+     * @throws IllegalStateException if {@code shutdownHook} was already set
      */
     public Builder shutdownHook(boolean shutdownHook) {
       once("shutdownHook", this.shutdownHook);
@@ -367,6 +476,10 @@ public final class CommandPool implements AutoCloseable {
      * say it is ready within 20 s. Default: false — a lifeline that cannot start is logged at
      * ERROR with the watchdog's own words and shown in {@link CommandPool#snapshot()}, and the
      * pool runs on, its own teardown intact.
+     *
+     * @param requireLifeline whether the pool requires the lifeline
+     * @return this builder
+     * @throws IllegalStateException if {@code requireLifeline} was already set
      */
     public Builder requireLifeline(boolean requireLifeline) {
       once("requireLifeline", this.requireLifeline);
@@ -382,6 +495,10 @@ public final class CommandPool implements AutoCloseable {
      * daemon threads that end after 30 s idle; the pool shuts it down when it closes. An
      * executor given here is used as is and never shut down by the pool; if it refuses work,
      * the work runs on a thread of its own.
+     *
+     * @param callbackExecutor the executor for the caller's code
+     * @return this builder
+     * @throws IllegalStateException if a callback executor was already set
      */
     public Builder callbackExecutor(Executor callbackExecutor) {
       once("callbackExecutor", this.callbackExecutor);
@@ -392,6 +509,7 @@ public final class CommandPool implements AutoCloseable {
     /**
      * Validates every setting and starts the pool.
      *
+     * @return the running pool
      * @throws IllegalArgumentException naming the first setting out of range, before anything
      *     was started
      * @throws UnsupportedOperationException on a machine without {@code /proc}

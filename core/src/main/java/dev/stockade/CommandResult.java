@@ -22,6 +22,20 @@ public final class CommandResult {
   private final int peakProcessCount;
   private final int leftoverProcessesEnded;
 
+  /**
+   * A result, as the pool builds it when a command ends by itself.
+   *
+   * @param label the command's label
+   * @param pid the pid of the command's own process
+   * @param exitStatus how the process ended
+   * @param stdout what the process wrote to standard output
+   * @param stderr what the process wrote to standard error
+   * @param duration from the start of the process to its exit
+   * @param peakTreeMemory the largest memory figure sampled for the whole tree
+   * @param peakMetric how {@code peakTreeMemory} was measured
+   * @param peakProcessCount the most processes the tree had at one sample
+   * @param leftoverProcessesEnded processes the command left behind that Stockade ended
+   */
   public CommandResult(
       String label,
       long pid,
@@ -45,33 +59,65 @@ public final class CommandResult {
     this.leftoverProcessesEnded = leftoverProcessesEnded;
   }
 
+  /**
+   * The command's label, the program's name unless the command set one.
+   *
+   * @return the label
+   */
   public String label() {
     return label;
   }
 
-  /** The pid of the command's own process. */
+  /**
+   * The pid of the command's own process.
+   *
+   * @return the pid
+   */
   public long pid() {
     return pid;
   }
 
+  /**
+   * How the command's own process ended.
+   *
+   * @return its exit status
+   */
   public ExitStatus exitStatus() {
     return exitStatus;
   }
 
-  /** Shorthand for {@code exitStatus().isSuccess()}. */
+  /**
+   * Shorthand for {@code exitStatus().isSuccess()}.
+   *
+   * @return whether the command exited with code 0
+   */
   public boolean isSuccess() {
     return exitStatus.isSuccess();
   }
 
+  /**
+   * What the command's tree wrote to standard output.
+   *
+   * @return the captured tail and the total count
+   */
   public CapturedOutput stdout() {
     return stdout;
   }
 
+  /**
+   * What the command's tree wrote to standard error.
+   *
+   * @return the captured tail and the total count
+   */
   public CapturedOutput stderr() {
     return stderr;
   }
 
-  /** From the start of the process to its exit. */
+  /**
+   * From the start of the process to its exit.
+   *
+   * @return how long the command's process ran
+   */
   public Duration duration() {
     return duration;
   }
@@ -79,16 +125,27 @@ public final class CommandResult {
   /**
    * The largest memory figure sampled for the whole tree. Samples are taken every sample
    * interval, so a tree shorter-lived than one interval may show {@link MemorySize#ZERO}.
+   *
+   * @return the peak, {@link MemorySize#ZERO} if no sample was taken
    */
   public MemorySize peakTreeMemory() {
     return peakTreeMemory;
   }
 
+  /**
+   * How {@link #peakTreeMemory()} was measured.
+   *
+   * @return the measurement of the peak
+   */
   public MemoryMetric peakMetric() {
     return peakMetric;
   }
 
-  /** The most processes the tree had at one sample. */
+  /**
+   * The most processes the tree had at one sample.
+   *
+   * @return the largest process count sampled
+   */
   public int peakProcessCount() {
     return peakProcessCount;
   }
@@ -100,6 +157,8 @@ public final class CommandResult {
    * afterwards, plus any process found still holding the command's stdout or stderr after that
    * teardown (one that escaped the tree unseen). A process a leftover started and that ended by
    * itself during the grace is not counted. Zero when the command left nothing behind.
+   *
+   * @return the count of leftover processes ended, zero when none was left
    */
   public int leftoverProcessesEnded() {
     return leftoverProcessesEnded;

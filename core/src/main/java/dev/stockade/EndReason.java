@@ -44,12 +44,18 @@ public enum EndReason {
   /**
    * True for the endings where the tree is killed without the termination grace: a tree past
    * its memory or process limit must not grow further while it is asked to stop.
+   *
+   * @return true for {@link #MEMORY_LIMIT} and {@link #PROCESS_LIMIT}
    */
   public boolean endsWithoutGrace() {
     return this == MEMORY_LIMIT || this == PROCESS_LIMIT;
   }
 
-  /** True when Stockade decided to end the tree; false when the tree ended on its own. */
+  /**
+   * True when Stockade decided to end the tree; false when the tree ended on its own.
+   *
+   * @return whether Stockade caused the ending
+   */
   public boolean isCausedByStockade() {
     return causedByStockade;
   }

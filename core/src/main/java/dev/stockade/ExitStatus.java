@@ -22,12 +22,23 @@ public final class ExitStatus {
     this.signal = signal;
   }
 
-  /** The process exited by itself with {@code code}. */
+  /**
+   * The process exited by itself with {@code code}.
+   *
+   * @param code the exit code, as the process gave it
+   * @return the status
+   */
   public static ExitStatus exited(int code) {
     return new ExitStatus(code, 0);
   }
 
-  /** The process was ended by signal {@code signal}. */
+  /**
+   * The process was ended by signal {@code signal}.
+   *
+   * @param signal the number of the signal, 1 to 64
+   * @return the status
+   * @throws IllegalArgumentException if {@code signal} is not between 1 and 64
+   */
   public static ExitStatus killedBy(int signal) {
     if (signal < 1 || signal > MAX_SIGNAL) {
       throw new IllegalArgumentException("signal must be between 1 and 64, but was " + signal);
@@ -35,24 +46,42 @@ public final class ExitStatus {
     return new ExitStatus(-1, signal);
   }
 
-  /** The status from the value the JDK's {@link Process#exitValue()} returned. */
+  /**
+   * The status from the value the JDK's {@link Process#exitValue()} returned.
+   *
+   * @param exitValue the value {@code Process.exitValue()} returned
+   * @return a death by signal N for a value of 128 + N (N from 1 to 64), else an exit with that
+   *     code
+   */
   public static ExitStatus fromJdkExitValue(int exitValue) {
     return exitValue > SIGNAL_BASE && exitValue <= SIGNAL_BASE + MAX_SIGNAL
         ? killedBy(exitValue - SIGNAL_BASE)
         : exited(exitValue);
   }
 
-  /** The exit code, empty when the process was ended by a signal. */
+  /**
+   * The exit code, empty when the process was ended by a signal.
+   *
+   * @return the exit code, or empty
+   */
   public OptionalInt exitCode() {
     return signal == 0 ? OptionalInt.of(code) : OptionalInt.empty();
   }
 
-  /** The signal number, empty when the process exited by itself. */
+  /**
+   * The signal number, empty when the process exited by itself.
+   *
+   * @return the signal number, or empty
+   */
   public OptionalInt signal() {
     return signal == 0 ? OptionalInt.empty() : OptionalInt.of(signal);
   }
 
-  /** True for exit code 0. */
+  /**
+   * True for exit code 0.
+   *
+   * @return whether the process exited by itself with code 0
+   */
   public boolean isSuccess() {
     return signal == 0 && code == 0;
   }

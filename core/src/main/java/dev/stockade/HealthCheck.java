@@ -8,5 +8,12 @@ package dev.stockade;
  */
 @FunctionalInterface
 public interface HealthCheck {
+  /**
+   * Probes one idle worker.
+   *
+   * @param worker the worker probed, as at the last sample
+   * @return true if the worker is healthy
+   * @throws Exception if the probe fails; counted as one failure, like false
+   */
   boolean isHealthy(WorkerSnapshot worker) throws Exception;
 }

@@ -10,8 +10,17 @@ import java.time.Duration;
  * using CPU is busy, not hung, and is not ended for its silence.
  */
 public final class HeartbeatTimeoutException extends WorkerFailureException {
+  /** How long the worker had been silent when it was ended. */
   private final Duration silence;
 
+  /**
+   * An exception for a worker ended for its silence.
+   *
+   * @param taskLabel the label of the task the worker was running
+   * @param silence how long the worker had been silent
+   * @param timeout the pool's {@code heartbeatTimeout}
+   * @param details the worker's process tree as it ended
+   */
   public HeartbeatTimeoutException(String taskLabel, Duration silence, Duration timeout,
       WorkerDetails details) {
     super("worker " + details.workerId() + " running task '" + taskLabel + "' sent no heartbeat "
@@ -20,7 +29,11 @@ public final class HeartbeatTimeoutException extends WorkerFailureException {
     this.silence = silence;
   }
 
-  /** How long the worker had been silent when it was ended. */
+  /**
+   * How long the worker had been silent when it was ended.
+   *
+   * @return the silence
+   */
   public Duration silence() {
     return silence;
   }

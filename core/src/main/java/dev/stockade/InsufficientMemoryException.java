@@ -6,14 +6,25 @@ package dev.stockade;
  * {@link MemoryPressurePolicy#SHED}. The message names the figures and their source.
  */
 public final class InsufficientMemoryException extends StockadeException {
+  /** The reading that refused the start. */
   private final MemoryBudget budget;
 
+  /**
+   * An exception for a task shed for want of memory.
+   *
+   * @param message what was read and from where
+   * @param budget the reading that refused the start
+   */
   public InsufficientMemoryException(String message, MemoryBudget budget) {
     super(message);
     this.budget = budget;
   }
 
-  /** The reading that refused the start. */
+  /**
+   * The reading that refused the start.
+   *
+   * @return the memory reading
+   */
   public MemoryBudget budget() {
     return budget;
   }

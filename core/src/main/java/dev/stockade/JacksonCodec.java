@@ -28,12 +28,26 @@ public final class JacksonCodec<T> implements Codec<T> {
     this.type = type;
   }
 
-  /** JSON of {@code type} through {@code mapper}. */
+  /**
+   * JSON of {@code type} through {@code mapper}.
+   *
+   * @param <T> the type of the values
+   * @param mapper the mapper that writes and reads; not copied
+   * @param type the class of the values
+   * @return the codec
+   */
   public static <T> JacksonCodec<T> of(ObjectMapper mapper, Class<T> type) {
     return new JacksonCodec<>(mapper, mapper.constructType(Objects.requireNonNull(type, "type")));
   }
 
-  /** JSON of a generic type, e.g. {@code new TypeReference<List<Page>>() {}}. */
+  /**
+   * JSON of a generic type, e.g. {@code new TypeReference<List<Page>>() {}}.
+   *
+   * @param <T> the type of the values
+   * @param mapper the mapper that writes and reads; not copied
+   * @param type the type of the values
+   * @return the codec
+   */
   public static <T> JacksonCodec<T> of(ObjectMapper mapper, TypeReference<T> type) {
     return new JacksonCodec<>(mapper, mapper.constructType(Objects.requireNonNull(type, "type")));
   }

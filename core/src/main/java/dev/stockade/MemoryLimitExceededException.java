@@ -8,16 +8,36 @@ package dev.stockade;
  * {@link #observed()} is the cgroup's peak.
  */
 public final class MemoryLimitExceededException extends WorkerFailureException {
+  /** The hard limit the tree crossed. */
   private final MemorySize limit;
+  /** The figure that crossed the limit. */
   private final MemorySize observed;
+  /** How {@link #observed} was measured. */
   private final MemoryMetric metric;
 
+  /**
+   * An exception for a command whose tree crossed its memory limit; the task's label is the
+   * command's.
+   *
+   * @param limit the hard limit
+   * @param observed the figure that crossed it
+   * @param metric how {@code observed} was measured
+   * @param details the tree as it ended
+   */
   public MemoryLimitExceededException(
       MemorySize limit, MemorySize observed, MemoryMetric metric, WorkerDetails details) {
     this(details.label(), limit, observed, metric, details);
   }
 
-  /** For a task run by a persistent worker, whose label is not the worker's. */
+  /**
+   * For a task run by a persistent worker, whose label is not the worker's.
+   *
+   * @param taskLabel the task's label
+   * @param limit the hard limit
+   * @param observed the figure that crossed it
+   * @param metric how {@code observed} was measured
+   * @param details the worker's tree as it ended
+   */
   public MemoryLimitExceededException(String taskLabel,
       MemorySize limit, MemorySize observed, MemoryMetric metric, WorkerDetails details) {
     super(metric == MemoryMetric.CGROUP
@@ -32,14 +52,29 @@ public final class MemoryLimitExceededException extends WorkerFailureException {
     this.metric = metric;
   }
 
+  /**
+   * The hard limit the tree crossed.
+   *
+   * @return the limit
+   */
   public MemorySize limit() {
     return limit;
   }
 
+  /**
+   * The figure that crossed the limit; in a cgroup, the cgroup's peak.
+   *
+   * @return the observed memory
+   */
   public MemorySize observed() {
     return observed;
   }
 
+  /**
+   * How {@link #observed()} was measured.
+   *
+   * @return the metric
+   */
   public MemoryMetric metric() {
     return metric;
   }

@@ -23,6 +23,10 @@ public final class MemorySize implements Comparable<MemorySize> {
   }
 
   /**
+   * An amount given in bytes.
+   *
+   * @param bytes the amount in bytes
+   * @return the size; {@link #ZERO} for 0
    * @throws IllegalArgumentException if {@code bytes} is negative
    */
   public static MemorySize ofBytes(long bytes) {
@@ -32,17 +36,35 @@ public final class MemorySize implements Comparable<MemorySize> {
     return bytes == 0 ? ZERO : new MemorySize(bytes);
   }
 
-  /** @throws IllegalArgumentException if negative or too large for a long of bytes */
+  /**
+   * An amount given in kibibytes (1,024 bytes each).
+   *
+   * @param kib the amount in kibibytes
+   * @return the size
+   * @throws IllegalArgumentException if negative or too large for a long of bytes
+   */
   public static MemorySize ofKibibytes(long kib) {
     return ofBytes(multiply(kib, KIB, "KiB"));
   }
 
-  /** @throws IllegalArgumentException if negative or too large for a long of bytes */
+  /**
+   * An amount given in mebibytes (1,048,576 bytes each).
+   *
+   * @param mib the amount in mebibytes
+   * @return the size
+   * @throws IllegalArgumentException if negative or too large for a long of bytes
+   */
   public static MemorySize ofMebibytes(long mib) {
     return ofBytes(multiply(mib, MIB, "MiB"));
   }
 
-  /** @throws IllegalArgumentException if negative or too large for a long of bytes */
+  /**
+   * An amount given in gibibytes (1,073,741,824 bytes each).
+   *
+   * @param gib the amount in gibibytes
+   * @return the size
+   * @throws IllegalArgumentException if negative or too large for a long of bytes
+   */
   public static MemorySize ofGibibytes(long gib) {
     return ofBytes(multiply(gib, GIB, "GiB"));
   }
@@ -60,10 +82,20 @@ public final class MemorySize implements Comparable<MemorySize> {
     }
   }
 
+  /**
+   * The amount in bytes.
+   *
+   * @return the bytes, never negative
+   */
   public long toBytes() {
     return bytes;
   }
 
+  /**
+   * The amount in whole mebibytes, rounded down.
+   *
+   * @return the mebibytes, never negative
+   */
   public long toMebibytes() {
     return bytes / MIB;
   }

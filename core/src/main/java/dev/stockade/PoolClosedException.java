@@ -7,6 +7,11 @@ package dev.stockade;
  * drain's deadline (the message says "cut off by close").
  */
 public final class PoolClosedException extends StockadeException {
+  /**
+   * An exception for a task the closing pool refused or cut off.
+   *
+   * @param message which, and when
+   */
   public PoolClosedException(String message) {
     super(message);
   }

@@ -26,14 +26,39 @@ package dev.stockade;
  * {@link #workerEnded}.
  */
 public interface PoolListener {
+  /**
+   * A worker's process tree was started.
+   *
+   * @param event the worker
+   */
   default void workerStarted(WorkerEvent event) {}
 
+  /**
+   * A worker's process tree has ended, whatever ended it.
+   *
+   * @param event the worker and why it ended
+   */
   default void workerEnded(WorkerEvent event) {}
 
+  /**
+   * A task was handed to a worker.
+   *
+   * @param event the task
+   */
   default void taskStarted(TaskEvent event) {}
 
+  /**
+   * A task ended with a result.
+   *
+   * @param event the task
+   */
   default void taskCompleted(TaskEvent event) {}
 
+  /**
+   * A task ended without a result: it failed, was refused, shed or cancelled.
+   *
+   * @param event the task and its failure
+   */
   default void taskFailed(TaskEvent event) {}
 
   /**
@@ -45,12 +70,16 @@ public interface PoolListener {
    * Each silence is reported once; it is followed by one event with {@code heardAgain} true or
    * by the worker's {@link #workerEnded} (for instance when its CPU use stops too, and it is
    * ended as hung).
+   *
+   * @param event the worker and whether it was heard again
    */
   default void workerBusyWithoutHeartbeat(BusyWorkerEvent event) {}
 
   /**
    * The memory available to the pool's JVM fell below {@code minFreeMemory}, the pool acted on
    * it (by its {@link MemoryPressurePolicy}), or the memory is available again.
+   *
+   * @param event the memory reading and what the pool did
    */
   default void memoryPressure(MemoryPressureEvent event) {}
 }

@@ -6,6 +6,11 @@ package dev.stockade;
  * {@code workers} or {@code queueCapacity}, or slow the producer down.
  */
 public final class PoolSaturatedException extends StockadeException {
+  /**
+   * An exception for a task refused for want of room.
+   *
+   * @param message the pool's counts at the time
+   */
   public PoolSaturatedException(String message) {
     super(message);
   }

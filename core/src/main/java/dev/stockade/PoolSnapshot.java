@@ -30,11 +30,29 @@ public record PoolSnapshot(
     MemoryBudget memory,
     LifelineStatus lifeline) {
 
+  /**
+   * A snapshot; {@code workers} is copied.
+   *
+   * @param poolName the pool's name
+   * @param containment how trees are contained on this machine
+   * @param maxWorkers most trees alive at once
+   * @param activeWorkers trees alive now
+   * @param queuedTasks tasks waiting for a worker
+   * @param queueCapacity most tasks that may wait
+   * @param closed whether {@code close()} was called
+   * @param workers the live worker trees
+   * @param memory the memory the pool's JVM may use and has left
+   * @param lifeline the lifeline of the pool's JVM
+   */
   public PoolSnapshot {
     workers = List.copyOf(workers);
   }
 
-  /** {@code "pool 'x': active=2/2, queued=10/10, closed=false"}, for messages. */
+  /**
+   * {@code "pool 'x': active=2/2, queued=10/10, closed=false"}, for messages.
+   *
+   * @return the name and counts in one line
+   */
   public String counts() {
     return "pool '" + poolName + "': active=" + activeWorkers + "/" + maxWorkers
         + ", queued=" + queuedTasks + "/" + queueCapacity + ", closed=" + closed;

@@ -8,10 +8,21 @@ package dev.stockade;
  * tail) when there is one.
  */
 public final class PoolUnhealthyException extends StockadeException {
+  /**
+   * An exception for a task refused while the circuit breaker is open.
+   *
+   * @param message the last start failure
+   */
   public PoolUnhealthyException(String message) {
     super(message);
   }
 
+  /**
+   * An exception for a task refused while the circuit breaker is open.
+   *
+   * @param message the last start failure
+   * @param cause the last start failure's exception
+   */
   public PoolUnhealthyException(String message, Throwable cause) {
     super(message, cause);
   }

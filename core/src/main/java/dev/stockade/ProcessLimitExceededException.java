@@ -15,9 +15,20 @@ public final class ProcessLimitExceededException extends WorkerFailureException 
   /** Tasks (processes and threads) a cgroup allows per process of {@code maxProcesses}. */
   public static final int TASKS_PER_PROCESS = 32;
 
+  /** The process limit ({@code maxProcesses}) the tree crossed. */
   private final int limit;
+  /** The process count that crossed the limit, or {@link #REFUSED_BY_KERNEL}. */
   private final int observed;
 
+  /**
+   * An exception for a tree ended for holding too many processes.
+   *
+   * @param taskLabel the task's label
+   * @param limit the tree's {@code maxProcesses}
+   * @param observed the process count that crossed it, or {@link #REFUSED_BY_KERNEL} when the
+   *     kernel refused a fork first
+   * @param details the tree as it ended
+   */
   public ProcessLimitExceededException(String taskLabel, int limit, int observed,
       WorkerDetails details) {
     super(observed == REFUSED_BY_KERNEL
@@ -30,10 +41,20 @@ public final class ProcessLimitExceededException extends WorkerFailureException 
     this.observed = observed;
   }
 
+  /**
+   * The tree's process limit, {@code maxProcesses}.
+   *
+   * @return the limit
+   */
   public int limit() {
     return limit;
   }
 
+  /**
+   * How many processes the tree held when it crossed the limit.
+   *
+   * @return the count, or {@link #REFUSED_BY_KERNEL} when the kernel refused a fork first
+   */
   public int observed() {
     return observed;
   }

@@ -8,8 +8,17 @@ import java.time.Duration;
  * Stockade ended the worker's whole process tree.
  */
 public final class ProgressTimeoutException extends WorkerFailureException {
+  /** The pool's {@code progressTimeout} the task ran past. */
   private final Duration progressTimeout;
 
+  /**
+   * An exception for a task whose worker was ended for want of progress.
+   *
+   * @param taskLabel the task's label
+   * @param quiet how long the task had reported no progress
+   * @param progressTimeout the pool's {@code progressTimeout}
+   * @param details the worker's tree as it ended
+   */
   public ProgressTimeoutException(String taskLabel, Duration quiet, Duration progressTimeout,
       WorkerDetails details) {
     super("task '" + taskLabel + "' reported no progress for " + quiet.toMillis()
@@ -18,6 +27,11 @@ public final class ProgressTimeoutException extends WorkerFailureException {
     this.progressTimeout = progressTimeout;
   }
 
+  /**
+   * The pool's {@code progressTimeout} the task ran past.
+   *
+   * @return the progress timeout
+   */
   public Duration progressTimeout() {
     return progressTimeout;
   }

@@ -9,6 +9,13 @@ package dev.stockade;
  * what the thread threw.
  */
 public final class SupervisionFailedException extends WorkerFailureException {
+  /**
+   * An exception for a task whose worker was ended because the pool could not supervise it.
+   *
+   * @param taskLabel the task's label
+   * @param cause what the pool's thread threw, or null if unknown
+   * @param details the worker's tree as it ended
+   */
   public SupervisionFailedException(String taskLabel, Throwable cause, WorkerDetails details) {
     super("worker " + details.workerId() + " was ended while running task '" + taskLabel
         + "': the pool could no longer read its stderr ("

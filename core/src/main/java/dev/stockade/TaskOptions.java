@@ -23,12 +23,22 @@ public final class TaskOptions {
     this.idempotent = idempotent;
   }
 
-  /** Label {@code "task"}, the pool's timeout, not idempotent. */
+  /**
+   * Label {@code "task"}, the pool's timeout, not idempotent.
+   *
+   * @return the default options
+   */
   public static TaskOptions defaults() {
     return DEFAULTS;
   }
 
-  /** Names the task in logs, events and exception messages. */
+  /**
+   * Names the task in logs, events and exception messages.
+   *
+   * @param label the name to show; not blank
+   * @return a copy with that label
+   * @throws IllegalArgumentException if {@code label} is blank
+   */
   public TaskOptions withLabel(String label) {
     Objects.requireNonNull(label, "label");
     if (label.isBlank()) {
@@ -40,6 +50,8 @@ public final class TaskOptions {
   /**
    * The task's own deadline, counted from when a worker takes it.
    *
+   * @param timeout the longest the task may run once a worker took it
+   * @return a copy with that timeout
    * @throws IllegalArgumentException if {@code timeout} is not positive or is longer than 365
    *     days
    */
@@ -56,19 +68,36 @@ public final class TaskOptions {
    * or breaks the protocol, the pool runs it again on another worker, up to the pool's
    * {@code retryAttempts}. A task that is not marked is never run twice. Timeouts, memory
    * breaches, cancels and the handler's own errors are never retried.
+   *
+   * @return a copy marked idempotent
    */
   public TaskOptions idempotent() {
     return new TaskOptions(label, timeout, true);
   }
 
+  /**
+   * The task's name in logs, events and exception messages.
+   *
+   * @return the label, {@code "task"} unless set
+   */
   public String label() {
     return label;
   }
 
+  /**
+   * The task's own deadline.
+   *
+   * @return the timeout, or empty when the pool's {@code taskTimeout} applies
+   */
   public Optional<Duration> timeout() {
     return Optional.ofNullable(timeout);
   }
 
+  /**
+   * Whether the task may be run again after its worker failed.
+   *
+   * @return true if marked {@link #idempotent()}
+   */
   public boolean isIdempotent() {
     return idempotent;
   }

@@ -7,13 +7,28 @@ import java.time.Duration;
  * {@code taskTimeout} or the command's own timeout if the work is legitimately slow.
  */
 public final class TaskTimeoutException extends WorkerFailureException {
+  /** The deadline the task ran past. */
   private final Duration timeout;
 
+  /**
+   * An exception for a command whose tree ran past its deadline; the task's label is the command's.
+   *
+   * @param timeout the deadline
+   * @param ran how long the tree had run
+   * @param details the tree as it ended
+   */
   public TaskTimeoutException(Duration timeout, Duration ran, WorkerDetails details) {
     this(details.label(), timeout, ran, details);
   }
 
-  /** For a task run by a persistent worker, whose label is not the worker's. */
+  /**
+   * For a task run by a persistent worker, whose label is not the worker's.
+   *
+   * @param taskLabel the task's label
+   * @param timeout the deadline
+   * @param ran how long the task had run
+   * @param details the worker's tree as it ended
+   */
   public TaskTimeoutException(String taskLabel, Duration timeout, Duration ran,
       WorkerDetails details) {
     super("task '" + taskLabel + "' ran " + ran.toMillis() + " ms, past its timeout of "
@@ -21,6 +36,11 @@ public final class TaskTimeoutException extends WorkerFailureException {
     this.timeout = timeout;
   }
 
+  /**
+   * The deadline the task ran past: the pool's {@code taskTimeout} or the task's own.
+   *
+   * @return the timeout
+   */
   public Duration timeout() {
     return timeout;
   }

@@ -8,12 +8,24 @@ package dev.stockade;
  * {@link WorkerDetails#stderrTail()} what it last said.
  */
 public final class WorkerCrashedException extends WorkerFailureException {
+  /**
+   * An exception for a worker that died by itself; the message gives its exit status.
+   *
+   * @param taskLabel the label of the task it was running
+   * @param details the worker's tree as it ended
+   */
   public WorkerCrashedException(String taskLabel, WorkerDetails details) {
     super("worker " + details.workerId() + " died while running task '" + taskLabel + "': "
         + details.exitStatus().map(Object::toString).orElse("exit status unknown"), details);
   }
 
-  /** A worker that did not die by itself: {@code why} says what ended it. */
+  /**
+   * A worker that did not die by itself: {@code why} says what ended it.
+   *
+   * @param taskLabel the label of the task it was running
+   * @param why what ended the worker
+   * @param details the worker's tree as it ended
+   */
   public WorkerCrashedException(String taskLabel, String why, WorkerDetails details) {
     super("worker " + details.workerId() + " ended while running task '" + taskLabel + "': "
         + why, details);

@@ -19,8 +19,18 @@ public final class WorkerDetails {
   private final String stderrTail;
 
   /**
+   * The facts about one tree, as the pool gathers them at its end.
+   *
+   * @param poolName the pool's name
+   * @param workerId the worker's id within the pool
+   * @param label the command's label, or the worker's name for persistent workers
+   * @param pid the pid of the tree's root process
+   * @param processCount processes in the tree at the last sample before the end
+   * @param peakMemory the largest memory figure sampled for the whole tree
+   * @param peakMetric how {@code peakMemory} was measured
    * @param exitStatus how the tree's root process ended, or null when it had not ended by
    *     itself
+   * @param stderrTail the last lines the tree wrote to stderr; may be empty, not null
    */
   public WorkerDetails(
       String poolName,
@@ -43,45 +53,83 @@ public final class WorkerDetails {
     this.stderrTail = Objects.requireNonNull(stderrTail, "stderrTail");
   }
 
+  /**
+   * The pool the worker belonged to.
+   *
+   * @return the pool's name
+   */
   public String poolName() {
     return poolName;
   }
 
+  /**
+   * The worker's id, unique within its pool.
+   *
+   * @return the id
+   */
   public String workerId() {
     return workerId;
   }
 
-  /** The command's label, or the worker's name for persistent workers. */
+  /**
+   * The command's label, or the worker's name for persistent workers.
+   *
+   * @return the label
+   */
   public String label() {
     return label;
   }
 
-  /** The pid of the tree's root process. */
+  /**
+   * The pid of the tree's root process.
+   *
+   * @return the pid
+   */
   public long pid() {
     return pid;
   }
 
-  /** Processes in the tree at the last sample before the end (largest seen). */
+  /**
+   * Processes in the tree at the last sample before the end (largest seen).
+   *
+   * @return the process count
+   */
   public int processCount() {
     return processCount;
   }
 
-  /** The largest memory figure sampled for the whole tree. */
+  /**
+   * The largest memory figure sampled for the whole tree.
+   *
+   * @return the peak memory
+   */
   public MemorySize peakMemory() {
     return peakMemory;
   }
 
-  /** Which measurement produced {@link #peakMemory()}. */
+  /**
+   * Which measurement produced {@link #peakMemory()}.
+   *
+   * @return the metric of the peak
+   */
   public MemoryMetric peakMetric() {
     return peakMetric;
   }
 
-  /** How the root process ended, when it ended by itself. */
+  /**
+   * How the root process ended, when it ended by itself.
+   *
+   * @return the exit status, or empty when the root process did not end by itself
+   */
   public Optional<ExitStatus> exitStatus() {
     return Optional.ofNullable(exitStatus);
   }
 
-  /** The last lines the tree wrote to stderr (may be empty). */
+  /**
+   * The last lines the tree wrote to stderr (may be empty).
+   *
+   * @return the stderr tail, or an empty string
+   */
   public String stderrTail() {
     return stderrTail;
   }

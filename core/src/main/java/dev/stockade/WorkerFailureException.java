@@ -9,6 +9,12 @@ import java.util.Objects;
 public abstract class WorkerFailureException extends StockadeException {
   private final transient WorkerDetails details;
 
+  /**
+   * An exception whose message is followed by the worker's details and stderr tail.
+   *
+   * @param message what happened to the tree
+   * @param details the tree as it ended
+   */
   protected WorkerFailureException(String message, WorkerDetails details) {
     super(message + describe(details));
     this.details = Objects.requireNonNull(details, "details");
@@ -21,6 +27,12 @@ public abstract class WorkerFailureException extends StockadeException {
     return " [" + details + "]" + tail;
   }
 
+  /**
+   * The facts about the tree that ran the task. Not serialized: null in a copy of this exception
+   * that was deserialized.
+   *
+   * @return the worker's details
+   */
   public WorkerDetails details() {
     return details;
   }

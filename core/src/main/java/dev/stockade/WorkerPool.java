@@ -105,13 +105,30 @@ public final class WorkerPool<I, O> implements AutoCloseable {
     this.engine = RealWorkerPool.start(settings);
   }
 
-  /** A builder for a pool whose tasks take {@code I} and give {@code O}. */
+  /**
+   * A builder for a pool whose tasks take {@code I} and give {@code O}.
+   *
+   * @param <I> the task input type
+   * @param <O> the result type
+   * @param input encodes task inputs into payloads
+   * @param output decodes payloads into results
+   * @return a new builder, every setting at its default
+   */
   public static <I, O> Builder<I, O> builder(Codec<I> input, Codec<O> output) {
     return new Builder<>(Objects.requireNonNull(input, "input codec"),
         Objects.requireNonNull(output, "output codec"));
   }
 
-  /** Submits a task with the pool's defaults. */
+  /**
+   * Submits a task with the pool's defaults.
+   *
+   * @param task the task's input
+   * @return a future that completes with the decoded result, or fails with a
+   *     {@link StockadeException} that says why it has none (or, once cancelled, with a
+   *     {@code CancellationException})
+   * @throws IllegalArgumentException if the input codec cannot encode {@code task}, or the encoded
+   *     payload is larger than {@code maxFrameSize}
+   */
   public CompletableFuture<O> submit(I task) {
     return submit(task, TaskOptions.defaults());
   }
@@ -121,6 +138,11 @@ public final class WorkerPool<I, O> implements AutoCloseable {
    * ({@link PoolSaturatedException}, {@link PoolClosedException},
    * {@link PoolUnhealthyException}), never as a throw.
    *
+   * @param task the task's input
+   * @param options how this task differs from the pool's settings
+   * @return a future that completes with the decoded result, or fails with a
+   *     {@link StockadeException} that says why it has none (or, once cancelled, with a
+   *     {@code CancellationException})
    * @throws IllegalArgumentException if the input codec cannot encode {@code task}, or the
    *     encoded payload is larger than {@code maxFrameSize}
    */
@@ -141,16 +163,29 @@ public final class WorkerPool<I, O> implements AutoCloseable {
     return future;
   }
 
-  /** False while the circuit breaker is open or probing: workers keep failing to start. */
+  /**
+   * False while the circuit breaker is open or probing: workers keep failing to start.
+   *
+   * @return whether the pool starts workers and takes tasks
+   */
   public boolean isHealthy() {
     return engine.isHealthy();
   }
 
-  /** The pool's counts and every live worker at the last sample. */
+  /**
+   * The pool's counts and every live worker at the last sample.
+   *
+   * @return a snapshot of the pool
+   */
   public PoolSnapshot snapshot() {
     return engine.snapshot();
   }
 
+  /**
+   * The pool's name, as given to {@link Builder#name} or {@code workers-N}.
+   *
+   * @return the name
+   */
   public String name() {
     return engine.name();
   }
@@ -167,7 +202,11 @@ public final class WorkerPool<I, O> implements AutoCloseable {
     engine.shutdown();
   }
 
-  /** True once {@link #shutdown()} or a {@code close} was called. */
+  /**
+   * True once {@link #shutdown()} or a {@code close} was called.
+   *
+   * @return whether the pool stopped taking tasks
+   */
   public boolean isShutdown() {
     return engine.isShutdown();
   }
@@ -176,13 +215,19 @@ public final class WorkerPool<I, O> implements AutoCloseable {
    * Waits up to {@code timeout} for the pool to be closed (after {@link #shutdown()}, that is
    * once every accepted task has ended); ends nothing itself.
    *
+   * @param timeout the longest to wait
    * @return true if the pool is closed, false if the time ran out first
+   * @throws InterruptedException if the calling thread is interrupted while it waits
    */
   public boolean awaitTermination(Duration timeout) throws InterruptedException {
     return engine.awaitTermination(Objects.requireNonNull(timeout, "timeout"));
   }
 
-  /** True once the pool is closed: every tree gone and its threads stopped. */
+  /**
+   * True once the pool is closed: every tree gone and its threads stopped.
+   *
+   * @return whether the pool is closed
+   */
   public boolean isTerminated() {
     return engine.isTerminated();
   }
@@ -198,6 +243,9 @@ public final class WorkerPool<I, O> implements AutoCloseable {
    * framework orders its own shutdown (Spring's {@code @PreDestroy} or {@code SmartLifecycle})
    * should build the pool with {@code shutdownHook(false)} and call this from the framework,
    * so the pool drains in the framework's order instead of beside it.
+   *
+   * @param drainTimeout the longest the accepted tasks may take to end before they are cut off
+   * @throws IllegalArgumentException if {@code drainTimeout} is negative
    */
   public void close(Duration drainTimeout) {
     engine.close(drainTimeout);
@@ -307,6 +355,10 @@ public final class WorkerPool<I, O> implements AutoCloseable {
      * added; its package must be exported to {@code dev.stockade}). Where none of these can be
      * named as files, {@link #build()} fails and {@link #jvmWorkerClassPath} is the fix. On JDK
      * 22 and later they get {@code --enable-native-access} for Stockade's native calls.
+     *
+     * @param handler the class of the handler; public, with a public no-argument constructor
+     * @return this builder
+     * @throws IllegalStateException if the worker kind was already set
      */
     public Builder<I, O> jvmWorker(Class<? extends Handler> handler) {
       kind(new JvmKind(Objects.requireNonNull(handler, "handler")));
@@ -318,6 +370,10 @@ public final class WorkerPool<I, O> implements AutoCloseable {
      * started: the jars and directories of Stockade, the handler and their dependencies. For a
      * handler loaded by a class loader whose classes are not files this JVM can name (an
      * application server's modules, classes defined from memory). Each entry must exist.
+     *
+     * @param classPath the jars and directories of the worker JVMs' class path, in order
+     * @return this builder
+     * @throws IllegalStateException if the class path was already set
      */
     public Builder<I, O> jvmWorkerClassPath(List<Path> classPath) {
       rules.once("jvmWorkerClassPath", jvmWorkerClassPath);
@@ -332,6 +388,10 @@ public final class WorkerPool<I, O> implements AutoCloseable {
      * say it is ready within 20 s. Default: false — a lifeline that cannot start is logged at
      * ERROR with the watchdog's own words and shown in {@link WorkerPool#snapshot()}, and the
      * pool runs on, its own teardown intact.
+     *
+     * @param requireLifeline whether the pool requires the lifeline
+     * @return this builder
+     * @throws IllegalStateException if {@code requireLifeline} was already set
      */
     public Builder<I, O> requireLifeline(boolean requireLifeline) {
       rules.once("requireLifeline", this.requireLifeline);
@@ -339,7 +399,13 @@ public final class WorkerPool<I, O> implements AutoCloseable {
       return this;
     }
 
-    /** Extra options for {@link #jvmWorker} JVMs, after Stockade's own (so they win). */
+    /**
+     * Extra options for {@link #jvmWorker} JVMs, after Stockade's own (so they win).
+     *
+     * @param options the options, in order
+     * @return this builder
+     * @throws IllegalStateException if the options were already set
+     */
     public Builder<I, O> jvmOptions(List<String> options) {
       rules.once("jvmOptions", jvmOptions);
       this.jvmOptions = List.copyOf(options);
@@ -350,6 +416,10 @@ public final class WorkerPool<I, O> implements AutoCloseable {
      * Workers are {@code python3 script}. The Python runtime ({@link WorkerRuntimes}) is written
      * out by the pool and put on {@code PYTHONPATH}, so the script may {@code import
      * stockade_worker} and call {@code stockade_worker.run(handle)}.
+     *
+     * @param script the Python script a worker runs
+     * @return this builder
+     * @throws IllegalStateException if the worker kind was already set
      */
     public Builder<I, O> pythonWorker(Path script) {
       kind(new PythonKind(Objects.requireNonNull(script, "script")));
@@ -360,6 +430,10 @@ public final class WorkerPool<I, O> implements AutoCloseable {
      * Workers are {@code node script}. The Node runtime ({@link WorkerRuntimes}) is written out
      * by the pool and put on {@code NODE_PATH}, so the script may
      * {@code require('stockade-worker')} and call {@code run(handler)}.
+     *
+     * @param script the Node script a worker runs
+     * @return this builder
+     * @throws IllegalStateException if the worker kind was already set
      */
     public Builder<I, O> nodeWorker(Path script) {
       kind(new NodeKind(Objects.requireNonNull(script, "script")));
@@ -370,20 +444,36 @@ public final class WorkerPool<I, O> implements AutoCloseable {
      * Workers are {@code command}, any program that speaks the protocol. Its arguments,
      * environment, directory and label are used; it must not carry a timeout or memory limit
      * (set them on the pool).
+     *
+     * @param command the program a worker runs
+     * @return this builder
+     * @throws IllegalStateException if the worker kind was already set
      */
     public Builder<I, O> command(Command command) {
       kind(new CommandKind(Objects.requireNonNull(command, "command")));
       return this;
     }
 
-    /** Names the pool in logs, threads, paths and messages. Default: {@code workers-N}. */
+    /**
+     * Names the pool in logs, threads, paths and messages. Default: {@code workers-N}.
+     *
+     * @param name the pool's name; null for the default
+     * @return this builder
+     * @throws IllegalStateException if the name was already set
+     */
     public Builder<I, O> name(String name) {
       rules.once("name", this.name);
       this.name = name;
       return this;
     }
 
-    /** Most workers alive at once. Default: the number of processors. */
+    /**
+     * Most workers alive at once. Default: the number of processors.
+     *
+     * @param workers the most workers alive at once
+     * @return this builder
+     * @throws IllegalStateException if {@code workers} was already set
+     */
     public Builder<I, O> workers(int workers) {
       rules.once("workers", this.workers);
       this.workers = workers;
@@ -396,6 +486,10 @@ public final class WorkerPool<I, O> implements AutoCloseable {
      * one task at a time, in order; a task's timeout starts when it becomes the one running;
      * if the worker dies, the running task fails and the ones behind it, which never started,
      * go back to the queue. 1 to 64; default 1 (send a task only to an idle worker).
+     *
+     * @param tasksInFlightPerWorker the most tasks sent to one worker at once, 1 to 64
+     * @return this builder
+     * @throws IllegalStateException if {@code tasksInFlightPerWorker} was already set
      */
     public Builder<I, O> tasksInFlightPerWorker(int tasksInFlightPerWorker) {
       rules.once("tasksInFlightPerWorker", this.tasksInFlightPerWorker);
@@ -407,6 +501,10 @@ public final class WorkerPool<I, O> implements AutoCloseable {
      * Workers kept alive and ready even with no work (pre-warmed, started at build and
      * replaced when they end); idle ones above this number retire after {@code idleTimeout}.
      * Default: 0.
+     *
+     * @param minIdle the workers kept alive with no work
+     * @return this builder
+     * @throws IllegalStateException if {@code minIdle} was already set
      */
     public Builder<I, O> minIdle(int minIdle) {
       rules.once("minIdle", this.minIdle);
@@ -414,28 +512,52 @@ public final class WorkerPool<I, O> implements AutoCloseable {
       return this;
     }
 
-    /** Most tasks waiting for a worker. Default: 1000. */
+    /**
+     * Most tasks waiting for a worker. Default: 1000.
+     *
+     * @param queueCapacity the most tasks waiting
+     * @return this builder
+     * @throws IllegalStateException if {@code queueCapacity} was already set
+     */
     public Builder<I, O> queueCapacity(int queueCapacity) {
       rules.once("queueCapacity", this.queueCapacity);
       this.queueCapacity = queueCapacity;
       return this;
     }
 
-    /** Makes {@code submit} block, up to {@code maxWait}, for room instead of refusing. */
+    /**
+     * Makes {@code submit} block, up to {@code maxWait}, for room instead of refusing.
+     *
+     * @param maxWait the longest {@code submit} waits for room
+     * @return this builder
+     * @throws IllegalStateException if {@code blockWhenSaturated} was already set
+     */
     public Builder<I, O> blockWhenSaturated(Duration maxWait) {
       rules.once("blockWhenSaturated", this.admissionWait);
       this.admissionWait = Objects.requireNonNull(maxWait, "maxWait");
       return this;
     }
 
-    /** Longest a task may run once a worker took it. Default: 10 minutes. */
+    /**
+     * Longest a task may run once a worker took it. Default: 10 minutes.
+     *
+     * @param taskTimeout the longest a task may run
+     * @return this builder
+     * @throws IllegalStateException if {@code taskTimeout} was already set
+     */
     public Builder<I, O> taskTimeout(Duration taskTimeout) {
       rules.once("taskTimeout", this.taskTimeout);
       this.taskTimeout = Objects.requireNonNull(taskTimeout, "taskTimeout");
       return this;
     }
 
-    /** Hard limit on a worker's whole tree: crossing it ends the worker at once. 1 GiB. */
+    /**
+     * Hard limit on a worker's whole tree: crossing it ends the worker at once. 1 GiB.
+     *
+     * @param memoryLimit the most memory a worker's whole tree may use
+     * @return this builder
+     * @throws IllegalStateException if {@code memoryLimit} was already set
+     */
     public Builder<I, O> memoryLimit(MemorySize memoryLimit) {
       rules.once("memoryLimit", this.memoryLimit);
       this.memoryLimit = Objects.requireNonNull(memoryLimit, "memoryLimit");
@@ -445,6 +567,10 @@ public final class WorkerPool<I, O> implements AutoCloseable {
     /**
      * Soft limit: a worker whose tree crosses it is retired after its current task. Must be
      * below the hard limit. Default: 80 % of the hard limit.
+     *
+     * @param softMemoryLimit the memory past which a worker retires after its task
+     * @return this builder
+     * @throws IllegalStateException if {@code softMemoryLimit} was already set
      */
     public Builder<I, O> softMemoryLimit(MemorySize softMemoryLimit) {
       rules.once("softMemoryLimit", this.softMemoryLimit);
@@ -457,6 +583,10 @@ public final class WorkerPool<I, O> implements AutoCloseable {
      * with {@link ProcessLimitExceededException}. Checked every sample without cgroups, so a
      * fast fork loop may overshoot by what it starts in one {@code sampleInterval}. From 1 to
      * 4194304 (the kernel's highest {@code pid_max}). Default: 1024.
+     *
+     * @param maxProcesses the most live processes in one tree
+     * @return this builder
+     * @throws IllegalStateException if {@code maxProcesses} was already set
      */
     public Builder<I, O> maxProcesses(int maxProcesses) {
       rules.once("maxProcesses", this.maxProcesses);
@@ -469,6 +599,10 @@ public final class WorkerPool<I, O> implements AutoCloseable {
      * (the default) takes the strongest the machine offers, {@code V2} or {@code V1} insist on
      * one ({@code build()} fails, saying why, where it is not usable), {@code NONE} never uses
      * cgroups. The default can also be set with the system property {@code stockade.cgroupMode}.
+     *
+     * @param cgroupMode whether and which cgroups contain the trees
+     * @return this builder
+     * @throws IllegalStateException if {@code cgroupMode} was already set
      */
     public Builder<I, O> cgroupMode(CgroupMode cgroupMode) {
       rules.once("cgroupMode", this.cgroupMode);
@@ -482,6 +616,10 @@ public final class WorkerPool<I, O> implements AutoCloseable {
      * this, the pool starts no new worker tree and applies its
      * {@link #memoryPressurePolicy memoryPressurePolicy}. Must be below the memory the JVM may
      * use. Default: off.
+     *
+     * @param minFreeMemory the memory that must be available before a new tree is started
+     * @return this builder
+     * @throws IllegalStateException if {@code minFreeMemory} was already set
      */
     public Builder<I, O> minFreeMemory(MemorySize minFreeMemory) {
       rules.once("minFreeMemory", this.minFreeMemory);
@@ -489,7 +627,13 @@ public final class WorkerPool<I, O> implements AutoCloseable {
       return this;
     }
 
-    /** What to do with work that needs a new tree under memory pressure. Default: QUEUE. */
+    /**
+     * What to do with work that needs a new tree under memory pressure. Default: QUEUE.
+     *
+     * @param memoryPressurePolicy queue the work, or shed it
+     * @return this builder
+     * @throws IllegalStateException if {@code memoryPressurePolicy} was already set
+     */
     public Builder<I, O> memoryPressurePolicy(MemoryPressurePolicy memoryPressurePolicy) {
       rules.once("memoryPressurePolicy", this.memoryPressurePolicy);
       this.memoryPressurePolicy =
@@ -497,35 +641,65 @@ public final class WorkerPool<I, O> implements AutoCloseable {
       return this;
     }
 
-    /** How tree memory is measured. Default: {@link MemoryAccounting#RSS_SCREENED_PSS}. */
+    /**
+     * How tree memory is measured. Default: {@link MemoryAccounting#RSS_SCREENED_PSS}.
+     *
+     * @param memoryAccounting the measurement of a tree's memory
+     * @return this builder
+     * @throws IllegalStateException if {@code memoryAccounting} was already set
+     */
     public Builder<I, O> memoryAccounting(MemoryAccounting memoryAccounting) {
       rules.once("memoryAccounting", this.memoryAccounting);
       this.memoryAccounting = Objects.requireNonNull(memoryAccounting, "memoryAccounting");
       return this;
     }
 
-    /** Resolution of every limit, deadline and timeout. 10 ms to 1 minute; default 250 ms. */
+    /**
+     * Resolution of every limit, deadline and timeout. 10 ms to 1 minute; default 250 ms.
+     *
+     * @param sampleInterval the time between two samples of every tree
+     * @return this builder
+     * @throws IllegalStateException if {@code sampleInterval} was already set
+     */
     public Builder<I, O> sampleInterval(Duration sampleInterval) {
       rules.once("sampleInterval", this.sampleInterval);
       this.sampleInterval = Objects.requireNonNull(sampleInterval, "sampleInterval");
       return this;
     }
 
-    /** Time between SIGTERM and SIGKILL, and for a retiring worker to exit. Default: 5 s. */
+    /**
+     * Time between SIGTERM and SIGKILL, and for a retiring worker to exit. Default: 5 s.
+     *
+     * @param terminationGrace the time between SIGTERM and SIGKILL
+     * @return this builder
+     * @throws IllegalStateException if {@code terminationGrace} was already set
+     */
     public Builder<I, O> terminationGrace(Duration terminationGrace) {
       rules.once("terminationGrace", this.terminationGrace);
       this.terminationGrace = Objects.requireNonNull(terminationGrace, "terminationGrace");
       return this;
     }
 
-    /** Longest a worker may take to say HELLO; a late one is a failed start. Default: 30 s. */
+    /**
+     * Longest a worker may take to say HELLO; a late one is a failed start. Default: 30 s.
+     *
+     * @param startTimeout the longest a worker may take to say HELLO
+     * @return this builder
+     * @throws IllegalStateException if {@code startTimeout} was already set
+     */
     public Builder<I, O> startTimeout(Duration startTimeout) {
       rules.once("startTimeout", this.startTimeout);
       this.startTimeout = Objects.requireNonNull(startTimeout, "startTimeout");
       return this;
     }
 
-    /** How often runtimes send HEARTBEAT ({@code STOCKADE_HEARTBEAT_MS}). Default: 1 s. */
+    /**
+     * How often runtimes send HEARTBEAT ({@code STOCKADE_HEARTBEAT_MS}). Default: 1 s.
+     *
+     * @param heartbeatInterval the time between two heartbeats of a worker
+     * @return this builder
+     * @throws IllegalStateException if {@code heartbeatInterval} was already set
+     */
     public Builder<I, O> heartbeatInterval(Duration heartbeatInterval) {
       rules.once("heartbeatInterval", this.heartbeatInterval);
       this.heartbeatInterval = Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
@@ -536,6 +710,10 @@ public final class WorkerPool<I, O> implements AutoCloseable {
      * Longest silence before a worker is ended, unless its tree keeps using CPU meanwhile (then
      * it is busy, not hung: see the class documentation). At least twice the heartbeat
      * interval. Default: 10 s.
+     *
+     * @param heartbeatTimeout the longest silence of a worker that is not busy
+     * @return this builder
+     * @throws IllegalStateException if {@code heartbeatTimeout} was already set
      */
     public Builder<I, O> heartbeatTimeout(Duration heartbeatTimeout) {
       rules.once("heartbeatTimeout", this.heartbeatTimeout);
@@ -546,6 +724,10 @@ public final class WorkerPool<I, O> implements AutoCloseable {
     /**
      * Longest a task may go without reporting PROGRESS (counted from its start) before its
      * worker is ended. Default: none.
+     *
+     * @param progressTimeout the longest a task may go without reporting progress
+     * @return this builder
+     * @throws IllegalStateException if {@code progressTimeout} was already set
      */
     public Builder<I, O> progressTimeout(Duration progressTimeout) {
       rules.once("progressTimeout", this.progressTimeout);
@@ -553,7 +735,13 @@ public final class WorkerPool<I, O> implements AutoCloseable {
       return this;
     }
 
-    /** How often idle workers are pinged and probed. Default: 30 s. */
+    /**
+     * How often idle workers are pinged and probed. Default: 30 s.
+     *
+     * @param healthCheckInterval the time between two checks of an idle worker
+     * @return this builder
+     * @throws IllegalStateException if {@code healthCheckInterval} was already set
+     */
     public Builder<I, O> healthCheckInterval(Duration healthCheckInterval) {
       rules.once("healthCheckInterval", this.healthCheckInterval);
       this.healthCheckInterval = Objects.requireNonNull(healthCheckInterval,
@@ -561,35 +749,65 @@ public final class WorkerPool<I, O> implements AutoCloseable {
       return this;
     }
 
-    /** Longest a PONG or a {@link HealthCheck} may take. Default: 5 s. */
+    /**
+     * Longest a PONG or a {@link HealthCheck} may take. Default: 5 s.
+     *
+     * @param healthCheckTimeout the longest a check may take
+     * @return this builder
+     * @throws IllegalStateException if {@code healthCheckTimeout} was already set
+     */
     public Builder<I, O> healthCheckTimeout(Duration healthCheckTimeout) {
       rules.once("healthCheckTimeout", this.healthCheckTimeout);
       this.healthCheckTimeout = Objects.requireNonNull(healthCheckTimeout, "healthCheckTimeout");
       return this;
     }
 
-    /** Failed health checks in a row that retire a worker. Default: 3. */
+    /**
+     * Failed health checks in a row that retire a worker. Default: 3.
+     *
+     * @param healthCheckFailures the failed checks in a row that retire a worker
+     * @return this builder
+     * @throws IllegalStateException if {@code healthCheckFailures} was already set
+     */
     public Builder<I, O> healthCheckFailures(int healthCheckFailures) {
       rules.once("healthCheckFailures", this.healthCheckFailures);
       this.healthCheckFailures = healthCheckFailures;
       return this;
     }
 
-    /** A probe run on idle workers besides the PING. */
+    /**
+     * A probe run on idle workers besides the PING.
+     *
+     * @param healthCheck the probe
+     * @return this builder
+     * @throws IllegalStateException if a health check was already set
+     */
     public Builder<I, O> healthCheck(HealthCheck healthCheck) {
       rules.once("healthCheck", this.healthCheck);
       this.healthCheck = Objects.requireNonNull(healthCheck, "healthCheck");
       return this;
     }
 
-    /** Tasks after which a worker is retired (less a jitter); 0 for no limit. Default: 0. */
+    /**
+     * Tasks after which a worker is retired (less a jitter); 0 for no limit. Default: 0.
+     *
+     * @param maxTasksPerWorker the tasks after which a worker retires, or 0
+     * @return this builder
+     * @throws IllegalStateException if {@code maxTasksPerWorker} was already set
+     */
     public Builder<I, O> maxTasksPerWorker(int maxTasksPerWorker) {
       rules.once("maxTasksPerWorker", this.maxTasksPerWorker);
       this.maxTasksPerWorker = maxTasksPerWorker;
       return this;
     }
 
-    /** Age after which a worker is retired once idle (less a jitter). Default: none. */
+    /**
+     * Age after which a worker is retired once idle (less a jitter). Default: none.
+     *
+     * @param maxWorkerAge the age after which a worker retires
+     * @return this builder
+     * @throws IllegalStateException if {@code maxWorkerAge} was already set
+     */
     public Builder<I, O> maxWorkerAge(Duration maxWorkerAge) {
       rules.once("maxWorkerAge", this.maxWorkerAge);
       this.maxWorkerAge = Objects.requireNonNull(maxWorkerAge, "maxWorkerAge");
@@ -599,6 +817,10 @@ public final class WorkerPool<I, O> implements AutoCloseable {
     /**
      * The largest fraction by which each worker's task and age limits are randomly lowered, so
      * workers started together do not retire together. 0 to 0.5; default 0.1.
+     *
+     * @param recycleJitter the largest fraction taken off the limits, 0 to 0.5
+     * @return this builder
+     * @throws IllegalStateException if {@code recycleJitter} was already set
      */
     public Builder<I, O> recycleJitter(double recycleJitter) {
       rules.once("recycleJitter", this.recycleJitter);
@@ -606,21 +828,39 @@ public final class WorkerPool<I, O> implements AutoCloseable {
       return this;
     }
 
-    /** Idle time after which a worker above {@code minIdle} retires. Default: 10 minutes. */
+    /**
+     * Idle time after which a worker above {@code minIdle} retires. Default: 10 minutes.
+     *
+     * @param idleTimeout the idle time after which a worker above {@code minIdle} retires
+     * @return this builder
+     * @throws IllegalStateException if {@code idleTimeout} was already set
+     */
     public Builder<I, O> idleTimeout(Duration idleTimeout) {
       rules.once("idleTimeout", this.idleTimeout);
       this.idleTimeout = Objects.requireNonNull(idleTimeout, "idleTimeout");
       return this;
     }
 
-    /** Time a cancelled task has to stop before its worker is ended. Default: 5 s. */
+    /**
+     * Time a cancelled task has to stop before its worker is ended. Default: 5 s.
+     *
+     * @param cancelGrace the time a cancelled task has to stop
+     * @return this builder
+     * @throws IllegalStateException if {@code cancelGrace} was already set
+     */
     public Builder<I, O> cancelGrace(Duration cancelGrace) {
       rules.once("cancelGrace", this.cancelGrace);
       this.cancelGrace = Objects.requireNonNull(cancelGrace, "cancelGrace");
       return this;
     }
 
-    /** Largest payload either side accepts. 1 KiB to 1 GiB; default 16 MiB. */
+    /**
+     * Largest payload either side accepts. 1 KiB to 1 GiB; default 16 MiB.
+     *
+     * @param maxFrameSize the largest payload, 1 KiB to 1 GiB
+     * @return this builder
+     * @throws IllegalStateException if {@code maxFrameSize} was already set
+     */
     public Builder<I, O> maxFrameSize(MemorySize maxFrameSize) {
       rules.once("maxFrameSize", this.maxFrameSize);
       this.maxFrameSize = Objects.requireNonNull(maxFrameSize, "maxFrameSize");
@@ -630,6 +870,11 @@ public final class WorkerPool<I, O> implements AutoCloseable {
     /**
      * The first and the largest pause before starting a worker after a failure; pauses double
      * with each failure in a row, with ±50 % jitter. Default: 200 ms and 30 s.
+     *
+     * @param initial the pause after the first failure
+     * @param max the longest pause
+     * @return this builder
+     * @throws IllegalStateException if {@code restartBackoff} was already set
      */
     public Builder<I, O> restartBackoff(Duration initial, Duration max) {
       rules.once("restartBackoff", this.restartBackoffInitial + ".." + this.restartBackoffMax);
@@ -638,14 +883,26 @@ public final class WorkerPool<I, O> implements AutoCloseable {
       return this;
     }
 
-    /** Failed starts in a row that open the circuit breaker. Default: 5. */
+    /**
+     * Failed starts in a row that open the circuit breaker. Default: 5.
+     *
+     * @param startFailureThreshold the failed starts in a row that open the breaker
+     * @return this builder
+     * @throws IllegalStateException if {@code startFailureThreshold} was already set
+     */
     public Builder<I, O> startFailureThreshold(int startFailureThreshold) {
       rules.once("startFailureThreshold", this.startFailureThreshold);
       this.startFailureThreshold = startFailureThreshold;
       return this;
     }
 
-    /** How long the breaker stays open before the pool probes with one start. Default: 30 s. */
+    /**
+     * How long the breaker stays open before the pool probes with one start. Default: 30 s.
+     *
+     * @param circuitOpenDuration the time the breaker stays open
+     * @return this builder
+     * @throws IllegalStateException if {@code circuitOpenDuration} was already set
+     */
     public Builder<I, O> circuitOpenDuration(Duration circuitOpenDuration) {
       rules.once("circuitOpenDuration", this.circuitOpenDuration);
       this.circuitOpenDuration = Objects.requireNonNull(circuitOpenDuration,
@@ -653,14 +910,26 @@ public final class WorkerPool<I, O> implements AutoCloseable {
       return this;
     }
 
-    /** Most runs of an idempotent task, the first included. 1 to 10; default 3. */
+    /**
+     * Most runs of an idempotent task, the first included. 1 to 10; default 3.
+     *
+     * @param retryAttempts the most runs of an idempotent task
+     * @return this builder
+     * @throws IllegalStateException if {@code retryAttempts} was already set
+     */
     public Builder<I, O> retryAttempts(int retryAttempts) {
       rules.once("retryAttempts", this.retryAttempts);
       this.retryAttempts = retryAttempts;
       return this;
     }
 
-    /** Receives lifecycle events; see {@link PoolListener}. */
+    /**
+     * Receives lifecycle events; see {@link PoolListener}.
+     *
+     * @param listener the listener
+     * @return this builder
+     * @throws IllegalStateException if a listener was already set
+     */
     public Builder<I, O> listener(PoolListener listener) {
       rules.once("listener", this.listener);
       this.listener = Objects.requireNonNull(listener, "listener");
@@ -671,6 +940,10 @@ public final class WorkerPool<I, O> implements AutoCloseable {
      * Whether a JVM shutdown hook closes the pool, draining running tasks for up to 5 s first
      * ({@link WorkerPool#close(Duration)}; a courtesy for orderly exits, it does not run on
      * SIGKILL). Turn it off when a framework closes the pool. Default: true.
+     *
+     * @param shutdownHook whether to register the hook
+     * @return this builder
+     * @throws IllegalStateException if {@code shutdownHook} was already set
      */
     public Builder<I, O> shutdownHook(boolean shutdownHook) {
       rules.once("shutdownHook", this.shutdownHook);
@@ -686,6 +959,10 @@ public final class WorkerPool<I, O> implements AutoCloseable {
      * pool-owned executor of up to {@code max(2, workers)} daemon threads that end after 30 s
      * idle; the pool shuts it down when it closes. An executor given here is used as is and
      * never shut down by the pool; if it refuses work, the work runs on a thread of its own.
+     *
+     * @param callbackExecutor the executor for the caller's code
+     * @return this builder
+     * @throws IllegalStateException if a callback executor was already set
      */
     public Builder<I, O> callbackExecutor(Executor callbackExecutor) {
       rules.once("callbackExecutor", this.callbackExecutor);
@@ -696,6 +973,7 @@ public final class WorkerPool<I, O> implements AutoCloseable {
     /**
      * Validates every setting and starts the pool (and its {@code minIdle} workers).
      *
+     * @return the running pool
      * @throws IllegalArgumentException naming the first setting out of range, or a worker
      *     program that cannot be started (its path, the {@code PATH} searched for a bare name,
      *     the working directory and why), before anything was started

@@ -7,6 +7,13 @@ package dev.stockade;
  * Stockade ended that worker's tree; the pool goes on.
  */
 public final class WorkerProtocolException extends WorkerFailureException {
+  /**
+   * An exception for a worker that broke the protocol.
+   *
+   * @param taskLabel the label of the task it was running
+   * @param violation what the worker did wrong
+   * @param details the worker's tree as it ended
+   */
   public WorkerProtocolException(String taskLabel, String violation, WorkerDetails details) {
     super("worker " + details.workerId() + " broke the protocol while running task '"
         + taskLabel + "': " + violation, details);

@@ -67,7 +67,9 @@ public final class WorkerRuntimes {
    * Writes {@value #PYTHON_FILE} into {@code directory}, creating the directory if needed and
    * replacing an older copy.
    *
+   * @param directory where to write the file
    * @return the path of the written file
+   * @throws IOException if the directory cannot be created or the file cannot be written
    */
   public static Path writePython(Path directory) throws IOException {
     return write(directory, PYTHON_FILE);
@@ -77,7 +79,9 @@ public final class WorkerRuntimes {
    * Writes {@value #NODE_FILE} into {@code directory}, creating the directory if needed and
    * replacing an older copy.
    *
+   * @param directory where to write the file
    * @return the path of the written file
+   * @throws IOException if the directory cannot be created or the file cannot be written
    */
   public static Path writeNode(Path directory) throws IOException {
     return write(directory, NODE_FILE);

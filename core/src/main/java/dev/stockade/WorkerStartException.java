@@ -11,20 +11,37 @@ package dev.stockade;
  * (a Python traceback, say), and the cause is the underlying failure where there is one.
  */
 public final class WorkerStartException extends StockadeException {
+  /** What the process last wrote to stderr; empty if nothing. */
   private final String stderrTail;
 
+  /**
+   * An exception without a stderr tail: the process wrote nothing to stderr, or never ran.
+   *
+   * @param message the program, its working directory and the reason
+   * @param cause the underlying failure, or null
+   */
   public WorkerStartException(String message, Throwable cause) {
     this(message, cause, "");
   }
 
-  /** With the last lines the process wrote to stderr; they are appended to the message. */
+  /**
+   * With the last lines the process wrote to stderr; they are appended to the message.
+   *
+   * @param message the program, its working directory and the reason
+   * @param cause the underlying failure, or null
+   * @param stderrTail the last lines the process wrote to stderr; null or empty if none
+   */
   public WorkerStartException(String message, Throwable cause, String stderrTail) {
     super(stderrTail == null || stderrTail.isEmpty()
         ? message : message + "; last stderr lines:\n" + stderrTail, cause);
     this.stderrTail = stderrTail == null ? "" : stderrTail;
   }
 
-  /** What the process last wrote to stderr before it failed to start; empty if nothing. */
+  /**
+   * What the process last wrote to stderr before it failed to start; empty if nothing.
+   *
+   * @return the stderr tail, or an empty string
+   */
   public String stderrTail() {
     return stderrTail;
   }

@@ -6,7 +6,11 @@ package dev.stockade.worker;
  * task thread, so blocking calls end with {@link InterruptedException}.
  */
 public interface TaskContext {
-  /** The task's id within its worker. */
+  /**
+   * The task's id within its worker.
+   *
+   * @return the id the pool sent with the task
+   */
   long taskId();
 
   /**
@@ -15,10 +19,15 @@ public interface TaskContext {
    * Safe to call from any thread: a note for a task that has been answered (say, from a thread
    * the handler left running) or after the worker was told to shut down is dropped, never sent.
    *
+   * @param note a short word on where the task stands; may be empty or null
    * @return true if the note was sent, false if it was dropped
    */
   boolean progress(String note);
 
-  /** True once the pool asked for this task to be cancelled. */
+  /**
+   * True once the pool asked for this task to be cancelled.
+   *
+   * @return whether a cancel arrived for this task
+   */
   boolean isCancelled();
 }

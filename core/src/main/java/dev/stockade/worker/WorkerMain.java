@@ -13,6 +13,15 @@ import dev.stockade.internal.runtime.ProtocolStreams;
 public final class WorkerMain {
   private WorkerMain() {}
 
+  /**
+   * Runs the worker until SHUTDOWN or the end of its stdin. Exits with status 2 when not given
+   * exactly one argument, and 3 when the handler cannot be created (the class is missing, is not
+   * a {@link Handler}, or has no public no-argument constructor).
+   *
+   * @param args the handler's binary class name
+   * @throws Exception an {@code IOException} if the standard streams cannot be moved aside for the
+   *     protocol; the worker then never says HELLO
+   */
   public static void main(String[] args) throws Exception {
     if (args.length != 1) {
       System.err.println("usage: WorkerMain <handler class name>");
