@@ -17,7 +17,7 @@ public final class CommandResult {
   private final CapturedOutput stdout;
   private final CapturedOutput stderr;
   private final Duration duration;
-  private final MemorySize peakTreeMemory;
+  private final MemorySize peakMemory;
   private final MemoryMetric peakMetric;
   private final int peakProcessCount;
   private final int leftoverProcessesEnded;
@@ -29,7 +29,7 @@ public final class CommandResult {
       CapturedOutput stdout,
       CapturedOutput stderr,
       Duration duration,
-      MemorySize peakTreeMemory,
+      MemorySize peakMemory,
       MemoryMetric peakMetric,
       int peakProcessCount,
       int leftoverProcessesEnded) {
@@ -39,7 +39,7 @@ public final class CommandResult {
     this.stdout = Objects.requireNonNull(stdout, "stdout");
     this.stderr = Objects.requireNonNull(stderr, "stderr");
     this.duration = Objects.requireNonNull(duration, "duration");
-    this.peakTreeMemory = Objects.requireNonNull(peakTreeMemory, "peakTreeMemory");
+    this.peakMemory = Objects.requireNonNull(peakMemory, "peakMemory");
     this.peakMetric = Objects.requireNonNull(peakMetric, "peakMetric");
     this.peakProcessCount = peakProcessCount;
     this.leftoverProcessesEnded = leftoverProcessesEnded;
@@ -80,10 +80,11 @@ public final class CommandResult {
    * The largest memory figure sampled for the whole tree. Samples are taken every sample
    * interval, so a tree shorter-lived than one interval may show {@link MemorySize#ZERO}.
    */
-  public MemorySize peakTreeMemory() {
-    return peakTreeMemory;
+  public MemorySize peakMemory() {
+    return peakMemory;
   }
 
+  /** Which measurement produced {@link #peakMemory()}. */
   public MemoryMetric peakMetric() {
     return peakMetric;
   }
@@ -108,7 +109,7 @@ public final class CommandResult {
   @Override
   public String toString() {
     return "CommandResult[" + label + ", pid " + pid + ", " + exitStatus + ", "
-        + duration.toMillis() + " ms, peak " + peakTreeMemory + " " + peakMetric
+        + duration.toMillis() + " ms, peak " + peakMemory + " " + peakMetric
         + ", stdout " + stdout.totalBytes() + " B, stderr " + stderr.totalBytes() + " B"
         + (leftoverProcessesEnded > 0 ? ", " + leftoverProcessesEnded + " leftovers ended" : "")
         + "]";

@@ -55,20 +55,24 @@ public final class TaskOptions {
    * Marks the task safe to run more than once: if its worker crashes, stops sending heartbeats
    * or breaks the protocol, the pool runs it again on another worker, up to the pool's
    * {@code retryAttempts}. A task that is not marked is never run twice. Timeouts, memory
-   * breaches, cancels and the handler's own errors are never retried.
+   * breaches, cancels and the handler's own errors are never retried. {@code false} (the
+   * default) unmarks it.
    */
-  public TaskOptions idempotent() {
-    return new TaskOptions(label, timeout, true);
+  public TaskOptions withIdempotent(boolean idempotent) {
+    return new TaskOptions(label, timeout, idempotent);
   }
 
+  /** The task's label; {@code "task"} unless set. */
   public String label() {
     return label;
   }
 
+  /** The task's own timeout; empty for the pool's {@code taskTimeout}. */
   public Optional<Duration> timeout() {
     return Optional.ofNullable(timeout);
   }
 
+  /** Whether the task may be run again after its worker failed (see {@link #withIdempotent}). */
   public boolean isIdempotent() {
     return idempotent;
   }

@@ -12,7 +12,7 @@ public final class WorkerDetails {
   private final String workerId;
   private final String label;
   private final long pid;
-  private final int processCount;
+  private final int peakProcessCount;
   private final MemorySize peakMemory;
   private final MemoryMetric peakMetric;
   private final ExitStatus exitStatus;
@@ -27,7 +27,7 @@ public final class WorkerDetails {
       String workerId,
       String label,
       long pid,
-      int processCount,
+      int peakProcessCount,
       MemorySize peakMemory,
       MemoryMetric peakMetric,
       ExitStatus exitStatus,
@@ -36,7 +36,7 @@ public final class WorkerDetails {
     this.workerId = Objects.requireNonNull(workerId, "workerId");
     this.label = Objects.requireNonNull(label, "label");
     this.pid = pid;
-    this.processCount = processCount;
+    this.peakProcessCount = peakProcessCount;
     this.peakMemory = Objects.requireNonNull(peakMemory, "peakMemory");
     this.peakMetric = Objects.requireNonNull(peakMetric, "peakMetric");
     this.exitStatus = exitStatus;
@@ -61,9 +61,9 @@ public final class WorkerDetails {
     return pid;
   }
 
-  /** Processes in the tree at the last sample before the end (largest seen). */
-  public int processCount() {
-    return processCount;
+  /** The most processes the tree had at one sample. */
+  public int peakProcessCount() {
+    return peakProcessCount;
   }
 
   /** The largest memory figure sampled for the whole tree. */
@@ -89,7 +89,7 @@ public final class WorkerDetails {
   @Override
   public String toString() {
     return "pool=" + poolName + ", worker=" + workerId + " (" + label + "), pid=" + pid
-        + ", processes=" + processCount + ", peak=" + peakMemory + " " + peakMetric
+        + ", peak " + peakProcessCount + " processes and " + peakMemory + " " + peakMetric
         + (exitStatus == null ? "" : ", " + exitStatus);
   }
 }

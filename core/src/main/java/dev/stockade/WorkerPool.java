@@ -65,7 +65,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       after {@code startFailureThreshold} failed starts in a row a circuit breaker opens: the
  *       pool stops starting processes, {@link #isHealthy()} turns false, submissions fail at
  *       once with {@link PoolUnhealthyException}, and after {@code circuitOpenDuration} the pool
- *       probes with one start. Tasks marked {@link TaskOptions#idempotent()} are retried on
+ *       probes with one start. Tasks marked {@link TaskOptions#withIdempotent} are retried on
  *       another worker after a crash, a heartbeat loss, a protocol violation or a failure of
  *       the pool's own supervision ({@link SupervisionFailedException}).
  *   <li><b>Every future completes exactly once</b>: with the decoded result, with

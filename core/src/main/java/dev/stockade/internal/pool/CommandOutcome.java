@@ -7,9 +7,9 @@ import dev.stockade.ExitStatus;
 import dev.stockade.MemoryLimitExceededException;
 import dev.stockade.MemorySize;
 import dev.stockade.PoolClosedException;
-import dev.stockade.ProcessLimitExceededException;
 import dev.stockade.TaskTimeoutException;
 import dev.stockade.WorkerDetails;
+import dev.stockade.internal.engine.ProcessLimitFailure;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -29,7 +29,7 @@ record CommandOutcome(CommandResult result, Throwable failure) {
       case EXITED:
         CommandResult result = new CommandResult(label, details.pid(), exit,
             rc.stdout.captured(), rc.stderr.captured(), ran, details.peakMemory(),
-            details.peakMetric(), details.processCount(), leftoversEnded);
+            details.peakMetric(), details.peakProcessCount(), leftoversEnded);
         return settings.failOnNonZeroExit() && !exit.isSuccess()
             ? new CommandOutcome(null, new CommandFailedException(result))
             : new CommandOutcome(result, null);
@@ -39,8 +39,8 @@ record CommandOutcome(CommandResult result, Throwable failure) {
         return failed(new MemoryLimitExceededException(rc.task.memoryLimit,
             MemorySize.ofBytes(rc.breach.bytes()), rc.breach.metric(), details));
       case PROCESS_LIMIT:
-        return failed(new ProcessLimitExceededException(label, settings.maxProcesses(),
-            rc.breach.processCount(), details));
+        return failed(ProcessLimitFailure.of(label, settings.maxProcesses(), rc.breach,
+            details));
       case POOL_CLOSED:
         return failed(new PoolClosedException("pool '" + settings.name() + "' " + closedBy
             + " while task '" + label + "' ran; its process tree (pid "

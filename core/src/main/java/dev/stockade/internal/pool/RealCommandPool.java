@@ -31,6 +31,7 @@ import dev.stockade.internal.engine.PoolThreads;
 import dev.stockade.internal.engine.Spawner;
 import dev.stockade.internal.engine.SupervisedTree;
 import dev.stockade.internal.engine.Tags;
+import dev.stockade.internal.engine.TeardownGrace;
 import dev.stockade.internal.lifeline.LeftoverSweep;
 import dev.stockade.internal.lifeline.Lifeline;
 import dev.stockade.internal.os.ContainmentStrategy.TreeLimits;
@@ -342,7 +343,8 @@ public final class RealCommandPool {
   private void finish(RunningCommand rc, EndReason reason) {
     SupervisedTree tree = rc.tree;
     Duration ran = tree.age();
-    Duration grace = reason.endsWithoutGrace() ? Duration.ZERO : settings.terminationGrace();
+    Duration grace =
+        TeardownGrace.skippedFor(reason) ? Duration.ZERO : settings.terminationGrace();
     TeardownReport report;
     try {
       report = tree.end(grace);

@@ -13,7 +13,6 @@ import dev.stockade.PoolClosedException;
 import dev.stockade.PoolSaturatedException;
 import dev.stockade.PoolSnapshot;
 import dev.stockade.PoolUnhealthyException;
-import dev.stockade.ProcessLimitExceededException;
 import dev.stockade.ProgressTimeoutException;
 import dev.stockade.SupervisionFailedException;
 import dev.stockade.TaskEvent;
@@ -35,9 +34,11 @@ import dev.stockade.internal.engine.Drain;
 import dev.stockade.internal.engine.Events;
 import dev.stockade.internal.engine.MemoryAdmission;
 import dev.stockade.internal.engine.PoolThreads;
+import dev.stockade.internal.engine.ProcessLimitFailure;
 import dev.stockade.internal.engine.Spawner;
 import dev.stockade.internal.engine.SupervisedTree;
 import dev.stockade.internal.engine.Tags;
+import dev.stockade.internal.engine.TeardownGrace;
 import dev.stockade.internal.engine.TempDirectories;
 import dev.stockade.internal.lifeline.LeftoverSweep;
 import dev.stockade.internal.lifeline.Lifeline;
@@ -1188,7 +1189,7 @@ public final class RealWorkerPool {
     }
     // A worker that never said HELLO never took a task: nothing is lost by ending it at once,
     // and the tasks waiting for it learn of the failed start sooner.
-    Duration grace = reason.endsWithoutGrace() || !worker.helloSeen
+    Duration grace = TeardownGrace.skippedFor(reason) || !worker.helloSeen
         ? Duration.ZERO : settings.terminationGrace();
     TeardownReport report;
     try {
@@ -1345,8 +1346,8 @@ public final class RealWorkerPool {
           details);
       case MEMORY_LIMIT -> new MemoryLimitExceededException(label, settings.memoryLimit(),
           MemorySize.ofBytes(w.breach.bytes()), w.breach.metric(), details);
-      case PROCESS_LIMIT -> new ProcessLimitExceededException(label, settings.maxProcesses(),
-          w.breach.processCount(), details);
+      case PROCESS_LIMIT -> ProcessLimitFailure.of(label, settings.maxProcesses(), w.breach,
+          details);
       case HEARTBEAT_TIMEOUT -> new HeartbeatTimeoutException(label,
           Duration.ofNanos(w.silenceNanos), settings.heartbeatTimeout(), details);
       case PROGRESS_TIMEOUT -> new ProgressTimeoutException(label,
