@@ -258,7 +258,7 @@ public final class WorkerPool<I, O> implements AutoCloseable {
     private Duration healthCheckTimeout = Duration.ofSeconds(5);
     private int healthCheckFailures = 3;
     private HealthCheck healthCheck;
-    private int maxTasksPerWorker = 0;
+    private int maxTasksPerWorker; // 0 while unset: no limit, as WorkerPoolSettings reads it
     private Duration maxWorkerAge;
     private double recycleJitter = 0.1;
     private Duration idleTimeout = Duration.ofMinutes(10);
@@ -582,7 +582,10 @@ public final class WorkerPool<I, O> implements AutoCloseable {
       return this;
     }
 
-    /** Tasks after which a worker is retired (less a jitter); 0 for no limit. Default: 0. */
+    /**
+     * Tasks after which a worker is retired (less a jitter). At least 1. Default: no limit
+     * (leave it unset).
+     */
     public Builder<I, O> maxTasksPerWorker(int maxTasksPerWorker) {
       rules.once("maxTasksPerWorker", this.maxTasksPerWorker);
       this.maxTasksPerWorker = maxTasksPerWorker;
@@ -766,8 +769,10 @@ public final class WorkerPool<I, O> implements AutoCloseable {
       require(healthCheckTimeout.compareTo(sampleInterval) >= 0, "healthCheckTimeout",
           ">= sampleInterval (" + sampleInterval.toMillis() + " ms)", healthCheckTimeout);
       require(healthCheckFailures >= 1, "healthCheckFailures", ">= 1", healthCheckFailures);
-      require(maxTasksPerWorker >= 0, "maxTasksPerWorker", ">= 0 (0: no limit)",
-          maxTasksPerWorker);
+      if (rules.wasSet("maxTasksPerWorker")) {
+        require(maxTasksPerWorker >= 1, "maxTasksPerWorker",
+            ">= 1 (leave it unset for no limit)", maxTasksPerWorker);
+      }
       if (maxWorkerAge != null) {
         require(maxWorkerAge.compareTo(sampleInterval) >= 0, "maxWorkerAge",
             ">= sampleInterval (" + sampleInterval.toMillis() + " ms)", maxWorkerAge);
