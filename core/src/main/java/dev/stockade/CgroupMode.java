@@ -26,8 +26,5 @@ public enum CgroupMode {
    */
   V1,
   /** No cgroups: containment by session, tag and tree walk, as on a machine without them. */
-  NONE;
-
-  /** The name of the setting in messages about it. */
-  public static final String SETTING = "cgroupMode";
+  NONE
 }

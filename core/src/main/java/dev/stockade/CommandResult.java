@@ -17,7 +17,7 @@ public final class CommandResult {
   private final CapturedOutput stdout;
   private final CapturedOutput stderr;
   private final Duration duration;
-  private final MemorySize peakTreeMemory;
+  private final MemorySize peakMemory;
   private final MemoryMetric peakMetric;
   private final int peakProcessCount;
   private final int leftoverProcessesEnded;
@@ -31,8 +31,8 @@ public final class CommandResult {
    * @param stdout what the process wrote to standard output
    * @param stderr what the process wrote to standard error
    * @param duration from the start of the process to its exit
-   * @param peakTreeMemory the largest memory figure sampled for the whole tree
-   * @param peakMetric how {@code peakTreeMemory} was measured
+   * @param peakMemory the largest memory figure sampled for the whole tree
+   * @param peakMetric how {@code peakMemory} was measured
    * @param peakProcessCount the most processes the tree had at one sample
    * @param leftoverProcessesEnded processes the command left behind that Stockade ended
    */
@@ -43,7 +43,7 @@ public final class CommandResult {
       CapturedOutput stdout,
       CapturedOutput stderr,
       Duration duration,
-      MemorySize peakTreeMemory,
+      MemorySize peakMemory,
       MemoryMetric peakMetric,
       int peakProcessCount,
       int leftoverProcessesEnded) {
@@ -53,7 +53,7 @@ public final class CommandResult {
     this.stdout = Objects.requireNonNull(stdout, "stdout");
     this.stderr = Objects.requireNonNull(stderr, "stderr");
     this.duration = Objects.requireNonNull(duration, "duration");
-    this.peakTreeMemory = Objects.requireNonNull(peakTreeMemory, "peakTreeMemory");
+    this.peakMemory = Objects.requireNonNull(peakMemory, "peakMemory");
     this.peakMetric = Objects.requireNonNull(peakMetric, "peakMetric");
     this.peakProcessCount = peakProcessCount;
     this.leftoverProcessesEnded = leftoverProcessesEnded;
@@ -128,12 +128,12 @@ public final class CommandResult {
    *
    * @return the peak, {@link MemorySize#ZERO} if no sample was taken
    */
-  public MemorySize peakTreeMemory() {
-    return peakTreeMemory;
+  public MemorySize peakMemory() {
+    return peakMemory;
   }
 
   /**
-   * How {@link #peakTreeMemory()} was measured.
+   * Which measurement produced {@link #peakMemory()}.
    *
    * @return the measurement of the peak
    */
@@ -167,7 +167,7 @@ public final class CommandResult {
   @Override
   public String toString() {
     return "CommandResult[" + label + ", pid " + pid + ", " + exitStatus + ", "
-        + duration.toMillis() + " ms, peak " + peakTreeMemory + " " + peakMetric
+        + duration.toMillis() + " ms, peak " + peakMemory + " " + peakMetric
         + ", stdout " + stdout.totalBytes() + " B, stderr " + stderr.totalBytes() + " B"
         + (leftoverProcessesEnded > 0 ? ", " + leftoverProcessesEnded + " leftovers ended" : "")
         + "]";

@@ -11,7 +11,6 @@ import java.util.OptionalInt;
  * to 192 is reported as the matching signal, the convention POSIX shells use.
  */
 public final class ExitStatus {
-  private static final int SIGNAL_BASE = 128;
   private static final int MAX_SIGNAL = 64;
 
   private final int code;
@@ -44,19 +43,6 @@ public final class ExitStatus {
       throw new IllegalArgumentException("signal must be between 1 and 64, but was " + signal);
     }
     return new ExitStatus(-1, signal);
-  }
-
-  /**
-   * The status from the value the JDK's {@link Process#exitValue()} returned.
-   *
-   * @param exitValue the value {@code Process.exitValue()} returned
-   * @return a death by signal N for a value of 128 + N (N from 1 to 64), else an exit with that
-   *     code
-   */
-  public static ExitStatus fromJdkExitValue(int exitValue) {
-    return exitValue > SIGNAL_BASE && exitValue <= SIGNAL_BASE + MAX_SIGNAL
-        ? killedBy(exitValue - SIGNAL_BASE)
-        : exited(exitValue);
   }
 
   /**

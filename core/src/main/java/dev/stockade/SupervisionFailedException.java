@@ -5,7 +5,7 @@ package dev.stockade;
  * that drains the worker's stderr threw (for instance an {@code OutOfMemoryError} of this JVM,
  * or a logging backend's exception), and a worker whose output is not drained blocks on its next
  * write while it looks healthy. Stockade ended the worker's tree and starts a replacement. The
- * worker is not at fault: a task marked {@code idempotent()} runs again. {@link #getCause()} is
+ * worker is not at fault: a task marked {@code withIdempotent(true)} runs again. {@link #getCause()} is
  * what the thread threw.
  */
 public final class SupervisionFailedException extends WorkerFailureException {

@@ -67,12 +67,14 @@ public final class TaskOptions {
    * Marks the task safe to run more than once: if its worker crashes, stops sending heartbeats
    * or breaks the protocol, the pool runs it again on another worker, up to the pool's
    * {@code retryAttempts}. A task that is not marked is never run twice. Timeouts, memory
-   * breaches, cancels and the handler's own errors are never retried.
+   * breaches, cancels and the handler's own errors are never retried. {@code false} (the
+   * default) unmarks it.
    *
-   * @return a copy marked idempotent
+   * @param idempotent whether the task may run again after its worker failed
+   * @return a copy marked (or unmarked) idempotent
    */
-  public TaskOptions idempotent() {
-    return new TaskOptions(label, timeout, true);
+  public TaskOptions withIdempotent(boolean idempotent) {
+    return new TaskOptions(label, timeout, idempotent);
   }
 
   /**
@@ -96,7 +98,7 @@ public final class TaskOptions {
   /**
    * Whether the task may be run again after its worker failed.
    *
-   * @return true if marked {@link #idempotent()}
+   * @return true if marked with {@link #withIdempotent withIdempotent(true)}
    */
   public boolean isIdempotent() {
     return idempotent;

@@ -12,7 +12,7 @@ public final class WorkerDetails {
   private final String workerId;
   private final String label;
   private final long pid;
-  private final int processCount;
+  private final int peakProcessCount;
   private final MemorySize peakMemory;
   private final MemoryMetric peakMetric;
   private final ExitStatus exitStatus;
@@ -25,7 +25,7 @@ public final class WorkerDetails {
    * @param workerId the worker's id within the pool
    * @param label the command's label, or the worker's name for persistent workers
    * @param pid the pid of the tree's root process
-   * @param processCount processes in the tree at the last sample before the end
+   * @param peakProcessCount the most processes the tree had at one sample
    * @param peakMemory the largest memory figure sampled for the whole tree
    * @param peakMetric how {@code peakMemory} was measured
    * @param exitStatus how the tree's root process ended, or null when it had not ended by
@@ -37,7 +37,7 @@ public final class WorkerDetails {
       String workerId,
       String label,
       long pid,
-      int processCount,
+      int peakProcessCount,
       MemorySize peakMemory,
       MemoryMetric peakMetric,
       ExitStatus exitStatus,
@@ -46,7 +46,7 @@ public final class WorkerDetails {
     this.workerId = Objects.requireNonNull(workerId, "workerId");
     this.label = Objects.requireNonNull(label, "label");
     this.pid = pid;
-    this.processCount = processCount;
+    this.peakProcessCount = peakProcessCount;
     this.peakMemory = Objects.requireNonNull(peakMemory, "peakMemory");
     this.peakMetric = Objects.requireNonNull(peakMetric, "peakMetric");
     this.exitStatus = exitStatus;
@@ -90,12 +90,12 @@ public final class WorkerDetails {
   }
 
   /**
-   * Processes in the tree at the last sample before the end (largest seen).
+   * The most processes the tree had at one sample.
    *
-   * @return the process count
+   * @return the peak process count
    */
-  public int processCount() {
-    return processCount;
+  public int peakProcessCount() {
+    return peakProcessCount;
   }
 
   /**
@@ -137,7 +137,7 @@ public final class WorkerDetails {
   @Override
   public String toString() {
     return "pool=" + poolName + ", worker=" + workerId + " (" + label + "), pid=" + pid
-        + ", processes=" + processCount + ", peak=" + peakMemory + " " + peakMetric
+        + ", peak " + peakProcessCount + " processes and " + peakMemory + " " + peakMetric
         + (exitStatus == null ? "" : ", " + exitStatus);
   }
 }

@@ -9,7 +9,7 @@ import java.util.Optional;
  * @param poolName the pool
  * @param workerId unique within the pool
  * @param label the command's label
- * @param pid the root process, or -1 if it never started
+ * @param pid the root process
  * @param tempDirectory the tree's {@code TMPDIR}
  * @param endReason why it ended; empty for a start
  * @param details the tree's facts at its end; empty for a start

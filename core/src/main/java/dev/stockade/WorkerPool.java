@@ -65,7 +65,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       after {@code startFailureThreshold} failed starts in a row a circuit breaker opens: the
  *       pool stops starting processes, {@link #isHealthy()} turns false, submissions fail at
  *       once with {@link PoolUnhealthyException}, and after {@code circuitOpenDuration} the pool
- *       probes with one start. Tasks marked {@link TaskOptions#idempotent()} are retried on
+ *       probes with one start. Tasks marked {@link TaskOptions#withIdempotent} are retried on
  *       another worker after a crash, a heartbeat loss, a protocol violation or a failure of
  *       the pool's own supervision ({@link SupervisionFailedException}).
  *   <li><b>Every future completes exactly once</b>: with the decoded result, with
@@ -306,7 +306,7 @@ public final class WorkerPool<I, O> implements AutoCloseable {
     private Duration healthCheckTimeout = Duration.ofSeconds(5);
     private int healthCheckFailures = 3;
     private HealthCheck healthCheck;
-    private int maxTasksPerWorker = 0;
+    private int maxTasksPerWorker; // 0 while unset: no limit, as WorkerPoolSettings reads it
     private Duration maxWorkerAge;
     private double recycleJitter = 0.1;
     private Duration idleTimeout = Duration.ofMinutes(10);
@@ -789,9 +789,10 @@ public final class WorkerPool<I, O> implements AutoCloseable {
     }
 
     /**
-     * Tasks after which a worker is retired (less a jitter); 0 for no limit. Default: 0.
+     * Tasks after which a worker is retired (less a jitter). At least 1. Default: no limit
+     * (leave it unset).
      *
-     * @param maxTasksPerWorker the tasks after which a worker retires, or 0
+     * @param maxTasksPerWorker the tasks after which a worker retires
      * @return this builder
      * @throws IllegalStateException if {@code maxTasksPerWorker} was already set
      */
@@ -1044,8 +1045,10 @@ public final class WorkerPool<I, O> implements AutoCloseable {
       require(healthCheckTimeout.compareTo(sampleInterval) >= 0, "healthCheckTimeout",
           ">= sampleInterval (" + sampleInterval.toMillis() + " ms)", healthCheckTimeout);
       require(healthCheckFailures >= 1, "healthCheckFailures", ">= 1", healthCheckFailures);
-      require(maxTasksPerWorker >= 0, "maxTasksPerWorker", ">= 0 (0: no limit)",
-          maxTasksPerWorker);
+      if (rules.wasSet("maxTasksPerWorker")) {
+        require(maxTasksPerWorker >= 1, "maxTasksPerWorker",
+            ">= 1 (leave it unset for no limit)", maxTasksPerWorker);
+      }
       if (maxWorkerAge != null) {
         require(maxWorkerAge.compareTo(sampleInterval) >= 0, "maxWorkerAge",
             ">= sampleInterval (" + sampleInterval.toMillis() + " ms)", maxWorkerAge);

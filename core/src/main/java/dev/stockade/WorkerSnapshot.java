@@ -4,16 +4,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * One worker tree at the last housekeeper sample.
+ * One worker tree at the last housekeeper sample: what it holds now, and the most it held.
  *
  * @param workerId unique within the pool
  * @param label the command's label
  * @param pid the tree's root process
  * @param state where the worker is in its life
- * @param processCount live processes of the tree at the last sample
+ * @param processCountNow live processes of the tree at the last sample
+ * @param peakProcessCount the most processes the tree had at one sample
  * @param memoryNow whole-tree memory at the last sample
- * @param memoryPeak the largest whole-tree figure sampled
- * @param metric how {@code memoryNow} was measured
+ * @param peakMemory the largest whole-tree memory figure sampled
+ * @param metricNow how {@code memoryNow} was measured
  * @param age since the root process started
  * @param tempDirectory the tree's {@code TMPDIR}, removed when the tree has ended
  * @param busyWithoutHeartbeat a {@link WorkerPool} worker that has sent no heartbeat for longer
@@ -28,10 +29,11 @@ public record WorkerSnapshot(
     String label,
     long pid,
     WorkerState state,
-    int processCount,
+    int processCountNow,
+    int peakProcessCount,
     MemorySize memoryNow,
-    MemorySize memoryPeak,
-    MemoryMetric metric,
+    MemorySize peakMemory,
+    MemoryMetric metricNow,
     Duration age,
     Path tempDirectory,
     boolean busyWithoutHeartbeat) {}

@@ -132,7 +132,7 @@ class CommandResultTest {
       CommandResult r = run(pool, Command.of("sh", "-c", "sleep 0.5 & sleep 0.5 & wait"));
       assertThat(r.duration()).isGreaterThanOrEqualTo(Duration.ofMillis(500));
       assertThat(r.peakProcessCount()).isEqualTo(3);
-      assertThat(r.peakTreeMemory()).isGreaterThan(MemorySize.ZERO);
+      assertThat(r.peakMemory()).isGreaterThan(MemorySize.ZERO);
     }
   }
 }

@@ -92,9 +92,9 @@ class EventsAndSnapshotTest {
           assertThat(w.label()).isEqualTo("pair");
           assertThat(w.pid()).isPositive();
           assertThat(w.state()).isEqualTo(WorkerState.BUSY);
-          assertThat(w.processCount()).isEqualTo(3);
+          assertThat(w.processCountNow()).isEqualTo(3);
           assertThat(w.memoryNow()).isGreaterThan(MemorySize.ZERO);
-          assertThat(w.memoryPeak()).isGreaterThanOrEqualTo(w.memoryNow());
+          assertThat(w.peakMemory()).isGreaterThanOrEqualTo(w.memoryNow());
           assertThat(w.age()).isPositive();
         });
       });

@@ -90,10 +90,11 @@ class LifelineStartTest {
       LifelineStatus lifeline = pool.snapshot().lifeline();
 
       assertThat(lifeline.running()).as("%s", lifeline).isTrue();
-      assertThat(lifeline.description()).isEqualTo("watchdog pid " + lifeline.watchdogPid());
+      assertThat(lifeline.description())
+          .isEqualTo("watchdog pid " + lifeline.watchdogPid().getAsLong());
       assertThat(TestProcesses.liveWithCommandLine(Watchdog.class.getName() + " "
           + ProcessHandle.current().pid() + " ")).as("the watchdog, by its command line")
-          .singleElement().asString().startsWith(lifeline.watchdogPid() + " ");
+          .singleElement().asString().startsWith(lifeline.watchdogPid().getAsLong() + " ");
     }
   }
 

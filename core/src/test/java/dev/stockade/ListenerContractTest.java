@@ -42,7 +42,8 @@ class ListenerContractTest {
         // Every tenth task crashes its worker once: it is retried, and the tasks sent behind it
         // go back to the queue.
         String script = i % 10 == 0 ? "crash-once:" + dir.resolve("crashed-" + i) : "echo:" + i;
-        tasks.add(pool.submit(script, TaskOptions.defaults().withLabel("t" + i).idempotent()));
+        tasks.add(pool.submit(script,
+            TaskOptions.defaults().withLabel("t" + i).withIdempotent(true)));
       }
       for (CompletableFuture<String> task : tasks) {
         task.get(120, TimeUnit.SECONDS);

@@ -49,7 +49,7 @@ class MemoryLimitTest {
       assertThat(breach.limit()).isEqualTo(LIMIT);
       assertThat(breach.observed()).isGreaterThan(LIMIT);
       assertThat(breach.metric()).isEqualTo(MemoryMetric.PSS);
-      assertThat(breach.details().processCount()).isGreaterThanOrEqualTo(4);
+      assertThat(breach.details().peakProcessCount()).isGreaterThanOrEqualTo(4);
       assertThat(breach.details().peakMemory()).isGreaterThan(LIMIT)
           .as("the figure the message gives").isEqualTo(breach.observed());
       assertThat(breach.getMessage()).contains("four-hogs").contains("past its memory limit of 150.0 MiB")
@@ -64,7 +64,7 @@ class MemoryLimitTest {
               "dd", "if=/dev/zero", "of=/dev/null", "bs=60M", "count=800", "status=none"))
           .get(20, TimeUnit.SECONDS);
       assertThat(r.exitStatus().exitCode()).hasValue(0);
-      assertThat(r.peakTreeMemory()).isGreaterThan(MemorySize.ofMebibytes(50))
+      assertThat(r.peakMemory()).isGreaterThan(MemorySize.ofMebibytes(50))
           .isLessThan(LIMIT);
     }
   }
@@ -84,7 +84,7 @@ class MemoryLimitTest {
       CommandResult r = pool.run(Command.of("bash", "-c", SHARED_TREE)).get(20, TimeUnit.SECONDS);
       assertThat(r.exitStatus().exitCode()).hasValue(0);
       assertThat(r.peakMetric()).isEqualTo(MemoryMetric.PSS);
-      assertThat(r.peakTreeMemory()).isLessThan(LIMIT);
+      assertThat(r.peakMemory()).isLessThan(LIMIT);
     }
   }
 

@@ -34,7 +34,7 @@ class ProcessLimitTest {
 
       assertThat(e.getCause()).isInstanceOfSatisfying(ProcessLimitExceededException.class, p -> {
         assertThat(p.limit()).isEqualTo(50);
-        assertThat(p.observed()).isGreaterThan(50);
+        assertThat(p.observed().orElseThrow()).isGreaterThan(50);
         assertThat(p.getMessage()).contains("maxProcesses").contains("limit of 50");
       });
     }

@@ -33,7 +33,7 @@ class TreeTeardownOnTimeoutTest {
 
       await().atMost(Duration.ofSeconds(3)).untilAsserted(() ->
           assertThat(pool.snapshot().workers()).singleElement()
-              .satisfies(w -> assertThat(w.processCount()).isGreaterThanOrEqualTo(20)));
+              .satisfies(w -> assertThat(w.processCountNow()).isGreaterThanOrEqualTo(20)));
       assertThat(TestProcesses.liveWithCommandLine(marker)).hasSizeGreaterThanOrEqualTo(18);
 
       assertThatThrownBy(() -> future.get(3 + GRACE.toSeconds() + 2, TimeUnit.SECONDS))
@@ -56,7 +56,7 @@ class TreeTeardownOnTimeoutTest {
       TaskTimeoutException timeout = (TaskTimeoutException) e.getCause();
       assertThat(timeout.timeout()).isEqualTo(Duration.ofSeconds(1));
       assertThat(timeout.details().label()).isEqualTo("wide");
-      assertThat(timeout.details().processCount()).isGreaterThanOrEqualTo(20);
+      assertThat(timeout.details().peakProcessCount()).isGreaterThanOrEqualTo(20);
       assertThat(timeout.details().pid()).isPositive();
       assertThat(TestProcesses.liveWithCommandLine(marker)).isEmpty();
     }
@@ -74,7 +74,7 @@ class TreeTeardownOnTimeoutTest {
 
       assertThat(e.getCause()).isInstanceOf(TaskTimeoutException.class);
       // ended mid-loop: it had started some of its sleeps, not all
-      assertThat(((TaskTimeoutException) e.getCause()).details().processCount())
+      assertThat(((TaskTimeoutException) e.getCause()).details().peakProcessCount())
           .isGreaterThan(1).isLessThan(3001);
       assertThat(TestProcesses.liveWithCommandLine(marker)).isEmpty();
     }

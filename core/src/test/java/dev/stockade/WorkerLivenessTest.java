@@ -54,7 +54,7 @@ class WorkerLivenessTest {
       CompletableFuture<String> task = pool.submit("spin-child");
       long pid = busyWorkerPid(pool);
       await().atMost(Duration.ofSeconds(10))
-          .until(() -> pool.snapshot().workers().get(0).processCount() >= 2);
+          .until(() -> pool.snapshot().workers().get(0).processCountNow() >= 2);
       JvmWorkers.signal(pid, Signal.STOP);
 
       assertThatThrownBy(() -> task.get(10, TimeUnit.SECONDS))

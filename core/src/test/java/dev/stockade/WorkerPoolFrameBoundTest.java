@@ -51,7 +51,7 @@ class WorkerPoolFrameBoundTest {
       assertThat((room - 1) % 4).as("bytes of the character the bound falls into").isNotZero();
 
       assertThatThrownBy(() -> pool.submit("fail-long:1:20500",
-          TaskOptions.defaults().idempotent()).get(10, TimeUnit.SECONDS))
+          TaskOptions.defaults().withIdempotent(true)).get(10, TimeUnit.SECONDS))
           .isInstanceOf(ExecutionException.class)
           .cause().isInstanceOfSatisfying(TaskFailedException.class, e -> {
             assertThat(e.errorType()).isEqualTo(type);

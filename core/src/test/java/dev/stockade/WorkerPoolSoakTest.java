@@ -62,7 +62,7 @@ class WorkerPoolSoakTest {
         kinds.add(kind);
         TaskOptions options = TaskOptions.defaults().withLabel(kind + "-" + i);
         CompletableFuture<String> future = pool.submit(scriptFor(kind, i, markers),
-            kind == Kind.RETRIED ? options.idempotent() : options);
+            kind == Kind.RETRIED ? options.withIdempotent(true) : options);
         futures.add(future);
         if (kind == Kind.CANCELLED) {
           CompletableFuture.delayedExecutor(random.nextInt(1000), TimeUnit.MILLISECONDS)

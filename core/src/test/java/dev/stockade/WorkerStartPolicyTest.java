@@ -120,7 +120,7 @@ class WorkerStartPolicyTest {
     Path marker = dir.resolve("crashed-once");
     try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1).build()) {
       String result = pool.submit("crash-once:" + marker,
-          TaskOptions.defaults().idempotent()).get(60, TimeUnit.SECONDS);
+          TaskOptions.defaults().withIdempotent(true)).get(60, TimeUnit.SECONDS);
       assertThat(result).isEqualTo("survived");
       assertThat(marker).exists();
     }
@@ -141,7 +141,8 @@ class WorkerStartPolicyTest {
   void givesUpOnAnIdempotentTaskAfterRetryAttempts() throws Exception {
     try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1).retryAttempts(2)
         .build()) {
-      CompletableFuture<String> task = pool.submit("halt:5", TaskOptions.defaults().idempotent());
+      CompletableFuture<String> task =
+          pool.submit("halt:5", TaskOptions.defaults().withIdempotent(true));
       assertThatThrownBy(() -> task.get(60, TimeUnit.SECONDS))
           .cause().isInstanceOf(WorkerCrashedException.class);
     }

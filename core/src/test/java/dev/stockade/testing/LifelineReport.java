@@ -33,7 +33,7 @@ public final class LifelineReport {
         Thread.sleep(20);
         status = pool.snapshot().lifeline();
       }
-      System.out.println("LIFELINE running=" + status.running() + " pid=" + status.watchdogPid()
+      System.out.println("LIFELINE running=" + status.running() + " pid=" + status.watchdogPid().orElse(-1)
           + " " + status.description());
     }
   }

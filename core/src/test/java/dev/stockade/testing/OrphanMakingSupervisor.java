@@ -94,7 +94,7 @@ public final class OrphanMakingSupervisor {
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (!commands.snapshot().workers().stream()
-        .allMatch(w -> w.processCount() >= (w.label().contains("chromium") ? 8 : 3))) {
+        .allMatch(w -> w.processCountNow() >= (w.label().contains("chromium") ? 8 : 3))) {
       if (System.nanoTime() > deadline) {
         System.out.println("NOT READY " + commands.snapshot());
         System.exit(1);

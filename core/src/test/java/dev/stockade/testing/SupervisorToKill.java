@@ -37,7 +37,7 @@ public final class SupervisorToKill {
     Thread reporter = new Thread(() -> {
       long reported = -1;
       while (true) {
-        long pid = Lifeline.get().status().watchdogPid();
+        long pid = Lifeline.get().status().watchdogPid().orElse(-1);
         if (pid > 0 && pid != reported) {
           reported = pid;
           System.out.println("WATCHDOG " + pid);
@@ -81,9 +81,9 @@ public final class SupervisorToKill {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       boolean commandsUp = commands.snapshot().workers().size() == (chromium ? 3 : 2)
-          && commands.snapshot().workers().stream().allMatch(w -> w.processCount() >= 2)
+          && commands.snapshot().workers().stream().allMatch(w -> w.processCountNow() >= 2)
           && (!chromium || commands.snapshot().workers().stream()
-              .anyMatch(w -> w.processCount() >= 8));
+              .anyMatch(w -> w.processCountNow() >= 8));
       boolean workersBusy = workers.snapshot().workers().size() == 2
           && workers.snapshot().workers().stream()
               .allMatch(w -> w.state() == WorkerState.BUSY);

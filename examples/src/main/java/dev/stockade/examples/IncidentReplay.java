@@ -171,7 +171,7 @@ public final class IncidentReplay {
       long done = fs.stream().filter(CompletableFuture::isDone).count();
       PoolSnapshot snap = pool.snapshot();
       long memory = snap.workers().stream().mapToLong(w -> w.memoryNow().toBytes()).sum();
-      int processes = snap.workers().stream().mapToInt(WorkerSnapshot::processCount).sum();
+      int processes = snap.workers().stream().mapToInt(WorkerSnapshot::processCountNow).sum();
       System.out.printf("\r  done %d/%d   running %d   queued %d   tree memory %-10s"
               + "   processes %-3d", done, fs.size(), snap.workers().size(), snap.queuedTasks(),
           MemorySize.ofBytes(memory), processes);
@@ -205,7 +205,7 @@ public final class IncidentReplay {
         String out = r.isSuccess() ? r.stdout().lastLines(1) : r.stderr().lastLines(1);
         reason = (r.isSuccess() ? "printed: " : "stderr: ") + shorten(out.trim(), 38);
       }
-      return new Row(task, outcome, reason, r.peakTreeMemory(), r.duration(), left);
+      return new Row(task, outcome, reason, r.peakMemory(), r.duration(), left);
     } catch (ExecutionException e) {
       Throwable why = e.getCause();
       if (why instanceof MemoryLimitExceededException m) {

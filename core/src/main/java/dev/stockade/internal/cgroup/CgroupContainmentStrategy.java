@@ -1,6 +1,5 @@
 package dev.stockade.internal.cgroup;
 
-import dev.stockade.ProcessLimitExceededException;
 import dev.stockade.internal.os.ContainmentStrategy;
 import dev.stockade.internal.os.LaunchSpec;
 import dev.stockade.internal.os.PidCounter;
@@ -46,6 +45,11 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
   private static final Duration EMPTY_BOUND = Duration.ofSeconds(3);
   private static final long POLL_NANOS = Duration.ofMillis(5).toNanos();
   private static final Path SHELL = Path.of("/bin/sh");
+  /**
+   * Tasks (processes and threads) a cgroup allows per process of {@code maxProcesses}:
+   * {@code pids.max} counts threads too, and a browser's process runs dozens.
+   */
+  private static final int TASKS_PER_PROCESS = 32;
 
   private final CgroupBase base;
   private final String poolId;
@@ -108,10 +112,7 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
           }
         }
         if (base.controllers().contains("pids")) {
-          // pids.max counts threads too: the kernel's cap leaves each allowed process room for
-          // its threads, and the housekeeper counts processes against the limit itself.
-          group.setPidsMax((long) limits.processes()
-              * ProcessLimitExceededException.TASKS_PER_PROCESS);
+          group.setPidsMax(pidsMax(limits.processes()));
         }
       } catch (IOException | RuntimeException e) {
         discard();
@@ -322,6 +323,14 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
         Signals.send(p.identity(), signal);
       }
     }
+  }
+
+  /**
+   * The {@code pids.max} of a tree allowed {@code maxProcesses} processes: room for each
+   * allowed process's threads, while the housekeeper counts processes against the limit itself.
+   */
+  public static long pidsMax(int maxProcesses) {
+    return (long) maxProcesses * TASKS_PER_PROCESS;
   }
 
   /** {@code /bin/sh -c SCRIPT [NAME ARGS...]}. */

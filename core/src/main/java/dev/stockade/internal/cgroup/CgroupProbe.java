@@ -49,6 +49,8 @@ public final class CgroupProbe {
   public static final String BASE_NAME = "stockade";
 
   private static final Logger log = LoggerFactory.getLogger(CgroupProbe.class);
+  /** The name of the builder setting, in messages about it. */
+  private static final String SETTING = "cgroupMode";
   private static final List<String> V2_CONTROLLERS = List.of("memory", "pids");
   private static final List<String> V1_OPTIONAL_CONTROLLERS = List.of("pids", "freezer");
 
@@ -68,14 +70,14 @@ public final class CgroupProbe {
   /** Chooses for {@code mounts}; see {@link #select(CgroupMode)}. */
   public static CgroupSelection select(CgroupMode requested, CgroupMounts mounts) {
     CgroupSelection selection = choose(requested, mounts);
-    log.debug("{}={}: {}", CgroupMode.SETTING, requested, selection.description());
+    log.debug("{}={}: {}", SETTING, requested, selection.description());
     return selection;
   }
 
   private static CgroupSelection choose(CgroupMode requested, CgroupMounts mounts) {
     switch (requested) {
       case NONE:
-        return CgroupSelection.none(CgroupMode.SETTING + " is NONE");
+        return CgroupSelection.none(SETTING + " is NONE");
       case V2:
         return required(requested, probeV2(mounts));
       case V1:
@@ -100,7 +102,7 @@ public final class CgroupProbe {
 
   private static CgroupSelection required(CgroupMode requested, Attempt attempt) {
     if (attempt.base == null) {
-      throw new IllegalArgumentException(CgroupMode.SETTING
+      throw new IllegalArgumentException(SETTING
           + " must name a cgroup version this machine offers, but was " + requested + ": "
           + attempt.reason + " (" + CgroupMode.AUTO + " takes the strongest available, "
           + CgroupMode.NONE + " runs without cgroups)");

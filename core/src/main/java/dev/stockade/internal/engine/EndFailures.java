@@ -7,6 +7,7 @@ import dev.stockade.PoolClosedException;
 import dev.stockade.ProcessLimitExceededException;
 import dev.stockade.TaskTimeoutException;
 import dev.stockade.WorkerDetails;
+import dev.stockade.internal.cgroup.CgroupContainmentStrategy;
 import dev.stockade.internal.os.TreeMeter;
 import java.time.Duration;
 import java.util.Optional;
@@ -45,13 +46,26 @@ public final class EndFailures {
           facts.details());
       case MEMORY_LIMIT -> new MemoryLimitExceededException(label, facts.memoryLimit(),
           MemorySize.ofBytes(facts.breach().bytes()), facts.breach().metric(), facts.details());
-      case PROCESS_LIMIT -> new ProcessLimitExceededException(label, facts.maxProcesses(),
-          facts.breach().processCount(), facts.details());
+      case PROCESS_LIMIT -> processLimit(label, facts.maxProcesses(), facts.breach(),
+          facts.details());
       case POOL_CLOSED -> new PoolClosedException("pool '" + facts.poolName() + "' "
           + facts.closedBy() + " while task '" + label + "' ran; its process tree (pid "
           + facts.details().pid() + ") was ended");
       case CANCELLED -> new CancellationException("task '" + label + "' was cancelled");
       default -> null;
     });
+  }
+
+  /**
+   * The exception for a tree past its process limit, judged on {@code breach}: the count past
+   * the limit, or the kernel's refusal of a fork when the reading says so.
+   */
+  public static ProcessLimitExceededException processLimit(String taskLabel, int maxProcesses,
+      TreeMeter.Reading breach, WorkerDetails details) {
+    return breach.forkRefused()
+        ? ProcessLimitExceededException.forkRefusedByKernel(taskLabel, maxProcesses,
+            CgroupContainmentStrategy.pidsMax(maxProcesses), details)
+        : new ProcessLimitExceededException(taskLabel, maxProcesses, breach.processCount(),
+            details);
   }
 }

@@ -330,8 +330,9 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
    */
   protected final TreeEnding tearDown(L l, EndReason reason, boolean graceAllowed, String what,
       CompletableFuture<?> outputRead, Runnable afterKill) {
-    Duration grace = reason.endsWithoutGrace() || !graceAllowed
-        ? Duration.ZERO : common.terminationGrace();
+    // A tree past its memory or process limit must not grow further while it is asked to stop.
+    boolean noGrace = reason == EndReason.MEMORY_LIMIT || reason == EndReason.PROCESS_LIMIT;
+    Duration grace = noGrace || !graceAllowed ? Duration.ZERO : common.terminationGrace();
     TreeEnding ending = TreeEnding.of(common.name(), what, l.tree, grace, outputRead, afterKill);
     l.recordBreach();
     return ending;

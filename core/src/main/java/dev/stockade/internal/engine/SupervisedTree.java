@@ -6,7 +6,6 @@ import dev.stockade.ExitStatus;
 import dev.stockade.MemoryAccounting;
 import dev.stockade.MemoryMetric;
 import dev.stockade.MemorySize;
-import dev.stockade.ProcessLimitExceededException;
 import dev.stockade.WorkerDetails;
 import dev.stockade.WorkerSnapshot;
 import dev.stockade.internal.lifeline.Lifeline;
@@ -188,7 +187,8 @@ public final class SupervisedTree {
    * A limit the kernel enforced on the tree, as the pool reports it.
    *
    * @param reason {@code MEMORY_LIMIT} or {@code PROCESS_LIMIT}
-   * @param reading what crossed it: the kernel's memory peak, or the process limit itself
+   * @param reading what crossed it: the kernel's memory peak, or, for a fork refused at
+   *     {@code pids.max}, the tree's last reading marked {@link TreeMeter.Reading#forkRefused}
    */
   public record KernelBreach(EndReason reason, TreeMeter.Reading reading) {}
 
@@ -203,8 +203,8 @@ public final class SupervisedTree {
         return Optional.of(new KernelBreach(EndReason.MEMORY_LIMIT,
             new TreeMeter.Reading(peak, MemoryMetric.CGROUP, 0, processCount, true)));
       case PROCESSES:
-        return Optional.of(new KernelBreach(EndReason.PROCESS_LIMIT, new TreeMeter.Reading(
-            memoryNow, metricNow, 0, ProcessLimitExceededException.REFUSED_BY_KERNEL, true)));
+        return Optional.of(new KernelBreach(EndReason.PROCESS_LIMIT,
+            new TreeMeter.Reading(memoryNow, metricNow, 0, processCount, true, true)));
       default:
         return Optional.empty();
     }
@@ -311,7 +311,7 @@ public final class SupervisedTree {
 
   public WorkerSnapshot snapshot() {
     return new WorkerSnapshot(workerId, label, process.pid(), lifecycle.state(), processCount,
-        MemorySize.ofBytes(memoryNow), MemorySize.ofBytes(memoryPeak), metricNow, age(),
-        tempDirectory, busyWithoutHeartbeat);
+        peakProcessCount, MemorySize.ofBytes(memoryNow), MemorySize.ofBytes(memoryPeak),
+        metricNow, age(), tempDirectory, busyWithoutHeartbeat);
   }
 }

@@ -18,11 +18,8 @@ public final class WorkerLifecycle {
   static {
     ALLOWED.put(WorkerState.STARTING,
         EnumSet.of(WorkerState.IDLE, WorkerState.BUSY, WorkerState.STOPPING));
-    ALLOWED.put(WorkerState.IDLE,
-        EnumSet.of(WorkerState.BUSY, WorkerState.DRAINING, WorkerState.STOPPING));
-    ALLOWED.put(WorkerState.BUSY,
-        EnumSet.of(WorkerState.IDLE, WorkerState.DRAINING, WorkerState.STOPPING));
-    ALLOWED.put(WorkerState.DRAINING, EnumSet.of(WorkerState.STOPPING));
+    ALLOWED.put(WorkerState.IDLE, EnumSet.of(WorkerState.BUSY, WorkerState.STOPPING));
+    ALLOWED.put(WorkerState.BUSY, EnumSet.of(WorkerState.IDLE, WorkerState.STOPPING));
     ALLOWED.put(WorkerState.STOPPING, EnumSet.of(WorkerState.DEAD));
     ALLOWED.put(WorkerState.DEAD, EnumSet.noneOf(WorkerState.class));
   }

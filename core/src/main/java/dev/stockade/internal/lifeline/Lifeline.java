@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -121,7 +122,8 @@ public final class Lifeline {
   /** The lifeline now, for snapshots. */
   public synchronized LifelineStatus status() {
     boolean running = watchdog != null && watchdog.isReady();
-    return new LifelineStatus(running, running ? watchdog.pid() : -1, state);
+    return new LifelineStatus(running,
+        running ? OptionalLong.of(watchdog.pid()) : OptionalLong.empty(), state);
   }
 
   /**

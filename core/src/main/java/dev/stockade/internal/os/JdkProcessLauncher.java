@@ -28,6 +28,9 @@ import org.slf4j.LoggerFactory;
 public final class JdkProcessLauncher implements ProcessLauncher {
   private static final Logger log = LoggerFactory.getLogger(JdkProcessLauncher.class);
   private static final String SETSID = findSetsid();
+  /** The JDK reports a death by signal N as this plus N, as POSIX shells do. */
+  private static final int SIGNAL_BASE = 128;
+  private static final int MAX_SIGNAL = 64;
 
   private static String findSetsid() {
     for (String candidate : new String[] {"/usr/bin/setsid", "/bin/setsid"}) {
@@ -104,7 +107,7 @@ public final class JdkProcessLauncher implements ProcessLauncher {
     CompletableFuture<ExitStatus> exit = process.onExit()
         .thenApplyAsync(p -> {
           OrphanReaper.waited(p.pid());
-          return ExitStatus.fromJdkExitValue(p.exitValue());
+          return exitStatusOf(p.exitValue());
         }, waiter);
     return new SpawnedProcess() {
       @Override
@@ -137,5 +140,15 @@ public final class JdkProcessLauncher implements ProcessLauncher {
         return pipes;
       }
     };
+  }
+
+  /**
+   * The status from the value the JDK's {@link Process#exitValue()} returned: 129 to 192 are
+   * read as signals, so a program's own exit code in that range is taken for one.
+   */
+  static ExitStatus exitStatusOf(int exitValue) {
+    return exitValue > SIGNAL_BASE && exitValue <= SIGNAL_BASE + MAX_SIGNAL
+        ? ExitStatus.killedBy(exitValue - SIGNAL_BASE)
+        : ExitStatus.exited(exitValue);
   }
 }

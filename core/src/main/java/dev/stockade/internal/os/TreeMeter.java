@@ -45,9 +45,19 @@ public final class TreeMeter {
    * @param bytes the figure that counts, by {@code metric}
    * @param rssBytes the summed RSS, always read
    * @param fresh false when a screened PSS figure was carried over from an earlier reading
+   * @param forkRefused true when this is the reading a process limit was judged on and the
+   *     kernel, not the count, enforced the limit: it refused a fork at the cgroup's
+   *     {@code pids.max}, and {@code processCount} is the tree's count at the last sample
    */
   public record Reading(long bytes, MemoryMetric metric, long rssBytes, int processCount,
-      boolean fresh) {}
+      boolean fresh, boolean forkRefused) {
+
+    /** A measurement of the tree, with no fork refused. */
+    public Reading(long bytes, MemoryMetric metric, long rssBytes, int processCount,
+        boolean fresh) {
+      this(bytes, metric, rssBytes, processCount, fresh, false);
+    }
+  }
 
   /** Measures {@code members}; {@code screenBytes} is the limit the figure is checked against. */
   public Reading measure(List<ProcessInfo> members, long screenBytes) {

@@ -21,7 +21,7 @@ record CommandOutcome(CommandResult result, Throwable failure) {
     if (reason == EndReason.EXITED) {
       CommandResult result = new CommandResult(facts.label(), details.pid(), exit,
           rc.stdout.captured(), rc.stderr.captured(), facts.ran(), details.peakMemory(),
-          details.peakMetric(), details.processCount(), leftoversEnded);
+          details.peakMetric(), details.peakProcessCount(), leftoversEnded);
       return failOnNonZeroExit && !exit.isSuccess()
           ? new CommandOutcome(null, new CommandFailedException(result))
           : new CommandOutcome(result, null);

@@ -33,7 +33,7 @@ class TaskRetryTest {
 
   @Test
   void aCrashOfItsWorkerRunsAnIdempotentTaskAgainAfterTheBackoff() {
-    Retry.AsyncContext<Object> context = retry.contextFor(TaskOptions.defaults().idempotent());
+    Retry.AsyncContext<Object> context = retry.contextFor(TaskOptions.defaults().withIdempotent(true));
 
     long delay = context.onError(new WorkerCrashedException("t", details()));
 
@@ -42,7 +42,7 @@ class TaskRetryTest {
 
   @Test
   void anIdempotentTaskRunsAtMostRetryAttemptsTimes() {
-    Retry.AsyncContext<Object> context = retry.contextFor(TaskOptions.defaults().idempotent());
+    Retry.AsyncContext<Object> context = retry.contextFor(TaskOptions.defaults().withIdempotent(true));
     HeartbeatTimeoutException hung = new HeartbeatTimeoutException("t", Duration.ofSeconds(11),
         Duration.ofSeconds(10), details());
 
@@ -53,7 +53,7 @@ class TaskRetryTest {
 
   @Test
   void theTasksOwnFailuresAreNeverRunAgain() {
-    Retry.AsyncContext<Object> context = retry.contextFor(TaskOptions.defaults().idempotent());
+    Retry.AsyncContext<Object> context = retry.contextFor(TaskOptions.defaults().withIdempotent(true));
 
     assertThat(context.onError(new TaskFailedException("t", "w1", "ValueError", "bad", "")))
         .isEqualTo(-1);

@@ -42,7 +42,7 @@ public final class ShapesApp {
       boolean busy = workers.snapshot().workers().size() == 2 && workers.snapshot().workers()
           .stream().allMatch(w -> w.state() == WorkerState.BUSY);
       boolean daemon = commands.snapshot().workers().size() == 1
-          && commands.snapshot().workers().get(0).processCount() >= 2;
+          && commands.snapshot().workers().get(0).processCountNow() >= 2;
       if (busy && daemon) {
         System.out.println("LIFELINE " + workers.snapshot().lifeline());
         System.out.println("READY");
