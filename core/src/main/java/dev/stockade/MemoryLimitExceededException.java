@@ -16,27 +16,14 @@ public final class MemoryLimitExceededException extends WorkerFailureException {
   private final MemoryMetric metric;
 
   /**
-   * An exception for a command whose tree crossed its memory limit; the task's label is the
-   * command's.
-   *
-   * @param limit the hard limit
-   * @param observed the figure that crossed it
-   * @param metric how {@code observed} was measured
-   * @param details the tree as it ended
-   */
-  public MemoryLimitExceededException(
-      MemorySize limit, MemorySize observed, MemoryMetric metric, WorkerDetails details) {
-    this(details.label(), limit, observed, metric, details);
-  }
-
-  /**
-   * For a task run by a persistent worker, whose label is not the worker's.
+   * An exception for a task whose tree (its command's, or its worker's) crossed its memory
+   * limit.
    *
    * @param taskLabel the task's label
    * @param limit the hard limit
    * @param observed the figure that crossed it
    * @param metric how {@code observed} was measured
-   * @param details the worker's tree as it ended
+   * @param details the tree as it ended
    */
   public MemoryLimitExceededException(String taskLabel,
       MemorySize limit, MemorySize observed, MemoryMetric metric, WorkerDetails details) {

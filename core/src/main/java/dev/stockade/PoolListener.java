@@ -5,10 +5,18 @@ package dev.stockade;
  * only when a listener is registered.
  *
  * <p><b>Threads.</b> Events are delivered one at a time, in the order they happened, on the
- * pool's callback executor — never on the threads that read workers or keep time, so a slow
- * listener delays only later events, not the pool. An event therefore reaches the listener
- * shortly after what it reports: a task's end may arrive after its future completed. Still, keep it fast: at most 65,536 events
- * wait for a listener that does not keep up, and later ones are dropped with a warning.
+ * pool's callback executor: its own {@code stockade-<pool>-callback-N} threads, or the executor
+ * given to {@code callbackExecutor}. Never on a thread that reads a worker, reaps a process or
+ * keeps time, and never on the thread of a call into the pool ({@code submit}, {@code run},
+ * {@code cancel}, {@code close}): an executor that would run the event on the thread that
+ * hands it over is overridden, and the pool's own threads deliver it.
+ *
+ * <p><b>Order with the future.</b> A listener never delays a task: a task's end
+ * ({@link #taskCompleted} or {@link #taskFailed}) is delivered <i>after</i> its future was
+ * completed, once every earlier event was delivered. A caller whose {@code get()} has returned
+ * may find the event not delivered yet; a count kept by a listener catches up within the time
+ * the callback executor takes to run it. Keep a listener fast all the same: at most 65,536
+ * events wait for a listener that does not keep up, and later ones are dropped with a warning.
  * Whatever a listener throws, an {@link Error} included, is logged and ignored. {@code close()}
  * waits up to 5 s for the events of the pool's last moments to be delivered.
  *

@@ -11,23 +11,12 @@ public final class TaskTimeoutException extends WorkerFailureException {
   private final Duration timeout;
 
   /**
-   * An exception for a command whose tree ran past its deadline; the task's label is the command's.
-   *
-   * @param timeout the deadline
-   * @param ran how long the tree had run
-   * @param details the tree as it ended
-   */
-  public TaskTimeoutException(Duration timeout, Duration ran, WorkerDetails details) {
-    this(details.label(), timeout, ran, details);
-  }
-
-  /**
-   * For a task run by a persistent worker, whose label is not the worker's.
+   * An exception for a task whose tree (its command's, or its worker's) ran past the deadline.
    *
    * @param taskLabel the task's label
    * @param timeout the deadline
    * @param ran how long the task had run
-   * @param details the worker's tree as it ended
+   * @param details the tree as it ended
    */
   public TaskTimeoutException(String taskLabel, Duration timeout, Duration ran,
       WorkerDetails details) {

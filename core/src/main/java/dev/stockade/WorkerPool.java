@@ -1,10 +1,10 @@
 package dev.stockade;
 
 import dev.stockade.internal.engine.PoolSettings;
-import dev.stockade.internal.engine.ProgramCheck;
-import dev.stockade.internal.engine.ProgramStartException;
+import dev.stockade.internal.launch.ProgramCheck;
+import dev.stockade.internal.launch.ProgramStartException;
 import dev.stockade.internal.engine.SettingRules;
-import dev.stockade.internal.engine.TempDirectories;
+import dev.stockade.internal.os.TempDirectories;
 import dev.stockade.internal.lifeline.Lifeline;
 import dev.stockade.internal.workers.JvmWorkerCommand;
 import dev.stockade.internal.workers.RealWorkerPool;

@@ -7,7 +7,9 @@ import dev.stockade.testing.JvmWorkers;
 import dev.stockade.testing.NoLeakedProcesses;
 import dev.stockade.testing.RecordingListener;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -70,6 +72,26 @@ class CallerCodeThreadsTest {
       assertThat(thread).isEqualTo("mine");
     } finally {
       mine.shutdownNow();
+    }
+  }
+
+  @Test
+  void anExecutorThatRunsWorkInlineDoesNotPutTheCallersCodeOnThePoolsThreads() throws Exception {
+    Set<String> listenerThreads = ConcurrentHashMap.newKeySet();
+    PoolListener listener = new PoolListener() {
+      @Override
+      public void taskCompleted(TaskEvent event) {
+        listenerThreads.add(Thread.currentThread().getName());
+      }
+    };
+    try (WorkerPool<String, String> pool = JvmWorkers.pool().name("inline").workers(1)
+        .callbackExecutor(Runnable::run).listener(listener).build()) {
+      CompletableFuture<String> stage = pool.submit("sleep:300")
+          .thenApply(v -> Thread.currentThread().getName());
+
+      assertThat(stage.get(60, TimeUnit.SECONDS)).startsWith("stockade-inline-callback-rescued-");
+      await().atMost(Duration.ofSeconds(10)).until(() -> !listenerThreads.isEmpty());
+      assertThat(listenerThreads).allMatch(t -> t.startsWith("stockade-inline-callback-rescued-"));
     }
   }
 

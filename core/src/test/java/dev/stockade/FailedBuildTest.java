@@ -99,7 +99,7 @@ class FailedBuildTest {
   private static List<Path> runtimeDirectoriesOf(String poolName) throws IOException {
     List<Path> found = new ArrayList<>();
     try (DirectoryStream<Path> tmp = Files.newDirectoryStream(
-        Path.of(System.getProperty("java.io.tmpdir")), dev.stockade.internal.engine.TempDirectories.prefixFor(poolName)
+        Path.of(System.getProperty("java.io.tmpdir")), dev.stockade.internal.os.TempDirectories.prefixFor(poolName)
             + ProcessHandle.current().pid() + "-runtime-*")) {
       tmp.forEach(found::add);
     }

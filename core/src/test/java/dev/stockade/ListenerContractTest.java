@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -147,6 +148,39 @@ class ListenerContractTest {
             .isTrue();
       }
     }
+  }
+
+  @Test
+  void aTasksEndReachesTheListenerAfterItsFutureCompletedAndOnACallbackThread()
+      throws Exception {
+    Map<String, CompletableFuture<?>> futures = new ConcurrentHashMap<>();
+    List<String> seen = new CopyOnWriteArrayList<>();
+    PoolListener listener = new PoolListener() {
+      @Override
+      public void taskCompleted(TaskEvent event) {
+        // The submitting thread may not have stored the future yet: wait for that, not for it.
+        await().atMost(Duration.ofSeconds(10)).until(() -> futures.containsKey(event.label()));
+        seen.add(event.label() + " done=" + futures.get(event.label()).isDone() + " on "
+            + Thread.currentThread().getName().replaceAll("[0-9]+$", "N"));
+      }
+    };
+    try (WorkerPool<String, String> workers = JvmWorkers.pool().name("ordered").workers(1)
+            .listener(listener).build();
+        CommandPool commands = CommandPool.builder().name("cordered").workers(1)
+            .listener(listener).build()) {
+      for (int i = 0; i < 20; i++) {
+        String label = "w" + i;
+        futures.put(label, workers.submit("echo:" + i, TaskOptions.defaults().withLabel(label)));
+      }
+      futures.put("c", commands.run(Command.of("true").withLabel("c")));
+      await().atMost(Duration.ofSeconds(30)).until(() -> seen.size() == 21);
+    }
+
+    assertThat(seen).allMatch(line -> line.contains("done=true"));
+    assertThat(seen).filteredOn(line -> line.startsWith("w"))
+        .allMatch(line -> line.endsWith("on stockade-ordered-callback-N"));
+    assertThat(seen).filteredOn(line -> line.startsWith("c "))
+        .allMatch(line -> line.endsWith("on stockade-cordered-callback-N"));
   }
 
   @Test

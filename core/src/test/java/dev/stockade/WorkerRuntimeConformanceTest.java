@@ -3,7 +3,7 @@ package dev.stockade;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.stockade.internal.engine.Tags;
+import dev.stockade.internal.os.Tags;
 import dev.stockade.internal.os.ProcFs;
 import dev.stockade.internal.os.ProcessInfo;
 import dev.stockade.internal.protocol.Frame;

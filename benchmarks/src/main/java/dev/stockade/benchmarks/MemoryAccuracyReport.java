@@ -1,7 +1,7 @@
 package dev.stockade.benchmarks;
 
 import dev.stockade.MemoryAccounting;
-import dev.stockade.internal.engine.TempDirectories;
+import dev.stockade.internal.os.TempDirectories;
 import dev.stockade.internal.os.ProcessInfo;
 import dev.stockade.internal.os.ProcessTable;
 import dev.stockade.internal.os.TagIndex;

@@ -1,7 +1,7 @@
 package dev.stockade.benchmarks;
 
 import dev.stockade.EnvironmentNames;
-import dev.stockade.internal.engine.Tags;
+import dev.stockade.internal.os.Tags;
 import dev.stockade.internal.os.ProcessInfo;
 import java.io.File;
 import java.io.IOException;

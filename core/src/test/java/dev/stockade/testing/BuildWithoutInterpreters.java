@@ -35,7 +35,7 @@ public final class BuildWithoutInterpreters {
     }
     int left = 0;
     try (DirectoryStream<Path> tmp = Files.newDirectoryStream(
-        Path.of(System.getProperty("java.io.tmpdir")), dev.stockade.internal.engine.TempDirectories.prefixFor(name)
+        Path.of(System.getProperty("java.io.tmpdir")), dev.stockade.internal.os.TempDirectories.prefixFor(name)
             + ProcessHandle.current().pid() + "-runtime-*")) {
       for (Path ignored : tmp) {
         left++;

@@ -1,7 +1,7 @@
 package dev.stockade.testing;
 
 import dev.stockade.EnvironmentNames;
-import dev.stockade.internal.engine.Tags;
+import dev.stockade.internal.os.Tags;
 import dev.stockade.internal.lifeline.Watchdog;
 import dev.stockade.internal.os.ProcFs;
 import dev.stockade.internal.os.ProcessInfo;
@@ -46,8 +46,9 @@ public final class NoLeakedProcesses implements BeforeEachCallback, AfterEachCal
 
   static {
     Subreaper.become();
-    // JNA's first load reads `ldconfig -p` from a child it does not wait for: let it end, so
-    // the first test is not charged with it.
+    // JNA run elsewhere in this JVM (a library that loads "c" by its bare name) may read
+    // `ldconfig -p` from a child it does not wait for: let it end, so the first test is not
+    // charged with it. Stockade loads libc by its file name, which needs no such child.
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (!leakedDescendants().isEmpty() && System.nanoTime() < deadline) {
       LockSupport.parkNanos(Duration.ofMillis(10).toNanos());

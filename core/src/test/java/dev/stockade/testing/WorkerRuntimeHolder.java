@@ -2,7 +2,7 @@ package dev.stockade.testing;
 
 import dev.stockade.Codec;
 import dev.stockade.WorkerPool;
-import dev.stockade.internal.engine.TempDirectories;
+import dev.stockade.internal.os.TempDirectories;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -24,7 +25,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>An executor that refuses work (shut down, saturated) does not lose it: the work runs on a
  * new short-lived thread, never on the pool thread that handed it over, and the refusal is
- * logged once.
+ * logged once. A caller's executor that runs work on the thread that hands it over (a
+ * "direct" executor such as {@code Runnable::run}) would put the caller's code on the pool's
+ * readers and on the caller's own calls into the pool: such work is caught as it starts and
+ * moved to threads of the pool's own, and the misconfiguration is logged once at ERROR.
  *
  * <p>A pool thread that settles many tasks in a row — the reader of a worker that answers a
  * burst of pipelined tasks — may {@linkplain #holdOnThisThread hold} what it hands over and
@@ -41,6 +45,11 @@ public final class CallbackExecutor implements Executor {
   private final ThreadPoolExecutor owned;
   private final ThreadFactory lateThreads;
   private final AtomicBoolean refusalLogged = new AtomicBoolean();
+  private final AtomicBoolean inlineLogged = new AtomicBoolean();
+  /** Where work goes that a caller's executor tried to run inline; made on first need. */
+  private volatile ThreadPoolExecutor rescue;
+  /** True on a thread while it hands work to a caller's executor. */
+  private static final ThreadLocal<Boolean> HANDING_OVER = ThreadLocal.withInitial(() -> false);
   /** Work held by the current thread until it flushes; absent where nothing is held. */
   private final ThreadLocal<List<Runnable>> held = new ThreadLocal<>();
 
@@ -53,10 +62,17 @@ public final class CallbackExecutor implements Executor {
 
   /** The pool's own executor of at most {@code threads} threads. */
   public static CallbackExecutor owned(String poolName, int threads) {
-    ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, IDLE_SECONDS,
-        TimeUnit.SECONDS, new LinkedBlockingQueue<>(), DaemonThreads.numbered("stockade-" + poolName + "-callback-"));
-    executor.allowCoreThreadTimeOut(true);
+    ThreadPoolExecutor executor = newOwnedExecutor(poolName, threads, "-callback-");
     return new CallbackExecutor(poolName, executor, executor);
+  }
+
+  private static ThreadPoolExecutor newOwnedExecutor(String poolName, int threads,
+      String suffix) {
+    ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, IDLE_SECONDS,
+        TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+        DaemonThreads.numbered("stockade-" + poolName + suffix));
+    executor.allowCoreThreadTimeOut(true);
+    return executor;
   }
 
   /** The caller's executor. */
@@ -116,6 +132,26 @@ public final class CallbackExecutor implements Executor {
   }
 
   private void submit(Runnable work) {
+    if (owned != null) {
+      handOver(work);
+      return;
+    }
+    boolean outer = HANDING_OVER.get();
+    HANDING_OVER.set(true);
+    try {
+      handOver(() -> {
+        if (HANDING_OVER.get()) {
+          rescue(work); // run by the executor on the very thread that handed it over
+        } else {
+          work.run();
+        }
+      });
+    } finally {
+      HANDING_OVER.set(outer);
+    }
+  }
+
+  private void handOver(Runnable work) {
     try {
       delegate.execute(work);
     } catch (Throwable refused) {
@@ -128,10 +164,37 @@ public final class CallbackExecutor implements Executor {
     }
   }
 
+  /** Runs work that a caller's executor would have run inline on threads of the pool's own. */
+  private void rescue(Runnable work) {
+    if (inlineLogged.compareAndSet(false, true)) {
+      log.error("[{}] the callbackExecutor runs work on the thread that hands it over; the "
+          + "caller's code would run on the pool's own threads, so it runs on threads of the "
+          + "pool's instead (logged once): give an executor with threads of its own", poolName);
+    }
+    ThreadPoolExecutor executor = rescue;
+    if (executor == null) {
+      synchronized (this) {
+        if (rescue == null) {
+          rescue = newOwnedExecutor(poolName, 2, "-callback-rescued-");
+        }
+        executor = rescue;
+      }
+    }
+    try {
+      executor.execute(work);
+    } catch (RejectedExecutionException afterShutdown) {
+      lateThreads.newThread(work).start();
+    }
+  }
+
   /** Lets queued work finish, then ends the pool's own threads; a caller's executor is kept. */
   public void shutdown() {
     if (owned != null) {
       owned.shutdown();
+    }
+    ThreadPoolExecutor executor = rescue;
+    if (executor != null) {
+      executor.shutdown();
     }
   }
 }

@@ -19,6 +19,7 @@ import dev.stockade.internal.os.ContainmentStrategy;
 import dev.stockade.internal.os.ProcessLauncher;
 import dev.stockade.internal.os.ProcessTable;
 import dev.stockade.internal.os.TagIndex;
+import dev.stockade.internal.os.Tags;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

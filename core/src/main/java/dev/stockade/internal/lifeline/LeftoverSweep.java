@@ -1,8 +1,8 @@
 package dev.stockade.internal.lifeline;
 
 import dev.stockade.internal.cgroup.CgroupBase;
-import dev.stockade.internal.engine.Tags;
-import dev.stockade.internal.engine.TempDirectories;
+import dev.stockade.internal.os.Tags;
+import dev.stockade.internal.os.TempDirectories;
 import dev.stockade.internal.os.ProcFs;
 import dev.stockade.internal.os.ProcessIdentity;
 import dev.stockade.internal.os.ProcessInfo;

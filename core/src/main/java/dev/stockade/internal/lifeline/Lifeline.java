@@ -13,18 +13,23 @@ import dev.stockade.internal.os.Signal;
 import dev.stockade.internal.os.Signals;
 import dev.stockade.internal.os.SpawnedProcess;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +63,8 @@ public final class Lifeline {
   private static final int MAX_FAILURES_IN_A_ROW = 5;
   private static final long SHORT_LIFE_SECONDS = 60;
   private static final long FIRST_BACKOFF_MILLIS = 1000;
+  /** A C library's file: glibc's {@code libc.so.6}, musl's {@code libc.musl-x86_64.so.1}. */
+  private static final Pattern LIBC = Pattern.compile("/.*/libc(\\.so\\.[0-9]+|\\.musl-.*)");
   /** The system property that sets {@link #READY_TIMEOUT_MILLIS}, in milliseconds. */
   public static final String READY_TIMEOUT_PROPERTY = "dev.stockade.lifeline.readyTimeoutMillis";
   private static final long DEFAULT_READY_TIMEOUT_MILLIS = 20_000;
@@ -374,7 +381,8 @@ public final class Lifeline {
     pipe.flush();
   }
 
-  private static LaunchSpec spec(ProcessIdentity supervisor) throws UnsupportedLaunchException {
+  /** How the watchdog is started, supervising {@code supervisor}; package-private for tests. */
+  static LaunchSpec spec(ProcessIdentity supervisor) throws UnsupportedLaunchException {
     JvmLaunch launch = JvmLaunch.of(Watchdog.class, null);
     if (supervisor == null) {
       return null; // refused by the caller, after the launch shape was checked
@@ -383,6 +391,10 @@ public final class Lifeline {
     List<String> argv = new ArrayList<>(List.of(java.toString(),
         // Small and quick: it reads a pipe, then scans /proc once.
         "-Xmx32m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData"));
+    // JNA fills its library path from `ldconfig -p` unless this is set: a child nobody waits
+    // for at once, a zombie of the watchdog for a moment. The watchdog binds libc alone, from
+    // the directory this JVM's own libc came from.
+    libcDirectory().ifPresent(dir -> argv.add("-Djna.platform.library.path=" + dir));
     argv.addAll(launch.options());
     argv.addAll(launch.main());
     argv.add(Long.toString(supervisor.pid()));
@@ -391,6 +403,18 @@ public final class Lifeline {
     // A session of its own: a signal to this JVM's process group must not reach it. Its output
     // is read: its READY line, and its own words if it never gets there.
     return new LaunchSpec(java, argv, environment, null, true, true, true);
+  }
+
+  /** The directory of the C library mapped into this JVM, read from its memory map. */
+  static Optional<Path> libcDirectory() {
+    try (Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
+      return maps.map(line -> line.substring(line.lastIndexOf(' ') + 1))
+          .filter(file -> LIBC.matcher(file).matches())
+          .findFirst()
+          .map(file -> Path.of(file).getParent());
+    } catch (IOException | UncheckedIOException e) {
+      return Optional.empty();
+    }
   }
 
   private static Executor reaper() {

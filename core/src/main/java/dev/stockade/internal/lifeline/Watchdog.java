@@ -1,7 +1,7 @@
 package dev.stockade.internal.lifeline;
 
 import dev.stockade.internal.cgroup.CgroupRemnant;
-import dev.stockade.internal.engine.TempDirectories;
+import dev.stockade.internal.os.TempDirectories;
 import dev.stockade.internal.os.ProcFs;
 import dev.stockade.internal.os.ProcessIdentity;
 import dev.stockade.internal.os.ProcessInfo;

@@ -16,7 +16,7 @@ import dev.stockade.internal.engine.OutputTail;
 import dev.stockade.internal.engine.PoolEngine;
 import dev.stockade.internal.engine.PoolSettings;
 import dev.stockade.internal.engine.SupervisedTree;
-import dev.stockade.internal.engine.Tags;
+import dev.stockade.internal.os.Tags;
 import dev.stockade.internal.engine.TreeEnding;
 import dev.stockade.internal.os.ContainmentStrategy.TreeLimits;
 import java.io.IOException;

@@ -7,7 +7,7 @@ import dev.stockade.WorkerDetails;
 import dev.stockade.WorkerEvent;
 import dev.stockade.WorkerSnapshot;
 import dev.stockade.internal.engine.PoolEngine;
-import dev.stockade.internal.engine.TempDirectories;
+import dev.stockade.internal.os.TempDirectories;
 import dev.stockade.internal.engine.TreeEnding;
 import dev.stockade.internal.protocol.Frame;
 import dev.stockade.internal.protocol.FrameType;

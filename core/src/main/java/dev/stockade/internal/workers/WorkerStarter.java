@@ -9,7 +9,7 @@ import dev.stockade.PoolUnhealthyException;
 import dev.stockade.WorkerEvent;
 import dev.stockade.internal.engine.PoolEngine;
 import dev.stockade.internal.engine.SupervisedTree;
-import dev.stockade.internal.engine.Tags;
+import dev.stockade.internal.os.Tags;
 import dev.stockade.internal.os.ContainmentStrategy.TreeLimits;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.io.IOException;

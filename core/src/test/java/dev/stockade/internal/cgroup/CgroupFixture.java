@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stockade.CgroupMode;
 import dev.stockade.EnvironmentNames;
-import dev.stockade.internal.engine.Tags;
+import dev.stockade.internal.os.Tags;
 import dev.stockade.testing.NoLeakedProcesses;
 import dev.stockade.testing.ProcessList;
 import java.io.IOException;

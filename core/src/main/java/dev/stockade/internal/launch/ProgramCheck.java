@@ -1,4 +1,4 @@
-package dev.stockade.internal.engine;
+package dev.stockade.internal.launch;
 
 import java.io.IOException;
 import java.io.InputStream;

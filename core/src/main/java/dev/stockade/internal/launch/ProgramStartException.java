@@ -1,4 +1,4 @@
-package dev.stockade.internal.engine;
+package dev.stockade.internal.launch;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -36,7 +36,7 @@ public final class ProgramStartException extends IOException {
   }
 
   /** The check passed but the launch failed (the operating system's own reason). */
-  static ProgramStartException ofLaunch(String program, Path directory, IOException cause) {
+  public static ProgramStartException ofLaunch(String program, Path directory, IOException cause) {
     return new ProgramStartException(program, directory, "program '" + program
         + "' could not be started (working directory " + directory + "): "
         + cause.getMessage(), cause);

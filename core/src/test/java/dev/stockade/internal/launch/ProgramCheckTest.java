@@ -1,4 +1,4 @@
-package dev.stockade.internal.engine;
+package dev.stockade.internal.launch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
