@@ -36,7 +36,16 @@ public final class EndFailures {
    */
   public record Facts(String poolName, String label, Duration timeout, Duration ran,
       MemorySize memoryLimit, int maxProcesses, TreeMeter.Reading breach, WorkerDetails details,
-      String closedBy) {}
+      String closedBy) {
+
+    /** What a failure of a task of {@code pool} that ran in {@code tree} says of it. */
+    public static Facts of(PoolEngine<?, ?> pool, LiveTree tree, String label, Duration timeout,
+        Duration ran, WorkerDetails details) {
+      return new Facts(pool.name(), label, timeout, ran,
+          MemorySize.ofBytes(tree.memoryLimitBytes()), pool.common.maxProcesses(),
+          tree.breach(), details, pool.drain.closedBy());
+    }
+  }
 
   /** The failure for {@code reason}, or empty for an ending only one pool knows. */
   public static Optional<RuntimeException> of(EndReason reason, Facts facts) {

@@ -3,11 +3,9 @@ package dev.stockade.internal.engine;
 import dev.stockade.EndReason;
 import dev.stockade.LifelineStatus;
 import dev.stockade.MemoryBudget;
-import dev.stockade.MemorySize;
 import dev.stockade.PoolClosedException;
 import dev.stockade.PoolSaturatedException;
 import dev.stockade.PoolSnapshot;
-import dev.stockade.WorkerDetails;
 import dev.stockade.WorkerSnapshot;
 import dev.stockade.internal.cgroup.CgroupContainmentStrategy;
 import dev.stockade.internal.cgroup.CgroupProbe;
@@ -331,20 +329,11 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
    */
   protected final TreeEnding tearDown(L l, EndReason reason, boolean graceAllowed, String what,
       CompletableFuture<?> outputRead, Runnable afterKill) {
-    // A tree past its memory or process limit must not grow further while it is asked to stop.
-    boolean noGrace = reason == EndReason.MEMORY_LIMIT || reason == EndReason.PROCESS_LIMIT;
-    Duration grace = noGrace || !graceAllowed ? Duration.ZERO : common.terminationGrace();
+    Duration grace = graceAllowed ? TreeEnding.graceFor(reason, common.terminationGrace())
+        : Duration.ZERO;
     TreeEnding ending = TreeEnding.of(common.name(), what, l.tree, grace, outputRead, afterKill);
     l.recordBreach();
     return ending;
-  }
-
-  /** What a failure of a task that ran in {@code l} says of it, for {@link EndFailures}. */
-  public final EndFailures.Facts facts(L l, String label, Duration timeout, Duration ran,
-      WorkerDetails details) {
-    return new EndFailures.Facts(common.name(), label, timeout, ran,
-        MemorySize.ofBytes(l.memoryLimitBytes()), common.maxProcesses(),
-        l.breach(), details, drain.closedBy());
   }
 
   // ---------------------------------------------------------------- observation and close

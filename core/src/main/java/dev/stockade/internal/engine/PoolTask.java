@@ -1,5 +1,7 @@
 package dev.stockade.internal.engine;
 
+import java.time.Duration;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -9,14 +11,50 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * @param <V> what its future completes with
  */
 public abstract class PoolTask<V> {
+  /** Told when a caller cancels a task's future: the pool drops the task or stops its work. */
+  @FunctionalInterface
+  public interface Canceller<T> {
+    void cancelled(T task, boolean mayInterruptIfRunning);
+  }
+
+  private final String label;
+  private final Duration timeout;
+  private final TaskFuture<V> future;
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean ended = new AtomicBoolean();
 
+  /**
+   * @param timeout the task's effective deadline
+   * @param onCancel its pool, told when the future is cancelled
+   * @param callbacks where the future's dependent stages run
+   * @param spinNanos how long a caller blocked on the future spins before it parks
+   * @param <T> the pool's task type, which this task is
+   */
+  @SuppressWarnings("unchecked") // a pool gives its tasks a canceller of their own type
+  protected <T extends PoolTask<V>> PoolTask(String label, Duration timeout,
+      Canceller<T> onCancel, Executor callbacks, long spinNanos) {
+    this.label = label;
+    this.timeout = timeout;
+    T self = (T) this;
+    // Called only once the caller holds the future, long after this constructor returned.
+    this.future = new TaskFuture<>(interrupt -> onCancel.cancelled(self, interrupt), callbacks,
+        spinNanos);
+  }
+
   /** Names the task in logs, events and messages. */
-  public abstract String label();
+  public final String label() {
+    return label;
+  }
+
+  /** Its deadline: its own, or its pool's {@code taskTimeout}. */
+  public final Duration timeout() {
+    return timeout;
+  }
 
   /** The future its caller holds. */
-  public abstract TaskFuture<V> future();
+  public final TaskFuture<V> future() {
+    return future;
+  }
 
   /** True the first time only: the task's one start. */
   public final boolean markStarted() {

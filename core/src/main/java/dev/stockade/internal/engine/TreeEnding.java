@@ -1,5 +1,6 @@
 package dev.stockade.internal.engine;
 
+import dev.stockade.EndReason;
 import dev.stockade.ExitStatus;
 import dev.stockade.internal.os.TeardownReport;
 import java.time.Duration;
@@ -50,6 +51,15 @@ public record TreeEnding(TeardownReport report, boolean outputReadToEnd, ExitSta
           report.survivors().size(), what, report.survivors());
     }
     return new TreeEnding(report, output.readToEnd(), exit);
+  }
+
+  /**
+   * The grace a tree ended for {@code reason} gets between SIGTERM and SIGKILL: none past its
+   * memory or process limit, where it must not grow further while it is asked to stop.
+   */
+  static Duration graceFor(EndReason reason, Duration terminationGrace) {
+    return reason == EndReason.MEMORY_LIMIT || reason == EndReason.PROCESS_LIMIT
+        ? Duration.ZERO : terminationGrace;
   }
 
   /** The root's exit status; the root is dead after teardown, so this returns at once. */

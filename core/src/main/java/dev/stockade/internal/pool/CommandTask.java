@@ -4,7 +4,6 @@ import dev.stockade.Command;
 import dev.stockade.CommandResult;
 import dev.stockade.MemorySize;
 import dev.stockade.internal.engine.PoolTask;
-import dev.stockade.internal.engine.TaskFuture;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 
@@ -14,26 +13,13 @@ import java.util.concurrent.Executor;
  */
 final class CommandTask extends PoolTask<CommandResult> {
   final Command command;
-  final Duration timeout;
   final MemorySize memoryLimit;
-  private final TaskFuture<CommandResult> future;
   volatile RunningCommand running;
 
-  CommandTask(Command command, Duration timeout, MemorySize memoryLimit, RealCommandPool pool,
-      Executor callbacks) {
+  CommandTask(Command command, Duration timeout, MemorySize memoryLimit,
+      Canceller<CommandTask> onCancel, Executor callbacks) {
+    super(command.label(), timeout, onCancel, callbacks, 0);
     this.command = command;
-    this.timeout = timeout;
     this.memoryLimit = memoryLimit;
-    this.future = new TaskFuture<>(interrupt -> pool.cancelled(this, interrupt), callbacks);
-  }
-
-  @Override
-  public String label() {
-    return command.label();
-  }
-
-  @Override
-  public TaskFuture<CommandResult> future() {
-    return future;
   }
 }

@@ -12,6 +12,7 @@ import dev.stockade.WorkerDetails;
 import dev.stockade.WorkerEvent;
 import dev.stockade.WorkerStartException;
 import dev.stockade.WorkerState;
+import dev.stockade.internal.engine.EndFailures;
 import dev.stockade.internal.engine.OutputTail;
 import dev.stockade.internal.engine.PoolEngine;
 import dev.stockade.internal.engine.PoolSettings;
@@ -83,7 +84,7 @@ public final class RealCommandPool extends PoolEngine<CommandTask, RunningComman
           + "' must be >= one page (" + PoolSettings.MIN_MEMORY_LIMIT_BYTES
           + " bytes), but was " + limit);
     }
-    CommandTask task = new CommandTask(command, timeout, limit, this, callbacks);
+    CommandTask task = new CommandTask(command, timeout, limit, this::cancelled, callbacks);
     if (admit(task) == Admitted.TO_START) {
       spawner().execute(() -> start(task));
     }
@@ -116,7 +117,7 @@ public final class RealCommandPool extends PoolEngine<CommandTask, RunningComman
     return active;
   }
 
-  void cancelled(CommandTask task, boolean mayInterruptIfRunning) {
+  private void cancelled(CommandTask task, boolean mayInterruptIfRunning) {
     if (dropIfWaiting(task)) {
       return;
     }
@@ -183,7 +184,7 @@ public final class RealCommandPool extends PoolEngine<CommandTask, RunningComman
   /** Beyond the limits every tree is held to: the task's deadline. */
   @Override
   protected void check(RunningCommand rc, long nowNanos) {
-    if (rc.tree.age().compareTo(rc.task.timeout) > 0) {
+    if (rc.tree.age().compareTo(rc.task.timeout()) > 0) {
       end(rc, EndReason.TIMEOUT);
     }
   }
@@ -200,7 +201,7 @@ public final class RealCommandPool extends PoolEngine<CommandTask, RunningComman
         rc.stderr.captured().lastLines(STDERR_LINES_IN_MESSAGES));
     CommandOutcome outcome = CommandOutcome.of(settings.failOnNonZeroExit(), rc, reason,
         ending.exit(), details, reason == EndReason.EXITED ? ending.report().ended() : 0,
-        facts(rc, rc.task.label(), rc.task.timeout, ran, details));
+        EndFailures.Facts.of(this, rc, rc.task.label(), rc.task.timeout(), ran, details));
     outcome.completeFuture(rc.task.future());
     events.fire(l -> l.workerEnded(new WorkerEvent(name(), tree.workerId(),
         rc.task.label(), tree.process().pid(), tree.tempDirectory(), Optional.of(reason),

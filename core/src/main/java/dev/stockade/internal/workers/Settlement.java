@@ -134,8 +134,8 @@ final class Settlement {
           details);
       case SUPERVISION_FAILED -> new SupervisionFailedException(label, w.stderr.failure(),
           details);
-      default -> EndFailures.of(reason, pool.facts(w, label, a.task.timeout,
-          ranUntilEnd(a, w), details)).orElseGet(
+      default -> EndFailures.of(reason, EndFailures.Facts.of(pool, w, label,
+          a.task.timeout(), ranUntilEnd(a, w), details)).orElseGet(
               () -> new WorkerCrashedException(label, details));
     };
   }

@@ -2,7 +2,6 @@ package dev.stockade.internal.workers;
 
 import dev.stockade.TaskOptions;
 import dev.stockade.internal.engine.PoolTask;
-import dev.stockade.internal.engine.TaskFuture;
 import io.github.resilience4j.retry.Retry;
 import java.time.Duration;
 import java.util.concurrent.Executor;
@@ -13,11 +12,6 @@ import java.util.concurrent.Executor;
  * It reports one start and one end to the listener, however many attempts it takes.
  */
 final class WorkerTask extends PoolTask<Object> {
-  /** Told when the caller cancels a task's future. */
-  interface Canceller {
-    void cancelled(WorkerTask task, boolean mayInterruptIfRunning);
-  }
-
   /** Turns a RESULT payload into the caller's value; a failure is the worker's. */
   public interface Decoder {
     Object decode(byte[] payload) throws Exception;
@@ -32,33 +26,19 @@ final class WorkerTask extends PoolTask<Object> {
 
   private volatile byte[] payload;
   final TaskOptions options;
-  final Duration timeout;
   final Decoder decoder;
-  private final TaskFuture<Object> future;
   /** Null unless the task is idempotent. */
   final Retry.AsyncContext<Object> retry;
   /** The worker running it now, or null while queued or between attempts. */
   volatile PooledWorker worker;
 
   WorkerTask(byte[] payload, TaskOptions options, Duration timeout, Decoder decoder,
-      Retry.AsyncContext<Object> retry, Canceller onCancel, Executor callbacks) {
+      Retry.AsyncContext<Object> retry, Canceller<WorkerTask> onCancel, Executor callbacks) {
+    super(options.label(), timeout, onCancel, callbacks, WAIT_SPIN_NANOS);
     this.payload = payload;
     this.options = options;
-    this.timeout = timeout;
     this.decoder = decoder;
     this.retry = retry;
-    this.future = new TaskFuture<>(
-        interrupt -> onCancel.cancelled(this, interrupt), callbacks, WAIT_SPIN_NANOS);
-  }
-
-  @Override
-  public String label() {
-    return options.label();
-  }
-
-  @Override
-  public TaskFuture<Object> future() {
-    return future;
   }
 
   /** The input, while the task may still be sent; null once it has ended. */
