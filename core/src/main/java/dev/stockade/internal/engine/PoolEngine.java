@@ -4,7 +4,6 @@ import dev.stockade.EndReason;
 import dev.stockade.LifelineStatus;
 import dev.stockade.MemoryBudget;
 import dev.stockade.PoolClosedException;
-import dev.stockade.PoolSaturatedException;
 import dev.stockade.PoolSnapshot;
 import dev.stockade.WorkerSnapshot;
 import dev.stockade.internal.cgroup.CgroupContainmentStrategy;
@@ -78,6 +77,7 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
   private boolean closed;
   private volatile boolean closedWithoutWaiting;
   private volatile PoolThreads threads;
+  private final QueueAdmission<T> queueAdmission = new QueueAdmission<>(this);
 
   /**
    * Builds every part that can fail, and starts nothing.
@@ -142,65 +142,12 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
 
   // ---------------------------------------------------------------- admission
 
-  /** How {@link #admit} placed a task. */
-  protected enum Admitted {
-    /** It took a slot of its own ({@link #takeSlotLocked()}): start it now. */
-    TO_START,
-    /** It waits in the queue. */
-    QUEUED,
-    /** It was refused: its future is failed and its end reported. */
-    REFUSED
-  }
-
   /**
-   * Accepts {@code task} into a slot or the queue, waiting for room up to the pool's
-   * {@code admissionWait}; refuses it, saying why, when the pool is shut down or closed, when
-   * {@link #refusalLocked} says so, or when there is no room in time.
+   * Accepts {@code task} into a slot or the queue, or refuses it saying why
+   * ({@link QueueAdmission}).
    */
   protected final Admitted admit(T task) {
-    lock.lock();
-    try {
-      long waitNanos = common.admissionWait().map(Duration::toNanos).orElse(0L);
-      while (true) {
-        RuntimeException refusal = drain.isShutdown()
-            ? drain.refusedAfterShutdown(task.label())
-            : closed
-                ? new PoolClosedException("pool '" + common.name() + "' is closed; task '"
-                    + task.label() + "' was not started")
-                : refusalLocked(task);
-        if (refusal != null) {
-          refuse(task, refusal);
-          return Admitted.REFUSED;
-        }
-        if (takeSlotLocked()) {
-          drain.accepted(task);
-          return Admitted.TO_START;
-        }
-        if (queue.size() < queueRoomLocked()) {
-          queue.add(task);
-          drain.accepted(task);
-          return Admitted.QUEUED;
-        }
-        if (waitNanos <= 0) {
-          String waited = common.admissionWait()
-              .map(d -> " after waiting " + d.toMillis() + " ms").orElse("");
-          refuse(task, new PoolSaturatedException("task '" + task.label() + "' refused"
-              + waited + ": every worker is busy and the queue is full (" + countsLocked()
-              + "); raise workers or queueCapacity, or submit more slowly"));
-          return Admitted.REFUSED;
-        }
-        try {
-          waitNanos = changed.awaitNanos(waitNanos);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          refuse(task, new PoolSaturatedException("task '" + task.label()
-              + "' refused: interrupted while waiting for room (" + countsLocked() + ")"));
-          return Admitted.REFUSED;
-        }
-      }
-    } finally {
-      lock.unlock();
-    }
+    return queueAdmission.admit(task);
   }
 
   /** Why the pool refuses {@code task} though it is open, or null; under the lock. */

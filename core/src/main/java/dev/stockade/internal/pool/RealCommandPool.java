@@ -12,6 +12,7 @@ import dev.stockade.WorkerDetails;
 import dev.stockade.WorkerEvent;
 import dev.stockade.WorkerStartException;
 import dev.stockade.WorkerState;
+import dev.stockade.internal.engine.Admitted;
 import dev.stockade.internal.engine.EndFailures;
 import dev.stockade.internal.engine.OutputTail;
 import dev.stockade.internal.engine.PoolEngine;

@@ -85,7 +85,7 @@ final class Conversation {
     } finally {
       lock.unlock();
     }
-    pool.starter().startSucceeded(took);
+    pool.starter().health().startSucceeded(took);
     log.debug("[{}] worker {} ready in {} ms: {} pid {}", pool.name(), worker.id(),
         TimeUnit.NANOSECONDS.toMillis(took), hello.runtime(), hello.pid());
     pool.dispatcher().dispatch(worker);
@@ -169,7 +169,7 @@ final class Conversation {
     life.inFlight.pollFirst();
     a.task.worker = null;
     life.tasksDone++;
-    pool.starter().workerServedLocked();
+    pool.starter().health().workerServedLocked();
     Attempt next = life.current();
     long confirmPing = 0;
     if (next != null) {
@@ -207,7 +207,7 @@ final class Conversation {
       lock.unlock();
     }
     if (round == HealthJudge.Round.FAILED) {
-      pool.healthRoundFailed(worker);
+      pool.healthProbe().roundFailed(worker);
     }
     if (confirmed) {
       pool.dispatcher().dispatch(worker);

@@ -5,7 +5,7 @@ import dev.stockade.MemoryBudget;
 import dev.stockade.TaskOptions;
 import dev.stockade.WorkerDetails;
 import dev.stockade.WorkerEvent;
-import dev.stockade.WorkerSnapshot;
+import dev.stockade.internal.engine.Admitted;
 import dev.stockade.internal.engine.PoolEngine;
 import dev.stockade.internal.os.TempDirectories;
 import dev.stockade.internal.engine.TreeEnding;
@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The machinery behind {@code WorkerPool}, on the shared {@link PoolEngine}, in parts with one
- * job each: the {@link WorkerStarter} starts workers (backoff, breaker), the {@link Dispatcher}
+ * job each: the {@link WorkerStarter} starts workers ({@link PoolHealth}: backoff, breaker,
+ * health), the {@link Dispatcher}
  * hands queued tasks to them, the {@link Conversation} speaks the protocol with each, the
  * {@link HealthJudge} decides on every tick whether a worker is kept, pinged, retired or ended,
  * and {@link Settlement} settles the tasks of a worker that ended (failure, retry, requeue).
@@ -42,6 +43,7 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
   private final AtomicLong taskIds = new AtomicLong();
   private final SilenceJudge silenceJudge;
   private final HealthJudge judge;
+  private final HealthProbe healthProbe;
   private final WorkerStarter starter;
   private final Dispatcher dispatcher;
   private final Conversation conversation;
@@ -59,6 +61,7 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
     this.silenceJudge = new SilenceJudge(settings.name(),
         settings.liveness().heartbeatTimeout(), events);
     this.judge = new HealthJudge(settings, pingNonces::incrementAndGet);
+    this.healthProbe = new HealthProbe(this);
     this.settlement = new Settlement(this);
     this.dispatcher = new Dispatcher(this);
     this.conversation = new Conversation(this);
@@ -90,7 +93,7 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
    * serves: then nothing the pool holds can run.
    */
   public boolean isHealthy() {
-    return starter.isHealthy();
+    return starter.health().isHealthy();
   }
 
   // ---------------------------------------------------------------- admission
@@ -119,7 +122,7 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
 
   @Override
   protected RuntimeException refusalLocked(WorkerTask task) {
-    return starter.refusalLocked(task);
+    return starter.health().refusalLocked(task);
   }
 
   /**
@@ -180,7 +183,7 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
       lock.unlock();
     }
     if (verdict.round() == HealthJudge.Round.FAILED) {
-      healthRoundFailed(w);
+      healthProbe.roundFailed(w);
     }
     switch (verdict.action()) {
       case END -> end(w, verdict.endReason());
@@ -188,7 +191,7 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
       case PING -> {
         if (w.connection.send(Frame.of(FrameType.PING, verdict.pingNonce()))
             && verdict.probe()) {
-          runHealthCheck(w);
+          healthProbe.run(w);
         } // a worker whose pipe is gone is ended by its exit
       }
       case KEEP -> { }
@@ -198,39 +201,6 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
   @Override
   protected void afterTick() {
     starter.maybeStartWorkers();
-  }
-
-  private void runHealthCheck(PooledWorker w) {
-    WorkerSnapshot snapshot = w.tree.snapshot();
-    WorkerPoolSettings.Liveness liveness = settings.liveness();
-    // The caller's code: on the callback executor, where a slow or throwing check (an Error
-    // included) costs the round, never a reader or the housekeeper.
-    CompletableFuture.supplyAsync(() -> {
-      try {
-        return liveness.healthCheck().get().isHealthy(snapshot);
-      } catch (Throwable t) {
-        log.warn("[{}] health check of {} threw; counted as failed", name(), w.id(), t);
-        return false;
-      }
-    }, callbacks).completeOnTimeout(false, liveness.healthCheckTimeout().toMillis(),
-        TimeUnit.MILLISECONDS).thenAccept(ok -> {
-          HealthJudge.Round round;
-          lock.lock();
-          try {
-            w.life.probeDone(ok);
-            round = judge.concludeRound(w.life);
-          } finally {
-            lock.unlock();
-          }
-          if (round == HealthJudge.Round.FAILED) {
-            healthRoundFailed(w);
-          }
-        });
-  }
-
-  void healthRoundFailed(PooledWorker w) {
-    log.warn("[{}] worker {} failed its health check ({} of {} in a row)", name(), w.id(),
-        w.life.healthFailures, settings.liveness().healthCheckFailures());
   }
 
   // ---------------------------------------------------------------- ending
@@ -278,7 +248,7 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
       held = new ArrayList<>(worker.life.inFlight);
       worker.life.inFlight.clear();
       worker.life.unsent.clear();
-      startFailure = starter.workerEndedLocked(worker, reason, ending.exit());
+      startFailure = starter.health().workerEndedLocked(worker, reason, ending.exit());
     } finally {
       lock.unlock();
     }
@@ -307,7 +277,7 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
       lock.unlock();
     }
     if (startFailure != null) {
-      starter.afterFailedStart();
+      starter.health().afterFailedStart();
     } else {
       starter.maybeStartWorkers();
     }
@@ -370,6 +340,10 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
 
   WorkerStarter starter() {
     return starter;
+  }
+
+  HealthProbe healthProbe() {
+    return healthProbe;
   }
 
   HealthJudge judge() {

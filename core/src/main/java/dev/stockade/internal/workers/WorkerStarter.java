@@ -1,17 +1,13 @@
 package dev.stockade.internal.workers;
 
 import dev.stockade.EndReason;
-import dev.stockade.ExitStatus;
 import dev.stockade.InsufficientMemoryException;
 import dev.stockade.MemoryBudget;
 import dev.stockade.MemoryPressurePolicy;
-import dev.stockade.PoolUnhealthyException;
 import dev.stockade.WorkerEvent;
-import dev.stockade.internal.engine.PoolEngine;
 import dev.stockade.internal.engine.SupervisedTree;
 import dev.stockade.internal.os.Tags;
 import dev.stockade.internal.os.ContainmentStrategy.TreeLimits;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,7 +33,7 @@ final class WorkerStarter {
 
   private final RealWorkerPool pool;
   private final WorkerPoolSettings settings;
-  private final StartPolicy starts;
+  private final PoolHealth health;
   private final AtomicLong workerNumbers = new AtomicLong();
   private final AtomicBoolean recheckScheduled = new AtomicBoolean();
   /** Starts under way on the spawner; guarded by the pool's lock. */
@@ -46,60 +42,16 @@ final class WorkerStarter {
   WorkerStarter(RealWorkerPool pool) {
     this.pool = pool;
     this.settings = pool.settings();
-    WorkerPoolSettings.Restarts restarts = settings.restarts();
-    this.starts = new StartPolicy(settings.name(), restarts.backoffInitial(),
-        restarts.backoffMax(), restarts.startFailureThreshold(), restarts.circuitOpenDuration(),
-        this::breakerMoved);
+    this.health = new PoolHealth(pool, this);
+  }
+
+  /** Whether workers can start, and what that means for the pool's tasks. */
+  PoolHealth health() {
+    return health;
   }
 
   int pendingStartsLocked() {
     return pendingStarts;
-  }
-
-  /**
-   * False while the breaker is not closed, and while the last start failed and no worker
-   * serves: then nothing the pool holds can run.
-   */
-  boolean isHealthy() {
-    ReentrantLock lock = pool.lock;
-    lock.lock();
-    try {
-      return starts.isClosed() && !(starts.lastStartFailed() && !anyServingLocked());
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** A worker that said HELLO and is not ending. */
-  private boolean anyServingLocked() {
-    for (PooledWorker w : pool.live) {
-      if (w.life.phase().isServing()) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** While the breaker is open, every submission is refused; under the lock. */
-  RuntimeException refusalLocked(WorkerTask task) {
-    return starts.isClosed() ? null : unhealthy("task '" + task.label() + "' refused");
-  }
-
-  private PoolUnhealthyException unhealthy(String what) {
-    return new PoolUnhealthyException(what + ": pool '" + settings.name() + "' is unhealthy — "
-        + "its circuit breaker is " + starts.state() + " after "
-        + settings.restarts().startFailureThreshold() + " failed worker starts in a row (last: "
-        + starts.lastFailureText() + "); it probes again every "
-        + settings.restarts().circuitOpenDuration().toMillis() + " ms",
-        starts.lastFailure() == null ? null : starts.lastFailure().exception(""));
-  }
-
-  void startSucceeded(long tookNanos) {
-    starts.startSucceeded(tookNanos);
-  }
-
-  void workerServedLocked() {
-    starts.workerServed();
   }
 
   /** Starts as many workers as queued work, busy workers and {@code minIdle} call for. */
@@ -132,14 +84,14 @@ final class WorkerStarter {
       }
       int wanted = Math.max(pool.drain.isShutdown() ? 0 : settings.minIdle(),
           busy + pool.queue.size());
-      if ((!starts.isClosed() || starts.lastStartFailed()) && starting == 0) {
+      if ((!health.policy().isClosed() || health.policy().lastStartFailed()) && starting == 0) {
         // The breaker's probe, or after a failed start: the pool keeps one start going (after
         // the backoff) until a worker says HELLO, so health comes back without waiting for work.
         wanted = Math.max(wanted, notEnding + 1);
       }
       int room = pool.common.workers() - pool.live.size() - pendingStarts;
       int want = Math.min(room, wanted - notEnding - pendingStarts);
-      if (starts.isRecovering()) {
+      if (health.policy().isRecovering()) {
         want = Math.min(want, starting == 0 ? 1 : 0); // after a failure, one start at a time
       }
       if (pressure.isPresent()) {
@@ -161,7 +113,7 @@ final class WorkerStarter {
         want = 0;
       }
       long now = System.nanoTime();
-      while (toStart < want && starts.tryStart(now)) {
+      while (toStart < want && health.policy().tryStart(now)) {
         toStart++;
       }
       pendingStarts += toStart;
@@ -220,7 +172,7 @@ final class WorkerStarter {
       } finally {
         lock.unlock();
       }
-      starts.unused();
+      health.policy().unused();
       pool.stopThreadsIfDone();
       return;
     }
@@ -244,12 +196,12 @@ final class WorkerStarter {
       try {
         pendingStarts--;
         long now = System.nanoTime();
-        starts.startFailed(now - began, failure, now);
+        health.policy().startFailed(now - began, failure, now);
         pool.changed.signalAll();
       } finally {
         lock.unlock();
       }
-      afterFailedStart();
+      health.afterFailedStart();
       return;
     }
     long startNanos = System.nanoTime();
@@ -287,93 +239,4 @@ final class WorkerStarter {
     return Math.max(1, Math.round(limit * (1 - cut)));
   }
 
-  private void breakerMoved(CircuitBreaker.StateTransition transition) {
-    CircuitBreaker.State to = transition.getToState();
-    if (to == CircuitBreaker.State.OPEN) {
-      log.error("[{}] worker starts keep failing ({}); circuit breaker open: no worker starts "
-          + "and submissions fail for {} ms, then one probe start", settings.name(),
-          starts.lastFailureText(), settings.restarts().circuitOpenDuration().toMillis());
-      // Called inside the breaker, under the pool's lock: futures are failed elsewhere.
-      pool.io().execute(this::failQueuedIfNoWorkerCanServe);
-    } else if (to == CircuitBreaker.State.CLOSED) {
-      log.info("[{}] a worker started again; circuit breaker closed", settings.name());
-    } else {
-      log.info("[{}] circuit breaker {}", settings.name(), to);
-    }
-  }
-
-  /**
-   * Counts the end of {@code worker} against the start policy: one that ended before its
-   * HELLO (the pool's close aside) is a failed start; one that served and then crashed, hung
-   * or broke the protocol is a failure of the worker command. Under the lock.
-   *
-   * @return the failed start, or null
-   */
-  StartFailure workerEndedLocked(PooledWorker worker, EndReason reason, ExitStatus exit) {
-    long now = System.nanoTime();
-    if (!worker.life.saidHello() && reason != EndReason.POOL_CLOSED) {
-      StartFailure failure = new StartFailure("worker " + worker.id() + " of pool '"
-          + settings.name() + "' " + describeEarlyEnd(worker, reason, exit), null,
-          worker.stderr.lastLines(PoolEngine.STDERR_LINES_IN_MESSAGES));
-      starts.startFailed(now - worker.life.startNanos, failure, now);
-      return failure;
-    }
-    if (!worker.life.saidHello()) {
-      starts.unused();
-    } else if (reason == EndReason.EXITED || reason == EndReason.HEARTBEAT_TIMEOUT
-        || reason == EndReason.PROTOCOL_VIOLATION) {
-      starts.failed(now);
-    }
-    return null;
-  }
-
-  private String describeEarlyEnd(PooledWorker worker, EndReason reason, ExitStatus exit) {
-    String why = switch (reason) {
-      case EXITED -> "exited before it said HELLO: " + exit;
-      case START_TIMEOUT -> "said no HELLO within its start timeout of "
-          + settings.liveness().startTimeout().toMillis() + " ms";
-      case PROTOCOL_VIOLATION -> "broke the protocol before it said HELLO: "
-          + worker.connection.violation();
-      default -> "ended before it said HELLO: " + reason;
-    };
-    Object directory = settings.launch().directory() != null ? settings.launch().directory()
-        : System.getProperty("user.dir");
-    return why + " (program " + settings.launch().arguments().get(0) + ", directory "
-        + directory + ")";
-  }
-
-  /**
-   * After a start failed: with no worker serving, the queued tasks would wait for a start that
-   * may never succeed, so they fail now with the start's failure (or, once the breaker is open,
-   * as unhealthy); then the next start is planned, after the backoff.
-   */
-  void afterFailedStart() {
-    failQueuedIfNoWorkerCanServe();
-    maybeStartWorkers(); // with no worker alive there is no tick: this schedules the retry
-  }
-
-  /** With no worker serving and the last start failed, queued tasks fail with its failure. */
-  private void failQueuedIfNoWorkerCanServe() {
-    List<WorkerTask> dropped = new ArrayList<>();
-    StartFailure cause;
-    boolean breakerOpen;
-    ReentrantLock lock = pool.lock;
-    lock.lock();
-    try {
-      cause = starts.lastFailure();
-      breakerOpen = !starts.isClosed();
-      if ((breakerOpen || starts.lastStartFailed()) && !anyServingLocked()) {
-        dropped.addAll(pool.queue);
-        pool.queue.clear();
-        pool.changed.signalAll();
-      }
-    } finally {
-      lock.unlock();
-    }
-    for (WorkerTask task : dropped) {
-      pool.refuse(task, breakerOpen || cause == null
-          ? unhealthy("queued task '" + task.label() + "' failed")
-          : cause.exception("task '" + task.label() + "' was not run: "));
-    }
-  }
 }
