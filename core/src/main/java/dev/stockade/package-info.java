@@ -13,8 +13,13 @@
  * <h2>Pools and their settings</h2>
  *
  * <ul>
- *   <li>{@link dev.stockade.CommandPool} and {@link dev.stockade.WorkerPool}, each configured by
- *       its {@code Builder}: every setting set at most once and checked at {@code build()}.
+ *   <li>{@link dev.stockade.CommandPool} and {@link dev.stockade.WorkerPool}, the two kinds of
+ *       {@link dev.stockade.ProcessPool} (what a caller takes for "either pool": its name,
+ *       snapshot and close).
+ *   <li>{@link dev.stockade.CommandPoolBuilder} and {@link dev.stockade.WorkerPoolBuilder},
+ *       which configure them; the settings both take are declared and checked once in
+ *       {@link dev.stockade.PoolBuilder}. Every setting is set at most once and checked at
+ *       {@code build()}.
  *   <li>Values of settings: {@link dev.stockade.CgroupMode} (containment),
  *       {@link dev.stockade.MemoryAccounting} and {@link dev.stockade.MemoryPressurePolicy}
  *       (memory, below), {@link dev.stockade.HealthCheck} (a probe of idle workers).

@@ -42,7 +42,7 @@ class AtMostOnceTest {
     return "note:" + runs() + "|" + name + "|" + script;
   }
 
-  private static WorkerPool.Builder<String, String> pipelined() {
+  private static WorkerPoolBuilder<String, String> pipelined() {
     return JvmWorkers.pool().workers(1).tasksInFlightPerWorker(4).cancelGrace(
         Duration.ofMillis(300));
   }

@@ -19,8 +19,9 @@ import dev.stockade.testing.NoLeakedProcesses;
 class BuilderValidationTest {
   static Stream<Arguments> badSettings() {
     return Stream.of(
-        bad(b -> b.workers(0), "workers must be >= 1, but was 0"),
-        bad(b -> b.workers(-3), "workers must be >= 1, but was -3"),
+        bad(b -> b.workers(0), "workers must be between 1 and 4096, but was 0"),
+        bad(b -> b.workers(-3), "workers must be between 1 and 4096, but was -3"),
+        bad(b -> b.workers(4097), "workers must be between 1 and 4096, but was 4097"),
         bad(b -> b.queueCapacity(-1), "queueCapacity must be >= 0, but was -1"),
         bad(b -> b.taskTimeout(Duration.ofMillis(100)),
             "taskTimeout must be >= sampleInterval (250 ms), but was 100 ms"),
@@ -51,15 +52,15 @@ class BuilderValidationTest {
             "terminationGrace must be between 0 and 5 minutes, but was 9223372036854775807 s"));
   }
 
-  private static Arguments bad(Consumer<CommandPool.Builder> setting, String message) {
+  private static Arguments bad(Consumer<CommandPoolBuilder> setting, String message) {
     return Arguments.of(setting, message);
   }
 
   @ParameterizedTest
   @MethodSource("badSettings")
-  void rejectsAnOutOfRangeSettingAtBuildNamingIt(Consumer<CommandPool.Builder> setting,
+  void rejectsAnOutOfRangeSettingAtBuildNamingIt(Consumer<CommandPoolBuilder> setting,
       String message) {
-    CommandPool.Builder builder = CommandPool.builder();
+    CommandPoolBuilder builder = CommandPool.builder();
     setting.accept(builder);
     assertThatThrownBy(builder::build).isInstanceOf(IllegalArgumentException.class)
         .hasMessage(message);

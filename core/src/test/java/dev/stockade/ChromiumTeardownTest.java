@@ -69,7 +69,7 @@ class ChromiumTeardownTest {
   }
 
   /** A pool of one browser tree that reports the tree's TMPDIR to {@code tempDir}. */
-  private static CommandPool.Builder browserPool(AtomicReference<Path> tempDir) {
+  private static CommandPoolBuilder browserPool(AtomicReference<Path> tempDir) {
     return CommandPool.builder()
         .workers(1)
         .memoryLimit(MemorySize.ofGibibytes(2))

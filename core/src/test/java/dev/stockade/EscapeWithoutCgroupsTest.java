@@ -31,7 +31,7 @@ class EscapeWithoutCgroupsTest {
   /** Half the fixed wait for a held pipe these tasks used to pay. */
   private static final Duration TASK_BOUND = Duration.ofSeconds(1);
 
-  private static CommandPool.Builder commands(String name) {
+  private static CommandPoolBuilder commands(String name) {
     return CommandPool.builder().name(name).cgroupMode(CgroupMode.NONE).workers(1)
         .sampleInterval(Duration.ofMillis(50)).terminationGrace(Duration.ofSeconds(1))
         .shutdownHook(false);

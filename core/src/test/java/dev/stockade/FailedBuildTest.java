@@ -52,7 +52,7 @@ class FailedBuildTest {
   @Test
   void aRefusedPythonWorkerPoolLeavesNoRuntimeDirectory() throws IOException {
     String name = uniqueName("refused-python");
-    // Refused by the last check of all, made after the worker kind and its program passed.
+    // Refused by a check of the machine, with a worker kind and a program that pass theirs.
     assertThatThrownBy(() -> WorkerPool.builder(Codec.utf8(), Codec.utf8()).name(name)
         .pythonWorker(Path.of(TestProcesses.resource("workers/python/conformance_worker.py")))
         .minFreeMemory(MemorySize.ofGibibytes(1L << 20)).build())

@@ -43,7 +43,7 @@ class GracefulDrainTest {
         + " echo released");
   }
 
-  private static CommandPool.Builder commandPool() {
+  private static CommandPoolBuilder commandPool() {
     return CommandPool.builder().workers(1).sampleInterval(Duration.ofMillis(50))
         .terminationGrace(Duration.ofSeconds(1)).shutdownHook(false);
   }

@@ -31,7 +31,7 @@ class LaunchShapeTest {
   private static final Class<? extends Handler> IN_MEMORY =
       InMemoryClassLoader.copyOf(ScriptedHandler.class).asSubclass(Handler.class);
 
-  private static WorkerPool.Builder<String, String> pool(Class<? extends Handler> handler) {
+  private static WorkerPoolBuilder<String, String> pool(Class<? extends Handler> handler) {
     return WorkerPool.builder(Codec.utf8(), Codec.utf8())
         .jvmWorker(handler)
         .workers(1)

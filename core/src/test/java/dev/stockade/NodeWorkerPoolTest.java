@@ -66,7 +66,7 @@ class NodeWorkerPoolTest {
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'";
   }
 
-  private WorkerPool.Builder<String, String> pool() throws IOException {
+  private WorkerPoolBuilder<String, String> pool() throws IOException {
     TestProcesses.requireProgram("node");
     return WorkerPool.builder(Codec.utf8(), Codec.utf8())
         .nodeWorker(workerScript())

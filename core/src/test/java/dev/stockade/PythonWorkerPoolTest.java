@@ -26,7 +26,7 @@ class PythonWorkerPoolTest {
   private static final String LONG_GIL_HOLDING_SUM = "sum:400000000";
   private static final String ITS_RESULT = "79999999800000000";
 
-  private static WorkerPool.Builder<String, String> builder() {
+  private static WorkerPoolBuilder<String, String> builder() {
     TestProcesses.requireProgram("python3");
     return WorkerPool.builder(Codec.utf8(), Codec.utf8())
         .pythonWorker(Path.of(TestProcesses.resource("workers/python/conformance_worker.py")))

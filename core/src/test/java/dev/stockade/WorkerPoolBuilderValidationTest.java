@@ -95,7 +95,7 @@ class WorkerPoolBuilderValidationTest {
   @ParameterizedTest
   @MethodSource("durationsTooLarge")
   void rejectsADurationTooLargeForThePoolsArithmeticAtBuild(
-      Consumer<WorkerPool.Builder<String, String>> setting, String message) {
+      Consumer<WorkerPoolBuilder<String, String>> setting, String message) {
     buildRefuses(setting, message);
   }
 
@@ -162,12 +162,12 @@ class WorkerPoolBuilderValidationTest {
     return Path.of("").toAbsolutePath();
   }
 
-  private static Arguments bad(Consumer<WorkerPool.Builder<String, String>> setting,
+  private static Arguments bad(Consumer<WorkerPoolBuilder<String, String>> setting,
       String message) {
     return Arguments.of(setting, message);
   }
 
-  private static WorkerPool.Builder<String, String> jvm() {
+  private static WorkerPoolBuilder<String, String> jvm() {
     return WorkerPool.builder(Codec.utf8(), Codec.utf8()).jvmWorker(ScriptedHandler.class)
         .shutdownHook(false);
   }
@@ -175,13 +175,13 @@ class WorkerPoolBuilderValidationTest {
   @ParameterizedTest
   @MethodSource("badSettings")
   void rejectsAnOutOfRangeSettingAtBuildNamingIt(
-      Consumer<WorkerPool.Builder<String, String>> setting, String message) {
+      Consumer<WorkerPoolBuilder<String, String>> setting, String message) {
     buildRefuses(setting, message);
   }
 
-  private static void buildRefuses(Consumer<WorkerPool.Builder<String, String>> setting,
+  private static void buildRefuses(Consumer<WorkerPoolBuilder<String, String>> setting,
       String message) {
-    WorkerPool.Builder<String, String> builder = jvm();
+    WorkerPoolBuilder<String, String> builder = jvm();
     setting.accept(builder);
     assertThatThrownBy(builder::build).isInstanceOf(IllegalArgumentException.class)
         .hasMessage(message);

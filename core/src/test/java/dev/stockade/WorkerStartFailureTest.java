@@ -34,7 +34,7 @@ class WorkerStartFailureTest {
 
   @TempDir Path dir;
 
-  private static WorkerPool.Builder<String, String> pool(Command worker) {
+  private static WorkerPoolBuilder<String, String> pool(Command worker) {
     return WorkerPool.builder(Codec.utf8(), Codec.utf8()).command(worker).workers(1)
         .sampleInterval(SAMPLE).startTimeout(START_TIMEOUT)
         .restartBackoff(Duration.ofMillis(50), Duration.ofMillis(200))

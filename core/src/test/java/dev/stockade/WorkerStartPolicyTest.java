@@ -40,7 +40,7 @@ class WorkerStartPolicyTest {
     return command;
   }
 
-  private static WorkerPool.Builder<String, String> failingPool(Command command,
+  private static WorkerPoolBuilder<String, String> failingPool(Command command,
       RecordingListener events) {
     return WorkerPool.builder(Codec.utf8(), Codec.utf8()).command(command).workers(2)
         .sampleInterval(Duration.ofMillis(50)).restartBackoff(Duration.ofMillis(20),

@@ -2,6 +2,7 @@ package dev.stockade.testing;
 
 import dev.stockade.Codec;
 import dev.stockade.WorkerPool;
+import dev.stockade.WorkerPoolBuilder;
 import dev.stockade.internal.os.ProcFs;
 import dev.stockade.internal.os.ProcessInfo;
 import dev.stockade.internal.os.Signal;
@@ -16,7 +17,7 @@ public final class JvmWorkers {
    * Sampled every 50 ms, heartbeats every 100 ms with a 1.5 s timeout, 1 s grace, 20 s to start
    * (the timeouts times {@link Slowdown#factor()}); no shutdown hook (each test closes its pool).
    */
-  public static WorkerPool.Builder<String, String> pool() {
+  public static WorkerPoolBuilder<String, String> pool() {
     return WorkerPool.builder(Codec.utf8(), Codec.utf8())
         .jvmWorker(ScriptedHandler.class)
         .sampleInterval(Duration.ofMillis(50))

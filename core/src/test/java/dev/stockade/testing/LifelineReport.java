@@ -2,6 +2,7 @@ package dev.stockade.testing;
 
 import dev.stockade.Command;
 import dev.stockade.CommandPool;
+import dev.stockade.CommandPoolBuilder;
 import dev.stockade.LifelineStatus;
 import java.util.concurrent.TimeUnit;
 
@@ -15,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 public final class LifelineReport {
   private LifelineReport() {}
 
-  public static void print(String mode, CommandPool.Builder builder, String awaitedPhrase)
+  public static void print(String mode, CommandPoolBuilder builder, String awaitedPhrase)
       throws Exception {
     if (mode.equals("require")) {
       try (CommandPool pool = builder.requireLifeline(true).build()) {

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.stockade.Codec;
 import dev.stockade.MemorySize;
 import dev.stockade.WorkerPool;
+import dev.stockade.WorkerPoolBuilder;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -106,7 +107,7 @@ public final class ChromiumRenderPool {
    * capped at 1 GiB, tasks at 60 s. Callers add their own settings, a name included, before
    * {@code build()}.
    */
-  public static WorkerPool.Builder<String, String> renderPool(Path script) {
+  public static WorkerPoolBuilder<String, String> renderPool(Path script) {
     return WorkerPool.builder(Codec.utf8(), Codec.utf8())
         .nodeWorker(script)
         .workers(1)

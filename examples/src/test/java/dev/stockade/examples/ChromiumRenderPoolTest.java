@@ -11,6 +11,7 @@ import dev.stockade.ExitStatus;
 import dev.stockade.TaskOptions;
 import dev.stockade.WorkerCrashedException;
 import dev.stockade.WorkerPool;
+import dev.stockade.WorkerPoolBuilder;
 import dev.stockade.WorkerSnapshot;
 import dev.stockade.WorkerState;
 import dev.stockade.examples.ChromiumRenderPool.Rendered;
@@ -111,7 +112,7 @@ class ChromiumRenderPoolTest {
   }
 
   /** The example's pool, with a shorter termination grace and no shutdown hook. */
-  private static WorkerPool.Builder<String, String> pool() {
+  private static WorkerPoolBuilder<String, String> pool() {
     return ChromiumRenderPool.renderPool(SCRIPT)
         .terminationGrace(Duration.ofSeconds(2))
         .shutdownHook(false);

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * A {@code WorkerPool}'s configuration, validated by its builder, in groups a reader can hold:
@@ -74,12 +75,12 @@ public record WorkerPoolSettings(
    * When a healthy worker is replaced.
    *
    * @param softMemoryLimit the tree memory above which it retires once idle
-   * @param maxTasksPerWorker tasks after which it retires; 0 for no limit
+   * @param maxTasksPerWorker tasks after which it retires; empty for no limit
    * @param maxWorkerAge the age after which it retires; empty for no limit
    * @param recycleJitter the largest share by which the two limits above are lowered at random
    * @param idleTimeout how long a worker beyond {@code minIdle} may stay idle
    */
-  public record Recycling(MemorySize softMemoryLimit, int maxTasksPerWorker,
+  public record Recycling(MemorySize softMemoryLimit, OptionalInt maxTasksPerWorker,
       Optional<Duration> maxWorkerAge, double recycleJitter, Duration idleTimeout) {}
 
   /**

@@ -206,7 +206,9 @@ final class WorkerStarter {
     }
     long startNanos = System.nanoTime();
     WorkerPoolSettings.Recycling recycling = settings.recycling();
-    WorkerLife life = new WorkerLife(startNanos, jittered(recycling.maxTasksPerWorker()),
+    long maxTasks = recycling.maxTasksPerWorker().isPresent()
+        ? jittered(recycling.maxTasksPerWorker().getAsInt()) : Long.MAX_VALUE;
+    WorkerLife life = new WorkerLife(startNanos, maxTasks,
         recycling.maxWorkerAge().map(age -> jittered(age.toNanos())).orElse(Long.MAX_VALUE));
     PooledWorker worker = new PooledWorker(tree,
         new WorkerConnection(tree.process().stdin(), tree.process().stdout(), startNanos),
@@ -230,11 +232,8 @@ final class WorkerStarter {
     }
   }
 
-  /** {@code limit} lowered by a random share of up to {@code recycleJitter}; 0 means none. */
+  /** {@code limit} lowered by a random share of up to {@code recycleJitter}, never below 1. */
   private long jittered(long limit) {
-    if (limit <= 0) {
-      return Long.MAX_VALUE;
-    }
     double cut = ThreadLocalRandom.current().nextDouble() * settings.recycling().recycleJitter();
     return Math.max(1, Math.round(limit * (1 - cut)));
   }

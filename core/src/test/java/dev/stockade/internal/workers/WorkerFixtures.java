@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /** Settings, tasks and lives for the decisions' unit tests: no process, no clock. */
 final class WorkerFixtures {
@@ -37,7 +38,8 @@ final class WorkerFixtures {
         new WorkerPoolSettings.Liveness(Duration.ofSeconds(30), Duration.ofSeconds(1),
             Duration.ofSeconds(10), Optional.of(Duration.ofSeconds(20)), Duration.ofSeconds(30),
             Duration.ofSeconds(5), 3, probe, Duration.ofSeconds(5)),
-        new WorkerPoolSettings.Recycling(MemorySize.ofMebibytes(100), 0, Optional.empty(), 0,
+        new WorkerPoolSettings.Recycling(MemorySize.ofMebibytes(100), OptionalInt.empty(),
+            Optional.empty(), 0,
             Duration.ofSeconds(60)),
         new WorkerPoolSettings.Restarts(Duration.ofMillis(200), Duration.ofSeconds(30), 5,
             Duration.ofSeconds(30), 3));
