@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * @param <B> the concrete builder, which every setter returns
  */
 public abstract sealed class PoolBuilder<B extends PoolBuilder<B>>
-    permits CommandPoolBuilder, WorkerPoolBuilder {
+    permits CommandPoolBuilder, WorkerProgramBuilder {
   private static final Logger log = LoggerFactory.getLogger(PoolBuilder.class);
   private static final long PAGE = PoolSettings.MIN_MEMORY_LIMIT_BYTES;
 
