@@ -3,6 +3,7 @@ package dev.stockade;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.stockade.internal.os.TempDirectories;
 import dev.stockade.testing.NoLeakedProcesses;
 import dev.stockade.testing.ScriptedHandler;
 import dev.stockade.testing.ShutdownHooksThroughFailedBuilds;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -63,6 +65,25 @@ class FailedBuildTest {
   }
 
   @Test
+  void aPythonWorkerPoolWhoseEngineCannotStartLeavesNoThreadNoHookAndNoRuntimeDirectory()
+      throws IOException {
+    // Past every check of the builder: the engine itself refuses a cgroup version the machine
+    // does not have, after the runtime directory was written.
+    String mountinfo = Files.readString(Path.of("/proc/self/mountinfo"));
+    boolean hasV2 = mountinfo.contains(" - cgroup2 ");
+    boolean hasV1 = mountinfo.contains(" - cgroup ");
+    Assumptions.assumeTrue(hasV1 != hasV2, "needs a machine with one cgroup version only");
+    String name = uniqueName("engine-refused");
+    assertThatThrownBy(() -> WorkerPool.builder(Codec.utf8(), Codec.utf8()).name(name)
+        .pythonWorker(Path.of(TestProcesses.resource("workers/python/conformance_worker.py")))
+        .cgroupMode(hasV2 ? CgroupMode.V1 : CgroupMode.V2).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("cgroupMode");
+    assertThat(runtimeDirectoriesOf(name)).isEmpty();
+    assertThat(threadsOf(name)).isEmpty();
+  }
+
+  @Test
   void aBuiltPythonWorkerPoolHasARuntimeDirectoryUntilClosed() throws IOException {
     // The control: the directory the refused build must not leave is one a build does make.
     String name = uniqueName("built-python");
@@ -99,7 +120,7 @@ class FailedBuildTest {
   private static List<Path> runtimeDirectoriesOf(String poolName) throws IOException {
     List<Path> found = new ArrayList<>();
     try (DirectoryStream<Path> tmp = Files.newDirectoryStream(
-        Path.of(System.getProperty("java.io.tmpdir")), dev.stockade.internal.os.TempDirectories.prefixFor(poolName)
+        Path.of(System.getProperty("java.io.tmpdir")), TempDirectories.prefixFor(poolName)
             + ProcessHandle.current().pid() + "-runtime-*")) {
       tmp.forEach(found::add);
     }
