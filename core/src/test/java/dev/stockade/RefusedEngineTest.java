@@ -36,7 +36,7 @@ class RefusedEngineTest {
       try {
         CgroupProbe.select(mode);
         return false;
-      } catch (IllegalStateException refused) {
+      } catch (IllegalArgumentException refused) {
         return true;
       }
     }).findFirst().orElse(null);
@@ -45,7 +45,7 @@ class RefusedEngineTest {
     assertThatThrownBy(() -> WorkerPool.builder(Codec.utf8(), Codec.utf8()).name(name)
         .pythonWorker(Path.of(TestProcesses.resource("workers/python/conformance_worker.py")))
         .cgroupMode(unusable).build())
-        .isInstanceOf(IllegalStateException.class)
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("cgroupMode");
     assertThat(runtimeDirectoriesOf(name)).isEmpty();
     assertThat(threadsOf(name)).isEmpty();
