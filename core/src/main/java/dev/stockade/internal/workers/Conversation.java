@@ -33,7 +33,7 @@ final class Conversation {
 
   /** Reads {@code worker}'s replies for its whole life; call on an I/O thread. */
   void read(PooledWorker worker) {
-    worker.connection.readReplies(pool.settings().maxFrameSize(), pool.callbacks,
+    worker.connection.readReplies(pool.settings.maxFrameSize(), pool.callbacks,
         frame -> onReply(worker, frame), () -> pool.end(worker, EndReason.PROTOCOL_VIOLATION));
   }
 
@@ -85,10 +85,10 @@ final class Conversation {
     } finally {
       lock.unlock();
     }
-    pool.starter().health().startSucceeded(took);
+    pool.starter.health().startSucceeded(took);
     log.debug("[{}] worker {} ready in {} ms: {} pid {}", pool.name(), worker.id(),
         TimeUnit.NANOSECONDS.toMillis(took), hello.runtime(), hello.pid());
-    pool.dispatcher().dispatch(worker);
+    pool.dispatcher.dispatch(worker);
     return null;
   }
 
@@ -144,15 +144,15 @@ final class Conversation {
     }
     Duration ran = Duration.ofNanos(a.ranNanos(now));
     if (error == null) {
-      pool.settlement().succeeded(a.task, worker.id(), ran, value);
+      pool.settlement.succeeded(a.task, worker.id(), ran, value);
     } else {
-      pool.settlement().failed(a.task, worker.id(), ran, new TaskFailedException(
+      pool.settlement.failed(a.task, worker.id(), ran, new TaskFailedException(
           a.task.label(), worker.id(), error.type(), error.message(), error.trace()));
     }
     if (confirmPing != 0) {
       worker.connection.send(Frame.of(FrameType.PING, confirmPing)); // its PONG frees it
     }
-    pool.dispatcher().dispatch(worker);
+    pool.dispatcher.dispatch(worker);
     return null;
   }
 
@@ -169,11 +169,11 @@ final class Conversation {
     life.inFlight.pollFirst();
     a.task.worker = null;
     life.tasksDone++;
-    pool.starter().health().workerServedLocked();
+    pool.starter.health().workerServedLocked();
     Attempt next = life.current();
     long confirmPing = 0;
     if (next != null) {
-      next.startRunning(now, pool.settings().liveness().cancelGrace().toNanos());
+      next.startRunning(now, pool.settings.liveness().cancelGrace().toNanos());
     } else {
       if (worker.tree.lifecycle().state() == WorkerState.BUSY) {
         worker.tree.lifecycle().moveTo(WorkerState.IDLE);
@@ -183,7 +183,7 @@ final class Conversation {
         confirmPing = life.confirmAfterCancel(now, pool.nextPingNonce());
       }
     }
-    pool.judge().answered(life);
+    pool.judge.answered(life);
     return confirmPing;
   }
 
@@ -201,16 +201,16 @@ final class Conversation {
         worker.life.confirmed();
         confirmed = true;
       } else {
-        round = pool.judge().concludeRound(worker.life);
+        round = pool.judge.concludeRound(worker.life);
       }
     } finally {
       lock.unlock();
     }
     if (round == HealthJudge.Round.FAILED) {
-      pool.healthProbe().roundFailed(worker);
+      pool.healthProbe.roundFailed(worker);
     }
     if (confirmed) {
-      pool.dispatcher().dispatch(worker);
+      pool.dispatcher.dispatch(worker);
     }
     return null;
   }
@@ -242,7 +242,7 @@ final class Conversation {
           // the task marked cancelled, or the worker (its handler maybe still running) is
           // taken as free with no PING to confirm it.
           running.cancelDeadlineNanos = System.nanoTime()
-              + pool.settings().liveness().cancelGrace().toNanos();
+              + pool.settings.liveness().cancelGrace().toNanos();
         }
       }
     } finally {
@@ -258,7 +258,7 @@ final class Conversation {
     if (waiting) {
       // Sent but not started: the worker answers it as cancelled when its turn comes.
       worker.connection.send(Frame.of(FrameType.CANCEL, running.id));
-    } else if (pool.settings().liveness().cancelGrace().isZero()
+    } else if (pool.settings.liveness().cancelGrace().isZero()
         || !worker.connection.send(Frame.of(FrameType.CANCEL, running.id))) {
       pool.end(worker, EndReason.CANCELLED);
     }

@@ -23,7 +23,7 @@ final class Dispatcher {
 
   Dispatcher(RealWorkerPool pool) {
     this.pool = pool;
-    this.window = pool.settings().tasksInFlightPerWorker();
+    this.window = pool.settings.tasksInFlightPerWorker();
   }
 
   /** Gives a worker tasks up to its window, or retires it if it is due to and idle. */
@@ -56,7 +56,7 @@ final class Dispatcher {
       lock.unlock();
     }
     if (assigned) {
-      pool.conversation().sendAssigned(worker);
+      pool.conversation.sendAssigned(worker);
     }
   }
 
@@ -78,7 +78,7 @@ final class Dispatcher {
       lock.unlock();
     }
     for (PooledWorker w : new LinkedHashSet<>(assignedTo)) {
-      pool.conversation().sendAssigned(w);
+      pool.conversation.sendAssigned(w);
     }
   }
 

@@ -24,7 +24,7 @@ final class HealthProbe {
   /** Runs the caller's health check of {@code w}; the round concludes when it answers. */
   void run(PooledWorker w) {
     WorkerSnapshot snapshot = w.tree.snapshot();
-    WorkerPoolSettings.Liveness liveness = pool.settings().liveness();
+    WorkerPoolSettings.Liveness liveness = pool.settings.liveness();
     // The caller's code: on the callback executor, where a slow or throwing check (an Error
     // included) costs the round, never a reader or the housekeeper.
     CompletableFuture.supplyAsync(() -> {
@@ -40,7 +40,7 @@ final class HealthProbe {
           pool.lock.lock();
           try {
             w.life.probeDone(ok);
-            round = pool.judge().concludeRound(w.life);
+            round = pool.judge.concludeRound(w.life);
           } finally {
             pool.lock.unlock();
           }
@@ -53,6 +53,6 @@ final class HealthProbe {
   /** Logs a failed round of {@code w}. */
   void roundFailed(PooledWorker w) {
     log.warn("[{}] worker {} failed its health check ({} of {} in a row)", pool.name(), w.id(),
-        w.life.healthFailures, pool.settings().liveness().healthCheckFailures());
+        w.life.healthFailures, pool.settings.liveness().healthCheckFailures());
   }
 }

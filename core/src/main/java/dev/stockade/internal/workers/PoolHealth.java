@@ -28,7 +28,7 @@ final class PoolHealth {
   PoolHealth(RealWorkerPool pool, WorkerStarter starter) {
     this.pool = pool;
     this.starter = starter;
-    this.settings = pool.settings();
+    this.settings = pool.settings;
     WorkerPoolSettings.Restarts restarts = settings.restarts();
     this.starts = new StartPolicy(settings.name(), restarts.backoffInitial(),
         restarts.backoffMax(), restarts.startFailureThreshold(), restarts.circuitOpenDuration(),

@@ -35,19 +35,21 @@ import org.slf4j.LoggerFactory;
  * once (by the engine's one {@code end}), torn down, then settled.
  */
 public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
+  // The parts are package-private final fields, as the engine's are public ones: each part
+  // reaches the others through the pool, and none is ever replaced.
   private static final Logger log = LoggerFactory.getLogger(RealWorkerPool.class);
 
-  private final WorkerPoolSettings settings;
-  private final Map<String, String> workerEnvironment;
+  final WorkerPoolSettings settings;
+  final Map<String, String> workerEnvironment;
   private final AtomicLong pingNonces = new AtomicLong();
   private final AtomicLong taskIds = new AtomicLong();
-  private final SilenceJudge silenceJudge;
-  private final HealthJudge judge;
-  private final HealthProbe healthProbe;
-  private final WorkerStarter starter;
-  private final Dispatcher dispatcher;
-  private final Conversation conversation;
-  private final Settlement settlement;
+  final SilenceJudge silenceJudge;
+  final HealthJudge judge;
+  final HealthProbe healthProbe;
+  final WorkerStarter starter;
+  final Dispatcher dispatcher;
+  final Conversation conversation;
+  final Settlement settlement;
 
   private RealWorkerPool(WorkerPoolSettings settings) {
     super(settings.common(), "WorkerPool");
@@ -317,38 +319,6 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
   }
 
   // ---------------------------------------------------------------- for the parts
-
-  WorkerPoolSettings settings() {
-    return settings;
-  }
-
-  Map<String, String> workerEnvironment() {
-    return workerEnvironment;
-  }
-
-  Dispatcher dispatcher() {
-    return dispatcher;
-  }
-
-  Conversation conversation() {
-    return conversation;
-  }
-
-  Settlement settlement() {
-    return settlement;
-  }
-
-  WorkerStarter starter() {
-    return starter;
-  }
-
-  HealthProbe healthProbe() {
-    return healthProbe;
-  }
-
-  HealthJudge judge() {
-    return judge;
-  }
 
   long nextTaskId() {
     return taskIds.incrementAndGet();

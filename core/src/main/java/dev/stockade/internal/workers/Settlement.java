@@ -38,7 +38,7 @@ final class Settlement {
 
   Settlement(RealWorkerPool pool) {
     this.pool = pool;
-    this.retry = new TaskRetry(pool.name(), pool.settings().restarts());
+    this.retry = new TaskRetry(pool.name(), pool.settings.restarts());
   }
 
   /** The retry context of a task with {@code options}: null unless it is idempotent. */
@@ -123,7 +123,7 @@ final class Settlement {
       return new WorkerCrashedException(label, "its worker was being ended (" + reason
           + ") for task '" + cause.task.label() + "' when this task started", details);
     }
-    WorkerPoolSettings.Liveness liveness = pool.settings().liveness();
+    WorkerPoolSettings.Liveness liveness = pool.settings.liveness();
     return switch (reason) {
       case HEARTBEAT_TIMEOUT -> new HeartbeatTimeoutException(label,
           Duration.ofNanos(w.silenceNanos), liveness.heartbeatTimeout(), details);
@@ -217,8 +217,8 @@ final class Settlement {
           + "task '" + task.label() + "' could run again"));
       return;
     }
-    pool.dispatcher().pumpQueue();
-    pool.starter().maybeStartWorkers();
+    pool.dispatcher.pumpQueue();
+    pool.starter.maybeStartWorkers();
   }
 
   /** Takes every task waiting to be retried, for close to fail; under the lock. */

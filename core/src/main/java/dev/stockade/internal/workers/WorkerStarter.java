@@ -41,7 +41,7 @@ final class WorkerStarter {
 
   WorkerStarter(RealWorkerPool pool) {
     this.pool = pool;
-    this.settings = pool.settings();
+    this.settings = pool.settings;
     this.health = new PoolHealth(pool, this);
   }
 
@@ -102,7 +102,7 @@ final class WorkerStarter {
           pool.queue.clear();
           pool.changed.signalAll();
         } else if (policy == MemoryPressurePolicy.RECYCLE_LARGEST_IDLE) {
-          retired = pool.dispatcher().largestIdleLocked();
+          retired = pool.dispatcher.largestIdleLocked();
           if (retired != null) {
             retired.life.dueToRetire(new Retirement(EndReason.RECYCLED, "memory pressure: "
                 + pressure.get().available() + " available, below minFreeMemory "
@@ -126,7 +126,7 @@ final class WorkerStarter {
     if (retired != null) {
       pool.admission.report(pressure.get(), true, "retired idle worker " + retired.id()
           + " (" + retired.tree.snapshot().memoryNow() + ")");
-      pool.dispatcher().dispatch(retired); // an idle worker due to retire retires there
+      pool.dispatcher.dispatch(retired); // an idle worker due to retire retires there
     }
     for (WorkerTask task : shed) {
       pool.refuse(task, new InsufficientMemoryException(
@@ -187,7 +187,7 @@ final class WorkerStarter {
               memoryLimit, settings.recycling().softMemoryLimit().toBytes(),
               pool.common.maxProcesses())), pool.launcher,
           pool.common.memoryAccounting(), new SupervisedTree.Spec(launch.arguments(),
-              pool.workerEnvironment(), launch.directory(), true, true), pool.io());
+              pool.workerEnvironment, launch.directory(), true, true), pool.io());
     } catch (IOException | RuntimeException e) {
       StartFailure failure = new StartFailure("worker " + workerId + " of pool '"
           + settings.name() + "' could not start: " + e.getMessage(), e, "");
@@ -225,7 +225,7 @@ final class WorkerStarter {
     pool.events.fire(l -> l.workerStarted(new WorkerEvent(settings.name(), workerId,
         launch.label(), tree.process().pid(), tree.tempDirectory(), Optional.empty(),
         Optional.empty())));
-    pool.io().execute(() -> pool.conversation().read(worker));
+    pool.io().execute(() -> pool.conversation.read(worker));
     tree.process().exit().thenRun(() -> pool.end(worker, EndReason.EXITED));
     if (pool.isClosed()) {
       pool.end(worker, EndReason.POOL_CLOSED);
