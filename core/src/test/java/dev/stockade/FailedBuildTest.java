@@ -3,6 +3,7 @@ package dev.stockade;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.stockade.internal.os.TempDirectories;
 import dev.stockade.testing.NoLeakedProcesses;
 import dev.stockade.testing.ScriptedHandler;
 import dev.stockade.testing.ShutdownHooksThroughFailedBuilds;
@@ -99,7 +100,7 @@ class FailedBuildTest {
   private static List<Path> runtimeDirectoriesOf(String poolName) throws IOException {
     List<Path> found = new ArrayList<>();
     try (DirectoryStream<Path> tmp = Files.newDirectoryStream(
-        Path.of(System.getProperty("java.io.tmpdir")), dev.stockade.internal.os.TempDirectories.prefixFor(poolName)
+        Path.of(System.getProperty("java.io.tmpdir")), TempDirectories.prefixFor(poolName)
             + ProcessHandle.current().pid() + "-runtime-*")) {
       tmp.forEach(found::add);
     }

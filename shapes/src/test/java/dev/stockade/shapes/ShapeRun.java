@@ -65,7 +65,7 @@ final class ShapeRun implements AutoCloseable {
   /** Starts {@code command} in {@code directory}, with more environment, and waits for READY. */
   static ShapeRun start(Path directory, List<String> command, Map<String, String> environment) {
     ShapeRun run = new ShapeRun(command, directory, environment);
-    await().atMost(Duration.ofSeconds(120))
+    await().atMost(Duration.ofMinutes(2))
         .until(() -> run.output.contains("READY") || !run.process.isAlive());
     assertThat(run.output).as("the application's output").contains("READY");
     return run;

@@ -1,5 +1,6 @@
 package dev.stockade.internal.launch;
 
+import com.sun.jna.Native;
 import java.io.File;
 import java.net.URISyntaxException;
 import java.net.URL;
@@ -243,7 +244,7 @@ public final class JvmLaunch {
     if (Runtime.version().feature() < NATIVE_ACCESS_FEATURE) {
       return List.of();
     }
-    Module jna = com.sun.jna.Native.class.getModule();
+    Module jna = Native.class.getModule();
     return List.of("--enable-native-access="
         + (modulePath && jna.isNamed() ? jna.getName() + ",ALL-UNNAMED" : "ALL-UNNAMED"));
   }

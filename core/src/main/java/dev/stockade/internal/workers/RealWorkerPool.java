@@ -9,6 +9,7 @@ import dev.stockade.WorkerSnapshot;
 import dev.stockade.internal.engine.PoolEngine;
 import dev.stockade.internal.os.TempDirectories;
 import dev.stockade.internal.engine.TreeEnding;
+import dev.stockade.internal.engine.Unawaited;
 import dev.stockade.internal.protocol.Frame;
 import dev.stockade.internal.protocol.FrameType;
 import dev.stockade.internal.protocol.Payloads;
@@ -205,7 +206,7 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
     WorkerPoolSettings.Liveness liveness = settings.liveness();
     // The caller's code: on the callback executor, where a slow or throwing check (an Error
     // included) costs the round, never a reader or the housekeeper.
-    CompletableFuture.supplyAsync(() -> {
+    CompletableFuture<Void> concluded = CompletableFuture.supplyAsync(() -> {
       try {
         return liveness.healthCheck().get().isHealthy(snapshot);
       } catch (Throwable t) {
@@ -226,6 +227,7 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
             healthRoundFailed(w);
           }
         });
+    Unawaited.logFailure(concluded, name(), "the health round of worker " + w.id());
   }
 
   void healthRoundFailed(PooledWorker w) {
