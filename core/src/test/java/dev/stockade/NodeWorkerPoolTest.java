@@ -189,7 +189,7 @@ class NodeWorkerPoolTest {
         String.valueOf(pid), "stat"));
     // Fields after the command name, which is in parentheses and may hold spaces: the state
     // is field 3, utime field 14 and stime field 15.
-    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
     return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
   }
 }

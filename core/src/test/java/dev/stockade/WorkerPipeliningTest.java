@@ -54,7 +54,7 @@ class WorkerPipeliningTest {
         t.join();
       }
       for (CompletableFuture<String> r : results) {
-        String[] echoedAndExpected = r.get(60, TimeUnit.SECONDS).split("=");
+        String[] echoedAndExpected = r.get(60, TimeUnit.SECONDS).split("=", -1);
         assertThat(echoedAndExpected[0]).isEqualTo(echoedAndExpected[1]);
       }
       assertThat(results).hasSize(2000);

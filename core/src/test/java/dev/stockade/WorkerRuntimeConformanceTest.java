@@ -244,7 +244,7 @@ class WorkerRuntimeConformanceTest {
     assertThat(hello.pid()).isEqualTo(peer.pid());
     // the runtime's name is the first word of the entry's name
     assertThat(hello.runtime())
-        .matches(runtime.name().split(" ")[0] + " \\d+\\.\\d+\\.\\d+.*");
+        .matches(runtime.name().split(" ", -1)[0] + " \\d+\\.\\d+\\.\\d+.*");
   }
 
   @ParameterizedTest

@@ -62,7 +62,7 @@ public final class TestProcesses {
    * except under {@code CI=true}, where CI installs it and its absence fails the test.
    */
   public static String requireProgram(String name) {
-    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":", -1)) {
       Path p = Path.of(dir, name);
       if (Files.isExecutable(p)) {
         return p.toString();

@@ -135,7 +135,7 @@ final class ShapeRun implements AutoCloseable {
 
   /** The program {@code name} on PATH, or a skip (a failure under {@code CI=true}). */
   static Path requireOnPath(String name) {
-    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":", -1)) {
       Path p = Path.of(dir, name);
       if (Files.isExecutable(p)) {
         return p;

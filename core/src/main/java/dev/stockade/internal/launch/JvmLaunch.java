@@ -186,7 +186,7 @@ public final class JvmLaunch {
     ClassLoader platform = ClassLoader.getPlatformClassLoader();
     for (ClassLoader l = loader; l != null && l != platform; l = l.getParent()) {
       if (l == system) {
-        for (String entry : System.getProperty("java.class.path", "").split(File.pathSeparator)) {
+        for (String entry : System.getProperty("java.class.path", "").split(File.pathSeparator, -1)) {
           if (!entry.isEmpty()) {
             classPath.add(Path.of(entry).toAbsolutePath().toString());
           }
@@ -227,7 +227,7 @@ public final class JvmLaunch {
 
   private static String absolute(String path) {
     List<String> entries = new ArrayList<>();
-    for (String entry : path.split(File.pathSeparator)) {
+    for (String entry : path.split(File.pathSeparator, -1)) {
       if (!entry.isEmpty()) {
         entries.add(Path.of(entry).toAbsolutePath().toString());
       }
