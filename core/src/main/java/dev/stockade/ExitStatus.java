@@ -74,8 +74,7 @@ public final class ExitStatus {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ExitStatus && ((ExitStatus) o).code == code
-        && ((ExitStatus) o).signal == signal;
+    return o instanceof ExitStatus other && other.code == code && other.signal == signal;
   }
 
   @Override

@@ -107,7 +107,7 @@ public final class MemorySize implements Comparable<MemorySize> {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof MemorySize && ((MemorySize) o).bytes == bytes;
+    return o instanceof MemorySize other && other.bytes == bytes;
   }
 
   @Override

@@ -32,8 +32,8 @@ class AdmissionTest {
     String marker = TestProcesses.uniqueSleepSeconds();
     try (CommandPool pool = CommandPool.builder().name("tight").workers(1).queueCapacity(1)
         .terminationGrace(Duration.ZERO).build()) {
-      pool.run(sleeper(marker));
-      pool.run(sleeper(marker));
+      var unused = pool.run(sleeper(marker));
+      var unusedSecond = pool.run(sleeper(marker));
       CompletableFuture<CommandResult> third = pool.run(sleeper(marker));
       assertThat(third).isCompletedExceptionally();
       assertThat(failureOf(third)).isInstanceOf(PoolSaturatedException.class)
@@ -58,7 +58,7 @@ class AdmissionTest {
     String marker = TestProcesses.uniqueSleepSeconds();
     try (CommandPool pool = CommandPool.builder().workers(1).queueCapacity(0)
         .blockWhenSaturated(Duration.ofMillis(300)).terminationGrace(Duration.ZERO).build()) {
-      pool.run(sleeper(marker));
+      var unused = pool.run(sleeper(marker));
       long start = System.nanoTime();
       CompletableFuture<CommandResult> refused = pool.run(sleeper(marker));
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(
@@ -123,7 +123,7 @@ class AdmissionTest {
     String queuedMarker = TestProcesses.uniqueSleepSeconds();
     try (CommandPool pool = CommandPool.builder().workers(1).queueCapacity(1)
         .terminationGrace(Duration.ZERO).build()) {
-      pool.run(sleeper(marker));
+      var unused = pool.run(sleeper(marker));
       CompletableFuture<CommandResult> queued = pool.run(sleeper(queuedMarker));
       assertThat(pool.snapshot().queuedTasks()).isEqualTo(1);
 

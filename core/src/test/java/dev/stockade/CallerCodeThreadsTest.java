@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -177,7 +178,7 @@ class CallerCodeThreadsTest {
       });
 
       assertThat(thrown).failsWithin(Duration.ofSeconds(60))
-          .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+          .withThrowableOfType(ExecutionException.class)
           .withCauseInstanceOf(AssertionError.class);
       assertThat(pool.submit("echo:still serving").get(60, TimeUnit.SECONDS))
           .isEqualTo("still serving");
@@ -188,7 +189,7 @@ class CallerCodeThreadsTest {
       });
 
       assertThat(thrown).failsWithin(Duration.ofSeconds(60))
-          .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+          .withThrowableOfType(ExecutionException.class)
           .withCauseInstanceOf(StackOverflowError.class);
       assertThat(pool.run(Command.of("true")).get(60, TimeUnit.SECONDS).exitStatus().isSuccess())
           .isTrue();

@@ -40,6 +40,8 @@ class ChromiumTeardownTest {
   private Set<Long> chromeBefore;
 
   @BeforeEach
+  // An address literal: nothing is looked up, so there is no address to choose among.
+  @SuppressWarnings("AddressSelection")
   void servePage() throws Exception {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/", exchange -> {

@@ -69,14 +69,15 @@ class EscapeWithoutCgroupsTest {
   @Test
   void endsEveryPythonDoubleForkEscapeeThatKeptItsDescriptors() throws Exception {
     String python = TestProcesses.requireProgram("python3");
-    String daemonize = String.join("\n",
-        "import os, sys",
-        "if os.fork():",
-        "    sys.exit(0)",
-        "os.setsid()",
-        "if os.fork():",
-        "    os._exit(0)",
-        "os.execvp('sleep', ['sleep', sys.argv[1]])");
+    String daemonize = """
+        import os, sys
+        if os.fork():
+            sys.exit(0)
+        os.setsid()
+        if os.fork():
+            os._exit(0)
+        os.execvp('sleep', ['sleep', sys.argv[1]])\
+        """;
     String marker = TestProcesses.uniqueSleepSeconds();
     List<String> survivors = new ArrayList<>();
     try (CommandPool pool = commands("escape-python").build()) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stockade.testing.NoLeakedProcesses;
 import dev.stockade.testing.TestProcesses;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -27,7 +28,8 @@ class JacksonCodecTest {
     JacksonCodec<Point> point = JacksonCodec.of(MAPPER, Point.class);
     assertThat(point.decode(point.encode(new Point(3, -4)))).isEqualTo(new Point(3, -4));
     JacksonCodec<List<Point>> points = JacksonCodec.of(MAPPER, new TypeReference<>() {});
-    assertThat(points.decode("[{\"x\":1,\"y\":2}]".getBytes())).containsExactly(new Point(1, 2));
+    assertThat(points.decode("[{\"x\":1,\"y\":2}]".getBytes(StandardCharsets.UTF_8)))
+        .containsExactly(new Point(1, 2));
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.stockade.testing.JvmWorkers;
 import dev.stockade.testing.NoLeakedProcesses;
+import dev.stockade.testing.RecordingListener;
 import dev.stockade.testing.TaskLedger;
 import dev.stockade.testing.TestProcesses;
 import java.nio.file.Path;
@@ -209,7 +210,7 @@ class ListenerContractTest {
 
   @Test
   void aHealthCheckThatThrowsAnErrorFailsItsRoundAndThePoolGoesOn() throws Exception {
-    dev.stockade.testing.RecordingListener workers = new dev.stockade.testing.RecordingListener();
+    RecordingListener workers = new RecordingListener();
     try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1)
         .healthCheckInterval(Duration.ofMillis(200)).healthCheckFailures(2)
         .healthCheck(snapshot -> {

@@ -193,7 +193,7 @@ class NoZombiesTest {
     for (ProcessList.Entry e : now.descendantsOf(unshare.pid())) {
       boolean expected = !e.isZombie() && (e.pid() == jvm || now.descendantsOf(e.pid()).stream()
           .anyMatch(d -> d.pid() == jvm)
-          || e.ppid() == jvm && e.args().contains("lifeline.Watchdog"));
+          || (e.ppid() == jvm && e.args().contains("lifeline.Watchdog")));
       if (!expected) {
         left.add(e);
       }

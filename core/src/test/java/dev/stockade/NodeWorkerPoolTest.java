@@ -12,6 +12,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -160,13 +162,12 @@ class NodeWorkerPoolTest {
   @Test
   void answersEveryTaskWithSeveralInFlight() throws Exception {
     try (WorkerPool<String, String> pool = pool().tasksInFlightPerWorker(8).build()) {
-      java.util.List<java.util.concurrent.CompletableFuture<String>> results =
-          new java.util.ArrayList<>();
+      List<CompletableFuture<String>> results = new ArrayList<>();
       for (int i = 0; i < 300; i++) {
         results.add(pool.submit("echo:" + i));
       }
       for (int i = 0; i < 300; i++) {
-        assertThat(results.get(i).get(60, java.util.concurrent.TimeUnit.SECONDS))
+        assertThat(results.get(i).get(60, TimeUnit.SECONDS))
             .isEqualTo(String.valueOf(i));
       }
     }
@@ -188,7 +189,7 @@ class NodeWorkerPoolTest {
         String.valueOf(pid), "stat"));
     // Fields after the command name, which is in parentheses and may hold spaces: the state
     // is field 3, utime field 14 and stime field 15.
-    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
     return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
   }
 }

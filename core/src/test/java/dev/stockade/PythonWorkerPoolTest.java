@@ -9,6 +9,7 @@ import dev.stockade.testing.RecordingListener;
 import dev.stockade.testing.TestProcesses;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -68,7 +69,7 @@ class PythonWorkerPoolTest {
     try (WorkerPool<String, String> pool = WorkerPool.builder(Codec.utf8(), Codec.utf8())
         .pythonWorker(Path.of(TestProcesses.resource("workers/python/conformance_worker.py")))
         .workers(2).tasksInFlightPerWorker(8).shutdownHook(false).build()) {
-      java.util.List<CompletableFuture<String>> results = new java.util.ArrayList<>();
+      List<CompletableFuture<String>> results = new ArrayList<>();
       for (int i = 0; i < 300; i++) {
         results.add(pool.submit("echo:" + i));
       }

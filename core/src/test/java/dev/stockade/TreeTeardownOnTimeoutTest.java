@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -51,7 +52,7 @@ class TreeTeardownOnTimeoutTest {
       CompletableFuture<CommandResult> future =
           pool.run(Command.of("sh", TestProcesses.resource("trees/wide-tree.sh"), marker)
               .withLabel("wide"));
-      ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+      ExecutionException e = Assertions.assertThrows(
           ExecutionException.class, () -> future.get(5, TimeUnit.SECONDS));
       TaskTimeoutException timeout = (TaskTimeoutException) e.getCause();
       assertThat(timeout.timeout()).isEqualTo(Duration.ofSeconds(1));
@@ -69,7 +70,7 @@ class TreeTeardownOnTimeoutTest {
       CompletableFuture<CommandResult> future = pool.run(Command.of("sh", "-c",
           "i=0; while [ $i -lt 3000 ]; do sleep " + marker + " & i=$((i+1)); done; wait"));
 
-      ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+      ExecutionException e = Assertions.assertThrows(
           ExecutionException.class, () -> future.get(10, TimeUnit.SECONDS));
 
       assertThat(e.getCause()).isInstanceOf(TaskTimeoutException.class);

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -37,7 +38,7 @@ class WorkerPipeliningTest {
   void keepsEachWorkersTasksInOrderWhileManyThreadsSubmit() throws Exception {
     try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(2)
         .tasksInFlightPerWorker(8).queueCapacity(4000).build()) {
-      List<CompletableFuture<String>> results = new java.util.concurrent.CopyOnWriteArrayList<>();
+      List<CompletableFuture<String>> results = new CopyOnWriteArrayList<>();
       List<Thread> submitters = new ArrayList<>();
       for (int t = 0; t < 4; t++) {
         int base = t * 1000;
@@ -53,7 +54,7 @@ class WorkerPipeliningTest {
         t.join();
       }
       for (CompletableFuture<String> r : results) {
-        String[] echoedAndExpected = r.get(60, TimeUnit.SECONDS).split("=");
+        String[] echoedAndExpected = r.get(60, TimeUnit.SECONDS).split("=", -1);
         assertThat(echoedAndExpected[0]).isEqualTo(echoedAndExpected[1]);
       }
       assertThat(results).hasSize(2000);

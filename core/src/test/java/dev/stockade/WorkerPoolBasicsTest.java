@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.stockade.testing.JvmWorkers;
 import dev.stockade.testing.NoLeakedProcesses;
+import dev.stockade.testing.ScriptedHandler;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -136,7 +137,7 @@ class WorkerPoolBasicsTest {
       }
     };
     try (WorkerPool<String, String> pool = WorkerPool.builder(refusing, Codec.utf8())
-        .jvmWorker(dev.stockade.testing.ScriptedHandler.class).shutdownHook(false).build()) {
+        .jvmWorker(ScriptedHandler.class).shutdownHook(false).build()) {
       assertThatThrownBy(() -> pool.submit("x", TaskOptions.defaults().withLabel("bad")))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("could not encode task 'bad'")

@@ -14,6 +14,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -91,7 +92,7 @@ class WorkerPoolSoakTest {
       failure = e.getCause();
     } catch (CancellationException e) {
       failure = e;
-    } catch (java.util.concurrent.TimeoutException e) {
+    } catch (TimeoutException e) {
       throw new AssertionError(kind + " task " + i + " did not complete within 120 s", e);
     }
     String what = kind + " task " + i + " (" + result + ", " + failure + ")";

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.stockade.testing.JvmWorkers;
 import dev.stockade.testing.NoLeakedProcesses;
 import dev.stockade.testing.RecordingListener;
 import dev.stockade.testing.TestProcesses;
@@ -67,7 +68,7 @@ class WorkerProtocolRobustnessTest {
   void refusesAWorkerWhoseFirstFrameIsNotHello() throws Exception {
     RecordingListener events = new RecordingListener();
     try (WorkerPool<String, String> pool = rogue("hello-later-frame", events)) {
-      pool.submit("x");
+      var unused = pool.submit("x");
       await().atMost(Duration.ofSeconds(10)).until(() -> !events.ended.isEmpty());
       assertThat(events.ended.get(0).endReason()).contains(EndReason.PROTOCOL_VIOLATION);
     }
@@ -91,6 +92,6 @@ class WorkerProtocolRobustnessTest {
     long pid = pool.snapshot().workers().get(0).pid();
     pool.close(); // sends SHUTDOWN to the idle worker, which answers with a PONG and lingers
     assertThat(events.endReasons()).containsExactly(EndReason.PROTOCOL_VIOLATION);
-    assertThat(dev.stockade.testing.JvmWorkers.isAlive(pid)).isFalse();
+    assertThat(JvmWorkers.isAlive(pid)).isFalse();
   }
 }

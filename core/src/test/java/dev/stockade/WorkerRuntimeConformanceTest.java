@@ -3,18 +3,19 @@ package dev.stockade;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.stockade.internal.os.Tags;
 import dev.stockade.internal.os.ProcFs;
 import dev.stockade.internal.os.ProcessInfo;
+import dev.stockade.internal.os.Tags;
 import dev.stockade.internal.protocol.Frame;
 import dev.stockade.internal.protocol.FrameType;
 import dev.stockade.internal.protocol.FrameWriter;
 import dev.stockade.internal.protocol.Payloads;
+import dev.stockade.internal.workers.JvmWorkerCommand;
 import dev.stockade.testing.NoLeakedProcesses;
+import dev.stockade.testing.ProcessList;
 import dev.stockade.testing.ProtocolPeer;
 import dev.stockade.testing.TestProcesses;
 import dev.stockade.testing.conformance.ConformanceHandler;
-import dev.stockade.internal.workers.JvmWorkerCommand;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -24,6 +25,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -35,7 +37,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import dev.stockade.testing.ProcessList;
 
 /**
  * Every runtime of the worker protocol keeps the contract of {@code docs/protocol.md}: each
@@ -243,7 +244,7 @@ class WorkerRuntimeConformanceTest {
     assertThat(hello.pid()).isEqualTo(peer.pid());
     // the runtime's name is the first word of the entry's name
     assertThat(hello.runtime())
-        .matches(runtime.name().split(" ")[0] + " \\d+\\.\\d+\\.\\d+.*");
+        .matches(runtime.name().split(" ", -1)[0] + " \\d+\\.\\d+\\.\\d+.*");
   }
 
   @ParameterizedTest
@@ -274,7 +275,7 @@ class WorkerRuntimeConformanceTest {
 
     assertThat(reply.type()).isEqualTo(FrameType.ERROR);
     assertThat(reply.id()).isEqualTo(3);
-    Payloads.Error error = Payloads.error(reply.payload());
+    Payloads.ErrorReply error = Payloads.error(reply.payload());
     assertThat(error.type()).isEqualTo(runtime.failureType());
     assertThat(error.message()).isEqualTo("it broke, ça arrive");
     // the trace leads into the handler's own file
@@ -526,7 +527,7 @@ class WorkerRuntimeConformanceTest {
     assertThat(atTheBound.payload()).hasSize(SMALL_BOUND);
     assertThat(overTheBound.type()).as("%s", overTheBound).isEqualTo(FrameType.ERROR);
     assertThat(overTheBound.id()).isEqualTo(41);
-    Payloads.Error error = Payloads.error(overTheBound.payload());
+    Payloads.ErrorReply error = Payloads.error(overTheBound.payload());
     assertThat(error.type()).isEqualTo("ResultTooLarge");
     assertThat(error.message()).isEqualTo("the result of " + (SMALL_BOUND + 1)
         + " bytes is over the pool's maxFrameSize (" + SMALL_BOUND + " bytes)");
@@ -546,7 +547,7 @@ class WorkerRuntimeConformanceTest {
 
     assertThat(reply.type()).as("%s", reply).isEqualTo(FrameType.ERROR);
     assertThat(reply.payload().length).isLessThanOrEqualTo(SMALL_BOUND);
-    Payloads.Error error = Payloads.error(reply.payload()); // strict UTF-8: no split character
+    Payloads.ErrorReply error = Payloads.error(reply.payload()); // strict UTF-8: no split character
     assertThat(error.type()).isEqualTo(runtime.failureType());
     assertThat(error.message()).isEqualTo(cutLongText(ascii, room));
     assertThat(error.trace()).isEmpty();
@@ -566,7 +567,7 @@ class WorkerRuntimeConformanceTest {
     ProtocolPeer peer = ready(runtime, SMALL_BOUND);
 
     for (int ascii = 0; ascii < 4; ascii++) {
-      long id = 44 + ascii;
+      long id = 44L + ascii;
       peer.send(FrameType.TASK, id, "fail-trace:" + ascii + ":" + SMALL_BOUND / 4);
       Frame reply = peer.awaitReply(REPLY);
 
@@ -574,7 +575,7 @@ class WorkerRuntimeConformanceTest {
       assertThat(reply.id()).isEqualTo(id);
       // filled up to the bound, less at most the three bytes of a character that did not fit
       assertThat(reply.payload().length).isBetween(SMALL_BOUND - 3, SMALL_BOUND);
-      Payloads.Error error = Payloads.error(reply.payload()); // strict UTF-8
+      Payloads.ErrorReply error = Payloads.error(reply.payload()); // strict UTF-8
       assertThat(error.type()).isEqualTo(runtime.failureType());
       assertThat(error.message()).isEqualTo("short");
       assertThat(error.trace()).contains("a".repeat(ascii) + FOUR_BYTES.repeat(100))
@@ -643,6 +644,8 @@ class WorkerRuntimeConformanceTest {
   }
 
   /** A malformed request, and what the runtime's line on stderr names. */
+  // A test argument, never compared or hashed.
+  @SuppressWarnings("ArrayRecordComponent")
   record Malformed(String name, byte[] bytes, String named) {
     @Override
     public String toString() {
@@ -660,7 +663,7 @@ class WorkerRuntimeConformanceTest {
             ByteBuffer.wrap(good.clone()).putInt(12, MAX_FRAME_SIZE + 1).array(), "over"),
         new Malformed("a reply type", FrameWriter.encode(Frame.of(FrameType.HEARTBEAT, 0)),
             "only a worker sends"),
-        new Malformed("truncated", java.util.Arrays.copyOf(good, 10), "truncated"));
+        new Malformed("truncated", Arrays.copyOf(good, 10), "truncated"));
     return runtimes().stream()
         .flatMap(runtime -> cases.stream().map(malformed -> Arguments.of(runtime, malformed)));
   }

@@ -69,7 +69,8 @@ class WorkerStartPolicyTest {
     RecordingListener events = new RecordingListener();
     try (WorkerPool<String, String> pool =
         failingPool(workerUnless(dir.resolve("absent")), events).build()) {
-      pool.submit("echo:x"); // demand: starts begin, fail, and go on failing by themselves
+      // demand: starts begin, fail, and go on failing by themselves
+      var unused = pool.submit("echo:x");
       await().atMost(Duration.ofSeconds(10)).until(() -> events.started.size() >= 3);
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
           assertThat(pool.submit("echo:y")).isCompletedExceptionally());
@@ -107,7 +108,7 @@ class WorkerStartPolicyTest {
     RecordingListener events = new RecordingListener();
     Path flag = dir.resolve("flag");
     try (WorkerPool<String, String> pool = failingPool(workerUnless(flag), events).build()) {
-      pool.submit("echo:x"); // demand: starts begin and fail
+      var unused = pool.submit("echo:x"); // demand: starts begin and fail
       await().atMost(Duration.ofSeconds(10)).until(() -> !pool.isHealthy());
       Files.createFile(flag);
       await().atMost(Duration.ofSeconds(30)).until(pool::isHealthy);

@@ -59,6 +59,8 @@ public final class MemoryAccuracyReport {
     TagIndex tags = new TagIndex();
     TreeMembership membership =
         new TreeMembership(BenchProcesses.identityOf(root.pid()), tag);
+    TeardownReport report;
+    int left;
     try {
       LockSupport.parkNanos(settle.toNanos());
       ProcessTable table = ProcessTable.scan();
@@ -70,11 +72,12 @@ public final class MemoryAccuracyReport {
           members.size(), rss.bytes() / 1048576.0, pss.bytes() / 1048576.0,
           rss.bytes() / (double) pss.bytes());
     } finally {
-      TeardownReport report = new TreeTeardown(membership, tags).end(Duration.ZERO);
-      int left = BenchProcesses.killAll(BenchProcesses.exactly(tag), root);
-      if (!report.isComplete() || left != 0) {
-        throw new IllegalStateException(name + ": " + left + " processes outlived the teardown");
-      }
+      report = new TreeTeardown(membership, tags).end(Duration.ZERO);
+      left = BenchProcesses.killAll(BenchProcesses.exactly(tag), root);
+    }
+    // Checked after the finally block, so a failed measurement is not hidden by this one.
+    if (!report.isComplete() || left != 0) {
+      throw new IllegalStateException(name + ": " + left + " processes outlived the teardown");
     }
   }
 }

@@ -244,7 +244,7 @@ public final class MultiprocessingComparison {
       throw new IllegalStateException("no " + key + " in " + json);
     }
     List<Double> values = new ArrayList<>();
-    for (String v : m.group(1).split(",")) {
+    for (String v : m.group(1).split(",", -1)) {
       values.add(Double.parseDouble(v.trim()));
     }
     return values;
@@ -341,7 +341,7 @@ public final class MultiprocessingComparison {
   /** The first three fields of {@code /proc/loadavg}: how busy the machine was. */
   private static String loadAverage() {
     try {
-      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+", -1);
       return f[0] + " " + f[1] + " " + f[2];
     } catch (IOException | RuntimeException e) {
       return "unknown";

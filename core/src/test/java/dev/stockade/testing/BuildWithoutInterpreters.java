@@ -2,6 +2,7 @@ package dev.stockade.testing;
 
 import dev.stockade.Codec;
 import dev.stockade.WorkerPool;
+import dev.stockade.internal.os.TempDirectories;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -35,7 +36,7 @@ public final class BuildWithoutInterpreters {
     }
     int left = 0;
     try (DirectoryStream<Path> tmp = Files.newDirectoryStream(
-        Path.of(System.getProperty("java.io.tmpdir")), dev.stockade.internal.os.TempDirectories.prefixFor(name)
+        Path.of(System.getProperty("java.io.tmpdir")), TempDirectories.prefixFor(name)
             + ProcessHandle.current().pid() + "-runtime-*")) {
       for (Path ignored : tmp) {
         left++;

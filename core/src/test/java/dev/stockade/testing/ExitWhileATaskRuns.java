@@ -18,7 +18,8 @@ public final class ExitWhileATaskRuns {
   public static void main(String[] args) throws Exception {
     CommandPool pool = CommandPool.builder().name("exit-while-running").workers(1)
         .shutdownHook(args[0].equals("on")).build();
-    pool.run(Command.of("sh", "-c", "sleep " + args[1] + "; touch '" + args[2] + "'"));
+    var unused =
+        pool.run(Command.of("sh", "-c", "sleep " + args[1] + "; touch '" + args[2] + "'"));
     Awaitility.await().atMost(Duration.ofSeconds(30))
         .until(() -> !pool.snapshot().workers().isEmpty());
     System.out.println("RUNNING");

@@ -74,7 +74,7 @@ public final class ProcessList {
       return null; // gone meanwhile
     }
     // Fields after the command name, which is in parentheses and may hold anything.
-    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
     return new Entry(Long.parseLong(dir.getFileName().toString()), Long.parseLong(f[1]),
         Long.parseLong(f[2]), Long.parseLong(f[3]), f[0].charAt(0), Long.parseLong(f[19]),
         stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')), args);

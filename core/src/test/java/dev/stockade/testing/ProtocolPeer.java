@@ -38,7 +38,7 @@ public final class ProtocolPeer implements AutoCloseable {
   private final OutputStream stdin;
   private final FrameWriter writer;
   private final List<Received> received = new ArrayList<>(); // guarded by this
-  private final StringBuffer stderr = new StringBuffer();
+  private final StringBuilder stderr = new StringBuilder(); // guarded by itself
   private volatile Exception readFailure;
   private volatile boolean stdoutEnded;
   private int cursor; // guarded by this: index of the next frame awaitFrame() returns
@@ -92,7 +92,10 @@ public final class ProtocolPeer implements AutoCloseable {
     byte[] buffer = new byte[8192];
     try {
       for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-        stderr.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+        String text = new String(buffer, 0, n, StandardCharsets.UTF_8);
+        synchronized (stderr) {
+          stderr.append(text);
+        }
       }
     } catch (IOException e) {
       // the process is gone; what was read is kept
@@ -109,7 +112,9 @@ public final class ProtocolPeer implements AutoCloseable {
 
   /** Everything the worker wrote to stderr so far. */
   public String stderr() {
-    return stderr.toString();
+    synchronized (stderr) {
+      return stderr.toString();
+    }
   }
 
   /** Why reading frames failed (a malformed or truncated frame), or null if it has not. */

@@ -5,6 +5,7 @@ import dev.stockade.worker.TaskContext;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -34,7 +35,7 @@ public final class ScriptedHandler implements Handler {
       case "note":
         String[] parts = argument.split("\\|", 3);
         Files.writeString(Path.of(parts[0]), parts[1] + "\n", StandardCharsets.UTF_8,
-            java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         return handle(parts[2].getBytes(StandardCharsets.UTF_8), context);
       case "echo":
         return argument.getBytes(StandardCharsets.UTF_8);

@@ -3,10 +3,12 @@ package dev.stockade.testing;
 import dev.stockade.Codec;
 import dev.stockade.Command;
 import dev.stockade.CommandPool;
+import dev.stockade.CommandResult;
 import dev.stockade.MemorySize;
 import dev.stockade.WorkerPool;
 import dev.stockade.WorkerState;
 import dev.stockade.internal.lifeline.Lifeline;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -29,8 +31,8 @@ public final class SupervisorToKill {
 
   /** A tree that ends before the kill spoils the test: say how, so its failure says why. */
   private static void report(CompletableFuture<?> future) {
-    future.whenComplete((result, failure) ->
-        System.out.println("ENDED EARLY: " + (failure == null ? result + " " + (result instanceof dev.stockade.CommandResult r ? r.stderr().text() : "") : failure)));
+    var unused = future.whenComplete((result, failure) ->
+        System.out.println("ENDED EARLY: " + (failure == null ? result + " " + (result instanceof CommandResult r ? r.stderr().text() : "") : failure)));
   }
 
   private static void reportWatchdogs() {
@@ -74,7 +76,7 @@ public final class SupervisorToKill {
     WorkerPool<String, String> workers = WorkerPool.builder(
             Codec.utf8(), Codec.utf8())
         .name("lifeline-workers").jvmWorker(ScriptedHandler.class).workers(2)
-        .jvmOptions(java.util.List.of("-Dstockade.test.seconds=" + seconds)).build();
+        .jvmOptions(List.of("-Dstockade.test.seconds=" + seconds)).build();
     report(workers.submit("spin"));
     report(workers.submit("sleep:600000"));
 

@@ -4,6 +4,7 @@ import dev.stockade.EnvironmentNames;
 import dev.stockade.internal.os.ProcFs;
 import dev.stockade.internal.os.ProcessInfo;
 import dev.stockade.internal.os.ProcessTable;
+import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,7 +62,7 @@ public final class TestProcesses {
    * except under {@code CI=true}, where CI installs it and its absence fails the test.
    */
   public static String requireProgram(String name) {
-    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":", -1)) {
       Path p = Path.of(dir, name);
       if (Files.isExecutable(p)) {
         return p.toString();
@@ -96,7 +97,7 @@ public final class TestProcesses {
     List<Path> bases = new ArrayList<>(List.of(Path.of("/sys/fs/cgroup/stockade")));
     try (var hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
       hierarchies.forEach(h -> bases.add(h.resolve("stockade")));
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return found;
     }
     for (Path base : bases) {
@@ -106,7 +107,7 @@ public final class TestProcesses {
       try (var pools = Files.list(base)) {
         pools.filter(p -> p.getFileName().toString().contains("@" + jvmPid + "-"))
             .forEach(found::add);
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         // a hierarchy that went away
       }
     }

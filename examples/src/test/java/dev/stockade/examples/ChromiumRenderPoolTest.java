@@ -68,6 +68,8 @@ class ChromiumRenderPoolTest {
   private final AtomicInteger slowRequests = new AtomicInteger();
 
   @BeforeEach
+  // An address literal: nothing is looked up, so there is no address to choose among.
+  @SuppressWarnings("AddressSelection")
   void prepare() throws Exception {
     TestProcesses.requireProgram("node");
     TestProcesses.requireProgram("chromium");

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -52,7 +53,7 @@ final class MarkedProcesses {
     for (int i = 0; i <= environ.length; i++) {
       if (i == environ.length || environ[i] == 0) {
         if (i - start == wanted.length
-            && java.util.Arrays.equals(environ, start, i, wanted, 0, wanted.length)) {
+            && Arrays.equals(environ, start, i, wanted, 0, wanted.length)) {
           return true;
         }
         start = i + 1;

@@ -65,7 +65,7 @@ final class ShapeRun implements AutoCloseable {
   /** Starts {@code command} in {@code directory}, with more environment, and waits for READY. */
   static ShapeRun start(Path directory, List<String> command, Map<String, String> environment) {
     ShapeRun run = new ShapeRun(command, directory, environment);
-    await().atMost(Duration.ofSeconds(120))
+    await().atMost(Duration.ofMinutes(2))
         .until(() -> run.output.contains("READY") || !run.process.isAlive());
     assertThat(run.output).as("the application's output").contains("READY");
     return run;
@@ -135,7 +135,7 @@ final class ShapeRun implements AutoCloseable {
 
   /** The program {@code name} on PATH, or a skip (a failure under {@code CI=true}). */
   static Path requireOnPath(String name) {
-    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":", -1)) {
       Path p = Path.of(dir, name);
       if (Files.isExecutable(p)) {
         return p;

@@ -45,7 +45,7 @@ final class CgroupFiles {
   /** The parts of {@code content} between {@code separator}s, each trimmed, blank ones left out. */
   static List<String> words(String content, String separator) {
     List<String> words = new ArrayList<>();
-    for (String part : content.split(Pattern.quote(separator))) {
+    for (String part : content.split(Pattern.quote(separator), -1)) {
       String word = part.trim();
       if (!word.isEmpty()) {
         words.add(word);

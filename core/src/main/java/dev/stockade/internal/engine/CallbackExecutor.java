@@ -51,6 +51,8 @@ public final class CallbackExecutor implements Executor {
   /** True on a thread while it hands work to a caller's executor. */
   private static final ThreadLocal<Boolean> HANDING_OVER = ThreadLocal.withInitial(() -> false);
   /** Work held by the current thread until it flushes; absent where nothing is held. */
+  // One per executor on purpose: a thread holds work for each pool's executor apart.
+  @SuppressWarnings("ThreadLocalUsage")
   private final ThreadLocal<List<Runnable>> held = new ThreadLocal<>();
 
   private CallbackExecutor(String poolName, Executor delegate, ThreadPoolExecutor owned) {

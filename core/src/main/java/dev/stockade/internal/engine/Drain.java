@@ -125,8 +125,8 @@ public final class Drain {
     shutdown();
     if (threads.isPoolThread()) {
       try {
-        threads.timer().schedule(() -> cutOff(drainTimeout), drainTimeout.toNanos(),
-            TimeUnit.NANOSECONDS);
+        Unawaited.schedule(threads.timer(), drainTimeout.toNanos(), TimeUnit.NANOSECONDS,
+            poolName, "the drain's deadline", () -> cutOff(drainTimeout));
       } catch (RejectedExecutionException alreadyStopped) {
         // the pool is closed already
       }

@@ -174,7 +174,10 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
     boolean dropped;
     lock.lock();
     try {
-      dropped = queue.remove(task) | dropHeldBackLocked(task);
+      // Both places are cleared, whatever the first one held.
+      boolean wasQueued = queue.remove(task);
+      boolean wasHeldBack = dropHeldBackLocked(task);
+      dropped = wasQueued || wasHeldBack;
       changed.signalAll();
     } finally {
       lock.unlock();

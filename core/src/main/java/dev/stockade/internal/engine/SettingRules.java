@@ -109,8 +109,8 @@ public final class SettingRules {
    * not fit in a {@code long} (the value being refused may be {@code Long.MAX_VALUE} seconds).
    */
   public static String shown(Duration d) {
-    if (d.getSeconds() > Long.MAX_VALUE / 1000 - 1 || d.getSeconds() < Long.MIN_VALUE / 1000 + 1) {
-      return d.getSeconds() + " s";
+    if (d.toSeconds() > Long.MAX_VALUE / 1000 - 1 || d.toSeconds() < Long.MIN_VALUE / 1000 + 1) {
+      return d.toSeconds() + " s";
     }
     return d.toMillis() + " ms";
   }

@@ -8,6 +8,7 @@ import dev.stockade.MemoryMetric;
 import dev.stockade.MemorySize;
 import dev.stockade.WorkerDetails;
 import dev.stockade.WorkerSnapshot;
+import dev.stockade.WorkerState;
 import dev.stockade.internal.launch.ProgramCheck;
 import dev.stockade.internal.launch.ProgramStartException;
 import dev.stockade.internal.lifeline.Lifeline;
@@ -256,7 +257,7 @@ public final class SupervisedTree {
   public void release() {
     TempDirectories.delete(tempDirectory);
     Lifeline.get().treeEnded(tag);
-    lifecycle.moveTo(dev.stockade.WorkerState.DEAD);
+    lifecycle.moveTo(WorkerState.DEAD);
   }
 
   public WorkerLifecycle lifecycle() {

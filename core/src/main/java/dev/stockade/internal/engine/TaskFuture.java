@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * The future a caller holds for a task. Three promises beyond {@link CompletableFuture}'s:
@@ -247,7 +248,7 @@ public final class TaskFuture<T> extends CompletableFuture<T> {
   }
 
   @Override
-  public CompletableFuture<T> completeAsync(java.util.function.Supplier<? extends T> supplier,
+  public CompletableFuture<T> completeAsync(Supplier<? extends T> supplier,
       Executor executor) {
     // CompletableFuture's own version sets the result without complete(): route it here.
     executor.execute(() -> {
@@ -261,7 +262,7 @@ public final class TaskFuture<T> extends CompletableFuture<T> {
   }
 
   @Override
-  public CompletableFuture<T> completeAsync(java.util.function.Supplier<? extends T> supplier) {
+  public CompletableFuture<T> completeAsync(Supplier<? extends T> supplier) {
     return completeAsync(supplier, callbacks);
   }
 

@@ -1,5 +1,6 @@
 package dev.stockade.internal.launch;
 
+import com.sun.jna.Native;
 import java.io.File;
 import java.net.URISyntaxException;
 import java.net.URL;
@@ -185,7 +186,7 @@ public final class JvmLaunch {
     ClassLoader platform = ClassLoader.getPlatformClassLoader();
     for (ClassLoader l = loader; l != null && l != platform; l = l.getParent()) {
       if (l == system) {
-        for (String entry : System.getProperty("java.class.path", "").split(File.pathSeparator)) {
+        for (String entry : System.getProperty("java.class.path", "").split(File.pathSeparator, -1)) {
           if (!entry.isEmpty()) {
             classPath.add(Path.of(entry).toAbsolutePath().toString());
           }
@@ -226,7 +227,7 @@ public final class JvmLaunch {
 
   private static String absolute(String path) {
     List<String> entries = new ArrayList<>();
-    for (String entry : path.split(File.pathSeparator)) {
+    for (String entry : path.split(File.pathSeparator, -1)) {
       if (!entry.isEmpty()) {
         entries.add(Path.of(entry).toAbsolutePath().toString());
       }
@@ -243,7 +244,7 @@ public final class JvmLaunch {
     if (Runtime.version().feature() < NATIVE_ACCESS_FEATURE) {
       return List.of();
     }
-    Module jna = com.sun.jna.Native.class.getModule();
+    Module jna = Native.class.getModule();
     return List.of("--enable-native-access="
         + (modulePath && jna.isNamed() ? jna.getName() + ",ALL-UNNAMED" : "ALL-UNNAMED"));
   }

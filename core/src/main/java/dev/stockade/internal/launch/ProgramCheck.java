@@ -175,7 +175,8 @@ public final class ProgramCheck {
   /** {@code text} with control characters shown as escapes: a CR from DOS line ends shows. */
   static String visible(String text) {
     StringBuilder out = new StringBuilder();
-    for (char c : text.toCharArray()) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
       if (c == '\r') {
         out.append("\\r");
       } else if (c < 0x20 || c == 0x7f) {

@@ -1,5 +1,6 @@
 package dev.stockade.internal.launch;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +44,7 @@ record SpringBootJar(Path jar, String propertiesLauncher, boolean war) {
    * {@code Main-Class} is a Boot launcher; empty for anything else.
    */
   static Optional<SpringBootJar> fromClassPath(String classPath) {
-    if (classPath == null || classPath.isBlank() || classPath.contains(java.io.File.pathSeparator)) {
+    if (classPath == null || classPath.isBlank() || classPath.contains(File.pathSeparator)) {
       return Optional.empty();
     }
     Path jar = Path.of(classPath).toAbsolutePath();

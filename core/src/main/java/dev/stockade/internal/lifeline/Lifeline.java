@@ -13,8 +13,8 @@ import dev.stockade.internal.os.Signal;
 import dev.stockade.internal.os.Signals;
 import dev.stockade.internal.os.SpawnedProcess;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,8 +26,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -189,8 +191,7 @@ public final class Lifeline {
       } catch (InterruptedException interrupted) {
         Thread.currentThread().interrupt();
         status = null;
-      } catch (java.util.concurrent.ExecutionException
-          | java.util.concurrent.TimeoutException notYet) {
+      } catch (ExecutionException | TimeoutException notYet) {
         status = null;
       }
       replace(dead, (status != null ? "died (" + status + ")"
@@ -225,13 +226,14 @@ public final class Lifeline {
       watchdogStartNanos = System.nanoTime();
       // Waited for on a thread of its own, so a death is noticed when it happens, not at the
       // next tree: a pool of long-lived workers may start none for days.
-      started.exit().whenCompleteAsync((status, failure) -> died(watched, status,
-          watched.isReady() ? null : watched.said(STDERR_END_MILLIS)), reaper());
-      watched.ready().thenAccept(ready -> {
+      logFailure(started.exit().whenCompleteAsync((status, failure) -> died(watched, status,
+          watched.isReady() ? null : watched.said(STDERR_END_MILLIS)), reaper()),
+          "noting the watchdog's death");
+      logFailure(watched.ready().thenAccept(ready -> {
         if (ready) {
           becameReady(watched);
         }
-      });
+      }), "noting the watchdog ready");
       CompletableFuture.delayedExecutor(READY_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS, reaper())
           .execute(() -> notReadyInTime(watched));
       write(new ArrayList<>(live.values()));
@@ -287,6 +289,16 @@ public final class Lifeline {
       replace(slow, "was not ready " + READY_TIMEOUT_MILLIS + " ms after its start ("
           + slow.said(0) + ")");
     }
+  }
+
+  /** Logs the failure of a step nobody waits for, which its own future would keep silent. */
+  private static void logFailure(CompletableFuture<?> step, String what) {
+    // The handler logs and returns normally, so its own future never fails: nothing to keep.
+    var unused = step.whenComplete((ignored, failure) -> {
+      if (failure != null) {
+        log.error("lifeline: {} failed", what, failure);
+      }
+    });
   }
 
   private synchronized void died(StartedWatchdog dead, ExitStatus status, String said) {

@@ -7,7 +7,9 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -45,7 +47,8 @@ final class StartedWatchdog {
     Thread outputReader = new Thread(() -> {
       readOutput(process.stdout());
       // Its stdout ended, so every line it wrote was read: a READY would have been seen.
-      process.exit().whenComplete((status, failure) -> ready.complete(false));
+      // complete() cannot throw, so this future never holds a failure.
+      var unused = process.exit().whenComplete((status, failure) -> ready.complete(false));
     }, "stockade-watchdog-stdout-" + process.pid());
     errorReader = new Thread(() -> readErrors(process.stderr()),
         "stockade-watchdog-stderr-" + process.pid());
@@ -144,7 +147,7 @@ final class StartedWatchdog {
   boolean awaitReady(long timeoutMillis) throws InterruptedException {
     try {
       return ready.get(timeoutMillis, TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+    } catch (ExecutionException | TimeoutException e) {
       return false;
     }
   }

@@ -1,7 +1,6 @@
 package dev.stockade.internal.lifeline;
 
 import dev.stockade.internal.cgroup.CgroupRemnant;
-import dev.stockade.internal.os.TempDirectories;
 import dev.stockade.internal.os.ProcFs;
 import dev.stockade.internal.os.ProcessIdentity;
 import dev.stockade.internal.os.ProcessInfo;
@@ -10,9 +9,11 @@ import dev.stockade.internal.os.Signal;
 import dev.stockade.internal.os.Signals;
 import dev.stockade.internal.os.TagIndex;
 import dev.stockade.internal.os.TeardownReport;
+import dev.stockade.internal.os.TempDirectories;
 import dev.stockade.internal.os.TreeTeardown;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -101,7 +102,7 @@ public final class Watchdog {
     }
   }
 
-  void readUntilEndOfFile(java.io.InputStream in) throws IOException {
+  void readUntilEndOfFile(InputStream in) throws IOException {
     BufferedReader reader =
         new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
     String line;

@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Every process of the machine at one moment, read in one pass over {@code /proc}: one read of
@@ -36,7 +37,7 @@ public final class ProcessTable {
     ProcessInfo read(long pid);
 
     /** Called after each scan with the pids it read; a source may drop state of the others. */
-    default void retainOnly(java.util.Set<Long> read) {}
+    default void retainOnly(Set<Long> read) {}
   }
 
   private static final StatSource PLAIN = ProcFs::readStat;

@@ -1,6 +1,7 @@
 package dev.stockade.internal.os;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -21,7 +22,7 @@ public record TeardownReport(int ended, List<ProcessIdentity> survivors, Duratio
 
   /** This report and a later one of the same tree, added up. */
   public TeardownReport and(TeardownReport later) {
-    List<ProcessIdentity> all = new java.util.ArrayList<>(survivors);
+    List<ProcessIdentity> all = new ArrayList<>(survivors);
     all.addAll(later.survivors);
     return new TeardownReport(ended + later.ended, List.copyOf(all), took.plus(later.took));
   }

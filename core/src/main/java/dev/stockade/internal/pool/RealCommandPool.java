@@ -20,6 +20,7 @@ import dev.stockade.internal.engine.PoolSettings;
 import dev.stockade.internal.engine.SupervisedTree;
 import dev.stockade.internal.os.Tags;
 import dev.stockade.internal.engine.TreeEnding;
+import dev.stockade.internal.engine.Unawaited;
 import dev.stockade.internal.os.ContainmentStrategy.TreeLimits;
 import java.io.IOException;
 import java.time.Duration;
@@ -172,7 +173,8 @@ public final class RealCommandPool extends PoolEngine<CommandTask, RunningComman
         tree.process().pid(), tree.tempDirectory(), Optional.empty(), Optional.empty())));
     events.fire(l -> l.taskStarted(new TaskEvent(name(), task.label(),
         Optional.of(workerId), Duration.ZERO, Optional.empty())));
-    tree.process().exit().thenRun(() -> end(rc, EndReason.EXITED));
+    Unawaited.logFailure(tree.process().exit().thenRun(() -> end(rc, EndReason.EXITED)), name(),
+        "ending a tree that exited");
     if (task.future().isCancelled()) {
       end(rc, EndReason.CANCELLED);
     } else if (isClosed()) {
@@ -242,7 +244,8 @@ public final class RealCommandPool extends PoolEngine<CommandTask, RunningComman
   /** Looks at memory again after a sample interval; resumes held tasks once it is available. */
   private void scheduleMemoryRecheck() {
     try {
-      timer().schedule(() -> {
+      Unawaited.schedule(timer(), common.sampleInterval().toNanos(), TimeUnit.NANOSECONDS, name(),
+          "the memory recheck", () -> {
         if (admission.pressure().isPresent() && !isClosed()) {
           scheduleMemoryRecheck();
           return;
@@ -261,7 +264,7 @@ public final class RealCommandPool extends PoolEngine<CommandTask, RunningComman
         for (CommandTask t : resumed) {
           spawner().execute(() -> start(t));
         }
-      }, common.sampleInterval().toNanos(), TimeUnit.NANOSECONDS);
+      });
     } catch (RejectedExecutionException closing) {
       // the pool is closing: its queue is failed by close()
     }

@@ -1,12 +1,15 @@
 package dev.stockade.internal.protocol;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
  * One protocol frame: a type, an id (task id, ping nonce or 0) and a payload. The payload array
  * is owned by the frame once built; nobody writes to it afterwards.
  */
+// equals and hashCode compare the payload's bytes, and the frame owns its array.
+@SuppressWarnings("ArrayRecordComponent")
 public record Frame(FrameType type, long id, byte[] payload) {
   private static final byte[] EMPTY = new byte[0];
 
@@ -35,11 +38,11 @@ public record Frame(FrameType type, long id, byte[] payload) {
   @Override
   public boolean equals(Object o) {
     return o instanceof Frame f && f.type == type && f.id == id
-        && java.util.Arrays.equals(f.payload, payload);
+        && Arrays.equals(f.payload, payload);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(type, id, java.util.Arrays.hashCode(payload));
+    return Objects.hash(type, id, Arrays.hashCode(payload));
   }
 }

@@ -12,7 +12,6 @@ import java.util.function.Supplier;
  * allocated or read for it.
  */
 public final class FrameReader {
-  private static final Supplier<String> HEADER = () -> "header";
   private final InputStream in;
   private final int maxFrameSize;
   private final byte[] header = new byte[Wire.HEADER_BYTES];
@@ -37,14 +36,14 @@ public final class FrameReader {
     header[0] = (byte) first;
     // The magic is checked as soon as it is in: stray output shorter than a header ("ok\n",
     // then exit or silence) must be named as such, not as a truncated or a pending frame.
-    readFully(header, 1, 1, HEADER);
+    readFully(header, 1, 1, FrameReader::header);
     if ((header[0] & 0xFF) != Wire.MAGIC_0 || (header[1] & 0xFF) != Wire.MAGIC_1) {
       throw new ProtocolViolation(String.format(
           "bad magic 0x%02X%02X, expected 0x534B ('SK'); the first bytes were \"%s\" — "
               + "is something else writing to the worker's stdout?",
           header[0] & 0xFF, header[1] & 0xFF, printable(header, 2 + readAvailable(2))));
     }
-    readFully(header, 2, Wire.HEADER_BYTES - 2, HEADER);
+    readFully(header, 2, Wire.HEADER_BYTES - 2, FrameReader::header);
     int code = header[2] & 0xFF;
     FrameType type = FrameType.ofCode(code);
     if (type == null) {
@@ -108,5 +107,10 @@ public final class FrameReader {
       text.append(c >= 0x20 && c < 0x7F ? (char) c : '.');
     }
     return text.toString();
+  }
+
+  /** What a short read of a frame's header names. */
+  private static String header() {
+    return "header";
   }
 }

@@ -16,7 +16,7 @@ public final class Payloads {
   public record Hello(int version, long pid, String runtime) {}
 
   /** A decoded ERROR: what the handler raised. */
-  public record Error(String type, String message, String trace) {}
+  public record ErrorReply(String type, String message, String trace) {}
 
   public static byte[] hello(int version, long pid, String runtime) {
     byte[] name = runtime.getBytes(StandardCharsets.UTF_8);
@@ -43,11 +43,11 @@ public final class Payloads {
         .putInt(t.length).put(t).putInt(m.length).put(m).put(s).array();
   }
 
-  public static Error error(byte[] payload) throws ProtocolViolation {
+  public static ErrorReply error(byte[] payload) throws ProtocolViolation {
     int[] at = {0};
     String type = stringField(payload, at, "type");
     String message = stringField(payload, at, "message");
-    return new Error(type, message,
+    return new ErrorReply(type, message,
         utf8(payload, at[0], payload.length - at[0], "ERROR trace"));
   }
 

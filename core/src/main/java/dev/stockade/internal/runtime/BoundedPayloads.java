@@ -60,6 +60,8 @@ final class BoundedPayloads {
   }
 
   /** Text as UTF-8 within a limit, and whether all of it fitted. */
+  // Carries bytes from the encoder to the frame; never compared, hashed or shared.
+  @SuppressWarnings("ArrayRecordComponent")
   private record Text(byte[] bytes, boolean whole) {
     static final Text EMPTY = new Text(new byte[0], false);
 

@@ -60,7 +60,7 @@ public final class ProtocolStreams {
   public static ProtocolStreams moveStandardStreamsAside() throws IOException {
     String given = System.getenv(PROTOCOL_FDS);
     if (given != null) {
-      String[] fds = given.split(",");
+      String[] fds = given.split(",", -1);
       if (fds.length != 2) {
         throw new IOException(PROTOCOL_FDS + " must be two descriptors, \"in,out\", but was '"
             + given + "'");

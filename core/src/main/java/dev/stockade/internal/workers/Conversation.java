@@ -121,7 +121,7 @@ final class Conversation {
       return frame.type() + " for task " + frame.id() + ", but " + running(a);
     }
     Object value = null;
-    Payloads.Error error = null;
+    Payloads.ErrorReply error = null;
     if (frame.type() == FrameType.RESULT) {
       try {
         value = a.task.decoder.decode(frame.payload());

@@ -1,6 +1,7 @@
 package dev.stockade.internal.workers;
 
 import dev.stockade.WorkerSnapshot;
+import dev.stockade.internal.engine.Unawaited;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -27,7 +28,7 @@ final class HealthProbe {
     WorkerPoolSettings.Liveness liveness = pool.settings.liveness();
     // The caller's code: on the callback executor, where a slow or throwing check (an Error
     // included) costs the round, never a reader or the housekeeper.
-    CompletableFuture.supplyAsync(() -> {
+    CompletableFuture<Void> concluded = CompletableFuture.supplyAsync(() -> {
       try {
         return liveness.healthCheck().get().isHealthy(snapshot);
       } catch (Throwable t) {
@@ -48,6 +49,7 @@ final class HealthProbe {
             roundFailed(w);
           }
         });
+    Unawaited.logFailure(concluded, pool.name(), "the health round of worker " + w.id());
   }
 
   /** Logs a failed round of {@code w}. */

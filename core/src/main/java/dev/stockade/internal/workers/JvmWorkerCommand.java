@@ -3,12 +3,14 @@ package dev.stockade.internal.workers;
 import dev.stockade.MemorySize;
 import dev.stockade.internal.launch.JvmLaunch;
 import dev.stockade.internal.launch.UnsupportedLaunchException;
+import dev.stockade.internal.runtime.ProtocolStreams;
 import dev.stockade.worker.Handler;
 import dev.stockade.worker.WorkerMain;
 import java.lang.reflect.Modifier;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The command line of a JVM worker (with {@link #ENVIRONMENT}): this JVM's {@code java}, started
@@ -24,8 +26,7 @@ public final class JvmWorkerCommand {
   private static final long MIN_HEAP_MIB = 16;
 
   /** The environment a JVM worker started by {@link #arguments} needs. */
-  public static final java.util.Map<String, String> ENVIRONMENT =
-      java.util.Map.of(dev.stockade.internal.runtime.ProtocolStreams.PROTOCOL_FDS, "3,4");
+  public static final Map<String, String> ENVIRONMENT = Map.of(ProtocolStreams.PROTOCOL_FDS, "3,4");
 
   private JvmWorkerCommand() {}
 

@@ -10,6 +10,7 @@ import dev.stockade.WorkerCrashedException;
 import dev.stockade.WorkerDetails;
 import dev.stockade.WorkerProtocolException;
 import dev.stockade.internal.engine.EndFailures;
+import dev.stockade.internal.engine.Unawaited;
 import io.github.resilience4j.retry.Retry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -177,7 +178,8 @@ final class Settlement {
       lock.unlock();
     }
     try {
-      pool.timer().schedule(() -> requeue(task), delayMillis, TimeUnit.MILLISECONDS);
+      Unawaited.schedule(pool.timer(), delayMillis, TimeUnit.MILLISECONDS, pool.name(),
+          "the retry of a task", () -> requeue(task));
       return true;
     } catch (RejectedExecutionException closing) {
       lock.lock();

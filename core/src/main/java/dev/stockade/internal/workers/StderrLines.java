@@ -166,7 +166,7 @@ final class StderrLines {
     System.arraycopy(bytes, from, line, lineLength, room);
     lineLength = MAX_LINE_BYTES;
     shownBytes = characterBoundary(line, lineLength);
-    cutBytes = (count - room) + (lineLength - shownBytes);
+    cutBytes = (long) (count - room) + (lineLength - shownBytes);
     emit(decode(line, shownBytes) + CUT_MARK);
   }
 

@@ -6,6 +6,7 @@ import dev.stockade.MemoryBudget;
 import dev.stockade.MemoryPressurePolicy;
 import dev.stockade.WorkerEvent;
 import dev.stockade.internal.engine.SupervisedTree;
+import dev.stockade.internal.engine.Unawaited;
 import dev.stockade.internal.os.Tags;
 import dev.stockade.internal.os.ContainmentStrategy.TreeLimits;
 import java.io.IOException;
@@ -152,10 +153,11 @@ final class WorkerStarter {
       return;
     }
     try {
-      pool.timer().schedule(() -> {
+      Unawaited.schedule(pool.timer(), pool.common.sampleInterval().toNanos(),
+          TimeUnit.NANOSECONDS, settings.name(), "the start recheck", () -> {
         recheckScheduled.set(false);
         maybeStartWorkers();
-      }, pool.common.sampleInterval().toNanos(), TimeUnit.NANOSECONDS);
+      });
     } catch (RejectedExecutionException closing) {
       // the pool is closing: nothing more will start
     }
@@ -226,7 +228,8 @@ final class WorkerStarter {
         launch.label(), tree.process().pid(), tree.tempDirectory(), Optional.empty(),
         Optional.empty())));
     pool.io().execute(() -> pool.conversation.read(worker));
-    tree.process().exit().thenRun(() -> pool.end(worker, EndReason.EXITED));
+    Unawaited.logFailure(tree.process().exit().thenRun(() -> pool.end(worker, EndReason.EXITED)),
+        settings.name(), "ending a worker that exited");
     if (pool.isClosed()) {
       pool.end(worker, EndReason.POOL_CLOSED);
     }

@@ -53,7 +53,7 @@ class TaskFutureTest {
   @Test
   void getReturnsAValueThatArrivesLongAfterTheSpin() throws Exception {
     TaskFuture<String> future = spinning();
-    completer.schedule(() -> future.complete("late"), 200, TimeUnit.MILLISECONDS);
+    var unused = completer.schedule(() -> future.complete("late"), 200, TimeUnit.MILLISECONDS);
 
     assertThat(future.get()).isEqualTo("late");
   }
@@ -69,9 +69,9 @@ class TaskFutureTest {
   @Test
   void joinReturnsTheValueAndWrapsAFailure() {
     TaskFuture<String> done = spinning();
-    completer.schedule(() -> done.complete("joined"), 50, TimeUnit.MILLISECONDS);
+    var unused = completer.schedule(() -> done.complete("joined"), 50, TimeUnit.MILLISECONDS);
     TaskFuture<String> failed = spinning();
-    completer.schedule(
+    var unusedFailure = completer.schedule(
         () -> failed.completeExceptionally(new IllegalStateException("boom")),
         50, TimeUnit.MILLISECONDS);
 
@@ -94,7 +94,7 @@ class TaskFutureTest {
   @Test
   void aTimedGetLongerThanTheSpinWaitsForTheRest() throws Exception {
     TaskFuture<String> future = spinning();
-    completer.schedule(() -> future.complete("in time"), 100, TimeUnit.MILLISECONDS);
+    var unused = completer.schedule(() -> future.complete("in time"), 100, TimeUnit.MILLISECONDS);
 
     assertThat(future.get(5, TimeUnit.SECONDS)).isEqualTo("in time");
   }
@@ -138,7 +138,7 @@ class TaskFutureTest {
         .completeAsync(() -> "x", completer)
         .thenCombine(future, (a, b) -> Thread.currentThread().getName());
 
-    completer.schedule(() -> future.complete("v"), 50, TimeUnit.MILLISECONDS);
+    var unused = completer.schedule(() -> future.complete("v"), 50, TimeUnit.MILLISECONDS);
 
     assertThat(ranOn.join()).isEqualTo("callback-thread");
     assertThat(relayedOn.join()).as("a relay of allOf").isEqualTo("callback-thread");
@@ -159,7 +159,7 @@ class TaskFutureTest {
     TaskFuture<String> future = spinning();
     CompletableFuture<String> ranOn = future.thenApply(v -> Thread.currentThread().getName());
 
-    completer.schedule(() -> future.complete("settled"), 50, TimeUnit.MILLISECONDS);
+    var unused = completer.schedule(() -> future.complete("settled"), 50, TimeUnit.MILLISECONDS);
 
     assertThat(future.get(5, TimeUnit.SECONDS)).isEqualTo("settled");
     assertThat(ranOn).isCompletedWithValue(Thread.currentThread().getName());
@@ -240,7 +240,13 @@ class TaskFutureTest {
   }
 
   private TaskFuture<String> futureWhoseHookHolds(Object taskState) {
-    return new TaskFuture<>(interrupt -> taskState.hashCode(), callbacks);
+    return new TaskFuture<>(new HookHolding(taskState), callbacks);
+  }
+
+  /** A hook that keeps a task's state reachable for as long as the future holds the hook. */
+  private record HookHolding(Object taskState) implements TaskFuture.Hook {
+    @Override
+    public void cancelled(boolean mayInterruptIfRunning) {}
   }
 
   @Test

@@ -144,8 +144,13 @@ class ProgramCheckTest {
     Path root = Files.createDirectory(dir.resolve("binfmt_misc"));
     Files.writeString(root.resolve("register"), "");
     Files.writeString(root.resolve("status"), "enabled\n");
-    Files.writeString(root.resolve("jar"), "enabled\ninterpreter /usr/bin/jexec\nflags: \n"
-        + "offset 0\nmagic 504b0304\n");
+    Files.writeString(root.resolve("jar"), """
+        enabled
+        interpreter /usr/bin/jexec
+        flags:\s
+        offset 0
+        magic 504b0304
+        """);
     byte[] jar = pad(HexFormat.of().parseHex("504b030414000808"));
     assertThat(new BinfmtMisc(root).recognizes(Path.of("/x/app.jar"), jar)).isTrue();
     Files.writeString(root.resolve("status"), "disabled\n");

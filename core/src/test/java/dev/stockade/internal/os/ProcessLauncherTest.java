@@ -16,6 +16,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -97,9 +99,9 @@ class ProcessLauncherTest {
     assertThat(out.trim().split(" ")).hasSizeLessThanOrEqualTo(4).startsWith("0", "1", "2");
   }
 
-  @org.junit.jupiter.api.Test
+  @Test
   void tellsAnExitCodeAbove128FromASignalWhenSpawningItself() throws Exception {
-    org.junit.jupiter.api.Assumptions.assumeTrue(PosixSpawnLauncher.isAvailable());
+    Assumptions.assumeTrue(PosixSpawnLauncher.isAvailable());
     SpawnedProcess p = new PosixSpawnLauncher().launch(sh("exit 139", null), waiter);
     assertThat(p.exit().get(10, TimeUnit.SECONDS)).isEqualTo(ExitStatus.exited(139));
   }

@@ -289,6 +289,11 @@ class FrameReaderTest {
       public int read() throws IOException {
         throw new IOException("pipe broke");
       }
+
+      @Override
+      public int read(byte[] into, int offset, int length) throws IOException {
+        throw new IOException("pipe broke");
+      }
     };
 
     assertThatThrownBy(() -> new FrameReader(broken, MAX).next())
@@ -414,6 +419,8 @@ class FrameReaderTest {
     return frames.size();
   }
 
+  // A random pick among the types: their order does not matter.
+  @SuppressWarnings("EnumOrdinal")
   private static List<Frame> randomFrames(Random random) {
     List<Frame> frames = new ArrayList<>();
     int count = 1 + random.nextInt(6);

@@ -101,7 +101,7 @@ class PayloadsTest {
     byte[] payload = Payloads.error("ValueError", "naïve input ✓ 😀", trace);
 
     assertThat(Payloads.error(payload))
-        .isEqualTo(new Payloads.Error("ValueError", "naïve input ✓ 😀", trace));
+        .isEqualTo(new Payloads.ErrorReply("ValueError", "naïve input ✓ 😀", trace));
   }
 
   @Test
@@ -109,7 +109,7 @@ class PayloadsTest {
     byte[] payload = Payloads.error("", "", "");
 
     assertThat(payload).hasSize(8);
-    assertThat(Payloads.error(payload)).isEqualTo(new Payloads.Error("", "", ""));
+    assertThat(Payloads.error(payload)).isEqualTo(new Payloads.ErrorReply("", "", ""));
   }
 
   @Test
@@ -261,7 +261,7 @@ class PayloadsTest {
       String where = String.format("seed %d, case %d", seed, i);
 
       assertThat(Payloads.error(Payloads.error(type, message, trace))).as(where)
-          .isEqualTo(new Payloads.Error(type, message, trace));
+          .isEqualTo(new Payloads.ErrorReply(type, message, trace));
       assertThat(Payloads.hello(Payloads.hello(1, pid, trace))).as(where)
           .isEqualTo(new Payloads.Hello(1, pid, trace));
     }

@@ -101,7 +101,7 @@ public final class ConformanceHandler implements Handler {
   }
 
   private static String longText(String argument) {
-    String[] counts = argument.split(":");
+    String[] counts = argument.split(":", -1);
     return "a".repeat(Integer.parseInt(counts[0]))
         + "\uD834\uDD1E".repeat(Integer.parseInt(counts[1])); // U+1D11E, four bytes in UTF-8
   }

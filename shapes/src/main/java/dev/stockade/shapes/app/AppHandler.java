@@ -1,5 +1,6 @@
 package dev.stockade.shapes.app;
 
+import com.sun.jna.Native;
 import dev.stockade.worker.Handler;
 import dev.stockade.worker.TaskContext;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +19,7 @@ public final class AppHandler implements Handler {
     if (task.startsWith("echo:")) {
       answer = task.substring(5);
     } else if (task.equals("native")) {
-      answer = "pointer size " + com.sun.jna.Native.POINTER_SIZE;
+      answer = "pointer size " + Native.POINTER_SIZE;
     } else if (task.startsWith("sleep:")) {
       Thread.sleep(Long.parseLong(task.substring(6)));
       answer = "slept";

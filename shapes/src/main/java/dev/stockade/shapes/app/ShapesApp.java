@@ -34,9 +34,11 @@ public final class ShapesApp {
     System.out.println("ANSWER " + workers.submit("echo:hello").get(60, TimeUnit.SECONDS));
     System.out.println("WHERE " + workers.submit("where").get(60, TimeUnit.SECONDS));
     System.out.println("NATIVE " + workers.submit("native").get(60, TimeUnit.SECONDS));
-    commands.run(Command.of("/bin/sh", "-c", "setsid -f sleep 3600; exec sleep 3600"));
-    workers.submit("sleep:3600000");
-    workers.submit("sleep:3600000");
+    // These never end while the application runs: the loop below watches them through the pools.
+    var unusedDaemon =
+        commands.run(Command.of("/bin/sh", "-c", "setsid -f sleep 3600; exec sleep 3600"));
+    var unusedFirst = workers.submit("sleep:3600000");
+    var unusedSecond = workers.submit("sleep:3600000");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       boolean busy = workers.snapshot().workers().size() == 2 && workers.snapshot().workers()
