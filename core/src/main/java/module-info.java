@@ -1,8 +1,8 @@
 /**
- * Stockade: supervised pools of operating-system processes. Only {@code dev.stockade} (the
- * pools, their settings, results and exceptions) and {@code dev.stockade.worker} (what a JVM
- * worker's handler implements) are exported; {@code dev.stockade.internal.*} is machinery.
- * Jackson is needed only for {@link dev.stockade.JacksonCodec}, by applications that bring it.
+ * Stockade: supervised pools of operating-system processes. Only {@code dev.stockade} (the pools,
+ * their settings, results and exceptions) and {@code dev.stockade.worker} (what a JVM worker's
+ * handler implements) are exported; {@code dev.stockade.internal.*} is machinery. Jackson is needed
+ * only for {@link dev.stockade.JacksonCodec}, by applications that bring it.
  */
 module dev.stockade {
   requires com.sun.jna;

@@ -3,9 +3,9 @@ package dev.stockade;
 import java.nio.charset.StandardCharsets;
 
 /**
- * What a process wrote to one stream: the last bytes, up to the pool's capture bound, and the
- * count of all bytes written. Output past the bound is dropped from the front, so the end of
- * the output — where errors usually are — is always kept.
+ * What a process wrote to one stream: the last bytes, up to the pool's capture bound, and the count
+ * of all bytes written. Output past the bound is dropped from the front, so the end of the output —
+ * where errors usually are — is always kept.
  */
 public final class CapturedOutput {
   private static final CapturedOutput EMPTY = new CapturedOutput(new byte[0], 0);

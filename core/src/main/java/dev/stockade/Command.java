@@ -12,14 +12,13 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * One program to run in a {@link CommandPool}: its arguments, extra environment, working
- * directory, and optional per-command overrides of the pool's task timeout and memory limit.
+ * One program to run in a {@link CommandPool}: its arguments, extra environment, working directory,
+ * and optional per-command overrides of the pool's task timeout and memory limit.
  *
  * <p>Immutable; every {@code with…} method returns a copy. The program inherits the JVM's
- * environment plus the entries added here; Stockade adds {@code STOCKADE_TAG} and points
- * {@code TMPDIR}, {@code TMP} and {@code TEMP} at a directory of the task's own, removed when
- * the task's process tree has ended. The program's standard input is empty (end of file at
- * once).
+ * environment plus the entries added here; Stockade adds {@code STOCKADE_TAG} and points {@code
+ * TMPDIR}, {@code TMP} and {@code TEMP} at a directory of the task's own, removed when the task's
+ * process tree has ended. The program's standard input is empty (end of file at once).
  *
  * <pre>{@code
  * Command shot = Command.of("chromium", "--headless", "--screenshot", url)
@@ -29,8 +28,10 @@ import java.util.Optional;
  */
 public final class Command {
   private final List<String> arguments;
+
   /** Unmodifiable, in the order the entries were first set. */
   private final Map<String, String> environment;
+
   private final Path directory;
   private final Duration timeout;
   private final MemorySize memoryLimit;
@@ -56,9 +57,9 @@ public final class Command {
    *
    * @param arguments the program, then its arguments
    * @return the command, labelled with the program's name
-   * @throws IllegalArgumentException if there is no argument, the program is blank, or an
-   *     argument holds a NUL character (the kernel would cut it there); the message gives the
-   *     argument's index, the program's being 0
+   * @throws IllegalArgumentException if there is no argument, the program is blank, or an argument
+   *     holds a NUL character (the kernel would cut it there); the message gives the argument's
+   *     index, the program's being 0
    */
   public static Command of(String... arguments) {
     Objects.requireNonNull(arguments, "arguments");
@@ -70,8 +71,8 @@ public final class Command {
    *
    * @param arguments the program, then its arguments; copied
    * @return the command, labelled with the program's name
-   * @throws IllegalArgumentException if the list is empty, the program is blank, or an
-   *     argument holds a NUL character; the message gives the argument's index
+   * @throws IllegalArgumentException if the list is empty, the program is blank, or an argument
+   *     holds a NUL character; the message gives the argument's index
    */
   public static Command of(List<String> arguments) {
     Objects.requireNonNull(arguments, "arguments");
@@ -82,8 +83,13 @@ public final class Command {
       }
       // The kernel takes each argument up to its first NUL: the rest would vanish unseen.
       if (arguments.get(i).indexOf('\0') >= 0) {
-        throw new IllegalArgumentException("command arguments must not contain NUL, but "
-            + "argument " + i + " was '" + withNulShown(arguments.get(i)) + "'");
+        throw new IllegalArgumentException(
+            "command arguments must not contain NUL, but "
+                + "argument "
+                + i
+                + " was '"
+                + withNulShown(arguments.get(i))
+                + "'");
       }
     }
     if (arguments.isEmpty() || arguments.get(0).isBlank()) {
@@ -101,8 +107,8 @@ public final class Command {
    * @param name the variable's name
    * @param value its value
    * @return a copy with that variable added to those already set (or changed, if it was set)
-   * @throws IllegalArgumentException if the name is empty or holds '=' or NUL, or the value
-   *     holds NUL (the kernel would cut it there)
+   * @throws IllegalArgumentException if the name is empty or holds '=' or NUL, or the value holds
+   *     NUL (the kernel would cut it there)
    */
   public Command withEnvironment(String name, String value) {
     Objects.requireNonNull(value, "value");
@@ -112,13 +118,20 @@ public final class Command {
               + (name == null ? null : "'" + withNulShown(name) + "'"));
     }
     if (value.indexOf('\0') >= 0) {
-      throw new IllegalArgumentException("environment variable value must not contain NUL, "
-          + "but the value of " + name + " was '" + withNulShown(value) + "'");
+      throw new IllegalArgumentException(
+          "environment variable value must not contain NUL, "
+              + "but the value of "
+              + name
+              + " was '"
+              + withNulShown(value)
+              + "'");
     }
     if (name.equals(EnvironmentNames.TAG)) {
       throw new IllegalArgumentException(
-          "environment variable name must not be " + EnvironmentNames.TAG
-              + " (Stockade sets it to find the task's processes), but was " + name);
+          "environment variable name must not be "
+              + EnvironmentNames.TAG
+              + " (Stockade sets it to find the task's processes), but was "
+              + name);
     }
     Map<String, String> env = new LinkedHashMap<>(environment);
     env.put(name, value);
@@ -143,8 +156,7 @@ public final class Command {
    *
    * @param timeout the longest the command's tree may run
    * @return a copy with its own timeout
-   * @throws IllegalArgumentException if {@code timeout} is not positive or is longer than 365
-   *     days
+   * @throws IllegalArgumentException if {@code timeout} is not positive or is longer than 365 days
    */
   public Command withTimeout(Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
@@ -156,8 +168,8 @@ public final class Command {
   }
 
   /**
-   * A copy whose whole process tree may use at most {@code limit}, instead of the pool's
-   * {@code memoryLimit}.
+   * A copy whose whole process tree may use at most {@code limit}, instead of the pool's {@code
+   * memoryLimit}.
    *
    * @param limit the most memory the command's whole process tree may use
    * @return a copy with its own memory limit

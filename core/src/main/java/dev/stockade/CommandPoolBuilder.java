@@ -6,9 +6,9 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Configures a {@link CommandPool}: the settings every pool shares ({@link PoolBuilder}), and
- * what a command's result keeps. Made by {@link CommandPool#builder()}; each setting may be set
- * once, and every value is checked at {@link #build()}.
+ * Configures a {@link CommandPool}: the settings every pool shares ({@link PoolBuilder}), and what
+ * a command's result keeps. Made by {@link CommandPool#builder()}; each setting may be set once,
+ * and every value is checked at {@link #build()}.
  */
 public final class CommandPoolBuilder extends PoolBuilder<CommandPoolBuilder> {
   private static final AtomicInteger POOL_NUMBER = new AtomicInteger();
@@ -21,8 +21,8 @@ public final class CommandPoolBuilder extends PoolBuilder<CommandPoolBuilder> {
   }
 
   /**
-   * Bytes of stdout and of stderr kept per task (the tail); the rest is counted and dropped.
-   * At most 64 MiB. Default: 64 KiB.
+   * Bytes of stdout and of stderr kept per task (the tail); the rest is counted and dropped. At
+   * most 64 MiB. Default: 64 KiB.
    *
    * @param outputLimit the bytes kept of each stream
    * @return this builder
@@ -35,9 +35,9 @@ public final class CommandPoolBuilder extends PoolBuilder<CommandPoolBuilder> {
   }
 
   /**
-   * When true, a command that ends by itself with a non-zero exit code or a signal fails its
-   * future with {@link CommandFailedException} (the result attached) instead of completing
-   * it. Default: false, because for many programs a non-zero exit is an answer, not an error.
+   * When true, a command that ends by itself with a non-zero exit code or a signal fails its future
+   * with {@link CommandFailedException} (the result attached) instead of completing it. Default:
+   * false, because for many programs a non-zero exit is an answer, not an error.
    *
    * @param failOnNonZeroExit whether such an ending fails the future
    * @return this builder
@@ -53,18 +53,21 @@ public final class CommandPoolBuilder extends PoolBuilder<CommandPoolBuilder> {
    * Validates every setting and starts the pool.
    *
    * @return the running pool
-   * @throws IllegalArgumentException naming the first setting out of range, before anything
-   *     was started
+   * @throws IllegalArgumentException naming the first setting out of range, before anything was
+   *     started
    * @throws UnsupportedOperationException on a machine without {@code /proc}
    * @throws IllegalStateException if {@link #requireLifeline requireLifeline} is true and the
    *     lifeline's watchdog cannot be started (saying why)
    */
   public CommandPool build() {
     PoolSettings common = commonSettings(POOL_NUMBER::incrementAndGet);
-    require(outputLimit.compareTo(MemorySize.ofMebibytes(64)) <= 0, "outputLimit",
-        "<= 64 MiB", outputLimit);
+    require(
+        outputLimit.compareTo(MemorySize.ofMebibytes(64)) <= 0,
+        "outputLimit",
+        "<= 64 MiB",
+        outputLimit);
     beforeStart(common);
-    return CommandPool.start(new CommandPoolSettings(common, (int) outputLimit.toBytes(),
-        failOnNonZeroExit));
+    return CommandPool.start(
+        new CommandPoolSettings(common, (int) outputLimit.toBytes(), failOnNonZeroExit));
   }
 }

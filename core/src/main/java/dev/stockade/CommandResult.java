@@ -4,11 +4,11 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * How a command ended by itself: its exit status (any code, or a signal Stockade did not
- * send), the captured output, how long it ran and how large its whole process tree grew.
+ * How a command ended by itself: its exit status (any code, or a signal Stockade did not send), the
+ * captured output, how long it ran and how large its whole process tree grew.
  *
- * <p>By the time a future completes with a result, every process of the command's tree has
- * ended — also those it left running — and its temporary directory is gone.
+ * <p>By the time a future completes with a result, every process of the command's tree has ended —
+ * also those it left running — and its temporary directory is gone.
  */
 public final class CommandResult {
   private final String label;
@@ -123,8 +123,8 @@ public final class CommandResult {
   }
 
   /**
-   * The largest memory figure sampled for the whole tree. Samples are taken every sample
-   * interval, so a tree shorter-lived than one interval may show {@link MemorySize#ZERO}.
+   * The largest memory figure sampled for the whole tree. Samples are taken every sample interval,
+   * so a tree shorter-lived than one interval may show {@link MemorySize#ZERO}.
    *
    * @return the peak, {@link MemorySize#ZERO} if no sample was taken
    */
@@ -151,12 +151,12 @@ public final class CommandResult {
   }
 
   /**
-   * How many processes the command left behind that Stockade then ended: the processes of its
-   * tree that its teardown, after the command's own process had exited, sent SIGTERM (those
-   * alive when it began) or SIGKILL (those still alive when the grace ran out) and that are gone
-   * afterwards, plus any process found still holding the command's stdout or stderr after that
-   * teardown (one that escaped the tree unseen). A process a leftover started and that ended by
-   * itself during the grace is not counted. Zero when the command left nothing behind.
+   * How many processes the command left behind that Stockade then ended: the processes of its tree
+   * that its teardown, after the command's own process had exited, sent SIGTERM (those alive when
+   * it began) or SIGKILL (those still alive when the grace ran out) and that are gone afterwards,
+   * plus any process found still holding the command's stdout or stderr after that teardown (one
+   * that escaped the tree unseen). A process a leftover started and that ended by itself during the
+   * grace is not counted. Zero when the command left nothing behind.
    *
    * @return the count of leftover processes ended, zero when none was left
    */
@@ -166,9 +166,23 @@ public final class CommandResult {
 
   @Override
   public String toString() {
-    return "CommandResult[" + label + ", pid " + pid + ", " + exitStatus + ", "
-        + duration.toMillis() + " ms, peak " + peakMemory + " " + peakMetric
-        + ", stdout " + stdout.totalBytes() + " B, stderr " + stderr.totalBytes() + " B"
+    return "CommandResult["
+        + label
+        + ", pid "
+        + pid
+        + ", "
+        + exitStatus
+        + ", "
+        + duration.toMillis()
+        + " ms, peak "
+        + peakMemory
+        + " "
+        + peakMetric
+        + ", stdout "
+        + stdout.totalBytes()
+        + " B, stderr "
+        + stderr.totalBytes()
+        + " B"
         + (leftoverProcessesEnded > 0 ? ", " + leftoverProcessesEnded + " leftovers ended" : "")
         + "]";
   }

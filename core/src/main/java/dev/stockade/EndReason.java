@@ -33,8 +33,8 @@ public enum EndReason {
   IDLE_TIMEOUT,
   /**
    * The pool could no longer supervise a persistent worker: the thread that drains its stderr
-   * failed (an {@code OutOfMemoryError} of this JVM, a logging backend that threw). The worker
-   * was ended rather than left to block on its next write while it looked healthy.
+   * failed (an {@code OutOfMemoryError} of this JVM, a logging backend that threw). The worker was
+   * ended rather than left to block on its next write while it looked healthy.
    */
   SUPERVISION_FAILED
 }

@@ -5,10 +5,10 @@ import java.util.OptionalInt;
 /**
  * How a process ended: an exit code, or the number of the signal that ended it.
  *
- * <p>On Linux, Stockade starts processes itself and reads the status the kernel reports, so the
- * two are always told apart. Where it must fall back to the JDK's {@link Process}, a death by
- * signal N arrives as the value 128 + N; there a program that itself exits with a code from 129
- * to 192 is reported as the matching signal, the convention POSIX shells use.
+ * <p>On Linux, Stockade starts processes itself and reads the status the kernel reports, so the two
+ * are always told apart. Where it must fall back to the JDK's {@link Process}, a death by signal N
+ * arrives as the value 128 + N; there a program that itself exits with a code from 129 to 192 is
+ * reported as the matching signal, the convention POSIX shells use.
  */
 public final class ExitStatus {
   private static final int MAX_SIGNAL = 64;
@@ -94,19 +94,32 @@ public final class ExitStatus {
 
   private static String signalName(int signal) {
     switch (signal) {
-      case 1: return "SIGHUP";
-      case 2: return "SIGINT";
-      case 3: return "SIGQUIT";
-      case 4: return "SIGILL";
-      case 6: return "SIGABRT";
-      case 7: return "SIGBUS";
-      case 8: return "SIGFPE";
-      case 9: return "SIGKILL";
-      case 11: return "SIGSEGV";
-      case 13: return "SIGPIPE";
-      case 14: return "SIGALRM";
-      case 15: return "SIGTERM";
-      default: return null;
+      case 1:
+        return "SIGHUP";
+      case 2:
+        return "SIGINT";
+      case 3:
+        return "SIGQUIT";
+      case 4:
+        return "SIGILL";
+      case 6:
+        return "SIGABRT";
+      case 7:
+        return "SIGBUS";
+      case 8:
+        return "SIGFPE";
+      case 9:
+        return "SIGKILL";
+      case 11:
+        return "SIGSEGV";
+      case 13:
+        return "SIGPIPE";
+      case 14:
+        return "SIGALRM";
+      case 15:
+        return "SIGTERM";
+      default:
+        return null;
     }
   }
 }

@@ -2,8 +2,8 @@ package dev.stockade;
 
 /**
  * The pool did not start a worker tree for the task because the memory available to its JVM's
- * container was below {@code minFreeMemory}, and its {@link MemoryPressurePolicy} is
- * {@link MemoryPressurePolicy#SHED}. The message names the figures and their source.
+ * container was below {@code minFreeMemory}, and its {@link MemoryPressurePolicy} is {@link
+ * MemoryPressurePolicy#SHED}. The message names the figures and their source.
  */
 public final class InsufficientMemoryException extends StockadeException {
   /** The reading that refused the start. */

@@ -7,8 +7,8 @@ import java.util.Objects;
 
 /**
  * A {@link Codec} that writes and reads JSON with Jackson — the natural payload for workers in
- * Python ({@code json.loads}) and Node ({@code JSON.parse}). Jackson is an optional dependency
- * of Stockade: add {@code com.fasterxml.jackson.core:jackson-databind} (2.x) to use this class.
+ * Python ({@code json.loads}) and Node ({@code JSON.parse}). Jackson is an optional dependency of
+ * Stockade: add {@code com.fasterxml.jackson.core:jackson-databind} (2.x) to use this class.
  *
  * <pre>{@code
  * WorkerPool<Page, Rendered> pool = WorkerPool.builder(

@@ -12,17 +12,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The settings both pools share, declared, checked and documented once: how many trees, how
- * many tasks wait, the limits every tree is held to, how memory is watched, and who hears of
- * it. {@link CommandPoolBuilder} and {@link WorkerPoolBuilder} add their own.
+ * The settings both pools share, declared, checked and documented once: how many trees, how many
+ * tasks wait, the limits every tree is held to, how memory is watched, and who hears of it. {@link
+ * CommandPoolBuilder} and {@link WorkerPoolBuilder} add their own.
  *
- * <p>Each setting may be set once; a second call throws {@link IllegalStateException} naming
- * it and the value it holds. Every value is checked at {@code build()}, which throws
- * {@link IllegalArgumentException} with a message of the form
- * {@code "<setting> must be <constraint>, but was <value>"}. No duration may exceed 365 days.
- * Every check comes before the pool starts anything: a {@code build()} that throws leaves no
- * thread, shutdown hook or directory behind. A builder is not thread-safe; build one pool from
- * one thread.
+ * <p>Each setting may be set once; a second call throws {@link IllegalStateException} naming it and
+ * the value it holds. Every value is checked at {@code build()}, which throws {@link
+ * IllegalArgumentException} with a message of the form {@code "<setting> must be <constraint>, but
+ * was <value>"}. No duration may exceed 365 days. Every check comes before the pool starts
+ * anything: a {@code build()} that throws leaves no thread, shutdown hook or directory behind. A
+ * builder is not thread-safe; build one pool from one thread.
  *
  * @param <B> the concrete builder, which every setter returns
  */
@@ -33,6 +32,7 @@ public abstract sealed class PoolBuilder<B extends PoolBuilder<B>>
 
   /** Records which settings were set, for both the shared and the pool's own. */
   final SettingRules rules = new SettingRules();
+
   private final String defaultNamePrefix;
   private String name;
   private int workers = Runtime.getRuntime().availableProcessors();
@@ -63,9 +63,9 @@ public abstract sealed class PoolBuilder<B extends PoolBuilder<B>>
   }
 
   /**
-   * Names the pool in logs, thread names, temporary directories and messages. 1 to 40
-   * letters, digits, '.', '_' and '-', starting with a letter or digit. Default:
-   * {@code commands-N} or {@code workers-N}.
+   * Names the pool in logs, thread names, temporary directories and messages. 1 to 40 letters,
+   * digits, '.', '_' and '-', starting with a letter or digit. Default: {@code commands-N} or
+   * {@code workers-N}.
    *
    * @param name the pool's name; null for the default
    * @return this builder
@@ -78,9 +78,9 @@ public abstract sealed class PoolBuilder<B extends PoolBuilder<B>>
   }
 
   /**
-   * Most trees (a command's, or a worker's) alive at once; a tree counts until it is verified
-   * gone. 1 to 4096. Default: the number of processors. More than 4 per processor is logged as
-   * a warning at build.
+   * Most trees (a command's, or a worker's) alive at once; a tree counts until it is verified gone.
+   * 1 to 4096. Default: the number of processors. More than 4 per processor is logged as a warning
+   * at build.
    *
    * @param workers the most trees alive at once, 1 to 4096
    * @return this builder
@@ -106,9 +106,9 @@ public abstract sealed class PoolBuilder<B extends PoolBuilder<B>>
   }
 
   /**
-   * Makes a submission ({@code run} or {@code submit}) block, up to {@code maxWait} (positive,
-   * at most 365 days), for room when every tree is busy and the queue is full, instead of
-   * refusing at once with {@link PoolSaturatedException}. Default: refuse at once.
+   * Makes a submission ({@code run} or {@code submit}) block, up to {@code maxWait} (positive, at
+   * most 365 days), for room when every tree is busy and the queue is full, instead of refusing at
+   * once with {@link PoolSaturatedException}. Default: refuse at once.
    *
    * @param maxWait the longest a submission waits for room
    * @return this builder
@@ -121,9 +121,9 @@ public abstract sealed class PoolBuilder<B extends PoolBuilder<B>>
   }
 
   /**
-   * Longest a task may run, from its start (a command's tree started, or a worker took the
-   * task); a command or a task's options may override it. At least the sample interval, at most
-   * 365 days. Default: 10 minutes.
+   * Longest a task may run, from its start (a command's tree started, or a worker took the task); a
+   * command or a task's options may override it. At least the sample interval, at most 365 days.
+   * Default: 10 minutes.
    *
    * @param taskTimeout the longest a task may run
    * @return this builder
@@ -136,9 +136,9 @@ public abstract sealed class PoolBuilder<B extends PoolBuilder<B>>
   }
 
   /**
-   * Hard limit on a tree's whole memory: a tree that crosses it is ended at once with
-   * {@link MemoryLimitExceededException}. A command may override it. At least one page; below
-   * 16 MiB is logged as a warning at build. Default: 1 GiB.
+   * Hard limit on a tree's whole memory: a tree that crosses it is ended at once with {@link
+   * MemoryLimitExceededException}. A command may override it. At least one page; below 16 MiB is
+   * logged as a warning at build. Default: 1 GiB.
    *
    * @param memoryLimit the most memory a whole tree may use, at least one page
    * @return this builder
@@ -151,10 +151,10 @@ public abstract sealed class PoolBuilder<B extends PoolBuilder<B>>
   }
 
   /**
-   * Most live processes one tree may hold; a tree past it (a fork loop) is ended at once
-   * with {@link ProcessLimitExceededException}. Checked every sample without cgroups, so a
-   * fast fork loop may overshoot by what it starts in one {@code sampleInterval}. From 1 to
-   * 4194304 (the kernel's highest {@code pid_max}). Default: 1024.
+   * Most live processes one tree may hold; a tree past it (a fork loop) is ended at once with
+   * {@link ProcessLimitExceededException}. Checked every sample without cgroups, so a fast fork
+   * loop may overshoot by what it starts in one {@code sampleInterval}. From 1 to 4194304 (the
+   * kernel's highest {@code pid_max}). Default: 1024.
    *
    * @param maxProcesses the most live processes in one tree
    * @return this builder
@@ -167,10 +167,10 @@ public abstract sealed class PoolBuilder<B extends PoolBuilder<B>>
   }
 
   /**
-   * Whether each tree gets a cgroup of its own, and which version: {@link CgroupMode#AUTO}
-   * (the default) takes the strongest the machine offers, {@code V2} or {@code V1} insist on
-   * one ({@code build()} fails, saying why, where it is not usable), {@code NONE} never uses
-   * cgroups. The default can also be set with the system property {@code stockade.cgroupMode}.
+   * Whether each tree gets a cgroup of its own, and which version: {@link CgroupMode#AUTO} (the
+   * default) takes the strongest the machine offers, {@code V2} or {@code V1} insist on one ({@code
+   * build()} fails, saying why, where it is not usable), {@code NONE} never uses cgroups. The
+   * default can also be set with the system property {@code stockade.cgroupMode}.
    *
    * @param cgroupMode whether and which cgroups contain the trees
    * @return this builder
@@ -183,11 +183,10 @@ public abstract sealed class PoolBuilder<B extends PoolBuilder<B>>
   }
 
   /**
-   * Admission by memory: while the memory available to this JVM's container (its cgroup's
-   * limit less its usage, or the host's available memory; see {@link MemoryBudget}) is below
-   * this, the pool starts no new tree and applies its
-   * {@link #memoryPressurePolicy memoryPressurePolicy}. Must be below the memory the JVM may
-   * use. Default: off.
+   * Admission by memory: while the memory available to this JVM's container (its cgroup's limit
+   * less its usage, or the host's available memory; see {@link MemoryBudget}) is below this, the
+   * pool starts no new tree and applies its {@link #memoryPressurePolicy memoryPressurePolicy}.
+   * Must be below the memory the JVM may use. Default: off.
    *
    * @param minFreeMemory the memory that must be available before a new tree is started
    * @return this builder
@@ -241,10 +240,9 @@ public abstract sealed class PoolBuilder<B extends PoolBuilder<B>>
   }
 
   /**
-   * How long a tree may take to exit after SIGTERM before SIGKILL, when it is ended for a
-   * timeout, a cancel or a close, when a command left processes behind, or when a worker
-   * retires. A memory breach skips it. Zero sends SIGKILL at once. At most 5 minutes.
-   * Default: 5 seconds.
+   * How long a tree may take to exit after SIGTERM before SIGKILL, when it is ended for a timeout,
+   * a cancel or a close, when a command left processes behind, or when a worker retires. A memory
+   * breach skips it. Zero sends SIGKILL at once. At most 5 minutes. Default: 5 seconds.
    *
    * @param terminationGrace the time between SIGTERM and SIGKILL
    * @return this builder
@@ -270,9 +268,9 @@ public abstract sealed class PoolBuilder<B extends PoolBuilder<B>>
   }
 
   /**
-   * Whether a JVM shutdown hook closes the pool, draining running tasks for up to 5 s first
-   * ({@link ProcessPool#close(Duration)}; a courtesy for orderly exits, it does not run on
-   * SIGKILL). Turn it off when a framework closes the pool. Default: true.
+   * Whether a JVM shutdown hook closes the pool, draining running tasks for up to 5 s first ({@link
+   * ProcessPool#close(Duration)}; a courtesy for orderly exits, it does not run on SIGKILL). Turn
+   * it off when a framework closes the pool. Default: true.
    *
    * @param shutdownHook whether to register the hook
    * @return this builder
@@ -285,12 +283,12 @@ public abstract sealed class PoolBuilder<B extends PoolBuilder<B>>
   }
 
   /**
-   * Whether the pool must not run without the lifeline, the watchdog process that ends every
-   * tree of this JVM if the JVM is killed (see {@link PoolSnapshot#lifeline()}). When true,
-   * {@code build()} starts the watchdog at once and fails if it cannot be started or does not
-   * say it is ready within 20 s. Default: false — a lifeline that cannot start is logged at
-   * ERROR with the watchdog's own words and shown in {@link ProcessPool#snapshot()}, and the
-   * pool runs on, its own teardown intact.
+   * Whether the pool must not run without the lifeline, the watchdog process that ends every tree
+   * of this JVM if the JVM is killed (see {@link PoolSnapshot#lifeline()}). When true, {@code
+   * build()} starts the watchdog at once and fails if it cannot be started or does not say it is
+   * ready within 20 s. Default: false — a lifeline that cannot start is logged at ERROR with the
+   * watchdog's own words and shown in {@link ProcessPool#snapshot()}, and the pool runs on, its own
+   * teardown intact.
    *
    * @param requireLifeline whether the pool requires the lifeline
    * @return this builder
@@ -303,14 +301,14 @@ public abstract sealed class PoolBuilder<B extends PoolBuilder<B>>
   }
 
   /**
-   * Where the caller's code runs: the dependent stages of the futures the pool returns
-   * ({@code thenApply}, {@code whenComplete}, and the {@code …Async} stages given no
-   * executor) when no caller is waiting in {@code get}/{@code join} to run them, the
-   * {@link PoolListener}'s events and, in a {@link WorkerPool}, the {@link HealthCheck}. Never
-   * the pool's own threads, which read processes, watch heartbeats and keep time. Default: a
-   * pool-owned executor of up to {@code max(2, workers)} daemon threads that end after 30 s
-   * idle; the pool shuts it down when it closes. An executor given here is used as is and
-   * never shut down by the pool; if it refuses work, the work runs on a thread of its own.
+   * Where the caller's code runs: the dependent stages of the futures the pool returns ({@code
+   * thenApply}, {@code whenComplete}, and the {@code …Async} stages given no executor) when no
+   * caller is waiting in {@code get}/{@code join} to run them, the {@link PoolListener}'s events
+   * and, in a {@link WorkerPool}, the {@link HealthCheck}. Never the pool's own threads, which read
+   * processes, watch heartbeats and keep time. Default: a pool-owned executor of up to {@code
+   * max(2, workers)} daemon threads that end after 30 s idle; the pool shuts it down when it
+   * closes. An executor given here is used as is and never shut down by the pool; if it refuses
+   * work, the work runs on a thread of its own.
    *
    * @param callbackExecutor the executor for the caller's code
    * @return this builder
@@ -330,8 +328,11 @@ public abstract sealed class PoolBuilder<B extends PoolBuilder<B>>
    */
   final PoolSettings commonSettings(IntSupplier poolNumbers) {
     String poolName = name != null ? name : defaultNamePrefix + poolNumbers.getAsInt();
-    require(SettingRules.POOL_NAME.matcher(poolName).matches(), "name",
-        SettingRules.POOL_NAME_RULE, poolName);
+    require(
+        SettingRules.POOL_NAME.matcher(poolName).matches(),
+        "name",
+        SettingRules.POOL_NAME_RULE,
+        poolName);
     // First among the durations, so that no rule below computes with one its arithmetic
     // cannot hold.
     if (admissionWait != null) {
@@ -341,41 +342,68 @@ public abstract sealed class PoolBuilder<B extends PoolBuilder<B>>
     require(workers >= 1 && workers <= 4096, "workers", "between 1 and 4096", workers);
     require(queueCapacity >= 0, "queueCapacity", ">= 0", queueCapacity);
     if (admissionWait != null) {
-      require(!admissionWait.isNegative() && !admissionWait.isZero(), "blockWhenSaturated",
-          "a positive duration", admissionWait);
+      require(
+          !admissionWait.isNegative() && !admissionWait.isZero(),
+          "blockWhenSaturated",
+          "a positive duration",
+          admissionWait);
     }
-    SettingRules.requireBetween(sampleInterval, Duration.ofMillis(10), Duration.ofMinutes(1),
-        "sampleInterval");
+    SettingRules.requireBetween(
+        sampleInterval, Duration.ofMillis(10), Duration.ofMinutes(1), "sampleInterval");
     requireAtLeastSampleInterval(taskTimeout, "taskTimeout");
-    require(memoryLimit.toBytes() >= PAGE, "memoryLimit", ">= one page (" + PAGE + " bytes)",
+    require(
+        memoryLimit.toBytes() >= PAGE,
+        "memoryLimit",
+        ">= one page (" + PAGE + " bytes)",
         memoryLimit);
-    SettingRules.requireBetween(terminationGrace, Duration.ZERO, Duration.ofMinutes(5),
-        "terminationGrace");
-    require(maxProcesses >= 1 && maxProcesses <= SettingRules.MAX_PROCESSES_CEILING,
-        "maxProcesses", "between 1 and " + SettingRules.MAX_PROCESSES_CEILING, maxProcesses);
+    SettingRules.requireBetween(
+        terminationGrace, Duration.ZERO, Duration.ofMinutes(5), "terminationGrace");
+    require(
+        maxProcesses >= 1 && maxProcesses <= SettingRules.MAX_PROCESSES_CEILING,
+        "maxProcesses",
+        "between 1 and " + SettingRules.MAX_PROCESSES_CEILING,
+        maxProcesses);
     CgroupMode mode = cgroupMode != null ? cgroupMode : SettingRules.defaultCgroupMode();
     MemorySize minFree = SettingRules.requireBelowBudget(minFreeMemory);
-    return new PoolSettings(poolName, workers, queueCapacity, Optional.ofNullable(admissionWait),
-        taskTimeout, memoryLimit, maxProcesses, mode, minFree, memoryPressurePolicy,
-        memoryAccounting, sampleInterval, terminationGrace, Optional.ofNullable(listener),
-        shutdownHook, Optional.ofNullable(callbackExecutor));
+    return new PoolSettings(
+        poolName,
+        workers,
+        queueCapacity,
+        Optional.ofNullable(admissionWait),
+        taskTimeout,
+        memoryLimit,
+        maxProcesses,
+        mode,
+        minFree,
+        memoryPressurePolicy,
+        memoryAccounting,
+        sampleInterval,
+        terminationGrace,
+        Optional.ofNullable(listener),
+        shutdownHook,
+        Optional.ofNullable(callbackExecutor));
   }
 
   /**
-   * The last step before a pool starts anything, once every setting passed: warns of sizes
-   * that are allowed but likely mistaken, and starts the lifeline if the pool requires it.
+   * The last step before a pool starts anything, once every setting passed: warns of sizes that are
+   * allowed but likely mistaken, and starts the lifeline if the pool requires it.
    *
    * @throws IllegalStateException if the lifeline is required and cannot be started
    */
   final void beforeStart(PoolSettings settings) {
     int processors = Runtime.getRuntime().availableProcessors();
     if (settings.workers() > 4 * processors) {
-      log.warn("[{}] workers={} is more than 4 trees per processor ({} processors)",
-          settings.name(), settings.workers(), processors);
+      log.warn(
+          "[{}] workers={} is more than 4 trees per processor ({} processors)",
+          settings.name(),
+          settings.workers(),
+          processors);
     }
     if (settings.memoryLimit().compareTo(MemorySize.ofMebibytes(16)) < 0) {
-      log.warn("[{}] memoryLimit={} is below 16 MiB: most programs need more to start",
-          settings.name(), settings.memoryLimit());
+      log.warn(
+          "[{}] memoryLimit={} is below 16 MiB: most programs need more to start",
+          settings.name(),
+          settings.memoryLimit());
     }
     if (requireLifeline) {
       Lifeline.get().requireRunning();
@@ -384,8 +412,11 @@ public abstract sealed class PoolBuilder<B extends PoolBuilder<B>>
 
   /** Requires a deadline the housekeeper can resolve: at least one sample interval. */
   final void requireAtLeastSampleInterval(Duration value, String setting) {
-    require(value.compareTo(sampleInterval) >= 0, setting,
-        ">= sampleInterval (" + sampleInterval.toMillis() + " ms)", value);
+    require(
+        value.compareTo(sampleInterval) >= 0,
+        setting,
+        ">= sampleInterval (" + sampleInterval.toMillis() + " ms)",
+        value);
   }
 
   static void require(boolean ok, String setting, String constraint, Object value) {

@@ -6,8 +6,8 @@ import java.util.List;
  * A pool at one moment: its counts and each live worker tree. Immutable.
  *
  * @param poolName the pool's name
- * @param containment how trees are contained on this machine, for instance
- *     {@code "session+tag+tree-walk"}
+ * @param containment how trees are contained on this machine, for instance {@code
+ *     "session+tag+tree-walk"}
  * @param maxWorkers most trees alive at once
  * @param activeWorkers trees alive now (running or being torn down)
  * @param queuedTasks tasks waiting for a worker
@@ -15,8 +15,8 @@ import java.util.List;
  * @param closed whether {@code close()} was called
  * @param workers the live worker trees
  * @param memory the memory the pool's JVM may use and has left, read when the snapshot was taken
- * @param lifeline the lifeline of the pool's JVM: whether its trees are ended if the JVM is
- *     killed, and if not, why
+ * @param lifeline the lifeline of the pool's JVM: whether its trees are ended if the JVM is killed,
+ *     and if not, why
  */
 public record PoolSnapshot(
     String poolName,
@@ -54,7 +54,17 @@ public record PoolSnapshot(
    * @return the name and counts in one line
    */
   public String counts() {
-    return "pool '" + poolName + "': active=" + activeWorkers + "/" + maxWorkers
-        + ", queued=" + queuedTasks + "/" + queueCapacity + ", closed=" + closed;
+    return "pool '"
+        + poolName
+        + "': active="
+        + activeWorkers
+        + "/"
+        + maxWorkers
+        + ", queued="
+        + queuedTasks
+        + "/"
+        + queueCapacity
+        + ", closed="
+        + closed;
   }
 }

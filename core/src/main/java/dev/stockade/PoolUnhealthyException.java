@@ -1,11 +1,11 @@
 package dev.stockade;
 
 /**
- * The pool's workers keep failing to start (the worker command exits at once, or never says
- * HELLO), so its circuit breaker is open: the pool stops starting processes, refuses work at
- * once instead of queueing it, and probes on its own after a pause. The message names the last
- * start failure, and the cause is its {@link WorkerStartException} (with the worker's stderr
- * tail) when there is one.
+ * The pool's workers keep failing to start (the worker command exits at once, or never says HELLO),
+ * so its circuit breaker is open: the pool stops starting processes, refuses work at once instead
+ * of queueing it, and probes on its own after a pause. The message names the last start failure,
+ * and the cause is its {@link WorkerStartException} (with the worker's stderr tail) when there is
+ * one.
  */
 public final class PoolUnhealthyException extends StockadeException {
   /**

@@ -3,9 +3,9 @@ package dev.stockade;
 import java.time.Duration;
 
 /**
- * The task reported no progress for longer than the pool's {@code progressTimeout}, although
- * its worker was alive and sending heartbeats — a handler stuck in a loop or waiting forever.
- * Stockade ended the worker's whole process tree.
+ * The task reported no progress for longer than the pool's {@code progressTimeout}, although its
+ * worker was alive and sending heartbeats — a handler stuck in a loop or waiting forever. Stockade
+ * ended the worker's whole process tree.
  */
 public final class ProgressTimeoutException extends WorkerFailureException {
   /** The pool's {@code progressTimeout} the task ran past. */
@@ -19,11 +19,17 @@ public final class ProgressTimeoutException extends WorkerFailureException {
    * @param progressTimeout the pool's {@code progressTimeout}
    * @param details the worker's tree as it ended
    */
-  public ProgressTimeoutException(String taskLabel, Duration quiet, Duration progressTimeout,
-      WorkerDetails details) {
-    super("task '" + taskLabel + "' reported no progress for " + quiet.toMillis()
-        + " ms, past its progress timeout of " + progressTimeout.toMillis()
-        + " ms; its process tree was ended", details);
+  public ProgressTimeoutException(
+      String taskLabel, Duration quiet, Duration progressTimeout, WorkerDetails details) {
+    super(
+        "task '"
+            + taskLabel
+            + "' reported no progress for "
+            + quiet.toMillis()
+            + " ms, past its progress timeout of "
+            + progressTimeout.toMillis()
+            + " ms; its process tree was ended",
+        details);
     this.progressTimeout = progressTimeout;
   }
 

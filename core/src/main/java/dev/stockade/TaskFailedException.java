@@ -1,18 +1,20 @@
 package dev.stockade;
 
 /**
- * The task's handler raised an error and the worker reported it. The worker is healthy and
- * takes the next task. Carries what the worker said: the error's type in its own language
- * (for instance {@code ValueError} or {@code java.lang.IllegalStateException}), its message
- * and its trace.
+ * The task's handler raised an error and the worker reported it. The worker is healthy and takes
+ * the next task. Carries what the worker said: the error's type in its own language (for instance
+ * {@code ValueError} or {@code java.lang.IllegalStateException}), its message and its trace.
  */
 public final class TaskFailedException extends StockadeException {
   /** The error's type as the worker named it. */
   private final String errorType;
+
   /** The error's message as the worker gave it. */
   private final String errorMessage;
+
   /** The worker's stack trace text; may be empty. */
   private final String trace;
+
   /** The id of the worker that ran the task. */
   private final String workerId;
 
@@ -25,10 +27,18 @@ public final class TaskFailedException extends StockadeException {
    * @param errorMessage the error's message as the worker gave it
    * @param trace the worker's stack trace text; may be empty, not null
    */
-  public TaskFailedException(String taskLabel, String workerId, String errorType,
-      String errorMessage, String trace) {
-    super("task '" + taskLabel + "' failed in worker " + workerId + ": " + errorType + ": "
-        + errorMessage + (trace.isEmpty() ? "" : "\n" + trace));
+  public TaskFailedException(
+      String taskLabel, String workerId, String errorType, String errorMessage, String trace) {
+    super(
+        "task '"
+            + taskLabel
+            + "' failed in worker "
+            + workerId
+            + ": "
+            + errorType
+            + ": "
+            + errorMessage
+            + (trace.isEmpty() ? "" : "\n" + trace));
     this.errorType = errorType;
     this.errorMessage = errorMessage;
     this.trace = trace;

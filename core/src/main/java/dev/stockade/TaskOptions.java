@@ -6,9 +6,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * How one task of a {@link WorkerPool} is run, where it differs from the pool's settings: its
- * label in logs and messages, its own timeout, and whether it may be retried. Immutable; each
- * {@code with…} returns a copy.
+ * How one task of a {@link WorkerPool} is run, where it differs from the pool's settings: its label
+ * in logs and messages, its own timeout, and whether it may be retried. Immutable; each {@code
+ * with…} returns a copy.
  */
 public final class TaskOptions {
   private static final TaskOptions DEFAULTS = new TaskOptions("task", null, false);
@@ -52,23 +52,21 @@ public final class TaskOptions {
    *
    * @param timeout the longest the task may run once a worker took it
    * @return a copy with that timeout
-   * @throws IllegalArgumentException if {@code timeout} is not positive or is longer than 365
-   *     days
+   * @throws IllegalArgumentException if {@code timeout} is not positive or is longer than 365 days
    */
   public TaskOptions withTimeout(Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
-    SettingRules.require(!timeout.isNegative() && !timeout.isZero(), "timeout", "positive",
-        timeout);
+    SettingRules.require(
+        !timeout.isNegative() && !timeout.isZero(), "timeout", "positive", timeout);
     SettingRules.requireAtMostLongest(timeout, "timeout");
     return new TaskOptions(label, timeout, idempotent);
   }
 
   /**
-   * Marks the task safe to run more than once: if its worker crashes, stops sending heartbeats
-   * or breaks the protocol, the pool runs it again on another worker, up to the pool's
-   * {@code retryAttempts}. A task that is not marked is never run twice. Timeouts, memory
-   * breaches, cancels and the handler's own errors are never retried. {@code false} (the
-   * default) unmarks it.
+   * Marks the task safe to run more than once: if its worker crashes, stops sending heartbeats or
+   * breaks the protocol, the pool runs it again on another worker, up to the pool's {@code
+   * retryAttempts}. A task that is not marked is never run twice. Timeouts, memory breaches,
+   * cancels and the handler's own errors are never retried. {@code false} (the default) unmarks it.
    *
    * @param idempotent whether the task may run again after its worker failed
    * @return a copy marked (or unmarked) idempotent
@@ -106,7 +104,12 @@ public final class TaskOptions {
 
   @Override
   public String toString() {
-    return "TaskOptions[label=" + label + ", timeout=" + timeout + ", idempotent=" + idempotent
+    return "TaskOptions[label="
+        + label
+        + ", timeout="
+        + timeout
+        + ", idempotent="
+        + idempotent
         + "]";
   }
 }

@@ -3,8 +3,8 @@ package dev.stockade;
 import java.time.Duration;
 
 /**
- * The task ran past its deadline; Stockade ended its whole process tree. Raise the pool's
- * {@code taskTimeout} or the command's own timeout if the work is legitimately slow.
+ * The task ran past its deadline; Stockade ended its whole process tree. Raise the pool's {@code
+ * taskTimeout} or the command's own timeout if the work is legitimately slow.
  */
 public final class TaskTimeoutException extends WorkerFailureException {
   /** The deadline the task ran past. */
@@ -18,10 +18,17 @@ public final class TaskTimeoutException extends WorkerFailureException {
    * @param ran how long the task had run
    * @param details the tree as it ended
    */
-  public TaskTimeoutException(String taskLabel, Duration timeout, Duration ran,
-      WorkerDetails details) {
-    super("task '" + taskLabel + "' ran " + ran.toMillis() + " ms, past its timeout of "
-        + timeout.toMillis() + " ms; its process tree was ended", details);
+  public TaskTimeoutException(
+      String taskLabel, Duration timeout, Duration ran, WorkerDetails details) {
+    super(
+        "task '"
+            + taskLabel
+            + "' ran "
+            + ran.toMillis()
+            + " ms, past its timeout of "
+            + timeout.toMillis()
+            + " ms; its process tree was ended",
+        details);
     this.timeout = timeout;
   }
 

@@ -1,11 +1,11 @@
 package dev.stockade;
 
 /**
- * The worker running the task died by itself — it exited, or was killed by a signal Stockade
- * did not send (the kernel's OOM killer, an operator's {@code kill -9}) — or was ended for
- * another task's sake while this one ran (the message then says which). Only this task fails;
- * the pool starts a replacement. {@link WorkerDetails#exitStatus()} says how it ended and
- * {@link WorkerDetails#stderrTail()} what it last said.
+ * The worker running the task died by itself — it exited, or was killed by a signal Stockade did
+ * not send (the kernel's OOM killer, an operator's {@code kill -9}) — or was ended for another
+ * task's sake while this one ran (the message then says which). Only this task fails; the pool
+ * starts a replacement. {@link WorkerDetails#exitStatus()} says how it ended and {@link
+ * WorkerDetails#stderrTail()} what it last said.
  */
 public final class WorkerCrashedException extends WorkerFailureException {
   /**
@@ -15,8 +15,14 @@ public final class WorkerCrashedException extends WorkerFailureException {
    * @param details the worker's tree as it ended
    */
   public WorkerCrashedException(String taskLabel, WorkerDetails details) {
-    super("worker " + details.workerId() + " died while running task '" + taskLabel + "': "
-        + details.exitStatus().map(Object::toString).orElse("exit status unknown"), details);
+    super(
+        "worker "
+            + details.workerId()
+            + " died while running task '"
+            + taskLabel
+            + "': "
+            + details.exitStatus().map(Object::toString).orElse("exit status unknown"),
+        details);
   }
 
   /**
@@ -27,7 +33,8 @@ public final class WorkerCrashedException extends WorkerFailureException {
    * @param details the worker's tree as it ended
    */
   public WorkerCrashedException(String taskLabel, String why, WorkerDetails details) {
-    super("worker " + details.workerId() + " ended while running task '" + taskLabel + "': "
-        + why, details);
+    super(
+        "worker " + details.workerId() + " ended while running task '" + taskLabel + "': " + why,
+        details);
   }
 }

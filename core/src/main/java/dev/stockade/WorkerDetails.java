@@ -4,8 +4,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The facts about a worker's process tree at the moment Stockade ended it or saw it end: who
- * it was, how large it grew and what it last wrote to stderr.
+ * The facts about a worker's process tree at the moment Stockade ended it or saw it end: who it
+ * was, how large it grew and what it last wrote to stderr.
  */
 public final class WorkerDetails {
   private final String poolName;
@@ -28,8 +28,7 @@ public final class WorkerDetails {
    * @param peakProcessCount the most processes the tree had at one sample
    * @param peakMemory the largest memory figure sampled for the whole tree
    * @param peakMetric how {@code peakMemory} was measured
-   * @param exitStatus how the tree's root process ended, or null when it had not ended by
-   *     itself
+   * @param exitStatus how the tree's root process ended, or null when it had not ended by itself
    * @param stderrTail the last lines the tree wrote to stderr; may be empty, not null
    */
   public WorkerDetails(
@@ -136,8 +135,20 @@ public final class WorkerDetails {
 
   @Override
   public String toString() {
-    return "pool=" + poolName + ", worker=" + workerId + " (" + label + "), pid=" + pid
-        + ", peak " + peakProcessCount + " processes and " + peakMemory + " " + peakMetric
+    return "pool="
+        + poolName
+        + ", worker="
+        + workerId
+        + " ("
+        + label
+        + "), pid="
+        + pid
+        + ", peak "
+        + peakProcessCount
+        + " processes and "
+        + peakMemory
+        + " "
+        + peakMetric
         + (exitStatus == null ? "" : ", " + exitStatus);
   }
 }

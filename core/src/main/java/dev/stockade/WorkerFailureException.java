@@ -3,8 +3,8 @@ package dev.stockade;
 import java.util.Objects;
 
 /**
- * A task failed because of what happened to the process tree running it. Carries the
- * {@link WorkerDetails}: pool, worker, pid, size, peak memory and the stderr tail.
+ * A task failed because of what happened to the process tree running it. Carries the {@link
+ * WorkerDetails}: pool, worker, pid, size, peak memory and the stderr tail.
  */
 public abstract class WorkerFailureException extends StockadeException {
   private final transient WorkerDetails details;
@@ -21,9 +21,8 @@ public abstract class WorkerFailureException extends StockadeException {
   }
 
   private static String describe(WorkerDetails details) {
-    String tail = details.stderrTail().isEmpty()
-        ? ""
-        : "; last stderr lines:\n" + details.stderrTail();
+    String tail =
+        details.stderrTail().isEmpty() ? "" : "; last stderr lines:\n" + details.stderrTail();
     return " [" + details + "]" + tail;
   }
 

@@ -21,53 +21,51 @@ import java.util.concurrent.CompletableFuture;
  * }
  * }</pre>
  *
- * <p>Everything {@link CommandPool} guarantees for a tree holds for each worker here, through
- * the same engine: a hard memory limit over the whole tree, complete teardown (daemonized
- * descendants included), a {@code TMPDIR} of its own removed with it, and signals only through
- * pid descriptors. On top of that:
+ * <p>Everything {@link CommandPool} guarantees for a tree holds for each worker here, through the
+ * same engine: a hard memory limit over the whole tree, complete teardown (daemonized descendants
+ * included), a {@code TMPDIR} of its own removed with it, and signals only through pid descriptors.
+ * On top of that:
  *
  * <ul>
  *   <li><b>Liveness.</b> A worker that sends no heartbeat for {@code heartbeatTimeout} is ended
- *       ({@link HeartbeatTimeoutException}) if it is hung: its root process is stopped, or its
- *       tree used less than a twentieth of one CPU over that time. One whose tree keeps using
- *       CPU is busy (a C call holding Python's GIL keeps the heartbeat thread from running) and
- *       is left to the task's timeouts ({@link WorkerSnapshot#busyWithoutHeartbeat()},
- *       {@link PoolListener#workerBusyWithoutHeartbeat}); a task that reports no progress for
- *       {@code progressTimeout}, when set, is ended ({@link ProgressTimeoutException}); idle
- *       workers are pinged, and probed by an optional {@link HealthCheck}, every
- *       {@code healthCheckInterval}.
- *   <li><b>Recycling.</b> Workers are retired after {@code maxTasksPerWorker} tasks or
- *       {@code maxWorkerAge} (both reduced by a random jitter, so workers do not all retire
- *       together), when their tree crosses the soft memory limit (after the current task), and
- *       after {@code idleTimeout} idle while more than {@code minIdle} are alive.
- *   <li><b>Crashes fail one task.</b> A worker that dies mid-task fails only that task
- *       ({@link WorkerCrashedException}: exit code or signal, stderr tail, peak memory); a
- *       replacement starts. Restarts after failures back off exponentially with jitter, and
- *       after {@code startFailureThreshold} failed starts in a row a circuit breaker opens: the
- *       pool stops starting processes, {@link #isHealthy()} turns false, submissions fail at
- *       once with {@link PoolUnhealthyException}, and after {@code circuitOpenDuration} the pool
- *       probes with one start. Tasks marked {@link TaskOptions#withIdempotent} are retried on
- *       another worker after a crash, a heartbeat loss, a protocol violation or a failure of
- *       the pool's own supervision ({@link SupervisionFailedException}).
- *   <li><b>Every future completes exactly once</b>: with the decoded result, with
- *       {@link TaskFailedException} when the handler raised, or with a typed
- *       {@link StockadeException}. {@code cancel(true)} sends CANCEL and ends the worker if the
- *       task has not stopped within {@code cancelGrace}; the future, as the {@code Future}
- *       contract requires, completes at once, and the listener's {@link PoolListener#taskFailed}
- *       tells when the task has stopped.
+ *       ({@link HeartbeatTimeoutException}) if it is hung: its root process is stopped, or its tree
+ *       used less than a twentieth of one CPU over that time. One whose tree keeps using CPU is
+ *       busy (a C call holding Python's GIL keeps the heartbeat thread from running) and is left to
+ *       the task's timeouts ({@link WorkerSnapshot#busyWithoutHeartbeat()}, {@link
+ *       PoolListener#workerBusyWithoutHeartbeat}); a task that reports no progress for {@code
+ *       progressTimeout}, when set, is ended ({@link ProgressTimeoutException}); idle workers are
+ *       pinged, and probed by an optional {@link HealthCheck}, every {@code healthCheckInterval}.
+ *   <li><b>Recycling.</b> Workers are retired after {@code maxTasksPerWorker} tasks or {@code
+ *       maxWorkerAge} (both reduced by a random jitter, so workers do not all retire together),
+ *       when their tree crosses the soft memory limit (after the current task), and after {@code
+ *       idleTimeout} idle while more than {@code minIdle} are alive.
+ *   <li><b>Crashes fail one task.</b> A worker that dies mid-task fails only that task ({@link
+ *       WorkerCrashedException}: exit code or signal, stderr tail, peak memory); a replacement
+ *       starts. Restarts after failures back off exponentially with jitter, and after {@code
+ *       startFailureThreshold} failed starts in a row a circuit breaker opens: the pool stops
+ *       starting processes, {@link #isHealthy()} turns false, submissions fail at once with {@link
+ *       PoolUnhealthyException}, and after {@code circuitOpenDuration} the pool probes with one
+ *       start. Tasks marked {@link TaskOptions#withIdempotent} are retried on another worker after
+ *       a crash, a heartbeat loss, a protocol violation or a failure of the pool's own supervision
+ *       ({@link SupervisionFailedException}).
+ *   <li><b>Every future completes exactly once</b>: with the decoded result, with {@link
+ *       TaskFailedException} when the handler raised, or with a typed {@link StockadeException}.
+ *       {@code cancel(true)} sends CANCEL and ends the worker if the task has not stopped within
+ *       {@code cancelGrace}; the future, as the {@code Future} contract requires, completes at
+ *       once, and the listener's {@link PoolListener#taskFailed} tells when the task has stopped.
  *   <li><b>At most once</b>: a task not marked idempotent is never run twice, whatever ends its
  *       worker; a task that may have run fails instead.
  * </ul>
  *
- * <p>The caller's code never runs on the pool's own threads: a future's dependent stages
- * ({@code thenApply} and its kin) run on the thread of a caller that was waiting for the result
- * in {@code get} or {@code join}, or else on the pool's callback executor
- * ({@link PoolBuilder#callbackExecutor}), where the listener and the health check run too; so a
- * slow callback delays neither other tasks nor any worker's heartbeats, and a callback may wait
- * on another task of the same pool.
+ * <p>The caller's code never runs on the pool's own threads: a future's dependent stages ({@code
+ * thenApply} and its kin) run on the thread of a caller that was waiting for the result in {@code
+ * get} or {@code join}, or else on the pool's callback executor ({@link
+ * PoolBuilder#callbackExecutor}), where the listener and the health check run too; so a slow
+ * callback delays neither other tasks nor any worker's heartbeats, and a callback may wait on
+ * another task of the same pool.
  *
- * <p>It closes as every {@link ProcessPool} does: {@link #close()} at once, {@link #shutdown()}
- * and {@link #close(Duration)} after a drain, workers retiring as they go idle.
+ * <p>It closes as every {@link ProcessPool} does: {@link #close()} at once, {@link #shutdown()} and
+ * {@link #close(Duration)} after a drain, workers retiring as they go idle.
  *
  * @param <I> the task input type, encoded by the input {@link Codec}
  * @param <O> the result type, decoded by the output {@link Codec}
@@ -85,8 +83,8 @@ public final class WorkerPool<I, O> extends ProcessPool {
   }
 
   /** Starts a pool with settings its builder checked. */
-  static <I, O> WorkerPool<I, O> start(WorkerPoolSettings settings, Codec<I> input,
-      Codec<O> output) {
+  static <I, O> WorkerPool<I, O> start(
+      WorkerPoolSettings settings, Codec<I> input, Codec<O> output) {
     return new WorkerPool<>(RealWorkerPool.start(settings), input, output);
   }
 
@@ -100,7 +98,8 @@ public final class WorkerPool<I, O> extends ProcessPool {
    * @return a new builder, every setting at its default
    */
   public static <I, O> WorkerPoolBuilder<I, O> builder(Codec<I> input, Codec<O> output) {
-    return new WorkerPoolBuilder<>(Objects.requireNonNull(input, "input codec"),
+    return new WorkerPoolBuilder<>(
+        Objects.requireNonNull(input, "input codec"),
         Objects.requireNonNull(output, "output codec"));
   }
 
@@ -108,9 +107,9 @@ public final class WorkerPool<I, O> extends ProcessPool {
    * Submits a task with the pool's defaults.
    *
    * @param task the task's input
-   * @return a future that completes with the decoded result, or fails with a
-   *     {@link StockadeException} that says why it has none (or, once cancelled, with a
-   *     {@code CancellationException})
+   * @return a future that completes with the decoded result, or fails with a {@link
+   *     StockadeException} that says why it has none (or, once cancelled, with a {@code
+   *     CancellationException})
    * @throws IllegalArgumentException if the input codec cannot encode {@code task}, or the encoded
    *     payload is larger than {@code maxFrameSize}
    */
@@ -119,17 +118,17 @@ public final class WorkerPool<I, O> extends ProcessPool {
   }
 
   /**
-   * Submits a task. Admission failures come back as a failed future
-   * ({@link PoolSaturatedException}, {@link PoolClosedException},
-   * {@link PoolUnhealthyException}), never as a throw.
+   * Submits a task. Admission failures come back as a failed future ({@link
+   * PoolSaturatedException}, {@link PoolClosedException}, {@link PoolUnhealthyException}), never as
+   * a throw.
    *
    * @param task the task's input
    * @param options how this task differs from the pool's settings
-   * @return a future that completes with the decoded result, or fails with a
-   *     {@link StockadeException} that says why it has none (or, once cancelled, with a
-   *     {@code CancellationException})
-   * @throws IllegalArgumentException if the input codec cannot encode {@code task}, or the
-   *     encoded payload is larger than {@code maxFrameSize}
+   * @return a future that completes with the decoded result, or fails with a {@link
+   *     StockadeException} that says why it has none (or, once cancelled, with a {@code
+   *     CancellationException})
+   * @throws IllegalArgumentException if the input codec cannot encode {@code task}, or the encoded
+   *     payload is larger than {@code maxFrameSize}
    */
   public CompletableFuture<O> submit(I task, TaskOptions options) {
     Objects.requireNonNull(options, "options");
@@ -137,14 +136,20 @@ public final class WorkerPool<I, O> extends ProcessPool {
     try {
       payload = input.encode(task);
     } catch (Exception e) {
-      throw new IllegalArgumentException("input codec " + input + " could not encode task '"
-          + options.label() + "': " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "input codec "
+              + input
+              + " could not encode task '"
+              + options.label()
+              + "': "
+              + e.getMessage(),
+          e);
     }
     Objects.requireNonNull(payload, "input codec returned null");
     @SuppressWarnings("unchecked") // the engine completes it only with output.decode's values
     CompletableFuture<O> future =
-        (CompletableFuture<O>) (CompletableFuture<?>) engine.submit(payload, options,
-            output::decode);
+        (CompletableFuture<O>)
+            (CompletableFuture<?>) engine.submit(payload, options, output::decode);
     return future;
   }
 

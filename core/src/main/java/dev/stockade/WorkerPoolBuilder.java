@@ -12,12 +12,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Configures a {@link WorkerPool}: the settings every pool shares ({@link PoolBuilder}), the
- * worker's program, and how workers are kept alive, recycled and restarted. Made by
- * {@link WorkerPool#builder}. Exactly one worker kind must be given ({@link #jvmWorker},
- * {@link #pythonWorker}, {@link #nodeWorker} or {@link #command}). Each setting may be set
- * once, and every value is checked at {@link #build()}; the worker's program is checked too:
- * it must be one the kernel can start in its working directory ({@code python3} and
- * {@code node} are looked up on {@code PATH}).
+ * worker's program, and how workers are kept alive, recycled and restarted. Made by {@link
+ * WorkerPool#builder}. Exactly one worker kind must be given ({@link #jvmWorker}, {@link
+ * #pythonWorker}, {@link #nodeWorker} or {@link #command}). Each setting may be set once, and every
+ * value is checked at {@link #build()}; the worker's program is checked too: it must be one the
+ * kernel can start in its working directory ({@code python3} and {@code node} are looked up on
+ * {@code PATH}).
  *
  * @param <I> the task input type
  * @param <O> the result type
@@ -58,11 +58,11 @@ public final class WorkerPoolBuilder<I, O> extends WorkerProgramBuilder<I, O> {
   }
 
   /**
-   * Tasks sent to a worker before it answered the first, so its next task is already in its
-   * pipe when it finishes one: throughput for small tasks, at a price. A worker still runs
-   * one task at a time, in order; a task's timeout starts when it becomes the one running;
-   * if the worker dies, the running task fails and the ones behind it, which never started,
-   * go back to the queue. 1 to 64; default 1 (send a task only to an idle worker).
+   * Tasks sent to a worker before it answered the first, so its next task is already in its pipe
+   * when it finishes one: throughput for small tasks, at a price. A worker still runs one task at a
+   * time, in order; a task's timeout starts when it becomes the one running; if the worker dies,
+   * the running task fails and the ones behind it, which never started, go back to the queue. 1 to
+   * 64; default 1 (send a task only to an idle worker).
    *
    * @param tasksInFlightPerWorker the most tasks sent to one worker at once, 1 to 64
    * @return this builder
@@ -75,9 +75,8 @@ public final class WorkerPoolBuilder<I, O> extends WorkerProgramBuilder<I, O> {
   }
 
   /**
-   * Workers kept alive and ready even with no work (pre-warmed, started at build and
-   * replaced when they end); idle ones above this number retire after {@code idleTimeout}.
-   * Default: 0.
+   * Workers kept alive and ready even with no work (pre-warmed, started at build and replaced when
+   * they end); idle ones above this number retire after {@code idleTimeout}. Default: 0.
    *
    * @param minIdle the workers kept alive with no work
    * @return this builder
@@ -90,8 +89,8 @@ public final class WorkerPoolBuilder<I, O> extends WorkerProgramBuilder<I, O> {
   }
 
   /**
-   * Soft limit: a worker whose tree crosses it is retired after its current task. Must be
-   * below the hard limit. Default: 80 % of the hard limit.
+   * Soft limit: a worker whose tree crosses it is retired after its current task. Must be below the
+   * hard limit. Default: 80 % of the hard limit.
    *
    * @param softMemoryLimit the memory past which a worker retires after its task
    * @return this builder
@@ -130,9 +129,9 @@ public final class WorkerPoolBuilder<I, O> extends WorkerProgramBuilder<I, O> {
   }
 
   /**
-   * Longest silence before a worker is ended, unless its tree keeps using CPU meanwhile (then
-   * it is busy, not hung: see the class documentation). At least twice the heartbeat
-   * interval. Default: 10 s.
+   * Longest silence before a worker is ended, unless its tree keeps using CPU meanwhile (then it is
+   * busy, not hung: see the class documentation). At least twice the heartbeat interval. Default:
+   * 10 s.
    *
    * @param heartbeatTimeout the longest silence of a worker that is not busy
    * @return this builder
@@ -145,8 +144,8 @@ public final class WorkerPoolBuilder<I, O> extends WorkerProgramBuilder<I, O> {
   }
 
   /**
-   * Longest a task may go without reporting PROGRESS (counted from its start) before its
-   * worker is ended. Default: none.
+   * Longest a task may go without reporting PROGRESS (counted from its start) before its worker is
+   * ended. Default: none.
    *
    * @param progressTimeout the longest a task may go without reporting progress
    * @return this builder
@@ -167,8 +166,7 @@ public final class WorkerPoolBuilder<I, O> extends WorkerProgramBuilder<I, O> {
    */
   public WorkerPoolBuilder<I, O> healthCheckInterval(Duration healthCheckInterval) {
     rules.once("healthCheckInterval", this.healthCheckInterval);
-    this.healthCheckInterval = Objects.requireNonNull(healthCheckInterval,
-        "healthCheckInterval");
+    this.healthCheckInterval = Objects.requireNonNull(healthCheckInterval, "healthCheckInterval");
     return this;
   }
 
@@ -212,16 +210,17 @@ public final class WorkerPoolBuilder<I, O> extends WorkerProgramBuilder<I, O> {
   }
 
   /**
-   * Tasks after which a worker is retired (less a jitter). At least 1. Default: no limit
-   * (leave it unset).
+   * Tasks after which a worker is retired (less a jitter). At least 1. Default: no limit (leave it
+   * unset).
    *
    * @param maxTasksPerWorker the tasks after which a worker retires
    * @return this builder
    * @throws IllegalStateException if {@code maxTasksPerWorker} was already set
    */
   public WorkerPoolBuilder<I, O> maxTasksPerWorker(int maxTasksPerWorker) {
-    rules.once("maxTasksPerWorker", this.maxTasksPerWorker.isPresent()
-        ? this.maxTasksPerWorker.getAsInt() : "no limit");
+    rules.once(
+        "maxTasksPerWorker",
+        this.maxTasksPerWorker.isPresent() ? this.maxTasksPerWorker.getAsInt() : "no limit");
     this.maxTasksPerWorker = OptionalInt.of(maxTasksPerWorker);
     return this;
   }
@@ -293,8 +292,8 @@ public final class WorkerPoolBuilder<I, O> extends WorkerProgramBuilder<I, O> {
   }
 
   /**
-   * The first and the largest pause before starting a worker after a failure; pauses double
-   * with each failure in a row, with ±50 % jitter. Default: 200 ms and 30 s.
+   * The first and the largest pause before starting a worker after a failure; pauses double with
+   * each failure in a row, with ±50 % jitter. Default: 200 ms and 30 s.
    *
    * @param initial the pause after the first failure
    * @param max the longest pause
@@ -330,8 +329,7 @@ public final class WorkerPoolBuilder<I, O> extends WorkerProgramBuilder<I, O> {
    */
   public WorkerPoolBuilder<I, O> circuitOpenDuration(Duration circuitOpenDuration) {
     rules.once("circuitOpenDuration", this.circuitOpenDuration);
-    this.circuitOpenDuration = Objects.requireNonNull(circuitOpenDuration,
-        "circuitOpenDuration");
+    this.circuitOpenDuration = Objects.requireNonNull(circuitOpenDuration, "circuitOpenDuration");
     return this;
   }
 
@@ -352,44 +350,88 @@ public final class WorkerPoolBuilder<I, O> extends WorkerProgramBuilder<I, O> {
    * Validates every setting and starts the pool (and its {@code minIdle} workers).
    *
    * @return the running pool
-   * @throws IllegalArgumentException naming the first setting out of range, or a worker
-   *     program that cannot be started (its path, the {@code PATH} searched for a bare name,
-   *     the working directory and why), before anything was started
-   * @throws IllegalStateException if no worker kind was given, or if
-   *     {@link #requireLifeline requireLifeline} is true and the lifeline's watchdog cannot be
-   *     started (saying why)
+   * @throws IllegalArgumentException naming the first setting out of range, or a worker program
+   *     that cannot be started (its path, the {@code PATH} searched for a bare name, the working
+   *     directory and why), before anything was started
+   * @throws IllegalStateException if no worker kind was given, or if {@link #requireLifeline
+   *     requireLifeline} is true and the lifeline's watchdog cannot be started (saying why)
    */
   public WorkerPool<I, O> build() {
     if (kind == null) {
-      throw new IllegalStateException("no worker kind: call jvmWorker, pythonWorker, "
-          + "nodeWorker or command before build()");
+      throw new IllegalStateException(
+          "no worker kind: call jvmWorker, pythonWorker, "
+              + "nodeWorker or command before build()");
     }
     PoolSettings common = commonSettings(POOL_NUMBER::incrementAndGet);
-    require(tasksInFlightPerWorker >= 1 && tasksInFlightPerWorker <= 64,
-        "tasksInFlightPerWorker", "between 1 and 64", tasksInFlightPerWorker);
-    require(minIdle >= 0 && minIdle <= common.workers(), "minIdle",
-        "between 0 and workers (" + common.workers() + ")", minIdle);
-    require(maxFrameSize.toBytes() >= 1024 && maxFrameSize.toBytes() <= (1L << 30),
-        "maxFrameSize", "between 1 KiB and 1 GiB", maxFrameSize);
+    require(
+        tasksInFlightPerWorker >= 1 && tasksInFlightPerWorker <= 64,
+        "tasksInFlightPerWorker",
+        "between 1 and 64",
+        tasksInFlightPerWorker);
+    require(
+        minIdle >= 0 && minIdle <= common.workers(),
+        "minIdle",
+        "between 0 and workers (" + common.workers() + ")",
+        minIdle);
+    require(
+        maxFrameSize.toBytes() >= 1024 && maxFrameSize.toBytes() <= (1L << 30),
+        "maxFrameSize",
+        "between 1 KiB and 1 GiB",
+        maxFrameSize);
     Duration sample = common.sampleInterval();
-    WorkerPoolSettings.Liveness liveness = WorkerSettingRules.checked(
-        new WorkerPoolSettings.Liveness(startTimeout, heartbeatInterval, heartbeatTimeout,
-            Optional.ofNullable(progressTimeout), healthCheckInterval, healthCheckTimeout,
-            healthCheckFailures, Optional.ofNullable(healthCheck), cancelGrace), sample);
+    WorkerPoolSettings.Liveness liveness =
+        WorkerSettingRules.checked(
+            new WorkerPoolSettings.Liveness(
+                startTimeout,
+                heartbeatInterval,
+                heartbeatTimeout,
+                Optional.ofNullable(progressTimeout),
+                healthCheckInterval,
+                healthCheckTimeout,
+                healthCheckFailures,
+                Optional.ofNullable(healthCheck),
+                cancelGrace),
+            sample);
     MemorySize hard = common.memoryLimit();
-    MemorySize soft = softMemoryLimit != null ? softMemoryLimit
-        : MemorySize.ofBytes(hard.toBytes() / 5 * 4);
-    WorkerPoolSettings.Recycling recycling = WorkerSettingRules.checked(
-        new WorkerPoolSettings.Recycling(soft, maxTasksPerWorker,
-            Optional.ofNullable(maxWorkerAge), recycleJitter, idleTimeout), hard, sample);
-    WorkerPoolSettings.Restarts restarts = WorkerSettingRules.checked(
-        new WorkerPoolSettings.Restarts(restartBackoffInitial, restartBackoffMax,
-            startFailureThreshold, circuitOpenDuration, retryAttempts));
+    MemorySize soft =
+        softMemoryLimit != null ? softMemoryLimit : MemorySize.ofBytes(hard.toBytes() / 5 * 4);
+    WorkerPoolSettings.Recycling recycling =
+        WorkerSettingRules.checked(
+            new WorkerPoolSettings.Recycling(
+                soft,
+                maxTasksPerWorker,
+                Optional.ofNullable(maxWorkerAge),
+                recycleJitter,
+                idleTimeout),
+            hard,
+            sample);
+    WorkerPoolSettings.Restarts restarts =
+        WorkerSettingRules.checked(
+            new WorkerPoolSettings.Restarts(
+                restartBackoffInitial,
+                restartBackoffMax,
+                startFailureThreshold,
+                circuitOpenDuration,
+                retryAttempts));
     WorkerPoolSettings.Launch planned =
         WorkerLaunchPlan.checked(kind, hard, jvmOptions, jvmWorkerClassPath);
     beforeStart(common);
-    return WorkerLaunchPlan.startWithRuntime(kind, planned, common.name(),
-        launch -> WorkerPool.start(new WorkerPoolSettings(common, launch, tasksInFlightPerWorker,
-            minIdle, (int) maxFrameSize.toBytes(), liveness, recycling, restarts), input, output));
+    return WorkerLaunchPlan.startWithRuntime(
+        kind,
+        planned,
+        common.name(),
+        launch ->
+            WorkerPool.start(
+                new WorkerPoolSettings(
+                    common,
+                    launch,
+                    tasksInFlightPerWorker,
+                    minIdle,
+                    (int) maxFrameSize.toBytes(),
+                    liveness,
+                    recycling,
+                    restarts),
+                input,
+                output));
   }
 }

@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The part of {@link WorkerPoolBuilder} that says what program a worker is: one of four kinds,
- * and for a JVM worker its options and class path. Its methods are {@code WorkerPoolBuilder}'s;
- * it is a class of its own so that each file holds one group of settings.
+ * The part of {@link WorkerPoolBuilder} that says what program a worker is: one of four kinds, and
+ * for a JVM worker its options and class path. Its methods are {@code WorkerPoolBuilder}'s; it is a
+ * class of its own so that each file holds one group of settings.
  *
  * @param <I> the task input type
  * @param <O> the result type
@@ -18,7 +18,9 @@ abstract sealed class WorkerProgramBuilder<I, O> extends PoolBuilder<WorkerPoolB
     permits WorkerPoolBuilder {
   /** The worker's program: null until one kind is given. */
   WorkerLaunchPlan.Kind kind;
+
   List<String> jvmOptions = List.of();
+
   /** Null: found from how this JVM was started. */
   List<Path> jvmWorkerClassPath;
 
@@ -33,22 +35,22 @@ abstract sealed class WorkerProgramBuilder<I, O> extends PoolBuilder<WorkerPoolB
 
   private void kind(WorkerLaunchPlan.Kind next) {
     if (kind != null) {
-      throw new IllegalStateException("the worker kind was already set to " + kind
-          + "; a pool has one kind of worker");
+      throw new IllegalStateException(
+          "the worker kind was already set to " + kind + "; a pool has one kind of worker");
     }
     kind = next;
   }
 
   /**
-   * Workers are child JVMs running {@code handler} (see {@link Handler}), started with this
-   * JVM's {@code java}, a heap of 60 % of the memory limit, the serial collector, and exit on
-   * {@link OutOfMemoryError}. They find their classes as this JVM was started: its class path
-   * ({@code java -cp}, {@code java -jar}), a Spring Boot executable jar (through Boot's
-   * {@code PropertiesLauncher}), the files of the {@code URLClassLoader}s that loaded the
-   * handler and Stockade ({@code mvn exec:java}), or its module path (the handler's module
-   * added; its package must be exported to {@code dev.stockade}). Where none of these can be
-   * named as files, {@link WorkerPoolBuilder#build()} fails and {@link #jvmWorkerClassPath} is the fix. On JDK
-   * 22 and later they get {@code --enable-native-access} for Stockade's native calls.
+   * Workers are child JVMs running {@code handler} (see {@link Handler}), started with this JVM's
+   * {@code java}, a heap of 60 % of the memory limit, the serial collector, and exit on {@link
+   * OutOfMemoryError}. They find their classes as this JVM was started: its class path ({@code java
+   * -cp}, {@code java -jar}), a Spring Boot executable jar (through Boot's {@code
+   * PropertiesLauncher}), the files of the {@code URLClassLoader}s that loaded the handler and
+   * Stockade ({@code mvn exec:java}), or its module path (the handler's module added; its package
+   * must be exported to {@code dev.stockade}). Where none of these can be named as files, {@link
+   * WorkerPoolBuilder#build()} fails and {@link #jvmWorkerClassPath} is the fix. On JDK 22 and
+   * later they get {@code --enable-native-access} for Stockade's native calls.
    *
    * @param handler the class of the handler; public, with a public no-argument constructor
    * @return this builder
@@ -62,8 +64,8 @@ abstract sealed class WorkerProgramBuilder<I, O> extends PoolBuilder<WorkerPoolB
   /**
    * The class path of {@link #jvmWorker} JVMs, instead of the one found from how this JVM was
    * started: the jars and directories of Stockade, the handler and their dependencies. For a
-   * handler loaded by a class loader whose classes are not files this JVM can name (an
-   * application server's modules, classes defined from memory). Each entry must exist.
+   * handler loaded by a class loader whose classes are not files this JVM can name (an application
+   * server's modules, classes defined from memory). Each entry must exist.
    *
    * @param classPath the jars and directories of the worker JVMs' class path, in order
    * @return this builder
@@ -89,9 +91,9 @@ abstract sealed class WorkerProgramBuilder<I, O> extends PoolBuilder<WorkerPoolB
   }
 
   /**
-   * Workers are {@code python3 script}. The Python runtime ({@link WorkerRuntimes}) is written
-   * out by the pool and put on {@code PYTHONPATH}, so the script may {@code import
-   * stockade_worker} and call {@code stockade_worker.run(handle)}.
+   * Workers are {@code python3 script}. The Python runtime ({@link WorkerRuntimes}) is written out
+   * by the pool and put on {@code PYTHONPATH}, so the script may {@code import stockade_worker} and
+   * call {@code stockade_worker.run(handle)}.
    *
    * @param script the Python script a worker runs
    * @return this builder
@@ -103,9 +105,9 @@ abstract sealed class WorkerProgramBuilder<I, O> extends PoolBuilder<WorkerPoolB
   }
 
   /**
-   * Workers are {@code node script}. The Node runtime ({@link WorkerRuntimes}) is written out
-   * by the pool and put on {@code NODE_PATH}, so the script may
-   * {@code require('stockade-worker')} and call {@code run(handler)}.
+   * Workers are {@code node script}. The Node runtime ({@link WorkerRuntimes}) is written out by
+   * the pool and put on {@code NODE_PATH}, so the script may {@code require('stockade-worker')} and
+   * call {@code run(handler)}.
    *
    * @param script the Node script a worker runs
    * @return this builder
@@ -117,9 +119,9 @@ abstract sealed class WorkerProgramBuilder<I, O> extends PoolBuilder<WorkerPoolB
   }
 
   /**
-   * Workers are {@code command}, any program that speaks the protocol. Its arguments,
-   * environment, directory and label are used; it must not carry a timeout or memory limit
-   * (set them on the pool).
+   * Workers are {@code command}, any program that speaks the protocol. Its arguments, environment,
+   * directory and label are used; it must not carry a timeout or memory limit (set them on the
+   * pool).
    *
    * @param command the program a worker runs
    * @return this builder

@@ -11,8 +11,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Writes the Python and Node runtimes of the worker protocol ({@code docs/protocol.md}) to a
- * directory, so a handler written in those languages can run as a persistent worker. Each
- * runtime is one file with no dependencies beyond its language's standard library.
+ * directory, so a handler written in those languages can run as a persistent worker. Each runtime
+ * is one file with no dependencies beyond its language's standard library.
  *
  * <p>Python 3.8 or later — a handler module {@code handler.py} beside the runtime:
  *
@@ -48,9 +48,9 @@ import java.nio.file.attribute.PosixFilePermissions;
  * // start: node /opt/app/workers/stockade-worker.js ./handler.js  (in that directory)
  * }</pre>
  *
- * <p>Writing is safe while workers run from an older copy: the new file is written beside it
- * and moved over it in one step, so a process that starts meanwhile reads either the old file
- * or the new one, never a part of either.
+ * <p>Writing is safe while workers run from an older copy: the new file is written beside it and
+ * moved over it in one step, so a process that starts meanwhile reads either the old file or the
+ * new one, never a part of either.
  */
 public final class WorkerRuntimes {
   /** The file name of the Python runtime; also its module name, {@code stockade_worker}. */
@@ -103,8 +103,8 @@ public final class WorkerRuntimes {
         // not a POSIX file system: its defaults apply
       }
       try {
-        Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE,
-            StandardCopyOption.REPLACE_EXISTING);
+        Files.move(
+            temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
       }
@@ -118,8 +118,9 @@ public final class WorkerRuntimes {
     InputStream in = WorkerRuntimes.class.getResourceAsStream(RESOURCE_DIRECTORY + fileName);
     if (in == null) {
       // The file is packaged in this jar; its absence means a broken build, not a bad call.
-      throw new UncheckedIOException(new IOException(
-          "resource " + RESOURCE_DIRECTORY + fileName + " is missing from the Stockade jar"));
+      throw new UncheckedIOException(
+          new IOException(
+              "resource " + RESOURCE_DIRECTORY + fileName + " is missing from the Stockade jar"));
     }
     return in;
   }

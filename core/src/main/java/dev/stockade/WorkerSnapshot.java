@@ -18,11 +18,11 @@ import java.time.Duration;
  * @param age since the root process started
  * @param tempDirectory the tree's {@code TMPDIR}, removed when the tree has ended
  * @param busyWithoutHeartbeat a {@link WorkerPool} worker that has sent no heartbeat for longer
- *     than {@code heartbeatTimeout} while its tree keeps using CPU — a long computation that
- *     blocks its runtime's heartbeat thread, such as a Python C call holding the GIL — so the
- *     pool judges it busy, not hung, and leaves it to {@code taskTimeout} and
- *     {@code progressTimeout}; false once it is heard from again, and always false for a
- *     {@link CommandPool} tree (see {@link PoolListener#workerBusyWithoutHeartbeat})
+ *     than {@code heartbeatTimeout} while its tree keeps using CPU — a long computation that blocks
+ *     its runtime's heartbeat thread, such as a Python C call holding the GIL — so the pool judges
+ *     it busy, not hung, and leaves it to {@code taskTimeout} and {@code progressTimeout}; false
+ *     once it is heard from again, and always false for a {@link CommandPool} tree (see {@link
+ *     PoolListener#workerBusyWithoutHeartbeat})
  */
 public record WorkerSnapshot(
     String workerId,

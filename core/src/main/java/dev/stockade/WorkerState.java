@@ -1,10 +1,10 @@
 package dev.stockade;
 
 /**
- * The life of one worker tree, as {@link WorkerSnapshot#state()} reports it. Transitions only
- * move forward through {@code STARTING → (IDLE ⇄ BUSY) → STOPPING → DEAD}; a {@link CommandPool}
- * worker runs one task, so it goes {@code STARTING → BUSY → STOPPING → DEAD}. A worker retired
- * after its current task (recycling, a graceful close) stays {@code BUSY} until that task ends.
+ * The life of one worker tree, as {@link WorkerSnapshot#state()} reports it. Transitions only move
+ * forward through {@code STARTING → (IDLE ⇄ BUSY) → STOPPING → DEAD}; a {@link CommandPool} worker
+ * runs one task, so it goes {@code STARTING → BUSY → STOPPING → DEAD}. A worker retired after its
+ * current task (recycling, a graceful close) stays {@code BUSY} until that task ends.
  */
 public enum WorkerState {
   /** The process is being started. */

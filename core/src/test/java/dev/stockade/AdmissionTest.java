@@ -22,21 +22,27 @@ class AdmissionTest {
   }
 
   private static Throwable failureOf(CompletableFuture<?> future) throws Exception {
-    ExecutionException e = assertThrows(ExecutionException.class,
-        () -> future.get(10, TimeUnit.SECONDS));
+    ExecutionException e =
+        assertThrows(ExecutionException.class, () -> future.get(10, TimeUnit.SECONDS));
     return e.getCause();
   }
 
   @Test
   void refusesATaskBeyondWorkersAndQueueWithThePoolCounts() throws Exception {
     String marker = TestProcesses.uniqueSleepSeconds();
-    try (CommandPool pool = CommandPool.builder().name("tight").workers(1).queueCapacity(1)
-        .terminationGrace(Duration.ZERO).build()) {
+    try (CommandPool pool =
+        CommandPool.builder()
+            .name("tight")
+            .workers(1)
+            .queueCapacity(1)
+            .terminationGrace(Duration.ZERO)
+            .build()) {
       var unused = pool.run(sleeper(marker));
       var unusedSecond = pool.run(sleeper(marker));
       CompletableFuture<CommandResult> third = pool.run(sleeper(marker));
       assertThat(third).isCompletedExceptionally();
-      assertThat(failureOf(third)).isInstanceOf(PoolSaturatedException.class)
+      assertThat(failureOf(third))
+          .isInstanceOf(PoolSaturatedException.class)
           .hasMessageContaining("active=1/1, queued=1/1")
           .hasMessageContaining("pool 'tight'");
     }
@@ -44,8 +50,12 @@ class AdmissionTest {
 
   @Test
   void blocksForRoomWhenConfiguredAndStartsOnceAWorkerFrees() throws Exception {
-    try (CommandPool pool = CommandPool.builder().workers(1).queueCapacity(0)
-        .blockWhenSaturated(Duration.ofSeconds(10)).build()) {
+    try (CommandPool pool =
+        CommandPool.builder()
+            .workers(1)
+            .queueCapacity(0)
+            .blockWhenSaturated(Duration.ofSeconds(10))
+            .build()) {
       CompletableFuture<CommandResult> first = pool.run(sleeper("0.5"));
       CompletableFuture<CommandResult> second = pool.run(Command.of("true"));
       assertThat(first).isDone();
@@ -56,14 +66,20 @@ class AdmissionTest {
   @Test
   void refusesAfterTheAdmissionWaitRunsOut() throws Exception {
     String marker = TestProcesses.uniqueSleepSeconds();
-    try (CommandPool pool = CommandPool.builder().workers(1).queueCapacity(0)
-        .blockWhenSaturated(Duration.ofMillis(300)).terminationGrace(Duration.ZERO).build()) {
+    try (CommandPool pool =
+        CommandPool.builder()
+            .workers(1)
+            .queueCapacity(0)
+            .blockWhenSaturated(Duration.ofMillis(300))
+            .terminationGrace(Duration.ZERO)
+            .build()) {
       var unused = pool.run(sleeper(marker));
       long start = System.nanoTime();
       CompletableFuture<CommandResult> refused = pool.run(sleeper(marker));
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(
-          Duration.ofMillis(300));
-      assertThat(failureOf(refused)).isInstanceOf(PoolSaturatedException.class)
+      assertThat(Duration.ofNanos(System.nanoTime() - start))
+          .isGreaterThanOrEqualTo(Duration.ofMillis(300));
+      assertThat(failureOf(refused))
+          .isInstanceOf(PoolSaturatedException.class)
           .hasMessageContaining("after waiting 300 ms");
     }
   }
@@ -71,18 +87,25 @@ class AdmissionTest {
   @Test
   void closeFailsRunningAndQueuedTasksAndEndsEveryTree() throws Exception {
     String marker = TestProcesses.uniqueSleepSeconds();
-    CommandPool pool = CommandPool.builder().workers(1).queueCapacity(5)
-        .terminationGrace(Duration.ofSeconds(1)).build();
+    CommandPool pool =
+        CommandPool.builder()
+            .workers(1)
+            .queueCapacity(5)
+            .terminationGrace(Duration.ofSeconds(1))
+            .build();
     CompletableFuture<CommandResult> running = pool.run(sleeper(marker));
     CompletableFuture<CommandResult> queued = pool.run(sleeper(marker));
-    await().atMost(Duration.ofSeconds(5)).until(() ->
-        TestProcesses.liveWithCommandLine(marker).size() == 1);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> TestProcesses.liveWithCommandLine(marker).size() == 1);
 
     pool.close();
 
-    assertThat(failureOf(running)).isInstanceOf(PoolClosedException.class)
+    assertThat(failureOf(running))
+        .isInstanceOf(PoolClosedException.class)
         .hasMessageContaining("was closed while task 'sleep' ran");
-    assertThat(failureOf(queued)).isInstanceOf(PoolClosedException.class)
+    assertThat(failureOf(queued))
+        .isInstanceOf(PoolClosedException.class)
         .hasMessageContaining("before queued task 'sleep' started");
     assertThat(TestProcesses.liveWithCommandLine(marker)).isEmpty();
     assertThat(pool.snapshot().activeWorkers()).isZero();
@@ -93,7 +116,8 @@ class AdmissionTest {
     CommandPool pool = CommandPool.builder().workers(1).build();
     pool.close();
     pool.close();
-    assertThat(failureOf(pool.run(Command.of("true")))).isInstanceOf(PoolClosedException.class)
+    assertThat(failureOf(pool.run(Command.of("true"))))
+        .isInstanceOf(PoolClosedException.class)
         .hasMessageContaining("is closed");
     assertThat(pool.snapshot().closed()).isTrue();
   }
@@ -101,19 +125,23 @@ class AdmissionTest {
   @Test
   void cancelWithInterruptEndsTheRunningTree() throws Exception {
     String marker = TestProcesses.uniqueSleepSeconds();
-    try (CommandPool pool = CommandPool.builder().workers(1)
-        .terminationGrace(Duration.ofSeconds(1)).build()) {
+    try (CommandPool pool =
+        CommandPool.builder().workers(1).terminationGrace(Duration.ofSeconds(1)).build()) {
       CompletableFuture<CommandResult> future =
           pool.run(Command.of("sh", "-c", "sleep " + marker + " & sleep " + marker + "; :"));
-      await().atMost(Duration.ofSeconds(5)).until(() ->
-          TestProcesses.liveWithCommandLine("sleep " + marker).size() >= 3);
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> TestProcesses.liveWithCommandLine("sleep " + marker).size() >= 3);
 
       assertThat(future.cancel(true)).isTrue();
 
       assertThrows(CancellationException.class, future::join);
-      await().atMost(Duration.ofSeconds(4)).until(() ->
-          TestProcesses.liveWithCommandLine(marker).isEmpty()
-              && pool.snapshot().activeWorkers() == 0);
+      await()
+          .atMost(Duration.ofSeconds(4))
+          .until(
+              () ->
+                  TestProcesses.liveWithCommandLine(marker).isEmpty()
+                      && pool.snapshot().activeWorkers() == 0);
     }
   }
 
@@ -121,8 +149,8 @@ class AdmissionTest {
   void cancelRemovesAQueuedTaskWithoutStartingIt() throws Exception {
     String marker = TestProcesses.uniqueSleepSeconds();
     String queuedMarker = TestProcesses.uniqueSleepSeconds();
-    try (CommandPool pool = CommandPool.builder().workers(1).queueCapacity(1)
-        .terminationGrace(Duration.ZERO).build()) {
+    try (CommandPool pool =
+        CommandPool.builder().workers(1).queueCapacity(1).terminationGrace(Duration.ZERO).build()) {
       var unused = pool.run(sleeper(marker));
       CompletableFuture<CommandResult> queued = pool.run(sleeper(queuedMarker));
       assertThat(pool.snapshot().queuedTasks()).isEqualTo(1);
@@ -140,8 +168,9 @@ class AdmissionTest {
     String marker = TestProcesses.uniqueSleepSeconds();
     CommandPool pool = CommandPool.builder().workers(2).terminationGrace(Duration.ZERO).build();
     CompletableFuture<CommandResult> longOne = pool.run(sleeper(marker));
-    await().atMost(Duration.ofSeconds(5)).until(() ->
-        TestProcesses.liveWithCommandLine(marker).size() == 1);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> TestProcesses.liveWithCommandLine(marker).size() == 1);
 
     CompletableFuture<Void> closedInCallback = pool.run(Command.of("true")).thenRun(pool::close);
 

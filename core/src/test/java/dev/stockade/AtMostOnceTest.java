@@ -22,11 +22,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A task not marked idempotent runs at most once, whatever ends its worker, with tasks in
- * flight behind it: four tasks go to one worker, the first ends the worker in one way each
- * test, and the worker's own record of what it ran counts the runs of the three behind it.
- * Where every answer was read, those three never started and run once on a new worker; where
- * answers went unread, they may have run and fail instead of running again.
+ * A task not marked idempotent runs at most once, whatever ends its worker, with tasks in flight
+ * behind it: four tasks go to one worker, the first ends the worker in one way each test, and the
+ * worker's own record of what it ran counts the runs of the three behind it. Where every answer was
+ * read, those three never started and run once on a new worker; where answers went unread, they may
+ * have run and fail instead of running again.
  */
 @ExtendWith(NoLeakedProcesses.class)
 class AtMostOnceTest {
@@ -43,13 +43,15 @@ class AtMostOnceTest {
   }
 
   private static WorkerPoolBuilder<String, String> pipelined() {
-    return JvmWorkers.pool().workers(1).tasksInFlightPerWorker(4).cancelGrace(
-        Duration.ofMillis(300));
+    return JvmWorkers.pool()
+        .workers(1)
+        .tasksInFlightPerWorker(4)
+        .cancelGrace(Duration.ofMillis(300));
   }
 
   /** Task A ends the worker by {@code script}; B, C and D are sent behind it. */
-  private List<CompletableFuture<String>> submitBehind(WorkerPool<String, String> pool,
-      String script, TaskOptions optionsOfA) {
+  private List<CompletableFuture<String>> submitBehind(
+      WorkerPool<String, String> pool, String script, TaskOptions optionsOfA) {
     List<CompletableFuture<String>> tasks = new ArrayList<>();
     tasks.add(pool.submit(noted("A", script), optionsOfA.withLabel("A")));
     for (String name : BEHIND) {
@@ -68,7 +70,8 @@ class AtMostOnceTest {
   }
 
   private static void settle(List<CompletableFuture<String>> tasks) {
-    await().atMost(Duration.ofSeconds(60))
+    await()
+        .atMost(Duration.ofSeconds(60))
         .until(() -> tasks.stream().allMatch(CompletableFuture::isDone));
   }
 
@@ -77,18 +80,21 @@ class AtMostOnceTest {
     for (int i = 1; i <= 3; i++) {
       assertThat(tasks.get(i).get(60, TimeUnit.SECONDS)).isEqualTo(BEHIND.get(i - 1));
     }
-    assertThat(runsByTask()).containsEntry("A", 1L).containsEntry("B", 1L)
-        .containsEntry("C", 1L).containsEntry("D", 1L);
+    assertThat(runsByTask())
+        .containsEntry("A", 1L)
+        .containsEntry("B", 1L)
+        .containsEntry("C", 1L)
+        .containsEntry("D", 1L);
   }
 
   @Test
   void aCrashRunsTheTasksBehindOnceOnANewWorker() throws Exception {
     try (WorkerPool<String, String> pool = pipelined().build()) {
-      List<CompletableFuture<String>> tasks =
-          submitBehind(pool, "halt:3", TaskOptions.defaults());
+      List<CompletableFuture<String>> tasks = submitBehind(pool, "halt:3", TaskOptions.defaults());
 
       assertThatThrownBy(() -> tasks.get(0).get(60, TimeUnit.SECONDS))
-          .cause().isInstanceOf(WorkerCrashedException.class);
+          .cause()
+          .isInstanceOf(WorkerCrashedException.class);
       behindRanOnceEach(tasks);
     }
   }
@@ -103,10 +109,12 @@ class AtMostOnceTest {
       settle(tasks);
 
       assertThatThrownBy(() -> tasks.get(0).join())
-          .cause().isInstanceOf(WorkerProtocolException.class);
+          .cause()
+          .isInstanceOf(WorkerProtocolException.class);
       for (int i = 1; i <= 3; i++) {
         CompletableFuture<String> behind = tasks.get(i);
-        assertThatThrownBy(behind::join).cause()
+        assertThatThrownBy(behind::join)
+            .cause()
             .isInstanceOf(WorkerProtocolException.class)
             .hasMessageContaining("may have run");
       }
@@ -123,24 +131,26 @@ class AtMostOnceTest {
   @Test
   void aTimeoutRunsTheTasksBehindOnceOnANewWorker() throws Exception {
     try (WorkerPool<String, String> pool = pipelined().build()) {
-      List<CompletableFuture<String>> tasks = submitBehind(pool, "sleep:60000",
-          TaskOptions.defaults().withTimeout(Duration.ofSeconds(1)));
+      List<CompletableFuture<String>> tasks =
+          submitBehind(
+              pool, "sleep:60000", TaskOptions.defaults().withTimeout(Duration.ofSeconds(1)));
 
       assertThatThrownBy(() -> tasks.get(0).get(60, TimeUnit.SECONDS))
-          .cause().isInstanceOf(TaskTimeoutException.class);
+          .cause()
+          .isInstanceOf(TaskTimeoutException.class);
       behindRanOnceEach(tasks);
     }
   }
 
   @Test
   void aMemoryKillRunsTheTasksBehindOnceOnANewWorker() throws Exception {
-    try (WorkerPool<String, String> pool = pipelined()
-        .memoryLimit(MemorySize.ofMebibytes(400)).build()) {
-      List<CompletableFuture<String>> tasks = submitBehind(pool, "hog:600",
-          TaskOptions.defaults());
+    try (WorkerPool<String, String> pool =
+        pipelined().memoryLimit(MemorySize.ofMebibytes(400)).build()) {
+      List<CompletableFuture<String>> tasks = submitBehind(pool, "hog:600", TaskOptions.defaults());
 
       assertThatThrownBy(() -> tasks.get(0).get(60, TimeUnit.SECONDS))
-          .cause().isInstanceOf(MemoryLimitExceededException.class);
+          .cause()
+          .isInstanceOf(MemoryLimitExceededException.class);
       behindRanOnceEach(tasks);
     }
   }

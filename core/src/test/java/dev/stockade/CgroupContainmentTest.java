@@ -22,12 +22,12 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * cgroup strong mode, on whatever this machine offers (cgroup v2 with memory and pids on a v2
- * host; v1 memory, pids and freezer, and a v2 hierarchy without controllers, on a hybrid one):
- * each tree in a cgroup of its own, which the kernel keeps together, caps and ends; the mode
- * chosen is reported; and every group is removed with its tree. Without usable cgroups (not
- * root, read-only mounts) or the controller a test needs, it skips, saying why;
- * {@code CgroupProbeTest.ciOffersACgroupVersionWithMemoryAndPids} fails CI where none is usable.
+ * cgroup strong mode, on whatever this machine offers (cgroup v2 with memory and pids on a v2 host;
+ * v1 memory, pids and freezer, and a v2 hierarchy without controllers, on a hybrid one): each tree
+ * in a cgroup of its own, which the kernel keeps together, caps and ends; the mode chosen is
+ * reported; and every group is removed with its tree. Without usable cgroups (not root, read-only
+ * mounts) or the controller a test needs, it skips, saying why; {@code
+ * CgroupProbeTest.ciOffersACgroupVersionWithMemoryAndPids} fails CI where none is usable.
  */
 @Tag("cgroup")
 @ExtendWith(NoLeakedProcesses.class)
@@ -41,27 +41,34 @@ class CgroupContainmentTest {
       Assumptions.abort("no usable cgroups here: " + e.getMessage());
       return null;
     }
-    Assumptions.assumeTrue(selection.base().isPresent()
-        && selection.base().get().controllers().containsAll(List.of(controllers)),
-        () -> "cgroup " + mode + " here offers no " + String.join(" or ", controllers)
-            + " controller: " + selection.description());
+    Assumptions.assumeTrue(
+        selection.base().isPresent()
+            && selection.base().get().controllers().containsAll(List.of(controllers)),
+        () ->
+            "cgroup "
+                + mode
+                + " here offers no "
+                + String.join(" or ", controllers)
+                + " controller: "
+                + selection.description());
     return selection;
   }
 
   @Test
   void reportsTheCgroupModeItChose() {
     CgroupSelection auto = require(CgroupMode.AUTO, "memory");
-    try (CommandPool pool = CommandPool.builder().name("cg-report").cgroupMode(CgroupMode.AUTO)
-        .build()) {
-      assertThat(pool.snapshot().containment()).isEqualTo(auto.description())
+    try (CommandPool pool =
+        CommandPool.builder().name("cg-report").cgroupMode(CgroupMode.AUTO).build()) {
+      assertThat(pool.snapshot().containment())
+          .isEqualTo(auto.description())
           .startsWith("cgroup v");
     }
   }
 
   @Test
   void runsWithoutCgroupsWhenToldTo() {
-    try (CommandPool pool = CommandPool.builder().name("cg-none").cgroupMode(CgroupMode.NONE)
-        .build()) {
+    try (CommandPool pool =
+        CommandPool.builder().name("cg-none").cgroupMode(CgroupMode.NONE).build()) {
       assertThat(pool.snapshot().containment())
           .isEqualTo("session+tag+tree-walk (no cgroups: cgroupMode is NONE)");
     }
@@ -70,36 +77,59 @@ class CgroupContainmentTest {
   @Test
   void theKernelHoldsATreeToItsMemoryLimit() {
     require(CgroupMode.AUTO, "memory");
-    try (CommandPool pool = CommandPool.builder().name("cg-memory").cgroupMode(CgroupMode.AUTO)
-        .memoryLimit(MemorySize.ofMebibytes(64)).sampleInterval(Duration.ofMillis(50)).build()) {
-      ExecutionException e = assertThrows(ExecutionException.class, () -> pool.run(
-          Command.of("sh", "-c", "x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo survived"))
-          .get(Slowdown.scaledSeconds(30), TimeUnit.SECONDS));
+    try (CommandPool pool =
+        CommandPool.builder()
+            .name("cg-memory")
+            .cgroupMode(CgroupMode.AUTO)
+            .memoryLimit(MemorySize.ofMebibytes(64))
+            .sampleInterval(Duration.ofMillis(50))
+            .build()) {
+      ExecutionException e =
+          assertThrows(
+              ExecutionException.class,
+              () ->
+                  pool.run(
+                          Command.of(
+                              "sh",
+                              "-c",
+                              "x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo survived"))
+                      .get(Slowdown.scaledSeconds(30), TimeUnit.SECONDS));
 
-      assertThat(e.getCause()).isInstanceOfSatisfying(MemoryLimitExceededException.class, m -> {
-        assertThat(m.metric()).isEqualTo(MemoryMetric.CGROUP);
-        assertThat(m.limit()).isEqualTo(MemorySize.ofMebibytes(64));
-        assertThat(m.getMessage()).contains("OOM killer");
-        assertThat(m.details().peakMemory()).as("the figure the message gives")
-            .isEqualTo(m.observed());
-        assertThat(m.getMessage()).contains("peak " + m.observed() + " in its cgroup");
-      });
+      assertThat(e.getCause())
+          .isInstanceOfSatisfying(
+              MemoryLimitExceededException.class,
+              m -> {
+                assertThat(m.metric()).isEqualTo(MemoryMetric.CGROUP);
+                assertThat(m.limit()).isEqualTo(MemorySize.ofMebibytes(64));
+                assertThat(m.getMessage()).contains("OOM killer");
+                assertThat(m.details().peakMemory())
+                    .as("the figure the message gives")
+                    .isEqualTo(m.observed());
+                assertThat(m.getMessage()).contains("peak " + m.observed() + " in its cgroup");
+              });
     }
   }
 
   @Test
   void reportsATreesMemoryAsTheKernelCountsIt() throws Exception {
     require(CgroupMode.AUTO, "memory");
-    try (WorkerPool<String, String> pool = JvmWorkers.pool().name("cg-worker").workers(1)
-        .cgroupMode(CgroupMode.AUTO).build()) {
+    try (WorkerPool<String, String> pool =
+        JvmWorkers.pool().name("cg-worker").workers(1).cgroupMode(CgroupMode.AUTO).build()) {
       assertThat(pool.submit("echo:hi").get(Slowdown.scaledSeconds(30), TimeUnit.SECONDS))
           .isEqualTo("hi");
 
-      await().atMost(Slowdown.scaled(Duration.ofSeconds(5))).untilAsserted(() ->
-          assertThat(pool.snapshot().workers()).singleElement().satisfies(w -> {
-            assertThat(w.metricNow()).isEqualTo(MemoryMetric.CGROUP);
-            assertThat(w.memoryNow().toBytes()).isGreaterThan(MemorySize.ofMebibytes(5).toBytes());
-          }));
+      await()
+          .atMost(Slowdown.scaled(Duration.ofSeconds(5)))
+          .untilAsserted(
+              () ->
+                  assertThat(pool.snapshot().workers())
+                      .singleElement()
+                      .satisfies(
+                          w -> {
+                            assertThat(w.metricNow()).isEqualTo(MemoryMetric.CGROUP);
+                            assertThat(w.memoryNow().toBytes())
+                                .isGreaterThan(MemorySize.ofMebibytes(5).toBytes());
+                          }));
     }
   }
 
@@ -108,20 +138,34 @@ class CgroupContainmentTest {
     require(CgroupMode.AUTO, "pids");
     // Samples 5 s apart: the loop reaches pids.max (32 tasks per allowed process, 64) long
     // before the housekeeper could count it, even in an emulated machine.
-    try (CommandPool pool = CommandPool.builder().name("cg-pids").cgroupMode(CgroupMode.AUTO)
-        .maxProcesses(2)
-        .sampleInterval(Slowdown.scaled(Duration.ofSeconds(5))).build()) {
-      ExecutionException e = assertThrows(ExecutionException.class, () -> pool.run(Command.of(
-          "sh", "-c", "i=0; while [ $i -lt 1000 ]; do sleep 600 & i=$((i+1)); done; wait"))
-          .get(Slowdown.scaledSeconds(30), TimeUnit.SECONDS));
+    try (CommandPool pool =
+        CommandPool.builder()
+            .name("cg-pids")
+            .cgroupMode(CgroupMode.AUTO)
+            .maxProcesses(2)
+            .sampleInterval(Slowdown.scaled(Duration.ofSeconds(5)))
+            .build()) {
+      ExecutionException e =
+          assertThrows(
+              ExecutionException.class,
+              () ->
+                  pool.run(
+                          Command.of(
+                              "sh",
+                              "-c",
+                              "i=0; while [ $i -lt 1000 ]; do sleep 600 & i=$((i+1)); done; wait"))
+                      .get(Slowdown.scaledSeconds(30), TimeUnit.SECONDS));
 
-      assertThat(e.getCause()).isInstanceOfSatisfying(ProcessLimitExceededException.class, p -> {
-        assertThat(p.limit()).isEqualTo(2);
-        assertThat(p.refusedByKernel()).isTrue();
-        assertThat(p.observed()).isEmpty();
-        assertThat(p.getMessage())
-            .contains("pids.max = 64 processes and threads, for maxProcesses 2");
-      });
+      assertThat(e.getCause())
+          .isInstanceOfSatisfying(
+              ProcessLimitExceededException.class,
+              p -> {
+                assertThat(p.limit()).isEqualTo(2);
+                assertThat(p.refusedByKernel()).isTrue();
+                assertThat(p.observed()).isEmpty();
+                assertThat(p.getMessage())
+                    .contains("pids.max = 64 processes and threads, for maxProcesses 2");
+              });
     }
   }
 
@@ -134,10 +178,8 @@ class CgroupContainmentTest {
   @Test
   void cgroupV2ByConfigurationHoldsAndEndsTheTreeWithOrWithoutControllers() throws Exception {
     CgroupSelection v2 = require(CgroupMode.V2);
-    try (CommandPool pool = CommandPool.builder().name("cg-v2").cgroupMode(CgroupMode.V2)
-        .build()) {
-      assertThat(pool.snapshot().containment()).isEqualTo(v2.description())
-          .startsWith("cgroup v2");
+    try (CommandPool pool = CommandPool.builder().name("cg-v2").cgroupMode(CgroupMode.V2).build()) {
+      assertThat(pool.snapshot().containment()).isEqualTo(v2.description()).startsWith("cgroup v2");
     }
     endsADaemonAndRemovesTheGroups(CgroupMode.V2, "cg-v2-daemon");
   }
@@ -145,9 +187,9 @@ class CgroupContainmentTest {
   private static void endsADaemonAndRemovesTheGroups(CgroupMode mode, String name)
       throws Exception {
     try (CommandPool pool = CommandPool.builder().name(name).cgroupMode(mode).build()) {
-      CommandResult result = pool.run(Command.of("sh", "-c",
-          "setsid -f sleep 600; trap '' TERM; echo started"))
-          .get(Slowdown.scaledSeconds(30), TimeUnit.SECONDS);
+      CommandResult result =
+          pool.run(Command.of("sh", "-c", "setsid -f sleep 600; trap '' TERM; echo started"))
+              .get(Slowdown.scaledSeconds(30), TimeUnit.SECONDS);
 
       assertThat(result.isSuccess()).isTrue();
       assertThat(result.leftoverProcessesEnded()).isEqualTo(1);
@@ -159,6 +201,7 @@ class CgroupContainmentTest {
   private static List<Path> groupsOf(String name) {
     String prefix = name + "@";
     return TestProcesses.poolCgroupsOf(ProcessHandle.current().pid()).stream()
-        .filter(p -> p.getFileName().toString().startsWith(prefix)).toList();
+        .filter(p -> p.getFileName().toString().startsWith(prefix))
+        .toList();
   }
 }

@@ -30,8 +30,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Real headless Chromium (Debian's {@code chromium}): the browser hides the tag by rewriting its
- * helpers' environment, and its crashpad handlers double-fork into sessions of their own. None
- * of its processes may outlive the task, and its temporary directory must be gone.
+ * helpers' environment, and its crashpad handlers double-fork into sessions of their own. None of
+ * its processes may outlive the task, and its temporary directory must be gone.
  */
 @ExtendWith(NoLeakedProcesses.class)
 class ChromiumTeardownTest {
@@ -44,13 +44,16 @@ class ChromiumTeardownTest {
   @SuppressWarnings("AddressSelection")
   void servePage() throws Exception {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/", exchange -> {
-      pageRequests.incrementAndGet();
-      byte[] page = "<html><body><h1>stockade</h1></body></html>".getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(200, page.length);
-      exchange.getResponseBody().write(page);
-      exchange.close();
-    });
+    server.createContext(
+        "/",
+        exchange -> {
+          pageRequests.incrementAndGet();
+          byte[] page =
+              "<html><body><h1>stockade</h1></body></html>".getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, page.length);
+          exchange.getResponseBody().write(page);
+          exchange.close();
+        });
     server.start();
     chromeBefore = chromeProcesses();
   }
@@ -63,10 +66,16 @@ class ChromiumTeardownTest {
   private Command chromium() {
     String chromium = TestProcesses.requireProgram("chromium");
     String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/";
-    return Command.of("sh", "-c", "exec " + chromium + " --headless --no-sandbox --disable-gpu"
-            + " --disable-quic --no-first-run --disable-background-networking"
-            + " --disable-component-update --disable-sync --remote-debugging-port=0"
-            + " --user-data-dir=\"$TMPDIR/profile\" " + url)
+    return Command.of(
+            "sh",
+            "-c",
+            "exec "
+                + chromium
+                + " --headless --no-sandbox --disable-gpu"
+                + " --disable-quic --no-first-run --disable-background-networking"
+                + " --disable-component-update --disable-sync --remote-debugging-port=0"
+                + " --user-data-dir=\"$TMPDIR/profile\" "
+                + url)
         .withLabel("chromium");
   }
 
@@ -76,12 +85,13 @@ class ChromiumTeardownTest {
         .workers(1)
         .memoryLimit(MemorySize.ofGibibytes(2))
         .terminationGrace(Duration.ofSeconds(2))
-        .listener(new PoolListener() {
-          @Override
-          public void workerStarted(WorkerEvent event) {
-            tempDir.set(event.tempDirectory());
-          }
-        });
+        .listener(
+            new PoolListener() {
+              @Override
+              public void workerStarted(WorkerEvent event) {
+                tempDir.set(event.tempDirectory());
+              }
+            });
   }
 
   @Test
@@ -92,11 +102,15 @@ class ChromiumTeardownTest {
       await().atMost(Duration.ofSeconds(12)).until(() -> pageRequests.get() > 0);
       assertThat(Files.isDirectory(tempDir.get().resolve("profile"))).isTrue();
       // The crashpad handlers double-fork into sessions of their own: the hardest to reach.
-      await().atMost(Duration.ofSeconds(5)).until(() -> newChromeProcesses().stream()
-          .anyMatch(p -> p.contains("chrome_crashpad_handler")));
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(
+              () ->
+                  newChromeProcesses().stream()
+                      .anyMatch(p -> p.contains("chrome_crashpad_handler")));
 
-      ExecutionException e = assertThrows(ExecutionException.class,
-          () -> future.get(25, TimeUnit.SECONDS));
+      ExecutionException e =
+          assertThrows(ExecutionException.class, () -> future.get(25, TimeUnit.SECONDS));
       assertThat(e.getCause()).isInstanceOf(TaskTimeoutException.class);
       assertThat(((TaskTimeoutException) e.getCause()).details().peakProcessCount())
           .isGreaterThanOrEqualTo(5);
@@ -112,11 +126,19 @@ class ChromiumTeardownTest {
     try (CommandPool pool = browserPool(tempDir).build()) {
       future = pool.run(chromium());
       await().atMost(Duration.ofSeconds(12)).until(() -> pageRequests.get() > 0);
-      await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-          assertThat(pool.snapshot().workers()).singleElement()
-              .satisfies(w -> assertThat(w.processCountNow()).isGreaterThanOrEqualTo(5)));
-      await().atMost(Duration.ofSeconds(5)).until(() -> newChromeProcesses().stream()
-          .anyMatch(p -> p.contains("chrome_crashpad_handler")));
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .untilAsserted(
+              () ->
+                  assertThat(pool.snapshot().workers())
+                      .singleElement()
+                      .satisfies(w -> assertThat(w.processCountNow()).isGreaterThanOrEqualTo(5)));
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(
+              () ->
+                  newChromeProcesses().stream()
+                      .anyMatch(p -> p.contains("chrome_crashpad_handler")));
     }
     assertThat(future).isCompletedExceptionally();
     assertThat(future.handle((r, t) -> t).get()).isInstanceOf(PoolClosedException.class);

@@ -37,9 +37,12 @@ class CloseTest {
   @Test
   void aSecondCloseOfAPythonWorkerPoolLogsNothingAndReturnsAtOnce() throws Exception {
     // A Python pool has a runtime directory too, removed by the first close only.
-    WorkerPool<String, String> pool = WorkerPool.builder(Codec.utf8(), Codec.utf8())
-        .pythonWorker(Path.of(TestProcesses.resource("workers/python/conformance_worker.py")))
-        .workers(1).shutdownHook(false).build();
+    WorkerPool<String, String> pool =
+        WorkerPool.builder(Codec.utf8(), Codec.utf8())
+            .pythonWorker(Path.of(TestProcesses.resource("workers/python/conformance_worker.py")))
+            .workers(1)
+            .shutdownHook(false)
+            .build();
     assertThat(pool.submit("echo:x").get(30, TimeUnit.SECONDS)).isEqualTo("x");
     pool.close();
     assertSecondCloseIsQuietAndQuick(pool::close);
@@ -47,11 +50,13 @@ class CloseTest {
 
   private static void assertSecondCloseIsQuietAndQuick(Runnable close) throws Exception {
     long[] took = new long[1];
-    String logged = CapturedLog.during(() -> {
-      long start = System.nanoTime();
-      close.run();
-      took[0] = System.nanoTime() - start;
-    });
+    String logged =
+        CapturedLog.during(
+            () -> {
+              long start = System.nanoTime();
+              close.run();
+              took[0] = System.nanoTime() - start;
+            });
     assertThat(logged).as("what the second close() logged").isEmpty();
     assertThat(Duration.ofNanos(took[0])).isLessThan(AT_ONCE);
   }

@@ -12,8 +12,9 @@ class CommandPoolSmokeTest {
   @Test
   void runsACommandAndReturnsItsOutput() throws Exception {
     try (CommandPool pool = CommandPool.builder().workers(1).build()) {
-      CommandResult r = pool.run(Command.of("sh", "-c", "echo hello; echo oops >&2; exit 3"))
-          .get(10, TimeUnit.SECONDS);
+      CommandResult r =
+          pool.run(Command.of("sh", "-c", "echo hello; echo oops >&2; exit 3"))
+              .get(10, TimeUnit.SECONDS);
       assertThat(r.stdout().text()).isEqualTo("hello\n");
       assertThat(r.stderr().text()).isEqualTo("oops\n");
       assertThat(r.exitStatus().exitCode()).hasValue(3);

@@ -22,29 +22,51 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Chaos soak, run on purpose: {@code mvn verify -Psoak} (size with
- * {@code -Dstockade.soak.tasks=N}, default 400). Many tasks of every kind of misbehaviour
- * through one pool at once; each must end with the outcome its kind implies, and nothing — no
- * process, no temporary directory — may be left.
+ * Chaos soak, run on purpose: {@code mvn verify -Psoak} (size with {@code -Dstockade.soak.tasks=N},
+ * default 400). Many tasks of every kind of misbehaviour through one pool at once; each must end
+ * with the outcome its kind implies, and nothing — no process, no temporary directory — may be
+ * left.
  */
 @Tag("soak")
 @ExtendWith(NoLeakedProcesses.class)
 class CommandPoolSoakTest {
-  private enum Kind { OK, FAILS, CRASHES, HANGS, HOGS, LEAVES_DAEMON, FORKS, CANCELLED, CHATTY }
+  private enum Kind {
+    OK,
+    FAILS,
+    CRASHES,
+    HANGS,
+    HOGS,
+    LEAVES_DAEMON,
+    FORKS,
+    CANCELLED,
+    CHATTY
+  }
 
   private static Command commandFor(Kind kind, String marker) {
     switch (kind) {
-      case OK: return Command.of("sh", "-c", "echo ok");
-      case FAILS: return Command.of("sh", "-c", "echo no >&2; exit 3");
-      case CRASHES: return Command.of("sh", "-c", "kill -SEGV $$");
-      case HANGS: return Command.of("sh", "-c", "trap '' TERM; sleep " + marker + "; :");
-      case HOGS: return Command.of("dd", "if=/dev/zero", "of=/dev/null", "bs=80M", "count=100000");
-      case LEAVES_DAEMON: return Command.of("sh", "-c", "setsid -f sleep " + marker + "; exit 0");
-      case FORKS: return Command.of("sh", "-c",
-          "for i in 1 2 3 4 5 6 7 8; do sleep " + marker + " & done; sleep 0.2; exit 0");
-      case CANCELLED: return Command.of("sleep", marker);
-      case CHATTY: return Command.of("sh", "-c", "head -c 300000 /dev/zero | tr '\\0' x");
-      default: throw new IllegalArgumentException(kind.toString());
+      case OK:
+        return Command.of("sh", "-c", "echo ok");
+      case FAILS:
+        return Command.of("sh", "-c", "echo no >&2; exit 3");
+      case CRASHES:
+        return Command.of("sh", "-c", "kill -SEGV $$");
+      case HANGS:
+        return Command.of("sh", "-c", "trap '' TERM; sleep " + marker + "; :");
+      case HOGS:
+        return Command.of("dd", "if=/dev/zero", "of=/dev/null", "bs=80M", "count=100000");
+      case LEAVES_DAEMON:
+        return Command.of("sh", "-c", "setsid -f sleep " + marker + "; exit 0");
+      case FORKS:
+        return Command.of(
+            "sh",
+            "-c",
+            "for i in 1 2 3 4 5 6 7 8; do sleep " + marker + " & done; sleep 0.2; exit 0");
+      case CANCELLED:
+        return Command.of("sleep", marker);
+      case CHATTY:
+        return Command.of("sh", "-c", "head -c 300000 /dev/zero | tr '\\0' x");
+      default:
+        throw new IllegalArgumentException(kind.toString());
     }
   }
 
@@ -55,10 +77,17 @@ class CommandPoolSoakTest {
     Random random = new Random(42);
     List<Kind> kinds = new ArrayList<>();
     List<CompletableFuture<CommandResult>> futures = new ArrayList<>();
-    try (CommandPool pool = CommandPool.builder().name("soak").workers(4).queueCapacity(tasks)
-        .memoryLimit(MemorySize.ofMebibytes(64)).taskTimeout(Duration.ofSeconds(1))
-        .sampleInterval(Duration.ofMillis(50)).terminationGrace(Duration.ofMillis(200))
-        .outputLimit(MemorySize.ofKibibytes(4)).build()) {
+    try (CommandPool pool =
+        CommandPool.builder()
+            .name("soak")
+            .workers(4)
+            .queueCapacity(tasks)
+            .memoryLimit(MemorySize.ofMebibytes(64))
+            .taskTimeout(Duration.ofSeconds(1))
+            .sampleInterval(Duration.ofMillis(50))
+            .terminationGrace(Duration.ofMillis(200))
+            .outputLimit(MemorySize.ofKibibytes(4))
+            .build()) {
       for (int i = 0; i < tasks; i++) {
         Kind kind = Kind.values()[random.nextInt(Kind.values().length)];
         kinds.add(kind);
@@ -75,8 +104,9 @@ class CommandPoolSoakTest {
     }
     assertThat(TestProcesses.liveWithCommandLine(marker)).isEmpty();
     try (Stream<Path> dirs = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-      assertThat(dirs.map(p -> p.getFileName().toString())
-          .filter(n -> n.startsWith("stockade-soak-"))).isEmpty();
+      assertThat(
+              dirs.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("stockade-soak-")))
+          .isEmpty();
     }
   }
 

@@ -46,10 +46,12 @@ class CommandResultTest {
 
   @Test
   void keepsTheTailOfLargeOutputAndCountsEveryByte() throws Exception {
-    try (CommandPool pool = CommandPool.builder().workers(1)
-        .outputLimit(MemorySize.ofKibibytes(1)).build()) {
-      CommandResult r = run(pool, Command.of("sh", "-c",
-          "head -c 100000 /dev/zero | tr '\\0' x; echo; echo THE-END"));
+    try (CommandPool pool =
+        CommandPool.builder().workers(1).outputLimit(MemorySize.ofKibibytes(1)).build()) {
+      CommandResult r =
+          run(
+              pool,
+              Command.of("sh", "-c", "head -c 100000 /dev/zero | tr '\\0' x; echo; echo THE-END"));
       assertThat(r.stdout().totalBytes()).isEqualTo(100_000 + 1 + 8);
       assertThat(r.stdout().isTruncated()).isTrue();
       assertThat(r.stdout().bytes()).hasSize(1024);
@@ -60,8 +62,12 @@ class CommandResultTest {
   @Test
   void passesEnvironmentAndWorkingDirectory(@TempDir Path dir) throws Exception {
     try (CommandPool pool = pool()) {
-      CommandResult r = run(pool, Command.of("sh", "-c", "echo \"$GREETING $(pwd)\"")
-          .withEnvironment("GREETING", "hello").withDirectory(dir));
+      CommandResult r =
+          run(
+              pool,
+              Command.of("sh", "-c", "echo \"$GREETING $(pwd)\"")
+                  .withEnvironment("GREETING", "hello")
+                  .withDirectory(dir));
       assertThat(r.stdout().text().trim()).isEqualTo("hello " + dir.toRealPath());
     }
   }
@@ -69,8 +75,13 @@ class CommandResultTest {
   @Test
   void givesEachTreeItsOwnTempDirectoryAndRemovesIt() throws Exception {
     try (CommandPool pool = pool()) {
-      CommandResult r = run(pool, Command.of("sh", "-c",
-          "echo \"$TMPDIR\"; touch \"$TMPDIR/scratch\" && test -f \"$TMPDIR/scratch\""));
+      CommandResult r =
+          run(
+              pool,
+              Command.of(
+                  "sh",
+                  "-c",
+                  "echo \"$TMPDIR\"; touch \"$TMPDIR/scratch\" && test -f \"$TMPDIR/scratch\""));
       Path tmp = Path.of(r.stdout().text().trim());
       assertThat(r.isSuccess()).isTrue();
       assertThat(tmp.getFileName().toString()).startsWith("stockade-");
@@ -82,8 +93,17 @@ class CommandResultTest {
   void endsADaemonTheCommandLeftRunningBeforeCompleting() throws Exception {
     String marker = TestProcesses.uniqueSleepSeconds();
     try (CommandPool pool = pool()) {
-      CommandResult r = run(pool, Command.of("sh", "-c",
-          "setsid -f sleep " + marker + "; ( setsid sh -c 'sleep " + marker + "; :' & ); exit 0"));
+      CommandResult r =
+          run(
+              pool,
+              Command.of(
+                  "sh",
+                  "-c",
+                  "setsid -f sleep "
+                      + marker
+                      + "; ( setsid sh -c 'sleep "
+                      + marker
+                      + "; :' & ); exit 0"));
       assertThat(r.isSuccess()).isTrue();
       assertThat(r.leftoverProcessesEnded()).isGreaterThanOrEqualTo(2);
       assertThat(TestProcesses.liveWithCommandLine(marker)).isEmpty();
@@ -93,9 +113,11 @@ class CommandResultTest {
   @Test
   void failsWithAStartExceptionNamingAMissingProgram() {
     try (CommandPool pool = pool()) {
-      ExecutionException e = assertThrows(ExecutionException.class,
-          () -> run(pool, Command.of("no-such-program-stockade")));
-      assertThat(e.getCause()).isInstanceOf(WorkerStartException.class)
+      ExecutionException e =
+          assertThrows(
+              ExecutionException.class, () -> run(pool, Command.of("no-such-program-stockade")));
+      assertThat(e.getCause())
+          .isInstanceOf(WorkerStartException.class)
           .hasMessageContaining("program 'no-such-program-stockade' was not found");
       assertThat(pool.snapshot().activeWorkers()).isZero();
     }
@@ -104,10 +126,17 @@ class CommandResultTest {
   @Test
   void failsOnNonZeroExitWhenAskedTo() {
     try (CommandPool pool = CommandPool.builder().workers(1).failOnNonZeroExit(true).build()) {
-      ExecutionException e = assertThrows(ExecutionException.class,
-          () -> run(pool, Command.of("sh", "-c", "echo broken >&2; exit 4").withLabel("fragile")));
-      assertThat(e.getCause()).isInstanceOf(CommandFailedException.class)
-          .hasMessageContaining("'fragile'").hasMessageContaining("exit code 4")
+      ExecutionException e =
+          assertThrows(
+              ExecutionException.class,
+              () ->
+                  run(
+                      pool,
+                      Command.of("sh", "-c", "echo broken >&2; exit 4").withLabel("fragile")));
+      assertThat(e.getCause())
+          .isInstanceOf(CommandFailedException.class)
+          .hasMessageContaining("'fragile'")
+          .hasMessageContaining("exit code 4")
           .hasMessageContaining("broken");
       assertThat(((CommandFailedException) e.getCause()).result().exitStatus().exitCode())
           .hasValue(4);
@@ -116,10 +145,16 @@ class CommandResultTest {
 
   @Test
   void appliesAPerCommandTimeoutOverThePoolTimeout() {
-    try (CommandPool pool = CommandPool.builder().workers(1).taskTimeout(Duration.ofMinutes(5))
-        .terminationGrace(Duration.ZERO).build()) {
-      ExecutionException e = assertThrows(ExecutionException.class,
-          () -> run(pool, Command.of("sleep", "30").withTimeout(Duration.ofMillis(500))));
+    try (CommandPool pool =
+        CommandPool.builder()
+            .workers(1)
+            .taskTimeout(Duration.ofMinutes(5))
+            .terminationGrace(Duration.ZERO)
+            .build()) {
+      ExecutionException e =
+          assertThrows(
+              ExecutionException.class,
+              () -> run(pool, Command.of("sleep", "30").withTimeout(Duration.ofMillis(500))));
       assertThat(e.getCause()).isInstanceOf(TaskTimeoutException.class);
       assertThat(((TaskTimeoutException) e.getCause()).timeout()).isEqualTo(Duration.ofMillis(500));
     }
@@ -127,8 +162,8 @@ class CommandResultTest {
 
   @Test
   void measuresTheDurationAndPeakOfTheTree() throws Exception {
-    try (CommandPool pool = CommandPool.builder().workers(1)
-        .sampleInterval(Duration.ofMillis(20)).build()) {
+    try (CommandPool pool =
+        CommandPool.builder().workers(1).sampleInterval(Duration.ofMillis(20)).build()) {
       CommandResult r = run(pool, Command.of("sh", "-c", "sleep 0.5 & sleep 0.5 & wait"));
       assertThat(r.duration()).isGreaterThanOrEqualTo(Duration.ofMillis(500));
       assertThat(r.peakProcessCount()).isEqualTo(3);

@@ -33,9 +33,13 @@ class CompletedFutureRetentionTest {
   void completedWorkerTaskFuturesDoNotHoldTheirInputs() throws Exception {
     List<WeakReference<byte[]>> inputs = new ArrayList<>();
     List<CompletableFuture<byte[]>> futures = new ArrayList<>();
-    try (WorkerPool<byte[], byte[]> pool = WorkerPool.builder(Codec.bytes(), Codec.bytes())
-        .jvmWorker(ScriptedHandler.class).workers(2).maxFrameSize(MemorySize.ofMebibytes(8))
-        .shutdownHook(false).build()) {
+    try (WorkerPool<byte[], byte[]> pool =
+        WorkerPool.builder(Codec.bytes(), Codec.bytes())
+            .jvmWorker(ScriptedHandler.class)
+            .workers(2)
+            .maxFrameSize(MemorySize.ofMebibytes(8))
+            .shutdownHook(false)
+            .build()) {
       for (int i = 0; i < 40; i++) {
         byte[] input = input(i); // Codec.bytes() sends this very array as the payload
         inputs.add(new WeakReference<>(input));
@@ -45,11 +49,15 @@ class CompletedFutureRetentionTest {
         assertThat(future.get(120, TimeUnit.SECONDS).length).isGreaterThan(1);
       }
 
-      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-        System.gc();
-        assertThat(inputs).as("inputs still reachable while their futures are held")
-            .allSatisfy(ref -> assertThat(ref.get()).isNull());
-      });
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () -> {
+                System.gc();
+                assertThat(inputs)
+                    .as("inputs still reachable while their futures are held")
+                    .allSatisfy(ref -> assertThat(ref.get()).isNull());
+              });
       assertThat(futures).allSatisfy(f -> assertThat(f).isCompleted());
     }
   }

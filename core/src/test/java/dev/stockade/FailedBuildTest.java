@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * A {@code build()} that throws has started nothing: no thread, no shutdown hook, no
- * directory. Every check comes before the first of them.
+ * A {@code build()} that throws has started nothing: no thread, no shutdown hook, no directory.
+ * Every check comes before the first of them.
  */
 @ExtendWith(NoLeakedProcesses.class)
 class FailedBuildTest {
@@ -44,8 +44,13 @@ class FailedBuildTest {
   @Test
   void aRefusedWorkerPoolLeavesNoThread() {
     String name = uniqueName("refused-workers");
-    assertThatThrownBy(() -> WorkerPool.builder(Codec.utf8(), Codec.utf8()).name(name)
-        .jvmWorker(ScriptedHandler.class).idleTimeout(HUGE).build())
+    assertThatThrownBy(
+            () ->
+                WorkerPool.builder(Codec.utf8(), Codec.utf8())
+                    .name(name)
+                    .jvmWorker(ScriptedHandler.class)
+                    .idleTimeout(HUGE)
+                    .build())
         .isInstanceOf(IllegalArgumentException.class);
     assertThat(threadsOf(name)).isEmpty();
   }
@@ -54,9 +59,14 @@ class FailedBuildTest {
   void aRefusedPythonWorkerPoolLeavesNoRuntimeDirectory() throws IOException {
     String name = uniqueName("refused-python");
     // Refused by a check of the machine, with a worker kind and a program that pass theirs.
-    assertThatThrownBy(() -> WorkerPool.builder(Codec.utf8(), Codec.utf8()).name(name)
-        .pythonWorker(Path.of(TestProcesses.resource("workers/python/conformance_worker.py")))
-        .minFreeMemory(MemorySize.ofGibibytes(1L << 20)).build())
+    assertThatThrownBy(
+            () ->
+                WorkerPool.builder(Codec.utf8(), Codec.utf8())
+                    .name(name)
+                    .pythonWorker(
+                        Path.of(TestProcesses.resource("workers/python/conformance_worker.py")))
+                    .minFreeMemory(MemorySize.ofGibibytes(1L << 20))
+                    .build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("minFreeMemory must be below the memory this JVM may use");
     assertThat(runtimeDirectoriesOf(name)).isEmpty();
@@ -67,9 +77,12 @@ class FailedBuildTest {
   void aBuiltPythonWorkerPoolHasARuntimeDirectoryUntilClosed() throws IOException {
     // The control: the directory the refused build must not leave is one a build does make.
     String name = uniqueName("built-python");
-    WorkerPool<String, String> pool = WorkerPool.builder(Codec.utf8(), Codec.utf8()).name(name)
-        .pythonWorker(Path.of(TestProcesses.resource("workers/python/conformance_worker.py")))
-        .shutdownHook(false).build();
+    WorkerPool<String, String> pool =
+        WorkerPool.builder(Codec.utf8(), Codec.utf8())
+            .name(name)
+            .pythonWorker(Path.of(TestProcesses.resource("workers/python/conformance_worker.py")))
+            .shutdownHook(false)
+            .build();
     assertThat(runtimeDirectoriesOf(name)).hasSize(1);
     pool.close();
     assertThat(runtimeDirectoriesOf(name)).isEmpty();
@@ -78,30 +91,43 @@ class FailedBuildTest {
   @Test
   void refusedBuildsRegisterNoShutdownHook() throws Exception {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    Process child = new ProcessBuilder(java.toString(),
-        "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-        "-cp", System.getProperty("java.class.path"),
-        ShutdownHooksThroughFailedBuilds.class.getName())
-        .redirectErrorStream(true).start();
+    Process child =
+        new ProcessBuilder(
+                java.toString(),
+                "--add-opens",
+                "java.base/java.lang=ALL-UNNAMED",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "-cp",
+                System.getProperty("java.class.path"),
+                ShutdownHooksThroughFailedBuilds.class.getName())
+            .redirectErrorStream(true)
+            .start();
     String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(output.lines().filter(l -> l.startsWith("refused: ")).count())
-        .as(output).isEqualTo(3);
-    assertThat(output).contains("before: []", "after refused builds: []",
-        "while open: [stockade-hooks-control-shutdown]", "after close: []");
+        .as(output)
+        .isEqualTo(3);
+    assertThat(output)
+        .contains(
+            "before: []",
+            "after refused builds: []",
+            "while open: [stockade-hooks-control-shutdown]",
+            "after close: []");
   }
 
   static List<String> threadsOf(String poolName) {
-    return Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
-        .filter(n -> n.startsWith("stockade-" + poolName + "-")).toList();
+    return Thread.getAllStackTraces().keySet().stream()
+        .map(Thread::getName)
+        .filter(n -> n.startsWith("stockade-" + poolName + "-"))
+        .toList();
   }
 
   static List<Path> runtimeDirectoriesOf(String poolName) throws IOException {
     List<Path> found = new ArrayList<>();
-    try (DirectoryStream<Path> tmp = Files.newDirectoryStream(
-        Path.of(System.getProperty("java.io.tmpdir")), TempDirectories.prefixFor(poolName)
-            + ProcessHandle.current().pid() + "-runtime-*")) {
+    try (DirectoryStream<Path> tmp =
+        Files.newDirectoryStream(
+            Path.of(System.getProperty("java.io.tmpdir")),
+            TempDirectories.prefixFor(poolName) + ProcessHandle.current().pid() + "-runtime-*")) {
       tmp.forEach(found::add);
     }
     return found;

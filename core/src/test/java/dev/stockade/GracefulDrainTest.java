@@ -22,16 +22,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The graceful close of both pools: {@code shutdown()} stops intake while accepted tasks run
- * on, {@code close(Duration)} ends what is still running at the deadline, and the futures of
- * refused and cut-off tasks say which happened. Tasks here run until the test creates a file,
- * so a drain's outcome never hangs on a race with the clock.
+ * The graceful close of both pools: {@code shutdown()} stops intake while accepted tasks run on,
+ * {@code close(Duration)} ends what is still running at the deadline, and the futures of refused
+ * and cut-off tasks say which happened. Tasks here run until the test creates a file, so a drain's
+ * outcome never hangs on a race with the clock.
  */
 @ExtendWith(NoLeakedProcesses.class)
 @Timeout(120)
 class GracefulDrainTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private Path release() {
     return dir.resolve("release");
@@ -39,13 +38,16 @@ class GracefulDrainTest {
 
   /** A command that runs until {@link #release()} exists, then prints {@code released}. */
   private Command untilReleased() {
-    return Command.of("sh", "-c", "while [ ! -e '" + release() + "' ]; do sleep 0.01; done;"
-        + " echo released");
+    return Command.of(
+        "sh", "-c", "while [ ! -e '" + release() + "' ]; do sleep 0.01; done;" + " echo released");
   }
 
   private static CommandPoolBuilder commandPool() {
-    return CommandPool.builder().workers(1).sampleInterval(Duration.ofMillis(50))
-        .terminationGrace(Duration.ofSeconds(1)).shutdownHook(false);
+    return CommandPool.builder()
+        .workers(1)
+        .sampleInterval(Duration.ofMillis(50))
+        .terminationGrace(Duration.ofSeconds(1))
+        .shutdownHook(false);
   }
 
   /** Runs {@code close} on a thread of its own, as a framework's shutdown would. */
@@ -58,9 +60,11 @@ class GracefulDrainTest {
   /** {@code task} fails with a {@link PoolClosedException} whose message has every phrase. */
   private static void assertFailsClosed(Future<?> task, String... phrases) {
     assertThatThrownBy(() -> task.get(10, TimeUnit.SECONDS))
-        .isInstanceOf(ExecutionException.class).cause()
+        .isInstanceOf(ExecutionException.class)
+        .cause()
         .isInstanceOf(PoolClosedException.class)
-        .message().contains(phrases);
+        .message()
+        .contains(phrases);
   }
 
   @Test
@@ -101,8 +105,11 @@ class GracefulDrainTest {
   void aRunningWorkerTaskFinishesDuringTheDrain() throws Exception {
     try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1).build()) {
       CompletableFuture<String> task = pool.submit("await-file:" + release());
-      await().atMost(Duration.ofSeconds(30)).until(() -> pool.snapshot().workers().stream()
-          .anyMatch(w -> w.state() == WorkerState.BUSY));
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  pool.snapshot().workers().stream().anyMatch(w -> w.state() == WorkerState.BUSY));
 
       Thread closer = closing(() -> pool.close(Duration.ofSeconds(60)));
       await().atMost(Duration.ofSeconds(5)).until(pool::isShutdown);
@@ -136,7 +143,8 @@ class GracefulDrainTest {
     String seconds = TestProcesses.uniqueSleepSeconds();
     try (CommandPool pool = commandPool().build()) {
       CompletableFuture<CommandResult> task = pool.run(Command.of("sleep", seconds));
-      await().atMost(Duration.ofSeconds(10))
+      await()
+          .atMost(Duration.ofSeconds(10))
           .until(() -> !TestProcesses.liveWithCommandLine("sleep " + seconds).isEmpty());
 
       pool.close(Duration.ofMillis(300));
@@ -151,8 +159,11 @@ class GracefulDrainTest {
   void aWorkerTaskPastTheDrainDeadlineIsEndedAndFailsSayingItWasCutOff() throws Exception {
     try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1).build()) {
       CompletableFuture<String> task = pool.submit("sleep:600000");
-      await().atMost(Duration.ofSeconds(30)).until(() -> pool.snapshot().workers().stream()
-          .anyMatch(w -> w.state() == WorkerState.BUSY));
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  pool.snapshot().workers().stream().anyMatch(w -> w.state() == WorkerState.BUSY));
       long pid = pool.snapshot().workers().get(0).pid();
 
       pool.close(Duration.ofMillis(300));
@@ -196,14 +207,27 @@ class GracefulDrainTest {
   @Test
   void idleWorkersRetireDuringTheDrainAndBusyOnesOnceTheirTaskEnds() throws Exception {
     try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(2).minIdle(2).build()) {
-      await().atMost(Duration.ofSeconds(30)).until(() -> pool.snapshot().workers().stream()
-          .filter(w -> w.state() == WorkerState.IDLE).count() == 2);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  pool.snapshot().workers().stream()
+                          .filter(w -> w.state() == WorkerState.IDLE)
+                          .count()
+                      == 2);
       CompletableFuture<String> task = pool.submit("await-file:" + release());
-      await().atMost(Duration.ofSeconds(10)).until(() -> pool.snapshot().workers().stream()
-          .anyMatch(w -> w.state() == WorkerState.BUSY));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  pool.snapshot().workers().stream().anyMatch(w -> w.state() == WorkerState.BUSY));
       List<WorkerSnapshot> before = pool.snapshot().workers();
-      long busy = before.stream().filter(w -> w.state() == WorkerState.BUSY)
-          .findFirst().orElseThrow().pid();
+      long busy =
+          before.stream()
+              .filter(w -> w.state() == WorkerState.BUSY)
+              .findFirst()
+              .orElseThrow()
+              .pid();
       long idle = before.stream().filter(w -> w.pid() != busy).findFirst().orElseThrow().pid();
 
       pool.shutdown();
@@ -221,10 +245,13 @@ class GracefulDrainTest {
   @Test
   void aDrainedPoolLeavesNoProcessDirectoryOrThreadBehind() throws Exception {
     String name = "drain-left-" + ProcessHandle.current().pid();
-    WorkerPool<String, String> pool = WorkerPool.builder(Codec.utf8(), Codec.utf8())
-        .name(name)
-        .pythonWorker(Path.of(TestProcesses.resource("workers/python/conformance_worker.py")))
-        .workers(2).shutdownHook(false).build();
+    WorkerPool<String, String> pool =
+        WorkerPool.builder(Codec.utf8(), Codec.utf8())
+            .name(name)
+            .pythonWorker(Path.of(TestProcesses.resource("workers/python/conformance_worker.py")))
+            .workers(2)
+            .shutdownHook(false)
+            .build();
     CompletableFuture<String> finishing = pool.submit("echo:x");
     CompletableFuture<String> cutOff = pool.submit("sleep:600000");
     await().atMost(Duration.ofSeconds(30)).until(() -> pool.snapshot().workers().size() == 2);
@@ -236,12 +263,18 @@ class GracefulDrainTest {
     assertThat(cutOff).isCompletedExceptionally();
     assertThat(pids).noneMatch(JvmWorkers::isAlive);
     assertThat(TestProcesses.liveTagged(name + "@")).isEmpty();
-    try (var tmp = Files.newDirectoryStream(Path.of(System.getProperty("java.io.tmpdir")),
-        TempDirectories.prefixFor(name) + ProcessHandle.current().pid() + "-*")) {
+    try (var tmp =
+        Files.newDirectoryStream(
+            Path.of(System.getProperty("java.io.tmpdir")),
+            TempDirectories.prefixFor(name) + ProcessHandle.current().pid() + "-*")) {
       assertThat(tmp).as("the pool's directories").isEmpty();
     }
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-        assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
-            .noneMatch(n -> n.startsWith("stockade-" + name + "-")));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () ->
+                assertThat(Thread.getAllStackTraces().keySet())
+                    .extracting(Thread::getName)
+                    .noneMatch(n -> n.startsWith("stockade-" + name + "-")));
   }
 }

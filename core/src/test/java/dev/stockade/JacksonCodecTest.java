@@ -33,18 +33,21 @@ class JacksonCodecTest {
   }
 
   @Test
-  void decodesWhatAPythonWorkerAnswersAndRejectsMalformedJsonAsTheWorkersFault()
-      throws Exception {
+  void decodesWhatAPythonWorkerAnswersAndRejectsMalformedJsonAsTheWorkersFault() throws Exception {
     TestProcesses.requireProgram("python3");
-    try (WorkerPool<String, Point> pool = WorkerPool.builder(Codec.utf8(),
-            JacksonCodec.of(MAPPER, Point.class))
-        .pythonWorker(Path.of(TestProcesses.resource("workers/python/conformance_worker.py")))
-        .workers(1).sampleInterval(Duration.ofMillis(50)).shutdownHook(false).build()) {
+    try (WorkerPool<String, Point> pool =
+        WorkerPool.builder(Codec.utf8(), JacksonCodec.of(MAPPER, Point.class))
+            .pythonWorker(Path.of(TestProcesses.resource("workers/python/conformance_worker.py")))
+            .workers(1)
+            .sampleInterval(Duration.ofMillis(50))
+            .shutdownHook(false)
+            .build()) {
       assertThat(pool.submit("echo:{\"x\": 5, \"y\": 6}").get(30, TimeUnit.SECONDS))
           .isEqualTo(new Point(5, 6));
       CompletableFuture<Point> malformed = pool.submit("echo:{\"x\": ");
       assertThatThrownBy(() -> malformed.get(10, TimeUnit.SECONDS))
-          .cause().isInstanceOf(WorkerProtocolException.class)
+          .cause()
+          .isInstanceOf(WorkerProtocolException.class)
           .hasMessageContaining("could not be decoded");
     }
   }

@@ -21,9 +21,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * A JVM worker whose handler came from a class loader whose classes are not files is refused at
  * {@code build()}, naming the shape and the fix, and runs once the fix — the class path of its
- * workers, named by the application — is given. The shapes a JVM is really started in (class
- * path, Spring Boot jar, {@code mvn exec:java}, module path) are proven by the launch-shape tests
- * of {@code stockade-shapes-tests}.
+ * workers, named by the application — is given. The shapes a JVM is really started in (class path,
+ * Spring Boot jar, {@code mvn exec:java}, module path) are proven by the launch-shape tests of
+ * {@code stockade-shapes-tests}.
  */
 @ExtendWith(NoLeakedProcesses.class)
 @Timeout(120)
@@ -41,7 +41,8 @@ class LaunchShapeTest {
 
   private static List<Path> thisClassPath() {
     return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-        .map(Path::of).toList();
+        .map(Path::of)
+        .toList();
   }
 
   @Test
@@ -50,9 +51,13 @@ class LaunchShapeTest {
 
     assertThatThrownBy(() -> pool(IN_MEMORY).build())
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("jvmWorker must be a class another JVM can be started with, "
-            + "but " + ScriptedHandler.class.getName() + " was loaded by "
-            + InMemoryClassLoader.class.getName() + " 'in-memory'")
+        .hasMessageStartingWith(
+            "jvmWorker must be a class another JVM can be started with, "
+                + "but "
+                + ScriptedHandler.class.getName()
+                + " was loaded by "
+                + InMemoryClassLoader.class.getName()
+                + " 'in-memory'")
         .hasMessageContaining("shape: a class loader whose classes are not files")
         .hasMessageContaining("jvmWorkerClassPath(List<Path>)");
   }
@@ -61,13 +66,18 @@ class LaunchShapeTest {
   void jvmWorkerClassPathStartsWorkersWhoseHandlerCameFromAClassLoaderWithoutFiles()
       throws Exception {
     String marker = "-Dstockade.test.marker=" + TestProcesses.uniqueSleepSeconds();
-    try (WorkerPool<String, String> pool = pool(IN_MEMORY).jvmWorkerClassPath(thisClassPath())
-        .jvmOptions(List.of(marker)).build()) {
+    try (WorkerPool<String, String> pool =
+        pool(IN_MEMORY).jvmWorkerClassPath(thisClassPath()).jvmOptions(List.of(marker)).build()) {
       assertThat(pool.submit("echo:hello").get(60, TimeUnit.SECONDS)).isEqualTo("hello");
-      assertThat(TestProcesses.liveWithCommandLine(marker)).as("its worker, by command line")
-          .singleElement().asString()
-          .contains("-cp " + String.join(File.pathSeparator, thisClassPath().stream()
-              .map(p -> p.toAbsolutePath().toString()).toList()));
+      assertThat(TestProcesses.liveWithCommandLine(marker))
+          .as("its worker, by command line")
+          .singleElement()
+          .asString()
+          .contains(
+              "-cp "
+                  + String.join(
+                      File.pathSeparator,
+                      thisClassPath().stream().map(p -> p.toAbsolutePath().toString()).toList()));
     }
   }
 
@@ -75,20 +85,28 @@ class LaunchShapeTest {
   void jvmWorkerClassPathMustNameFilesThatExist() {
     Path missing = Path.of("/nonexistent/handler.jar");
 
-    assertThatThrownBy(() -> pool(ScriptedHandler.class)
-        .jvmWorkerClassPath(List.of(Path.of(System.getProperty("java.home")), missing))
-        .build())
+    assertThatThrownBy(
+            () ->
+                pool(ScriptedHandler.class)
+                    .jvmWorkerClassPath(List.of(Path.of(System.getProperty("java.home")), missing))
+                    .build())
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("jvmWorkerClassPath must be existing jars and directories, but was "
-            + missing + " (entry 1, which does not exist)");
+        .hasMessage(
+            "jvmWorkerClassPath must be existing jars and directories, but was "
+                + missing
+                + " (entry 1, which does not exist)");
   }
 
   @Test
   void jvmWorkerClassPathIsOnlyForJvmWorkers() {
-    assertThatThrownBy(() -> WorkerPool.builder(Codec.utf8(), Codec.utf8())
-        .command(Command.of("cat")).jvmWorkerClassPath(thisClassPath()).build())
+    assertThatThrownBy(
+            () ->
+                WorkerPool.builder(Codec.utf8(), Codec.utf8())
+                    .command(Command.of("cat"))
+                    .jvmWorkerClassPath(thisClassPath())
+                    .build())
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("jvmWorkerClassPath must be set only for jvmWorker pools, but "
-            + "was ");
+        .hasMessageStartingWith(
+            "jvmWorkerClassPath must be set only for jvmWorker pools, but " + "was ");
   }
 }

@@ -24,11 +24,11 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * A lifeline that cannot start is never silent: the ERROR names the watchdog's own words (or
- * the launch shape from which none can be started), the snapshot shows it, and
- * {@code requireLifeline(true)} makes it fatal at {@code build()}; a watchdog too slow to say it
- * is ready is replaced without holding up the pool; and with
- * {@code requireLifeline(true)} a working lifeline runs before the first tree.
+ * A lifeline that cannot start is never silent: the ERROR names the watchdog's own words (or the
+ * launch shape from which none can be started), the snapshot shows it, and {@code
+ * requireLifeline(true)} makes it fatal at {@code build()}; a watchdog too slow to say it is ready
+ * is replaced without holding up the pool; and with {@code requireLifeline(true)} a working
+ * lifeline runs before the first tree.
  */
 @ExtendWith(NoLeakedProcesses.class)
 @Timeout(120)
@@ -41,12 +41,16 @@ class LifelineStartTest {
       throws Exception {
     String output = runSupervisor("run");
 
-    assertThat(output).as("the ERROR, with the watchdog's stderr").containsPattern(
-        "ERROR dev\\.stockade\\.internal\\.lifeline\\.Lifeline - the lifeline's watchdog "
-            + "\\(pid \\d+\\) died \\(exit code 1\\) before it was ready; its stderr: Error: "
-            + NO_MAIN_CLASS.replace(".", "\\."));
+    assertThat(output)
+        .as("the ERROR, with the watchdog's stderr")
+        .containsPattern(
+            "ERROR dev\\.stockade\\.internal\\.lifeline\\.Lifeline - the lifeline's watchdog "
+                + "\\(pid \\d+\\) died \\(exit code 1\\) before it was ready; its stderr: Error: "
+                + NO_MAIN_CLASS.replace(".", "\\."));
     assertThat(output.lines().filter(l -> l.startsWith("LIFELINE ")).findFirst())
-        .as("the snapshot's lifeline").get().asString()
+        .as("the snapshot's lifeline")
+        .get()
+        .asString()
         .startsWith("LIFELINE running=false pid=-1 not running: the watchdog (pid ")
         .contains(NO_MAIN_CLASS);
   }
@@ -55,8 +59,10 @@ class LifelineStartTest {
   void requireLifelineMakesAWatchdogThatCannotStartFatalAtBuild() throws Exception {
     String output = runSupervisor("require");
 
-    assertThat(output).contains("BUILD FAILED: the lifeline's watchdog (pid ")
-        .contains(NO_MAIN_CLASS).doesNotContain("BUILT");
+    assertThat(output)
+        .contains("BUILD FAILED: the lifeline's watchdog (pid ")
+        .contains(NO_MAIN_CLASS)
+        .doesNotContain("BUILT");
   }
 
   @Test
@@ -64,13 +70,23 @@ class LifelineStartTest {
       throws Exception {
     String output = runSupervisor(InMemoryLibrarySupervisor.class, "run");
 
-    assertThat(output).as("the ERROR").contains("ERROR dev.stockade.internal.lifeline.Lifeline"
-        + " - the lifeline's watchdog cannot be started, so trees of this JVM will not be "
-        + "ended if it is killed: " + Watchdog.class.getName() + " was loaded by "
-        + InMemoryClassLoader.class.getName() + " 'in-memory'");
-    assertThat(output).as("the snapshot's lifeline").contains("LIFELINE running=false pid=-1 "
-        + "unavailable: the watchdog cannot be started: " + Watchdog.class.getName()
-        + " was loaded by ")
+    assertThat(output)
+        .as("the ERROR")
+        .contains(
+            "ERROR dev.stockade.internal.lifeline.Lifeline"
+                + " - the lifeline's watchdog cannot be started, so trees of this JVM will not be "
+                + "ended if it is killed: "
+                + Watchdog.class.getName()
+                + " was loaded by "
+                + InMemoryClassLoader.class.getName()
+                + " 'in-memory'");
+    assertThat(output)
+        .as("the snapshot's lifeline")
+        .contains(
+            "LIFELINE running=false pid=-1 "
+                + "unavailable: the watchdog cannot be started: "
+                + Watchdog.class.getName()
+                + " was loaded by ")
         .contains("(shape: a class loader whose classes are not files");
   }
 
@@ -78,23 +94,36 @@ class LifelineStartTest {
   void requireLifelineFailsTheBuildOfALibraryWhoseClassesAreNotFiles() throws Exception {
     String output = runSupervisor(InMemoryLibrarySupervisor.class, "require");
 
-    assertThat(output).contains("BUILD FAILED: the lifeline is not running: the watchdog cannot "
-        + "be started: " + Watchdog.class.getName() + " was loaded by "
-        + InMemoryClassLoader.class.getName()).doesNotContain("BUILT");
+    assertThat(output)
+        .contains(
+            "BUILD FAILED: the lifeline is not running: the watchdog cannot "
+                + "be started: "
+                + Watchdog.class.getName()
+                + " was loaded by "
+                + InMemoryClassLoader.class.getName())
+        .doesNotContain("BUILT");
   }
 
   @Test
   void requireLifelineStartsTheWatchdogBeforeAnyTree() {
-    try (CommandPool pool = CommandPool.builder().name("lifeline-required").shutdownHook(false)
-        .requireLifeline(true).build()) {
+    try (CommandPool pool =
+        CommandPool.builder()
+            .name("lifeline-required")
+            .shutdownHook(false)
+            .requireLifeline(true)
+            .build()) {
       LifelineStatus lifeline = pool.snapshot().lifeline();
 
       assertThat(lifeline.running()).as("%s", lifeline).isTrue();
       assertThat(lifeline.description())
           .isEqualTo("watchdog pid " + lifeline.watchdogPid().getAsLong());
-      assertThat(TestProcesses.liveWithCommandLine(Watchdog.class.getName() + " "
-          + ProcessHandle.current().pid() + " ")).as("the watchdog, by its command line")
-          .singleElement().asString().startsWith(lifeline.watchdogPid().getAsLong() + " ");
+      assertThat(
+              TestProcesses.liveWithCommandLine(
+                  Watchdog.class.getName() + " " + ProcessHandle.current().pid() + " "))
+          .as("the watchdog, by its command line")
+          .singleElement()
+          .asString()
+          .startsWith(lifeline.watchdogPid().getAsLong() + " ");
     }
   }
 
@@ -102,28 +131,39 @@ class LifelineStartTest {
   void aWatchdogNotReadyInTimeIsReplacedAtErrorAndThePoolGoesOn() throws Exception {
     long startedAt = ProcessList.uptimeTicks();
 
-    String output = runSupervisor(SlowWatchdogSupervisor.class, "run",
-        "-D" + Lifeline.READY_TIMEOUT_PROPERTY + "=1");
+    String output =
+        runSupervisor(
+            SlowWatchdogSupervisor.class, "run", "-D" + Lifeline.READY_TIMEOUT_PROPERTY + "=1");
     // Its watchdogs outlive it for a moment and are handed to this JVM, a child subreaper.
     NoLeakedProcesses.reapWhatStartedSince(startedAt, Duration.ofSeconds(5));
 
-    assertThat(output).as("the ERROR").containsPattern(
-        "ERROR dev\\.stockade\\.internal\\.lifeline\\.Lifeline - the lifeline's watchdog "
-            + "\\(pid \\d+\\) was not ready 1 ms after its start");
+    assertThat(output)
+        .as("the ERROR")
+        .containsPattern(
+            "ERROR dev\\.stockade\\.internal\\.lifeline\\.Lifeline - the lifeline's watchdog "
+                + "\\(pid \\d+\\) was not ready 1 ms after its start");
     assertThat(output.lines().filter(l -> l.startsWith("LIFELINE ")).findFirst())
-        .as("the snapshot's lifeline, read after a task ran").get().asString()
+        .as("the snapshot's lifeline, read after a task ran")
+        .get()
+        .asString()
         .startsWith("LIFELINE running=false pid=-1 not running: the watchdog (pid ")
         .contains("was not ready 1 ms after its start");
   }
 
   @Test
   void aMalformedReadyTimeoutIsReportedNamingThePropertyAndTheDefaultIsUsed() throws Exception {
-    String output = runSupervisor(BrokenClassPathSupervisor.class, "run",
-        "-D" + Lifeline.READY_TIMEOUT_PROPERTY + "=soon");
+    String output =
+        runSupervisor(
+            BrokenClassPathSupervisor.class,
+            "run",
+            "-D" + Lifeline.READY_TIMEOUT_PROPERTY + "=soon");
 
-    assertThat(output).contains("ERROR dev.stockade.internal.lifeline.Lifeline - system property "
-        + Lifeline.READY_TIMEOUT_PROPERTY + " must be a positive number of milliseconds, but "
-        + "was 'soon'; using 20000");
+    assertThat(output)
+        .contains(
+            "ERROR dev.stockade.internal.lifeline.Lifeline - system property "
+                + Lifeline.READY_TIMEOUT_PROPERTY
+                + " must be a positive number of milliseconds, but "
+                + "was 'soon'; using 20000");
     assertThat(output).as("the watchdog still reported in its own words").contains(NO_MAIN_CLASS);
   }
 
@@ -141,8 +181,11 @@ class LifelineStartTest {
     // Into a file, not a pipe: a supervisor that hangs fails the test, not blocks its reader.
     Path output = Files.createTempFile("lifeline-start-", ".out");
     try {
-      Process process = new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectOutput(output.toFile()).start();
+      Process process =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(output.toFile())
+              .start();
       boolean exited = process.waitFor(60, TimeUnit.SECONDS);
       if (!exited) {
         process.destroyForcibly().waitFor();

@@ -41,10 +41,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The lifeline: when the JVM that runs the pools is killed with SIGKILL — no shutdown hook
- * runs — every process of every pool it ran is gone within 2 s: command trees with a daemon
- * that double-forked into its own session, trees that ignore SIGTERM, a headless Chromium
- * started in a session of its own, and busy persistent workers.
+ * The lifeline: when the JVM that runs the pools is killed with SIGKILL — no shutdown hook runs —
+ * every process of every pool it ran is gone within 2 s: command trees with a daemon that
+ * double-forked into its own session, trees that ignore SIGTERM, a headless Chromium started in a
+ * session of its own, and busy persistent workers.
  *
  * <p>What belonged to the killed JVM is found by this test on its own, with a {@code /proc} walk
  * independent of the library's: the JVM's descendants, every process whose {@code STOCKADE_TAG}
@@ -54,17 +54,20 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(120)
 class LifelineTest {
   private Process supervisor;
+
   /** Every line the supervisor printed so far. */
   private final List<String> supervisorOutput = new CopyOnWriteArrayList<>();
 
   /**
-   * The processes of the supervisor when it was killed. The test JVM is a child subreaper, so
-   * they end as its zombies (the supervisor's library cannot reap what is not its child): these
-   * are reaped, and only these.
+   * The processes of the supervisor when it was killed. The test JVM is a child subreaper, so they
+   * end as its zombies (the supervisor's library cannot reap what is not its child): these are
+   * reaped, and only these.
    */
   private final Map<Long, ProcessList.Entry> ofKilledSupervisor = new HashMap<>();
+
   /** The sessions and process groups of those processes. */
   private final Set<Long> sessionsAndGroups = new HashSet<>();
+
   private long supervisorStart;
 
   @AfterEach
@@ -103,19 +106,24 @@ class LifelineTest {
   }
 
   /**
-   * Zombie children of the test JVM, started after the supervisor, in or leading a session or
-   * group of the supervisor's processes: the middle processes of double forks (Chromium's
-   * crashpad handler's), and what its trees left when they were killed.
+   * Zombie children of the test JVM, started after the supervisor, in or leading a session or group
+   * of the supervisor's processes: the middle processes of double forks (Chromium's crashpad
+   * handler's), and what its trees left when they were killed.
    */
   private List<ProcessList.Entry> zombiesOfTheirSessions() {
     long self = ProcessHandle.current().pid();
     // Never one in the test JVM's own session: those are its own Processes, the JDK's to reap.
     long ownSession = ProcessList.of(self).sid();
     return ProcessList.now().descendantsOf(self).stream()
-        .filter(e -> e.isZombie() && e.ppid() == self && e.startTime() >= supervisorStart
-            && e.sid() != ownSession
-            && (sessionsAndGroups.contains(e.pid()) || sessionsAndGroups.contains(e.sid())
-                || sessionsAndGroups.contains(e.pgid())))
+        .filter(
+            e ->
+                e.isZombie()
+                    && e.ppid() == self
+                    && e.startTime() >= supervisorStart
+                    && e.sid() != ownSession
+                    && (sessionsAndGroups.contains(e.pid())
+                        || sessionsAndGroups.contains(e.sid())
+                        || sessionsAndGroups.contains(e.pgid())))
         .toList();
   }
 
@@ -125,30 +133,40 @@ class LifelineTest {
     supervisor = startSupervisor(chromium);
 
     Map<Long, ProcessInfo> before = ofSupervisor(supervisor.pid());
-    assertThat(before.values()).as("the escapee in a session of its own is among them")
+    assertThat(before.values())
+        .as("the escapee in a session of its own is among them")
         .anyMatch(p -> ProcFs.commandLine(p.pid()).equals("sleep 600") && p.sid() == p.pid());
-    assertThat(before.values()).as("chromium's crashpad handler, in its own session")
+    assertThat(before.values())
+        .as("chromium's crashpad handler, in its own session")
         .anyMatch(p -> ProcFs.commandLine(p.pid()).contains("chrome_crashpad_handler"));
     if (!CgroupProbe.select(CgroupMode.AUTO).description().startsWith("no cgroups")) {
-      assertThat(TestProcesses.poolCgroupsOf(supervisor.pid())).as("its pools' cgroups")
+      assertThat(TestProcesses.poolCgroupsOf(supervisor.pid()))
+          .as("its pools' cgroups")
           .isNotEmpty();
     }
-    assertThat(before.values()).as("the busy JVM workers")
+    assertThat(before.values())
+        .as("the busy JVM workers")
         .anyMatch(p -> ProcFs.commandLine(p.pid()).contains("dev.stockade.worker.WorkerMain"));
 
     long killedAt = System.nanoTime();
     killSupervisor();
 
-    await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(20))
+    await()
+        .atMost(Duration.ofSeconds(3))
+        .pollInterval(Duration.ofMillis(20))
         .until(() -> alive(before.values()).isEmpty());
     long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
-    assertThat(tookMillis).as("every process of the killed JVM's pools gone within 2 s")
+    assertThat(tookMillis)
+        .as("every process of the killed JVM's pools gone within 2 s")
         .isLessThanOrEqualTo(2000);
-    assertThat(ofSupervisor(supervisor.pid())).as("nothing of its pools appeared since")
-        .isEmpty();
-    await().atMost(Duration.ofSeconds(3)).untilAsserted(() ->
-        assertThat(TestProcesses.poolCgroupsOf(supervisor.pid()))
-            .as("the cgroups of its pools").isEmpty());
+    assertThat(ofSupervisor(supervisor.pid())).as("nothing of its pools appeared since").isEmpty();
+    await()
+        .atMost(Duration.ofSeconds(3))
+        .untilAsserted(
+            () ->
+                assertThat(TestProcesses.poolCgroupsOf(supervisor.pid()))
+                    .as("the cgroups of its pools")
+                    .isEmpty());
   }
 
   @Test
@@ -161,14 +179,17 @@ class LifelineTest {
 
       Signals.send(ProcFs.readStat(first).identity(), Signal.KILL);
       // No tree starts meanwhile: the death itself must bring the replacement.
-      await().atMost(Duration.ofSeconds(3))
+      await()
+          .atMost(Duration.ofSeconds(3))
           .until(() -> Lifeline.get().watchdogPid() > 0 && Lifeline.get().watchdogPid() != first);
 
       long second = Lifeline.get().watchdogPid();
-      assertThat(watchdogsOf(ProcessHandle.current().pid())).as("by its command line")
+      assertThat(watchdogsOf(ProcessHandle.current().pid()))
+          .as("by its command line")
           .containsExactly(second);
       // Named as the watchdog once it said it is ready (a JVM's start).
-      await().atMost(Duration.ofSeconds(5))
+      await()
+          .atMost(Duration.ofSeconds(5))
           .until(() -> Lifeline.get().describe().equals("watchdog pid " + second));
       assertThat(longLived).isNotDone();
     }
@@ -182,47 +203,76 @@ class LifelineTest {
     long jvm = supervisor.pid();
     Map<Long, ProcessInfo> before = ofSupervisor(jvm);
     assertThat(TestProcesses.liveWithCommandLine(seconds))
-        .as("its sleeps and JVM workers, by command line").hasSizeGreaterThanOrEqualTo(6);
+        .as("its sleeps and JVM workers, by command line")
+        .hasSizeGreaterThanOrEqualTo(6);
     List<Long> watchdogs = watchdogsOf(jvm);
     assertThat(watchdogs).as("one watchdog").hasSize(1);
     long first = watchdogs.get(0);
     assertThat(supervisorOutput).contains("WATCHDOG " + first);
 
     Signals.send(ProcFs.readStat(first).identity(), Signal.KILL);
-    await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(20))
-        .untilAsserted(() -> assertThat(watchdogsOf(jvm))
-            .as("its watchdogs (its output: %s)", supervisorOutput)
-            .hasSize(1).doesNotContain(first));
+    await()
+        .atMost(Duration.ofSeconds(3))
+        .pollInterval(Duration.ofMillis(20))
+        .untilAsserted(
+            () ->
+                assertThat(watchdogsOf(jvm))
+                    .as("its watchdogs (its output: %s)", supervisorOutput)
+                    .hasSize(1)
+                    .doesNotContain(first));
     long second = watchdogsOf(jvm).get(0);
-    await("the new watchdog told of every live tree").atMost(Duration.ofSeconds(5))
+    await("the new watchdog told of every live tree")
+        .atMost(Duration.ofSeconds(5))
         .until(() -> supervisorOutput.contains("WATCHDOG " + second));
-    assertThat(supervisorOutput).as("the death logged at WARN")
-        .anyMatch(line -> line.contains("WARN")
-            && line.contains("watchdog (pid " + first + ") died (signal 9"));
+    assertThat(supervisorOutput)
+        .as("the death logged at WARN")
+        .anyMatch(
+            line ->
+                line.contains("WARN")
+                    && line.contains("watchdog (pid " + first + ") died (signal 9"));
     Map<Long, ProcessInfo> now = ofSupervisor(jvm);
-    assertThat(tagsOf(now.values())).as("no tree started since").isEqualTo(tagsOf(before.values()))
+    assertThat(tagsOf(now.values()))
+        .as("no tree started since")
+        .isEqualTo(tagsOf(before.values()))
         .isNotEmpty();
     before.remove(first);
-    assertThat(alive(before.values())).as("every process of its trees still runs")
+    assertThat(alive(before.values()))
+        .as("every process of its trees still runs")
         .hasSameSizeAs(before.values());
 
     killSupervisor();
 
-    await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(20))
-        .untilAsserted(() -> assertThat(commandLines(alive(before.values())))
-            .as("its processes still alive").isEmpty());
+    await()
+        .atMost(Duration.ofSeconds(3))
+        .pollInterval(Duration.ofMillis(20))
+        .untilAsserted(
+            () ->
+                assertThat(commandLines(alive(before.values())))
+                    .as("its processes still alive")
+                    .isEmpty());
     assertThat(TestProcesses.liveWithCommandLine(seconds))
-        .as("nothing of its trees, by command line").isEmpty();
+        .as("nothing of its trees, by command line")
+        .isEmpty();
     assertThat(ofSupervisor(jvm)).as("nothing of its pools, by tag and parentage").isEmpty();
-    await().atMost(Duration.ofSeconds(3)).untilAsserted(() ->
-        assertThat(TestProcesses.poolCgroupsOf(jvm)).as("the cgroups of its pools").isEmpty());
+    await()
+        .atMost(Duration.ofSeconds(3))
+        .untilAsserted(
+            () ->
+                assertThat(TestProcesses.poolCgroupsOf(jvm))
+                    .as("the cgroups of its pools")
+                    .isEmpty());
   }
 
   /** Starts {@link SupervisorToKill} with {@code arguments} and waits for its READY. */
   private Process startSupervisor(String... arguments) {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    List<String> command = new ArrayList<>(List.of(java.toString(), "-cp",
-        System.getProperty("java.class.path"), SupervisorToKill.class.getName()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                java.toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                SupervisorToKill.class.getName()));
     command.addAll(List.of(arguments));
     Process process;
     try {
@@ -232,20 +282,25 @@ class LifelineTest {
     }
     supervisorStart = ProcessList.of(process.pid()).startTime();
     // Read its output to the end, so it never blocks on a full pipe.
-    Thread reader = new Thread(() -> {
-      try (BufferedReader out = new BufferedReader(
-          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = out.readLine()) != null) {
-          supervisorOutput.add(line);
-        }
-      } catch (IOException e) {
-        // it was killed
-      }
-    }, "supervisor-output");
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader out =
+                  new BufferedReader(
+                      new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = out.readLine()) != null) {
+                  supervisorOutput.add(line);
+                }
+              } catch (IOException e) {
+                // it was killed
+              }
+            },
+            "supervisor-output");
     reader.setDaemon(true);
     reader.start();
-    await().atMost(Duration.ofSeconds(90))
+    await()
+        .atMost(Duration.ofSeconds(90))
         .until(() -> supervisorOutput.contains("READY") || !process.isAlive());
     assertThat(supervisorOutput).as("the supervisor's output").contains("READY");
     return process;
@@ -271,8 +326,8 @@ class LifelineTest {
   }
 
   /**
-   * The live processes that belong to the JVM {@code pid}: its descendants, the processes whose
-   * tag names it ({@code name@PID-nonce/worker}), and their descendants.
+   * The live processes that belong to the JVM {@code pid}: its descendants, the processes whose tag
+   * names it ({@code name@PID-nonce/worker}), and their descendants.
    */
   private static Map<Long, ProcessInfo> ofSupervisor(long pid) {
     ProcessTable table = ProcessTable.scan();
@@ -291,7 +346,8 @@ class LifelineTest {
     while (!frontier.isEmpty()) {
       ProcessInfo parent = frontier.poll();
       for (ProcessInfo child : table.childrenOf(parent.pid())) {
-        if (!child.isEnded() && child.startTime() >= parent.startTime()
+        if (!child.isEnded()
+            && child.startTime() >= parent.startTime()
             && found.putIfAbsent(child.pid(), child) == null) {
           frontier.add(child);
         }
@@ -305,9 +361,13 @@ class LifelineTest {
   }
 
   private static List<ProcessIdentity> alive(Collection<ProcessInfo> processes) {
-    return processes.stream().map(ProcessInfo::identity).filter(identity -> {
-      ProcessInfo now = ProcFs.readStat(identity.pid());
-      return now != null && now.is(identity) && !now.isEnded();
-    }).toList();
+    return processes.stream()
+        .map(ProcessInfo::identity)
+        .filter(
+            identity -> {
+              ProcessInfo now = ProcFs.readStat(identity.pid());
+              return now != null && now.is(identity) && !now.isEnded();
+            })
+        .toList();
   }
 }

@@ -38,14 +38,14 @@ class ListenerContractTest {
   void everyTaskStartsOnceAndEndsOnceThroughCrashesRetriesAndRequeues() throws Exception {
     TaskLedger ledger = new TaskLedger();
     List<CompletableFuture<String>> tasks = new ArrayList<>();
-    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(2)
-        .tasksInFlightPerWorker(8).listener(ledger).build()) {
+    try (WorkerPool<String, String> pool =
+        JvmWorkers.pool().workers(2).tasksInFlightPerWorker(8).listener(ledger).build()) {
       for (int i = 0; i < 100; i++) {
         // Every tenth task crashes its worker once: it is retried, and the tasks sent behind it
         // go back to the queue.
         String script = i % 10 == 0 ? "crash-once:" + dir.resolve("crashed-" + i) : "echo:" + i;
-        tasks.add(pool.submit(script,
-            TaskOptions.defaults().withLabel("t" + i).withIdempotent(true)));
+        tasks.add(
+            pool.submit(script, TaskOptions.defaults().withLabel("t" + i).withIdempotent(true)));
       }
       for (CompletableFuture<String> task : tasks) {
         task.get(120, TimeUnit.SECONDS);
@@ -59,8 +59,7 @@ class ListenerContractTest {
   @Test
   void aTaskCancelledWithoutInterruptEndsOnceItsHandlerHasFinished() throws Exception {
     TaskLedger ledger = new TaskLedger();
-    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1).listener(ledger)
-        .build()) {
+    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1).listener(ledger).build()) {
       pool.submit("echo:warm").get(60, TimeUnit.SECONDS);
       CompletableFuture<String> task =
           pool.submit("sleep:1000", TaskOptions.defaults().withLabel("let-finish"));
@@ -69,8 +68,7 @@ class ListenerContractTest {
 
       assertThat(task.cancel(false)).isTrue();
 
-      await().atMost(Duration.ofSeconds(10))
-          .until(() -> ledger.of("let-finish").size() == 2);
+      await().atMost(Duration.ofSeconds(10)).until(() -> ledger.of("let-finish").size() == 2);
       assertThat(ledger.of("let-finish"))
           .containsExactly("started", "failed CancellationException");
       assertThat(Duration.ofNanos(System.nanoTime() - cancelledAt))
@@ -83,13 +81,21 @@ class ListenerContractTest {
   void aCancelledCommandEndsOnceItsTreeIsGone() throws Exception {
     String marker = TestProcesses.uniqueSleepSeconds();
     Map<String, List<String>> aliveAtEnd = new ConcurrentHashMap<>();
-    TaskLedger ledger = new TaskLedger(
-        event -> aliveAtEnd.put(event.label(), TestProcesses.liveWithCommandLine(marker)));
-    try (CommandPool pool = CommandPool.builder().workers(1).listener(ledger)
-        .terminationGrace(Duration.ofSeconds(2)).build()) {
-      CompletableFuture<CommandResult> task = pool.run(Command.of("sh", "-c",
-          "trap '' TERM; sleep " + marker + "; true").withLabel("stubborn"));
-      await().atMost(Duration.ofSeconds(10))
+    TaskLedger ledger =
+        new TaskLedger(
+            event -> aliveAtEnd.put(event.label(), TestProcesses.liveWithCommandLine(marker)));
+    try (CommandPool pool =
+        CommandPool.builder()
+            .workers(1)
+            .listener(ledger)
+            .terminationGrace(Duration.ofSeconds(2))
+            .build()) {
+      CompletableFuture<CommandResult> task =
+          pool.run(
+              Command.of("sh", "-c", "trap '' TERM; sleep " + marker + "; true")
+                  .withLabel("stubborn"));
+      await()
+          .atMost(Duration.ofSeconds(10))
           .until(() -> !TestProcesses.liveWithCommandLine(marker).isEmpty());
 
       assertThat(task.cancel(true)).isTrue();
@@ -97,7 +103,8 @@ class ListenerContractTest {
 
       await().atMost(Duration.ofSeconds(10)).until(() -> ledger.endOf.containsKey("stubborn"));
       assertThat(ledger.of("stubborn")).containsExactly("started", "failed CancellationException");
-      assertThat(aliveAtEnd.get("stubborn")).as("processes alive when the end was reported")
+      assertThat(aliveAtEnd.get("stubborn"))
+          .as("processes alive when the end was reported")
           .isEmpty();
     }
   }
@@ -106,10 +113,10 @@ class ListenerContractTest {
   void aCancelledWorkerTaskThatIgnoresCancelEndsOnceItsWorkerIsGone() throws Exception {
     AtomicInteger workerAliveAtEnd = new AtomicInteger(-1);
     long[] pid = new long[1];
-    TaskLedger ledger = new TaskLedger(
-        event -> workerAliveAtEnd.set(JvmWorkers.isAlive(pid[0]) ? 1 : 0));
-    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1).listener(ledger)
-        .cancelGrace(Duration.ofMillis(300)).build()) {
+    TaskLedger ledger =
+        new TaskLedger(event -> workerAliveAtEnd.set(JvmWorkers.isAlive(pid[0]) ? 1 : 0));
+    try (WorkerPool<String, String> pool =
+        JvmWorkers.pool().workers(1).listener(ledger).cancelGrace(Duration.ofMillis(300)).build()) {
       pid[0] = Long.parseLong(pool.submit("pid").get(60, TimeUnit.SECONDS));
       CompletableFuture<String> task =
           pool.submit("spin", TaskOptions.defaults().withLabel("spinner"));
@@ -119,26 +126,28 @@ class ListenerContractTest {
 
       await().atMost(Duration.ofSeconds(10)).until(() -> ledger.endOf.containsKey("spinner"));
       assertThat(ledger.of("spinner")).containsExactly("started", "failed CancellationException");
-      assertThat(workerAliveAtEnd.get()).as("its worker was alive when the end was reported")
+      assertThat(workerAliveAtEnd.get())
+          .as("its worker was alive when the end was reported")
           .isZero();
     }
   }
 
   @Test
   void aListenerThatThrowsAnErrorStallsNeitherPool() throws Exception {
-    PoolListener throwing = new PoolListener() {
-      @Override
-      public void taskCompleted(TaskEvent event) {
-        throw new AssertionError("a listener's own bug");
-      }
+    PoolListener throwing =
+        new PoolListener() {
+          @Override
+          public void taskCompleted(TaskEvent event) {
+            throw new AssertionError("a listener's own bug");
+          }
 
-      @Override
-      public void taskStarted(TaskEvent event) {
-        throw new StackOverflowError();
-      }
-    };
-    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1).listener(throwing)
-        .build()) {
+          @Override
+          public void taskStarted(TaskEvent event) {
+            throw new StackOverflowError();
+          }
+        };
+    try (WorkerPool<String, String> pool =
+        JvmWorkers.pool().workers(1).listener(throwing).build()) {
       for (int i = 0; i < 5; i++) {
         assertThat(pool.submit("echo:" + i).get(60, TimeUnit.SECONDS)).isEqualTo("" + i);
       }
@@ -152,23 +161,27 @@ class ListenerContractTest {
   }
 
   @Test
-  void aTasksEndReachesTheListenerAfterItsFutureCompletedAndOnACallbackThread()
-      throws Exception {
+  void aTasksEndReachesTheListenerAfterItsFutureCompletedAndOnACallbackThread() throws Exception {
     Map<String, CompletableFuture<?>> futures = new ConcurrentHashMap<>();
     List<String> seen = new CopyOnWriteArrayList<>();
-    PoolListener listener = new PoolListener() {
-      @Override
-      public void taskCompleted(TaskEvent event) {
-        // The submitting thread may not have stored the future yet: wait for that, not for it.
-        await().atMost(Duration.ofSeconds(10)).until(() -> futures.containsKey(event.label()));
-        seen.add(event.label() + " done=" + futures.get(event.label()).isDone() + " on "
-            + Thread.currentThread().getName().replaceAll("[0-9]+$", "N"));
-      }
-    };
-    try (WorkerPool<String, String> workers = JvmWorkers.pool().name("ordered").workers(1)
-            .listener(listener).build();
-        CommandPool commands = CommandPool.builder().name("cordered").workers(1)
-            .listener(listener).build()) {
+    PoolListener listener =
+        new PoolListener() {
+          @Override
+          public void taskCompleted(TaskEvent event) {
+            // The submitting thread may not have stored the future yet: wait for that, not for it.
+            await().atMost(Duration.ofSeconds(10)).until(() -> futures.containsKey(event.label()));
+            seen.add(
+                event.label()
+                    + " done="
+                    + futures.get(event.label()).isDone()
+                    + " on "
+                    + Thread.currentThread().getName().replaceAll("[0-9]+$", "N"));
+          }
+        };
+    try (WorkerPool<String, String> workers =
+            JvmWorkers.pool().name("ordered").workers(1).listener(listener).build();
+        CommandPool commands =
+            CommandPool.builder().name("cordered").workers(1).listener(listener).build()) {
       for (int i = 0; i < 20; i++) {
         String label = "w" + i;
         futures.put(label, workers.submit("echo:" + i, TaskOptions.defaults().withLabel(label)));
@@ -178,27 +191,29 @@ class ListenerContractTest {
     }
 
     assertThat(seen).allMatch(line -> line.contains("done=true"));
-    assertThat(seen).filteredOn(line -> line.startsWith("w"))
+    assertThat(seen)
+        .filteredOn(line -> line.startsWith("w"))
         .allMatch(line -> line.endsWith("on stockade-ordered-callback-N"));
-    assertThat(seen).filteredOn(line -> line.startsWith("c "))
+    assertThat(seen)
+        .filteredOn(line -> line.startsWith("c "))
         .allMatch(line -> line.endsWith("on stockade-cordered-callback-N"));
   }
 
   @Test
   void aSlowListenerDelaysNoTask() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    PoolListener slow = new PoolListener() {
-      @Override
-      public void taskCompleted(TaskEvent event) {
-        try {
-          release.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-    };
-    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1).listener(slow)
-        .build()) {
+    PoolListener slow =
+        new PoolListener() {
+          @Override
+          public void taskCompleted(TaskEvent event) {
+            try {
+              release.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+        };
+    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1).listener(slow).build()) {
       for (int i = 0; i < 5; i++) {
         assertThat(pool.submit("echo:" + i).get(10, TimeUnit.SECONDS)).isEqualTo("" + i);
       }
@@ -211,13 +226,20 @@ class ListenerContractTest {
   @Test
   void aHealthCheckThatThrowsAnErrorFailsItsRoundAndThePoolGoesOn() throws Exception {
     RecordingListener workers = new RecordingListener();
-    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1)
-        .healthCheckInterval(Duration.ofMillis(200)).healthCheckFailures(2)
-        .healthCheck(snapshot -> {
-          throw new AssertionError("a health check's own bug");
-        }).listener(workers).build()) {
+    try (WorkerPool<String, String> pool =
+        JvmWorkers.pool()
+            .workers(1)
+            .healthCheckInterval(Duration.ofMillis(200))
+            .healthCheckFailures(2)
+            .healthCheck(
+                snapshot -> {
+                  throw new AssertionError("a health check's own bug");
+                })
+            .listener(workers)
+            .build()) {
       pool.submit("echo:x").get(60, TimeUnit.SECONDS);
-      await().atMost(Duration.ofSeconds(30))
+      await()
+          .atMost(Duration.ofSeconds(30))
           .until(() -> workers.endReasons().contains(EndReason.HEALTH_CHECK_FAILED));
       assertThat(pool.submit("echo:still serving").get(60, TimeUnit.SECONDS))
           .isEqualTo("still serving");

@@ -12,12 +12,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Whole-tree memory limits as the housekeeper enforces them where trees run without cgroups:
- * the sampled meter, summed RSS screening and PSS deciding ({@link MemoryAccounting}). The pools
- * here are told {@code cgroupMode(NONE)}, so they test that path on any machine; the kernel's
- * own cap, in a cgroup, is {@code CgroupContainmentTest}'s. {@code dd bs=60M} reads /dev/zero
- * into a 60 MB buffer, touching every page, and holds it while it runs: a process of about
- * 60 MB of private memory.
+ * Whole-tree memory limits as the housekeeper enforces them where trees run without cgroups: the
+ * sampled meter, summed RSS screening and PSS deciding ({@link MemoryAccounting}). The pools here
+ * are told {@code cgroupMode(NONE)}, so they test that path on any machine; the kernel's own cap,
+ * in a cgroup, is {@code CgroupContainmentTest}'s. {@code dd bs=60M} reads /dev/zero into a 60 MB
+ * buffer, touching every page, and holds it while it runs: a process of about 60 MB of private
+ * memory.
  */
 @ExtendWith(NoLeakedProcesses.class)
 class MemoryLimitTest {
@@ -39,20 +39,32 @@ class MemoryLimitTest {
   void endsATreeOfFourSixtyMegabyteChildrenUnderAHundredFiftyMegabyteLimit() throws Exception {
     String marker = "bs=60M count=10000" + TestProcesses.uniqueSleepSeconds().substring(5);
     try (CommandPool pool = pool(MemoryAccounting.RSS_SCREENED_PSS)) {
-      ExecutionException e = assertThrows(ExecutionException.class, () -> pool.run(Command.of(
-              "sh", "-c", "for i in 1 2 3 4; do dd if=/dev/zero of=/dev/null status=none "
-                  + marker.replace("count=10000", "count=10000") + " & done; wait")
-              .withLabel("four-hogs"))
-          .get(20, TimeUnit.SECONDS));
+      ExecutionException e =
+          assertThrows(
+              ExecutionException.class,
+              () ->
+                  pool.run(
+                          Command.of(
+                                  "sh",
+                                  "-c",
+                                  "for i in 1 2 3 4; do dd if=/dev/zero of=/dev/null status=none "
+                                      + marker.replace("count=10000", "count=10000")
+                                      + " & done; wait")
+                              .withLabel("four-hogs"))
+                      .get(20, TimeUnit.SECONDS));
       assertThat(e.getCause()).isInstanceOf(MemoryLimitExceededException.class);
       MemoryLimitExceededException breach = (MemoryLimitExceededException) e.getCause();
       assertThat(breach.limit()).isEqualTo(LIMIT);
       assertThat(breach.observed()).isGreaterThan(LIMIT);
       assertThat(breach.metric()).isEqualTo(MemoryMetric.PSS);
       assertThat(breach.details().peakProcessCount()).isGreaterThanOrEqualTo(4);
-      assertThat(breach.details().peakMemory()).isGreaterThan(LIMIT)
-          .as("the figure the message gives").isEqualTo(breach.observed());
-      assertThat(breach.getMessage()).contains("four-hogs").contains("past its memory limit of 150.0 MiB")
+      assertThat(breach.details().peakMemory())
+          .isGreaterThan(LIMIT)
+          .as("the figure the message gives")
+          .isEqualTo(breach.observed());
+      assertThat(breach.getMessage())
+          .contains("four-hogs")
+          .contains("past its memory limit of 150.0 MiB")
           .contains("used " + breach.observed());
     }
   }
@@ -60,22 +72,24 @@ class MemoryLimitTest {
   @Test
   void letsOneSixtyMegabyteProcessUnderTheSameLimitComplete() throws Exception {
     try (CommandPool pool = pool(MemoryAccounting.RSS_SCREENED_PSS)) {
-      CommandResult r = pool.run(Command.of(
-              "dd", "if=/dev/zero", "of=/dev/null", "bs=60M", "count=800", "status=none"))
-          .get(20, TimeUnit.SECONDS);
+      CommandResult r =
+          pool.run(
+                  Command.of(
+                      "dd", "if=/dev/zero", "of=/dev/null", "bs=60M", "count=800", "status=none"))
+              .get(20, TimeUnit.SECONDS);
       assertThat(r.exitStatus().exitCode()).hasValue(0);
-      assertThat(r.peakMemory()).isGreaterThan(MemorySize.ofMebibytes(50))
-          .isLessThan(LIMIT);
+      assertThat(r.peakMemory()).isGreaterThan(MemorySize.ofMebibytes(50)).isLessThan(LIMIT);
     }
   }
 
   /**
-   * Eight bash subshells share the 60 MB heap of their parent copy-on-write: summed RSS is
-   * about 540 MB, summed PSS about 60 MB. Screening with RSS and confirming with PSS keeps the
-   * tree alive; RSS alone would end it.
+   * Eight bash subshells share the 60 MB heap of their parent copy-on-write: summed RSS is about
+   * 540 MB, summed PSS about 60 MB. Screening with RSS and confirming with PSS keeps the tree
+   * alive; RSS alone would end it.
    */
-  private static final String SHARED_TREE = "x=$(head -c 30000000 /dev/zero | tr '\\0' a); "
-      + "for i in 1 2 3 4 5 6 7 8; do ( sleep 2; : ) & done; wait";
+  private static final String SHARED_TREE =
+      "x=$(head -c 30000000 /dev/zero | tr '\\0' a); "
+          + "for i in 1 2 3 4 5 6 7 8; do ( sleep 2; : ) & done; wait";
 
   @Test
   void doesNotEndATreeWhoseSharedPagesOnlyLookLargeBySummedRss() throws Exception {
@@ -92,20 +106,33 @@ class MemoryLimitTest {
   void endsTheSameSharedTreeWhenSummedRssDecides() throws Exception {
     TestProcesses.requireProgram("bash");
     try (CommandPool pool = pool(MemoryAccounting.RSS)) {
-      ExecutionException e = assertThrows(ExecutionException.class,
-          () -> pool.run(Command.of("bash", "-c", SHARED_TREE)).get(20, TimeUnit.SECONDS));
+      ExecutionException e =
+          assertThrows(
+              ExecutionException.class,
+              () -> pool.run(Command.of("bash", "-c", SHARED_TREE)).get(20, TimeUnit.SECONDS));
       assertThat(e.getCause()).isInstanceOf(MemoryLimitExceededException.class);
-      assertThat(((MemoryLimitExceededException) e.getCause()).metric()).isEqualTo(MemoryMetric.RSS);
+      assertThat(((MemoryLimitExceededException) e.getCause()).metric())
+          .isEqualTo(MemoryMetric.RSS);
     }
   }
 
   @Test
   void appliesAPerCommandMemoryLimitOverThePoolLimit() throws Exception {
     try (CommandPool pool = pool(MemoryAccounting.RSS_SCREENED_PSS)) {
-      ExecutionException e = assertThrows(ExecutionException.class, () -> pool.run(Command.of(
-              "dd", "if=/dev/zero", "of=/dev/null", "bs=60M", "count=100000", "status=none")
-              .withMemoryLimit(MemorySize.ofMebibytes(30)))
-          .get(20, TimeUnit.SECONDS));
+      ExecutionException e =
+          assertThrows(
+              ExecutionException.class,
+              () ->
+                  pool.run(
+                          Command.of(
+                                  "dd",
+                                  "if=/dev/zero",
+                                  "of=/dev/null",
+                                  "bs=60M",
+                                  "count=100000",
+                                  "status=none")
+                              .withMemoryLimit(MemorySize.ofMebibytes(30)))
+                      .get(20, TimeUnit.SECONDS));
       assertThat(((MemoryLimitExceededException) e.getCause()).limit())
           .isEqualTo(MemorySize.ofMebibytes(30));
     }

@@ -22,36 +22,40 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A pool of Node workers built with {@code nodeWorker(script)}, through the shipped runtime
- * and the conformance handler: results, the handler's errors, and cancels of a handler that
- * never yields.
+ * A pool of Node workers built with {@code nodeWorker(script)}, through the shipped runtime and the
+ * conformance handler: results, the handler's errors, and cancels of a handler that never yields.
  */
 @ExtendWith(NoLeakedProcesses.class)
 class NodeWorkerPoolTest {
   private static final Duration CANCEL_GRACE = Duration.ofSeconds(1);
+
   /** Main-thread CPU time, in clock ticks (1/100 s), that only a spinning handler burns. */
   private static final long SPINNING_TICKS = 30;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   /**
-   * The worker script: the conformance handler (a module that exports it) served by the
-   * runtime the pool puts on NODE_PATH, as a user's script does. Each payload is noted in
-   * {@link #handlersStarted()} as its handler starts, so a test can cancel a running handler
-   * rather than a task the worker has not taken up yet.
+   * The worker script: the conformance handler (a module that exports it) served by the runtime the
+   * pool puts on NODE_PATH, as a user's script does. Each payload is noted in {@link
+   * #handlersStarted()} as its handler starts, so a test can cancel a running handler rather than a
+   * task the worker has not taken up yet.
    */
   private Path workerScript() throws IOException {
     String handler = TestProcesses.resource("workers/node/conformance-worker.js");
-    return Files.writeString(dir.resolve("worker.js"), "'use strict';\n"
-        + "const fs = require('fs');\n"
-        + "const stockade = require('stockade-worker');\n"
-        + "const handle = require(" + jsString(handler) + ");\n"
-        + "stockade.run((payload, context) => {\n"
-        + "  fs.appendFileSync(" + jsString(handlersStarted().toString())
-        + ", payload.toString('latin1') + '\\n');\n"
-        + "  return handle(payload, context);\n"
-        + "});\n");
+    return Files.writeString(
+        dir.resolve("worker.js"),
+        "'use strict';\n"
+            + "const fs = require('fs');\n"
+            + "const stockade = require('stockade-worker');\n"
+            + "const handle = require("
+            + jsString(handler)
+            + ");\n"
+            + "stockade.run((payload, context) => {\n"
+            + "  fs.appendFileSync("
+            + jsString(handlersStarted().toString())
+            + ", payload.toString('latin1') + '\\n');\n"
+            + "  return handle(payload, context);\n"
+            + "});\n");
   }
 
   private Path handlersStarted() {
@@ -60,8 +64,12 @@ class NodeWorkerPoolTest {
 
   /** Waits until the handler of {@code payload} runs in the worker. */
   private void awaitHandlerStarted(String payload) {
-    await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(handlersStarted())
-        && Files.readAllLines(handlersStarted()).contains(payload));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                Files.exists(handlersStarted())
+                    && Files.readAllLines(handlersStarted()).contains(payload));
   }
 
   private static String jsString(String text) {
@@ -72,9 +80,12 @@ class NodeWorkerPoolTest {
     TestProcesses.requireProgram("node");
     return WorkerPool.builder(Codec.utf8(), Codec.utf8())
         .nodeWorker(workerScript())
-        .workers(1).sampleInterval(Duration.ofMillis(50))
-        .heartbeatInterval(Duration.ofMillis(100)).heartbeatTimeout(Duration.ofMillis(1000))
-        .terminationGrace(Duration.ofMillis(500)).shutdownHook(false);
+        .workers(1)
+        .sampleInterval(Duration.ofMillis(50))
+        .heartbeatInterval(Duration.ofMillis(100))
+        .heartbeatTimeout(Duration.ofMillis(1000))
+        .terminationGrace(Duration.ofMillis(500))
+        .shutdownHook(false);
   }
 
   @Test
@@ -92,13 +103,15 @@ class NodeWorkerPoolTest {
 
       assertThatThrownBy(() -> failing.get(30, TimeUnit.SECONDS))
           .isInstanceOf(ExecutionException.class)
-          .cause().isInstanceOfSatisfying(TaskFailedException.class, e -> {
-            assertThat(e.errorType()).isEqualTo("TypeError");
-            assertThat(e.errorMessage()).isEqualTo("bad input");
-            assertThat(e.trace()).contains("conformance-worker.js");
-          });
-      assertThat(pool.submit("echo:still here").get(10, TimeUnit.SECONDS))
-          .isEqualTo("still here");
+          .cause()
+          .isInstanceOfSatisfying(
+              TaskFailedException.class,
+              e -> {
+                assertThat(e.errorType()).isEqualTo("TypeError");
+                assertThat(e.errorMessage()).isEqualTo("bad input");
+                assertThat(e.trace()).contains("conformance-worker.js");
+              });
+      assertThat(pool.submit("echo:still here").get(10, TimeUnit.SECONDS)).isEqualTo("still here");
     }
   }
 
@@ -106,8 +119,8 @@ class NodeWorkerPoolTest {
   @Test
   void aCancelledHandlerThatStopsKeepsItsWorker() throws Exception {
     RecordingListener events = new RecordingListener();
-    try (WorkerPool<String, String> pool = pool().cancelGrace(CANCEL_GRACE).listener(events)
-        .build()) {
+    try (WorkerPool<String, String> pool =
+        pool().cancelGrace(CANCEL_GRACE).listener(events).build()) {
       CompletableFuture<String> task = pool.submit("sleep:60000");
       long pid = busyWorkerPid(pool);
       // Its handler must be running: a task cancelled before the worker took it up never runs
@@ -116,31 +129,36 @@ class NodeWorkerPoolTest {
 
       assertThat(task.cancel(true)).isTrue();
 
-      await().atMost(Duration.ofSeconds(5)).until(() -> pool.snapshot().workers().stream()
-          .anyMatch(w -> w.state() == WorkerState.IDLE));
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(
+              () ->
+                  pool.snapshot().workers().stream().anyMatch(w -> w.state() == WorkerState.IDLE));
       assertThat(pool.submit("echo:next").get(10, TimeUnit.SECONDS)).isEqualTo("next");
-      assertThat(pool.snapshot().workers()).singleElement()
+      assertThat(pool.snapshot().workers())
+          .singleElement()
           .satisfies(w -> assertThat(w.pid()).isEqualTo(pid));
       assertThat(events.ended).isEmpty();
     }
   }
 
   /**
-   * Node cannot interrupt synchronous code: the runtime answers Cancelled at once, but its
-   * main thread never comes back to answer the pool's PING, so the worker ends after the
-   * cancel grace and a new one serves the next task.
+   * Node cannot interrupt synchronous code: the runtime answers Cancelled at once, but its main
+   * thread never comes back to answer the pool's PING, so the worker ends after the cancel grace
+   * and a new one serves the next task.
    */
   @Test
   void aCancelledHandlerThatSpinsCostsItsWorkerAfterTheCancelGrace() throws Exception {
     RecordingListener events = new RecordingListener();
-    try (WorkerPool<String, String> pool = pool().cancelGrace(CANCEL_GRACE).listener(events)
-        .build()) {
+    try (WorkerPool<String, String> pool =
+        pool().cancelGrace(CANCEL_GRACE).listener(events).build()) {
       CompletableFuture<String> task = pool.submit("spin");
       long pid = busyWorkerPid(pool);
       // The handler must be spinning, not merely handed the task: a task cancelled before its
       // handler starts never runs, and its worker stays.
       long ticksAtStart = mainThreadCpuTicks(pid);
-      await().atMost(Duration.ofSeconds(10))
+      await()
+          .atMost(Duration.ofSeconds(10))
           .until(() -> mainThreadCpuTicks(pid) - ticksAtStart >= SPINNING_TICKS);
 
       long cancelled = System.nanoTime();
@@ -167,26 +185,31 @@ class NodeWorkerPoolTest {
         results.add(pool.submit("echo:" + i));
       }
       for (int i = 0; i < 300; i++) {
-        assertThat(results.get(i).get(60, TimeUnit.SECONDS))
-            .isEqualTo(String.valueOf(i));
+        assertThat(results.get(i).get(60, TimeUnit.SECONDS)).isEqualTo(String.valueOf(i));
       }
     }
   }
 
   private static long busyWorkerPid(WorkerPool<?, ?> pool) {
-    await().atMost(Duration.ofSeconds(30)).until(() -> pool.snapshot().workers().stream()
-        .anyMatch(w -> w.state() == WorkerState.BUSY));
-    return pool.snapshot().workers().stream().filter(w -> w.state() == WorkerState.BUSY)
-        .findFirst().orElseThrow().pid();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> pool.snapshot().workers().stream().anyMatch(w -> w.state() == WorkerState.BUSY));
+    return pool.snapshot().workers().stream()
+        .filter(w -> w.state() == WorkerState.BUSY)
+        .findFirst()
+        .orElseThrow()
+        .pid();
   }
 
   /**
-   * User plus system CPU time of the process's main thread ({@code /proc/PID/task/PID/stat}),
-   * where Node runs handlers; its heartbeat thread and compilers are threads of their own.
+   * User plus system CPU time of the process's main thread ({@code /proc/PID/task/PID/stat}), where
+   * Node runs handlers; its heartbeat thread and compilers are threads of their own.
    */
   private static long mainThreadCpuTicks(long pid) throws IOException {
-    String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "task",
-        String.valueOf(pid), "stat"));
+    String stat =
+        Files.readString(
+            Path.of("/proc", String.valueOf(pid), "task", String.valueOf(pid), "stat"));
     // Fields after the command name, which is in parentheses and may hold spaces: the state
     // is field 3, utime field 14 and stime field 15.
     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);

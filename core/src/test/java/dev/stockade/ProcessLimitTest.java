@@ -14,10 +14,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Runaway process counts: a tree that forks without bound is ended once it holds more than
- * {@code maxProcesses} live processes, its task fails with {@link ProcessLimitExceededException},
- * and nothing of it is left. The fork loops here are bounded (200 children), so a broken limit
- * fails the test instead of the machine.
+ * Runaway process counts: a tree that forks without bound is ended once it holds more than {@code
+ * maxProcesses} live processes, its task fails with {@link ProcessLimitExceededException}, and
+ * nothing of it is left. The fork loops here are bounded (200 children), so a broken limit fails
+ * the test instead of the machine.
  */
 @ExtendWith(NoLeakedProcesses.class)
 @Timeout(60)
@@ -27,26 +27,35 @@ class ProcessLimitTest {
 
   @Test
   void endsACommandTreeThatForksPastItsLimit() {
-    try (CommandPool pool = CommandPool.builder().maxProcesses(50)
-        .sampleInterval(Duration.ofMillis(50)).build()) {
-      ExecutionException e = assertThrows(ExecutionException.class,
-          () -> pool.run(Command.of("sh", "-c", FORK_200)).get(30, TimeUnit.SECONDS));
+    try (CommandPool pool =
+        CommandPool.builder().maxProcesses(50).sampleInterval(Duration.ofMillis(50)).build()) {
+      ExecutionException e =
+          assertThrows(
+              ExecutionException.class,
+              () -> pool.run(Command.of("sh", "-c", FORK_200)).get(30, TimeUnit.SECONDS));
 
-      assertThat(e.getCause()).isInstanceOfSatisfying(ProcessLimitExceededException.class, p -> {
-        assertThat(p.limit()).isEqualTo(50);
-        assertThat(p.observed().orElseThrow()).isGreaterThan(50);
-        assertThat(p.getMessage()).contains("maxProcesses").contains("limit of 50");
-      });
+      assertThat(e.getCause())
+          .isInstanceOfSatisfying(
+              ProcessLimitExceededException.class,
+              p -> {
+                assertThat(p.limit()).isEqualTo(50);
+                assertThat(p.observed().orElseThrow()).isGreaterThan(50);
+                assertThat(p.getMessage()).contains("maxProcesses").contains("limit of 50");
+              });
     }
   }
 
   @Test
   void leavesATreeWithinItsLimitAlone() throws Exception {
-    try (CommandPool pool = CommandPool.builder().maxProcesses(50)
-        .sampleInterval(Duration.ofMillis(50)).build()) {
-      CommandResult result = pool.run(Command.of("sh", "-c",
-          "i=0; while [ $i -lt 20 ]; do sleep 0.5 & i=$((i+1)); done; wait"))
-          .get(30, TimeUnit.SECONDS);
+    try (CommandPool pool =
+        CommandPool.builder().maxProcesses(50).sampleInterval(Duration.ofMillis(50)).build()) {
+      CommandResult result =
+          pool.run(
+                  Command.of(
+                      "sh",
+                      "-c",
+                      "i=0; while [ $i -lt 20 ]; do sleep 0.5 & i=$((i+1)); done; wait"))
+              .get(30, TimeUnit.SECONDS);
 
       assertThat(result.exitStatus().isSuccess()).isTrue();
     }
@@ -54,10 +63,10 @@ class ProcessLimitTest {
 
   @Test
   void endsAWorkerWhoseTaskForksPastItsLimitAndServesTheNextTask() throws Exception {
-    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1).maxProcesses(30)
-        .build()) {
-      ExecutionException e = assertThrows(ExecutionException.class,
-          () -> pool.submit("fork:200").get(30, TimeUnit.SECONDS));
+    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1).maxProcesses(30).build()) {
+      ExecutionException e =
+          assertThrows(
+              ExecutionException.class, () -> pool.submit("fork:200").get(30, TimeUnit.SECONDS));
       assertThat(e.getCause()).isInstanceOf(ProcessLimitExceededException.class);
 
       assertThat(pool.submit("echo:after").get(30, TimeUnit.SECONDS)).isEqualTo("after");

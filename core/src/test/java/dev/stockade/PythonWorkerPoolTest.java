@@ -25,15 +25,19 @@ class PythonWorkerPoolTest {
 
   /** sum(range(N)) for N = 400,000,000: one C call of about 5 s that holds the GIL throughout. */
   private static final String LONG_GIL_HOLDING_SUM = "sum:400000000";
+
   private static final String ITS_RESULT = "79999999800000000";
 
   private static WorkerPoolBuilder<String, String> builder() {
     TestProcesses.requireProgram("python3");
     return WorkerPool.builder(Codec.utf8(), Codec.utf8())
         .pythonWorker(Path.of(TestProcesses.resource("workers/python/conformance_worker.py")))
-        .workers(1).sampleInterval(Duration.ofMillis(50))
-        .heartbeatInterval(Duration.ofMillis(100)).heartbeatTimeout(Duration.ofMillis(1000))
-        .terminationGrace(Duration.ofMillis(500)).shutdownHook(false);
+        .workers(1)
+        .sampleInterval(Duration.ofMillis(50))
+        .heartbeatInterval(Duration.ofMillis(100))
+        .heartbeatTimeout(Duration.ofMillis(1000))
+        .terminationGrace(Duration.ofMillis(500))
+        .shutdownHook(false);
   }
 
   private static WorkerPool<String, String> pool() {
@@ -45,8 +49,13 @@ class PythonWorkerPoolTest {
       PoolListener listener) {
     return WorkerPool.builder(Codec.utf8(), Codec.utf8())
         .pythonWorker(Path.of(TestProcesses.resource("workers/python/conformance_worker.py")))
-        .workers(1).heartbeatTimeout(Duration.ofSeconds(3)).sampleInterval(Duration.ofMillis(50))
-        .terminationGrace(Duration.ofMillis(500)).listener(listener).shutdownHook(false).build();
+        .workers(1)
+        .heartbeatTimeout(Duration.ofSeconds(3))
+        .sampleInterval(Duration.ofMillis(50))
+        .terminationGrace(Duration.ofMillis(500))
+        .listener(listener)
+        .shutdownHook(false)
+        .build();
   }
 
   @Test
@@ -55,20 +64,27 @@ class PythonWorkerPoolTest {
       assertThat(pool.submit("echo:grüezi").get(30, TimeUnit.SECONDS)).isEqualTo("grüezi");
       CompletableFuture<String> failing = pool.submit("fail:bad input");
       assertThatThrownBy(() -> failing.get(10, TimeUnit.SECONDS))
-          .cause().isInstanceOfSatisfying(TaskFailedException.class, e -> {
-            assertThat(e.errorType()).isEqualTo("ValueError");
-            assertThat(e.errorMessage()).isEqualTo("bad input");
-            assertThat(e.trace()).contains("conformance_worker.py");
-          });
+          .cause()
+          .isInstanceOfSatisfying(
+              TaskFailedException.class,
+              e -> {
+                assertThat(e.errorType()).isEqualTo("ValueError");
+                assertThat(e.errorMessage()).isEqualTo("bad input");
+                assertThat(e.trace()).contains("conformance_worker.py");
+              });
     }
   }
 
   @Test
   void answersEveryTaskWithSeveralInFlight() throws Exception {
     TestProcesses.requireProgram("python3");
-    try (WorkerPool<String, String> pool = WorkerPool.builder(Codec.utf8(), Codec.utf8())
-        .pythonWorker(Path.of(TestProcesses.resource("workers/python/conformance_worker.py")))
-        .workers(2).tasksInFlightPerWorker(8).shutdownHook(false).build()) {
+    try (WorkerPool<String, String> pool =
+        WorkerPool.builder(Codec.utf8(), Codec.utf8())
+            .pythonWorker(Path.of(TestProcesses.resource("workers/python/conformance_worker.py")))
+            .workers(2)
+            .tasksInFlightPerWorker(8)
+            .shutdownHook(false)
+            .build()) {
       List<CompletableFuture<String>> results = new ArrayList<>();
       for (int i = 0; i < 300; i++) {
         results.add(pool.submit("echo:" + i));
@@ -87,7 +103,8 @@ class PythonWorkerPoolTest {
       CompletableFuture<String> blocked = pool.submit("block-heartbeat");
       assertThatThrownBy(() -> blocked.get(10, TimeUnit.SECONDS))
           .isInstanceOf(ExecutionException.class)
-          .cause().isInstanceOf(HeartbeatTimeoutException.class);
+          .cause()
+          .isInstanceOf(HeartbeatTimeoutException.class);
       assertThat(pool.submit("echo:replaced").get(30, TimeUnit.SECONDS)).isEqualTo("replaced");
     }
   }
@@ -100,15 +117,19 @@ class PythonWorkerPoolTest {
       pool.submit("echo:warm").get(30, TimeUnit.SECONDS);
       long pid = pool.snapshot().workers().get(0).pid();
 
-      assertThat(pool.submit(LONG_GIL_HOLDING_SUM).get(60, TimeUnit.SECONDS))
-          .isEqualTo(ITS_RESULT);
+      assertThat(pool.submit(LONG_GIL_HOLDING_SUM).get(60, TimeUnit.SECONDS)).isEqualTo(ITS_RESULT);
 
       // Events reach the listener on the callback executor, possibly after the future.
-      await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-          assertThat(listener.busy).as("its heartbeats did stop for longer than the timeout")
-              .isNotEmpty());
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .untilAsserted(
+              () ->
+                  assertThat(listener.busy)
+                      .as("its heartbeats did stop for longer than the timeout")
+                      .isNotEmpty());
       assertThat(listener.ended).as("no worker ended").isEmpty();
-      assertThat(pool.snapshot().workers()).singleElement()
+      assertThat(pool.snapshot().workers())
+          .singleElement()
           .satisfies(w -> assertThat(w.pid()).as("the same worker").isEqualTo(pid));
       assertThat(pool.submit("echo:after").get(10, TimeUnit.SECONDS)).isEqualTo("after");
     }
@@ -119,40 +140,45 @@ class PythonWorkerPoolTest {
     AtomicReference<WorkerPool<String, String>> poolRef = new AtomicReference<>();
     List<BusyWorkerEvent> events = new CopyOnWriteArrayList<>();
     List<WorkerSnapshot> snapshotsWhenJudgedBusy = new CopyOnWriteArrayList<>();
-    PoolListener listener = new PoolListener() {
-      @Override
-      public void workerBusyWithoutHeartbeat(BusyWorkerEvent event) {
-        if (!event.heardAgain()) {
-          snapshotsWhenJudgedBusy.addAll(poolRef.get().snapshot().workers());
-        }
-        events.add(event);
-      }
-    };
+    PoolListener listener =
+        new PoolListener() {
+          @Override
+          public void workerBusyWithoutHeartbeat(BusyWorkerEvent event) {
+            if (!event.heardAgain()) {
+              snapshotsWhenJudgedBusy.addAll(poolRef.get().snapshot().workers());
+            }
+            events.add(event);
+          }
+        };
     try (WorkerPool<String, String> pool = poolWithAThreeSecondHeartbeatTimeout(listener)) {
       poolRef.set(pool);
       pool.submit("echo:warm").get(30, TimeUnit.SECONDS);
       long pid = pool.snapshot().workers().get(0).pid();
       assertThat(pool.snapshot().workers().get(0).busyWithoutHeartbeat()).isFalse();
 
-      assertThat(pool.submit(LONG_GIL_HOLDING_SUM).get(60, TimeUnit.SECONDS))
-          .isEqualTo(ITS_RESULT);
+      assertThat(pool.submit(LONG_GIL_HOLDING_SUM).get(60, TimeUnit.SECONDS)).isEqualTo(ITS_RESULT);
 
-      assertThat(snapshotsWhenJudgedBusy).singleElement().satisfies(w -> {
-        assertThat(w.busyWithoutHeartbeat()).isTrue();
-        assertThat(w.state()).isEqualTo(WorkerState.BUSY);
-      });
+      assertThat(snapshotsWhenJudgedBusy)
+          .singleElement()
+          .satisfies(
+              w -> {
+                assertThat(w.busyWithoutHeartbeat()).isTrue();
+                assertThat(w.state()).isEqualTo(WorkerState.BUSY);
+              });
       await().atMost(Duration.ofSeconds(5)).until(() -> events.size() == 2);
       BusyWorkerEvent busy = events.get(0);
       BusyWorkerEvent heardAgain = events.get(1);
       assertThat(busy.heardAgain()).isFalse();
       assertThat(busy.pid()).isEqualTo(pid);
       assertThat(busy.silence()).isGreaterThan(Duration.ofSeconds(3));
-      assertThat(busy.cpuTime()).as("at least a twentieth of a CPU over the last 3 s")
+      assertThat(busy.cpuTime())
+          .as("at least a twentieth of a CPU over the last 3 s")
           .isGreaterThanOrEqualTo(Duration.ofMillis(150));
       assertThat(heardAgain.heardAgain()).isTrue();
       assertThat(heardAgain.silence()).isGreaterThanOrEqualTo(busy.silence());
       assertThat(heardAgain.cpuTime()).isGreaterThanOrEqualTo(busy.cpuTime());
-      assertThat(pool.snapshot().workers()).singleElement()
+      assertThat(pool.snapshot().workers())
+          .singleElement()
           .satisfies(w -> assertThat(w.busyWithoutHeartbeat()).isFalse());
     }
   }
@@ -165,16 +191,24 @@ class PythonWorkerPoolTest {
       pool.submit("echo:warm").get(30, TimeUnit.SECONDS);
       // Silent throughout (1 s heartbeat timeout): its tree computes for 2.5 s, then waits.
       CompletableFuture<String> task = pool.submit("block-heartbeat-while-a-child-spins:2.5");
-      assertThat(task).failsWithin(Duration.ofSeconds(20))
+      assertThat(task)
+          .failsWithin(Duration.ofSeconds(20))
           .withThrowableOfType(ExecutionException.class)
-          .havingCause().isInstanceOfSatisfying(HeartbeatTimeoutException.class,
+          .havingCause()
+          .isInstanceOfSatisfying(
+              HeartbeatTimeoutException.class,
               e -> assertThat(e.silence()).isGreaterThan(Duration.ofMillis(2500)));
       // Events reach the listener on the callback executor, possibly after the future.
-      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-        assertThat(listener.busy).as("judged busy while it computed").singleElement()
-            .satisfies(e -> assertThat(e.heardAgain()).isFalse());
-        assertThat(listener.endReasons()).containsExactly(EndReason.HEARTBEAT_TIMEOUT);
-      });
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .untilAsserted(
+              () -> {
+                assertThat(listener.busy)
+                    .as("judged busy while it computed")
+                    .singleElement()
+                    .satisfies(e -> assertThat(e.heardAgain()).isFalse());
+                assertThat(listener.endReasons()).containsExactly(EndReason.HEARTBEAT_TIMEOUT);
+              });
     }
   }
 }

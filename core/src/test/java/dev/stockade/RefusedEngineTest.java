@@ -18,10 +18,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * A pool whose engine refuses to start, past every check of its builder, leaves nothing: no
- * thread, no runtime directory. The engine starts its threads only once it is whole, and the
- * builder removes the directory it wrote. A cgroup version the machine lacks is such a refusal;
- * on a machine with both (this suite's usual host), the cgroup v2 VM runs it.
+ * A pool whose engine refuses to start, past every check of its builder, leaves nothing: no thread,
+ * no runtime directory. The engine starts its threads only once it is whole, and the builder
+ * removes the directory it wrote. A cgroup version the machine lacks is such a refusal; on a
+ * machine with both (this suite's usual host), the cgroup v2 VM runs it.
  */
 @Tag("cgroup")
 @ExtendWith(NoLeakedProcesses.class)
@@ -32,23 +32,32 @@ class RefusedEngineTest {
       throws IOException {
     // Past every check of the builder: the engine itself refuses a cgroup version the machine
     // does not have, after the runtime directory was written.
-    CgroupMode unusable = Stream.of(CgroupMode.V2, CgroupMode.V1).filter(mode -> {
-      try {
-        CgroupProbe.select(mode);
-        return false;
-      } catch (IllegalArgumentException refused) {
-        return true;
-      }
-    }).findFirst().orElse(null);
+    CgroupMode unusable =
+        Stream.of(CgroupMode.V2, CgroupMode.V1)
+            .filter(
+                mode -> {
+                  try {
+                    CgroupProbe.select(mode);
+                    return false;
+                  } catch (IllegalArgumentException refused) {
+                    return true;
+                  }
+                })
+            .findFirst()
+            .orElse(null);
     Assumptions.assumeTrue(unusable != null, "both cgroup versions are usable here");
     String name = uniqueName("engine-refused");
-    assertThatThrownBy(() -> WorkerPool.builder(Codec.utf8(), Codec.utf8()).name(name)
-        .pythonWorker(Path.of(TestProcesses.resource("workers/python/conformance_worker.py")))
-        .cgroupMode(unusable).build())
+    assertThatThrownBy(
+            () ->
+                WorkerPool.builder(Codec.utf8(), Codec.utf8())
+                    .name(name)
+                    .pythonWorker(
+                        Path.of(TestProcesses.resource("workers/python/conformance_worker.py")))
+                    .cgroupMode(unusable)
+                    .build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("cgroupMode");
     assertThat(runtimeDirectoriesOf(name)).isEmpty();
     assertThat(threadsOf(name)).isEmpty();
   }
-
 }

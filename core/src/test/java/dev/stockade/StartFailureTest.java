@@ -24,11 +24,11 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The same start failure is the same typed error in every containment mode (cgroups, chosen by
- * AUTO here, and NONE) and with every launcher ({@code posix_spawn} here; the
- * {@code jdk-launcher} execution runs this class again through the JDK behind {@code setsid}):
- * no shell prelude or {@code execvp} turns a bad program into an exit code, or runs a text file
- * as a shell script. Each broken program would leave a marker file if anything ran it.
+ * The same start failure is the same typed error in every containment mode (cgroups, chosen by AUTO
+ * here, and NONE) and with every launcher ({@code posix_spawn} here; the {@code jdk-launcher}
+ * execution runs this class again through the JDK behind {@code setsid}): no shell prelude or
+ * {@code execvp} turns a bad program into an exit code, or runs a text file as a shell script. Each
+ * broken program would leave a marker file if anything ran it.
  */
 @ExtendWith(NoLeakedProcesses.class)
 class StartFailureTest {
@@ -57,10 +57,10 @@ class StartFailureTest {
     void inflict(Path program, Path workDir, Path marker) throws IOException {
       switch (this) {
         case NOT_FOUND -> Files.delete(program);
-        case NOT_EXECUTABLE -> Files.setPosixFilePermissions(program,
-            PosixFilePermissions.fromString("rw-r--r--"));
-        case MISSING_INTERPRETER -> Files.writeString(program,
-            "#!/nonexistent/interpreter\ntouch '" + marker + "'\n");
+        case NOT_EXECUTABLE ->
+            Files.setPosixFilePermissions(program, PosixFilePermissions.fromString("rw-r--r--"));
+        case MISSING_INTERPRETER ->
+            Files.writeString(program, "#!/nonexistent/interpreter\ntouch '" + marker + "'\n");
         case TEXT_WITHOUT_SHEBANG -> Files.writeString(program, "touch '" + marker + "'\n");
         case RANDOM_BYTES -> {
           byte[] bytes = new byte[512];
@@ -76,7 +76,11 @@ class StartFailureTest {
     /** The message's account of it: the program, the reason, the directory. */
     String message(Path program, Path workDir) {
       if (this == MISSING_DIRECTORY) {
-        return "program '" + program + "' cannot start: working directory " + workDir + " "
+        return "program '"
+            + program
+            + "' cannot start: working directory "
+            + workDir
+            + " "
             + reason;
       }
       return "program '" + program + "' " + reason + " (working directory " + workDir + ")";
@@ -84,8 +88,8 @@ class StartFailureTest {
   }
 
   static Stream<Arguments> faultsInEveryMode() {
-    return Stream.of(CgroupMode.AUTO, CgroupMode.NONE).flatMap(mode ->
-        Arrays.stream(Fault.values()).map(fault -> Arguments.of(mode, fault)));
+    return Stream.of(CgroupMode.AUTO, CgroupMode.NONE)
+        .flatMap(mode -> Arrays.stream(Fault.values()).map(fault -> Arguments.of(mode, fault)));
   }
 
   @BeforeEach
@@ -106,14 +110,22 @@ class StartFailureTest {
   @MethodSource("faultsInEveryMode")
   void commandPoolFailsTheTaskWithAStartExceptionNamingProgramDirectoryAndReason(
       CgroupMode mode, Fault fault) throws Exception {
-    try (CommandPool pool = CommandPool.builder().name("start-failure").cgroupMode(mode)
-        .workers(1).shutdownHook(false).build()) {
+    try (CommandPool pool =
+        CommandPool.builder()
+            .name("start-failure")
+            .cgroupMode(mode)
+            .workers(1)
+            .shutdownHook(false)
+            .build()) {
       fault.inflict(program, workDir, marker);
-      ExecutionException e = assertThrows(
-          ExecutionException.class, () -> pool.run(command()).get(20, TimeUnit.SECONDS));
-      assertThat(e.getCause()).isInstanceOf(WorkerStartException.class)
+      ExecutionException e =
+          assertThrows(
+              ExecutionException.class, () -> pool.run(command()).get(20, TimeUnit.SECONDS));
+      assertThat(e.getCause())
+          .isInstanceOf(WorkerStartException.class)
           .hasMessageEndingWith(": " + fault.message(program, workDir));
-      assertThat(e.getCause().getCause()).isInstanceOf(IOException.class)
+      assertThat(e.getCause().getCause())
+          .isInstanceOf(IOException.class)
           .hasMessage(fault.message(program, workDir));
       assertThat(pool.snapshot().activeWorkers()).isZero();
       assertThat(TestProcesses.poolCgroupsOf(ProcessHandle.current().pid()))
@@ -125,11 +137,17 @@ class StartFailureTest {
 
   @ParameterizedTest(name = "{1} under {0}")
   @MethodSource("faultsInEveryMode")
-  void workerPoolReportsTheSameStartFailureForAProgramBrokenAfterBuild(CgroupMode mode,
-      Fault fault) throws Exception {
-    try (WorkerPool<String, String> pool = WorkerPool.builder(Codec.utf8(), Codec.utf8())
-        .command(command()).cgroupMode(mode).workers(1).startFailureThreshold(1)
-        .circuitOpenDuration(Duration.ofMinutes(1)).shutdownHook(false).build()) {
+  void workerPoolReportsTheSameStartFailureForAProgramBrokenAfterBuild(CgroupMode mode, Fault fault)
+      throws Exception {
+    try (WorkerPool<String, String> pool =
+        WorkerPool.builder(Codec.utf8(), Codec.utf8())
+            .command(command())
+            .cgroupMode(mode)
+            .workers(1)
+            .startFailureThreshold(1)
+            .circuitOpenDuration(Duration.ofMinutes(1))
+            .shutdownHook(false)
+            .build()) {
       fault.inflict(program, workDir, marker);
       assertThatThrownBy(() -> pool.submit("x").get(20, TimeUnit.SECONDS))
           .isInstanceOf(ExecutionException.class)

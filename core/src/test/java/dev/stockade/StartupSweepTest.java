@@ -39,11 +39,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The start-up sweep: a pool ends what a killed run of the same name left behind — its trees,
- * daemons that left them included, and its temporary directories — and logs it; it leaves alone
- * the trees of a live pool of that name and whatever another user owns.
+ * daemons that left them included, and its temporary directories — and logs it; it leaves alone the
+ * trees of a live pool of that name and whatever another user owns.
  *
- * <p>Leftovers are made here as a killed run leaves them: processes carrying a tag of pool
- * {@code sweep-me} whose supervising JVM's pid names no process (one above {@code pid_max}).
+ * <p>Leftovers are made here as a killed run leaves them: processes carrying a tag of pool {@code
+ * sweep-me} whose supervising JVM's pid names no process (one above {@code pid_max}).
  */
 @ExtendWith(NoLeakedProcesses.class)
 @Timeout(60)
@@ -80,7 +80,9 @@ class StartupSweepTest {
     startTagged(tag, "setsid -f sleep 601; trap '' TERM; sleep 602");
     await().atMost(Duration.ofSeconds(5)).until(() -> TestProcesses.liveTagged(tag).size() >= 3);
 
-    String log = CapturedLog.during(() -> CommandPool.builder().name(POOL).shutdownHook(false).build().close());
+    String log =
+        CapturedLog.during(
+            () -> CommandPool.builder().name(POOL).shutdownHook(false).build().close());
 
     await().atMost(Duration.ofSeconds(2)).until(() -> TestProcesses.liveTagged(tag).isEmpty());
     assertThat(log).contains("pool '" + POOL + "'").contains(tag).contains("ended 3 processes");
@@ -88,13 +90,22 @@ class StartupSweepTest {
 
   @Test
   void removesTheTemporaryDirectoriesOfAKilledRun() throws Exception {
-    Path dir = Files.createDirectory(tmp().resolve(
-        "stockade-" + POOL + "@" + deadPid() + "-w1-"
-            + ThreadLocalRandom.current().nextInt(1 << 30)));
+    Path dir =
+        Files.createDirectory(
+            tmp()
+                .resolve(
+                    "stockade-"
+                        + POOL
+                        + "@"
+                        + deadPid()
+                        + "-w1-"
+                        + ThreadLocalRandom.current().nextInt(1 << 30)));
     directories.add(dir);
     Files.writeString(Files.createDirectory(dir.resolve("profile")).resolve("Cookies"), "x");
 
-    String log = CapturedLog.during(() -> CommandPool.builder().name(POOL).shutdownHook(false).build().close());
+    String log =
+        CapturedLog.during(
+            () -> CommandPool.builder().name(POOL).shutdownHook(false).build().close());
 
     assertThat(dir).doesNotExist();
     assertThat(log).contains(dir.toString());
@@ -103,22 +114,33 @@ class StartupSweepTest {
   @Test
   void removesTheWorkerRuntimeDirectoryOfAKilledJvm() throws Exception {
     Path javaCommand = Path.of(System.getProperty("java.home"), "bin", "java");
-    Process holder = new ProcessBuilder(javaCommand.toString(), "-cp",
-        System.getProperty("java.class.path"), WorkerRuntimeHolder.class.getName(), POOL,
-        TestProcesses.resource("workers/python/conformance_worker.py"))
-        .redirectErrorStream(true).start();
+    Process holder =
+        new ProcessBuilder(
+                javaCommand.toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                WorkerRuntimeHolder.class.getName(),
+                POOL,
+                TestProcesses.resource("workers/python/conformance_worker.py"))
+            .redirectErrorStream(true)
+            .start();
     started.add(holder);
     List<String> output = new ArrayList<>();
-    try (var lines = new BufferedReader(new InputStreamReader(
-        holder.getInputStream(), StandardCharsets.UTF_8))) {
+    try (var lines =
+        new BufferedReader(
+            new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = lines.readLine()) != null && !line.equals("READY")) {
         output.add(line);
       }
     }
-    List<Path> runtimes = output.stream().filter(l -> l.startsWith("RUNTIME "))
-        .map(l -> Path.of(l.substring("RUNTIME ".length()))).toList();
-    assertThat(runtimes).as("the runtime directory the JVM reported; its output: %s", output)
+    List<Path> runtimes =
+        output.stream()
+            .filter(l -> l.startsWith("RUNTIME "))
+            .map(l -> Path.of(l.substring("RUNTIME ".length())))
+            .toList();
+    assertThat(runtimes)
+        .as("the runtime directory the JVM reported; its output: %s", output)
         .hasSize(1);
     Path runtime = runtimes.get(0);
     directories.add(runtime);
@@ -126,8 +148,9 @@ class StartupSweepTest {
     assertThat(holder.waitFor(10, TimeUnit.SECONDS)).isTrue();
     assertThat(runtime).as("left behind by the kill").exists();
 
-    String log = CapturedLog.during(() -> CommandPool.builder().name(POOL).shutdownHook(false)
-        .build().close());
+    String log =
+        CapturedLog.during(
+            () -> CommandPool.builder().name(POOL).shutdownHook(false).build().close());
 
     assertThat(runtime).doesNotExist();
     assertThat(log).contains(runtime.toString());
@@ -149,8 +172,15 @@ class StartupSweepTest {
     startTagged("unrelated", join + "exec sleep 606");
     await().atMost(Slowdown.scaled(Duration.ofSeconds(5))).until(() -> group.pids().size() == 1);
 
-    String log = CapturedLog.during(() -> CommandPool.builder().name(POOL).cgroupMode(CgroupMode.AUTO)
-        .shutdownHook(false).build().close());
+    String log =
+        CapturedLog.during(
+            () ->
+                CommandPool.builder()
+                    .name(POOL)
+                    .cgroupMode(CgroupMode.AUTO)
+                    .shutdownHook(false)
+                    .build()
+                    .close());
 
     assertThat(group.pids()).isEmpty();
     assertThat(group.directory()).doesNotExist();
@@ -164,16 +194,24 @@ class StartupSweepTest {
     Process supervisor = startTagged("unrelated", "exec sleep 603");
     String tag = POOL + "@" + supervisor.pid() + "-1a2b/w1";
     startTagged(tag, "exec sleep 604");
-    Path dir = Files.createDirectory(tmp().resolve(
-        "stockade-" + POOL + "@" + supervisor.pid() + "-w1-live"));
+    Path dir =
+        Files.createDirectory(
+            tmp().resolve("stockade-" + POOL + "@" + supervisor.pid() + "-w1-live"));
     directories.add(dir);
-    Path runtime = Files.createDirectory(tmp().resolve(
-        "stockade-" + POOL + "@" + supervisor.pid() + "-runtime-live"));
+    Path runtime =
+        Files.createDirectory(
+            tmp().resolve("stockade-" + POOL + "@" + supervisor.pid() + "-runtime-live"));
     directories.add(runtime);
 
-    String log = CapturedLog.during(() -> WorkerPool.builder(Codec.utf8(), Codec.utf8())
-        .name(POOL).jvmWorker(ScriptedHandler.class).shutdownHook(false)
-        .build().close());
+    String log =
+        CapturedLog.during(
+            () ->
+                WorkerPool.builder(Codec.utf8(), Codec.utf8())
+                    .name(POOL)
+                    .jvmWorker(ScriptedHandler.class)
+                    .shutdownHook(false)
+                    .build()
+                    .close());
 
     assertThat(TestProcesses.liveTagged(tag)).hasSize(1);
     assertThat(dir).exists();
@@ -185,17 +223,23 @@ class StartupSweepTest {
   void leavesAnotherUsersLeftoversAlone() throws Exception {
     if (!isRoot() && "true".equals(System.getenv("CI"))) {
       // Under CI a skip would hide that the guarantee went unchecked: fail instead.
-      throw new AssertionError("leavesAnotherUsersLeftoversAlone must run as root under CI "
-          + "(CI=true), but runs as " + System.getProperty("user.name"));
+      throw new AssertionError(
+          "leavesAnotherUsersLeftoversAlone must run as root under CI "
+              + "(CI=true), but runs as "
+              + System.getProperty("user.name"));
     }
     Assumptions.assumeTrue(isRoot(), "starting a process as another user needs root");
     String setpriv = TestProcesses.requireProgram("setpriv");
     String tag = POOL + "@" + deadPid() + "-1a2b/w9";
     startTagged(tag, "exec " + setpriv + " --reuid=65534 --regid=65534 --clear-groups sleep 605");
-    await().atMost(Duration.ofSeconds(5)).until(() -> TestProcesses.liveTagged(tag).stream()
-        .anyMatch(p -> ProcFs.commandLine(p.pid()).equals("sleep 605")));
-    Path dir = Files.createDirectory(tmp().resolve(
-        "stockade-" + POOL + "@" + deadPid() + "-w9-other"));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                TestProcesses.liveTagged(tag).stream()
+                    .anyMatch(p -> ProcFs.commandLine(p.pid()).equals("sleep 605")));
+    Path dir =
+        Files.createDirectory(tmp().resolve("stockade-" + POOL + "@" + deadPid() + "-w9-other"));
     directories.add(dir);
     Files.setAttribute(dir, "unix:uid", 65534);
 
@@ -209,8 +253,8 @@ class StartupSweepTest {
     ProcessBuilder builder = new ProcessBuilder("setsid", "sh", "-c", script);
     Map<String, String> env = builder.environment();
     env.put(EnvironmentNames.TAG, tag);
-    Process p = builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-        .start();
+    Process p =
+        builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     started.add(p);
     return p;
   }

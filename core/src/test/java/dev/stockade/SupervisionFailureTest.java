@@ -1,8 +1,8 @@
 package dev.stockade;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.stockade.testing.MisbehavingHandler;
 import dev.stockade.testing.NoLeakedProcesses;
@@ -16,9 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * A worker whose stderr the pool can no longer drain would block on its next write while it
- * looked healthy; so when the thread that drains it fails, whatever it throws, the worker is
- * ended, its task fails with a typed exception, and a replacement serves the next task.
+ * A worker whose stderr the pool can no longer drain would block on its next write while it looked
+ * healthy; so when the thread that drains it fails, whatever it throws, the worker is ended, its
+ * task fails with a typed exception, and a replacement serves the next task.
  */
 @ExtendWith(NoLeakedProcesses.class)
 class SupervisionFailureTest {
@@ -43,30 +43,43 @@ class SupervisionFailureTest {
   void endsAndReplacesAWorkerWhoseStderrPumpFailedAndFailsItsTaskTyped() throws Exception {
     PrintStream original = System.err;
     RecordingListener listener = new RecordingListener();
-    try (WorkerPool<String, String> pool = WorkerPool.builder(Codec.utf8(), Codec.utf8())
-        .name("pump-failure").jvmWorker(MisbehavingHandler.class).workers(1)
-        .terminationGrace(Duration.ofSeconds(1)).listener(listener).shutdownHook(false)
-        .build()) {
+    try (WorkerPool<String, String> pool =
+        WorkerPool.builder(Codec.utf8(), Codec.utf8())
+            .name("pump-failure")
+            .jvmWorker(MisbehavingHandler.class)
+            .workers(1)
+            .terminationGrace(Duration.ofSeconds(1))
+            .listener(listener)
+            .shutdownHook(false)
+            .build()) {
       String before = pool.submit("pid").get(60, TimeUnit.SECONDS);
       System.setErr(new PoisonedStream(original)); // slf4j-simple looks System.err up per message
-      CompletableFuture<String> task = pool.submit("say-then-wait:" + POISON,
-          TaskOptions.defaults().withLabel("poisoned"));
+      CompletableFuture<String> task =
+          pool.submit("say-then-wait:" + POISON, TaskOptions.defaults().withLabel("poisoned"));
 
       assertThatThrownBy(() -> task.get(30, TimeUnit.SECONDS))
           .isInstanceOf(ExecutionException.class)
-          .cause().isInstanceOfSatisfying(SupervisionFailedException.class, e -> {
-            assertThat(e.getCause()).isInstanceOf(AssertionError.class)
-                .hasMessage("the logging backend failed");
-            assertThat(e.details().pid()).isEqualTo(Long.parseLong(before));
-            assertThat(e.getMessage()).contains("task 'poisoned'")
-                .contains("could no longer read its stderr");
-          });
+          .cause()
+          .isInstanceOfSatisfying(
+              SupervisionFailedException.class,
+              e -> {
+                assertThat(e.getCause())
+                    .isInstanceOf(AssertionError.class)
+                    .hasMessage("the logging backend failed");
+                assertThat(e.details().pid()).isEqualTo(Long.parseLong(before));
+                assertThat(e.getMessage())
+                    .contains("task 'poisoned'")
+                    .contains("could no longer read its stderr");
+              });
       System.setErr(original);
       String after = pool.submit("pid").get(60, TimeUnit.SECONDS);
       assertThat(after).as("the replacement's pid").isNotEqualTo(before);
       // Events reach the listener on the callback executor, possibly after the future.
-      await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-          assertThat(listener.endReasons()).containsExactly(EndReason.SUPERVISION_FAILED));
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .untilAsserted(
+              () ->
+                  assertThat(listener.endReasons()).containsExactly(EndReason.SUPERVISION_FAILED));
     } finally {
       System.setErr(original);
     }

@@ -23,8 +23,8 @@ class TaskOptionsTest {
 
   @Test
   void withIdempotentKeepsTheOtherOptionsAndLeavesTheOriginalAlone() {
-    TaskOptions original = TaskOptions.defaults().withLabel("render")
-        .withTimeout(Duration.ofSeconds(7));
+    TaskOptions original =
+        TaskOptions.defaults().withLabel("render").withTimeout(Duration.ofSeconds(7));
 
     TaskOptions marked = original.withIdempotent(true);
 

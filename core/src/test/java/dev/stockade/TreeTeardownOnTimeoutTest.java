@@ -21,8 +21,12 @@ class TreeTeardownOnTimeoutTest {
 
   /** One worker, sampled every 50 ms. */
   private static CommandPool pool(Duration timeout, Duration grace) {
-    return CommandPool.builder().workers(1).sampleInterval(Duration.ofMillis(50))
-        .taskTimeout(timeout).terminationGrace(grace).build();
+    return CommandPool.builder()
+        .workers(1)
+        .sampleInterval(Duration.ofMillis(50))
+        .taskTimeout(timeout)
+        .terminationGrace(grace)
+        .build();
   }
 
   @Test
@@ -32,14 +36,19 @@ class TreeTeardownOnTimeoutTest {
       CompletableFuture<CommandResult> future =
           pool.run(Command.of("sh", TestProcesses.resource("trees/wide-tree.sh"), marker));
 
-      await().atMost(Duration.ofSeconds(3)).untilAsserted(() ->
-          assertThat(pool.snapshot().workers()).singleElement()
-              .satisfies(w -> assertThat(w.processCountNow()).isGreaterThanOrEqualTo(20)));
+      await()
+          .atMost(Duration.ofSeconds(3))
+          .untilAsserted(
+              () ->
+                  assertThat(pool.snapshot().workers())
+                      .singleElement()
+                      .satisfies(w -> assertThat(w.processCountNow()).isGreaterThanOrEqualTo(20)));
       assertThat(TestProcesses.liveWithCommandLine(marker)).hasSizeGreaterThanOrEqualTo(18);
 
       assertThatThrownBy(() -> future.get(3 + GRACE.toSeconds() + 2, TimeUnit.SECONDS))
           .isInstanceOf(ExecutionException.class)
-          .cause().isInstanceOf(TaskTimeoutException.class)
+          .cause()
+          .isInstanceOf(TaskTimeoutException.class)
           .hasMessageContaining("past its timeout of 3000 ms");
       assertThat(TestProcesses.liveWithCommandLine(marker)).isEmpty();
     }
@@ -50,10 +59,11 @@ class TreeTeardownOnTimeoutTest {
     String marker = TestProcesses.uniqueSleepSeconds();
     try (CommandPool pool = pool(Duration.ofSeconds(1), Duration.ZERO)) {
       CompletableFuture<CommandResult> future =
-          pool.run(Command.of("sh", TestProcesses.resource("trees/wide-tree.sh"), marker)
-              .withLabel("wide"));
-      ExecutionException e = Assertions.assertThrows(
-          ExecutionException.class, () -> future.get(5, TimeUnit.SECONDS));
+          pool.run(
+              Command.of("sh", TestProcesses.resource("trees/wide-tree.sh"), marker)
+                  .withLabel("wide"));
+      ExecutionException e =
+          Assertions.assertThrows(ExecutionException.class, () -> future.get(5, TimeUnit.SECONDS));
       TaskTimeoutException timeout = (TaskTimeoutException) e.getCause();
       assertThat(timeout.timeout()).isEqualTo(Duration.ofSeconds(1));
       assertThat(timeout.details().label()).isEqualTo("wide");
@@ -67,16 +77,21 @@ class TreeTeardownOnTimeoutTest {
   void endsATreeThatIsStillForkingWhenItIsEnded() throws Exception {
     String marker = TestProcesses.uniqueSleepSeconds();
     try (CommandPool pool = pool(Duration.ofMillis(300), Duration.ZERO)) {
-      CompletableFuture<CommandResult> future = pool.run(Command.of("sh", "-c",
-          "i=0; while [ $i -lt 3000 ]; do sleep " + marker + " & i=$((i+1)); done; wait"));
+      CompletableFuture<CommandResult> future =
+          pool.run(
+              Command.of(
+                  "sh",
+                  "-c",
+                  "i=0; while [ $i -lt 3000 ]; do sleep " + marker + " & i=$((i+1)); done; wait"));
 
-      ExecutionException e = Assertions.assertThrows(
-          ExecutionException.class, () -> future.get(10, TimeUnit.SECONDS));
+      ExecutionException e =
+          Assertions.assertThrows(ExecutionException.class, () -> future.get(10, TimeUnit.SECONDS));
 
       assertThat(e.getCause()).isInstanceOf(TaskTimeoutException.class);
       // ended mid-loop: it had started some of its sleeps, not all
       assertThat(((TaskTimeoutException) e.getCause()).details().peakProcessCount())
-          .isGreaterThan(1).isLessThan(3001);
+          .isGreaterThan(1)
+          .isLessThan(3001);
       assertThat(TestProcesses.liveWithCommandLine(marker)).isEmpty();
     }
   }

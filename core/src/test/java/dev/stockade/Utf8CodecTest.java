@@ -25,8 +25,9 @@ class Utf8CodecTest {
   void refusesToEncodeALoneHighSurrogateNamingItsIndex() {
     assertThatThrownBy(() -> utf8.encode("ab?\uD800c"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("text must be valid UTF-16 to encode as UTF-8, but had a lone surrogate "
-            + "U+D800 at index 3");
+        .hasMessage(
+            "text must be valid UTF-16 to encode as UTF-8, but had a lone surrogate "
+                + "U+D800 at index 3");
   }
 
   @Test
@@ -41,8 +42,8 @@ class Utf8CodecTest {
   void refusesToDecodeMalformedBytesNamingTheOffsetAndTheBytes() {
     assertThatThrownBy(() -> utf8.decode(new byte[] {'a', 'b', (byte) 0xff, 'c'}))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("bytes must be valid UTF-8, but byte 2 of 4 begins a malformed sequence "
-            + "(ff)");
+        .hasMessage(
+            "bytes must be valid UTF-8, but byte 2 of 4 begins a malformed sequence " + "(ff)");
   }
 
   @Test
@@ -50,8 +51,8 @@ class Utf8CodecTest {
     // The first two bytes of the three of '€' (e2 82 ac), then the end.
     assertThatThrownBy(() -> utf8.decode(new byte[] {'a', (byte) 0xe2, (byte) 0x82}))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("bytes must be valid UTF-8, but byte 1 of 3 begins a "
-            + "malformed sequence (e2");
+        .hasMessageStartingWith(
+            "bytes must be valid UTF-8, but byte 1 of 3 begins a " + "malformed sequence (e2");
   }
 
   @Test

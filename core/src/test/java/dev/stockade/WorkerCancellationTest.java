@@ -16,28 +16,33 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class WorkerCancellationTest {
 
   private static long busyWorkerPid(WorkerPool<?, ?> pool) {
-    await().atMost(Duration.ofSeconds(30)).until(() -> pool.snapshot().workers().stream()
-        .anyMatch(w -> w.state() == WorkerState.BUSY));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> pool.snapshot().workers().stream().anyMatch(w -> w.state() == WorkerState.BUSY));
     return pool.snapshot().workers().get(0).pid();
   }
 
   @Test
   void aTaskThatStopsOnCancelKeepsItsWorker() throws Exception {
-    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1)
-        .cancelGrace(Duration.ofSeconds(5)).build()) {
+    try (WorkerPool<String, String> pool =
+        JvmWorkers.pool().workers(1).cancelGrace(Duration.ofSeconds(5)).build()) {
       CompletableFuture<String> task = pool.submit("sleep:60000");
       long pid = busyWorkerPid(pool);
       assertThat(task.cancel(true)).isTrue();
-      await().atMost(Duration.ofSeconds(5)).until(() -> pool.snapshot().workers().stream()
-          .anyMatch(w -> w.state() == WorkerState.IDLE));
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(
+              () ->
+                  pool.snapshot().workers().stream().anyMatch(w -> w.state() == WorkerState.IDLE));
       assertThat(pool.submit("pid").get(10, TimeUnit.SECONDS)).isEqualTo(String.valueOf(pid));
     }
   }
 
   @Test
   void aTaskThatIgnoresCancelCostsItsWorkerAfterTheGrace() throws Exception {
-    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1)
-        .cancelGrace(Duration.ofMillis(500)).build()) {
+    try (WorkerPool<String, String> pool =
+        JvmWorkers.pool().workers(1).cancelGrace(Duration.ofMillis(500)).build()) {
       CompletableFuture<String> task = pool.submit("spin");
       long pid = busyWorkerPid(pool);
       task.cancel(true);

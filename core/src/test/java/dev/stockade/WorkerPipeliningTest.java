@@ -21,8 +21,8 @@ class WorkerPipeliningTest {
 
   @Test
   void answersEveryTaskWithSeveralInFlightPerWorker() throws Exception {
-    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(2)
-        .tasksInFlightPerWorker(4).build()) {
+    try (WorkerPool<String, String> pool =
+        JvmWorkers.pool().workers(2).tasksInFlightPerWorker(4).build()) {
       List<CompletableFuture<String>> results = new ArrayList<>();
       for (int i = 0; i < 200; i++) {
         results.add(pool.submit("echo:" + i));
@@ -36,18 +36,20 @@ class WorkerPipeliningTest {
   /** Submitting threads and the pool's reader assign tasks at once: they must still go in order. */
   @Test
   void keepsEachWorkersTasksInOrderWhileManyThreadsSubmit() throws Exception {
-    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(2)
-        .tasksInFlightPerWorker(8).queueCapacity(4000).build()) {
+    try (WorkerPool<String, String> pool =
+        JvmWorkers.pool().workers(2).tasksInFlightPerWorker(8).queueCapacity(4000).build()) {
       List<CompletableFuture<String>> results = new CopyOnWriteArrayList<>();
       List<Thread> submitters = new ArrayList<>();
       for (int t = 0; t < 4; t++) {
         int base = t * 1000;
-        submitters.add(new Thread(() -> {
-          for (int i = 0; i < 500; i++) {
-            int n = base + i;
-            results.add(pool.submit("echo:" + n).thenApply(r -> r + "=" + n));
-          }
-        }));
+        submitters.add(
+            new Thread(
+                () -> {
+                  for (int i = 0; i < 500; i++) {
+                    int n = base + i;
+                    results.add(pool.submit("echo:" + n).thenApply(r -> r + "=" + n));
+                  }
+                }));
       }
       submitters.forEach(Thread::start);
       for (Thread t : submitters) {
@@ -63,8 +65,8 @@ class WorkerPipeliningTest {
 
   @Test
   void startsATasksTimeoutWhenItsTurnComesNotWhenItWasSent() throws Exception {
-    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1)
-        .tasksInFlightPerWorker(4).build()) {
+    try (WorkerPool<String, String> pool =
+        JvmWorkers.pool().workers(1).tasksInFlightPerWorker(4).build()) {
       pool.submit("pid").get(30, TimeUnit.SECONDS);
       TaskOptions oneSecond = TaskOptions.defaults().withTimeout(Duration.ofSeconds(1));
       List<CompletableFuture<String>> sleeps = new ArrayList<>();
@@ -79,14 +81,15 @@ class WorkerPipeliningTest {
 
   @Test
   void sendsTheTasksBehindACrashedOneToAnotherWorkerAlthoughNotIdempotent() throws Exception {
-    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1)
-        .tasksInFlightPerWorker(3).build()) {
+    try (WorkerPool<String, String> pool =
+        JvmWorkers.pool().workers(1).tasksInFlightPerWorker(3).build()) {
       String first = pool.submit("pid").get(30, TimeUnit.SECONDS);
       CompletableFuture<String> crash = pool.submit("halt:9");
       CompletableFuture<String> behind1 = pool.submit("pid");
       CompletableFuture<String> behind2 = pool.submit("echo:never ran before");
       assertThatThrownBy(() -> crash.get(30, TimeUnit.SECONDS))
-          .cause().isInstanceOf(WorkerCrashedException.class);
+          .cause()
+          .isInstanceOf(WorkerCrashedException.class);
       assertThat(behind1.get(30, TimeUnit.SECONDS)).isNotEqualTo(first);
       assertThat(behind2.get(30, TimeUnit.SECONDS)).isEqualTo("never ran before");
     }
@@ -94,8 +97,12 @@ class WorkerPipeliningTest {
 
   @Test
   void cancelsATaskWaitingBehindAnotherAndKeepsTheWorker() throws Exception {
-    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1)
-        .tasksInFlightPerWorker(3).cancelGrace(Duration.ofMillis(500)).build()) {
+    try (WorkerPool<String, String> pool =
+        JvmWorkers.pool()
+            .workers(1)
+            .tasksInFlightPerWorker(3)
+            .cancelGrace(Duration.ofMillis(500))
+            .build()) {
       String pid = pool.submit("pid").get(30, TimeUnit.SECONDS);
       CompletableFuture<String> running = pool.submit("sleep:1000");
       CompletableFuture<String> waiting = pool.submit("sleep:60000");

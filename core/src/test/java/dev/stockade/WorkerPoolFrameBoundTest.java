@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * What a JVM handler sends stays within the pool's {@code maxFrameSize} and its task: an
- * oversized error message and a progress note sent after the handler returned fail or end
- * nothing but what they concern — the worker that sent them serves on.
+ * What a JVM handler sends stays within the pool's {@code maxFrameSize} and its task: an oversized
+ * error message and a progress note sent after the handler returned fail or end nothing but what
+ * they concern — the worker that sent them serves on.
  */
 @ExtendWith(NoLeakedProcesses.class)
 class WorkerPoolFrameBoundTest {
@@ -50,16 +50,21 @@ class WorkerPoolFrameBoundTest {
       String cut = "a" + FOUR_BYTES.repeat((room - 1) / 4);
       assertThat((room - 1) % 4).as("bytes of the character the bound falls into").isNotZero();
 
-      assertThatThrownBy(() -> pool.submit("fail-long:1:20500",
-          TaskOptions.defaults().withIdempotent(true)).get(10, TimeUnit.SECONDS))
+      assertThatThrownBy(
+              () ->
+                  pool.submit("fail-long:1:20500", TaskOptions.defaults().withIdempotent(true))
+                      .get(10, TimeUnit.SECONDS))
           .isInstanceOf(ExecutionException.class)
-          .cause().isInstanceOfSatisfying(TaskFailedException.class, e -> {
-            assertThat(e.errorType()).isEqualTo(type);
-            assertThat(e.errorMessage()).isEqualTo(cut);
-            assertThat(e.errorMessage().getBytes(StandardCharsets.UTF_8).length)
-                .isLessThanOrEqualTo(room);
-            assertThat(e.trace()).isEmpty();
-          });
+          .cause()
+          .isInstanceOfSatisfying(
+              TaskFailedException.class,
+              e -> {
+                assertThat(e.errorType()).isEqualTo(type);
+                assertThat(e.errorMessage()).isEqualTo(cut);
+                assertThat(e.errorMessage().getBytes(StandardCharsets.UTF_8).length)
+                    .isLessThanOrEqualTo(room);
+                assertThat(e.trace()).isEmpty();
+              });
 
       assertThat(pool.submit("pid").get(10, TimeUnit.SECONDS)).isEqualTo(pid);
       assertThat(events.ended).isEmpty();

@@ -22,15 +22,25 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Chaos soak of persistent workers, run on purpose: {@code mvn verify -pl core -Psoak} (size
- * with {@code -Dstockade.soak.tasks=N}, default 200). Tasks of every kind of misbehaviour through
- * one pool of JVM workers; each must end as its kind implies, the pool must serve to the end,
- * and nothing — no process, no temporary directory — may be left.
+ * Chaos soak of persistent workers, run on purpose: {@code mvn verify -pl core -Psoak} (size with
+ * {@code -Dstockade.soak.tasks=N}, default 200). Tasks of every kind of misbehaviour through one
+ * pool of JVM workers; each must end as its kind implies, the pool must serve to the end, and
+ * nothing — no process, no temporary directory — may be left.
  */
 @Tag("soak")
 @ExtendWith(NoLeakedProcesses.class)
 class WorkerPoolSoakTest {
-  private enum Kind { OK, FAILS, CRASHES, HANGS, SPINS, HOGS, CANCELLED, PRINTS, RETRIED }
+  private enum Kind {
+    OK,
+    FAILS,
+    CRASHES,
+    HANGS,
+    SPINS,
+    HOGS,
+    CANCELLED,
+    PRINTS,
+    RETRIED
+  }
 
   @TempDir Path markers;
 
@@ -53,17 +63,25 @@ class WorkerPoolSoakTest {
     Random random = new Random(7);
     List<Kind> kinds = new ArrayList<>();
     List<CompletableFuture<String>> futures = new ArrayList<>();
-    try (WorkerPool<String, String> pool = JvmWorkers.pool().name("soak-workers").workers(4)
-        .queueCapacity(tasks).memoryLimit(MemorySize.ofMebibytes(200))
-        .jvmOptions(List.of("-Xmx700m")).taskTimeout(Duration.ofSeconds(2))
-        .cancelGrace(Duration.ofMillis(500))
-        .maxTasksPerWorker(25).build()) {
+    try (WorkerPool<String, String> pool =
+        JvmWorkers.pool()
+            .name("soak-workers")
+            .workers(4)
+            .queueCapacity(tasks)
+            .memoryLimit(MemorySize.ofMebibytes(200))
+            .jvmOptions(List.of("-Xmx700m"))
+            .taskTimeout(Duration.ofSeconds(2))
+            .cancelGrace(Duration.ofMillis(500))
+            .maxTasksPerWorker(25)
+            .build()) {
       for (int i = 0; i < tasks; i++) {
         Kind kind = Kind.values()[random.nextInt(Kind.values().length)];
         kinds.add(kind);
         TaskOptions options = TaskOptions.defaults().withLabel(kind + "-" + i);
-        CompletableFuture<String> future = pool.submit(scriptFor(kind, i, markers),
-            kind == Kind.RETRIED ? options.withIdempotent(true) : options);
+        CompletableFuture<String> future =
+            pool.submit(
+                scriptFor(kind, i, markers),
+                kind == Kind.RETRIED ? options.withIdempotent(true) : options);
         futures.add(future);
         if (kind == Kind.CANCELLED) {
           CompletableFuture.delayedExecutor(random.nextInt(1000), TimeUnit.MILLISECONDS)
@@ -77,8 +95,10 @@ class WorkerPoolSoakTest {
           .isEqualTo("still serving");
     }
     try (Stream<Path> dirs = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-      assertThat(dirs.map(p -> p.getFileName().toString())
-          .filter(n -> n.startsWith("stockade-soak-workers-"))).isEmpty();
+      assertThat(
+              dirs.map(p -> p.getFileName().toString())
+                  .filter(n -> n.startsWith("stockade-soak-workers-")))
+          .isEmpty();
     }
   }
 
@@ -101,8 +121,7 @@ class WorkerPoolSoakTest {
       case FAILS -> assertThat(failure).as(what).isInstanceOf(TaskFailedException.class);
       case CRASHES -> assertThat(failure).as(what).isInstanceOf(WorkerCrashedException.class);
       case HANGS, SPINS -> assertThat(failure).as(what).isInstanceOf(TaskTimeoutException.class);
-      case HOGS -> assertThat(failure).as(what)
-          .isInstanceOf(MemoryLimitExceededException.class);
+      case HOGS -> assertThat(failure).as(what).isInstanceOf(MemoryLimitExceededException.class);
       case CANCELLED -> assertThat(failure).as(what).isInstanceOf(CancellationException.class);
       case PRINTS -> assertThat(result).as(what).isEqualTo("printed");
       case RETRIED -> assertThat(result).as(what).isEqualTo("survived");

@@ -29,24 +29,34 @@ class WorkerProtocolRobustnessTest {
     String python = TestProcesses.requireProgram("python3");
     return WorkerPool.builder(Codec.utf8(), Codec.utf8())
         .command(Command.of(python, TestProcesses.resource("workers/rogue_worker.py"), mode))
-        .workers(1).sampleInterval(Duration.ofMillis(50))
-        .heartbeatInterval(Duration.ofMillis(100)).heartbeatTimeout(Duration.ofSeconds(2))
-        .terminationGrace(Duration.ofMillis(500)).maxFrameSize(MemorySize.ofKibibytes(64))
-        .healthCheckInterval(Duration.ofMillis(200)).healthCheckTimeout(Duration.ofMillis(300))
-        .healthCheckFailures(2).idleTimeout(Duration.ofMinutes(1))
-        .listener(events).shutdownHook(false).build();
+        .workers(1)
+        .sampleInterval(Duration.ofMillis(50))
+        .heartbeatInterval(Duration.ofMillis(100))
+        .heartbeatTimeout(Duration.ofSeconds(2))
+        .terminationGrace(Duration.ofMillis(500))
+        .maxFrameSize(MemorySize.ofKibibytes(64))
+        .healthCheckInterval(Duration.ofMillis(200))
+        .healthCheckTimeout(Duration.ofMillis(300))
+        .healthCheckFailures(2)
+        .idleTimeout(Duration.ofMinutes(1))
+        .listener(events)
+        .shutdownHook(false)
+        .build();
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', value = {
-      "bad-magic        | bad magic",
-      "unknown-type     | unknown frame type 0x7F",
-      "bad-flags        | flags of a RESULT frame must be 0",
-      "oversized        | over maxFrameSize (65536 bytes)",
-      "truncated        | truncated frame",
-      "unknown-task     | RESULT for task",
-      "second-hello     | a second HELLO",
-      "supervisor-frame | a TASK frame, which only the supervisor sends"})
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "bad-magic        | bad magic",
+        "unknown-type     | unknown frame type 0x7F",
+        "bad-flags        | flags of a RESULT frame must be 0",
+        "oversized        | over maxFrameSize (65536 bytes)",
+        "truncated        | truncated frame",
+        "unknown-task     | RESULT for task",
+        "second-hello     | a second HELLO",
+        "supervisor-frame | a TASK frame, which only the supervisor sends"
+      })
   void failsTheTaskOfAWorkerThatBreaksTheProtocolAndGoesOn(String mode, String expected)
       throws Exception {
     RecordingListener events = new RecordingListener();
@@ -55,12 +65,15 @@ class WorkerProtocolRobustnessTest {
       CompletableFuture<String> task = pool.submit("misbehave");
       assertThatThrownBy(() -> task.get(10, TimeUnit.SECONDS))
           .isInstanceOf(ExecutionException.class)
-          .cause().isInstanceOf(WorkerProtocolException.class)
+          .cause()
+          .isInstanceOf(WorkerProtocolException.class)
           .hasMessageContaining(expected);
       assertThat(pool.submit("after").get(30, TimeUnit.SECONDS)).isEqualTo("after");
       // Events reach the listener on the callback executor, possibly after the future.
-      await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-          assertThat(events.endReasons()).containsExactly(EndReason.PROTOCOL_VIOLATION));
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .untilAsserted(
+              () -> assertThat(events.endReasons()).containsExactly(EndReason.PROTOCOL_VIOLATION));
     }
   }
 

@@ -28,8 +28,13 @@ class WorkerRecyclingTest {
   @Test
   void retiresAWorkerAfterMaxTasksPerWorker() throws Exception {
     RecordingListener events = new RecordingListener();
-    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1).maxTasksPerWorker(2)
-        .recycleJitter(0).listener(events).build()) {
+    try (WorkerPool<String, String> pool =
+        JvmWorkers.pool()
+            .workers(1)
+            .maxTasksPerWorker(2)
+            .recycleJitter(0)
+            .listener(events)
+            .build()) {
       List<String> pids = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
         pids.add(pid(pool));
@@ -44,13 +49,17 @@ class WorkerRecyclingTest {
 
   @Test
   void retiresAWorkerOverTheSoftMemoryLimitAfterItsTaskCompletes() throws Exception {
-    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1)
-        .memoryLimit(MemorySize.ofMebibytes(900)).softMemoryLimit(MemorySize.ofMebibytes(150))
-        .jvmOptions(List.of("-Xmx700m")).build()) {
+    try (WorkerPool<String, String> pool =
+        JvmWorkers.pool()
+            .workers(1)
+            .memoryLimit(MemorySize.ofMebibytes(900))
+            .softMemoryLimit(MemorySize.ofMebibytes(150))
+            .jvmOptions(List.of("-Xmx700m"))
+            .build()) {
       String first = pid(pool);
-      assertThat(pool.submit("allocate:200").get(30, TimeUnit.SECONDS))
-          .isEqualTo("allocated 200");
-      await().atMost(Duration.ofSeconds(10))
+      assertThat(pool.submit("allocate:200").get(30, TimeUnit.SECONDS)).isEqualTo("allocated 200");
+      await()
+          .atMost(Duration.ofSeconds(10))
           .until(() -> !JvmWorkers.isAlive(Long.parseLong(first)));
       assertThat(pid(pool)).isNotEqualTo(first);
     }
@@ -58,22 +67,29 @@ class WorkerRecyclingTest {
 
   @Test
   void endsAWorkerOverTheHardMemoryLimitAtOnce() throws Exception {
-    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1)
-        .memoryLimit(MemorySize.ofMebibytes(200)).jvmOptions(List.of("-Xmx700m")).build()) {
-      CompletableFuture<String> task = pool.submit("allocate:400",
-          TaskOptions.defaults().withLabel("hog"));
+    try (WorkerPool<String, String> pool =
+        JvmWorkers.pool()
+            .workers(1)
+            .memoryLimit(MemorySize.ofMebibytes(200))
+            .jvmOptions(List.of("-Xmx700m"))
+            .build()) {
+      CompletableFuture<String> task =
+          pool.submit("allocate:400", TaskOptions.defaults().withLabel("hog"));
       assertThatThrownBy(() -> task.get(30, TimeUnit.SECONDS))
           .isInstanceOf(ExecutionException.class)
-          .cause().isInstanceOfSatisfying(MemoryLimitExceededException.class, e -> {
-            assertThat(e.limit()).isEqualTo(MemorySize.ofMebibytes(200));
-            if (e.metric() == MemoryMetric.CGROUP) {
-              // In a cgroup the kernel holds the tree at its limit and OOM-kills instead.
-              assertThat(e.observed()).isGreaterThanOrEqualTo(MemorySize.ofMebibytes(190));
-            } else {
-              assertThat(e.observed()).isGreaterThan(MemorySize.ofMebibytes(200));
-            }
-            assertThat(e.getMessage()).contains("task 'hog'");
-          });
+          .cause()
+          .isInstanceOfSatisfying(
+              MemoryLimitExceededException.class,
+              e -> {
+                assertThat(e.limit()).isEqualTo(MemorySize.ofMebibytes(200));
+                if (e.metric() == MemoryMetric.CGROUP) {
+                  // In a cgroup the kernel holds the tree at its limit and OOM-kills instead.
+                  assertThat(e.observed()).isGreaterThanOrEqualTo(MemorySize.ofMebibytes(190));
+                } else {
+                  assertThat(e.observed()).isGreaterThan(MemorySize.ofMebibytes(200));
+                }
+                assertThat(e.getMessage()).contains("task 'hog'");
+              });
       assertThat(pool.submit("echo:after").get(30, TimeUnit.SECONDS)).isEqualTo("after");
     }
   }
@@ -81,33 +97,50 @@ class WorkerRecyclingTest {
   @Test
   void keepsMinIdleWorkersWarmWithoutAnyTask() {
     try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(3).minIdle(2).build()) {
-      await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-          assertThat(pool.snapshot().workers())
-              .hasSize(2).allMatch(w -> w.state() == WorkerState.IDLE));
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () ->
+                  assertThat(pool.snapshot().workers())
+                      .hasSize(2)
+                      .allMatch(w -> w.state() == WorkerState.IDLE));
     }
   }
 
   @Test
   void retiresWorkersIdlePastTheIdleTimeoutDownToMinIdle() throws Exception {
     RecordingListener events = new RecordingListener();
-    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(2).minIdle(1)
-        .idleTimeout(Duration.ofMillis(500)).listener(events).build()) {
+    try (WorkerPool<String, String> pool =
+        JvmWorkers.pool()
+            .workers(2)
+            .minIdle(1)
+            .idleTimeout(Duration.ofMillis(500))
+            .listener(events)
+            .build()) {
       CompletableFuture<String> a = pool.submit("sleep:500");
       CompletableFuture<String> b = pool.submit("sleep:500");
       a.get(30, TimeUnit.SECONDS);
       b.get(30, TimeUnit.SECONDS);
-      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-        assertThat(pool.snapshot().workers()).hasSize(1);
-        assertThat(events.endReasons()).containsExactly(EndReason.IDLE_TIMEOUT);
-      });
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> {
+                assertThat(pool.snapshot().workers()).hasSize(1);
+                assertThat(events.endReasons()).containsExactly(EndReason.IDLE_TIMEOUT);
+              });
     }
   }
 
   @Test
   void retiresAWorkerOlderThanMaxWorkerAge() throws Exception {
     RecordingListener events = new RecordingListener();
-    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1)
-        .maxWorkerAge(Duration.ofSeconds(2)).recycleJitter(0).listener(events).build()) {
+    try (WorkerPool<String, String> pool =
+        JvmWorkers.pool()
+            .workers(1)
+            .maxWorkerAge(Duration.ofSeconds(2))
+            .recycleJitter(0)
+            .listener(events)
+            .build()) {
       String first = pid(pool);
       await().atMost(Duration.ofSeconds(10)).until(() -> events.ended.size() == 1);
       assertThat(events.endReasons()).containsExactly(EndReason.RECYCLED);
@@ -118,9 +151,15 @@ class WorkerRecyclingTest {
   @Test
   void retiresAWorkerThatFailsItsHealthCheckRepeatedly() throws Exception {
     RecordingListener events = new RecordingListener();
-    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1)
-        .healthCheckInterval(Duration.ofMillis(100)).healthCheckTimeout(Duration.ofMillis(500))
-        .healthCheckFailures(2).healthCheck(worker -> false).listener(events).build()) {
+    try (WorkerPool<String, String> pool =
+        JvmWorkers.pool()
+            .workers(1)
+            .healthCheckInterval(Duration.ofMillis(100))
+            .healthCheckTimeout(Duration.ofMillis(500))
+            .healthCheckFailures(2)
+            .healthCheck(worker -> false)
+            .listener(events)
+            .build()) {
       String first = pid(pool);
       await().atMost(Duration.ofSeconds(10)).until(() -> events.ended.size() == 1);
       assertThat(events.endReasons()).containsExactly(EndReason.HEALTH_CHECK_FAILED);
@@ -132,10 +171,14 @@ class WorkerRecyclingTest {
   void keepsAWorkerThatAnswersEveryPing() throws Exception {
     RecordingListener events = new RecordingListener();
     AtomicInteger rounds = new AtomicInteger();
-    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1)
-        .healthCheckInterval(Duration.ofMillis(100)).healthCheckFailures(1)
-        .healthCheck(worker -> rounds.incrementAndGet() > 0 && worker.pid() > 0)
-        .listener(events).build()) {
+    try (WorkerPool<String, String> pool =
+        JvmWorkers.pool()
+            .workers(1)
+            .healthCheckInterval(Duration.ofMillis(100))
+            .healthCheckFailures(1)
+            .healthCheck(worker -> rounds.incrementAndGet() > 0 && worker.pid() > 0)
+            .listener(events)
+            .build()) {
       String first = pid(pool);
       // Each round pings too; a single failed round would retire it.
       await().atMost(Duration.ofSeconds(10)).until(() -> rounds.get() >= 10);

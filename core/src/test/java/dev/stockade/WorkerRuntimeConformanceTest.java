@@ -39,25 +39,28 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every runtime of the worker protocol keeps the contract of {@code docs/protocol.md}: each
- * test starts a real runtime process with the conformance handler (its payload is a command such
- * as {@code echo:x} or {@code spin}) and plays the supervisor's side frame by frame.
+ * Every runtime of the worker protocol keeps the contract of {@code docs/protocol.md}: each test
+ * starts a real runtime process with the conformance handler (its payload is a command such as
+ * {@code echo:x} or {@code spin}) and plays the supervisor's side frame by frame.
  */
 @ExtendWith(NoLeakedProcesses.class)
 class WorkerRuntimeConformanceTest {
   private static final int HEARTBEAT_MS = 100;
   private static final int MAX_FRAME_SIZE = 4 * 1024 * 1024;
+
   /** The bound of the tests that send more than it allows. */
   private static final int SMALL_BOUND = 64 * 1024;
+
   private static final Duration START = Duration.ofSeconds(10);
   private static final Duration REPLY = Duration.ofSeconds(5);
+
   /** How soon a cancel must be answered. */
   private static final Duration QUICKLY = Duration.ofSeconds(2);
 
   /**
    * A runtime under test: its name (also the first word of the runtime text in its HELLO), the
-   * program it needs, the error type its handler's {@code fail:} command raises, and how to
-   * start it with the conformance handler.
+   * program it needs, the error type its handler's {@code fail:} command raises, and how to start
+   * it with the conformance handler.
    */
   record RuntimeUnderTest(String name, String program, String failureType, Launch launch) {
     @Override
@@ -72,39 +75,57 @@ class WorkerRuntimeConformanceTest {
     List<String> argv(Path directory) throws IOException;
   }
 
-  static final RuntimeUnderTest PYTHON = new RuntimeUnderTest("python", "python3", "ValueError",
-      dir -> {
-        Path runtime = WorkerRuntimes.writePython(dir);
-        copyHandler("workers/python/conformance_worker.py", dir);
-        return List.of("python3", "-B", runtime.toString(), "conformance_worker:handle");
-      });
+  static final RuntimeUnderTest PYTHON =
+      new RuntimeUnderTest(
+          "python",
+          "python3",
+          "ValueError",
+          dir -> {
+            Path runtime = WorkerRuntimes.writePython(dir);
+            copyHandler("workers/python/conformance_worker.py", dir);
+            return List.of("python3", "-B", runtime.toString(), "conformance_worker:handle");
+          });
 
-  static final RuntimeUnderTest NODE = new RuntimeUnderTest("node", "node", "TypeError",
-      dir -> {
-        Path runtime = WorkerRuntimes.writeNode(dir);
-        copyHandler("workers/node/conformance-worker.js", dir);
-        return List.of("node", runtime.toString(), "./conformance-worker.js");
-      });
+  static final RuntimeUnderTest NODE =
+      new RuntimeUnderTest(
+          "node",
+          "node",
+          "TypeError",
+          dir -> {
+            Path runtime = WorkerRuntimes.writeNode(dir);
+            copyHandler("workers/node/conformance-worker.js", dir);
+            return List.of("node", runtime.toString(), "./conformance-worker.js");
+          });
 
   /** As a pool starts it: the shell in front of java has moved the descriptors. */
-  static final RuntimeUnderTest JVM = new RuntimeUnderTest("jvm", "sh",
-      "java.lang.IllegalArgumentException", dir -> {
-        List<String> argv = new ArrayList<>();
-        argv.add("env");
-        JvmWorkerCommand.ENVIRONMENT.forEach((name, value) -> argv.add(name + "=" + value));
-        argv.addAll(JvmWorkerCommand.arguments(ConformanceHandler.class,
-            MemorySize.ofMebibytes(256), List.of()));
-        return argv;
-      });
+  static final RuntimeUnderTest JVM =
+      new RuntimeUnderTest(
+          "jvm",
+          "sh",
+          "java.lang.IllegalArgumentException",
+          dir -> {
+            List<String> argv = new ArrayList<>();
+            argv.add("env");
+            JvmWorkerCommand.ENVIRONMENT.forEach((name, value) -> argv.add(name + "=" + value));
+            argv.addAll(
+                JvmWorkerCommand.arguments(
+                    ConformanceHandler.class, MemorySize.ofMebibytes(256), List.of()));
+            return argv;
+          });
 
   /** Started as plain {@code java}: the runtime moves the descriptors itself (through libc). */
-  static final RuntimeUnderTest JVM_ALONE = new RuntimeUnderTest("jvm started alone", "sh",
-      "java.lang.IllegalArgumentException", dir -> {
-        List<String> argv = JvmWorkerCommand.arguments(ConformanceHandler.class,
-            MemorySize.ofMebibytes(256), List.of());
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return argv.subList(argv.indexOf(java), argv.size());
-      });
+  static final RuntimeUnderTest JVM_ALONE =
+      new RuntimeUnderTest(
+          "jvm started alone",
+          "sh",
+          "java.lang.IllegalArgumentException",
+          dir -> {
+            List<String> argv =
+                JvmWorkerCommand.arguments(
+                    ConformanceHandler.class, MemorySize.ofMebibytes(256), List.of());
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            return argv.subList(argv.indexOf(java), argv.size());
+          });
 
   /** The runtimes every conformance test runs against. */
   static List<RuntimeUnderTest> runtimes() {
@@ -114,15 +135,26 @@ class WorkerRuntimeConformanceTest {
   /** The same handlers started the other way: their module calls the runtime's run(). */
   static List<RuntimeUnderTest> handlersThatCallRun() {
     return List.of(
-        new RuntimeUnderTest("python", "python3", "ValueError", dir -> {
-          WorkerRuntimes.writePython(dir);
-          return List.of("python3", "-B",
-              copyHandler("workers/python/conformance_worker.py", dir).toString());
-        }),
-        new RuntimeUnderTest("node", "node", "TypeError", dir -> {
-          WorkerRuntimes.writeNode(dir);
-          return List.of("node", copyHandler("workers/node/conformance-worker.js", dir).toString());
-        }));
+        new RuntimeUnderTest(
+            "python",
+            "python3",
+            "ValueError",
+            dir -> {
+              WorkerRuntimes.writePython(dir);
+              return List.of(
+                  "python3",
+                  "-B",
+                  copyHandler("workers/python/conformance_worker.py", dir).toString());
+            }),
+        new RuntimeUnderTest(
+            "node",
+            "node",
+            "TypeError",
+            dir -> {
+              WorkerRuntimes.writeNode(dir);
+              return List.of(
+                  "node", copyHandler("workers/node/conformance-worker.js", dir).toString());
+            }));
   }
 
   private static Path copyHandler(String resource, Path dir) throws IOException {
@@ -133,8 +165,7 @@ class WorkerRuntimeConformanceTest {
     return target;
   }
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private final List<ProtocolPeer> peers = new ArrayList<>();
   private final long startedAt = ProcessList.uptimeTicks();
@@ -143,8 +174,9 @@ class WorkerRuntimeConformanceTest {
   void endWorkers() {
     try {
       for (ProtocolPeer peer : peers) {
-        assertThat(peer.readFailure()).as("frames from worker %d (stderr: %s)", peer.pid(),
-            peer.stderr()).isNull();
+        assertThat(peer.readFailure())
+            .as("frames from worker %d (stderr: %s)", peer.pid(), peer.stderr())
+            .isNull();
       }
     } finally {
       peers.forEach(ProtocolPeer::close);
@@ -161,17 +193,27 @@ class WorkerRuntimeConformanceTest {
   }
 
   /**
-   * Starts a worker told that the supervisor accepts payloads of up to {@code maxFrameSize}
-   * bytes; the peer reading its frames refuses any larger one.
+   * Starts a worker told that the supervisor accepts payloads of up to {@code maxFrameSize} bytes;
+   * the peer reading its frames refuses any larger one.
    */
   private ProtocolPeer start(RuntimeUnderTest runtime, int maxFrameSize) throws IOException {
     TestProcesses.requireProgram(runtime.program());
-    ProtocolPeer peer = ProtocolPeer.start(runtime.launch().argv(dir), dir, Map.of(
-        "STOCKADE_PROTOCOL", "1",
-        "STOCKADE_HEARTBEAT_MS", String.valueOf(HEARTBEAT_MS),
-        "STOCKADE_MAX_FRAME_SIZE", String.valueOf(maxFrameSize),
-        EnvironmentNames.TAG, Tags.workerTag(Tags.newPoolId("conformance"), "w1"),
-        "TMPDIR", dir.toString()), maxFrameSize);
+    ProtocolPeer peer =
+        ProtocolPeer.start(
+            runtime.launch().argv(dir),
+            dir,
+            Map.of(
+                "STOCKADE_PROTOCOL",
+                "1",
+                "STOCKADE_HEARTBEAT_MS",
+                String.valueOf(HEARTBEAT_MS),
+                "STOCKADE_MAX_FRAME_SIZE",
+                String.valueOf(maxFrameSize),
+                EnvironmentNames.TAG,
+                Tags.workerTag(Tags.newPoolId("conformance"), "w1"),
+                "TMPDIR",
+                dir.toString()),
+            maxFrameSize);
     peers.add(peer);
     return peer;
   }
@@ -217,16 +259,20 @@ class WorkerRuntimeConformanceTest {
   /** Asserts that heartbeats keep coming at about the interval from now on. */
   private static void assertHeartbeatsAtTheInterval(ProtocolPeer peer) {
     long since = System.nanoTime();
-    List<Long> beats = await().atMost(Duration.ofSeconds(5))
-        .until(() -> peer.heartbeatsSince(since), list -> list.size() >= 10);
+    List<Long> beats =
+        await()
+            .atMost(Duration.ofSeconds(5))
+            .until(() -> peer.heartbeatsSince(since), list -> list.size() >= 10);
     long maxGap = 0;
     for (int i = 1; i < beats.size(); i++) {
       maxGap = Math.max(maxGap, beats.get(i) - beats.get(i - 1));
     }
     double meanGapMs = (beats.get(beats.size() - 1) - beats.get(0)) / 1e6 / (beats.size() - 1);
-    assertThat(meanGapMs).as("mean gap between heartbeats, ms").isBetween(
-        0.7 * HEARTBEAT_MS, 2.0 * HEARTBEAT_MS);
-    assertThat(Duration.ofNanos(maxGap)).as("longest gap between heartbeats")
+    assertThat(meanGapMs)
+        .as("mean gap between heartbeats, ms")
+        .isBetween(0.7 * HEARTBEAT_MS, 2.0 * HEARTBEAT_MS);
+    assertThat(Duration.ofNanos(maxGap))
+        .as("longest gap between heartbeats")
         .isLessThan(Duration.ofMillis(5L * HEARTBEAT_MS));
   }
 
@@ -243,8 +289,7 @@ class WorkerRuntimeConformanceTest {
     assertThat(hello.version()).isEqualTo(Payloads.PROTOCOL_VERSION);
     assertThat(hello.pid()).isEqualTo(peer.pid());
     // the runtime's name is the first word of the entry's name
-    assertThat(hello.runtime())
-        .matches(runtime.name().split(" ", -1)[0] + " \\d+\\.\\d+\\.\\d+.*");
+    assertThat(hello.runtime()).matches(runtime.name().split(" ", -1)[0] + " \\d+\\.\\d+\\.\\d+.*");
   }
 
   @ParameterizedTest
@@ -256,8 +301,11 @@ class WorkerRuntimeConformanceTest {
 
     peer.send(FrameType.TASK, 1, "echo:grüezi");
     assertResult(peer.awaitReply(REPLY), 1, "grüezi");
-    peer.send(Frame.of(FrameType.TASK, 2,
-        ByteBuffer.allocate(5 + big.length).put(bytes("echo:")).put(big).array()));
+    peer.send(
+        Frame.of(
+            FrameType.TASK,
+            2,
+            ByteBuffer.allocate(5 + big.length).put(bytes("echo:")).put(big).array()));
     Frame reply = peer.awaitReply(REPLY);
 
     assertThat(reply.type()).isEqualTo(FrameType.RESULT);
@@ -304,8 +352,8 @@ class WorkerRuntimeConformanceTest {
     ProtocolPeer peer = ready(runtime);
 
     assertHeartbeatsAtTheInterval(peer);
-    assertThat(peer.unread()).allMatch(f -> f.type() == FrameType.HEARTBEAT && f.id() == 0
-        && f.payload().length == 0);
+    assertThat(peer.unread())
+        .allMatch(f -> f.type() == FrameType.HEARTBEAT && f.id() == 0 && f.payload().length == 0);
   }
 
   /** Python: a pure-Python loop still lets the heartbeat thread run; Node: a blocked loop. */
@@ -397,8 +445,12 @@ class WorkerRuntimeConformanceTest {
     peer.send(FrameType.TASK, 13, "print:hello from the handler");
 
     assertResult(peer.awaitReply(REPLY), 13, "ok");
-    await().atMost(REPLY).untilAsserted(() -> assertThat(peer.stderr())
-        .contains("hello from the handler", "child-output", "child-err"));
+    await()
+        .atMost(REPLY)
+        .untilAsserted(
+            () ->
+                assertThat(peer.stderr())
+                    .contains("hello from the handler", "child-output", "child-err"));
     // the frames after the output are whole: the stream is still in step
     peer.send(FrameType.TASK, 14, "echo:intact");
     assertResult(peer.awaitReply(REPLY), 14, "intact");
@@ -447,8 +499,8 @@ class WorkerRuntimeConformanceTest {
   /** A pool with more than one task in flight per worker sends the next before an answer. */
   @ParameterizedTest
   @MethodSource("runtimes")
-  void runsTasksSentEarlyInOrderAndAnswersAWaitingCancelledOneInItsTurn(
-      RuntimeUnderTest runtime) throws Exception {
+  void runsTasksSentEarlyInOrderAndAnswersAWaitingCancelledOneInItsTurn(RuntimeUnderTest runtime)
+      throws Exception {
     ProtocolPeer peer = ready(runtime);
     peer.send(FrameType.TASK, 20, "sleep:300");
     awaitStarted(peer, 20);
@@ -467,15 +519,15 @@ class WorkerRuntimeConformanceTest {
   /** puppeteer starts Chrome in a session of its own: out of the group, still a descendant. */
   @ParameterizedTest
   @MethodSource("runtimes")
-  void endsADescendantInASessionOfItsOwnWhenStdinEnds(RuntimeUnderTest runtime)
-      throws Exception {
+  void endsADescendantInASessionOfItsOwnWhenStdinEnds(RuntimeUnderTest runtime) throws Exception {
     ProtocolPeer peer = ready(runtime);
     peer.send(FrameType.TASK, 19, "spawn-session");
     Frame reply = peer.awaitReply(REPLY);
     assertThat(reply.type()).as("%s", reply).isEqualTo(FrameType.RESULT);
     long child = Long.parseLong(text(reply));
-    await().atMost(REPLY).until(() -> ProcFs.readStat(child) != null
-        && ProcFs.readStat(child).sid() == child);
+    await()
+        .atMost(REPLY)
+        .until(() -> ProcFs.readStat(child) != null && ProcFs.readStat(child).sid() == child);
 
     peer.closeStdin();
 
@@ -488,16 +540,16 @@ class WorkerRuntimeConformanceTest {
   private static final String FOUR_BYTES = "\uD834\uDD1E";
 
   /**
-   * The argument of the handlers' long-text commands, {@code <ascii>:<count>}, and the text
-   * they make of it: {@code ascii} "a"s, then {@code count} four-byte characters.
+   * The argument of the handlers' long-text commands, {@code <ascii>:<count>}, and the text they
+   * make of it: {@code ascii} "a"s, then {@code count} four-byte characters.
    */
   private static String longText(int ascii, int count) {
     return "a".repeat(ascii) + FOUR_BYTES.repeat(count);
   }
 
   /**
-   * How many "a"s to put before the four-byte characters so that a cut at exactly
-   * {@code room} bytes would fall two bytes into one of them.
+   * How many "a"s to put before the four-byte characters so that a cut at exactly {@code room}
+   * bytes would fall two bytes into one of them.
    */
   private static int asciiToSplitACharacterAt(int room) {
     return Math.floorMod(room - 2, 4);
@@ -529,8 +581,13 @@ class WorkerRuntimeConformanceTest {
     assertThat(overTheBound.id()).isEqualTo(41);
     Payloads.ErrorReply error = Payloads.error(overTheBound.payload());
     assertThat(error.type()).isEqualTo("ResultTooLarge");
-    assertThat(error.message()).isEqualTo("the result of " + (SMALL_BOUND + 1)
-        + " bytes is over the pool's maxFrameSize (" + SMALL_BOUND + " bytes)");
+    assertThat(error.message())
+        .isEqualTo(
+            "the result of "
+                + (SMALL_BOUND + 1)
+                + " bytes is over the pool's maxFrameSize ("
+                + SMALL_BOUND
+                + " bytes)");
   }
 
   /** The type is kept, the message cut to what fits after it; no room is left for a trace. */
@@ -556,14 +613,14 @@ class WorkerRuntimeConformanceTest {
   }
 
   /**
-   * The message is kept, the trace cut to what fits after it. Where the long text begins in
-   * the trace is the runtime's business, so the cut is tried at all four offsets within a
-   * four-byte character: at least three would split one.
+   * The message is kept, the trace cut to what fits after it. Where the long text begins in the
+   * trace is the runtime's business, so the cut is tried at all four offsets within a four-byte
+   * character: at least three would split one.
    */
   @ParameterizedTest
   @MethodSource("runtimes")
-  void cutsATraceOverTheFrameBoundAtACharacterBoundaryKeepingTheMessage(
-      RuntimeUnderTest runtime) throws Exception {
+  void cutsATraceOverTheFrameBoundAtACharacterBoundaryKeepingTheMessage(RuntimeUnderTest runtime)
+      throws Exception {
     ProtocolPeer peer = ready(runtime, SMALL_BOUND);
 
     for (int ascii = 0; ascii < 4; ascii++) {
@@ -578,7 +635,8 @@ class WorkerRuntimeConformanceTest {
       Payloads.ErrorReply error = Payloads.error(reply.payload()); // strict UTF-8
       assertThat(error.type()).isEqualTo(runtime.failureType());
       assertThat(error.message()).isEqualTo("short");
-      assertThat(error.trace()).contains("a".repeat(ascii) + FOUR_BYTES.repeat(100))
+      assertThat(error.trace())
+          .contains("a".repeat(ascii) + FOUR_BYTES.repeat(100))
           .endsWith(FOUR_BYTES);
     }
   }
@@ -604,9 +662,9 @@ class WorkerRuntimeConformanceTest {
   // --- the task boundary ------------------------------------------------------------------
 
   /**
-   * The handler of task 50 leaves a helper (a thread; Node: a timer) that reports progress
-   * for task 50 every millisecond, racing its answer and going on after it, while task 51 runs
-   * and until task 52 stops it. Only notes sent before task 50's answer may go out.
+   * The handler of task 50 leaves a helper (a thread; Node: a timer) that reports progress for task
+   * 50 every millisecond, racing its answer and going on after it, while task 51 runs and until
+   * task 52 stops it. Only notes sent before task 50's answer may go out.
    */
   @ParameterizedTest
   @MethodSource("runtimes")
@@ -629,9 +687,11 @@ class WorkerRuntimeConformanceTest {
     peer.send(FrameType.TASK, 53, "echo:still in step");
     afterTheAnswer.add(peer.awaitReply(REPLY));
 
-    assertThat(afterTheAnswer).extracting(f -> f.type() + " " + f.id())
+    assertThat(afterTheAnswer)
+        .extracting(f -> f.type() + " " + f.id())
         .containsExactly("PROGRESS 51", "RESULT 51", "RESULT 52", "RESULT 53");
-    assertThat(afterTheAnswer).extracting(WorkerRuntimeConformanceTest::text)
+    assertThat(afterTheAnswer)
+        .extracting(WorkerRuntimeConformanceTest::text)
         .contains("slept", "still in step");
     // the helper did report late, and its progress call said each such note was dropped
     assertThat(text(afterTheAnswer.get(2))).matches("sent \\d+ dropped [1-9]\\d*");
@@ -655,15 +715,20 @@ class WorkerRuntimeConformanceTest {
 
   static Stream<Arguments> malformedRequests() {
     byte[] good = FrameWriter.encode(Frame.text(FrameType.TASK, 1, "echo:x"));
-    List<Malformed> cases = List.of(
-        new Malformed("bad magic", patched(good, 0, 'X'), "magic"),
-        new Malformed("unknown type", patched(good, 2, 0x7F), "unknown frame type"),
-        new Malformed("nonzero flags", patched(good, 3, 1), "flags"),
-        new Malformed("over the maximum size",
-            ByteBuffer.wrap(good.clone()).putInt(12, MAX_FRAME_SIZE + 1).array(), "over"),
-        new Malformed("a reply type", FrameWriter.encode(Frame.of(FrameType.HEARTBEAT, 0)),
-            "only a worker sends"),
-        new Malformed("truncated", Arrays.copyOf(good, 10), "truncated"));
+    List<Malformed> cases =
+        List.of(
+            new Malformed("bad magic", patched(good, 0, 'X'), "magic"),
+            new Malformed("unknown type", patched(good, 2, 0x7F), "unknown frame type"),
+            new Malformed("nonzero flags", patched(good, 3, 1), "flags"),
+            new Malformed(
+                "over the maximum size",
+                ByteBuffer.wrap(good.clone()).putInt(12, MAX_FRAME_SIZE + 1).array(),
+                "over"),
+            new Malformed(
+                "a reply type",
+                FrameWriter.encode(Frame.of(FrameType.HEARTBEAT, 0)),
+                "only a worker sends"),
+            new Malformed("truncated", Arrays.copyOf(good, 10), "truncated"));
     return runtimes().stream()
         .flatMap(runtime -> cases.stream().map(malformed -> Arguments.of(runtime, malformed)));
   }
@@ -686,8 +751,9 @@ class WorkerRuntimeConformanceTest {
     }
 
     assertThat(peer.awaitExit(REPLY)).isNotZero();
-    await().atMost(REPLY).untilAsserted(() -> assertThat(peer.stderr())
-        .contains(malformed.named()));
+    await()
+        .atMost(REPLY)
+        .untilAsserted(() -> assertThat(peer.stderr()).contains(malformed.named()));
     assertThat(peer.unread()).allMatch(f -> f.type() == FrameType.HEARTBEAT);
   }
 
@@ -714,7 +780,9 @@ class WorkerRuntimeConformanceTest {
     // a heartbeat may still be on its way while the handler starts
     long quietFrom = System.nanoTime() + Duration.ofMillis(2L * HEARTBEAT_MS).toNanos();
 
-    await().during(Duration.ofMillis(6L * HEARTBEAT_MS)).atMost(Duration.ofSeconds(5))
+    await()
+        .during(Duration.ofMillis(6L * HEARTBEAT_MS))
+        .atMost(Duration.ofSeconds(5))
         .until(() -> peer.isAlive() && peer.heartbeatsSince(quietFrom).isEmpty());
   }
 }

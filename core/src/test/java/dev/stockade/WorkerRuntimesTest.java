@@ -10,8 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The runtimes are written whole, into a directory made on demand, over an older copy. */
 class WorkerRuntimesTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void writesBothRuntimesIntoANewDirectory() throws Exception {

@@ -22,9 +22,9 @@ import java.util.function.Predicate;
 /**
  * Starting, counting and cleaning up the process trees the benchmarks measure. Not a benchmark.
  *
- * <p>Every process a benchmark starts carries {@code STOCKADE_TAG=bench-<kind>@<pid>-<nonce>/wN}
- * in its environment, so it can be found (and killed) by reading {@code /proc/PID/environ},
- * whatever its parent or session became.
+ * <p>Every process a benchmark starts carries {@code STOCKADE_TAG=bench-<kind>@<pid>-<nonce>/wN} in
+ * its environment, so it can be found (and killed) by reading {@code /proc/PID/environ}, whatever
+ * its parent or session became.
  */
 final class BenchProcesses {
   /** Prefix of every tag the benchmarks set. */
@@ -44,21 +44,25 @@ final class BenchProcesses {
   }
 
   /**
-   * A pool id no other run uses, in the format a pool's tags have ({@code
-   * <pool name>@<supervising JVM pid>-<nonce>}): {@code bench-<kind>@<pid>-<hex>}. Tools that
-   * tell a live supervisor's trees from a dead one's by that pid (the core tests' leak check)
-   * then leave the benchmark's trees alone while this JVM runs.
+   * A pool id no other run uses, in the format a pool's tags have ({@code <pool name>@<supervising
+   * JVM pid>-<nonce>}): {@code bench-<kind>@<pid>-<hex>}. Tools that tell a live supervisor's trees
+   * from a dead one's by that pid (the core tests' leak check) then leave the benchmark's trees
+   * alone while this JVM runs.
    */
   static String uniquePoolId(String kind) {
-    return TAG_PREFIX + kind + "@" + ProcessHandle.current().pid() + "-"
+    return TAG_PREFIX
+        + kind
+        + "@"
+        + ProcessHandle.current().pid()
+        + "-"
         + Integer.toHexString(ThreadLocalRandom.current().nextInt() & 0x7fffffff);
   }
 
   /**
-   * Starts {@code setsid /bin/sh -c script} with {@code STOCKADE_TAG=tag}, stdin from
-   * {@code /dev/null} and output discarded, the way a pool starts a tree: setsid(1) execs the
-   * shell in place (a JVM child is never a group leader), so the returned process is the shell,
-   * leader of a session of its own.
+   * Starts {@code setsid /bin/sh -c script} with {@code STOCKADE_TAG=tag}, stdin from {@code
+   * /dev/null} and output discarded, the way a pool starts a tree: setsid(1) execs the shell in
+   * place (a JVM child is never a group leader), so the returned process is the shell, leader of a
+   * session of its own.
    */
   static Process startTree(String script, String tag) {
     ProcessBuilder pb = new ProcessBuilder(SETSID, "/bin/sh", "-c", script);
@@ -93,8 +97,8 @@ final class BenchProcesses {
   }
 
   /**
-   * Live (not zombie) processes of the machine whose {@code STOCKADE_TAG} matches, read
-   * straight from {@code /proc} without any Stockade index.
+   * Live (not zombie) processes of the machine whose {@code STOCKADE_TAG} matches, read straight
+   * from {@code /proc} without any Stockade index.
    */
   static List<ProcessInfo> liveTagged(Predicate<String> tagMatches) {
     List<ProcessInfo> found = new ArrayList<>();
@@ -127,8 +131,8 @@ final class BenchProcesses {
 
   /**
    * Waits until exactly {@code total} live processes carry {@code tag}, {@code sleepers} of them
-   * running {@code sleep} (so every fork has exec'd and the shell sits in its final
-   * {@code wait}). Throws if that is not reached within {@code timeoutMillis} or if more appear.
+   * running {@code sleep} (so every fork has exec'd and the shell sits in its final {@code wait}).
+   * Throws if that is not reached within {@code timeoutMillis} or if more appear.
    */
   static List<ProcessInfo> awaitTree(String tag, int total, int sleepers, long timeoutMillis) {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
@@ -137,26 +141,37 @@ final class BenchProcesses {
     while (true) {
       live = liveTagged(exactly(tag));
       if (live.size() > total) {
-        throw new IllegalStateException("tree " + tag + " has " + live.size()
-            + " live processes, expected " + total);
+        throw new IllegalStateException(
+            "tree " + tag + " has " + live.size() + " live processes, expected " + total);
       }
       sleeping = countComm(live, "sleep");
       if (live.size() == total && sleeping == sleepers) {
         return live;
       }
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("tree " + tag + " reached only " + live.size() + "/"
-            + total + " live processes (" + sleeping + "/" + sleepers + " sleeping) within "
-            + timeoutMillis + " ms");
+        throw new IllegalStateException(
+            "tree "
+                + tag
+                + " reached only "
+                + live.size()
+                + "/"
+                + total
+                + " live processes ("
+                + sleeping
+                + "/"
+                + sleepers
+                + " sleeping) within "
+                + timeoutMillis
+                + " ms");
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
     }
   }
 
   /**
-   * Kills, with SIGKILL, every live process whose tag matches until none is left (at most
-   * 5 s), and reaps {@code root} if given. Returns how many were found alive at the first look;
-   * throws if any survives.
+   * Kills, with SIGKILL, every live process whose tag matches until none is left (at most 5 s), and
+   * reaps {@code root} if given. Returns how many were found alive at the first look; throws if any
+   * survives.
    */
   static int killAll(Predicate<String> tagMatches, Process root) {
     List<ProcessInfo> live = liveTagged(tagMatches);
@@ -167,8 +182,8 @@ final class BenchProcesses {
         Signals.send(p.identity(), Signal.KILL);
       }
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException(live.size() + " tagged processes survived SIGKILL "
-            + "for 5 s: " + live);
+        throw new IllegalStateException(
+            live.size() + " tagged processes survived SIGKILL " + "for 5 s: " + live);
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
       live = liveTagged(tagMatches);

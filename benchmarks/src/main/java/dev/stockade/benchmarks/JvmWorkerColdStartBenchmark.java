@@ -36,35 +36,33 @@ import org.openjdk.jmh.annotations.Warmup;
  * A JVM worker's cold start to its first result, against the JVM's own start, single shot.
  *
  * <ul>
- *   <li>{@link #workerPool}: the first eight-byte task of a {@code WorkerPool} of one
- *       {@link EchoHandler} JVM worker that has no worker yet (the pool is built before and
- *       closed after each measurement): the worker's start, its HELLO, the task and its answer
- *       — a JVM worker's cold start to its first result — in the default cgroup mode: in a
- *       cgroup of its own where the machine allows it.
+ *   <li>{@link #workerPool}: the first eight-byte task of a {@code WorkerPool} of one {@link
+ *       EchoHandler} JVM worker that has no worker yet (the pool is built before and closed after
+ *       each measurement): the worker's start, its HELLO, the task and its answer — a JVM worker's
+ *       cold start to its first result — in the default cgroup mode: in a cgroup of its own where
+ *       the machine allows it.
  *   <li>{@link #workerPoolWithoutCgroups}: the same, with {@code cgroupMode(NONE)}.
- *   <li>{@link #minimalChildWorkerFlagsInCgroup}: the child below with the worker's flags,
- *       joining a fresh memory cgroup with the worker's limit first, as a worker does. A JVM
- *       starts 8–12 ms slower in a memory cgroup on the reference machine whoever starts
- *       it; this is the baseline for {@link #workerPool} when it runs in one.
- *   <li>{@link #minimalChild}: {@code java -cp <class path> MinimalJvmChild} through a
- *       {@code ProcessBuilder}: the same {@code java} binary and class path the worker gets,
- *       and no flags; its one line of output read to the end, then {@code waitFor()}.
+ *   <li>{@link #minimalChildWorkerFlagsInCgroup}: the child below with the worker's flags, joining
+ *       a fresh memory cgroup with the worker's limit first, as a worker does. A JVM starts 8–12 ms
+ *       slower in a memory cgroup on the reference machine whoever starts it; this is the baseline
+ *       for {@link #workerPool} when it runs in one.
+ *   <li>{@link #minimalChild}: {@code java -cp <class path> MinimalJvmChild} through a {@code
+ *       ProcessBuilder}: the same {@code java} binary and class path the worker gets, and no flags;
+ *       its one line of output read to the end, then {@code waitFor()}.
  *   <li>{@link #minimalChildWorkerFlags}: the same child with exactly the flags a JVM worker is
- *       started with ({@code JvmWorkerCommand.arguments} for the default 1 GiB memory limit:
- *       {@code -Xmx614m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -XX:-UsePerfData}), only
- *       the main class changed. The serial collector and no perf-data file make a JVM start
- *       faster, so this is the stricter baseline: what the worker costs over a JVM started the
- *       same way.
+ *       started with ({@code JvmWorkerCommand.arguments} for the default 1 GiB memory limit: {@code
+ *       -Xmx614m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -XX:-UsePerfData}), only the main
+ *       class changed. The serial collector and no perf-data file make a JVM start faster, so this
+ *       is the stricter baseline: what the worker costs over a JVM started the same way.
  * </ul>
  *
- * <p>The class path is this JVM's {@code java.class.path} — the shaded benchmarks jar, about
- * 11 MB — for all three, as a JVM worker inherits it. Every child carries a benchmark tag, and
- * after each iteration a {@code /proc} walk checks none is alive.
+ * <p>The class path is this JVM's {@code java.class.path} — the shaded benchmarks jar, about 11 MB
+ * — for all three, as a JVM worker inherits it. Every child carries a benchmark tag, and after each
+ * iteration a {@code /proc} walk checks none is alive.
  *
- * <p>Target: at most 1.5 times the child started the same way: {@code workerPool} against
- * {@code minimalChildWorkerFlagsInCgroup} (where cgroups are usable), and
- * {@code workerPoolWithoutCgroups} against {@code minimalChildWorkerFlags}; the other pairs are
- * for the record.
+ * <p>Target: at most 1.5 times the child started the same way: {@code workerPool} against {@code
+ * minimalChildWorkerFlagsInCgroup} (where cgroups are usable), and {@code workerPoolWithoutCgroups}
+ * against {@code minimalChildWorkerFlags}; the other pairs are for the record.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -83,11 +81,12 @@ public class JvmWorkerColdStartBenchmark {
   @Setup(Level.Trial)
   public void commands() {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    plainCommand = List.of(java, "-cp", System.getProperty("java.class.path"),
-        MinimalJvmChild.class.getName());
+    plainCommand =
+        List.of(
+            java, "-cp", System.getProperty("java.class.path"), MinimalJvmChild.class.getName());
     // The worker's own command line, with its main class and argument swapped for the child.
-    List<String> worker = JvmWorkerCommand.arguments(EchoHandler.class,
-        MemorySize.ofGibibytes(1), List.of());
+    List<String> worker =
+        JvmWorkerCommand.arguments(EchoHandler.class, MemorySize.ofGibibytes(1), List.of());
     int main = worker.indexOf(WorkerMain.class.getName());
     int javaAt = worker.indexOf(java);
     if (main < 0 || main != worker.size() - 2 || javaAt < 0) {
@@ -106,8 +105,8 @@ public class JvmWorkerColdStartBenchmark {
   private int childGroups;
 
   /**
-   * Pools with no worker yet, one in the default cgroup mode and one without cgroups, and a
-   * fresh memory cgroup for a child: making them is not part of a start.
+   * Pools with no worker yet, one in the default cgroup mode and one without cgroups, and a fresh
+   * memory cgroup for a child: making them is not part of a start.
    */
   @Setup(Level.Invocation)
   public void emptyPools() throws IOException {
@@ -123,8 +122,13 @@ public class JvmWorkerColdStartBenchmark {
   }
 
   private static WorkerPool<byte[], byte[]> emptyPool(CgroupMode mode) {
-    return WorkerPool.builder(Codec.bytes(), Codec.bytes()).name(NAME).cgroupMode(mode)
-        .jvmWorker(EchoHandler.class).workers(1).shutdownHook(false).build();
+    return WorkerPool.builder(Codec.bytes(), Codec.bytes())
+        .name(NAME)
+        .cgroupMode(mode)
+        .jvmWorker(EchoHandler.class)
+        .workers(1)
+        .shutdownHook(false)
+        .build();
   }
 
   @TearDown(Level.Invocation)
@@ -153,8 +157,8 @@ public class JvmWorkerColdStartBenchmark {
   }
 
   /**
-   * The first task of a pool with no worker, in the default cgroup mode (a cgroup of its own
-   * where the machine allows it): start the JVM worker, HELLO, run, answer.
+   * The first task of a pool with no worker, in the default cgroup mode (a cgroup of its own where
+   * the machine allows it): start the JVM worker, HELLO, run, answer.
    */
   @Benchmark
   public byte[] workerPool() throws Exception {
@@ -173,8 +177,8 @@ public class JvmWorkerColdStartBenchmark {
 
   /**
    * The child with a JVM worker's flags, joining a fresh memory cgroup with the worker's limit
-   * before it execs, as a worker does: a JVM starts slower in a memory cgroup (the kernel
-   * charges every page it touches), which is the machine's cost, not the pool's.
+   * before it execs, as a worker does: a JVM starts slower in a memory cgroup (the kernel charges
+   * every page it touches), which is the machine's cost, not the pool's.
    */
   @Benchmark
   public String minimalChildWorkerFlagsInCgroup() throws IOException {
@@ -185,8 +189,8 @@ public class JvmWorkerColdStartBenchmark {
     for (Path procs : childGroup.procsFiles()) {
       join.append("echo $$ > '").append(procs).append("' || exit 125\n");
     }
-    List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", join + "exec \"$@\"",
-        "cold-child"));
+    List<String> command =
+        new ArrayList<>(List.of("/bin/sh", "-c", join + "exec \"$@\"", "cold-child"));
     command.addAll(workerFlagsCommand);
     return run(command);
   }
@@ -215,8 +219,7 @@ public class JvmWorkerColdStartBenchmark {
     }
     WorkerBenches.await(p, 30, TimeUnit.SECONDS);
     if (p.exitValue() != 0 || !out.equals("ok\n")) {
-      throw new IllegalStateException(command + " exited " + p.exitValue() + " with '" + out
-          + "'");
+      throw new IllegalStateException(command + " exited " + p.exitValue() + " with '" + out + "'");
     }
     return out;
   }

@@ -1,8 +1,8 @@
 package dev.stockade.benchmarks;
 
 import dev.stockade.EnvironmentNames;
-import dev.stockade.internal.os.Tags;
 import dev.stockade.internal.os.ProcessInfo;
+import dev.stockade.internal.os.Tags;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,13 +28,13 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
  * Persistent workers against Python's {@code multiprocessing.Pool}, in one run: the JMH worker
- * benchmarks ({@link WorkerRoundTripBenchmark}, {@link WorkerThroughputBenchmark},
- * {@link JvmWorkerColdStartBenchmark}) and {@code mp_baseline.py}, which times
- * {@code Pool(1).apply} and {@code Pool(2).imap_unordered} itself with
- * {@code time.perf_counter}. The Python side runs twice, before and after the JMH benchmarks,
- * and is judged on the mean of both passes, so a machine that got busier or quieter during the
- * run moves both sides of each ratio alike. Then it prints every figure, each ratio against its
- * target with PASS or MISS, and checks that no process of the run is left.
+ * benchmarks ({@link WorkerRoundTripBenchmark}, {@link WorkerThroughputBenchmark}, {@link
+ * JvmWorkerColdStartBenchmark}) and {@code mp_baseline.py}, which times {@code Pool(1).apply} and
+ * {@code Pool(2).imap_unordered} itself with {@code time.perf_counter}. The Python side runs twice,
+ * before and after the JMH benchmarks, and is judged on the mean of both passes, so a machine that
+ * got busier or quieter during the run moves both sides of each ratio alike. Then it prints every
+ * figure, each ratio against its target with PASS or MISS, and checks that no process of the run is
+ * left.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar dev.stockade.benchmarks.MultiprocessingComparison \
@@ -50,11 +50,15 @@ public final class MultiprocessingComparison {
   static final double COLD_START_TARGET = 1.5;
 
   private static final String PY_TAG_KIND = "mp";
-  private static final List<String> OUR_TAG_PREFIXES = List.of(
-      WorkerRoundTripBenchmark.JvmPool.NAME + "@", WorkerRoundTripBenchmark.PythonPool.NAME + "@",
-      WorkerThroughputBenchmark.JvmPool.NAME + "@", WorkerThroughputBenchmark.PythonPool.NAME + "@",
-      JvmWorkerColdStartBenchmark.NAME + "@", BenchProcesses.TAG_PREFIX + "cold-child@",
-      BenchProcesses.TAG_PREFIX + PY_TAG_KIND + "@");
+  private static final List<String> OUR_TAG_PREFIXES =
+      List.of(
+          WorkerRoundTripBenchmark.JvmPool.NAME + "@",
+          WorkerRoundTripBenchmark.PythonPool.NAME + "@",
+          WorkerThroughputBenchmark.JvmPool.NAME + "@",
+          WorkerThroughputBenchmark.PythonPool.NAME + "@",
+          JvmWorkerColdStartBenchmark.NAME + "@",
+          BenchProcesses.TAG_PREFIX + "cold-child@",
+          BenchProcesses.TAG_PREFIX + PY_TAG_KIND + "@");
 
   private MultiprocessingComparison() {}
 
@@ -62,17 +66,23 @@ public final class MultiprocessingComparison {
   record Figure(String name, double mean, double error, String unit, List<Double> raw) {
     double median() {
       double[] v = raw.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-      return v.length == 0 ? Double.NaN
+      return v.length == 0
+          ? Double.NaN
           : v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
   }
 
   /** One comparison against its target. */
-  record Row(String what, String stockade, String baseline, double ratio, String ratioText,
-      String target, String verdict) {
+  record Row(
+      String what,
+      String stockade,
+      String baseline,
+      double ratio,
+      String ratioText,
+      String target,
+      String verdict) {
     String markdown() {
-      return "| " + String.join(" | ", what, stockade, baseline, ratioText, target, verdict)
-          + " |";
+      return "| " + String.join(" | ", what, stockade, baseline, ratioText, target, verdict) + " |";
     }
   }
 
@@ -91,14 +101,27 @@ public final class MultiprocessingComparison {
     }
     PrintStream out = System.out;
     String loadBefore = loadAverage();
-    out.println("# " + Runtime.getRuntime().availableProcessors() + " processors, Java "
-        + Runtime.version() + ", load average " + loadBefore);
+    out.println(
+        "# "
+            + Runtime.getRuntime().availableProcessors()
+            + " processors, Java "
+            + Runtime.version()
+            + ", load average "
+            + loadBefore);
     Path dir = Files.createTempDirectory("stockade-bench-mp-");
     Path script = WorkerBenches.writeScript("mp_baseline.py", dir);
-    List<String> pyArgs = quick
-        ? List.of("--warmup", "1", "--iterations", "2", "--apply-seconds", "0.5",
-            "--imap-seconds", "0.5")
-        : List.of();
+    List<String> pyArgs =
+        quick
+            ? List.of(
+                "--warmup",
+                "1",
+                "--iterations",
+                "2",
+                "--apply-seconds",
+                "0.5",
+                "--imap-seconds",
+                "0.5")
+            : List.of();
     Map<String, Figure> figures = new LinkedHashMap<>();
     List<String> pythonJson = new ArrayList<>();
     try {
@@ -107,11 +130,12 @@ public final class MultiprocessingComparison {
       out.println(pythonJson.get(0));
 
       out.println("# JMH: worker benchmarks");
-      ChainedOptionsBuilder options = new OptionsBuilder()
-          .parent(new CommandLineOptions(jmhArgs.toArray(new String[0])))
-          .include("^" + Pattern.quote(WorkerRoundTripBenchmark.class.getName()) + "\\.")
-          .include("^" + Pattern.quote(WorkerThroughputBenchmark.class.getName()) + "\\.")
-          .include("^" + Pattern.quote(JvmWorkerColdStartBenchmark.class.getName()) + "\\.");
+      ChainedOptionsBuilder options =
+          new OptionsBuilder()
+              .parent(new CommandLineOptions(jmhArgs.toArray(new String[0])))
+              .include("^" + Pattern.quote(WorkerRoundTripBenchmark.class.getName()) + "\\.")
+              .include("^" + Pattern.quote(WorkerThroughputBenchmark.class.getName()) + "\\.")
+              .include("^" + Pattern.quote(JvmWorkerColdStartBenchmark.class.getName()) + "\\.");
       if (quick) {
         options.warmupIterations(1).measurementIterations(3);
       }
@@ -120,10 +144,19 @@ public final class MultiprocessingComparison {
         String full = r.getParams().getBenchmark();
         String name = full.substring(full.lastIndexOf('.', full.lastIndexOf('.') - 1) + 1);
         List<Double> raw = new ArrayList<>();
-        r.getBenchmarkResults().forEach(br -> br.getIterationResults().forEach(
-            ir -> raw.add(ir.getPrimaryResult().getScore())));
-        figures.put(name, new Figure(name, r.getPrimaryResult().getScore(),
-            r.getPrimaryResult().getScoreError(), r.getPrimaryResult().getScoreUnit(), raw));
+        r.getBenchmarkResults()
+            .forEach(
+                br ->
+                    br.getIterationResults()
+                        .forEach(ir -> raw.add(ir.getPrimaryResult().getScore())));
+        figures.put(
+            name,
+            new Figure(
+                name,
+                r.getPrimaryResult().getScore(),
+                r.getPrimaryResult().getScoreError(),
+                r.getPrimaryResult().getScoreUnit(),
+                raw));
       }
 
       out.println("# Python multiprocessing, pass 2 of 2");
@@ -134,48 +167,87 @@ public final class MultiprocessingComparison {
       Files.deleteIfExists(dir);
     }
     figures.put("Pool(1).apply", pythonFigure("Pool(1).apply", pythonJson, "apply_us", "us/op"));
-    figures.put("Pool(2).imap_unordered", pythonFigure("Pool(2).imap_unordered", pythonJson,
-        "imap_ms", "ms/op"));
+    figures.put(
+        "Pool(2).imap_unordered",
+        pythonFigure("Pool(2).imap_unordered", pythonJson, "imap_ms", "ms/op"));
 
     List<Row> rows = new ArrayList<>();
     Figure apply = figures.get("Pool(1).apply");
     Figure imap = figures.get("Pool(2).imap_unordered");
-    rows.add(faster("warm round trip, JVM worker vs Pool(1).apply",
-        figures.get("WorkerRoundTripBenchmark.jvm"), apply, ROUND_TRIP_TARGET));
-    rows.add(faster("warm round trip, Python worker vs Pool(1).apply",
-        figures.get("WorkerRoundTripBenchmark.python"), apply, ROUND_TRIP_TARGET));
-    rows.add(faster("2000 tasks on 2 JVM workers (8 in flight each) vs Pool(2).imap_unordered",
-        figures.get("WorkerThroughputBenchmark.jvm"), imap, THROUGHPUT_TARGET));
-    rows.add(faster("2000 tasks on 2 Python workers (8 in flight each) vs "
-        + "Pool(2).imap_unordered",
-        figures.get("WorkerThroughputBenchmark.python"), imap, THROUGHPUT_TARGET));
+    rows.add(
+        faster(
+            "warm round trip, JVM worker vs Pool(1).apply",
+            figures.get("WorkerRoundTripBenchmark.jvm"),
+            apply,
+            ROUND_TRIP_TARGET));
+    rows.add(
+        faster(
+            "warm round trip, Python worker vs Pool(1).apply",
+            figures.get("WorkerRoundTripBenchmark.python"),
+            apply,
+            ROUND_TRIP_TARGET));
+    rows.add(
+        faster(
+            "2000 tasks on 2 JVM workers (8 in flight each) vs Pool(2).imap_unordered",
+            figures.get("WorkerThroughputBenchmark.jvm"),
+            imap,
+            THROUGHPUT_TARGET));
+    rows.add(
+        faster(
+            "2000 tasks on 2 Python workers (8 in flight each) vs " + "Pool(2).imap_unordered",
+            figures.get("WorkerThroughputBenchmark.python"),
+            imap,
+            THROUGHPUT_TARGET));
     // A worker in a memory cgroup is compared with a child in one: the kernel's charging of
     // every page a JVM touches makes both slower alike. Without cgroups here, that row is out.
     Figure inCgroup = figures.get("JvmWorkerColdStartBenchmark.minimalChildWorkerFlagsInCgroup");
     if (inCgroup != null) {
-      rows.add(slower("JVM worker cold start in its cgroup vs minimal child, same flags, in a "
-          + "memory cgroup", figures.get("JvmWorkerColdStartBenchmark.workerPool"), inCgroup,
-          COLD_START_TARGET));
+      rows.add(
+          slower(
+              "JVM worker cold start in its cgroup vs minimal child, same flags, in a "
+                  + "memory cgroup",
+              figures.get("JvmWorkerColdStartBenchmark.workerPool"),
+              inCgroup,
+              COLD_START_TARGET));
     }
-    rows.add(slower("JVM worker cold start without cgroups vs minimal child, same flags",
-        figures.get("JvmWorkerColdStartBenchmark.workerPoolWithoutCgroups"),
-        figures.get("JvmWorkerColdStartBenchmark.minimalChildWorkerFlags"), COLD_START_TARGET));
-    rows.add(slower("JVM worker cold start, default mode, vs minimal child, same flags, no "
-        + "cgroup (for the record)", figures.get("JvmWorkerColdStartBenchmark.workerPool"),
-        figures.get("JvmWorkerColdStartBenchmark.minimalChildWorkerFlags"), Double.NaN));
-    rows.add(slower("JVM worker cold start without cgroups vs minimal child, no flags (for the"
-        + " record)", figures.get("JvmWorkerColdStartBenchmark.workerPoolWithoutCgroups"),
-        figures.get("JvmWorkerColdStartBenchmark.minimalChild"), Double.NaN));
+    rows.add(
+        slower(
+            "JVM worker cold start without cgroups vs minimal child, same flags",
+            figures.get("JvmWorkerColdStartBenchmark.workerPoolWithoutCgroups"),
+            figures.get("JvmWorkerColdStartBenchmark.minimalChildWorkerFlags"),
+            COLD_START_TARGET));
+    rows.add(
+        slower(
+            "JVM worker cold start, default mode, vs minimal child, same flags, no "
+                + "cgroup (for the record)",
+            figures.get("JvmWorkerColdStartBenchmark.workerPool"),
+            figures.get("JvmWorkerColdStartBenchmark.minimalChildWorkerFlags"),
+            Double.NaN));
+    rows.add(
+        slower(
+            "JVM worker cold start without cgroups vs minimal child, no flags (for the"
+                + " record)",
+            figures.get("JvmWorkerColdStartBenchmark.workerPoolWithoutCgroups"),
+            figures.get("JvmWorkerColdStartBenchmark.minimalChild"),
+            Double.NaN));
 
     int leftovers = sweepLeftovers();
     String loadAfter = loadAverage();
 
     out.println();
-    out.println("# Figures (mean ± error: JMH's 99.9 % interval, or for Python the stdev of "
-        + "both passes' iterations; the median of the iterations for reference)");
+    out.println(
+        "# Figures (mean ± error: JMH's 99.9 % interval, or for Python the stdev of "
+            + "both passes' iterations; the median of the iterations for reference)");
     for (Figure f : figures.values()) {
-      out.printf(Locale.ROOT, "%-52s %10.3f ± %9.3f %-6s (median %.3f, n = %d)%n", f.name(),
-          f.mean(), f.error(), f.unit(), f.median(), f.raw().size());
+      out.printf(
+          Locale.ROOT,
+          "%-52s %10.3f ± %9.3f %-6s (median %.3f, n = %d)%n",
+          f.name(),
+          f.mean(),
+          f.error(),
+          f.unit(),
+          f.median(),
+          f.raw().size());
     }
     out.println();
     out.println("# Against the targets");
@@ -185,14 +257,15 @@ public final class MultiprocessingComparison {
       out.println(row.markdown());
     }
     out.println();
-    out.println("load average (1, 5, 15 min) before the run: " + loadBefore + "; after: "
-        + loadAfter);
-    out.println(leftovers == 0 ? "leftover processes of this run: none"
-        : "leftover processes of this run: " + leftovers + " (killed)");
+    out.println(
+        "load average (1, 5, 15 min) before the run: " + loadBefore + "; after: " + loadAfter);
+    out.println(
+        leftovers == 0
+            ? "leftover processes of this run: none"
+            : "leftover processes of this run: " + leftovers + " (killed)");
 
     if (json != null) {
-      Files.writeString(json, toJson(figures, rows, pythonJson, leftovers, loadBefore,
-          loadAfter));
+      Files.writeString(json, toJson(figures, rows, pythonJson, leftovers, loadBefore, loadAfter));
       out.println("wrote " + json);
     }
     if (leftovers != 0) {
@@ -231,15 +304,15 @@ public final class MultiprocessingComparison {
       all.addAll(numbers(pass, key + "_iterations"));
     }
     double mean = all.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
-    double var = all.stream().mapToDouble(v -> (v - mean) * (v - mean)).sum()
-        / Math.max(1, all.size() - 1);
+    double var =
+        all.stream().mapToDouble(v -> (v - mean) * (v - mean)).sum() / Math.max(1, all.size() - 1);
     return new Figure(name, mean, Math.sqrt(var), unit, all);
   }
 
   /** The numbers of the flat JSON array {@code "key": [...]} in {@code json}. */
   private static List<Double> numbers(String json, String key) {
-    Matcher m = Pattern.compile("\"" + Pattern.quote(key) + "\"\\s*:\\s*\\[([^\\]]*)\\]")
-        .matcher(json);
+    Matcher m =
+        Pattern.compile("\"" + Pattern.quote(key) + "\"\\s*:\\s*\\[([^\\]]*)\\]").matcher(json);
     if (!m.find()) {
       throw new IllegalStateException("no " + key + " in " + json);
     }
@@ -257,24 +330,37 @@ public final class MultiprocessingComparison {
       return new Row(what, "—", "—", Double.NaN, "—", goal, "not run");
     }
     double ratio = baseline.mean() / stockade.mean();
-    String said = ratio >= 1
-        ? String.format(Locale.ROOT, "%.2f× faster", ratio)
-        : String.format(Locale.ROOT, "%.2f× slower", 1 / ratio);
-    return new Row(what, format(stockade), format(baseline), ratio, said, goal,
+    String said =
+        ratio >= 1
+            ? String.format(Locale.ROOT, "%.2f× faster", ratio)
+            : String.format(Locale.ROOT, "%.2f× slower", 1 / ratio);
+    return new Row(
+        what,
+        format(stockade),
+        format(baseline),
+        ratio,
+        said,
+        goal,
         ratio >= target ? "PASS" : "MISS");
   }
 
   /** A row where Stockade may take at most {@code target} times the baseline. */
   private static Row slower(String what, Figure stockade, Figure baseline, double target) {
-    String goal = Double.isNaN(target) ? "—"
-        : String.format(Locale.ROOT, "≤ %.1f× the child", target);
+    String goal =
+        Double.isNaN(target) ? "—" : String.format(Locale.ROOT, "≤ %.1f× the child", target);
     if (stockade == null || baseline == null) {
       return new Row(what, "—", "—", Double.NaN, "—", goal, "not run");
     }
     double ratio = stockade.mean() / baseline.mean();
     String verdict = Double.isNaN(target) ? "—" : ratio <= target ? "PASS" : "MISS";
-    return new Row(what, format(stockade), format(baseline), ratio,
-        String.format(Locale.ROOT, "%.2f× the child", ratio), goal, verdict);
+    return new Row(
+        what,
+        format(stockade),
+        format(baseline),
+        ratio,
+        String.format(Locale.ROOT, "%.2f× the child", ratio),
+        goal,
+        verdict);
   }
 
   private static String format(Figure f) {
@@ -284,19 +370,20 @@ public final class MultiprocessingComparison {
   }
 
   /**
-   * Kills and counts live processes with one of this run's tag prefixes whose supervising JVM
-   * (or Python driver) is this one or is gone: the JMH forks and the drivers have ended by now,
-   * so any such process is a leftover. Trees of another live run are left alone.
+   * Kills and counts live processes with one of this run's tag prefixes whose supervising JVM (or
+   * Python driver) is this one or is gone: the JMH forks and the drivers have ended by now, so any
+   * such process is a leftover. Trees of another live run are left alone.
    */
   private static int sweepLeftovers() {
     long self = ProcessHandle.current().pid();
-    Predicate<String> ours = tag -> {
-      if (OUR_TAG_PREFIXES.stream().noneMatch(tag::startsWith)) {
-        return false;
-      }
-      long owner = Tags.supervisorPid(tag);
-      return owner == self || owner < 0 || ProcessHandle.of(owner).isEmpty();
-    };
+    Predicate<String> ours =
+        tag -> {
+          if (OUR_TAG_PREFIXES.stream().noneMatch(tag::startsWith)) {
+            return false;
+          }
+          long owner = Tags.supervisorPid(tag);
+          return owner == self || owner < 0 || ProcessHandle.of(owner).isEmpty();
+        };
     List<ProcessInfo> live = BenchProcesses.liveTagged(ours);
     if (live.isEmpty()) {
       return 0;
@@ -305,36 +392,61 @@ public final class MultiprocessingComparison {
     return BenchProcesses.killAll(ours, null);
   }
 
-  private static String toJson(Map<String, Figure> figures, List<Row> rows,
-      List<String> pythonJson, int leftovers, String loadBefore, String loadAfter) {
+  private static String toJson(
+      Map<String, Figure> figures,
+      List<Row> rows,
+      List<String> pythonJson,
+      int leftovers,
+      String loadBefore,
+      String loadAfter) {
     StringBuilder s = new StringBuilder("{\n");
-    s.append("  \"processors\": ").append(Runtime.getRuntime().availableProcessors())
-        .append(",\n  \"java\": ").append(quote(Runtime.version().toString()))
-        .append(",\n  \"load_average_before\": ").append(quote(loadBefore))
-        .append(",\n  \"load_average_after\": ").append(quote(loadAfter))
+    s.append("  \"processors\": ")
+        .append(Runtime.getRuntime().availableProcessors())
+        .append(",\n  \"java\": ")
+        .append(quote(Runtime.version().toString()))
+        .append(",\n  \"load_average_before\": ")
+        .append(quote(loadBefore))
+        .append(",\n  \"load_average_after\": ")
+        .append(quote(loadAfter))
         .append(",\n  \"figures\": [\n");
     int i = 0;
     for (Figure f : figures.values()) {
-      s.append(String.format(Locale.ROOT,
-          "    {\"name\": %s, \"mean\": %s, \"error\": %s, \"median\": %s, \"unit\": %s, "
-              + "\"raw\": %s}%s%n",
-          quote(f.name()), num(f.mean()), num(f.error()), num(f.median()), quote(f.unit()),
-          f.raw().stream().map(MultiprocessingComparison::num).toList().toString(),
-          ++i < figures.size() ? "," : ""));
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "    {\"name\": %s, \"mean\": %s, \"error\": %s, \"median\": %s, \"unit\": %s, "
+                  + "\"raw\": %s}%s%n",
+              quote(f.name()),
+              num(f.mean()),
+              num(f.error()),
+              num(f.median()),
+              quote(f.unit()),
+              f.raw().stream().map(MultiprocessingComparison::num).toList().toString(),
+              ++i < figures.size() ? "," : ""));
     }
     s.append("  ],\n  \"comparisons\": [\n");
     for (int r = 0; r < rows.size(); r++) {
       Row row = rows.get(r);
-      s.append(String.format(Locale.ROOT, "    {\"comparison\": %s, \"stockade\": %s, "
-              + "\"baseline\": %s, \"ratio\": %s, \"ratio_text\": %s, \"target\": %s, "
-              + "\"verdict\": %s}%s%n",
-          quote(row.what()), quote(row.stockade()), quote(row.baseline()), num(row.ratio()),
-          quote(row.ratioText()), quote(row.target()), quote(row.verdict()),
-          r + 1 < rows.size() ? "," : ""));
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "    {\"comparison\": %s, \"stockade\": %s, "
+                  + "\"baseline\": %s, \"ratio\": %s, \"ratio_text\": %s, \"target\": %s, "
+                  + "\"verdict\": %s}%s%n",
+              quote(row.what()),
+              quote(row.stockade()),
+              quote(row.baseline()),
+              num(row.ratio()),
+              quote(row.ratioText()),
+              quote(row.target()),
+              quote(row.verdict()),
+              r + 1 < rows.size() ? "," : ""));
     }
     s.append("  ],\n  \"python_passes\": [\n    ")
         .append(String.join(",\n    ", pythonJson))
-        .append("\n  ],\n  \"leftover_processes\": ").append(leftovers).append("\n}\n");
+        .append("\n  ],\n  \"leftover_processes\": ")
+        .append(leftovers)
+        .append("\n}\n");
     return s.toString();
   }
 

@@ -21,24 +21,24 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * What a {@link CommandPool} adds to running one short command: the average time to run
- * {@code /bin/true} to completion and reap it, measured two ways in one run.
+ * What a {@link CommandPool} adds to running one short command: the average time to run {@code
+ * /bin/true} to completion and reap it, measured two ways in one run.
  *
  * <ul>
- *   <li>{@link #bare}: {@code new ProcessBuilder("/bin/true").start().waitFor()}, stdin from
- *       {@code /dev/null}, stdout and stderr discarded — the least the JDK can do.
- *   <li>{@link #pool}: {@code pool.run(Command.of("/bin/true")).get()} through a pool of one
- *       worker built once per trial. This includes everything the pool does per task: the
- *       {@code posix_spawn} into a new session (or, with {@code -Ddev.stockade.launcher=jdk},
- *       the JDK behind a {@code setsid} exec), the task's temporary directory, the two
- *       output-draining pipes, the exit notification, the teardown's {@code /proc} scans
- *       proving nothing is left, and completing the future.
+ *   <li>{@link #bare}: {@code new ProcessBuilder("/bin/true").start().waitFor()}, stdin from {@code
+ *       /dev/null}, stdout and stderr discarded — the least the JDK can do.
+ *   <li>{@link #pool}: {@code pool.run(Command.of("/bin/true")).get()} through a pool of one worker
+ *       built once per trial. This includes everything the pool does per task: the {@code
+ *       posix_spawn} into a new session (or, with {@code -Ddev.stockade.launcher=jdk}, the JDK
+ *       behind a {@code setsid} exec), the task's temporary directory, the two output-draining
+ *       pipes, the exit notification, the teardown's {@code /proc} scans proving nothing is left,
+ *       and completing the future.
  * </ul>
  *
- * <p>One thread, so one core does the measuring; the child processes run on whichever core is
- * free (two on the reference box). The JDK's default launch mechanism is left as is
- * ({@code POSIX_SPAWN} on Linux for JDK 17, through {@code jspawnhelper}); no
- * {@code -Djdk.lang.Process.launchMechanism} is set.
+ * <p>One thread, so one core does the measuring; the child processes run on whichever core is free
+ * (two on the reference box). The JDK's default launch mechanism is left as is ({@code POSIX_SPAWN}
+ * on Linux for JDK 17, through {@code jspawnhelper}); no {@code -Djdk.lang.Process.launchMechanism}
+ * is set.
  *
  * <p>Target: {@code pool} at most 1.3 times {@code bare}.
  */
@@ -56,11 +56,7 @@ public class RunAndReapBenchmark {
 
   @Setup(Level.Trial)
   public void startPool() {
-    pool = CommandPool.builder()
-        .name("bench-run-and-reap")
-        .workers(1)
-        .shutdownHook(false)
-        .build();
+    pool = CommandPool.builder().name("bench-run-and-reap").workers(1).shutdownHook(false).build();
     command = Command.of("/bin/true");
   }
 
@@ -72,11 +68,12 @@ public class RunAndReapBenchmark {
   /** The JDK alone: start {@code /bin/true}, wait for it, reap it. */
   @Benchmark
   public int bare() throws IOException, InterruptedException {
-    Process p = new ProcessBuilder("/bin/true")
-        .redirectInput(DEV_NULL)
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-        .redirectError(ProcessBuilder.Redirect.DISCARD)
-        .start();
+    Process p =
+        new ProcessBuilder("/bin/true")
+            .redirectInput(DEV_NULL)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
     int exit = p.waitFor();
     if (exit != 0) {
       throw new IllegalStateException("/bin/true exited with " + exit);

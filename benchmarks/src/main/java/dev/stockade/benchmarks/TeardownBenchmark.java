@@ -27,35 +27,35 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Wall time to end a 50-process tree, escapees included, until every member is verified dead,
- * with no termination grace (straight to SIGKILL, as after a memory breach).
+ * Wall time to end a 50-process tree, escapees included, until every member is verified dead, with
+ * no termination grace (straight to SIGKILL, as after a memory breach).
  *
- * <p>Before each invocation (not measured) a fresh tree is started with a unique
- * {@code STOCKADE_TAG}: {@code setsid sh -c '...'} in which the shell runs
- * {@code setsid -f sleep 1000} twice — each forks, the child calls {@code setsid(2)} and execs
- * {@code sleep} while the middle process exits, so two escapees live in sessions of their own,
- * re-parented to init, reachable only through their tag — then starts 47 {@code sleep 1000} in
- * the background and waits: 50 live processes, which setup waits to see in {@code /proc}.
+ * <p>Before each invocation (not measured) a fresh tree is started with a unique {@code
+ * STOCKADE_TAG}: {@code setsid sh -c '...'} in which the shell runs {@code setsid -f sleep 1000}
+ * twice — each forks, the child calls {@code setsid(2)} and execs {@code sleep} while the middle
+ * process exits, so two escapees live in sessions of their own, re-parented to init, reachable only
+ * through their tag — then starts 47 {@code sleep 1000} in the background and waits: 50 live
+ * processes, which setup waits to see in {@code /proc}.
  *
- * <p>Each invocation then builds {@code new TreeMembership(root, tag)} (knowing only the root)
- * and runs {@code new TreeTeardown(membership, tags).end(Duration.ZERO)}: freeze rounds with
- * SIGSTOP until a {@code /proc} walk finds no new member, SIGKILL to all, and scans until none
- * is alive (zombies count as dead). It throws if the report is not complete; after each
- * invocation an independent {@code /proc} walk checks no tagged process is alive and kills any.
+ * <p>Each invocation then builds {@code new TreeMembership(root, tag)} (knowing only the root) and
+ * runs {@code new TreeTeardown(membership, tags).end(Duration.ZERO)}: freeze rounds with SIGSTOP
+ * until a {@code /proc} walk finds no new member, SIGKILL to all, and scans until none is alive
+ * (zombies count as dead). It throws if the report is not complete; after each invocation an
+ * independent {@code /proc} walk checks no tagged process is alive and kills any.
  *
  * <ul>
- *   <li>{@link #teardown}: the tag index is one kept for the trial and updated once after the
- *       tree is up, as a pool's housekeeper would have done at its last tick (every 250 ms by
- *       default): the teardown's scans read no environment they already know.
+ *   <li>{@link #teardown}: the tag index is one kept for the trial and updated once after the tree
+ *       is up, as a pool's housekeeper would have done at its last tick (every 250 ms by default):
+ *       the teardown's scans read no environment they already know.
  *   <li>{@link #teardownColdTagIndex}: a fresh, empty tag index, so the first scan reads the
- *       environment of every process of the machine: a tree torn down before the housekeeper
- *       ever saw it.
+ *       environment of every process of the machine: a tree torn down before the housekeeper ever
+ *       saw it.
  * </ul>
  *
- * <p>Single shot, one benchmark thread; the killed processes exit on whichever core is free.
- * After each invocation (not measured) the benchmark also waits, up to 5 s, until the
- * orphaned members are reaped by init, so zombies of earlier invocations do not swell the
- * {@code /proc} walks of later ones (some container inits reap only every second or two).
+ * <p>Single shot, one benchmark thread; the killed processes exit on whichever core is free. After
+ * each invocation (not measured) the benchmark also waits, up to 5 s, until the orphaned members
+ * are reaped by init, so zombies of earlier invocations do not swell the {@code /proc} walks of
+ * later ones (some container inits reap only every second or two).
  *
  * <p>Target: at most 50 ms.
  */
@@ -70,7 +70,9 @@ public class TeardownBenchmark {
   static final int ESCAPEES = 2;
   private static final String SCRIPT =
       "setsid -f sleep 1000; ".repeat(ESCAPEES)
-          + "i=0; while [ $i -lt " + (TREE_SIZE - 1 - ESCAPEES) + " ]; do sleep 1000 & "
+          + "i=0; while [ $i -lt "
+          + (TREE_SIZE - 1 - ESCAPEES)
+          + " ]; do sleep 1000 & "
           + "i=$((i+1)); done; wait";
 
   private final String poolId = BenchProcesses.uniquePoolId("teardown");
@@ -106,8 +108,13 @@ public class TeardownBenchmark {
     }
     if (escapees != ESCAPEES) {
       BenchProcesses.killAll(BenchProcesses.exactly(tag), root);
-      throw new IllegalStateException("tree " + tag + " has " + escapees
-          + " processes in sessions of their own, expected " + ESCAPEES);
+      throw new IllegalStateException(
+          "tree "
+              + tag
+              + " has "
+              + escapees
+              + " processes in sessions of their own, expected "
+              + ESCAPEES);
     }
     warmTags.update(ProcessTable.scan());
     coldTags = new TagIndex();
@@ -119,12 +126,24 @@ public class TeardownBenchmark {
     int left = BenchProcesses.killAll(BenchProcesses.exactly(tag), root);
     awaitReaped(started);
     if (left != 0) {
-      throw new IllegalStateException(left + " processes of tree " + tag
-          + " were alive after a teardown reported " + lastReport + " (now killed)");
+      throw new IllegalStateException(
+          left
+              + " processes of tree "
+              + tag
+              + " were alive after a teardown reported "
+              + lastReport
+              + " (now killed)");
     }
     if (lastReport != null && lastReport.ended() < TREE_SIZE) {
-      throw new IllegalStateException("teardown of " + tag + " saw only " + lastReport.ended()
-          + " of " + TREE_SIZE + " members: " + lastReport);
+      throw new IllegalStateException(
+          "teardown of "
+              + tag
+              + " saw only "
+              + lastReport.ended()
+              + " of "
+              + TREE_SIZE
+              + " members: "
+              + lastReport);
     }
   }
 
@@ -165,8 +184,11 @@ public class TeardownBenchmark {
           break;
         }
         if (System.nanoTime() > deadline) {
-          System.err.println("warning: process " + id.pid() + " still in /proc 5 s after "
-              + "teardown (unreaped zombie?)");
+          System.err.println(
+              "warning: process "
+                  + id.pid()
+                  + " still in /proc 5 s after "
+                  + "teardown (unreaped zombie?)");
           return;
         }
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));

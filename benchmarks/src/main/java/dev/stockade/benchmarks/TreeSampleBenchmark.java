@@ -32,31 +32,31 @@ import oshi.software.os.OSProcess;
 import oshi.software.os.OperatingSystem;
 
 /**
- * The cost of one housekeeper sample of one 50-process tree, against asking OSHI about each of
- * the 50 processes.
+ * The cost of one housekeeper sample of one 50-process tree, against asking OSHI about each of the
+ * 50 processes.
  *
- * <p>The tree is started once per trial: {@code setsid sh -c '...'}, the shell starting 49
- * {@code sleep 1000} in the background and waiting, all with a unique {@code STOCKADE_TAG}.
- * Setup checks by walking {@code /proc} that exactly 50 live processes carry the tag and that
- * the membership finds exactly those 50; teardown ends the tree and checks none is left.
+ * <p>The tree is started once per trial: {@code setsid sh -c '...'}, the shell starting 49 {@code
+ * sleep 1000} in the background and waiting, all with a unique {@code STOCKADE_TAG}. Setup checks
+ * by walking {@code /proc} that exactly 50 live processes carry the tag and that the membership
+ * finds exactly those 50; teardown ends the tree and checks none is left.
  *
  * <ul>
- *   <li>{@link #procReader}: what the housekeeper does per tick — {@code ProcessTable.scan}
- *       from the tree's pid floor (one stat read per process at or above the root's pid: every
- *       member was forked after the root, see {@code PidCounter}) through the housekeeper's
- *       {@code CachedStatReader} (one {@code pread} per process on a descriptor kept open), {@code TagIndex.update} on
- *       an index kept across invocations as the housekeeper keeps it (so only new processes'
- *       environments are read), {@code TreeMembership.refresh} and a measure by a
+ *   <li>{@link #procReader}: what the housekeeper does per tick — {@code ProcessTable.scan} from
+ *       the tree's pid floor (one stat read per process at or above the root's pid: every member
+ *       was forked after the root, see {@code PidCounter}) through the housekeeper's {@code
+ *       CachedStatReader} (one {@code pread} per process on a descriptor kept open), {@code
+ *       TagIndex.update} on an index kept across invocations as the housekeeper keeps it (so only
+ *       new processes' environments are read), {@code TreeMembership.refresh} and a measure by a
  *       {@code TreeMeter} with the default {@link MemoryAccounting#RSS_SCREENED_PSS}, also kept
  *       across invocations, with the tree far below its limit: RSS comes from the stat lines
  *       already read and, the tree being steady, no {@code smaps_rollup} is read after the first
- *       samples. The scan also reads processes started after the root that are not in the
- *       tree, so its cost grows with what the machine started since.
+ *       samples. The scan also reads processes started after the root that are not in the tree, so
+ *       its cost grows with what the machine started since.
  *   <li>{@link #procReaderWithPss}: the same with {@link MemoryAccounting#PSS}, which adds one
  *       {@code smaps_rollup} read per member: the price of exact accounting on every tick.
- *   <li>{@link #oshiPerProcess}: OSHI's per-process query, {@code os.getProcess(pid)} for each
- *       of the 50 known members, summing {@code getResidentSetSize()}. This is given the
- *       membership for free; it finds no new member.
+ *   <li>{@link #oshiPerProcess}: OSHI's per-process query, {@code os.getProcess(pid)} for each of
+ *       the 50 known members, summing {@code getResidentSetSize()}. This is given the membership
+ *       for free; it finds no new member.
  * </ul>
  *
  * <p>One benchmark thread, so one core measures; the tree sleeps and uses no CPU.
@@ -100,8 +100,15 @@ public class TreeSampleBenchmark {
       Set<Long> got = new HashSet<>();
       members.forEach(p -> got.add(p.pid()));
       if (!got.equals(expected) || got.size() != TREE_SIZE) {
-        throw new IllegalStateException("membership found " + got.size() + " processes "
-            + got + ", /proc shows " + expected.size() + " tagged " + expected);
+        throw new IllegalStateException(
+            "membership found "
+                + got.size()
+                + " processes "
+                + got
+                + ", /proc shows "
+                + expected.size()
+                + " tagged "
+                + expected);
       }
       memberPids = members.stream().mapToInt(p -> (int) p.pid()).toArray();
       os = new SystemInfo().getOperatingSystem();
@@ -122,8 +129,14 @@ public class TreeSampleBenchmark {
     TeardownReport report = new TreeTeardown(membership, tags).end(Duration.ZERO);
     int left = BenchProcesses.killAll(BenchProcesses.exactly(tag), root);
     if (!report.isComplete() || left != 0) {
-      throw new IllegalStateException("tree " + tag + " not fully ended: " + report
-          + ", " + left + " tagged processes found alive afterwards (now killed)");
+      throw new IllegalStateException(
+          "tree "
+              + tag
+              + " not fully ended: "
+              + report
+              + ", "
+              + left
+              + " tagged processes found alive afterwards (now killed)");
     }
   }
 
@@ -159,8 +172,8 @@ public class TreeSampleBenchmark {
     List<ProcessInfo> members = membership.refresh(table, tags);
     TreeMeter.Reading reading = meter.measure(members, Long.MAX_VALUE);
     if (reading.processCount() != TREE_SIZE) {
-      throw new IllegalStateException("tree " + tag + " has " + reading.processCount()
-          + " members, expected " + TREE_SIZE);
+      throw new IllegalStateException(
+          "tree " + tag + " has " + reading.processCount() + " members, expected " + TREE_SIZE);
     }
     return reading;
   }

@@ -33,17 +33,17 @@ final class WorkerBenches {
   private WorkerBenches() {}
 
   /**
-   * A pool of {@code workers} {@link EchoHandler} JVM workers, all started at build
-   * ({@code minIdle = workers}), otherwise with the pool's defaults; room to queue
-   * {@code queueCapacity} tasks; no shutdown hook (the benchmark closes it).
+   * A pool of {@code workers} {@link EchoHandler} JVM workers, all started at build ({@code minIdle
+   * = workers}), otherwise with the pool's defaults; room to queue {@code queueCapacity} tasks; no
+   * shutdown hook (the benchmark closes it).
    */
   static WorkerPool<byte[], byte[]> jvmPool(String name, int workers, int queueCapacity) {
     return jvmPool(name, workers, queueCapacity, 1);
   }
 
   /** The same with {@code inFlight} tasks sent to a worker before its first answer. */
-  static WorkerPool<byte[], byte[]> jvmPool(String name, int workers, int queueCapacity,
-      int inFlight) {
+  static WorkerPool<byte[], byte[]> jvmPool(
+      String name, int workers, int queueCapacity, int inFlight) {
     return WorkerPool.builder(Codec.bytes(), Codec.bytes())
         .name(name)
         .jvmWorker(EchoHandler.class)
@@ -56,14 +56,14 @@ final class WorkerBenches {
   }
 
   /** The same with {@code python3 echo_worker.py} workers (the shipped Python runtime). */
-  static WorkerPool<byte[], byte[]> pythonPool(String name, int workers, int queueCapacity,
-      Path echoWorker) {
+  static WorkerPool<byte[], byte[]> pythonPool(
+      String name, int workers, int queueCapacity, Path echoWorker) {
     return pythonPool(name, workers, queueCapacity, echoWorker, 1);
   }
 
   /** The same with {@code inFlight} tasks sent to a worker before its first answer. */
-  static WorkerPool<byte[], byte[]> pythonPool(String name, int workers, int queueCapacity,
-      Path echoWorker, int inFlight) {
+  static WorkerPool<byte[], byte[]> pythonPool(
+      String name, int workers, int queueCapacity, Path echoWorker, int inFlight) {
     return WorkerPool.builder(Codec.bytes(), Codec.bytes())
         .name(name)
         .pythonWorker(echoWorker)
@@ -90,8 +90,10 @@ final class WorkerBenches {
 
   static void check(byte[] echoed) {
     if (!Arrays.equals(echoed, PAYLOAD)) {
-      throw new IllegalStateException("the worker answered "
-          + new String(echoed, StandardCharsets.UTF_8) + " instead of echoing");
+      throw new IllegalStateException(
+          "the worker answered "
+              + new String(echoed, StandardCharsets.UTF_8)
+              + " instead of echoing");
     }
   }
 
@@ -138,15 +140,20 @@ final class WorkerBenches {
   }
 
   /**
-   * Checks, after a pool was closed, that no live process carries one of its tags; kills any
-   * found and throws. {@code close()} returns once every tree is gone, so there must be none.
+   * Checks, after a pool was closed, that no live process carries one of its tags; kills any found
+   * and throws. {@code close()} returns once every tree is gone, so there must be none.
    */
   static void assertNoneLeft(Predicate<String> tags, String what) {
     List<ProcessInfo> live = BenchProcesses.liveTagged(tags);
     if (!live.isEmpty()) {
       int found = BenchProcesses.killAll(tags, null);
-      throw new IllegalStateException(found + " processes of " + what + " were alive after it "
-          + "was closed (now killed): " + live);
+      throw new IllegalStateException(
+          found
+              + " processes of "
+              + what
+              + " were alive after it "
+              + "was closed (now killed): "
+              + live);
     }
   }
 

@@ -18,26 +18,25 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * A warm persistent worker's round trip: the average time from {@code pool.submit(payload)} to
- * the completed future's value, for an eight-byte payload the worker echoes back, through a
- * {@code WorkerPool} of one worker built once per trial (started at build, and warmed by the
- * warmup iterations).
+ * A warm persistent worker's round trip: the average time from {@code pool.submit(payload)} to the
+ * completed future's value, for an eight-byte payload the worker echoes back, through a {@code
+ * WorkerPool} of one worker built once per trial (started at build, and warmed by the warmup
+ * iterations).
  *
  * <ul>
  *   <li>{@link #jvm}: a JVM worker running {@link EchoHandler}.
  *   <li>{@link #python}: {@code python3 echo_worker.py}, a handler on the shipped Python runtime.
  * </ul>
  *
- * <p>Each round trip is: encode the TASK frame and write it to the worker's stdin on the
- * calling thread; the worker's reader thread takes it off the pipe and hands it to its task
- * thread, which runs the handler and writes the RESULT; the pool's reader thread for that
- * worker decodes it and completes the future, which wakes the benchmark thread. The pool's
- * settings are its defaults (heartbeat every 1 s, housekeeper tick every 250 ms).
+ * <p>Each round trip is: encode the TASK frame and write it to the worker's stdin on the calling
+ * thread; the worker's reader thread takes it off the pipe and hands it to its task thread, which
+ * runs the handler and writes the RESULT; the pool's reader thread for that worker decodes it and
+ * completes the future, which wakes the benchmark thread. The pool's settings are its defaults
+ * (heartbeat every 1 s, housekeeper tick every 250 ms).
  *
- * <p>One benchmark thread; the worker and the pool's threads run on whichever core is free (two
- * on the reference box). The comparison is Python's own {@code multiprocessing.Pool(1)
- * .apply(f, (x,))}, measured by {@code mp_baseline.py} in the same run of
- * {@link MultiprocessingComparison}.
+ * <p>One benchmark thread; the worker and the pool's threads run on whichever core is free (two on
+ * the reference box). The comparison is Python's own {@code multiprocessing.Pool(1) .apply(f,
+ * (x,))}, measured by {@code mp_baseline.py} in the same run of {@link MultiprocessingComparison}.
  *
  * <p>Target: each at least 3 times faster than {@code Pool(1).apply}.
  */

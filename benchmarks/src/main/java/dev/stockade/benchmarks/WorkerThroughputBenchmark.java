@@ -19,27 +19,26 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Throughput of small tasks on two persistent workers: the average time to submit
- * {@value #TASKS} eight-byte echo tasks at once to a {@code WorkerPool} of two workers (both
- * started at build, queue capacity {@value #TASKS}) and await every future.
+ * Throughput of small tasks on two persistent workers: the average time to submit {@value #TASKS}
+ * eight-byte echo tasks at once to a {@code WorkerPool} of two workers (both started at build,
+ * queue capacity {@value #TASKS}) and await every future.
  *
  * <ul>
  *   <li>{@link #jvm}: two JVM workers running {@link EchoHandler}.
  *   <li>{@link #python}: two {@code python3 echo_worker.py} workers.
  * </ul>
  *
- * <p>Each worker has up to {@value #IN_FLIGHT} tasks in flight ({@code
- * tasksInFlightPerWorker}): its next tasks are already in its pipe when it answers one, as
- * {@code imap_unordered} keeps its workers' pipe full. The calling thread submits all of them
- * first, then waits for every future.
+ * <p>Each worker has up to {@value #IN_FLIGHT} tasks in flight ({@code tasksInFlightPerWorker}):
+ * its next tasks are already in its pipe when it answers one, as {@code imap_unordered} keeps its
+ * workers' pipe full. The calling thread submits all of them first, then waits for every future.
  *
- * <p>One benchmark thread, two workers and the pool's threads on two cores: this is a test of
- * what the supervision costs when the machine has no core to spare. The comparison is Python's
- * {@code multiprocessing.Pool(2).imap_unordered(f, range(2000), chunksize=1)} consumed to the
- * end, measured by {@code mp_baseline.py} in the same run of {@link MultiprocessingComparison}.
+ * <p>One benchmark thread, two workers and the pool's threads on two cores: this is a test of what
+ * the supervision costs when the machine has no core to spare. The comparison is Python's {@code
+ * multiprocessing.Pool(2).imap_unordered(f, range(2000), chunksize=1)} consumed to the end,
+ * measured by {@code mp_baseline.py} in the same run of {@link MultiprocessingComparison}.
  *
- * <p>Five warmup and eight measured iterations of 2 s, more than the other benchmarks: the
- * figures were still falling in a third warmup iteration, and vary more between iterations.
+ * <p>Five warmup and eight measured iterations of 2 s, more than the other benchmarks: the figures
+ * were still falling in a third warmup iteration, and vary more between iterations.
  *
  * <p>Target: each at least 2 times faster than {@code imap_unordered}.
  */
@@ -51,6 +50,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class WorkerThroughputBenchmark {
   static final int TASKS = 2000;
   static final int WORKERS = 2;
+
   /** Tasks in flight per worker ({@code tasksInFlightPerWorker}). */
   static final int IN_FLIGHT = 8;
 

@@ -9,9 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Builds a Python and a Node worker pool in a JVM started with a {@code PATH} that holds
- * neither interpreter, and prints what each {@code build()} said ({@code refused: MESSAGE}),
- * then how many runtime directories of those pools were left behind.
+ * Builds a Python and a Node worker pool in a JVM started with a {@code PATH} that holds neither
+ * interpreter, and prints what each {@code build()} said ({@code refused: MESSAGE}), then how many
+ * runtime directories of those pools were left behind.
  *
  * <p>{@code BuildWithoutInterpreters PYTHON_SCRIPT NODE_SCRIPT}
  */
@@ -21,23 +21,32 @@ public final class BuildWithoutInterpreters {
   public static void main(String[] args) throws IOException {
     String name = "no-interp-" + ProcessHandle.current().pid();
     try {
-      WorkerPool.builder(Codec.utf8(), Codec.utf8()).name(name).shutdownHook(false)
-          .pythonWorker(Path.of(args[0])).build().close();
+      WorkerPool.builder(Codec.utf8(), Codec.utf8())
+          .name(name)
+          .shutdownHook(false)
+          .pythonWorker(Path.of(args[0]))
+          .build()
+          .close();
       System.out.println("built: pythonWorker");
     } catch (IllegalArgumentException e) {
       System.out.println("refused: " + e.getMessage());
     }
     try {
-      WorkerPool.builder(Codec.utf8(), Codec.utf8()).name(name).shutdownHook(false)
-          .nodeWorker(Path.of(args[1])).build().close();
+      WorkerPool.builder(Codec.utf8(), Codec.utf8())
+          .name(name)
+          .shutdownHook(false)
+          .nodeWorker(Path.of(args[1]))
+          .build()
+          .close();
       System.out.println("built: nodeWorker");
     } catch (IllegalArgumentException e) {
       System.out.println("refused: " + e.getMessage());
     }
     int left = 0;
-    try (DirectoryStream<Path> tmp = Files.newDirectoryStream(
-        Path.of(System.getProperty("java.io.tmpdir")), TempDirectories.prefixFor(name)
-            + ProcessHandle.current().pid() + "-runtime-*")) {
+    try (DirectoryStream<Path> tmp =
+        Files.newDirectoryStream(
+            Path.of(System.getProperty("java.io.tmpdir")),
+            TempDirectories.prefixFor(name) + ProcessHandle.current().pid() + "-runtime-*")) {
       for (Path ignored : tmp) {
         left++;
       }

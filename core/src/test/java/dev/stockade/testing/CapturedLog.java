@@ -5,9 +5,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * What the library logged while some code ran. slf4j-simple writes every level from INFO up
- * (the test configuration) to {@link System#err}, looked up at each call, so swapping it
- * captures exactly those lines; they are passed on to the real stream afterwards.
+ * What the library logged while some code ran. slf4j-simple writes every level from INFO up (the
+ * test configuration) to {@link System#err}, looked up at each call, so swapping it captures
+ * exactly those lines; they are passed on to the real stream afterwards.
  */
 public final class CapturedLog {
   private CapturedLog() {}

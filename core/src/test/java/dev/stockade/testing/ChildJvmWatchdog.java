@@ -5,10 +5,10 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The lifeline watchdog of a JVM that a test starts. When that JVM exits, its watchdog outlives
- * it for a moment and, the test JVM being a child subreaper ({@link NoLeakedProcesses}), ends
- * as a zombie child of the test JVM: the test reaps exactly that one, by the identity the JVM
- * printed before it exited.
+ * The lifeline watchdog of a JVM that a test starts. When that JVM exits, its watchdog outlives it
+ * for a moment and, the test JVM being a child subreaper ({@link NoLeakedProcesses}), ends as a
+ * zombie child of the test JVM: the test reaps exactly that one, by the identity the JVM printed
+ * before it exited.
  */
 public final class ChildJvmWatchdog {
   private static final String PREFIX = "WATCHDOG AT EXIT ";
@@ -28,8 +28,8 @@ public final class ChildJvmWatchdog {
 
   /**
    * In a child JVM that exits while trees of its pools still run (which its watchdog or its
-   * shutdown hook then ends): prints every process descending from it, the watchdog included,
-   * so the test can reap exactly those.
+   * shutdown hook then ends): prints every process descending from it, the watchdog included, so
+   * the test can reap exactly those.
    */
   public static void printDescendants() {
     long self = ProcessHandle.current().pid();
@@ -40,16 +40,20 @@ public final class ChildJvmWatchdog {
   }
 
   /**
-   * In the test, once the child JVM exited: waits for the watchdog and the descendants it
-   * printed to end and reaps those that were handed to the test JVM.
+   * In the test, once the child JVM exited: waits for the watchdog and the descendants it printed
+   * to end and reaps those that were handed to the test JVM.
    */
   public static void reapAfterExit(String output) {
-    List<ProcessList.Entry> watchdogs = output.lines()
-        .filter(line -> line.startsWith(PREFIX) || line.startsWith(DESCENDANT))
-        .map(line -> line.substring(line.startsWith(PREFIX) ? PREFIX.length()
-            : DESCENDANT.length()).split(" "))
-        .map(f -> ProcessList.Entry.of(Long.parseLong(f[0]), Long.parseLong(f[1])))
-        .toList();
+    List<ProcessList.Entry> watchdogs =
+        output
+            .lines()
+            .filter(line -> line.startsWith(PREFIX) || line.startsWith(DESCENDANT))
+            .map(
+                line ->
+                    line.substring(line.startsWith(PREFIX) ? PREFIX.length() : DESCENDANT.length())
+                        .split(" "))
+            .map(f -> ProcessList.Entry.of(Long.parseLong(f[0]), Long.parseLong(f[1])))
+            .toList();
     NoLeakedProcesses.reapOnceDead(watchdogs, Duration.ofSeconds(5));
   }
 }

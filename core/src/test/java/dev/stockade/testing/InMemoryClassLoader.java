@@ -7,8 +7,8 @@ import java.util.function.Predicate;
 
 /**
  * A class loader that defines some classes itself, from bytes in memory — like an application
- * server's module loader, its classes are no files another JVM could be given — and leaves
- * every other class to the class path.
+ * server's module loader, its classes are no files another JVM could be given — and leaves every
+ * other class to the class path.
  */
 public final class InMemoryClassLoader extends ClassLoader {
   private final Predicate<String> own;
@@ -33,8 +33,7 @@ public final class InMemoryClassLoader extends ClassLoader {
   }
 
   @Override
-  protected Class<?> loadClass(String className, boolean resolve)
-      throws ClassNotFoundException {
+  protected Class<?> loadClass(String className, boolean resolve) throws ClassNotFoundException {
     if (!own.test(className)) {
       return super.loadClass(className, resolve);
     }

@@ -7,11 +7,11 @@ import dev.stockade.LifelineStatus;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What a supervisor JVM whose lifeline cannot start prints for {@code LifelineStartTest}. In
- * mode {@code require} it builds the pool with {@code requireLifeline(true)} and prints
- * {@code BUILD FAILED: message} or {@code BUILT status}; in mode {@code run} it builds one
- * without, runs a tree, waits up to 30 s for the lifeline's status to contain a phrase, and
- * prints {@code LIFELINE running=… pid=… description}.
+ * What a supervisor JVM whose lifeline cannot start prints for {@code LifelineStartTest}. In mode
+ * {@code require} it builds the pool with {@code requireLifeline(true)} and prints {@code BUILD
+ * FAILED: message} or {@code BUILT status}; in mode {@code run} it builds one without, runs a tree,
+ * waits up to 30 s for the lifeline's status to contain a phrase, and prints {@code LIFELINE
+ * running=… pid=… description}.
  */
 public final class LifelineReport {
   private LifelineReport() {}
@@ -34,8 +34,13 @@ public final class LifelineReport {
         Thread.sleep(20);
         status = pool.snapshot().lifeline();
       }
-      System.out.println("LIFELINE running=" + status.running() + " pid=" + status.watchdogPid().orElse(-1)
-          + " " + status.description());
+      System.out.println(
+          "LIFELINE running="
+              + status.running()
+              + " pid="
+              + status.watchdogPid().orElse(-1)
+              + " "
+              + status.description());
     }
   }
 }

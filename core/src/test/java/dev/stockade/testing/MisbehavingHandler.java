@@ -6,13 +6,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * A JVM worker handler for tests of what a worker's output and escapees can do to its
- * supervisor. Its input is {@code verb:argument}:
+ * A JVM worker handler for tests of what a worker's output and escapees can do to its supervisor.
+ * Its input is {@code verb:argument}:
  *
  * <ul>
  *   <li>{@code flood:mib} writes {@code mib} MiB of {@code x} to stderr without a newline;
- *   <li>{@code say-then-wait:text} writes {@code text} and a newline to stderr, then sleeps
- *       until it is interrupted;
+ *   <li>{@code say-then-wait:text} writes {@code text} and a newline to stderr, then sleeps until
+ *       it is interrupted;
  *   <li>{@code escape:seconds} starts {@code env -i setsid -f sleep seconds}, which inherits the
  *       worker's stderr, from a shell that exits at once;
  *   <li>{@code pid} answers the worker's pid; {@code echo:x} answers {@code x}.
@@ -40,8 +40,10 @@ public final class MisbehavingHandler implements Handler {
         Thread.sleep(600_000);
         return text("woke");
       case "escape":
-        Process shell = new ProcessBuilder("sh", "-c",
-            "env -i setsid -f sleep " + argument + "; exit 0").inheritIO().start();
+        Process shell =
+            new ProcessBuilder("sh", "-c", "env -i setsid -f sleep " + argument + "; exit 0")
+                .inheritIO()
+                .start();
         return text("escaped, shell exit " + shell.waitFor());
       case "pid":
         return text(ProcessHandle.current().pid());

@@ -1,13 +1,13 @@
 package dev.stockade.testing;
 
 import dev.stockade.EnvironmentNames;
-import dev.stockade.internal.os.Tags;
 import dev.stockade.internal.lifeline.Watchdog;
 import dev.stockade.internal.os.ProcFs;
 import dev.stockade.internal.os.ProcessInfo;
 import dev.stockade.internal.os.ProcessTable;
 import dev.stockade.internal.os.Signal;
 import dev.stockade.internal.os.Signals;
+import dev.stockade.internal.os.Tags;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -23,21 +23,21 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * Fails a test that leaves a process behind, found two ways:
  *
  * <ol>
- *   <li>Independently of the library: the test JVM is a child subreaper (made so once, when
- *       this class loads), so every orphan of every process a test started — whatever session
- *       it moved to, whatever environment it cleared — is re-parented to it. Any descendant of
- *       the test JVM after a test, other than the lifeline's watchdog, is a leak, and so is a
- *       zombie child: the library reaps its trees' orphans (docs/decisions.md, "No zombies").
- *       Descendants are read with the JDK's {@link ProcessHandle#descendants()} and with
- *       {@link ProcessList}'s own few lines over {@code /proc}, never with the library's code.
- *   <li>As a second witness, by the {@code STOCKADE_TAG} of a pool of this JVM in a live
- *       process's environment (read with the library's reader).
+ *   <li>Independently of the library: the test JVM is a child subreaper (made so once, when this
+ *       class loads), so every orphan of every process a test started — whatever session it moved
+ *       to, whatever environment it cleared — is re-parented to it. Any descendant of the test JVM
+ *       after a test, other than the lifeline's watchdog, is a leak, and so is a zombie child: the
+ *       library reaps its trees' orphans (docs/decisions.md, "No zombies"). Descendants are read
+ *       with the JDK's {@link ProcessHandle#descendants()} and with {@link ProcessList}'s own few
+ *       lines over {@code /proc}, never with the library's code.
+ *   <li>As a second witness, by the {@code STOCKADE_TAG} of a pool of this JVM in a live process's
+ *       environment (read with the library's reader).
  * </ol>
  *
- * Leaked processes are killed, and the zombies among them reaped, so the next test starts
- * clean. A test that starts while such processes are alive fails too, so a leak is charged to
- * the test that made it, not to the next one. A test that kills a JVM of its own must reap what
- * that JVM leaves to the test JVM itself, exactly (see {@link #killAndReap}).
+ * Leaked processes are killed, and the zombies among them reaped, so the next test starts clean. A
+ * test that starts while such processes are alive fails too, so a leak is charged to the test that
+ * made it, not to the next one. A test that kills a JVM of its own must reap what that JVM leaves
+ * to the test JVM itself, exactly (see {@link #killAndReap}).
  */
 public final class NoLeakedProcesses implements BeforeEachCallback, AfterEachCallback {
   private static final Duration SETTLE = Duration.ofMillis(500);
@@ -71,8 +71,12 @@ public final class NoLeakedProcesses implements BeforeEachCallback, AfterEachCal
     settle();
     List<String> leaked = endLeaks();
     if (!leaked.isEmpty()) {
-      throw new AssertionError(context.getDisplayName() + " left " + leaked.size()
-          + " processes (killed now): " + leaked);
+      throw new AssertionError(
+          context.getDisplayName()
+              + " left "
+              + leaked.size()
+              + " processes (killed now): "
+              + leaked);
     }
   }
 
@@ -86,8 +90,8 @@ public final class NoLeakedProcesses implements BeforeEachCallback, AfterEachCal
   }
 
   /**
-   * The descendants of the test JVM — zombies included — other than its lifeline's watchdog,
-   * found without the library: the JDK's view and a {@code /proc} walk of these tests' own.
+   * The descendants of the test JVM — zombies included — other than its lifeline's watchdog, found
+   * without the library: the JDK's view and a {@code /proc} walk of these tests' own.
    */
   public static List<ProcessList.Entry> leakedDescendants() {
     ProcessList now = ProcessList.now();
@@ -95,12 +99,15 @@ public final class NoLeakedProcesses implements BeforeEachCallback, AfterEachCal
     for (ProcessList.Entry e : now.descendantsOf(SELF)) {
       found.put(e.pid(), e);
     }
-    ProcessHandle.current().descendants().forEach(h -> {
-      ProcessList.Entry e = now.get(h.pid());
-      if (e != null) {
-        found.putIfAbsent(h.pid(), e); // else it ended between the two reads
-      }
-    });
+    ProcessHandle.current()
+        .descendants()
+        .forEach(
+            h -> {
+              ProcessList.Entry e = now.get(h.pid());
+              if (e != null) {
+                found.putIfAbsent(h.pid(), e); // else it ended between the two reads
+              }
+            });
     // The test JVM's own watchdog: its command line names the test JVM as its supervisor.
     found.values().removeIf(e -> !e.isZombie() && (e.args() + " ").contains(WATCHDOG));
     return new ArrayList<>(found.values());
@@ -145,10 +152,10 @@ public final class NoLeakedProcesses implements BeforeEachCallback, AfterEachCal
   }
 
   /**
-   * Kills {@code processes} (those still alive and still themselves), waits for each to be gone
-   * or a zombie, and reaps those that are zombie children of the test JVM — these and no
-   * other. A zombie some {@link Process} of the JDK waits for is left to the JDK, which takes
-   * it at once. Fails if one is still alive after 5 s.
+   * Kills {@code processes} (those still alive and still themselves), waits for each to be gone or
+   * a zombie, and reaps those that are zombie children of the test JVM — these and no other. A
+   * zombie some {@link Process} of the JDK waits for is left to the JDK, which takes it at once.
+   * Fails if one is still alive after 5 s.
    */
   public static void killAndReap(Collection<ProcessList.Entry> processes) {
     for (ProcessList.Entry e : processes) {
@@ -169,14 +176,15 @@ public final class NoLeakedProcesses implements BeforeEachCallback, AfterEachCal
     List<ProcessList.Entry> pending = new ArrayList<>(processes);
     while (!pending.isEmpty()) {
       ProcessList now = ProcessList.now();
-      pending.removeIf(e -> {
-        ProcessList.Entry current = now.get(e.pid());
-        if (current == null || current.startTime() != e.startTime()) {
-          return true; // gone
-        }
-        // A zombie whose parent is still ending is handed to this JVM once that parent is gone.
-        return current.isZombie() && current.ppid() == SELF && zombieLongEnough(current);
-      });
+      pending.removeIf(
+          e -> {
+            ProcessList.Entry current = now.get(e.pid());
+            if (current == null || current.startTime() != e.startTime()) {
+              return true; // gone
+            }
+            // A zombie whose parent is still ending is handed to this JVM once that parent is gone.
+            return current.isZombie() && current.ppid() == SELF && zombieLongEnough(current);
+          });
       if (pending.isEmpty()) {
         break;
       }
@@ -188,18 +196,18 @@ public final class NoLeakedProcesses implements BeforeEachCallback, AfterEachCal
   }
 
   /**
-   * For tests that start processes without any pool of the test JVM (so none of their zombies
-   * is the library's to reap): waits up to {@code bound} for the test JVM's descendants started
-   * since {@code sinceTicks} to end, and reaps those that are zombie children of it — the
-   * orphans of what the test started — leaving each {@link Process} of the JDK to the JDK.
+   * For tests that start processes without any pool of the test JVM (so none of their zombies is
+   * the library's to reap): waits up to {@code bound} for the test JVM's descendants started since
+   * {@code sinceTicks} to end, and reaps those that are zombie children of it — the orphans of what
+   * the test started — leaving each {@link Process} of the JDK to the JDK.
    */
   public static void reapWhatStartedSince(long sinceTicks, Duration bound) {
     long deadline = System.nanoTime() + bound.toNanos();
     while (true) {
-      List<ProcessList.Entry> since = leakedDescendants().stream()
-          .filter(e -> e.startTime() >= sinceTicks).toList();
-      List<ProcessList.Entry> zombies = since.stream()
-          .filter(e -> e.isZombie() && e.ppid() == SELF).toList();
+      List<ProcessList.Entry> since =
+          leakedDescendants().stream().filter(e -> e.startTime() >= sinceTicks).toList();
+      List<ProcessList.Entry> zombies =
+          since.stream().filter(e -> e.isZombie() && e.ppid() == SELF).toList();
       if (since.isEmpty() || System.nanoTime() > deadline) {
         return; // what is still alive is a leak for the check after the test to report
       }
@@ -213,8 +221,8 @@ public final class NoLeakedProcesses implements BeforeEachCallback, AfterEachCal
 
   /**
    * Reaps {@code zombie} unless a JDK {@link Process} takes it first: the JDK waits for its own
-   * children by pid and takes them within moments, so a zombie still there after 200 ms is not
-   * one of them.
+   * children by pid and takes them within moments, so a zombie still there after 200 ms is not one
+   * of them.
    */
   private static boolean zombieLongEnough(ProcessList.Entry zombie) {
     long until = System.nanoTime() + Duration.ofMillis(200).toNanos();

@@ -14,17 +14,23 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The machine's processes as {@code /proc} shows them, read by these few lines alone and no
- * code of the library, so that a test's view of what is left does not share the library's
- * blind spots.
+ * The machine's processes as {@code /proc} shows them, read by these few lines alone and no code of
+ * the library, so that a test's view of what is left does not share the library's blind spots.
  */
 public final class ProcessList {
   /**
-   * One process: {@code state} is the letter of {@code /proc/PID/stat} (Z for a zombie),
-   * {@code name} the command name, {@code args} the command line (empty for a zombie).
+   * One process: {@code state} is the letter of {@code /proc/PID/stat} (Z for a zombie), {@code
+   * name} the command name, {@code args} the command line (empty for a zombie).
    */
-  public record Entry(long pid, long ppid, long pgid, long sid, char state, long startTime,
-      String name, String args) {
+  public record Entry(
+      long pid,
+      long ppid,
+      long pgid,
+      long sid,
+      char state,
+      long startTime,
+      String name,
+      String args) {
     /** A process known only by its pid and start time, as another JVM reported it. */
     public static Entry of(long pid, long startTime) {
       return new Entry(pid, 0, 0, 0, '?', startTime, "?", "");
@@ -36,7 +42,12 @@ public final class ProcessList {
 
     @Override
     public String toString() {
-      return pid + " (parent " + ppid + ", " + state + ") "
+      return pid
+          + " (parent "
+          + ppid
+          + ", "
+          + state
+          + ") "
           + (args.isEmpty() ? "[" + name + "]" : args);
     }
   }
@@ -68,16 +79,24 @@ public final class ProcessList {
     String args;
     try {
       stat = Files.readString(dir.resolve("stat"), StandardCharsets.ISO_8859_1);
-      args = new String(Files.readAllBytes(dir.resolve("cmdline")), StandardCharsets.UTF_8)
-          .replace('\0', ' ').trim();
+      args =
+          new String(Files.readAllBytes(dir.resolve("cmdline")), StandardCharsets.UTF_8)
+              .replace('\0', ' ')
+              .trim();
     } catch (IOException e) {
       return null; // gone meanwhile
     }
     // Fields after the command name, which is in parentheses and may hold anything.
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
-    return new Entry(Long.parseLong(dir.getFileName().toString()), Long.parseLong(f[1]),
-        Long.parseLong(f[2]), Long.parseLong(f[3]), f[0].charAt(0), Long.parseLong(f[19]),
-        stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')), args);
+    return new Entry(
+        Long.parseLong(dir.getFileName().toString()),
+        Long.parseLong(f[1]),
+        Long.parseLong(f[2]),
+        Long.parseLong(f[3]),
+        f[0].charAt(0),
+        Long.parseLong(f[19]),
+        stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+        args);
   }
 
   /** Clock ticks since boot now, the unit of {@link Entry#startTime()}. */

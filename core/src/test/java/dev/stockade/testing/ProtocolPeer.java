@@ -22,11 +22,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The supervisor's side of the worker protocol for one real worker process, for tests. The
- * process starts in a session of its own (a runtime ends its whole process group when its stdin
- * ends, which must never be the test JVM's group). Every frame the worker sends is recorded with
- * the time it came; stderr is captured whole. {@link #close()} ends every process of the
- * session.
+ * The supervisor's side of the worker protocol for one real worker process, for tests. The process
+ * starts in a session of its own (a runtime ends its whole process group when its stdin ends, which
+ * must never be the test JVM's group). Every frame the worker sends is recorded with the time it
+ * came; stderr is captured whole. {@link #close()} ends every process of the session.
  */
 public final class ProtocolPeer implements AutoCloseable {
   private static final Duration POLL = Duration.ofMillis(5);
@@ -52,12 +51,13 @@ public final class ProtocolPeer implements AutoCloseable {
   }
 
   /**
-   * Starts {@code argv} in {@code directory} with the environment of this JVM plus
-   * {@code environment}, behind {@code setsid(1)}: a JVM child is never a group leader, so
-   * setsid execs the program in place and {@link #pid()} is the program's own pid.
+   * Starts {@code argv} in {@code directory} with the environment of this JVM plus {@code
+   * environment}, behind {@code setsid(1)}: a JVM child is never a group leader, so setsid execs
+   * the program in place and {@link #pid()} is the program's own pid.
    */
-  public static ProtocolPeer start(List<String> argv, Path directory,
-      Map<String, String> environment, int maxFrameSize) throws IOException {
+  public static ProtocolPeer start(
+      List<String> argv, Path directory, Map<String, String> environment, int maxFrameSize)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(TestProcesses.requireProgram("setsid"));
     command.addAll(argv);
@@ -163,14 +163,20 @@ public final class ProtocolPeer implements AutoCloseable {
 
   /** The next frame not yet returned, heartbeats included; fails after {@code within}. */
   public Frame awaitFrame(Duration within) {
-    return await().atMost(within).pollInterval(POLL)
-        .until(() -> poll(false), Optional::isPresent).orElseThrow();
+    return await()
+        .atMost(within)
+        .pollInterval(POLL)
+        .until(() -> poll(false), Optional::isPresent)
+        .orElseThrow();
   }
 
   /** The next frame not yet returned that is not a HEARTBEAT; fails after {@code within}. */
   public Frame awaitReply(Duration within) {
-    return await().atMost(within).pollInterval(POLL)
-        .until(() -> poll(true), Optional::isPresent).orElseThrow();
+    return await()
+        .atMost(within)
+        .pollInterval(POLL)
+        .until(() -> poll(true), Optional::isPresent)
+        .orElseThrow();
   }
 
   /** The frames after the last one {@link #awaitReply} or {@link #awaitFrame} returned. */

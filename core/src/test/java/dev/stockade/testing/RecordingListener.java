@@ -11,8 +11,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class RecordingListener implements PoolListener {
   public final List<WorkerEvent> started = new CopyOnWriteArrayList<>();
   public final List<WorkerEvent> ended = new CopyOnWriteArrayList<>();
+
   /** {@link System#nanoTime()} of each start and end, in the same order. */
   public final List<Long> startedNanos = new CopyOnWriteArrayList<>();
+
   public final List<Long> endedNanos = new CopyOnWriteArrayList<>();
   public final List<BusyWorkerEvent> busy = new CopyOnWriteArrayList<>();
 

@@ -10,17 +10,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A JVM worker handler for tests whose input is a small script, {@code verb:argument}:
- * {@code echo:x}, {@code pid}, {@code sleep:ms} (interruptible), {@code spin} (ignores
- * interrupts), {@code progress-spin:ms} (reports progress every ms, forever), {@code fail:msg},
- * {@code print:x} (to System.out, and through a child process that inherits stdout),
- * {@code allocate:mib} (kept until the worker ends), {@code crash-once:path} (halts the JVM
- * unless the file exists, creating it first), {@code halt:code}, {@code invalid-utf8},
- * {@code spin-child} (starts a child shell that spins on the CPU, and sleeps),
- * {@code stubborn-child} (a child that ignores SIGTERM, and sleeps),
- * {@code hog:mib} (a child process holding that much memory, until the tree is ended), and
- * {@code note:path|name|script}, which appends a line {@code name} to the file {@code path} —
- * a record, kept by the worker itself, of each time a task ran — then runs {@code script}.
+ * A JVM worker handler for tests whose input is a small script, {@code verb:argument}: {@code
+ * echo:x}, {@code pid}, {@code sleep:ms} (interruptible), {@code spin} (ignores interrupts), {@code
+ * progress-spin:ms} (reports progress every ms, forever), {@code fail:msg}, {@code print:x} (to
+ * System.out, and through a child process that inherits stdout), {@code allocate:mib} (kept until
+ * the worker ends), {@code crash-once:path} (halts the JVM unless the file exists, creating it
+ * first), {@code halt:code}, {@code invalid-utf8}, {@code spin-child} (starts a child shell that
+ * spins on the CPU, and sleeps), {@code stubborn-child} (a child that ignores SIGTERM, and sleeps),
+ * {@code hog:mib} (a child process holding that much memory, until the tree is ended), and {@code
+ * note:path|name|script}, which appends a line {@code name} to the file {@code path} — a record,
+ * kept by the worker itself, of each time a task ran — then runs {@code script}.
  */
 public final class ScriptedHandler implements Handler {
   private final List<byte[]> kept = new ArrayList<>();
@@ -34,8 +33,12 @@ public final class ScriptedHandler implements Handler {
     switch (verb) {
       case "note":
         String[] parts = argument.split("\\|", 3);
-        Files.writeString(Path.of(parts[0]), parts[1] + "\n", StandardCharsets.UTF_8,
-            StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        Files.writeString(
+            Path.of(parts[0]),
+            parts[1] + "\n",
+            StandardCharsets.UTF_8,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.APPEND);
         return handle(parts[2].getBytes(StandardCharsets.UTF_8), context);
       case "echo":
         return argument.getBytes(StandardCharsets.UTF_8);
@@ -68,8 +71,8 @@ public final class ScriptedHandler implements Handler {
         throw new IllegalStateException(argument);
       case "print":
         System.out.println(argument);
-        Process child = new ProcessBuilder("sh", "-c", "echo child says " + argument)
-            .inheritIO().start();
+        Process child =
+            new ProcessBuilder("sh", "-c", "echo child says " + argument).inheritIO().start();
         child.waitFor();
         return text("printed");
       case "allocate":
@@ -84,14 +87,22 @@ public final class ScriptedHandler implements Handler {
         return text("allocated " + mib);
       case "fork":
         // Starts N children that outlive the task unless the tree is ended.
-        new ProcessBuilder("sh", "-c", "i=0; while [ $i -lt " + Integer.parseInt(argument)
-            + " ]; do sleep 600 & i=$((i+1)); done; wait").inheritIO().start();
+        new ProcessBuilder(
+                "sh",
+                "-c",
+                "i=0; while [ $i -lt "
+                    + Integer.parseInt(argument)
+                    + " ]; do sleep 600 & i=$((i+1)); done; wait")
+            .inheritIO()
+            .start();
         Thread.sleep(600_000);
         return text("forked");
       case "hog":
         // A child that holds MIB mebibytes of touched memory until the tree is ended.
-        new ProcessBuilder("dd", "if=/dev/zero", "of=/dev/null", "bs=" + argument + "M",
-            "count=1000000").inheritIO().start();
+        new ProcessBuilder(
+                "dd", "if=/dev/zero", "of=/dev/null", "bs=" + argument + "M", "count=1000000")
+            .inheritIO()
+            .start();
         Thread.sleep(600_000);
         return text("hogged");
       case "stubborn-child":

@@ -3,10 +3,10 @@ package dev.stockade.testing;
 import java.time.Duration;
 
 /**
- * How many times slower than real hardware the machine running the tests is: 1 everywhere but
- * in an emulated machine, where the run sets the system property {@value #PROPERTY} (the cgroup
- * v2 VM of {@code .ci/run} does). Tests give their bounds this slack, and only this: a bound is
- * written for real hardware and multiplied here, so the host's bounds never loosen.
+ * How many times slower than real hardware the machine running the tests is: 1 everywhere but in an
+ * emulated machine, where the run sets the system property {@value #PROPERTY} (the cgroup v2 VM of
+ * {@code .ci/run} does). Tests give their bounds this slack, and only this: a bound is written for
+ * real hardware and multiplied here, so the host's bounds never loosen.
  */
 public final class Slowdown {
   /** The system property that names the factor, a whole number of at least 1. */
@@ -28,8 +28,8 @@ public final class Slowdown {
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw new IllegalArgumentException("system property " + PROPERTY
-        + " must be a whole number of at least 1, but was " + value);
+    throw new IllegalArgumentException(
+        "system property " + PROPERTY + " must be a whole number of at least 1, but was " + value);
   }
 
   /** {@code bound} with this machine's slack. */

@@ -41,8 +41,8 @@ public final class Subreaper {
   }
 
   /**
-   * Collects the exit status of the zombie child {@code pid} without blocking; true if it did.
-   * Only for a pid the caller has proved is a zombie child that no {@link Process} waits for.
+   * Collects the exit status of the zombie child {@code pid} without blocking; true if it did. Only
+   * for a pid the caller has proved is a zombie child that no {@link Process} waits for.
    */
   public static boolean reap(long pid) {
     try {

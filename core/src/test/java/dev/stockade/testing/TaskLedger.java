@@ -9,9 +9,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /**
- * Records every task event by the task's label, for tests of the listener's contract: one start
- * at most, exactly one end. An optional probe runs inside each end event, to record what held at
- * the moment the end was reported.
+ * Records every task event by the task's label, for tests of the listener's contract: one start at
+ * most, exactly one end. An optional probe runs inside each end event, to record what held at the
+ * moment the end was reported.
  */
 public final class TaskLedger implements PoolListener {
   public final Map<String, List<String>> byLabel = new ConcurrentHashMap<>();
@@ -19,7 +19,7 @@ public final class TaskLedger implements PoolListener {
   private final Consumer<TaskEvent> atEnd;
 
   public TaskLedger() {
-    this(event -> { });
+    this(event -> {});
   }
 
   public TaskLedger(Consumer<TaskEvent> atEnd) {
@@ -40,7 +40,6 @@ public final class TaskLedger implements PoolListener {
     atEnd.accept(event);
     note(event, "completed");
     endOf.put(event.label(), event); // last: a test that sees the end sees its note
-
   }
 
   @Override

@@ -18,8 +18,8 @@ public final class TestProcesses {
   private TestProcesses() {}
 
   /**
-   * A unique number of seconds to use as a {@code sleep} argument, so that processes of one
-   * test can be found by their command line: {@code 4000.123456}.
+   * A unique number of seconds to use as a {@code sleep} argument, so that processes of one test
+   * can be found by their command line: {@code 4000.123456}.
    */
   public static String uniqueSleepSeconds() {
     return "4000." + ThreadLocalRandom.current().nextInt(100_000, 999_999);
@@ -105,7 +105,8 @@ public final class TestProcesses {
         continue;
       }
       try (var pools = Files.list(base)) {
-        pools.filter(p -> p.getFileName().toString().contains("@" + jvmPid + "-"))
+        pools
+            .filter(p -> p.getFileName().toString().contains("@" + jvmPid + "-"))
             .forEach(found::add);
       } catch (IOException e) {
         // a hierarchy that went away

@@ -22,16 +22,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Pages rendered in headless Chromium by a {@link WorkerPool} of Node workers
- * ({@code examples/node-chromium/render-worker.js}, puppeteer-core): each worker launches one
- * browser on its first task and keeps it for the next ones. puppeteer starts the browser in a
- * session of its own, where it outlives a node that was killed; the pool ends it with the
- * worker all the same, since it is part of the worker's tree, and removes the profile puppeteer
- * leaves in the worker's {@code TMPDIR}.
+ * Pages rendered in headless Chromium by a {@link WorkerPool} of Node workers ({@code
+ * examples/node-chromium/render-worker.js}, puppeteer-core): each worker launches one browser on
+ * its first task and keeps it for the next ones. puppeteer starts the browser in a session of its
+ * own, where it outlives a node that was killed; the pool ends it with the worker all the same,
+ * since it is part of the worker's tree, and removes the profile puppeteer leaves in the worker's
+ * {@code TMPDIR}.
  *
  * <p>Needs Node 18+, Debian's {@code chromium} at {@code /usr/bin/chromium}, and the worker's
- * packages: run {@code npm ci} in {@code examples/node-chromium} once. Then, from the
- * repository root:
+ * packages: run {@code npm ci} in {@code examples/node-chromium} once. Then, from the repository
+ * root:
  *
  * <pre>{@code
  * mvn -q -pl examples -am -DskipTests package exec:java \
@@ -48,7 +48,8 @@ public final class ChromiumRenderPool {
     Path script = Path.of(args.length > 0 ? args[0] : "examples/node-chromium/render-worker.js");
     long started = System.nanoTime();
     for (Rendered page : renderSamplePages(script)) {
-      System.out.printf("%-40s %5d characters of text  (chrome pid %d)%n",
+      System.out.printf(
+          "%-40s %5d characters of text  (chrome pid %d)%n",
           page.title(), page.textLength(), page.chromePid());
     }
     System.out.printf("rendered in %d ms%n", (System.nanoTime() - started) / 1_000_000);
@@ -63,7 +64,9 @@ public final class ChromiumRenderPool {
 
     /** Reads the worker's answer, {@code {"title":"…","textLength":12,"chromePid":345}}. */
     public static Rendered parse(String json) {
-      return new Rendered(unescape(find(TITLE, json)), Integer.parseInt(find(TEXT_LENGTH, json)),
+      return new Rendered(
+          unescape(find(TITLE, json)),
+          Integer.parseInt(find(TEXT_LENGTH, json)),
           Long.parseLong(find(CHROME_PID, json)));
     }
 
@@ -103,9 +106,9 @@ public final class ChromiumRenderPool {
   }
 
   /**
-   * A pool of one render worker running {@code script}, its whole tree (node and Chromium)
-   * capped at 1 GiB, tasks at 60 s. Callers add their own settings, a name included, before
-   * {@code build()}.
+   * A pool of one render worker running {@code script}, its whole tree (node and Chromium) capped
+   * at 1 GiB, tasks at 60 s. Callers add their own settings, a name included, before {@code
+   * build()}.
    */
   public static WorkerPoolBuilder<String, String> renderPool(Path script) {
     return WorkerPool.builder(Codec.utf8(), Codec.utf8())
@@ -116,8 +119,8 @@ public final class ChromiumRenderPool {
   }
 
   /**
-   * Serves {@link #PAGES} on 127.0.0.1 and renders each through a fresh pool of
-   * {@link #renderPool}, in order.
+   * Serves {@link #PAGES} on 127.0.0.1 and renders each through a fresh pool of {@link
+   * #renderPool}, in order.
    */
   public static List<Rendered> renderSamplePages(Path script) throws Exception {
     HttpServer server = serve(PAGES);
@@ -141,16 +144,18 @@ public final class ChromiumRenderPool {
   @SuppressWarnings("AddressSelection")
   public static HttpServer serve(Map<String, String> pages) throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/", exchange -> {
-      String html = pages.get(exchange.getRequestURI().getPath());
-      byte[] body = (html != null ? html : "<title>not found</title>")
-          .getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
-      exchange.sendResponseHeaders(html != null ? 200 : 404, body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
-    });
+    server.createContext(
+        "/",
+        exchange -> {
+          String html = pages.get(exchange.getRequestURI().getPath());
+          byte[] body =
+              (html != null ? html : "<title>not found</title>").getBytes(StandardCharsets.UTF_8);
+          exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+          exchange.sendResponseHeaders(html != null ? 200 : 404, body.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+          }
+        });
     server.start();
     return server;
   }
@@ -162,13 +167,17 @@ public final class ChromiumRenderPool {
 
   private static Map<String, String> pages() {
     Map<String, String> pages = new LinkedHashMap<>();
-    pages.put("/report", "<!doctype html><html><head><title>Quarterly report</title></head>"
-        + "<body><h1>Quarterly report</h1><p>Sales grew in every region.</p></body></html>");
+    pages.put(
+        "/report",
+        "<!doctype html><html><head><title>Quarterly report</title></head>"
+            + "<body><h1>Quarterly report</h1><p>Sales grew in every region.</p></body></html>");
     // Only a browser that runs the page's script sees this title.
-    pages.put("/dashboard", "<!doctype html><html><head><title>loading…</title></head><body>"
-        + "<div id=\"out\"></div><script>document.title = 'Dashboard: ' + (6 * 7) + ' open tasks';"
-        + "document.getElementById('out').textContent = 'rendered by script';</script>"
-        + "</body></html>");
+    pages.put(
+        "/dashboard",
+        "<!doctype html><html><head><title>loading…</title></head><body>"
+            + "<div id=\"out\"></div><script>document.title = 'Dashboard: ' + (6 * 7) + ' open tasks';"
+            + "document.getElementById('out').textContent = 'rendered by script';</script>"
+            + "</body></html>");
     return Collections.unmodifiableMap(pages);
   }
 }

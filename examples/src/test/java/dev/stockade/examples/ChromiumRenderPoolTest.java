@@ -49,22 +49,25 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The Chromium render pool ({@code node-chromium/render-worker.js}, puppeteer-core): pages
- * render, and a worker that is killed or retired takes its browser with it, although
- * puppeteer starts Chromium in a session of its own where it outlives node.
+ * The Chromium render pool ({@code node-chromium/render-worker.js}, puppeteer-core): pages render,
+ * and a worker that is killed or retired takes its browser with it, although puppeteer starts
+ * Chromium in a session of its own where it outlives node.
  */
 @ExtendWith(NoLeakedProcesses.class)
 class ChromiumRenderPoolTest {
   private static final Path WORKER_DIRECTORY = Path.of("node-chromium");
   private static final Path SCRIPT = WORKER_DIRECTORY.resolve("render-worker.js");
   private static final Duration PAGE = Duration.ofSeconds(60);
+
   /** How soon every process of an ended worker's browser must be gone. */
   private static final Duration TEARDOWN = Duration.ofSeconds(5);
 
   private HttpServer server;
   private ExecutorService serverThreads;
+
   /** Opens the gate of {@code /slow}, which holds its answer until then. */
   private final CountDownLatch slowGate = new CountDownLatch(1);
+
   private final AtomicInteger slowRequests = new AtomicInteger();
 
   @BeforeEach
@@ -78,25 +81,28 @@ class ChromiumRenderPoolTest {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     serverThreads = Executors.newCachedThreadPool();
     server.setExecutor(serverThreads);
-    server.createContext("/", exchange -> {
-      String title = "page";
-      if (exchange.getRequestURI().getPath().equals("/slow")) {
-        slowRequests.incrementAndGet();
-        try {
-          slowGate.await(PAGE.toSeconds(), TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        title = "slow page";
-      }
-      byte[] body = ("<!doctype html><title>" + title + "</title><p>" + title + " text</p>")
-          .getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
-      exchange.sendResponseHeaders(200, body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
-    });
+    server.createContext(
+        "/",
+        exchange -> {
+          String title = "page";
+          if (exchange.getRequestURI().getPath().equals("/slow")) {
+            slowRequests.incrementAndGet();
+            try {
+              slowGate.await(PAGE.toSeconds(), TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            title = "slow page";
+          }
+          byte[] body =
+              ("<!doctype html><title>" + title + "</title><p>" + title + " text</p>")
+                  .getBytes(StandardCharsets.UTF_8);
+          exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+          exchange.sendResponseHeaders(200, body.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+          }
+        });
     server.start();
   }
 
@@ -125,7 +131,8 @@ class ChromiumRenderPoolTest {
     List<Rendered> pages = ChromiumRenderPool.renderSamplePages(SCRIPT);
 
     // The second title is set by the page's script: only a browser that ran it sees it.
-    assertThat(pages).extracting(Rendered::title)
+    assertThat(pages)
+        .extracting(Rendered::title)
         .containsExactly("Quarterly report", "Dashboard: 42 open tasks");
     assertThat(pages).allSatisfy(page -> assertThat(page.textLength()).isPositive());
   }
@@ -146,12 +153,13 @@ class ChromiumRenderPoolTest {
   void aWorkerKilledFromOutsideMidTaskTakesItsBrowserWithIt() throws Exception {
     try (WorkerPool<String, String> pool = pool().build()) {
       Rendered warm = render(pool, "/warm");
-      CompletableFuture<String> victim = pool.submit(url("/slow"),
-          TaskOptions.defaults().withLabel("victim"));
+      CompletableFuture<String> victim =
+          pool.submit(url("/slow"), TaskOptions.defaults().withLabel("victim"));
       await().atMost(PAGE).until(() -> slowRequests.get() > 0);
       WorkerSnapshot worker = busyWorker(pool);
       Set<ProcessIdentity> chrome = browserProcesses(worker, warm.chromePid());
-      assertThat(chrome).as("the worker's browser processes")
+      assertThat(chrome)
+          .as("the worker's browser processes")
           .hasSizeGreaterThanOrEqualTo(5)
           .anyMatch(p -> p.pid() == warm.chromePid());
       assertThat(ProcFs.readStat(warm.chromePid()).sid())
@@ -162,24 +170,27 @@ class ChromiumRenderPoolTest {
 
       assertThatThrownBy(() -> victim.get(10, TimeUnit.SECONDS))
           .isInstanceOf(ExecutionException.class)
-          .cause().isInstanceOfSatisfying(WorkerCrashedException.class, e -> {
-            assertThat(e.details().pid()).isEqualTo(worker.pid());
-            assertThat(e.details().exitStatus()).contains(ExitStatus.killedBy(9));
-          });
+          .cause()
+          .isInstanceOfSatisfying(
+              WorkerCrashedException.class,
+              e -> {
+                assertThat(e.details().pid()).isEqualTo(worker.pid());
+                assertThat(e.details().exitStatus()).contains(ExitStatus.killedBy(9));
+              });
       await().atMost(TEARDOWN).untilAsserted(() -> assertThat(alive(chrome)).isEmpty());
       await().atMost(TEARDOWN).until(() -> !Files.exists(worker.tempDirectory()));
     }
   }
 
   /**
-   * A worker retired after its one task exits 0 on SHUTDOWN, as node does when told to; its
-   * browser must not outlive it, and the next task gets a new worker with a new browser.
+   * A worker retired after its one task exits 0 on SHUTDOWN, as node does when told to; its browser
+   * must not outlive it, and the next task gets a new worker with a new browser.
    */
   @Test
   void aWorkerRecycledAfterItsTaskLeavesNoBrowserAndTheNextGetsAFreshOne() throws Exception {
     RecordingListener events = new RecordingListener();
-    try (WorkerPool<String, String> pool = pool().maxTasksPerWorker(1).recycleJitter(0)
-        .listener(events).build()) {
+    try (WorkerPool<String, String> pool =
+        pool().maxTasksPerWorker(1).recycleJitter(0).listener(events).build()) {
       CompletableFuture<String> firstTask = pool.submit(url("/slow"));
       await().atMost(PAGE).until(() -> slowRequests.get() > 0);
       WorkerSnapshot worker = busyWorker(pool);
@@ -191,8 +202,9 @@ class ChromiumRenderPoolTest {
       assertThat(chrome).anyMatch(p -> p.pid() == first.chromePid());
 
       await().atMost(TEARDOWN).untilAsserted(() -> assertThat(alive(chrome)).isEmpty());
-      await().atMost(TEARDOWN).until(() -> !JvmWorkers.isAlive(worker.pid())
-          && !Files.exists(worker.tempDirectory()));
+      await()
+          .atMost(TEARDOWN)
+          .until(() -> !JvmWorkers.isAlive(worker.pid()) && !Files.exists(worker.tempDirectory()));
       await().atMost(TEARDOWN).until(() -> events.ended.size() == 1);
       assertThat(events.endReasons()).containsExactly(EndReason.RECYCLED);
 
@@ -208,16 +220,20 @@ class ChromiumRenderPoolTest {
   }
 
   private static WorkerSnapshot busyWorker(WorkerPool<?, ?> pool) {
-    await().atMost(PAGE).until(() -> pool.snapshot().workers().stream()
-        .anyMatch(w -> w.state() == WorkerState.BUSY));
-    return pool.snapshot().workers().stream().filter(w -> w.state() == WorkerState.BUSY)
-        .findFirst().orElseThrow();
+    await()
+        .atMost(PAGE)
+        .until(
+            () -> pool.snapshot().workers().stream().anyMatch(w -> w.state() == WorkerState.BUSY));
+    return pool.snapshot().workers().stream()
+        .filter(w -> w.state() == WorkerState.BUSY)
+        .findFirst()
+        .orElseThrow();
   }
 
   /**
-   * The live Chromium processes of one worker, found without the pool's help: chrome processes
-   * that are {@code chromePid}, name a profile under the worker's temporary directory, or carry
-   * the worker's tag (the browser and its crashpad handlers keep their environment), and every
+   * The live Chromium processes of one worker, found without the pool's help: chrome processes that
+   * are {@code chromePid}, name a profile under the worker's temporary directory, or carry the
+   * worker's tag (the browser and its crashpad handlers keep their environment), and every
    * descendant of those.
    */
   private static Set<ProcessIdentity> browserProcesses(WorkerSnapshot worker, long chromePid) {
@@ -230,7 +246,8 @@ class ChromiumRenderPoolTest {
       if (p.isEnded() || !isChrome(p.pid())) {
         continue;
       }
-      if (p.pid() == chromePid || ProcFs.commandLine(p.pid()).contains(profileParent)
+      if (p.pid() == chromePid
+          || ProcFs.commandLine(p.pid()).contains(profileParent)
           || Objects.equals(tag, ProcFs.environmentValue(p.pid(), EnvironmentNames.TAG))) {
         pending.add(p);
       }
@@ -252,10 +269,11 @@ class ChromiumRenderPoolTest {
   /** Those of {@code processes} still alive (a zombie counts as dead), as "pid command". */
   private static List<String> alive(Set<ProcessIdentity> processes) {
     return processes.stream()
-        .filter(id -> {
-          ProcessInfo now = ProcFs.readStat(id.pid());
-          return now != null && now.is(id) && !now.isEnded();
-        })
+        .filter(
+            id -> {
+              ProcessInfo now = ProcFs.readStat(id.pid());
+              return now != null && now.is(id) && !now.isEnded();
+            })
         .map(id -> id.pid() + " " + ProcFs.commandLine(id.pid()))
         .toList();
   }

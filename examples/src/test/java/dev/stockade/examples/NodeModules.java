@@ -9,8 +9,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Installs a Node example's packages from its committed {@code package-lock.json}, so the
- * tests need no step of their own before {@code mvn verify}.
+ * Installs a Node example's packages from its committed {@code package-lock.json}, so the tests
+ * need no step of their own before {@code mvn verify}.
  */
 final class NodeModules {
   private static final long NPM_MINUTES = 5;
@@ -18,10 +18,9 @@ final class NodeModules {
   private NodeModules() {}
 
   /**
-   * Runs {@code npm ci --no-audit --no-fund} in {@code directory} unless its
-   * {@code node_modules} already holds {@code module} installed from the current lockfile.
-   * Skips the test when npm is missing (fails under {@code CI=true}, like every required
-   * program).
+   * Runs {@code npm ci --no-audit --no-fund} in {@code directory} unless its {@code node_modules}
+   * already holds {@code module} installed from the current lockfile. Skips the test when npm is
+   * missing (fails under {@code CI=true}, like every required program).
    */
   static synchronized void ensureInstalled(Path directory, String module)
       throws IOException, InterruptedException {
@@ -29,27 +28,35 @@ final class NodeModules {
     if (isInstalled(directory, module)) {
       return;
     }
-    Process process = new ProcessBuilder(npm, "ci", "--no-audit", "--no-fund")
-        .directory(directory.toFile())
-        .redirectErrorStream(true)
-        .start();
+    Process process =
+        new ProcessBuilder(npm, "ci", "--no-audit", "--no-fund")
+            .directory(directory.toFile())
+            .redirectErrorStream(true)
+            .start();
     process.getOutputStream().close();
-    CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
-      try {
-        return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        return "(output unreadable: " + e.getMessage() + ")";
-      }
-    });
+    CompletableFuture<String> output =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+              } catch (IOException e) {
+                return "(output unreadable: " + e.getMessage() + ")";
+              }
+            });
     if (!process.waitFor(NPM_MINUTES, TimeUnit.MINUTES)) {
       process.destroyForcibly().waitFor();
-      throw new AssertionError("npm ci in " + directory + " took over " + NPM_MINUTES
-          + " minutes: " + output.getNow(""));
+      throw new AssertionError(
+          "npm ci in "
+              + directory
+              + " took over "
+              + NPM_MINUTES
+              + " minutes: "
+              + output.getNow(""));
     }
     String printed = output.join();
     if (process.exitValue() != 0 || !isInstalled(directory, module)) {
-      throw new AssertionError("npm ci in " + directory + " failed (exit " + process.exitValue()
-          + "):\n" + printed);
+      throw new AssertionError(
+          "npm ci in " + directory + " failed (exit " + process.exitValue() + "):\n" + printed);
     }
   }
 
@@ -59,10 +66,11 @@ final class NodeModules {
    */
   private static boolean isInstalled(Path directory, String module) throws IOException {
     Path installed = directory.resolve("node_modules").resolve(".package-lock.json");
-    return Files.isRegularFile(directory.resolve("node_modules").resolve(module)
-            .resolve("package.json"))
+    return Files.isRegularFile(
+            directory.resolve("node_modules").resolve(module).resolve("package.json"))
         && Files.isRegularFile(installed)
         && Files.getLastModifiedTime(installed)
-            .compareTo(Files.getLastModifiedTime(directory.resolve("package-lock.json"))) >= 0;
+                .compareTo(Files.getLastModifiedTime(directory.resolve("package-lock.json")))
+            >= 0;
   }
 }

@@ -17,8 +17,8 @@ class PythonPrimesTest {
   @Test
   void countsThePrimesLikeTheMultiprocessingVersion() throws Exception {
     String python = TestProcesses.requireProgram("python3");
-    Process mp = new ProcessBuilder(python, "python/mp_primes.py")
-        .redirectErrorStream(true).start();
+    Process mp =
+        new ProcessBuilder(python, "python/mp_primes.py").redirectErrorStream(true).start();
     String printed = new String(mp.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(mp.waitFor(2, TimeUnit.MINUTES)).isTrue();
     assertThat(mp.exitValue()).as(printed).isZero();

@@ -19,11 +19,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Every shape an application ships in, run for real with the application this module builds: a
- * {@code WorkerPool} of JVM workers running the application's own handler and a
- * {@code CommandPool} tree with a {@code setsid} daemon, both with {@code requireLifeline(true)}.
- * In each shape the workers answer, the lifeline runs, and after a SIGKILL of the application
- * nothing it started — workers, watchdog, command tree — is left within 2 s, as seen by a
- * {@code /proc} scan of this test's own for the marker in the application's environment.
+ * {@code WorkerPool} of JVM workers running the application's own handler and a {@code CommandPool}
+ * tree with a {@code setsid} daemon, both with {@code requireLifeline(true)}. In each shape the
+ * workers answer, the lifeline runs, and after a SIGKILL of the application nothing it started —
+ * workers, watchdog, command tree — is left within 2 s, as seen by a {@code /proc} scan of this
+ * test's own for the marker in the application's environment.
  */
 @ExtendWith(NoLeakedProcesses.class)
 @Timeout(180)
@@ -51,8 +51,7 @@ class LaunchShapesIT {
   }
 
   private static void assertWorkersAnswerAndTheLifelineRuns(ShapeRun run, String where) {
-    assertThat(run.line("ANSWER")).as("its answer; its output: %s", run.output)
-        .isEqualTo("hello");
+    assertThat(run.line("ANSWER")).as("its answer; its output: %s", run.output).isEqualTo("hello");
     assertThat(run.line("WHERE")).as("how the worker loaded the handler").isEqualTo(where);
     assertThat(run.line("NATIVE")).isEqualTo("pointer size 8");
     assertThat(run.line("LIFELINE")).startsWith("LifelineStatus[running=true, watchdogPid=");
@@ -61,10 +60,10 @@ class LaunchShapesIT {
 
   @Test
   void javaClassPath() {
-    try (ShapeRun run = ShapeRun.start(work, List.of(java(), "-cp",
-        jar + File.pathSeparator + lib + "/*", main))) {
-      assertWorkersAnswerAndTheLifelineRuns(run,
-          "module null, loader jdk.internal.loader.ClassLoaders$AppClassLoader");
+    try (ShapeRun run =
+        ShapeRun.start(work, List.of(java(), "-cp", jar + File.pathSeparator + lib + "/*", main))) {
+      assertWorkersAnswerAndTheLifelineRuns(
+          run, "module null, loader jdk.internal.loader.ClassLoaders$AppClassLoader");
       run.killAndExpectNothingLeft();
     }
   }
@@ -72,8 +71,8 @@ class LaunchShapesIT {
   @Test
   void javaJarWithAManifestClassPath() {
     try (ShapeRun run = ShapeRun.start(work, List.of(java(), "-jar", jar.toString()))) {
-      assertWorkersAnswerAndTheLifelineRuns(run,
-          "module null, loader jdk.internal.loader.ClassLoaders$AppClassLoader");
+      assertWorkersAnswerAndTheLifelineRuns(
+          run, "module null, loader jdk.internal.loader.ClassLoaders$AppClassLoader");
       run.killAndExpectNothingLeft();
     }
   }
@@ -81,8 +80,8 @@ class LaunchShapesIT {
   @Test
   void springBootExecutableJar() throws IOException {
     try (ShapeRun run = ShapeRun.start(work, List.of(java(), "-jar", aloneBootJar()))) {
-      assertWorkersAnswerAndTheLifelineRuns(run,
-          "module null, loader org.springframework.boot.loader.launch.LaunchedClassLoader");
+      assertWorkersAnswerAndTheLifelineRuns(
+          run, "module null, loader org.springframework.boot.loader.launch.LaunchedClassLoader");
       run.killAndExpectNothingLeft();
     }
   }
@@ -90,15 +89,18 @@ class LaunchShapesIT {
   @Test
   void springBootExecutableJarOnJdk25PrintsNoNativeAccessWarning() throws IOException {
     Path java25 = java25();
-    try (ShapeRun run = ShapeRun.start(work, List.of(java25.toString(), "-jar",
-        aloneBootJar()))) {
-      assertWorkersAnswerAndTheLifelineRuns(run,
-          "module null, loader org.springframework.boot.loader.launch.LaunchedClassLoader");
+    try (ShapeRun run = ShapeRun.start(work, List.of(java25.toString(), "-jar", aloneBootJar()))) {
+      assertWorkersAnswerAndTheLifelineRuns(
+          run, "module null, loader org.springframework.boot.loader.launch.LaunchedClassLoader");
       assertThat(MarkedProcesses.live(run.marker))
           .as("its workers and watchdog, each allowed native access")
-          .filteredOn(p -> p.contains(" --enable-native-access=ALL-UNNAMED ")).hasSize(3);
-      assertThat(run.output).as("the application's output, its workers' and its watchdog's "
-          + "stderr logged through it").noneMatch(l -> l.contains(RESTRICTED));
+          .filteredOn(p -> p.contains(" --enable-native-access=ALL-UNNAMED "))
+          .hasSize(3);
+      assertThat(run.output)
+          .as(
+              "the application's output, its workers' and its watchdog's "
+                  + "stderr logged through it")
+          .noneMatch(l -> l.contains(RESTRICTED));
       run.killAndExpectNothingLeft();
     }
   }
@@ -108,26 +110,42 @@ class LaunchShapesIT {
     Path mvn = ShapeRun.requireOnPath("mvn");
     Path project = Files.createDirectories(work.resolve("exec-java"));
     Files.writeString(project.resolve("pom.xml"), execJavaPom());
-    try (ShapeRun run = ShapeRun.start(project, List.of(mvn.toString(), "-o", "-q", "-B", "-Dstyle.color=never",
-            "org.codehaus.mojo:exec-maven-plugin:"
-                + System.getProperty("shapes.execPluginVersion") + ":java",
-            "-Dexec.mainClass=" + main, "-Dexec.classpathScope=compile"),
-        Map.of("JAVA_HOME", System.getProperty("java.home")))) {
-      assertWorkersAnswerAndTheLifelineRuns(run,
-          "module null, loader jdk.internal.loader.ClassLoaders$AppClassLoader");
+    try (ShapeRun run =
+        ShapeRun.start(
+            project,
+            List.of(
+                mvn.toString(),
+                "-o",
+                "-q",
+                "-B",
+                "-Dstyle.color=never",
+                "org.codehaus.mojo:exec-maven-plugin:"
+                    + System.getProperty("shapes.execPluginVersion")
+                    + ":java",
+                "-Dexec.mainClass=" + main,
+                "-Dexec.classpathScope=compile"),
+            Map.of("JAVA_HOME", System.getProperty("java.home")))) {
+      assertWorkersAnswerAndTheLifelineRuns(
+          run, "module null, loader jdk.internal.loader.ClassLoaders$AppClassLoader");
       run.killAndExpectNothingLeft();
     }
   }
 
   @Test
   void modulePath() {
-    try (ShapeRun run = ShapeRun.start(work, List.of(java(), "-p",
-        jar + File.pathSeparator + lib, "-m", APP_MODULE + "/" + main))) {
-      assertWorkersAnswerAndTheLifelineRuns(run,
-          "module " + APP_MODULE + ", loader jdk.internal.loader.ClassLoaders$AppClassLoader");
-      assertThat(MarkedProcesses.live(run.marker)).as("its workers, on the module path")
-          .filteredOn(p -> p.contains(" --add-modules " + APP_MODULE + " ")
-              && p.contains(" -m dev.stockade/dev.stockade.worker.WorkerMain ")).hasSize(2);
+    try (ShapeRun run =
+        ShapeRun.start(
+            work,
+            List.of(java(), "-p", jar + File.pathSeparator + lib, "-m", APP_MODULE + "/" + main))) {
+      assertWorkersAnswerAndTheLifelineRuns(
+          run, "module " + APP_MODULE + ", loader jdk.internal.loader.ClassLoaders$AppClassLoader");
+      assertThat(MarkedProcesses.live(run.marker))
+          .as("its workers, on the module path")
+          .filteredOn(
+              p ->
+                  p.contains(" --add-modules " + APP_MODULE + " ")
+                      && p.contains(" -m dev.stockade/dev.stockade.worker.WorkerMain "))
+          .hasSize(2);
       run.killAndExpectNothingLeft();
     }
   }
@@ -135,11 +153,18 @@ class LaunchShapesIT {
   @Test
   void modulePathOnJdk25PrintsNoNativeAccessWarning() {
     // The application allows its own native calls (JNA's module) as the README says.
-    try (ShapeRun run = ShapeRun.start(work, List.of(java25().toString(),
-        "--enable-native-access=com.sun.jna", "-p", jar + File.pathSeparator + lib, "-m",
-        APP_MODULE + "/" + main))) {
-      assertWorkersAnswerAndTheLifelineRuns(run,
-          "module " + APP_MODULE + ", loader jdk.internal.loader.ClassLoaders$AppClassLoader");
+    try (ShapeRun run =
+        ShapeRun.start(
+            work,
+            List.of(
+                java25().toString(),
+                "--enable-native-access=com.sun.jna",
+                "-p",
+                jar + File.pathSeparator + lib,
+                "-m",
+                APP_MODULE + "/" + main))) {
+      assertWorkersAnswerAndTheLifelineRuns(
+          run, "module " + APP_MODULE + ", loader jdk.internal.loader.ClassLoaders$AppClassLoader");
       assertThat(MarkedProcesses.live(run.marker))
           .as("its workers and watchdog, each allowing JNA's module native access")
           .filteredOn(p -> p.contains(" --enable-native-access=com.sun.jna,ALL-UNNAMED "))
@@ -150,13 +175,15 @@ class LaunchShapesIT {
   }
 
   private static Path java25() {
-    return ShapeRun.require(Path.of(System.getProperty("shapes.jdk25",
-        "/usr/lib/jvm/temurin-25-jdk-amd64"), "bin", "java"), "JDK 25");
+    return ShapeRun.require(
+        Path.of(
+            System.getProperty("shapes.jdk25", "/usr/lib/jvm/temurin-25-jdk-amd64"), "bin", "java"),
+        "JDK 25");
   }
 
   /**
-   * The Boot jar in a directory of its own, as it is deployed: its manifest's Class-Path (kept
-   * from the plain jar) then names nothing, so every class comes from its nested jars.
+   * The Boot jar in a directory of its own, as it is deployed: its manifest's Class-Path (kept from
+   * the plain jar) then names nothing, so every class comes from its nested jars.
    */
   private static String aloneBootJar() throws IOException {
     Path dir = Files.createDirectories(work.resolve("boot"));
@@ -171,7 +198,9 @@ class LaunchShapesIT {
     try (Stream<Path> libs = Files.list(lib)) {
       libs.sorted().forEach(jars::add);
     }
-    StringBuilder pom = new StringBuilder("""
+    StringBuilder pom =
+        new StringBuilder(
+            """
         <project xmlns="http://maven.apache.org/POM/4.0.0">
           <modelVersion>4.0.0</modelVersion>
           <groupId>shapes</groupId>
@@ -180,9 +209,11 @@ class LaunchShapesIT {
           <dependencies>
         """);
     for (int i = 0; i < jars.size(); i++) {
-      pom.append("    <dependency><groupId>shapes</groupId><artifactId>jar").append(i)
+      pom.append("    <dependency><groupId>shapes</groupId><artifactId>jar")
+          .append(i)
           .append("</artifactId><version>1</version><scope>system</scope><systemPath>")
-          .append(jars.get(i).toAbsolutePath()).append("</systemPath></dependency>\n");
+          .append(jars.get(i).toAbsolutePath())
+          .append("</systemPath></dependency>\n");
     }
     return pom.append("  </dependencies>\n</project>\n").toString();
   }

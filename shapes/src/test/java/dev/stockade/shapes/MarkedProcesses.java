@@ -12,8 +12,8 @@ import java.util.stream.Stream;
 /**
  * The witness the launch-shape tests trust instead of the library: every live process whose
  * environment holds {@code SHAPES_MARKER=<marker>}, found by reading {@code /proc} directly (not
- * with Stockade's {@code /proc} code or its tag). The application is started with the marker in
- * its environment, and everything it starts inherits it.
+ * with Stockade's {@code /proc} code or its tag). The application is started with the marker in its
+ * environment, and everything it starts inherits it.
  */
 final class MarkedProcesses {
   static final String VARIABLE = "SHAPES_MARKER";
@@ -34,8 +34,10 @@ final class MarkedProcesses {
           if (!holds(Files.readAllBytes(dir.resolve("environ")), wanted) || isZombie(dir)) {
             continue;
           }
-          String cmdline = new String(Files.readAllBytes(dir.resolve("cmdline")),
-              StandardCharsets.UTF_8).replace('\0', ' ').strip();
+          String cmdline =
+              new String(Files.readAllBytes(dir.resolve("cmdline")), StandardCharsets.UTF_8)
+                  .replace('\0', ' ')
+                  .strip();
           found.add(name + " " + cmdline);
         } catch (IOException e) {
           // it ended while we looked

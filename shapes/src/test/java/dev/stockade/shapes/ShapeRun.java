@@ -28,12 +28,13 @@ final class ShapeRun implements AutoCloseable {
   final String marker = UUID.randomUUID().toString();
   final List<String> output = new CopyOnWriteArrayList<>();
   private final Process process;
+
   /** When it was started, in the clock of /proc/PID/stat start times. */
   private final long startedAt = ProcessList.uptimeTicks();
 
   private ShapeRun(List<String> command, Path directory, Map<String, String> environment) {
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-        .directory(directory.toFile());
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectErrorStream(true).directory(directory.toFile());
     builder.environment().putAll(environment);
     builder.environment().put(MarkedProcesses.VARIABLE, marker);
     try {
@@ -41,18 +42,23 @@ final class ShapeRun implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    Thread reader = new Thread(() -> {
-      try (BufferedReader lines = new BufferedReader(
-          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = lines.readLine()) != null) {
-          // Maven colours its output even in batch mode: the escapes are not the application's.
-          output.add(line.replaceAll("\u001B\\[[0-9;]*m", ""));
-        }
-      } catch (IOException e) {
-        // killed
-      }
-    }, "shape-output");
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader lines =
+                  new BufferedReader(
+                      new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = lines.readLine()) != null) {
+                  // Maven colours its output even in batch mode: the escapes are not the
+                  // application's.
+                  output.add(line.replaceAll("\u001B\\[[0-9;]*m", ""));
+                }
+              } catch (IOException e) {
+                // killed
+              }
+            },
+            "shape-output");
     reader.setDaemon(true);
     reader.start();
   }
@@ -65,7 +71,8 @@ final class ShapeRun implements AutoCloseable {
   /** Starts {@code command} in {@code directory}, with more environment, and waits for READY. */
   static ShapeRun start(Path directory, List<String> command, Map<String, String> environment) {
     ShapeRun run = new ShapeRun(command, directory, environment);
-    await().atMost(Duration.ofMinutes(2))
+    await()
+        .atMost(Duration.ofMinutes(2))
         .until(() -> run.output.contains("READY") || !run.process.isAlive());
     assertThat(run.output).as("the application's output").contains("READY");
     return run;
@@ -73,8 +80,11 @@ final class ShapeRun implements AutoCloseable {
 
   /** The value of the first line that starts with {@code KEY }. */
   String line(String key) {
-    return output.stream().filter(l -> l.startsWith(key + " ")).findFirst()
-        .map(l -> l.substring(key.length() + 1)).orElse("(no " + key + " line)");
+    return output.stream()
+        .filter(l -> l.startsWith(key + " "))
+        .findFirst()
+        .map(l -> l.substring(key.length() + 1))
+        .orElse("(no " + key + " line)");
   }
 
   long pid() {
@@ -87,21 +97,31 @@ final class ShapeRun implements AutoCloseable {
    */
   void killAndExpectNothingLeft() {
     List<String> before = MarkedProcesses.live(marker);
-    assertThat(before).as("its JVM workers, by their command line")
-        .filteredOn(p -> p.contains("-Dshapes.marker=" + marker)).hasSize(2);
-    assertThat(before).as("its lifeline's watchdog")
-        .anyMatch(p -> p.contains("dev.stockade.internal.lifeline.Watchdog")
-            && p.contains(" " + pid() + " "));
-    assertThat(before).as("its command tree: the shell's sleep and the daemon's")
-        .filteredOn(p -> p.endsWith(" sleep 3600")).hasSize(2);
+    assertThat(before)
+        .as("its JVM workers, by their command line")
+        .filteredOn(p -> p.contains("-Dshapes.marker=" + marker))
+        .hasSize(2);
+    assertThat(before)
+        .as("its lifeline's watchdog")
+        .anyMatch(
+            p ->
+                p.contains("dev.stockade.internal.lifeline.Watchdog")
+                    && p.contains(" " + pid() + " "));
+    assertThat(before)
+        .as("its command tree: the shell's sleep and the daemon's")
+        .filteredOn(p -> p.endsWith(" sleep 3600"))
+        .hasSize(2);
 
     long killedAt = System.nanoTime();
     process.destroyForcibly(); // SIGKILL: no shutdown hook runs
-    await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(20))
         .until(() -> MarkedProcesses.live(marker).isEmpty());
     long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
-    assertThat(tookMillis).as("everything it started gone within 2 s of its SIGKILL; its "
-        + "output: %s", output).isLessThanOrEqualTo(2000);
+    assertThat(tookMillis)
+        .as("everything it started gone within 2 s of its SIGKILL; its " + "output: %s", output)
+        .isLessThanOrEqualTo(2000);
     // Its orphans, dead now, were handed to this JVM (a child subreaper, see
     // NoLeakedProcesses); no pool runs in this JVM, so what started since the application is
     // the application's: its watchdog, workers and trees, and a helper it was starting.
@@ -118,8 +138,8 @@ final class ShapeRun implements AutoCloseable {
   }
 
   /**
-   * {@code path} if it exists; otherwise skips the test with a visible reason — except under
-   * {@code CI=true}, where its absence fails the test.
+   * {@code path} if it exists; otherwise skips the test with a visible reason — except under {@code
+   * CI=true}, where its absence fails the test.
    */
   static Path require(Path path, String what) {
     if (Files.isExecutable(path) || Files.isRegularFile(path)) {

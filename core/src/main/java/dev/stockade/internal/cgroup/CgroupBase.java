@@ -6,10 +6,10 @@ import java.time.Duration;
 import java.util.Set;
 
 /**
- * The {@code stockade} directory of the chosen hierarchy (under v1: one per used controller),
- * below which every pool has a directory and every worker a group:
- * {@code <base>/stockade/<poolId>/<workerId>}. It was created and proved usable by
- * {@link CgroupProbe}; pools only ever add and remove directories below it.
+ * The {@code stockade} directory of the chosen hierarchy (under v1: one per used controller), below
+ * which every pool has a directory and every worker a group: {@code
+ * <base>/stockade/<poolId>/<workerId>}. It was created and proved usable by {@link CgroupProbe};
+ * pools only ever add and remove directories below it.
  *
  * <p>The pool and worker ids are checked to be single, plain path segments ({@code name@1234-5f3a},
  * {@code w1}); anything else is refused with an {@link IllegalArgumentException}.
@@ -19,8 +19,8 @@ public interface CgroupBase {
   CgroupMode mode();
 
   /**
-   * The controllers worker groups get: under v2 those enabled below the base (memory, pids),
-   * under v1 those mounted and writable (memory always; pids, freezer when present).
+   * The controllers worker groups get: under v2 those enabled below the base (memory, pids), under
+   * v1 those mounted and writable (memory always; pids, freezer when present).
    */
   Set<String> controllers();
 
@@ -42,9 +42,9 @@ public interface CgroupBase {
   Set<String> poolIds() throws IOException;
 
   /**
-   * Ends every process in every worker group of pool {@code poolId} and removes the worker
-   * groups and the pool directory, waiting at most {@code bound} for each group to empty. A pool
-   * that has no directory is already removed.
+   * Ends every process in every worker group of pool {@code poolId} and removes the worker groups
+   * and the pool directory, waiting at most {@code bound} for each group to empty. A pool that has
+   * no directory is already removed.
    *
    * @throws IOException if a directory remains, naming it
    */

@@ -30,24 +30,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Containment in cgroups: each tree in a group of its own,
- * {@code <base>/stockade/<poolId>/<workerId>}, which its root joins before it execs the program
- * (a shell prelude; a root that is already {@code /bin/sh -c} runs it first in its own script),
- * so every descendant is born inside and none can leave by forking,
- * daemonizing or starting a session. The kernel keeps the membership, enforces the hard memory
- * limit ({@code memory.max} / {@code memory.limit_in_bytes}) and the process limit
- * ({@code pids.max}), and counts the memory. Teardown: SIGTERM to every member and the grace,
- * then {@code cgroup.kill} (or freeze, SIGKILL, thaw), confirmed by the group being empty, and
- * the group removed. Trees still start in a session of their own, so their signals stay theirs.
+ * Containment in cgroups: each tree in a group of its own, {@code
+ * <base>/stockade/<poolId>/<workerId>}, which its root joins before it execs the program (a shell
+ * prelude; a root that is already {@code /bin/sh -c} runs it first in its own script), so every
+ * descendant is born inside and none can leave by forking, daemonizing or starting a session. The
+ * kernel keeps the membership, enforces the hard memory limit ({@code memory.max} / {@code
+ * memory.limit_in_bytes}) and the process limit ({@code pids.max}), and counts the memory.
+ * Teardown: SIGTERM to every member and the grace, then {@code cgroup.kill} (or freeze, SIGKILL,
+ * thaw), confirmed by the group being empty, and the group removed. Trees still start in a session
+ * of their own, so their signals stay theirs.
  */
 public final class CgroupContainmentStrategy implements ContainmentStrategy {
   private static final Logger log = LoggerFactory.getLogger(CgroupContainmentStrategy.class);
   private static final Duration EMPTY_BOUND = Duration.ofSeconds(3);
   private static final long POLL_NANOS = Duration.ofMillis(5).toNanos();
   private static final Path SHELL = Path.of("/bin/sh");
+
   /**
-   * Tasks (processes and threads) a cgroup allows per process of {@code maxProcesses}:
-   * {@code pids.max} counts threads too, and a browser's process runs dozens.
+   * Tasks (processes and threads) a cgroup allows per process of {@code maxProcesses}: {@code
+   * pids.max} counts threads too, and a browser's process runs dozens.
    */
   private static final int TASKS_PER_PROCESS = 32;
 
@@ -63,11 +64,12 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
   }
 
   /**
-   * The containment of {@code selection} ({@link CgroupProbe#select}): cgroups where it found
-   * them usable, else sessions, tags and tree walks, named with the reason.
+   * The containment of {@code selection} ({@link CgroupProbe#select}): cgroups where it found them
+   * usable, else sessions, tags and tree walks, named with the reason.
    */
   public static ContainmentStrategy of(CgroupSelection selection, String poolId, TagIndex tags) {
-    return selection.base()
+    return selection
+        .base()
         .<ContainmentStrategy>map(b -> new CgroupContainmentStrategy(b, poolId))
         .orElseGet(() -> ContainmentStrategy.withoutCgroups(tags, selection.description()));
   }
@@ -135,8 +137,14 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
         argv.add(spec.program().toString());
         argv.addAll(spec.arguments().subList(1, spec.arguments().size()));
       }
-      return new LaunchSpec(SHELL, argv, spec.environment(), spec.directory(),
-          spec.newSession(), spec.captureOutput(), spec.pipeInput());
+      return new LaunchSpec(
+          SHELL,
+          argv,
+          spec.environment(),
+          spec.directory(),
+          spec.newSession(),
+          spec.captureOutput(),
+          spec.pipeInput());
     }
 
     @Override
@@ -247,8 +255,11 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
               survivors.add(p.identity());
             }
           }
-          log.error("processes of cgroup {} survived SIGKILL for {}: {}", group.directory(),
-              EMPTY_BOUND, survivors);
+          log.error(
+              "processes of cgroup {} survived SIGKILL for {}: {}",
+              group.directory(),
+              EMPTY_BOUND,
+              survivors);
         }
       } catch (IOException e) {
         log.warn("cgroup {} could not be ended: {}", group.directory(), e.toString());
@@ -256,8 +267,11 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
       if (survivors.isEmpty()) {
         removeGroup();
       }
-      TeardownReport report = new TeardownReport(seen.size() - survivors.size(), survivors,
-          Duration.ofNanos(System.nanoTime() - start));
+      TeardownReport report =
+          new TeardownReport(
+              seen.size() - survivors.size(),
+              survivors,
+              Duration.ofNanos(System.nanoTime() - start));
       // The group only shows live members: its zombies are found through what was noted of
       // them and through the root's session, in a table of the pids a member can have.
       orphans.reapAfterEnd(pidFloor());
@@ -326,8 +340,8 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
   }
 
   /**
-   * The {@code pids.max} of a tree allowed {@code maxProcesses} processes: room for each
-   * allowed process's threads, while the housekeeper counts processes against the limit itself.
+   * The {@code pids.max} of a tree allowed {@code maxProcesses} processes: room for each allowed
+   * process's threads, while the housekeeper counts processes against the limit itself.
    */
   public static long pidsMax(int maxProcesses) {
     return (long) maxProcesses * TASKS_PER_PROCESS;

@@ -20,10 +20,10 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
- * Reads and writes cgroup interface files, in the few formats the kernel uses: one value
- * ({@code memory.max}: a number or {@code max}), flat keyed ({@code memory.events},
- * {@code memory.stat}, {@code cgroup.events}: {@code key value} per line), and pid lists
- * ({@code cgroup.procs}). Every failure names the file, so a log line says which knob refused.
+ * Reads and writes cgroup interface files, in the few formats the kernel uses: one value ({@code
+ * memory.max}: a number or {@code max}), flat keyed ({@code memory.events}, {@code memory.stat},
+ * {@code cgroup.events}: {@code key value} per line), and pid lists ({@code cgroup.procs}). Every
+ * failure names the file, so a log line says which knob refused.
  */
 final class CgroupFiles {
   /** What {@link #readLimit} returns for {@code max}: no limit. */
@@ -83,7 +83,8 @@ final class CgroupFiles {
 
   static OptionalLong keyedValue(String content, String key) {
     for (String line : lines(content)) {
-      if (line.length() > key.length() && line.startsWith(key)
+      if (line.length() > key.length()
+          && line.startsWith(key)
           && line.charAt(key.length()) == ' ') {
         Long value = parseLong(line.substring(key.length() + 1).trim());
         if (value != null) {
@@ -95,8 +96,8 @@ final class CgroupFiles {
   }
 
   /**
-   * Writes {@code value} in one {@code write(2)}, without truncating or creating: the kernel
-   * parses each write as a whole, and interface files exist or do not.
+   * Writes {@code value} in one {@code write(2)}, without truncating or creating: the kernel parses
+   * each write as a whole, and interface files exist or do not.
    */
   static void write(Path file, String value) throws IOException {
     try {

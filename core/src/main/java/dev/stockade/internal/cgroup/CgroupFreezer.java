@@ -6,25 +6,26 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * Stops every process of a group at once and lets them run again, so a kill loop sees a member
- * list that cannot grow while it works. A frozen process cannot fork and cannot act on a
- * signal; a SIGKILL sent while frozen takes effect at {@link #thaw()}.
+ * Stops every process of a group at once and lets them run again, so a kill loop sees a member list
+ * that cannot grow while it works. A frozen process cannot fork and cannot act on a signal; a
+ * SIGKILL sent while frozen takes effect at {@link #thaw()}.
  */
 interface CgroupFreezer {
   /** No freezer: a kill loop then races forks and repeats until it wins. */
-  CgroupFreezer NONE = new CgroupFreezer() {
-    @Override
-    public boolean freeze(Duration bound) {
-      return false;
-    }
+  CgroupFreezer NONE =
+      new CgroupFreezer() {
+        @Override
+        public boolean freeze(Duration bound) {
+          return false;
+        }
 
-    @Override
-    public void thaw() {}
-  };
+        @Override
+        public void thaw() {}
+      };
 
   /**
-   * Freezes the group and waits at most {@code bound} until the kernel reports it frozen (a
-   * process in uninterruptible sleep delays that). True if it is frozen.
+   * Freezes the group and waits at most {@code bound} until the kernel reports it frozen (a process
+   * in uninterruptible sleep delays that). True if it is frozen.
    */
   boolean freeze(Duration bound) throws IOException;
 

@@ -13,25 +13,38 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Where the cgroup hierarchies are mounted as this process sees them, and which directory of
- * each holds this process: the facts of {@code /proc/self/mountinfo} and {@code /proc/self/cgroup}
+ * Where the cgroup hierarchies are mounted as this process sees them, and which directory of each
+ * holds this process: the facts of {@code /proc/self/mountinfo} and {@code /proc/self/cgroup}
  * joined.
  *
  * <p>A mount may show only part of a hierarchy: inside a container the mount's root (field 4 of
- * mountinfo) is often the container's own cgroup, so {@code /sys/fs/cgroup} there is
- * {@code /docker/<id>} of the host. A path from {@code /proc/self/cgroup} is mapped to a directory
- * by removing that root first; a path outside the mounted part has no directory here, and
- * {@link Hierarchy#ownDirectory()} is then empty. When one hierarchy is mounted more than once,
- * the mount whose root contains this process's cgroup wins, else the first.
+ * mountinfo) is often the container's own cgroup, so {@code /sys/fs/cgroup} there is {@code
+ * /docker/<id>} of the host. A path from {@code /proc/self/cgroup} is mapped to a directory by
+ * removing that root first; a path outside the mounted part has no directory here, and {@link
+ * Hierarchy#ownDirectory()} is then empty. When one hierarchy is mounted more than once, the mount
+ * whose root contains this process's cgroup wins, else the first.
  *
  * <p>Immutable; reading it is free. {@link #current()} reads the two files once.
  */
 public final class CgroupMounts {
   // The super options of a v1 mount mix controllers with flags ("rw,memory"); these are the
   // controller names, so a flag is never taken for one.
-  private static final Set<String> V1_CONTROLLERS = Set.of(
-      "memory", "pids", "freezer", "cpu", "cpuacct", "cpuset", "blkio", "devices",
-      "net_cls", "net_prio", "perf_event", "hugetlb", "rdma", "misc");
+  private static final Set<String> V1_CONTROLLERS =
+      Set.of(
+          "memory",
+          "pids",
+          "freezer",
+          "cpu",
+          "cpuacct",
+          "cpuset",
+          "blkio",
+          "devices",
+          "net_cls",
+          "net_prio",
+          "perf_event",
+          "hugetlb",
+          "rdma",
+          "misc");
 
   /**
    * One mounted hierarchy.
@@ -39,8 +52,8 @@ public final class CgroupMounts {
    * @param mountPoint where it is mounted, for instance {@code /sys/fs/cgroup/memory}
    * @param mountRoot the hierarchy's directory shown at the mount point, {@code /} for all of it
    * @param readOnly whether the mount is read-only (containers often mount it so)
-   * @param ownCgroup this process's cgroup in the hierarchy, as {@code /proc/self/cgroup} names
-   *     it; empty if that file does not list the hierarchy
+   * @param ownCgroup this process's cgroup in the hierarchy, as {@code /proc/self/cgroup} names it;
+   *     empty if that file does not list the hierarchy
    */
   public record Hierarchy(
       Path mountPoint, String mountRoot, boolean readOnly, Optional<String> ownCgroup) {
@@ -71,7 +84,8 @@ public final class CgroupMounts {
     }
 
     boolean contains(String cgroupPath) {
-      return mountRoot.equals("/") || cgroupPath.equals(mountRoot)
+      return mountRoot.equals("/")
+          || cgroupPath.equals(mountRoot)
           || cgroupPath.startsWith(mountRoot + "/");
     }
   }
@@ -117,13 +131,14 @@ public final class CgroupMounts {
       Path mountPoint = Path.of(unescape(fields.get(4)));
       boolean readOnly = List.of(fields.get(5).split(",", -1)).contains("ro");
       if (fsType.equals("cgroup2")) {
-        v2Mounts.add(new Hierarchy(mountPoint, root, readOnly,
-            Optional.ofNullable(ownPaths.get(""))));
+        v2Mounts.add(
+            new Hierarchy(mountPoint, root, readOnly, Optional.ofNullable(ownPaths.get(""))));
       } else if (fsType.equals("cgroup")) {
         for (String option : fields.get(separator + 3).split(",", -1)) {
           if (V1_CONTROLLERS.contains(option)) {
             Optional<String> own = Optional.ofNullable(ownPaths.get(option));
-            v1Mounts.computeIfAbsent(option, k -> new ArrayList<>())
+            v1Mounts
+                .computeIfAbsent(option, k -> new ArrayList<>())
                 .add(new Hierarchy(mountPoint, root, readOnly, own));
           }
         }
@@ -160,8 +175,8 @@ public final class CgroupMounts {
   }
 
   /**
-   * Maps each controller to this process's path: {@code "4:memory:/a"} gives memory → /a,
-   * {@code "2:cpu,cpuacct:/b"} both, {@code "0::/c"} the v2 path under the key "".
+   * Maps each controller to this process's path: {@code "4:memory:/a"} gives memory → /a, {@code
+   * "2:cpu,cpuacct:/b"} both, {@code "0::/c"} the v2 path under the key "".
    */
   private static Map<String, String> parseOwnPaths(String procSelfCgroup) {
     Map<String, String> paths = new HashMap<>();

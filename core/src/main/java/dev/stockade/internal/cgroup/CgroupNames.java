@@ -7,9 +7,9 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
- * Checks that a pool or worker id can be used as the name of one cgroup directory: a single
- * path segment that cannot climb out of the {@code stockade} base ({@code ..}, {@code /}), cannot
- * hide ({@code .name}), and needs no quoting in a shell prelude or a log line.
+ * Checks that a pool or worker id can be used as the name of one cgroup directory: a single path
+ * segment that cannot climb out of the {@code stockade} base ({@code ..}, {@code /}), cannot hide
+ * ({@code .name}), and needs no quoting in a shell prelude or a log line.
  */
 final class CgroupNames {
   static final int MAX_LENGTH = 200;
@@ -26,9 +26,13 @@ final class CgroupNames {
    */
   static String requireSegment(String setting, String value) {
     if (!isSegment(value)) {
-      throw new IllegalArgumentException(setting + " must be one path segment of 1 to "
-          + MAX_LENGTH + " letters, digits and . _ @ + = , : - not starting with '.', but was '"
-          + value + "'");
+      throw new IllegalArgumentException(
+          setting
+              + " must be one path segment of 1 to "
+              + MAX_LENGTH
+              + " letters, digits and . _ @ + = , : - not starting with '.', but was '"
+              + value
+              + "'");
     }
     return value;
   }

@@ -15,18 +15,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decides, once at pool start, which cgroup hierarchy worker groups go in, by trying rather than
- * by reading version numbers: a hierarchy counts only if a {@code stockade} directory can be
- * made in it and, for memory limits, the memory controller can be enabled for it.
+ * Decides, once at pool start, which cgroup hierarchy worker groups go in, by trying rather than by
+ * reading version numbers: a hierarchy counts only if a {@code stockade} directory can be made in
+ * it and, for memory limits, the memory controller can be enabled for it.
  *
  * <ul>
  *   <li><b>v2</b>: the cgroup2 mount is writable, {@code <mount>/stockade} can be created, and
- *       {@code +memory +pids} (those the mount offers) can be written to the mount's
- *       {@code cgroup.subtree_control} and to the base's. The base and the pool directories
- *       never hold a process, which is what v2's "no internal processes" rule asks; this JVM is
- *       never moved. Without the memory controller (it may be bound to a v1 hierarchy, or the
- *       mount root holds processes, as a container's namespace root often does) v2 still gives
- *       membership, {@code cgroup.kill} and {@code cgroup.events}: a weaker v2.
+ *       {@code +memory +pids} (those the mount offers) can be written to the mount's {@code
+ *       cgroup.subtree_control} and to the base's. The base and the pool directories never hold a
+ *       process, which is what v2's "no internal processes" rule asks; this JVM is never moved.
+ *       Without the memory controller (it may be bound to a v1 hierarchy, or the mount root holds
+ *       processes, as a container's namespace root often does) v2 still gives membership, {@code
+ *       cgroup.kill} and {@code cgroup.events}: a weaker v2.
  *   <li><b>v1</b>: the memory controller's hierarchy is writable and {@code <memory
  *       mount>/stockade} can be created; pids and freezer are added when they are too.
  * </ul>
@@ -34,23 +34,24 @@ import org.slf4j.LoggerFactory;
  * {@link CgroupMode#AUTO} takes v2 with memory, else v1 (which has memory), else the weaker v2,
  * else none: a memory cap over the whole tree is worth more than {@code cgroup.kill}, which v1
  * replaces with its freezer. {@link CgroupMode#V2} accepts the weaker v2 (the selection's
- * description says "no memory controller", and {@link CgroupBase#hasMemoryController()} is
- * false), since what was asked for is v2 membership. A probe that created a base it then does
- * not use removes it again.
+ * description says "no memory controller", and {@link CgroupBase#hasMemoryController()} is false),
+ * since what was asked for is v2 membership. A probe that created a base it then does not use
+ * removes it again.
  *
- * <p>The base sits at the top of the mounted hierarchy, not below this JVM's own group: under
- * v2 the JVM's group holds a process (the JVM), so it cannot enable controllers for children.
- * Inside a container the mount's top is the container's group, so workers stay inside the
- * container's limits; on a host they are outside the JVM's own group and are capped by their
- * own limits.
+ * <p>The base sits at the top of the mounted hierarchy, not below this JVM's own group: under v2
+ * the JVM's group holds a process (the JVM), so it cannot enable controllers for children. Inside a
+ * container the mount's top is the container's group, so workers stay inside the container's
+ * limits; on a host they are outside the JVM's own group and are capped by their own limits.
  */
 public final class CgroupProbe {
   /** The directory every pool directory is in. */
   public static final String BASE_NAME = "stockade";
 
   private static final Logger log = LoggerFactory.getLogger(CgroupProbe.class);
+
   /** The name of the builder setting, in messages about it. */
   private static final String SETTING = "cgroupMode";
+
   private static final List<String> V2_CONTROLLERS = List.of("memory", "pids");
   private static final List<String> V1_OPTIONAL_CONTROLLERS = List.of("pids", "freezer");
 
@@ -59,9 +60,9 @@ public final class CgroupProbe {
   /**
    * Chooses for this process's mounts.
    *
-   * @throws IllegalArgumentException if {@code requested} is {@link CgroupMode#V2} or
-   *     {@link CgroupMode#V1} and that hierarchy is not usable here, naming the setting, the
-   *     value and the reason
+   * @throws IllegalArgumentException if {@code requested} is {@link CgroupMode#V2} or {@link
+   *     CgroupMode#V1} and that hierarchy is not usable here, naming the setting, the value and the
+   *     reason
    */
   public static CgroupSelection select(CgroupMode requested) {
     return select(requested, CgroupMounts.current());
@@ -102,10 +103,17 @@ public final class CgroupProbe {
 
   private static CgroupSelection required(CgroupMode requested, Attempt attempt) {
     if (attempt.base == null) {
-      throw new IllegalArgumentException(SETTING
-          + " must name a cgroup version this machine offers, but was " + requested + ": "
-          + attempt.reason + " (" + CgroupMode.AUTO + " takes the strongest available, "
-          + CgroupMode.NONE + " runs without cgroups)");
+      throw new IllegalArgumentException(
+          SETTING
+              + " must name a cgroup version this machine offers, but was "
+              + requested
+              + ": "
+              + attempt.reason
+              + " ("
+              + CgroupMode.AUTO
+              + " takes the strongest available, "
+              + CgroupMode.NONE
+              + " runs without cgroups)");
     }
     return CgroupSelection.of(attempt.base);
   }
@@ -136,8 +144,8 @@ public final class CgroupProbe {
     }
 
     /**
-     * Makes {@code dir} if missing, remembering it, and checks that groups can be made in it;
-     * false with the reason set if not (a base made by root earlier is no use to another user).
+     * Makes {@code dir} if missing, remembering it, and checks that groups can be made in it; false
+     * with the reason set if not (a base made by root earlier is no use to another user).
      */
     boolean makeDirectory(Path dir) {
       if (!Files.isDirectory(dir)) {
@@ -172,8 +180,11 @@ public final class CgroupProbe {
     }
     if (hierarchy.ownCgroup().isPresent() && hierarchy.ownDirectory().isEmpty()) {
       // A worker's root starts in this JVM's group and must be able to move out of it.
-      return attempt.fail("this process's cgroup " + hierarchy.ownCgroup().get()
-          + " is outside the part of the hierarchy mounted at " + mount);
+      return attempt.fail(
+          "this process's cgroup "
+              + hierarchy.ownCgroup().get()
+              + " is outside the part of the hierarchy mounted at "
+              + mount);
     }
     Path base = mount.resolve(BASE_NAME);
     if (!attempt.makeDirectory(base)) {
@@ -204,10 +215,15 @@ public final class CgroupProbe {
   }
 
   private static String notOffered(String controller, Path mount, CgroupMounts mounts) {
-    String where = mounts.v1(controller)
-        .map(h -> " (it is bound to the cgroup v1 hierarchy at " + h.mountPoint() + ")")
-        .orElse("");
-    return "the " + controller + " controller is not in " + mount.resolve("cgroup.controllers")
+    String where =
+        mounts
+            .v1(controller)
+            .map(h -> " (it is bound to the cgroup v1 hierarchy at " + h.mountPoint() + ")")
+            .orElse("");
+    return "the "
+        + controller
+        + " controller is not in "
+        + mount.resolve("cgroup.controllers")
         + where;
   }
 
@@ -222,8 +238,9 @@ public final class CgroupProbe {
     } catch (IOException e) {
       String why = e.getMessage();
       if (why != null && why.contains("busy")) {
-        why += " (cgroup v2 enables controllers only for the children of a group without"
-            + " processes of its own)";
+        why +=
+            " (cgroup v2 enables controllers only for the children of a group without"
+                + " processes of its own)";
       }
       return why;
     }
@@ -244,8 +261,10 @@ public final class CgroupProbe {
       return attempt.fail("no cgroup v1 memory controller is mounted");
     }
     if (memory.get().readOnly()) {
-      return attempt.fail("the cgroup v1 memory controller at " + memory.get().mountPoint()
-          + " is mounted read-only");
+      return attempt.fail(
+          "the cgroup v1 memory controller at "
+              + memory.get().mountPoint()
+              + " is mounted read-only");
     }
     Path memoryBase = memory.get().mountPoint().resolve(BASE_NAME);
     if (!attempt.makeDirectory(memoryBase)) {
@@ -259,7 +278,9 @@ public final class CgroupProbe {
     for (String controller : V1_OPTIONAL_CONTROLLERS) {
       Optional<CgroupMounts.Hierarchy> h = mounts.v1(controller);
       if (h.isEmpty() || h.get().readOnly()) {
-        log.debug("cgroup v1 {} controller: {}", controller,
+        log.debug(
+            "cgroup v1 {} controller: {}",
+            controller,
             h.isEmpty() ? "not mounted" : "mounted read-only");
         continue;
       }

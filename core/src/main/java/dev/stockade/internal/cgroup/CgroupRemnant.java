@@ -8,10 +8,10 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * A worker's cgroup directory known only by its path — to the lifeline's watchdog, after the
- * JVM that made it died: ends every process in it and removes it, with its pool's directory
- * once that holds no other group. Works for either version: {@code cgroup.kill} where the
- * kernel has it, else kill rounds over {@code cgroup.procs}.
+ * A worker's cgroup directory known only by its path — to the lifeline's watchdog, after the JVM
+ * that made it died: ends every process in it and removes it, with its pool's directory once that
+ * holds no other group. Works for either version: {@code cgroup.kill} where the kernel has it, else
+ * kill rounds over {@code cgroup.procs}.
  */
 public final class CgroupRemnant {
   private static final Duration KILL_BOUND = Duration.ofSeconds(2);
@@ -34,9 +34,11 @@ public final class CgroupRemnant {
         CgroupFiles.write(kill, "1");
       }
       if (Files.exists(procs)) {
-        KillLoop.killAll(directory.toString(),
+        KillLoop.killAll(
+            directory.toString(),
             () -> CgroupFiles.readPidsOfSubtree(directory, new TreeSet<>()),
-            CgroupFreezer.NONE, KILL_BOUND);
+            CgroupFreezer.NONE,
+            KILL_BOUND);
       }
       CgroupFiles.removeSubtree(directory, REMOVE_BOUND);
       Files.deleteIfExists(directory.getParent());

@@ -5,9 +5,8 @@ import java.util.Optional;
 
 /**
  * What {@link CgroupProbe} chose: the base to put worker groups in, or none, with one line that
- * says which and why for logs and snapshots, for instance
- * {@code "cgroup v1 (memory, pids, freezer) under /sys/fs/cgroup/<c>/stockade"} or
- * {@code "no cgroups: cgroupMode is NONE"}.
+ * says which and why for logs and snapshots, for instance {@code "cgroup v1 (memory, pids, freezer)
+ * under /sys/fs/cgroup/<c>/stockade"} or {@code "no cgroups: cgroupMode is NONE"}.
  *
  * @param base where worker groups go; empty when the pool runs without cgroups
  * @param description the choice in one line; with no base, the reason

@@ -15,11 +15,11 @@ import org.slf4j.LoggerFactory;
  * Ends every process of a group where the kernel has no {@code cgroup.kill} (v1, and v2 before
  * 5.14): freeze the group, SIGKILL every member, thaw, and repeat until the group is empty.
  *
- * <p>With a freezer one round normally suffices: the member list read while frozen is complete,
- * and each member dies at the thaw before it can run a single instruction. Without one, a
- * member may fork between the read and its kill; the child is in the group and the next round
- * finds it, and since every round kills every parent, the rounds end. Signals go through
- * {@link Signals}, so a pid that was recycled in between is never hit.
+ * <p>With a freezer one round normally suffices: the member list read while frozen is complete, and
+ * each member dies at the thaw before it can run a single instruction. Without one, a member may
+ * fork between the read and its kill; the child is in the group and the next round finds it, and
+ * since every round kills every parent, the rounds end. Signals go through {@link Signals}, so a
+ * pid that was recycled in between is never hit.
  */
 final class KillLoop {
   private static final Logger log = LoggerFactory.getLogger(KillLoop.class);
@@ -33,8 +33,8 @@ final class KillLoop {
   private KillLoop() {}
 
   /**
-   * Kills until {@code members} reads empty or {@code bound} has passed; true if it became
-   * empty. The group is always thawed before this returns.
+   * Kills until {@code members} reads empty or {@code bound} has passed; true if it became empty.
+   * The group is always thawed before this returns.
    */
   static boolean killAll(String group, Members members, CgroupFreezer freezer, Duration bound)
       throws IOException {
@@ -43,8 +43,8 @@ final class KillLoop {
       Set<Long> pids;
       try {
         if (!freezer.freeze(FREEZE_BOUND) && freezer != CgroupFreezer.NONE) {
-          log.debug("cgroup {} did not report frozen within {}; killing anyway", group,
-              FREEZE_BOUND);
+          log.debug(
+              "cgroup {} did not report frozen within {}; killing anyway", group, FREEZE_BOUND);
         }
         pids = members.read();
         for (long pid : pids) {

@@ -13,14 +13,14 @@ import java.util.Optional;
  * container on a 64 GB host sees 4 GB.
  *
  * <ul>
- *   <li>cgroup v1 memory (when mounted, memory is accounted there and not in v2): the
- *       {@code hierarchical_memory_limit} of the own group's {@code memory.stat}, which already
- *       folds in every ancestor's limit and the own; used is {@code memory.usage_in_bytes} less
- *       {@code total_inactive_file}. The kernel writes "no limit" as 9223372036854771712.
+ *   <li>cgroup v1 memory (when mounted, memory is accounted there and not in v2): the {@code
+ *       hierarchical_memory_limit} of the own group's {@code memory.stat}, which already folds in
+ *       every ancestor's limit and the own; used is {@code memory.usage_in_bytes} less {@code
+ *       total_inactive_file}. The kernel writes "no limit" as 9223372036854771712.
  *   <li>cgroup v2: the lowest {@code memory.max} of the own group and its ancestors up to the
- *       mount's top ({@code max} meaning none); used is {@code memory.current} less
- *       {@code inactive_file}. The ancestors' limits are read once, when this object is made;
- *       the own group's on every read.
+ *       mount's top ({@code max} meaning none); used is {@code memory.current} less {@code
+ *       inactive_file}. The ancestors' limits are read once, when this object is made; the own
+ *       group's on every read.
  *   <li>Otherwise, or when the cgroup's limit is at least the host's RAM: {@code /proc/meminfo},
  *       limit {@code MemTotal}, available {@code MemAvailable}.
  * </ul>
@@ -58,8 +58,10 @@ public final class OwnCgroupMemory {
       CgroupMounts.Hierarchy v2 = mounts.v2().get();
       Optional<Path> own = v2.ownDirectory();
       if (own.isPresent() && Files.exists(own.get().resolve("memory.current"))) {
-        return new OwnCgroupMemory(new V2Source(own.get(), v2.ownCgroup().orElse("/"),
-            ancestorLimit(own.get(), v2.mountPoint())), hostTotal);
+        return new OwnCgroupMemory(
+            new V2Source(
+                own.get(), v2.ownCgroup().orElse("/"), ancestorLimit(own.get(), v2.mountPoint())),
+            hostTotal);
       }
     }
     return new OwnCgroupMemory(null, hostTotal);
@@ -68,7 +70,8 @@ public final class OwnCgroupMemory {
   /** The lowest memory.max strictly above {@code own} up to and including the mount's top. */
   private static long ancestorLimit(Path own, Path mountPoint) {
     long lowest = CgroupFiles.UNLIMITED;
-    for (Path dir = own.getParent(); dir != null && dir.startsWith(mountPoint);
+    for (Path dir = own.getParent();
+        dir != null && dir.startsWith(mountPoint);
         dir = dir.getParent()) {
       Path max = dir.resolve("memory.max"); // the real root has none
       if (Files.exists(max)) {
@@ -97,8 +100,11 @@ public final class OwnCgroupMemory {
 
   private MemoryReading host(String why) {
     HostMemory host = HostMemory.read();
-    return new MemoryReading(host.total(), Math.max(0, host.total() - host.available()),
-        host.available(), "host /proc/meminfo: " + MemorySize.ofBytes(host.total()) + " " + why);
+    return new MemoryReading(
+        host.total(),
+        Math.max(0, host.total() - host.available()),
+        host.available(),
+        "host /proc/meminfo: " + MemorySize.ofBytes(host.total()) + " " + why);
   }
 
   @Override
@@ -107,8 +113,8 @@ public final class OwnCgroupMemory {
   }
 
   private static MemoryReading reading(String name, long limit, long used) {
-    return new MemoryReading(limit, used, Math.max(0, limit - used),
-        name + ": limit " + MemorySize.ofBytes(limit));
+    return new MemoryReading(
+        limit, used, Math.max(0, limit - used), name + ": limit " + MemorySize.ofBytes(limit));
   }
 
   /** A cgroup's files. */
@@ -116,8 +122,8 @@ public final class OwnCgroupMemory {
     String name();
 
     /**
-     * The reading if the cgroup's limit is below {@code hostTotal}, else null: the limit is
-     * read first, so an unlimited group costs no usage read.
+     * The reading if the cgroup's limit is below {@code hostTotal}, else null: the limit is read
+     * first, so an unlimited group costs no usage read.
      */
     MemoryReading readBelow(long hostTotal) throws IOException;
   }
@@ -142,8 +148,9 @@ public final class OwnCgroupMemory {
     public MemoryReading readBelow(long hostTotal) throws IOException {
       // One read of memory.stat gives both the limit and the cache to leave out of the usage.
       String content = CgroupFiles.read(stat);
-      long limit = CgroupFiles.keyedValue(content, "hierarchical_memory_limit")
-          .orElse(CgroupFiles.UNLIMITED);
+      long limit =
+          CgroupFiles.keyedValue(content, "hierarchical_memory_limit")
+              .orElse(CgroupFiles.UNLIMITED);
       if (limit >= hostTotal) {
         return null;
       }

@@ -11,14 +11,15 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
- * The {@code stockade} directories of the cgroup v1 hierarchies Stockade uses: memory always,
- * pids and freezer when mounted and writable. Pool and worker directories have the same names
- * in each.
+ * The {@code stockade} directories of the cgroup v1 hierarchies Stockade uses: memory always, pids
+ * and freezer when mounted and writable. Pool and worker directories have the same names in each.
  */
 final class V1CgroupBase implements CgroupBase {
   private final Map<String, Path> bases;
 
-  /** @param bases the {@code stockade} directory per controller, memory first */
+  /**
+   * @param bases the {@code stockade} directory per controller, memory first
+   */
   V1CgroupBase(Map<String, Path> bases) {
     this.bases = new LinkedHashMap<>(bases);
   }
@@ -38,11 +39,18 @@ final class V1CgroupBase implements CgroupBase {
     // Every controller's base is <mount>/stockade with the controller's name as the mount's
     // last segment on standard layouts, hence the compact "<c>" form; other layouts are listed.
     Path memory = bases.get("memory");
-    boolean standard = bases.size() > 1 && bases.entrySet().stream().allMatch(e ->
-        e.getValue().equals(memory.getParent().resolveSibling(e.getKey()).resolve("stockade")));
-    String where = standard
-        ? memory.getParent().getParent().resolve("<c>").resolve("stockade").toString()
-        : bases.values().stream().map(Path::toString).collect(Collectors.joining(", "));
+    boolean standard =
+        bases.size() > 1
+            && bases.entrySet().stream()
+                .allMatch(
+                    e ->
+                        e.getValue()
+                            .equals(
+                                memory.getParent().resolveSibling(e.getKey()).resolve("stockade")));
+    String where =
+        standard
+            ? memory.getParent().getParent().resolve("<c>").resolve("stockade").toString()
+            : bases.values().stream().map(Path::toString).collect(Collectors.joining(", "));
     return "cgroup v1 (" + String.join(", ", bases.keySet()) + ") under " + where;
   }
 

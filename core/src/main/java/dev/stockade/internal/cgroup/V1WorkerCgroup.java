@@ -14,10 +14,10 @@ import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A worker's group in cgroup v1: one directory per used controller, each hierarchy separate.
- * The memory controller is always there (v1 is chosen only with it); pids and freezer when the
- * machine has them. Membership is the union over the hierarchies: the root joins all of them
- * before it execs, so they agree unless root moves a process by hand.
+ * A worker's group in cgroup v1: one directory per used controller, each hierarchy separate. The
+ * memory controller is always there (v1 is chosen only with it); pids and freezer when the machine
+ * has them. Membership is the union over the hierarchies: the root joins all of them before it
+ * execs, so they agree unless root moves a process by hand.
  */
 final class V1WorkerCgroup implements WorkerCgroup {
   private static final Duration KILL_BOUND = Duration.ofSeconds(5);
@@ -27,7 +27,9 @@ final class V1WorkerCgroup implements WorkerCgroup {
   private final Path memory;
   private final AtomicLong highestUsage = new AtomicLong();
 
-  /** @param poolDirectories the pool's directory per controller; must include memory */
+  /**
+   * @param poolDirectories the pool's directory per controller; must include memory
+   */
   V1WorkerCgroup(Map<String, Path> poolDirectories, String workerId) {
     CgroupNames.requireSegment("workerId", workerId);
     Map<String, Path> dirs = new LinkedHashMap<>();
@@ -130,7 +132,8 @@ final class V1WorkerCgroup implements WorkerCgroup {
     Path pids = directories.get("pids");
     Path events = pids == null ? null : pids.resolve("pids.events");
     return events == null || !Files.exists(events)
-        ? OptionalLong.empty() : OptionalLong.of(CgroupFiles.keyedValue(events, "max").orElse(0));
+        ? OptionalLong.empty()
+        : OptionalLong.of(CgroupFiles.keyedValue(events, "max").orElse(0));
   }
 
   @Override
@@ -141,9 +144,10 @@ final class V1WorkerCgroup implements WorkerCgroup {
   @Override
   public void killAll() throws IOException {
     Path freezer = directories.get("freezer");
-    CgroupFreezer freezing = freezer != null && Files.exists(freezer.resolve("freezer.state"))
-        ? CgroupFreezer.v1(freezer)
-        : CgroupFreezer.NONE;
+    CgroupFreezer freezing =
+        freezer != null && Files.exists(freezer.resolve("freezer.state"))
+            ? CgroupFreezer.v1(freezer)
+            : CgroupFreezer.NONE;
     KillLoop.killAll(memory.toString(), this::pids, freezing, KILL_BOUND);
   }
 

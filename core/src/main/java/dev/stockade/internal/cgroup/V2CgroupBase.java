@@ -9,8 +9,8 @@ import java.util.TreeSet;
 
 /**
  * The {@code stockade} directory of a cgroup v2 hierarchy. It never holds a process (v2 allows
- * controllers only in groups without processes), and neither does a pool directory: processes
- * live only in worker groups, the leaves.
+ * controllers only in groups without processes), and neither does a pool directory: processes live
+ * only in worker groups, the leaves.
  */
 final class V2CgroupBase implements CgroupBase {
   private final Path base;
@@ -40,9 +40,11 @@ final class V2CgroupBase implements CgroupBase {
   @Override
   public String description() {
     if (!hasMemoryController()) {
-      return "cgroup v2 (no memory controller) at " + base
+      return "cgroup v2 (no memory controller) at "
+          + base
           + (controllers.isEmpty() ? "" : " (" + String.join(", ", sorted()) + ")")
-          + ": " + missingMemory;
+          + ": "
+          + missingMemory;
     }
     return "cgroup v2 at " + base + " (" + String.join(", ", sorted()) + ")";
   }

@@ -11,9 +11,9 @@ import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A worker's group in the cgroup v2 hierarchy. One directory holds membership, limits and
- * counters; the controllers the base enabled are enabled in the pool directory on
- * {@link #create()}, which v2 allows because a pool directory never holds a process.
+ * A worker's group in the cgroup v2 hierarchy. One directory holds membership, limits and counters;
+ * the controllers the base enabled are enabled in the pool directory on {@link #create()}, which v2
+ * allows because a pool directory never holds a process.
  */
 final class V2WorkerCgroup implements WorkerCgroup {
   private static final Duration KILL_BOUND = Duration.ofSeconds(5);
@@ -25,8 +25,8 @@ final class V2WorkerCgroup implements WorkerCgroup {
   private final AtomicLong highestCurrent = new AtomicLong();
 
   /**
-   * @param controllers the controllers enabled for pool directories ({@code memory},
-   *     {@code pids}); empty for a hierarchy where neither is available
+   * @param controllers the controllers enabled for pool directories ({@code memory}, {@code pids});
+   *     empty for a hierarchy where neither is available
    */
   V2WorkerCgroup(Path poolDirectory, String workerId, Set<String> controllers) {
     this.poolDirectory = poolDirectory;
@@ -87,8 +87,8 @@ final class V2WorkerCgroup implements WorkerCgroup {
 
   private void require(String controller) {
     if (!controllers.contains(controller)) {
-      throw new UnsupportedOperationException("the " + controller
-          + " controller is not enabled for cgroup " + directory);
+      throw new UnsupportedOperationException(
+          "the " + controller + " controller is not enabled for cgroup " + directory);
     }
   }
 
@@ -104,8 +104,8 @@ final class V2WorkerCgroup implements WorkerCgroup {
     }
     long current = CgroupFiles.readLimit(directory.resolve("memory.current"));
     highestCurrent.accumulateAndGet(current, Math::max);
-    long inactiveFile = CgroupFiles.keyedValue(directory.resolve("memory.stat"), "inactive_file")
-        .orElse(0);
+    long inactiveFile =
+        CgroupFiles.keyedValue(directory.resolve("memory.stat"), "inactive_file").orElse(0);
     return OptionalLong.of(Math.max(0, current - inactiveFile));
   }
 
@@ -132,7 +132,8 @@ final class V2WorkerCgroup implements WorkerCgroup {
   public OptionalLong forkRefusals() throws IOException {
     Path events = directory.resolve("pids.events");
     return !controllers.contains("pids") || !Files.exists(events)
-        ? OptionalLong.empty() : OptionalLong.of(CgroupFiles.keyedValue(events, "max").orElse(0));
+        ? OptionalLong.empty()
+        : OptionalLong.of(CgroupFiles.keyedValue(events, "max").orElse(0));
   }
 
   @Override
@@ -152,9 +153,10 @@ final class V2WorkerCgroup implements WorkerCgroup {
       CgroupFiles.write(kill, "1");
     } else if (Files.exists(directory)) {
       // cgroup.freeze came with 5.2; before it the loop races forks without a freezer.
-      CgroupFreezer freezer = Files.exists(directory.resolve("cgroup.freeze"))
-          ? CgroupFreezer.v2(directory)
-          : CgroupFreezer.NONE;
+      CgroupFreezer freezer =
+          Files.exists(directory.resolve("cgroup.freeze"))
+              ? CgroupFreezer.v2(directory)
+              : CgroupFreezer.NONE;
       KillLoop.killAll(directory.toString(), this::pids, freezer, KILL_BOUND);
     }
   }

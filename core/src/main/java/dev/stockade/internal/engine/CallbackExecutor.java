@@ -14,27 +14,27 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Where a pool runs its caller's code: the dependent stages of the futures it returns, listener
- * events and health checks — never on the threads that read workers, reap processes or keep
- * time, where a slow or blocking callback would stall them.
+ * events and health checks — never on the threads that read workers, reap processes or keep time,
+ * where a slow or blocking callback would stall them.
  *
- * <p>By default the pool owns it: up to {@code threads} daemon threads named
- * {@code stockade-<pool>-callback-N}, started on demand and ended after {@value #IDLE_SECONDS} s
- * idle, in front of a FIFO queue. The queue needs no bound of its own: each task future is
- * published once, and the pool admits a bounded number of tasks. A caller may give an executor
- * of its own instead; the pool never shuts that one down.
+ * <p>By default the pool owns it: up to {@code threads} daemon threads named {@code
+ * stockade-<pool>-callback-N}, started on demand and ended after {@value #IDLE_SECONDS} s idle, in
+ * front of a FIFO queue. The queue needs no bound of its own: each task future is published once,
+ * and the pool admits a bounded number of tasks. A caller may give an executor of its own instead;
+ * the pool never shuts that one down.
  *
- * <p>An executor that refuses work (shut down, saturated) does not lose it: the work runs on a
- * new short-lived thread, never on the pool thread that handed it over, and the refusal is
- * logged once. A caller's executor that runs work on the thread that hands it over (a
- * "direct" executor such as {@code Runnable::run}) would put the caller's code on the pool's
- * readers and on the caller's own calls into the pool: such work is caught as it starts and
- * moved to threads of the pool's own, and the misconfiguration is logged once at ERROR.
+ * <p>An executor that refuses work (shut down, saturated) does not lose it: the work runs on a new
+ * short-lived thread, never on the pool thread that handed it over, and the refusal is logged once.
+ * A caller's executor that runs work on the thread that hands it over (a "direct" executor such as
+ * {@code Runnable::run}) would put the caller's code on the pool's readers and on the caller's own
+ * calls into the pool: such work is caught as it starts and moved to threads of the pool's own, and
+ * the misconfiguration is logged once at ERROR.
  *
- * <p>A pool thread that settles many tasks in a row — the reader of a worker that answers a
- * burst of pipelined tasks — may {@linkplain #holdOnThisThread hold} what it hands over and
- * {@linkplain #flushThisThread pass it on in one piece} before it blocks again: one wake-up of a
- * callback thread per burst instead of one per task, which on a small machine is most of what
- * a hand-off costs.
+ * <p>A pool thread that settles many tasks in a row — the reader of a worker that answers a burst
+ * of pipelined tasks — may {@linkplain #holdOnThisThread hold} what it hands over and {@linkplain
+ * #flushThisThread pass it on in one piece} before it blocks again: one wake-up of a callback
+ * thread per burst instead of one per task, which on a small machine is most of what a hand-off
+ * costs.
  */
 public final class CallbackExecutor implements Executor {
   private static final Logger log = LoggerFactory.getLogger(CallbackExecutor.class);
@@ -46,10 +46,13 @@ public final class CallbackExecutor implements Executor {
   private final ThreadFactory lateThreads;
   private final AtomicBoolean refusalLogged = new AtomicBoolean();
   private final AtomicBoolean inlineLogged = new AtomicBoolean();
+
   /** Where work goes that a caller's executor tried to run inline; made on first need. */
   private volatile ThreadPoolExecutor rescue;
+
   /** True on a thread while it hands work to a caller's executor. */
   private static final ThreadLocal<Boolean> HANDING_OVER = ThreadLocal.withInitial(() -> false);
+
   /** Work held by the current thread until it flushes; absent where nothing is held. */
   // One per executor on purpose: a thread holds work for each pool's executor apart.
   @SuppressWarnings("ThreadLocalUsage")
@@ -68,11 +71,15 @@ public final class CallbackExecutor implements Executor {
     return new CallbackExecutor(poolName, executor, executor);
   }
 
-  private static ThreadPoolExecutor newOwnedExecutor(String poolName, int threads,
-      String suffix) {
-    ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, IDLE_SECONDS,
-        TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-        DaemonThreads.numbered("stockade-" + poolName + suffix));
+  private static ThreadPoolExecutor newOwnedExecutor(String poolName, int threads, String suffix) {
+    ThreadPoolExecutor executor =
+        new ThreadPoolExecutor(
+            threads,
+            threads,
+            IDLE_SECONDS,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            DaemonThreads.numbered("stockade-" + poolName + suffix));
     executor.allowCoreThreadTimeOut(true);
     return executor;
   }
@@ -116,15 +123,16 @@ public final class CallbackExecutor implements Executor {
     }
     Runnable[] work = batch.toArray(new Runnable[0]);
     batch.clear();
-    submit(() -> {
-      for (Runnable w : work) {
-        try {
-          w.run();
-        } catch (Throwable t) {
-          log.warn("[{}] callback work threw", poolName, t);
-        }
-      }
-    });
+    submit(
+        () -> {
+          for (Runnable w : work) {
+            try {
+              w.run();
+            } catch (Throwable t) {
+              log.warn("[{}] callback work threw", poolName, t);
+            }
+          }
+        });
   }
 
   /** Flushes, and stops holding on this thread. */
@@ -141,13 +149,14 @@ public final class CallbackExecutor implements Executor {
     boolean outer = HANDING_OVER.get();
     HANDING_OVER.set(true);
     try {
-      handOver(() -> {
-        if (HANDING_OVER.get()) {
-          rescue(work); // run by the executor on the very thread that handed it over
-        } else {
-          work.run();
-        }
-      });
+      handOver(
+          () -> {
+            if (HANDING_OVER.get()) {
+              rescue(work); // run by the executor on the very thread that handed it over
+            } else {
+              work.run();
+            }
+          });
     } finally {
       HANDING_OVER.set(outer);
     }
@@ -159,8 +168,11 @@ public final class CallbackExecutor implements Executor {
     } catch (Throwable refused) {
       boolean afterClose = owned != null && owned.isShutdown();
       if (!afterClose && refusalLogged.compareAndSet(false, true)) {
-        log.warn("[{}] the callback executor refused work ({}); running it on a thread of its "
-            + "own instead (logged once)", poolName, refused.toString());
+        log.warn(
+            "[{}] the callback executor refused work ({}); running it on a thread of its "
+                + "own instead (logged once)",
+            poolName,
+            refused.toString());
       }
       lateThreads.newThread(work).start();
     }
@@ -169,9 +181,11 @@ public final class CallbackExecutor implements Executor {
   /** Runs work that a caller's executor would have run inline on threads of the pool's own. */
   private void rescue(Runnable work) {
     if (inlineLogged.compareAndSet(false, true)) {
-      log.error("[{}] the callbackExecutor runs work on the thread that hands it over; the "
-          + "caller's code would run on the pool's own threads, so it runs on threads of the "
-          + "pool's instead (logged once): give an executor with threads of its own", poolName);
+      log.error(
+          "[{}] the callbackExecutor runs work on the thread that hands it over; the "
+              + "caller's code would run on the pool's own threads, so it runs on threads of the "
+              + "pool's instead (logged once): give an executor with threads of its own",
+          poolName);
     }
     ThreadPoolExecutor executor = rescue;
     if (executor == null) {

@@ -4,9 +4,9 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Factories of the library's threads: daemons, so that a pool the application forgot to close
- * never keeps its JVM alive (the shutdown hook and the lifeline end its trees), each named for
- * its pool and its job, so a thread dump says whose it is.
+ * Factories of the library's threads: daemons, so that a pool the application forgot to close never
+ * keeps its JVM alive (the shutdown hook and the lifeline end its trees), each named for its pool
+ * and its job, so a thread dump says whose it is.
  */
 public final class DaemonThreads {
   private DaemonThreads() {}

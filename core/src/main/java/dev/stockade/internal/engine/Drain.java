@@ -15,21 +15,21 @@ import org.slf4j.LoggerFactory;
 /**
  * A pool's graceful close, the same for both pools: {@link #shutdown()} stops intake while the
  * tasks already accepted (running and queued) go on; once the last of them has ended, the pool
- * closes itself. {@link #close(Duration, PoolThreads)} drains up to a deadline, then has the
- * pool end whatever is left, whose futures then say they were cut off at the deadline.
+ * closes itself. {@link #close(Duration, PoolThreads)} drains up to a deadline, then has the pool
+ * end whatever is left, whose futures then say they were cut off at the deadline.
  *
- * <p>The engine tells it which tasks it accepted ({@link #accepted}, under the pool's lock,
- * after it checked {@link #isShutdown()} under the same lock, so no task slips in after the
- * shutdown) and when each one ended ({@link #ended}). The engine's own {@code close()} does the
- * ending; this class decides when it runs and how the failures it causes read.
+ * <p>The engine tells it which tasks it accepted ({@link #accepted}, under the pool's lock, after
+ * it checked {@link #isShutdown()} under the same lock, so no task slips in after the shutdown) and
+ * when each one ended ({@link #ended}). The engine's own {@code close()} does the ending; this
+ * class decides when it runs and how the failures it causes read.
  */
 public final class Drain {
   private static final Logger log = LoggerFactory.getLogger(Drain.class);
 
   /**
-   * How long the JVM shutdown hook lets running tasks finish before it ends them: half of the
-   * 10 s a container runtime gives a stopped container by default, so the hook, the teardown
-   * grace after it and the rest of the application's exit fit before the runtime's SIGKILL.
+   * How long the JVM shutdown hook lets running tasks finish before it ends them: half of the 10 s
+   * a container runtime gives a stopped container by default, so the hook, the teardown grace after
+   * it and the rest of the application's exit fit before the runtime's SIGKILL.
    */
   public static final Duration SHUTDOWN_HOOK_DRAIN = Duration.ofSeconds(5);
 
@@ -37,19 +37,22 @@ public final class Drain {
   private final ReentrantLock poolLock;
   private final Runnable closeNow;
   private final Runnable onShutdown;
+
   /** Tasks accepted and not yet ended: the drain is over when none is left. */
   private final Set<Object> unfinished = ConcurrentHashMap.newKeySet();
+
   private final AtomicBoolean selfClosing = new AtomicBoolean();
   private volatile boolean shutdown;
+
   /** The drain deadline that passed before close ended what was left; null if none did. */
   private volatile Duration cutOffAfter;
 
   /**
-   * @param poolLock the engine's lock, under which it checks {@link #isShutdown()} and calls
-   *     {@link #accepted}
+   * @param poolLock the engine's lock, under which it checks {@link #isShutdown()} and calls {@link
+   *     #accepted}
    * @param closeNow the engine's {@code close()}: ends everything and waits for it
-   * @param onShutdown run once, right after intake stopped (a worker pool retires its idle
-   *     workers there)
+   * @param onShutdown run once, right after intake stopped (a worker pool retires its idle workers
+   *     there)
    */
   public Drain(String poolName, ReentrantLock poolLock, Runnable closeNow, Runnable onShutdown) {
     this.poolName = poolName;
@@ -86,7 +89,9 @@ public final class Drain {
     } finally {
       poolLock.unlock();
     }
-    log.info("[{}] shut down: no new tasks; {} accepted tasks finish first", poolName,
+    log.info(
+        "[{}] shut down: no new tasks; {} accepted tasks finish first",
+        poolName,
         unfinished.size());
     onShutdown.run();
     if (unfinished.isEmpty()) {
@@ -95,9 +100,9 @@ public final class Drain {
   }
 
   /**
-   * The drain is over: the pool closes itself on a thread of its own, since the thread that
-   * ended the last task may be the caller's (a cancel) or one of the pool's, and neither may
-   * be made to wait for the close.
+   * The drain is over: the pool closes itself on a thread of its own, since the thread that ended
+   * the last task may be the caller's (a cancel) or one of the pool's, and neither may be made to
+   * wait for the close.
    */
   private void closeOnceDrained() {
     if (!selfClosing.compareAndSet(false, true)) {
@@ -110,23 +115,28 @@ public final class Drain {
   }
 
   /**
-   * Stops intake, waits up to {@code drainTimeout} for the accepted tasks, then has the pool
-   * end what is left and waits for that. On one of the pool's own threads it does not wait
-   * (the pool might need that very thread): the end of what is left is scheduled instead.
+   * Stops intake, waits up to {@code drainTimeout} for the accepted tasks, then has the pool end
+   * what is left and waits for that. On one of the pool's own threads it does not wait (the pool
+   * might need that very thread): the end of what is left is scheduled instead.
    *
    * @throws IllegalArgumentException if {@code drainTimeout} is negative, before anything stops
    */
   public void close(Duration drainTimeout, PoolThreads threads) {
     Objects.requireNonNull(drainTimeout, "drainTimeout");
     if (drainTimeout.isNegative()) {
-      throw new IllegalArgumentException("drainTimeout must be >= 0, but was "
-          + drainTimeout.toMillis() + " ms");
+      throw new IllegalArgumentException(
+          "drainTimeout must be >= 0, but was " + drainTimeout.toMillis() + " ms");
     }
     shutdown();
     if (threads.isPoolThread()) {
       try {
-        Unawaited.schedule(threads.timer(), drainTimeout.toNanos(), TimeUnit.NANOSECONDS,
-            poolName, "the drain's deadline", () -> cutOff(drainTimeout));
+        Unawaited.schedule(
+            threads.timer(),
+            drainTimeout.toNanos(),
+            TimeUnit.NANOSECONDS,
+            poolName,
+            "the drain's deadline",
+            () -> cutOff(drainTimeout));
       } catch (RejectedExecutionException alreadyStopped) {
         // the pool is closed already
       }
@@ -150,24 +160,34 @@ public final class Drain {
       return; // drained just now; its own close is under way
     }
     cutOffAfter = drainTimeout;
-    log.warn("[{}] drain deadline of {} ms passed with {} tasks unfinished; ending them",
-        poolName, drainTimeout.toMillis(), unfinished.size());
+    log.warn(
+        "[{}] drain deadline of {} ms passed with {} tasks unfinished; ending them",
+        poolName,
+        drainTimeout.toMillis(),
+        unfinished.size());
     closeNow.run();
   }
 
   /** The failure of a task submitted after {@link #shutdown()}. */
   public PoolClosedException refusedAfterShutdown(String label) {
-    return new PoolClosedException("task '" + label + "' refused after shutdown: pool '"
-        + poolName + "' is shut down and takes no new tasks while it drains the ones it has");
+    return new PoolClosedException(
+        "task '"
+            + label
+            + "' refused after shutdown: pool '"
+            + poolName
+            + "' is shut down and takes no new tasks while it drains the ones it has");
   }
 
   /**
-   * How the pool's close reads in the failure of a task it ended: {@code "was closed"}, or that
-   * it was cut off by close after the drain deadline passed.
+   * How the pool's close reads in the failure of a task it ended: {@code "was closed"}, or that it
+   * was cut off by close after the drain deadline passed.
    */
   public String closedBy() {
     Duration deadline = cutOffAfter;
-    return deadline == null ? "was closed" : "was closed once its drain deadline of "
-        + deadline.toMillis() + " ms had passed (cut off by close)";
+    return deadline == null
+        ? "was closed"
+        : "was closed once its drain deadline of "
+            + deadline.toMillis()
+            + " ms had passed (cut off by close)";
   }
 }

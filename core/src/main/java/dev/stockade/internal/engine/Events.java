@@ -15,10 +15,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivers events to the pool's listener, if any, one at a time and in the order they were
- * fired, on the pool's {@link CallbackExecutor}: a listener is the caller's code, and must not
- * stall the threads that read workers or keep time. The event is built only when a listener is
- * registered. Whatever a listener throws — an {@link Error} included — is logged and contained.
+ * Delivers events to the pool's listener, if any, one at a time and in the order they were fired,
+ * on the pool's {@link CallbackExecutor}: a listener is the caller's code, and must not stall the
+ * threads that read workers or keep time. The event is built only when a listener is registered.
+ * Whatever a listener throws — an {@link Error} included — is logged and contained.
  *
  * <p>At most {@value #MAX_PENDING} events wait for a listener that does not keep up; beyond that
  * events are dropped and counted in a warning, so a stuck listener cannot grow the pool's memory
@@ -54,37 +54,41 @@ public final class Events {
       long now = System.nanoTime();
       if (now - lastDropWarningNanos > DROP_WARNING_GAP_NANOS) {
         lastDropWarningNanos = now;
-        log.warn("[{}] the pool listener does not keep up: {} events wait, {} dropped so far",
-            poolName, MAX_PENDING, drops);
+        log.warn(
+            "[{}] the pool listener does not keep up: {} events wait, {} dropped so far",
+            poolName,
+            MAX_PENDING,
+            drops);
       }
       return;
     }
-    inOrder.execute(() -> {
-      DELIVERING.set(true);
-      try {
-        call.accept(listener);
-      } catch (Throwable t) {
-        log.warn("[{}] pool listener threw; listeners must not throw", poolName, t);
-      } finally {
-        DELIVERING.set(false);
-        pending.decrementAndGet();
-      }
-    });
+    inOrder.execute(
+        () -> {
+          DELIVERING.set(true);
+          try {
+            call.accept(listener);
+          } catch (Throwable t) {
+            log.warn("[{}] pool listener threw; listeners must not throw", poolName, t);
+          } finally {
+            DELIVERING.set(false);
+            pending.decrementAndGet();
+          }
+        });
   }
 
   /**
-   * Reports a task's end as its future ended: {@code taskCompleted} for a result,
-   * {@code taskFailed} with the failure, or with a {@link CancellationException} for a cancelled
-   * future (whose end is reported once its work has stopped). The caller reports each task's
-   * end once.
+   * Reports a task's end as its future ended: {@code taskCompleted} for a result, {@code
+   * taskFailed} with the failure, or with a {@link CancellationException} for a cancelled future
+   * (whose end is reported once its work has stopped). The caller reports each task's end once.
    */
   public void taskEnded(String label, TaskFuture<?> future, String workerId, Duration ran) {
     if (listener == null) {
       return;
     }
-    Throwable failure = future.isCancelled()
-        ? new CancellationException("task '" + label + "' was cancelled")
-        : future.isCompletedExceptionally() ? future.exceptionNow() : null;
+    Throwable failure =
+        future.isCancelled()
+            ? new CancellationException("task '" + label + "' was cancelled")
+            : future.isCompletedExceptionally() ? future.exceptionNow() : null;
     Optional<String> worker = Optional.ofNullable(workerId);
     if (failure == null) {
       fire(l -> l.taskCompleted(new TaskEvent(poolName, label, worker, ran, Optional.empty())));
@@ -94,9 +98,9 @@ public final class Events {
   }
 
   /**
-   * Waits up to {@code bound} for every event fired so far to be delivered; false if the
-   * listener is still busy then. Called from inside the listener it returns at once, since the
-   * events behind the one being delivered wait for it.
+   * Waits up to {@code bound} for every event fired so far to be delivered; false if the listener
+   * is still busy then. Called from inside the listener it returns at once, since the events behind
+   * the one being delivered wait for it.
    */
   public boolean awaitDelivered(Duration bound) {
     if (listener == null || DELIVERING.get()) {

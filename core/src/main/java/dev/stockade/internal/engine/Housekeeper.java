@@ -8,17 +8,16 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The one scheduled task of a pool: every interval it reads the process table once — from the
- * lowest pid any of its trees can have — and hands it to the pool, which samples every tree
- * from it. No thread per worker. It notices when it
- * was starved (a tick came far later than planned) and says so, because a late tick means late
- * limits and deadlines.
+ * lowest pid any of its trees can have — and hands it to the pool, which samples every tree from
+ * it. No thread per worker. It notices when it was starved (a tick came far later than planned) and
+ * says so, because a late tick means late limits and deadlines.
  */
 public final class Housekeeper implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Housekeeper.class);
@@ -39,7 +38,11 @@ public final class Housekeeper implements AutoCloseable {
    * @param pidFloor the lowest pid any supervised tree can have, or {@code Long.MAX_VALUE} when
    *     there is no tree (then the tick reads nothing)
    */
-  public Housekeeper(String poolName, Duration interval, TagIndex tags, LongSupplier pidFloor,
+  public Housekeeper(
+      String poolName,
+      Duration interval,
+      TagIndex tags,
+      LongSupplier pidFloor,
       Consumer<ProcessTable> tick) {
     this.poolName = poolName;
     this.intervalNanos = interval.toNanos();
@@ -47,11 +50,13 @@ public final class Housekeeper implements AutoCloseable {
     this.pidFloor = pidFloor;
     this.tick = tick;
     ThreadFactory named = DaemonThreads.named("stockade-" + poolName + "-housekeeper");
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = named.newThread(r);
-      thread = t;
-      return t;
-    });
+    this.scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = named.newThread(r);
+              thread = t;
+              return t;
+            });
   }
 
   /** True on this housekeeper's own thread. */
@@ -63,19 +68,24 @@ public final class Housekeeper implements AutoCloseable {
     lastTickNanos = System.nanoTime();
     // Fixed delay: a slow tick postpones the next instead of bunching the missed ones together.
     // run() catches its own failures, so this future never holds one; close() ends the ticks.
-    var unused = scheduler.scheduleWithFixedDelay(
-        this::run, intervalNanos, intervalNanos, TimeUnit.NANOSECONDS);
+    var unused =
+        scheduler.scheduleWithFixedDelay(
+            this::run, intervalNanos, intervalNanos, TimeUnit.NANOSECONDS);
   }
 
   private void run() {
     long now = System.nanoTime();
     long gap = now - lastTickNanos;
     lastTickNanos = now;
-    if (gap > 3 * intervalNanos && now - lastStarvationWarningNanos > STARVATION_WARNING_GAP_NANOS) {
+    if (gap > 3 * intervalNanos
+        && now - lastStarvationWarningNanos > STARVATION_WARNING_GAP_NANOS) {
       lastStarvationWarningNanos = now;
-      log.warn("[{}] housekeeper ran {} ms after the previous tick instead of {} ms: the machine "
-          + "or the JVM is starved, and limits and deadlines are checked late",
-          poolName, gap / 1_000_000, intervalNanos / 1_000_000);
+      log.warn(
+          "[{}] housekeeper ran {} ms after the previous tick instead of {} ms: the machine "
+              + "or the JVM is starved, and limits and deadlines are checked late",
+          poolName,
+          gap / 1_000_000,
+          intervalNanos / 1_000_000);
     }
     try {
       long floor = pidFloor.getAsLong();

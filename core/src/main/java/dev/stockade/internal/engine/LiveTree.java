@@ -7,15 +7,17 @@ import dev.stockade.internal.os.TreeMeter;
 import java.util.Optional;
 
 /**
- * A tree the engine supervises (a command's, or a worker's): the tree, and the reading that
- * crossed a limit when that is why it is ended. Knows the limits every tree is held to on each
- * tick, and why a tree that exited really ended.
+ * A tree the engine supervises (a command's, or a worker's): the tree, and the reading that crossed
+ * a limit when that is why it is ended. Knows the limits every tree is held to on each tick, and
+ * why a tree that exited really ended.
  */
 public abstract class LiveTree {
   /** The supervised process tree. */
   public final SupervisedTree tree;
+
   /** The reading that crossed a limit, when that is why the tree is ended. */
   private volatile TreeMeter.Reading breach;
+
   /** The last reading within the limits. */
   private volatile TreeMeter.Reading lastReading;
 
@@ -66,8 +68,8 @@ public abstract class LiveTree {
   }
 
   /**
-   * Why the tree ended, when {@code given} is what the engine saw: a root the kernel killed at
-   * the tree's memory limit died of that limit, not by itself.
+   * Why the tree ended, when {@code given} is what the engine saw: a root the kernel killed at the
+   * tree's memory limit died of that limit, not by itself.
    */
   EndReason explain(EndReason given) {
     if (given != EndReason.EXITED) {

@@ -11,11 +11,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Admission by memory: whether a pool may start another worker tree, given what its JVM's
- * container has left ({@link OwnCgroupMemory}: the cgroup's limit and usage, else the host's).
- * Starts are held while the memory available is below {@code minFreeMemory}; the pool applies
- * its {@link MemoryPressurePolicy} to the work that waited. Entering and leaving pressure is
- * logged and told to the listener once each; the pool reports its own actions.
+ * Admission by memory: whether a pool may start another worker tree, given what its JVM's container
+ * has left ({@link OwnCgroupMemory}: the cgroup's limit and usage, else the host's). Starts are
+ * held while the memory available is below {@code minFreeMemory}; the pool applies its {@link
+ * MemoryPressurePolicy} to the work that waited. Entering and leaving pressure is logged and told
+ * to the listener once each; the pool reports its own actions.
  *
  * <p>Thread-safe. A reading opens two or three small files.
  */
@@ -29,8 +29,12 @@ public final class MemoryAdmission {
   private final Events events;
   private boolean underPressure;
 
-  public MemoryAdmission(String poolName, OwnCgroupMemory memory, MemorySize minFree,
-      MemoryPressurePolicy policy, Events events) {
+  public MemoryAdmission(
+      String poolName,
+      OwnCgroupMemory memory,
+      MemorySize minFree,
+      MemoryPressurePolicy policy,
+      Events events) {
     this.poolName = poolName;
     this.memory = memory;
     this.minFree = minFree;
@@ -41,8 +45,11 @@ public final class MemoryAdmission {
   /** The memory the JVM may use and has left, now. */
   public MemoryBudget budget() {
     MemoryReading r = memory.read();
-    return new MemoryBudget(MemorySize.ofBytes(r.limitBytes()), MemorySize.ofBytes(r.usedBytes()),
-        MemorySize.ofBytes(Math.max(0, r.availableBytes())), r.source());
+    return new MemoryBudget(
+        MemorySize.ofBytes(r.limitBytes()),
+        MemorySize.ofBytes(r.usedBytes()),
+        MemorySize.ofBytes(Math.max(0, r.availableBytes())),
+        r.source());
   }
 
   public MemoryPressurePolicy policy() {
@@ -50,8 +57,8 @@ public final class MemoryAdmission {
   }
 
   /**
-   * The reading that holds new trees back, or empty when one may start (always empty when no
-   * {@code minFreeMemory} is set). Tells the listener when pressure begins or ends.
+   * The reading that holds new trees back, or empty when one may start (always empty when no {@code
+   * minFreeMemory} is set). Tells the listener when pressure begins or ends.
    */
   public Optional<MemoryBudget> pressure() {
     if (minFree.toBytes() == 0) {
@@ -67,11 +74,20 @@ public final class MemoryAdmission {
     if (changed) {
       String action = now ? "holding new workers back (" + policy + ")" : "starting workers again";
       if (now) {
-        log.warn("[{}] memory available {} is below minFreeMemory {} ({}): {}", poolName,
-            budget.available(), minFree, budget.source(), action);
+        log.warn(
+            "[{}] memory available {} is below minFreeMemory {} ({}): {}",
+            poolName,
+            budget.available(),
+            minFree,
+            budget.source(),
+            action);
       } else {
-        log.info("[{}] memory available {} is back above minFreeMemory {}: {}", poolName,
-            budget.available(), minFree, action);
+        log.info(
+            "[{}] memory available {} is back above minFreeMemory {}: {}",
+            poolName,
+            budget.available(),
+            minFree,
+            action);
       }
       report(budget, now, action);
     }
@@ -80,15 +96,28 @@ public final class MemoryAdmission {
 
   /** Tells the listener what the pool did under pressure. */
   public void report(MemoryBudget budget, boolean pressured, String action) {
-    events.fire(l -> l.memoryPressure(
-        new MemoryPressureEvent(poolName, budget, minFree, pressured, action)));
+    events.fire(
+        l ->
+            l.memoryPressure(
+                new MemoryPressureEvent(poolName, budget, minFree, pressured, action)));
   }
 
   /** The message of a task shed under {@code budget}. */
   public String shedMessage(String taskLabel, MemoryBudget budget) {
-    return "task '" + taskLabel + "' was not started by pool '" + poolName + "': "
-        + budget.available() + " of memory available, below minFreeMemory " + minFree
-        + " (limit " + budget.limit() + ", used " + budget.used() + ", from " + budget.source()
+    return "task '"
+        + taskLabel
+        + "' was not started by pool '"
+        + poolName
+        + "': "
+        + budget.available()
+        + " of memory available, below minFreeMemory "
+        + minFree
+        + " (limit "
+        + budget.limit()
+        + ", used "
+        + budget.used()
+        + ", from "
+        + budget.source()
         + "; memoryPressurePolicy SHED)";
   }
 }

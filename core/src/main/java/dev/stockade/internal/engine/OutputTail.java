@@ -7,9 +7,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
- * Drains one output stream of a process on a pool I/O thread, keeping only the last
- * {@code limit} bytes and counting all of them. A process whose output nobody reads blocks once
- * the pipe is full, so every stream is always drained, whatever the bound.
+ * Drains one output stream of a process on a pool I/O thread, keeping only the last {@code limit}
+ * bytes and counting all of them. A process whose output nobody reads blocks once the pipe is full,
+ * so every stream is always drained, whatever the bound.
  */
 public final class OutputTail {
   private final byte[] ring;

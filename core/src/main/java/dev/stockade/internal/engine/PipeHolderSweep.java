@@ -4,8 +4,8 @@ import dev.stockade.internal.os.OutputPipe;
 import dev.stockade.internal.os.PidCounter;
 import dev.stockade.internal.os.PipeHolders;
 import dev.stockade.internal.os.ProcFs;
-import dev.stockade.internal.os.ProcessInfo;
 import dev.stockade.internal.os.ProcessIdentity;
+import dev.stockade.internal.os.ProcessInfo;
 import dev.stockade.internal.os.TagIndex;
 import dev.stockade.internal.os.TeardownReport;
 import dev.stockade.internal.os.TreeMembership;
@@ -24,20 +24,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The end of a torn-down tree's output. Once the teardown has verified every member gone, no
- * member holds the tree's stdout or stderr pipe any more, so their readers reach the end at
- * once. If they do not within {@link #MOMENT}, some process the teardown did not know of still
- * holds a write end: an escaped member (one that, between two samples, cleared its environment,
- * left the session and lost its parent, as {@code env -i setsid -f} does) or an outsider that was
- * handed the pipe. The pipe is proof of where it came from, so:
+ * The end of a torn-down tree's output. Once the teardown has verified every member gone, no member
+ * holds the tree's stdout or stderr pipe any more, so their readers reach the end at once. If they
+ * do not within {@link #MOMENT}, some process the teardown did not know of still holds a write end:
+ * an escaped member (one that, between two samples, cleared its environment, left the session and
+ * lost its parent, as {@code env -i setsid -f} does) or an outsider that was handed the pipe. The
+ * pipe is proof of where it came from, so:
  *
  * <ul>
  *   <li>the holders are found through {@code /proc/PID/fd} ({@link PipeHolders});
- *   <li>those not older than the tree's root are its members (unless they are processes this
- *       JVM is starting, caught before their exec with a copy of its descriptors): they, their
+ *   <li>those not older than the tree's root are its members (unless they are processes this JVM is
+ *       starting, caught before their exec with a copy of its descriptors): they, their
  *       descendants, sessions and groups are ended like a tree (freeze, SIGTERM, the same grace,
- *       SIGKILL, verify), and counted in the report; a WARN names them, since containment
- *       missed them;
+ *       SIGKILL, verify), and counted in the report; a WARN names them, since containment missed
+ *       them;
  *   <li>older ones are not the tree's to end; a WARN names them;
  *   <li>a pipe still held after that (an outsider, a process that survives SIGKILL, or one whose
  *       descriptors this JVM may not read) is abandoned: its readers return, and the WARN names
@@ -49,10 +49,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class PipeHolderSweep {
   private static final Logger log = LoggerFactory.getLogger(PipeHolderSweep.class);
+
   /** How long readers may take to see the end of pipes nobody holds: a scheduling delay. */
   static final Duration MOMENT = Duration.ofMillis(50);
+
   /** How long readers may take to read what is buffered when no holder can be seen. */
   static final Duration DRAIN_BOUND = Duration.ofSeconds(2);
+
   static final int MAX_ROUNDS = 3;
   private static final long SELF = ProcessHandle.current().pid();
 
@@ -85,8 +88,11 @@ public final class PipeHolderSweep {
     }
   }
 
-  private static Outcome sweepHeld(SupervisedTree tree, List<OutputPipe> pipes,
-      CompletableFuture<?> readersDone, Duration grace) {
+  private static Outcome sweepHeld(
+      SupervisedTree tree,
+      List<OutputPipe> pipes,
+      CompletableFuture<?> readersDone,
+      Duration grace) {
     long deadline = System.nanoTime() + DRAIN_BOUND.toNanos();
     Set<Long> inodes = new HashSet<>();
     for (OutputPipe pipe : pipes) {
@@ -103,23 +109,28 @@ public final class PipeHolderSweep {
         }
       }
       if (escaped.isEmpty()) {
-        if (holders.isEmpty()
-            && await(readersDone, remaining(deadline))) {
+        if (holders.isEmpty() && await(readersDone, remaining(deadline))) {
           return new Outcome(ended, true); // nobody held it: the readers were only slow
         }
         break;
       }
-      log.warn("{}: {} still held the tree's output after its teardown, so escaped from the "
-          + "tree unseen; ending {} as members of the tree", who, escaped,
+      log.warn(
+          "{}: {} still held the tree's output after its teardown, so escaped from the "
+              + "tree unseen; ending {} as members of the tree",
+          who,
+          escaped,
           escaped.size() == 1 ? "it" : "them");
       List<ProcessIdentity> roots = new ArrayList<>();
       for (PipeHolders.Holder holder : escaped) {
         roots.add(holder.process().identity());
       }
-      ended = ended.and(new TreeTeardown(
-          new TreeMembership(roots, tree.tag(), PidCounter.ALWAYS_FULL, List.of(tree.root())),
-          new TagIndex())
-          .end(grace));
+      ended =
+          ended.and(
+              new TreeTeardown(
+                      new TreeMembership(
+                          roots, tree.tag(), PidCounter.ALWAYS_FULL, List.of(tree.root())),
+                      new TagIndex())
+                  .end(grace));
       if (await(readersDone, MOMENT)) {
         return new Outcome(ended, true);
       }
@@ -128,8 +139,10 @@ public final class PipeHolderSweep {
     if (holders.isEmpty() && await(readersDone, remaining(deadline))) {
       return new Outcome(ended, true);
     }
-    log.warn("{}: the tree's output is still held after its teardown by {}; stopped reading it",
-        who, describe(holders, tree));
+    log.warn(
+        "{}: the tree's output is still held after its teardown by {}; stopped reading it",
+        who,
+        describe(holders, tree));
     for (OutputPipe pipe : pipes) {
       pipe.abandon();
     }
@@ -140,8 +153,8 @@ public final class PipeHolderSweep {
   }
 
   /**
-   * A holder not older than the tree's root got the pipe from the tree. An older one was handed
-   * it (or opened it through {@code /proc}): it is not the tree's to end.
+   * A holder not older than the tree's root got the pipe from the tree. An older one was handed it
+   * (or opened it through {@code /proc}): it is not the tree's to end.
    */
   private static boolean isOfTree(PipeHolders.Holder holder, SupervisedTree tree) {
     return holder.process().startTime() >= tree.root().startTime()
@@ -149,10 +162,10 @@ public final class PipeHolderSweep {
   }
 
   /**
-   * A child of this JVM in this JVM's session is a process the JVM is starting — the
-   * application's own {@code ProcessBuilder} included — caught between its fork and its exec,
-   * when it holds a copy of every descriptor of the JVM, the write end of a pipe a concurrent
-   * spawn has just made among them. No tree's process is in the JVM's session.
+   * A child of this JVM in this JVM's session is a process the JVM is starting — the application's
+   * own {@code ProcessBuilder} included — caught between its fork and its exec, when it holds a
+   * copy of every descriptor of the JVM, the write end of a pipe a concurrent spawn has just made
+   * among them. No tree's process is in the JVM's session.
    */
   private static boolean isBeingStartedByThisJvm(ProcessInfo p) {
     ProcessInfo self = ProcFs.readStat(SELF);
@@ -165,9 +178,11 @@ public final class PipeHolderSweep {
     }
     List<String> described = new ArrayList<>();
     for (PipeHolders.Holder holder : holders) {
-      described.add(holder + (isOfTree(holder, tree)
-          ? ", which survived being ended"
-          : ", which is older than the tree and not the tree's to end"));
+      described.add(
+          holder
+              + (isOfTree(holder, tree)
+                  ? ", which survived being ended"
+                  : ", which is older than the tree and not the tree's to end"));
     }
     return String.join("; ", described);
   }

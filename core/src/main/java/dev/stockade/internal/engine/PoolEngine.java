@@ -36,13 +36,13 @@ import org.slf4j.LoggerFactory;
  * What both pools' engines do, once: the parts every pool is made of (containment, launcher,
  * events, memory admission, drain, threads), admission into a bounded queue (blocking up to a
  * deadline, refusing with a reason), the registry of live trees checked against their limits on
- * every tick, the one method by which every tree's end is claimed, each task's one reported
- * end, the snapshot, and close. A subclass adds only what is its own: how a task starts and
- * what a tree's end means for its tasks.
+ * every tick, the one method by which every tree's end is claimed, each task's one reported end,
+ * the snapshot, and close. A subclass adds only what is its own: how a task starts and what a
+ * tree's end means for its tasks.
  *
- * <p>Construction is safe: the constructor starts nothing. The subclass's factory calls
- * {@link #startThreads()} once the engine is whole, so no thread, hook or callback sees a
- * half-built pool, and a constructor that throws leaves nothing running.
+ * <p>Construction is safe: the constructor starts nothing. The subclass's factory calls {@link
+ * #startThreads()} once the engine is whole, so no thread, hook or callback sees a half-built pool,
+ * and a constructor that throws leaves nothing running.
  *
  * <p>Its parts are public final fields, for the subclass and the classes it is made of. One lock
  * ({@link #lock}) guards the queue, whether the pool is closed, and the subclass's own state;
@@ -54,6 +54,7 @@ import org.slf4j.LoggerFactory;
 public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
   /** How many lines of a tree's stderr a failure quotes. */
   public static final int STDERR_LINES_IN_MESSAGES = 10;
+
   /** How long close() waits for a listener to take the events of the pool's last moments. */
   private static final Duration EVENT_DELIVERY_BOUND = Duration.ofSeconds(5);
 
@@ -68,12 +69,16 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
   public final MemoryAdmission admission;
   public final Drain drain;
   public final ReentrantLock lock = new ReentrantLock();
+
   /** Signalled whenever room, the queue or the live trees change. */
   public final Condition changed = lock.newCondition();
+
   /** Accepted tasks waiting for a tree, oldest first; guarded by {@link #lock}. */
   public final ArrayDeque<T> queue = new ArrayDeque<>();
+
   /** Every tree that is alive or being ended. */
   public final Set<L> live = ConcurrentHashMap.newKeySet();
+
   private boolean closed;
   private volatile boolean closedWithoutWaiting;
   private volatile PoolThreads threads;
@@ -86,8 +91,8 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
    */
   protected PoolEngine(PoolSettings common, String kind) {
     if (!ProcessTable.isAvailable()) {
-      throw new UnsupportedOperationException(kind + " needs /proc (Linux); this platform has "
-          + "none");
+      throw new UnsupportedOperationException(
+          kind + " needs /proc (Linux); this platform has " + "none");
     }
     this.common = common;
     this.poolId = Tags.newPoolId(common.name());
@@ -97,24 +102,39 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
     LeftoverSweep.sweep(common.name(), cgroups.base());
     this.containment = CgroupContainmentStrategy.of(cgroups, poolId, tags);
     this.launcher = ProcessLauncher.detect();
-    this.callbacks = common.callbackExecutor()
-        .map(e -> CallbackExecutor.of(common.name(), e))
-        .orElseGet(() -> CallbackExecutor.owned(common.name(),
-            CallbackExecutor.defaultThreads(common.workers())));
+    this.callbacks =
+        common
+            .callbackExecutor()
+            .map(e -> CallbackExecutor.of(common.name(), e))
+            .orElseGet(
+                () ->
+                    CallbackExecutor.owned(
+                        common.name(), CallbackExecutor.defaultThreads(common.workers())));
     this.events = new Events(common.name(), common.listener().orElse(null), callbacks);
-    this.admission = new MemoryAdmission(common.name(), OwnCgroupMemory.resolve(),
-        common.minFreeMemory(), common.memoryPressurePolicy(), events);
+    this.admission =
+        new MemoryAdmission(
+            common.name(),
+            OwnCgroupMemory.resolve(),
+            common.minFreeMemory(),
+            common.memoryPressurePolicy(),
+            events);
     this.drain = new Drain(common.name(), lock, this::close, this::onShutdown);
   }
 
   /**
-   * Starts the pool's threads (the housekeeper's first tick included) and its shutdown hook.
-   * Called once, by the subclass's factory, when the engine is whole.
+   * Starts the pool's threads (the housekeeper's first tick included) and its shutdown hook. Called
+   * once, by the subclass's factory, when the engine is whole.
    */
   protected final void startThreads() {
-    threads = new PoolThreads(common.name(), common.sampleInterval(), tags,
-        this::lowestPidFloor, this::onTick,
-        common.shutdownHook() ? () -> close(Drain.SHUTDOWN_HOOK_DRAIN) : null, callbacks);
+    threads =
+        new PoolThreads(
+            common.name(),
+            common.sampleInterval(),
+            tags,
+            this::lowestPidFloor,
+            this::onTick,
+            common.shutdownHook() ? () -> close(Drain.SHUTDOWN_HOOK_DRAIN) : null,
+            callbacks);
   }
 
   public final String name() {
@@ -143,8 +163,8 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
   // ---------------------------------------------------------------- admission
 
   /**
-   * Accepts {@code task} into a slot or the queue, or refuses it saying why
-   * ({@link QueueAdmission}).
+   * Accepts {@code task} into a slot or the queue, or refuses it saying why ({@link
+   * QueueAdmission}).
    */
   protected final Admitted admit(T task) {
     return queueAdmission.admit(task);
@@ -167,8 +187,8 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
   protected abstract String countsLocked();
 
   /**
-   * Takes a cancelled task out of the queue (or wherever else the pool keeps waiting tasks);
-   * if it was there, reports its end and returns true.
+   * Takes a cancelled task out of the queue (or wherever else the pool keeps waiting tasks); if it
+   * was there, reports its end and returns true.
    */
   public final boolean dropIfWaiting(T task) {
     boolean dropped;
@@ -195,8 +215,8 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
   }
 
   /**
-   * Reports the task's one end, as its future ended: a cancelled task's end is reported here
-   * too, once nothing of it runs. Called once the task has left every queue and tree.
+   * Reports the task's one end, as its future ended: a cancelled task's end is reported here too,
+   * once nothing of it runs. Called once the task has left every queue and tree.
    */
   public final void ended(T task, String workerId, Duration ran) {
     if (task.markEnded()) {
@@ -216,8 +236,8 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
   }
 
   /**
-   * Housekeeper tick: one table; every live tree that is not ending is checked against its
-   * limits, then against what only its pool knows ({@link #check}).
+   * Housekeeper tick: one table; every live tree that is not ending is checked against its limits,
+   * then against what only its pool knows ({@link #check}).
    */
   private void onTick(ProcessTable table) {
     long now = System.nanoTime();
@@ -242,9 +262,9 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
   protected void afterTick() {}
 
   /**
-   * Claims the end of {@code l}'s tree for {@code given} (or for the limit the kernel enforced,
-   * if it exited of that); the first claim wins. The winner's {@link #finish} runs on an I/O
-   * thread. This is the one way any tree ends.
+   * Claims the end of {@code l}'s tree for {@code given} (or for the limit the kernel enforced, if
+   * it exited of that); the first claim wins. The winner's {@link #finish} runs on an I/O thread.
+   * This is the one way any tree ends.
    *
    * @return false if another cause claimed the end first
    */
@@ -277,10 +297,15 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
    * Ends {@code l}'s tree (see {@link TreeEnding}) with the grace {@code reason} allows, and
    * records the breach that ended it.
    */
-  protected final TreeEnding tearDown(L l, EndReason reason, boolean graceAllowed, String what,
-      CompletableFuture<?> outputRead, Runnable afterKill) {
-    Duration grace = graceAllowed ? TreeEnding.graceFor(reason, common.terminationGrace())
-        : Duration.ZERO;
+  protected final TreeEnding tearDown(
+      L l,
+      EndReason reason,
+      boolean graceAllowed,
+      String what,
+      CompletableFuture<?> outputRead,
+      Runnable afterKill) {
+    Duration grace =
+        graceAllowed ? TreeEnding.graceFor(reason, common.terminationGrace()) : Duration.ZERO;
     TreeEnding ending = TreeEnding.of(common.name(), what, l.tree, grace, outputRead, afterKill);
     l.recordBreach();
     return ending;
@@ -315,8 +340,17 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
     MemoryBudget budget = admission.budget();
     lock.lock();
     try {
-      return new PoolSnapshot(common.name(), containment.name(), common.workers(), aliveLocked(),
-          queue.size(), common.queueCapacity(), closed, trees, budget, lifeline);
+      return new PoolSnapshot(
+          common.name(),
+          containment.name(),
+          common.workers(),
+          aliveLocked(),
+          queue.size(),
+          common.queueCapacity(),
+          closed,
+          trees,
+          budget,
+          lifeline);
     } finally {
       lock.unlock();
     }
@@ -348,10 +382,10 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
   }
 
   /**
-   * Refuses new tasks, fails the waiting ones, ends every tree, and returns once every tree is
-   * gone (every future is complete by then) and the listener has had the last events — except
-   * on one of the pool's own threads, where waiting would wait for that very thread: there the
-   * last tree to go stops the threads.
+   * Refuses new tasks, fails the waiting ones, ends every tree, and returns once every tree is gone
+   * (every future is complete by then) and the listener has had the last events — except on one of
+   * the pool's own threads, where waiting would wait for that very thread: there the last tree to
+   * go stops the threads.
    */
   public final void close() {
     List<T> dropped;
@@ -372,12 +406,27 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
       lock.unlock();
     }
     for (T task : dropped) {
-      refuse(task, new PoolClosedException("pool '" + common.name() + "' "
-          + drain.closedBy() + " before queued task '" + task.label() + "' started"));
+      refuse(
+          task,
+          new PoolClosedException(
+              "pool '"
+                  + common.name()
+                  + "' "
+                  + drain.closedBy()
+                  + " before queued task '"
+                  + task.label()
+                  + "' started"));
     }
     for (T task : heldBack) {
-      refuse(task, new PoolClosedException("pool '" + common.name() + "' was closed before "
-          + "task '" + task.label() + "' could run again"));
+      refuse(
+          task,
+          new PoolClosedException(
+              "pool '"
+                  + common.name()
+                  + "' was closed before "
+                  + "task '"
+                  + task.label()
+                  + "' could run again"));
     }
     for (L l : live) {
       end(l, EndReason.POOL_CLOSED);
@@ -397,8 +446,11 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
       lock.unlock();
     }
     if (!events.awaitDelivered(EVENT_DELIVERY_BOUND)) {
-      log.warn("[{}] closed, but the pool listener is still busy after {} ms; the remaining "
-          + "events are delivered in the background", name(), EVENT_DELIVERY_BOUND.toMillis());
+      log.warn(
+          "[{}] closed, but the pool listener is still busy after {} ms; the remaining "
+              + "events are delivered in the background",
+          name(),
+          EVENT_DELIVERY_BOUND.toMillis());
     }
     stopThreads();
   }
@@ -414,8 +466,8 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
   }
 
   /**
-   * After a tree went: if close() ran on a pool thread and did not wait, the last tree to go
-   * stops the threads.
+   * After a tree went: if close() ran on a pool thread and did not wait, the last tree to go stops
+   * the threads.
    */
   public final void stopThreadsIfDone() {
     boolean done;

@@ -10,8 +10,8 @@ import java.util.Optional;
 import java.util.concurrent.Executor;
 
 /**
- * The settings both pools share, validated by their builders: how many trees, how much waits,
- * the limits every tree is held to, how the pool watches memory, and who hears of it.
+ * The settings both pools share, validated by their builders: how many trees, how much waits, the
+ * limits every tree is held to, how the pool watches memory, and who hears of it.
  *
  * @param name the pool's name, in thread names, tags, logs and messages
  * @param workers how many trees may be alive at once

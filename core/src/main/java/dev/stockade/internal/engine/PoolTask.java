@@ -5,8 +5,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A task as the engine sees it, whichever pool runs it: its label, the future its caller holds,
- * and its one start and one end as the listener hears them, however many attempts it takes.
+ * A task as the engine sees it, whichever pool runs it: its label, the future its caller holds, and
+ * its one start and one end as the listener hears them, however many attempts it takes.
  *
  * @param <V> what its future completes with
  */
@@ -31,14 +31,14 @@ public abstract class PoolTask<V> {
    * @param <T> the pool's task type, which this task is
    */
   @SuppressWarnings("unchecked") // a pool gives its tasks a canceller of their own type
-  protected <T extends PoolTask<V>> PoolTask(String label, Duration timeout,
-      Canceller<T> onCancel, Executor callbacks, long spinNanos) {
+  protected <T extends PoolTask<V>> PoolTask(
+      String label, Duration timeout, Canceller<T> onCancel, Executor callbacks, long spinNanos) {
     this.label = label;
     this.timeout = timeout;
     T self = (T) this;
     // Called only once the caller holds the future, long after this constructor returned.
-    this.future = new TaskFuture<>(interrupt -> onCancel.cancelled(self, interrupt), callbacks,
-        spinNanos);
+    this.future =
+        new TaskFuture<>(interrupt -> onCancel.cancelled(self, interrupt), callbacks, spinNanos);
   }
 
   /** Names the task in logs, events and messages. */

@@ -17,8 +17,9 @@ import java.util.function.LongSupplier;
 /**
  * The threads of one pool: the spawner (one long-lived thread that starts every process), the
  * housekeeper (one tick per interval), a cached pool for I/O and teardowns, a timer for delayed
- * work, the {@link CallbackExecutor} for the caller's code, and the optional JVM shutdown hook. Knows whether the current thread is one of them,
- * since a pool must not wait for itself, and stops them all once.
+ * work, the {@link CallbackExecutor} for the caller's code, and the optional JVM shutdown hook.
+ * Knows whether the current thread is one of them, since a pool must not wait for itself, and stops
+ * them all once.
  */
 public final class PoolThreads {
   private static final ThreadLocal<Boolean> POOL_THREAD = ThreadLocal.withInitial(() -> false);
@@ -38,13 +39,22 @@ public final class PoolThreads {
    * @param onJvmShutdown run by the shutdown hook, or null for none
    * @param callbacks where the caller's code runs; shut down with the rest if the pool owns it
    */
-  public PoolThreads(String poolName, Duration sampleInterval, TagIndex tags,
-      LongSupplier pidFloor, Consumer<ProcessTable> tick, Runnable onJvmShutdown,
+  public PoolThreads(
+      String poolName,
+      Duration sampleInterval,
+      TagIndex tags,
+      LongSupplier pidFloor,
+      Consumer<ProcessTable> tick,
+      Runnable onJvmShutdown,
       CallbackExecutor callbacks) {
     this.callbacks = callbacks;
     this.spawner = new Spawner(poolName);
-    this.io = Executors.newCachedThreadPool(marked(DaemonThreads.numbered("stockade-" + poolName + "-io-")));
-    this.timer = Executors.newSingleThreadScheduledExecutor(marked(DaemonThreads.named("stockade-" + poolName + "-timer")));
+    this.io =
+        Executors.newCachedThreadPool(
+            marked(DaemonThreads.numbered("stockade-" + poolName + "-io-")));
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            marked(DaemonThreads.named("stockade-" + poolName + "-timer")));
     this.housekeeper = new Housekeeper(poolName, sampleInterval, tags, pidFloor, tick);
     housekeeper.start();
     if (onJvmShutdown != null) {
@@ -56,10 +66,12 @@ public final class PoolThreads {
   }
 
   private static ThreadFactory marked(ThreadFactory base) {
-    return r -> base.newThread(() -> {
-      POOL_THREAD.set(true);
-      r.run();
-    });
+    return r ->
+        base.newThread(
+            () -> {
+              POOL_THREAD.set(true);
+              r.run();
+            });
   }
 
   public Spawner spawner() {
@@ -95,8 +107,8 @@ public final class PoolThreads {
   }
 
   /**
-   * Waits up to {@code timeout} for {@link #stop()} to have finished: the last step of a
-   * pool's close, so true means the pool is closed. False if the time ran out.
+   * Waits up to {@code timeout} for {@link #stop()} to have finished: the last step of a pool's
+   * close, so true means the pool is closed. False if the time ran out.
    */
   public boolean awaitStopped(Duration timeout) throws InterruptedException {
     return allStopped.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -109,9 +121,9 @@ public final class PoolThreads {
 
   /**
    * Stops every thread and removes the shutdown hook. Runs once; a later call returns once the
-   * first has finished (on a pool thread or the housekeeper's, at once: the first may be
-   * waiting for that very thread), so every {@code close()} that returns —
-   * the caller's, and a drained pool's own — leaves the pool terminated.
+   * first has finished (on a pool thread or the housekeeper's, at once: the first may be waiting
+   * for that very thread), so every {@code close()} that returns — the caller's, and a drained
+   * pool's own — leaves the pool terminated.
    */
   public void stop() {
     if (!stopped.compareAndSet(false, true)) {

@@ -12,13 +12,14 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * The checks every pool builder applies: each setting set at most once, and a failed range
- * check reported as {@code "<setting> must be <constraint>, but was <value>"}.
+ * The checks every pool builder applies: each setting set at most once, and a failed range check
+ * reported as {@code "<setting> must be <constraint>, but was <value>"}.
  */
 public final class SettingRules {
   /** What a pool name may be: it appears in thread names, paths and tags. */
   /** Default of {@code maxProcesses}: far above a browser's tree, far below a fork loop's. */
   public static final int DEFAULT_MAX_PROCESSES = 1024;
+
   /** The kernel's highest {@code pid_max}: no tree can hold more. */
   public static final int MAX_PROCESSES_CEILING = 4_194_304;
 
@@ -39,9 +40,14 @@ public final class SettingRules {
     try {
       return CgroupMode.valueOf(value.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("system property " + CGROUP_MODE_PROPERTY
-          + " must be one of " + Arrays.toString(CgroupMode.values()) + ", but was "
-          + value, e);
+      throw new IllegalArgumentException(
+          "system property "
+              + CGROUP_MODE_PROPERTY
+              + " must be one of "
+              + Arrays.toString(CgroupMode.values())
+              + ", but was "
+              + value,
+          e);
     }
   }
 
@@ -56,9 +62,15 @@ public final class SettingRules {
       return minFreeMemory;
     }
     MemoryReading budget = OwnCgroupMemory.resolve().read();
-    require(minFreeMemory.toBytes() < budget.limitBytes(), "minFreeMemory",
-        "below the memory this JVM may use (" + MemorySize.ofBytes(budget.limitBytes())
-            + ", " + budget.source() + ")", minFreeMemory);
+    require(
+        minFreeMemory.toBytes() < budget.limitBytes(),
+        "minFreeMemory",
+        "below the memory this JVM may use ("
+            + MemorySize.ofBytes(budget.limitBytes())
+            + ", "
+            + budget.source()
+            + ")",
+        minFreeMemory);
     return minFreeMemory;
   }
 
@@ -80,33 +92,40 @@ public final class SettingRules {
   }
 
   /**
-   * The longest duration any setting may take. Deadlines are kept in nanoseconds of
-   * {@link System#nanoTime}, which a duration of about 292 years would overflow; a year is far
-   * beyond any deadline that means something and leaves the arithmetic room to spare. A caller
-   * who wants "no deadline" in practice passes this.
+   * The longest duration any setting may take. Deadlines are kept in nanoseconds of {@link
+   * System#nanoTime}, which a duration of about 292 years would overflow; a year is far beyond any
+   * deadline that means something and leaves the arithmetic room to spare. A caller who wants "no
+   * deadline" in practice passes this.
    */
   public static final Duration LONGEST_DURATION = Duration.ofDays(365);
 
   /** Throws {@link IllegalArgumentException} naming the setting, the rule and the value. */
   public static void require(boolean ok, String setting, String constraint, Object value) {
     if (!ok) {
-      throw new IllegalArgumentException(setting + " must be " + constraint + ", but was "
-          + (value instanceof Duration d ? shown(d) : value));
+      throw new IllegalArgumentException(
+          setting
+              + " must be "
+              + constraint
+              + ", but was "
+              + (value instanceof Duration d ? shown(d) : value));
     }
   }
 
   /**
-   * Requires {@code value} to be at most {@link #LONGEST_DURATION}, checked before any other
-   * rule computes with it.
+   * Requires {@code value} to be at most {@link #LONGEST_DURATION}, checked before any other rule
+   * computes with it.
    */
   public static void requireAtMostLongest(Duration value, String setting) {
-    require(value.compareTo(LONGEST_DURATION) <= 0, setting,
-        "at most " + describe(LONGEST_DURATION), value);
+    require(
+        value.compareTo(LONGEST_DURATION) <= 0,
+        setting,
+        "at most " + describe(LONGEST_DURATION),
+        value);
   }
 
   /**
-   * A duration as a message shows it: in milliseconds, or in seconds where milliseconds would
-   * not fit in a {@code long} (the value being refused may be {@code Long.MAX_VALUE} seconds).
+   * A duration as a message shows it: in milliseconds, or in seconds where milliseconds would not
+   * fit in a {@code long} (the value being refused may be {@code Long.MAX_VALUE} seconds).
    */
   public static String shown(Duration d) {
     if (d.toSeconds() > Long.MAX_VALUE / 1000 - 1 || d.toSeconds() < Long.MIN_VALUE / 1000 + 1) {
@@ -117,8 +136,11 @@ public final class SettingRules {
 
   /** Requires {@code value} to lie within {@code [min, max]}. */
   public static void requireBetween(Duration value, Duration min, Duration max, String setting) {
-    require(value.compareTo(min) >= 0 && value.compareTo(max) <= 0, setting,
-        "between " + describe(min) + " and " + describe(max), value);
+    require(
+        value.compareTo(min) >= 0 && value.compareTo(max) <= 0,
+        setting,
+        "between " + describe(min) + " and " + describe(max),
+        value);
   }
 
   private static String describe(Duration d) {

@@ -6,9 +6,9 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Starts every process of a pool from one long-lived thread. A parent-death signal fires when
- * the thread that spawned a process exits, not the whole JVM, so workers must never be spawned
- * from short-lived threads.
+ * Starts every process of a pool from one long-lived thread. A parent-death signal fires when the
+ * thread that spawned a process exits, not the whole JVM, so workers must never be spawned from
+ * short-lived threads.
  */
 public final class Spawner implements AutoCloseable {
   private final ExecutorService thread;
@@ -16,11 +16,13 @@ public final class Spawner implements AutoCloseable {
 
   public Spawner(String poolName) {
     ThreadFactory factory = DaemonThreads.named("stockade-" + poolName + "-spawner");
-    this.thread = Executors.newSingleThreadExecutor(r -> {
-      Thread t = factory.newThread(r);
-      spawnerThread = t;
-      return t;
-    });
+    this.thread =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = factory.newThread(r);
+              spawnerThread = t;
+              return t;
+            });
   }
 
   /** True on the spawner thread itself. */

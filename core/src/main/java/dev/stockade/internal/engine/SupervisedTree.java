@@ -1,7 +1,7 @@
 package dev.stockade.internal.engine;
 
-import dev.stockade.EnvironmentNames;
 import dev.stockade.EndReason;
+import dev.stockade.EnvironmentNames;
 import dev.stockade.ExitStatus;
 import dev.stockade.MemoryAccounting;
 import dev.stockade.MemoryMetric;
@@ -14,11 +14,11 @@ import dev.stockade.internal.launch.ProgramStartException;
 import dev.stockade.internal.lifeline.Lifeline;
 import dev.stockade.internal.os.LaunchSpec;
 import dev.stockade.internal.os.ProcFs;
-import dev.stockade.internal.os.ProcessLauncher;
-import dev.stockade.internal.os.SpawnedProcess;
 import dev.stockade.internal.os.ProcessIdentity;
 import dev.stockade.internal.os.ProcessInfo;
+import dev.stockade.internal.os.ProcessLauncher;
 import dev.stockade.internal.os.ProcessTable;
+import dev.stockade.internal.os.SpawnedProcess;
 import dev.stockade.internal.os.Tags;
 import dev.stockade.internal.os.TeardownReport;
 import dev.stockade.internal.os.TempDirectories;
@@ -38,8 +38,8 @@ import java.util.concurrent.Executor;
 
 /**
  * One worker's process tree under supervision: started through its containment, sampled by the
- * housekeeper, ended and verified gone. It does not know whether it serves a one-shot command
- * or a persistent worker; the pool decides what a sample or an exit means.
+ * housekeeper, ended and verified gone. It does not know whether it serves a one-shot command or a
+ * persistent worker; the pool decides what a sample or an exit means.
  */
 public final class SupervisedTree {
   private final String poolName;
@@ -51,8 +51,10 @@ public final class SupervisedTree {
   private final WorkerLifecycle lifecycle = new WorkerLifecycle();
   private final SpawnedProcess process;
   private final ProcessIdentity root;
+
   /** Taken just before the launch: the process cannot have started earlier. */
   private final long startNanos;
+
   private final String tag;
 
   private volatile long memoryNow;
@@ -66,9 +68,17 @@ public final class SupervisedTree {
   private volatile boolean rootStopped;
   private volatile boolean busyWithoutHeartbeat;
 
-  private SupervisedTree(String poolName, String workerId, String tag, String label,
-      TreeContainment containment, TreeMeter meter, Path tempDirectory, SpawnedProcess process,
-      long startedNotBeforeTicks, long startNanos) {
+  private SupervisedTree(
+      String poolName,
+      String workerId,
+      String tag,
+      String label,
+      TreeContainment containment,
+      TreeMeter meter,
+      Path tempDirectory,
+      SpawnedProcess process,
+      long startedNotBeforeTicks,
+      long startNanos) {
     this.poolName = poolName;
     this.workerId = workerId;
     this.tag = tag;
@@ -84,17 +94,21 @@ public final class SupervisedTree {
     // A root that already exited and was reaped has no stat. A lower bound of its start time,
     // taken before the spawn, still admits its session and group (whose members cannot be
     // older) and matches no live process, so no signal can reach a recycled pid.
-    this.root = new ProcessIdentity(process.pid(),
-        info == null ? startedNotBeforeTicks : info.startTime());
+    this.root =
+        new ProcessIdentity(process.pid(), info == null ? startedNotBeforeTicks : info.startTime());
     containment.attach(root);
   }
 
   /**
-   * What to start: arguments, extra environment and working directory; whether stdout and
-   * stderr are piped back, and whether stdin is a pipe (persistent workers) or /dev/null.
+   * What to start: arguments, extra environment and working directory; whether stdout and stderr
+   * are piped back, and whether stdin is a pipe (persistent workers) or /dev/null.
    */
-  public record Spec(List<String> arguments, Map<String, String> environment, Path directory,
-      boolean captureOutput, boolean pipeInput) {}
+  public record Spec(
+      List<String> arguments,
+      Map<String, String> environment,
+      Path directory,
+      boolean captureOutput,
+      boolean pipeInput) {}
 
   /**
    * Starts the tree. Must run on the pool's {@link Spawner} thread.
@@ -103,9 +117,17 @@ public final class SupervisedTree {
    * @throws ProgramStartException if the program cannot be started (naming it, the working
    *     directory and the reason); the temporary directory is removed
    */
-  public static SupervisedTree start(String poolName, String poolId, String workerId, String label,
-      TreeContainment containment, ProcessLauncher launcher, MemoryAccounting accounting,
-      Spec spec, Executor waiter) throws ProgramStartException {
+  public static SupervisedTree start(
+      String poolName,
+      String poolId,
+      String workerId,
+      String label,
+      TreeContainment containment,
+      ProcessLauncher launcher,
+      MemoryAccounting accounting,
+      Spec spec,
+      Executor waiter)
+      throws ProgramStartException {
     String program = spec.arguments().get(0);
     String path = spec.environment().getOrDefault("PATH", System.getenv("PATH"));
     // The one check before every launch: the same refusal in every containment and launcher.
@@ -121,8 +143,16 @@ public final class SupervisedTree {
     long notBefore = ProcFs.uptimeTicks();
     long launchNanos;
     try {
-      LaunchSpec launch = containment.prepare(new LaunchSpec(resolved, spec.arguments(), env,
-          spec.directory(), containment.newSession(), spec.captureOutput(), spec.pipeInput()));
+      LaunchSpec launch =
+          containment.prepare(
+              new LaunchSpec(
+                  resolved,
+                  spec.arguments(),
+                  env,
+                  spec.directory(),
+                  containment.newSession(),
+                  spec.captureOutput(),
+                  spec.pipeInput()));
       try {
         launchNanos = System.nanoTime();
         process = launcher.launch(launch, waiter);
@@ -132,14 +162,24 @@ public final class SupervisedTree {
       }
     } catch (IOException e) {
       TempDirectories.delete(tmp);
-      throw ProgramStartException.ofLaunch(program,
-          spec.directory() == null ? Path.of("").toAbsolutePath() : spec.directory(), e);
+      throw ProgramStartException.ofLaunch(
+          program, spec.directory() == null ? Path.of("").toAbsolutePath() : spec.directory(), e);
     } catch (RuntimeException e) {
       TempDirectories.delete(tmp);
       throw e;
     }
-    SupervisedTree tree = new SupervisedTree(poolName, workerId, env.get(EnvironmentNames.TAG),
-        label, containment, new TreeMeter(accounting), tmp, process, notBefore, launchNanos);
+    SupervisedTree tree =
+        new SupervisedTree(
+            poolName,
+            workerId,
+            env.get(EnvironmentNames.TAG),
+            label,
+            containment,
+            new TreeMeter(accounting),
+            tmp,
+            process,
+            notBefore,
+            launchNanos);
     // Registered after the spawn: a tree whose registration the JVM's death cut off is still
     // found by the watchdog through its tag, the pool's prefix being known from its siblings.
     Lifeline.get().treeStarted(tree.tag, tree.root, tmp, containment.cgroupDirectories());
@@ -147,9 +187,9 @@ public final class SupervisedTree {
   }
 
   /**
-   * Samples the tree from {@code table}: refreshes membership, measures memory against
-   * {@code limitBytes} (see {@link TreeMeter} for when PSS is read), counts the CPU time its
-   * members used (see {@link TreeCpuClock}) and whether its root is stopped.
+   * Samples the tree from {@code table}: refreshes membership, measures memory against {@code
+   * limitBytes} (see {@link TreeMeter} for when PSS is read), counts the CPU time its members used
+   * (see {@link TreeCpuClock}) and whether its root is stopped.
    */
   public TreeMeter.Reading sample(ProcessTable table, long limitBytes) {
     List<ProcessInfo> members = containment.members(table);
@@ -158,9 +198,11 @@ public final class SupervisedTree {
     ProcessInfo rootNow = table.find(root);
     rootStopped = rootNow != null && rootNow.isStopped();
     OptionalLong kernel = containment.kernelMemoryBytes();
-    TreeMeter.Reading reading = kernel.isPresent()
-        ? new TreeMeter.Reading(kernel.getAsLong(), MemoryMetric.CGROUP, 0, members.size(), true)
-        : meter.measure(members, limitBytes);
+    TreeMeter.Reading reading =
+        kernel.isPresent()
+            ? new TreeMeter.Reading(
+                kernel.getAsLong(), MemoryMetric.CGROUP, 0, members.size(), true)
+            : meter.measure(members, limitBytes);
     memoryNow = reading.bytes();
     metricNow = reading.metric();
     processCount = reading.processCount();
@@ -175,8 +217,8 @@ public final class SupervisedTree {
   }
 
   /**
-   * Counts {@code breach}, the reading a limit was judged on, in the tree's peak: the
-   * exception that reports a breach and the details attached to it then give the same figure.
+   * Counts {@code breach}, the reading a limit was judged on, in the tree's peak: the exception
+   * that reports a breach and the details attached to it then give the same figure.
    */
   public void recordBreach(TreeMeter.Reading breach) {
     if (breach.bytes() > memoryPeak) {
@@ -192,8 +234,8 @@ public final class SupervisedTree {
    * A limit the kernel enforced on the tree, as the pool reports it.
    *
    * @param reason {@code MEMORY_LIMIT} or {@code PROCESS_LIMIT}
-   * @param reading what crossed it: the kernel's memory peak, or, for a fork refused at
-   *     {@code pids.max}, the tree's last reading marked {@link TreeMeter.Reading#forkRefused}
+   * @param reading what crossed it: the kernel's memory peak, or, for a fork refused at {@code
+   *     pids.max}, the tree's last reading marked {@link TreeMeter.Reading#forkRefused}
    */
   public record KernelBreach(EndReason reason, TreeMeter.Reading reading) {}
 
@@ -205,11 +247,15 @@ public final class SupervisedTree {
     switch (containment.kernelLimitHit()) {
       case MEMORY:
         long peak = containment.kernelMemoryPeakBytes().orElse(memoryPeak);
-        return Optional.of(new KernelBreach(EndReason.MEMORY_LIMIT,
-            new TreeMeter.Reading(peak, MemoryMetric.CGROUP, 0, processCount, true)));
+        return Optional.of(
+            new KernelBreach(
+                EndReason.MEMORY_LIMIT,
+                new TreeMeter.Reading(peak, MemoryMetric.CGROUP, 0, processCount, true)));
       case PROCESSES:
-        return Optional.of(new KernelBreach(EndReason.PROCESS_LIMIT,
-            new TreeMeter.Reading(memoryNow, metricNow, 0, processCount, true, true)));
+        return Optional.of(
+            new KernelBreach(
+                EndReason.PROCESS_LIMIT,
+                new TreeMeter.Reading(memoryNow, metricNow, 0, processCount, true, true)));
       default:
         return Optional.empty();
     }
@@ -226,8 +272,8 @@ public final class SupervisedTree {
   }
 
   /**
-   * Marks the tree as silent but busy, as its pool judged it, for its snapshot: its worker sends
-   * no heartbeat while its processes keep using CPU.
+   * Marks the tree as silent but busy, as its pool judged it, for its snapshot: its worker sends no
+   * heartbeat while its processes keep using CPU.
    */
   public void markBusyWithoutHeartbeat(boolean busy) {
     busyWithoutHeartbeat = busy;
@@ -244,10 +290,10 @@ public final class SupervisedTree {
   }
 
   /**
-   * After {@link #end}: waits for the readers of the tree's output pipes to reach their end
-   * ({@code readersDone}), ending any escaped member that still holds a pipe, with
-   * {@code grace}; a pipe that stays held is abandoned, so no reader stays blocked on it (see
-   * {@link PipeHolderSweep}). Closes the pipes.
+   * After {@link #end}: waits for the readers of the tree's output pipes to reach their end ({@code
+   * readersDone}), ending any escaped member that still holds a pipe, with {@code grace}; a pipe
+   * that stays held is abandoned, so no reader stays blocked on it (see {@link PipeHolderSweep}).
+   * Closes the pipes.
    */
   public PipeHolderSweep.Outcome endOutput(CompletableFuture<?> readersDone, Duration grace) {
     return PipeHolderSweep.sweep(this, readersDone, grace);
@@ -310,13 +356,31 @@ public final class SupervisedTree {
   }
 
   public WorkerDetails details(ExitStatus exitStatus, String stderrTail) {
-    return new WorkerDetails(poolName, workerId, label, process.pid(), peakProcessCount,
-        MemorySize.ofBytes(memoryPeak), peakMetric, exitStatus, stderrTail);
+    return new WorkerDetails(
+        poolName,
+        workerId,
+        label,
+        process.pid(),
+        peakProcessCount,
+        MemorySize.ofBytes(memoryPeak),
+        peakMetric,
+        exitStatus,
+        stderrTail);
   }
 
   public WorkerSnapshot snapshot() {
-    return new WorkerSnapshot(workerId, label, process.pid(), lifecycle.state(), processCount,
-        peakProcessCount, MemorySize.ofBytes(memoryNow), MemorySize.ofBytes(memoryPeak),
-        metricNow, age(), tempDirectory, busyWithoutHeartbeat);
+    return new WorkerSnapshot(
+        workerId,
+        label,
+        process.pid(),
+        lifecycle.state(),
+        processCount,
+        peakProcessCount,
+        MemorySize.ofBytes(memoryNow),
+        MemorySize.ofBytes(memoryPeak),
+        metricNow,
+        age(),
+        tempDirectory,
+        busyWithoutHeartbeat);
   }
 }

@@ -16,27 +16,27 @@ import java.util.function.Supplier;
  *
  * <ul>
  *   <li><b>No caller code on the pool's threads.</b> The pool settles a task on the thread that
- *       read its answer or ended its tree; a dependent stage ({@code thenApply},
- *       {@code whenComplete}, a relay of {@code allOf}, another future's {@code thenCombine}…)
- *       run there could stall that reader. So settling only records the outcome and wakes
- *       threads blocked in {@code get}/{@code join}; the outcome is then published to this
- *       future's dependents by a caller's thread — one that was waiting in {@code get} or
- *       {@code join}, on its way out, or the one that cancelled — or, when no caller waits, on
- *       the pool's callback executor. A stage added after publication runs on the caller's
- *       thread, as {@code CompletableFuture} does. {@code isDone}, {@code get}, {@code join} and
- *       {@code getNow} see the outcome from the moment it is settled. A caller that waits, the
- *       usual way to use a task's result, thus costs no hand-off to another thread.
+ *       read its answer or ended its tree; a dependent stage ({@code thenApply}, {@code
+ *       whenComplete}, a relay of {@code allOf}, another future's {@code thenCombine}…) run there
+ *       could stall that reader. So settling only records the outcome and wakes threads blocked in
+ *       {@code get}/{@code join}; the outcome is then published to this future's dependents by a
+ *       caller's thread — one that was waiting in {@code get} or {@code join}, on its way out, or
+ *       the one that cancelled — or, when no caller waits, on the pool's callback executor. A stage
+ *       added after publication runs on the caller's thread, as {@code CompletableFuture} does.
+ *       {@code isDone}, {@code get}, {@code join} and {@code getNow} see the outcome from the
+ *       moment it is settled. A caller that waits, the usual way to use a task's result, thus costs
+ *       no hand-off to another thread.
  *   <li><b>Cancelling tells the pool once</b>, which removes a queued task or stops a running one.
  *       The future itself is cancelled at once, as the {@code Future} contract requires.
  *   <li><b>A settled future holds no task state</b>: the cancel hook, and through it the task's
  *       input and worker, is dropped when the outcome is known.
  * </ul>
  *
- * <p>Optionally, a caller blocking in {@code get} or {@code join} spins for a bounded time
- * before it parks. A warm persistent worker answers in less time than a park and unpark cost on
- * a virtual CPU that went idle, so a short spin removes the most expensive wake-up of a round
- * trip; a longer task costs the caller that bound of CPU once per wait. No spinning happens on a
- * machine with one processor, where it would only delay the thread it waits for.
+ * <p>Optionally, a caller blocking in {@code get} or {@code join} spins for a bounded time before
+ * it parks. A warm persistent worker answers in less time than a park and unpark cost on a virtual
+ * CPU that went idle, so a short spin removes the most expensive wake-up of a round trip; a longer
+ * task costs the caller that bound of CPU once per wait. No spinning happens on a machine with one
+ * processor, where it would only delay the thread it waits for.
  */
 public final class TaskFuture<T> extends CompletableFuture<T> {
   /** Called once, after the future was cancelled. */
@@ -52,16 +52,19 @@ public final class TaskFuture<T> extends CompletableFuture<T> {
    * waiting threads themselves, so completing it runs no caller code on any thread.
    */
   private final CompletableFuture<T> settled = new CompletableFuture<>();
+
   private final Executor callbacks;
   private final long spinNanos;
   private volatile Hook hook;
+
   /**
    * The callers inside {@code get} or {@code join}, and {@link #SETTLED} once the outcome is in.
-   * Whether any caller was inside at the moment the outcome came in decides who publishes: if
-   * one was, it publishes on its way out (it leaves after the outcome, whatever woke it); if
-   * none was, the callback executor does. One atomic word, so no caller can slip out unseen.
+   * Whether any caller was inside at the moment the outcome came in decides who publishes: if one
+   * was, it publishes on its way out (it leaves after the outcome, whatever woke it); if none was,
+   * the callback executor does. One atomic word, so no caller can slip out unseen.
    */
   private final AtomicInteger waiters = new AtomicInteger();
+
   private final AtomicBoolean published = new AtomicBoolean();
   private static final int SETTLED = 1 << 30;
 
@@ -189,8 +192,7 @@ public final class TaskFuture<T> extends CompletableFuture<T> {
       long start = System.nanoTime();
       long budget = unit.toNanos(timeout);
       spinUpTo(Math.min(spinNanos, budget));
-      return settled.get(Math.max(0, budget - (System.nanoTime() - start)),
-          TimeUnit.NANOSECONDS);
+      return settled.get(Math.max(0, budget - (System.nanoTime() - start)), TimeUnit.NANOSECONDS);
     } finally {
       leave();
     }
@@ -213,8 +215,8 @@ public final class TaskFuture<T> extends CompletableFuture<T> {
       throw new IllegalStateException("Task has not completed");
     }
     if (settled.isCompletedExceptionally()) {
-      throw new IllegalStateException(settled.isCancelled()
-          ? "Task was cancelled" : "Task completed with exception");
+      throw new IllegalStateException(
+          settled.isCancelled() ? "Task was cancelled" : "Task completed with exception");
     }
     return settled.join();
   }
@@ -248,16 +250,16 @@ public final class TaskFuture<T> extends CompletableFuture<T> {
   }
 
   @Override
-  public CompletableFuture<T> completeAsync(Supplier<? extends T> supplier,
-      Executor executor) {
+  public CompletableFuture<T> completeAsync(Supplier<? extends T> supplier, Executor executor) {
     // CompletableFuture's own version sets the result without complete(): route it here.
-    executor.execute(() -> {
-      try {
-        complete(supplier.get());
-      } catch (Throwable t) {
-        completeExceptionally(t);
-      }
-    });
+    executor.execute(
+        () -> {
+          try {
+            complete(supplier.get());
+          } catch (Throwable t) {
+            completeExceptionally(t);
+          }
+        });
     return this;
   }
 

@@ -24,16 +24,21 @@ public record TreeEnding(TeardownReport report, boolean outputReadToEnd, ExitSta
   private static final long EXIT_WAIT_SECONDS = 5;
 
   /**
-   * Ends {@code tree} (SIGTERM, {@code grace}, SIGKILL), then waits for its output readers to
-   * reach the end (a process still holding a pipe escaped the tree, and is ended too), then
-   * for the root's exit status, and lets the tree's resources go. Logs at ERROR what survived.
+   * Ends {@code tree} (SIGTERM, {@code grace}, SIGKILL), then waits for its output readers to reach
+   * the end (a process still holding a pipe escaped the tree, and is ended too), then for the
+   * root's exit status, and lets the tree's resources go. Logs at ERROR what survived.
    *
    * @param what names the tree's work in the log, such as {@code task 'x'} or {@code worker w1}
    * @param outputRead completes when every reader of the tree's output has stopped
    * @param afterKill runs once the tree is ended, before the output is awaited
    */
-  public static TreeEnding of(String poolName, String what, SupervisedTree tree, Duration grace,
-      CompletableFuture<?> outputRead, Runnable afterKill) {
+  public static TreeEnding of(
+      String poolName,
+      String what,
+      SupervisedTree tree,
+      Duration grace,
+      CompletableFuture<?> outputRead,
+      Runnable afterKill) {
     TeardownReport report;
     try {
       report = tree.end(grace);
@@ -47,8 +52,12 @@ public record TreeEnding(TeardownReport report, boolean outputReadToEnd, ExitSta
     ExitStatus exit = exitStatus(tree);
     tree.release();
     if (!report.isComplete()) {
-      log.error("[{}] {} processes of {} survived teardown: {}", poolName,
-          report.survivors().size(), what, report.survivors());
+      log.error(
+          "[{}] {} processes of {} survived teardown: {}",
+          poolName,
+          report.survivors().size(),
+          what,
+          report.survivors());
     }
     return new TreeEnding(report, output.readToEnd(), exit);
   }
@@ -59,7 +68,8 @@ public record TreeEnding(TeardownReport report, boolean outputReadToEnd, ExitSta
    */
   static Duration graceFor(EndReason reason, Duration terminationGrace) {
     return reason == EndReason.MEMORY_LIMIT || reason == EndReason.PROCESS_LIMIT
-        ? Duration.ZERO : terminationGrace;
+        ? Duration.ZERO
+        : terminationGrace;
   }
 
   /** The root's exit status; the root is dead after teardown, so this returns at once. */

@@ -8,16 +8,17 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The state of one worker and its allowed transitions. Ending is claimed once: the first cause
- * to call {@link #stop} (the tree's own exit, a timeout, a memory breach, a cancel, a close)
- * wins, and every later one is told it lost, so a future is completed exactly once.
+ * The state of one worker and its allowed transitions. Ending is claimed once: the first cause to
+ * call {@link #stop} (the tree's own exit, a timeout, a memory breach, a cancel, a close) wins, and
+ * every later one is told it lost, so a future is completed exactly once.
  */
 public final class WorkerLifecycle {
-  private static final Map<WorkerState, Set<WorkerState>> ALLOWED = new EnumMap<>(WorkerState.class);
+  private static final Map<WorkerState, Set<WorkerState>> ALLOWED =
+      new EnumMap<>(WorkerState.class);
 
   static {
-    ALLOWED.put(WorkerState.STARTING,
-        EnumSet.of(WorkerState.IDLE, WorkerState.BUSY, WorkerState.STOPPING));
+    ALLOWED.put(
+        WorkerState.STARTING, EnumSet.of(WorkerState.IDLE, WorkerState.BUSY, WorkerState.STOPPING));
     ALLOWED.put(WorkerState.IDLE, EnumSet.of(WorkerState.BUSY, WorkerState.STOPPING));
     ALLOWED.put(WorkerState.BUSY, EnumSet.of(WorkerState.IDLE, WorkerState.STOPPING));
     ALLOWED.put(WorkerState.STOPPING, EnumSet.of(WorkerState.DEAD));

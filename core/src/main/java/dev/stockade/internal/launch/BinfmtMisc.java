@@ -10,13 +10,13 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * The formats registered with the kernel's {@code binfmt_misc} (a Windows {@code .exe} run by
- * Wine, a jar by {@code jexec}): files that are neither ELF nor {@code #!} and that the kernel
- * still starts. {@link ProgramCheck} asks here before it refuses a file as "not a program", so a
- * registered format starts as it would from a shell. The registrations are read at that moment
- * (a program that is neither ELF nor {@code #!} is rare), from each entry's status file, and
- * matched as the kernel matches them: by the bytes at an offset under a mask, or by the
- * extension after the last '.' of the path.
+ * The formats registered with the kernel's {@code binfmt_misc} (a Windows {@code .exe} run by Wine,
+ * a jar by {@code jexec}): files that are neither ELF nor {@code #!} and that the kernel still
+ * starts. {@link ProgramCheck} asks here before it refuses a file as "not a program", so a
+ * registered format starts as it would from a shell. The registrations are read at that moment (a
+ * program that is neither ELF nor {@code #!} is rare), from each entry's status file, and matched
+ * as the kernel matches them: by the bytes at an offset under a mask, or by the extension after the
+ * last '.' of the path.
  */
 final class BinfmtMisc {
   private static final BinfmtMisc SYSTEM = new BinfmtMisc(Path.of("/proc/sys/fs/binfmt_misc"));
@@ -32,8 +32,8 @@ final class BinfmtMisc {
   }
 
   /**
-   * Whether an enabled registration claims {@code file}, whose first bytes are {@code head}.
-   * False when {@code binfmt_misc} is not mounted or is disabled.
+   * Whether an enabled registration claims {@code file}, whose first bytes are {@code head}. False
+   * when {@code binfmt_misc} is not mounted or is disabled.
    */
   boolean recognizes(Path file, byte[] head) {
     try {

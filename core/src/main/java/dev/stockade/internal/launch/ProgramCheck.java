@@ -9,25 +9,26 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /**
- * The one check before every launch: would the kernel's {@code execve} start this program in
- * this directory? Without it the answer would depend on who execs: {@code posix_spawn} fails
- * with an errno, while a cgroup's shell prelude (or {@code execvp} behind {@code setsid})
- * turns a missing {@code #!} interpreter into exit code 127, a file of random bytes into 126,
- * and runs a text file without {@code #!} as a shell script. Checked here, each of these is the
- * same {@link ProgramStartException} in every containment mode and with every launcher.
+ * The one check before every launch: would the kernel's {@code execve} start this program in this
+ * directory? Without it the answer would depend on who execs: {@code posix_spawn} fails with an
+ * errno, while a cgroup's shell prelude (or {@code execvp} behind {@code setsid}) turns a missing
+ * {@code #!} interpreter into exit code 127, a file of random bytes into 126, and runs a text file
+ * without {@code #!} as a shell script. Checked here, each of these is the same {@link
+ * ProgramStartException} in every containment mode and with every launcher.
  *
- * <p>A program passes when the directory exists and can be entered, the program resolves (on
- * {@code PATH} for a bare name) to a regular, executable file, and that file is an ELF binary,
- * a {@code #!} script whose interpreter passes the same check (up to
- * {@value #MOST_INTERPRETERS} interpreters deep), or a format registered with
- * {@link BinfmtMisc binfmt_misc}. It costs a few {@code stat}s and one read of the first
- * {@value #HEAD_BYTES} bytes, against about a millisecond for a start. What it does not look
- * at — an ELF binary's architecture and its dynamic loader — the launcher still reports, in its
- * own words. A file it may execute but not read (mode {@code --x}) is left to the kernel.
+ * <p>A program passes when the directory exists and can be entered, the program resolves (on {@code
+ * PATH} for a bare name) to a regular, executable file, and that file is an ELF binary, a {@code
+ * #!} script whose interpreter passes the same check (up to {@value #MOST_INTERPRETERS}
+ * interpreters deep), or a format registered with {@link BinfmtMisc binfmt_misc}. It costs a few
+ * {@code stat}s and one read of the first {@value #HEAD_BYTES} bytes, against about a millisecond
+ * for a start. What it does not look at — an ELF binary's architecture and its dynamic loader — the
+ * launcher still reports, in its own words. A file it may execute but not read (mode {@code --x})
+ * is left to the kernel.
  */
 public final class ProgramCheck {
   /** What the kernel reads of a file to choose its format ({@code BINPRM_BUF_SIZE}). */
   static final int HEAD_BYTES = 256;
+
   /** Nested {@code #!} interpreters the check follows; the kernel allows about as many. */
   static final int MOST_INTERPRETERS = 4;
 
@@ -59,8 +60,13 @@ public final class ProgramCheck {
     } else {
       file = ExecutableLookup.onPath(program, searchPath, cwd);
       if (file == null) {
-        throw ProgramStartException.ofProgram(program, null, cwd, searchPath == null
-            ? "was not found: PATH is not set" : "was not found on PATH=" + searchPath);
+        throw ProgramStartException.ofProgram(
+            program,
+            null,
+            cwd,
+            searchPath == null
+                ? "was not found: PATH is not set"
+                : "was not found on PATH=" + searchPath);
       }
     }
     String problem = problem(file, cwd, 0);
@@ -83,7 +89,9 @@ public final class ProgramCheck {
     return null;
   }
 
-  /** Why the kernel would refuse to exec {@code file}, as a phrase about it; null if it would not. */
+  /**
+   * Why the kernel would refuse to exec {@code file}, as a phrase about it; null if it would not.
+   */
   private static String problem(Path file, Path cwd, int depth) {
     if (!Files.exists(file)) {
       return "does not exist";
@@ -124,7 +132,10 @@ public final class ProgramCheck {
       start++;
     }
     int end = start;
-    while (end < head.length && head[end] != ' ' && head[end] != '\t' && head[end] != '\n'
+    while (end < head.length
+        && head[end] != ' '
+        && head[end] != '\t'
+        && head[end] != '\n'
         && head[end] != 0) {
       end++;
     }
@@ -132,7 +143,8 @@ public final class ProgramCheck {
       return "has a #! line that names no interpreter";
     }
     if (end == head.length && head.length == HEAD_BYTES && longerThanHead(file)) {
-      return "has a #! line whose interpreter does not end within the " + HEAD_BYTES
+      return "has a #! line whose interpreter does not end within the "
+          + HEAD_BYTES
           + " bytes the kernel reads";
     }
     String name = new String(head, start, end - start, StandardCharsets.UTF_8);
@@ -141,7 +153,8 @@ public final class ProgramCheck {
     }
     Path interpreter = cwd.resolve(name);
     String problem = problem(interpreter, cwd, depth + 1);
-    return problem == null ? null
+    return problem == null
+        ? null
         : "names in its #! line the interpreter " + visible(name) + ", which " + problem;
   }
 
@@ -154,7 +167,10 @@ public final class ProgramCheck {
   }
 
   private static boolean isElf(byte[] head) {
-    return head.length >= 4 && head[0] == 0x7f && head[1] == 'E' && head[2] == 'L'
+    return head.length >= 4
+        && head[0] == 0x7f
+        && head[1] == 'E'
+        && head[2] == 'L'
         && head[3] == 'F';
   }
 

@@ -10,13 +10,13 @@ import java.util.jar.JarFile;
 /**
  * An executable Spring Boot jar that this JVM was started from ({@code java -jar app.jar}): its
  * classes are in nested jars that only Boot's own launcher reads, so another JVM reaches them
- * through Boot's {@code PropertiesLauncher} of the same jar, told the main class to run by
- * {@code -Dloader.main}. Boot 3.2 and later keep the launcher in
- * {@value #LAUNCHER_PACKAGE}; earlier releases in {@code org.springframework.boot.loader}. The
- * launcher's package is read from the jar's own {@code Main-Class}, so either works.
+ * through Boot's {@code PropertiesLauncher} of the same jar, told the main class to run by {@code
+ * -Dloader.main}. Boot 3.2 and later keep the launcher in {@value #LAUNCHER_PACKAGE}; earlier
+ * releases in {@code org.springframework.boot.loader}. The launcher's package is read from the
+ * jar's own {@code Main-Class}, so either works.
  *
- * <p>An executable war ({@code WarLauncher}) keeps its classes in {@code WEB-INF}, where the
- * {@code PropertiesLauncher} does not look: it is recognised, so that it can be refused by name.
+ * <p>An executable war ({@code WarLauncher}) keeps its classes in {@code WEB-INF}, where the {@code
+ * PropertiesLauncher} does not look: it is recognised, so that it can be refused by name.
  *
  * @param jar the absolute path of the jar
  * @param propertiesLauncher the class name of the jar's {@code PropertiesLauncher}
@@ -40,8 +40,8 @@ record SpringBootJar(Path jar, String propertiesLauncher, boolean war) {
   }
 
   /**
-   * The Boot jar that the class path {@code classPath} consists of: one jar whose manifest's
-   * {@code Main-Class} is a Boot launcher; empty for anything else.
+   * The Boot jar that the class path {@code classPath} consists of: one jar whose manifest's {@code
+   * Main-Class} is a Boot launcher; empty for anything else.
    */
   static Optional<SpringBootJar> fromClassPath(String classPath) {
     if (classPath == null || classPath.isBlank() || classPath.contains(File.pathSeparator)) {

@@ -36,27 +36,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * This JVM's side of the lifeline: teardown that does not depend on the JVM being alive. One
- * {@link Watchdog} process per JVM, started with the first tree of any pool, is told of every
- * tree as it starts and ends; when this JVM dies — SIGKILL included — its pipe to the watchdog
- * closes and the watchdog ends every tree still running.
+ * This JVM's side of the lifeline: teardown that does not depend on the JVM being alive. One {@link
+ * Watchdog} process per JVM, started with the first tree of any pool, is told of every tree as it
+ * starts and ends; when this JVM dies — SIGKILL included — its pipe to the watchdog closes and the
+ * watchdog ends every tree still running.
  *
- * <p>The watchdog is started in this JVM's launch shape ({@link JvmLaunch}: class path, Spring
- * Boot jar, class-loader URLs or module path) and counts once it says {@link Watchdog#READY},
- * within 20 s (see {@link #READY_TIMEOUT_MILLIS}); one that dies before, or is not ready by then, is
- * logged at ERROR with what it wrote on stderr ("Could not find or load main class …"). A shape
- * from which no watchdog can be started makes the lifeline unavailable at once, at ERROR.
- * {@link #status()} says which, for snapshots; {@link #requireRunning()} makes it fatal.
+ * <p>The watchdog is started in this JVM's launch shape ({@link JvmLaunch}: class path, Spring Boot
+ * jar, class-loader URLs or module path) and counts once it says {@link Watchdog#READY}, within 20
+ * s (see {@link #READY_TIMEOUT_MILLIS}); one that dies before, or is not ready by then, is logged
+ * at ERROR with what it wrote on stderr ("Could not find or load main class …"). A shape from which
+ * no watchdog can be started makes the lifeline unavailable at once, at ERROR. {@link #status()}
+ * says which, for snapshots; {@link #requireRunning()} makes it fatal.
  *
- * <p>The watchdog's death is noticed when it happens — its exit is waited for, and a write to
- * its pipe that fails counts too — and logged at WARN; a replacement is started at once and told
- * of every live tree (with no live tree, at the next tree). A watchdog that keeps dying must not
- * become a fork loop: one that dies within {@value #SHORT_LIFE_SECONDS} s of its start (or fails
- * to start) counts as a failure; the second failure in a row waits 1 s before the next start,
- * each further one twice as long, and after {@value #MAX_FAILURES_IN_A_ROW} in a row the
- * lifeline gives up for the JVM's life and says so in the log and in {@link #describe()}. A
- * watchdog that lived longer starts the count afresh. Pools go on without it: their own
- * teardown does not need it.
+ * <p>The watchdog's death is noticed when it happens — its exit is waited for, and a write to its
+ * pipe that fails counts too — and logged at WARN; a replacement is started at once and told of
+ * every live tree (with no live tree, at the next tree). A watchdog that keeps dying must not
+ * become a fork loop: one that dies within {@value #SHORT_LIFE_SECONDS} s of its start (or fails to
+ * start) counts as a failure; the second failure in a row waits 1 s before the next start, each
+ * further one twice as long, and after {@value #MAX_FAILURES_IN_A_ROW} in a row the lifeline gives
+ * up for the JVM's life and says so in the log and in {@link #describe()}. A watchdog that lived
+ * longer starts the count afresh. Pools go on without it: their own teardown does not need it.
  *
  * <p>Thread-safe; a message costs one write to a pipe.
  */
@@ -65,28 +64,38 @@ public final class Lifeline {
   private static final int MAX_FAILURES_IN_A_ROW = 5;
   private static final long SHORT_LIFE_SECONDS = 60;
   private static final long FIRST_BACKOFF_MILLIS = 1000;
+
   /** A C library's file: glibc's {@code libc.so.6}, musl's {@code libc.musl-x86_64.so.1}. */
   private static final Pattern LIBC = Pattern.compile("/.*/libc(\\.so\\.[0-9]+|\\.musl-.*)");
+
   /** The system property that sets {@link #READY_TIMEOUT_MILLIS}, in milliseconds. */
   public static final String READY_TIMEOUT_PROPERTY = "dev.stockade.lifeline.readyTimeoutMillis";
+
   private static final long DEFAULT_READY_TIMEOUT_MILLIS = 20_000;
+
   /**
-   * How long a new watchdog may take to say it is ready: a JVM's start on a loaded machine,
-   * 20 s unless {@value #READY_TIMEOUT_PROPERTY} says otherwise (a container throttled to a
-   * fraction of a CPU may start a JVM more slowly).
+   * How long a new watchdog may take to say it is ready: a JVM's start on a loaded machine, 20 s
+   * unless {@value #READY_TIMEOUT_PROPERTY} says otherwise (a container throttled to a fraction of
+   * a CPU may start a JVM more slowly).
    */
   static final long READY_TIMEOUT_MILLIS = readyTimeoutMillis();
+
   /** How long a dead watchdog's stderr may take to reach its end, for its last words. */
   private static final long STDERR_END_MILLIS = 1000;
+
   private static final Lifeline INSTANCE = new Lifeline();
 
   private final Map<String, LifelineMessage> live = new LinkedHashMap<>();
   private StartedWatchdog watchdog;
+
   /** Why the last watchdog failed, for a {@link #requireRunning} that finds none. */
   private String lastFailure = "no watchdog was started yet";
+
   private long watchdogStartNanos;
+
   /** Watchdogs in a row that died soon after their start, or could not be started. */
   private int failuresInARow;
+
   private boolean restartScheduled;
   private boolean gaveUp;
   private String state = "not started (no tree yet)";
@@ -99,8 +108,8 @@ public final class Lifeline {
   }
 
   /** Registers a tree that has just started; starts the watchdog if it is not running. */
-  public synchronized void treeStarted(String tag, ProcessIdentity root, Path tempDirectory,
-      List<Path> cgroups) {
+  public synchronized void treeStarted(
+      String tag, ProcessIdentity root, Path tempDirectory, List<Path> cgroups) {
     LifelineMessage message =
         LifelineMessage.tree(tag, root.pid(), root.startTime(), tempDirectory, cgroups);
     live.put(tag, message);
@@ -131,16 +140,16 @@ public final class Lifeline {
   /** The lifeline now, for snapshots. */
   public synchronized LifelineStatus status() {
     boolean running = watchdog != null && watchdog.isReady();
-    return new LifelineStatus(running,
-        running ? OptionalLong.of(watchdog.pid()) : OptionalLong.empty(), state);
+    return new LifelineStatus(
+        running, running ? OptionalLong.of(watchdog.pid()) : OptionalLong.empty(), state);
   }
 
   /**
-   * Starts the watchdog now if none runs, even with no tree yet, and waits until it is ready,
-   * for {@code requireLifeline(true)}.
+   * Starts the watchdog now if none runs, even with no tree yet, and waits until it is ready, for
+   * {@code requireLifeline(true)}.
    *
-   * @throws IllegalStateException saying why, if it cannot be started or is not ready within
-   *     {@link #READY_TIMEOUT_MILLIS}
+   * @throws IllegalStateException saying why, if it cannot be started or is not ready within {@link
+   *     #READY_TIMEOUT_MILLIS}
    */
   public void requireRunning() {
     StartedWatchdog current;
@@ -158,16 +167,16 @@ public final class Lifeline {
       ready = current.awaitReady(READY_TIMEOUT_MILLIS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for the lifeline's watchdog",
-          e);
+      throw new IllegalStateException("interrupted while waiting for the lifeline's watchdog", e);
     }
     if (!ready) {
       // Its death (or its slowness) is handled, and logged, by the threads watching it.
-      String why = current.process().exit().isDone()
-          ? current.said(STDERR_END_MILLIS) : "not ready " + READY_TIMEOUT_MILLIS + " ms after"
-              + " its start";
-      throw new IllegalStateException("the lifeline's watchdog (pid " + current.pid()
-          + ") did not start: " + why);
+      String why =
+          current.process().exit().isDone()
+              ? current.said(STDERR_END_MILLIS)
+              : "not ready " + READY_TIMEOUT_MILLIS + " ms after" + " its start";
+      throw new IllegalStateException(
+          "the lifeline's watchdog (pid " + current.pid() + ") did not start: " + why);
     }
   }
 
@@ -178,8 +187,9 @@ public final class Lifeline {
       StartedWatchdog dead = watchdog;
       if (dead.isReady()) {
         ExitStatus status = dead.process().exit().getNow(null);
-        replace(dead, status != null ? "died (" + status + ")"
-            : "stopped reading its pipe (" + e + ")");
+        replace(
+            dead,
+            status != null ? "died (" + status + ")" : "stopped reading its pipe (" + e + ")");
         return;
       }
       // Gone before it was ready: its stderr says why, so this report must carry it as the
@@ -194,8 +204,11 @@ public final class Lifeline {
       } catch (ExecutionException | TimeoutException notYet) {
         status = null;
       }
-      replace(dead, (status != null ? "died (" + status + ")"
-          : "stopped reading its pipe (" + e + ")") + " before it was ready; " + said);
+      replace(
+          dead,
+          (status != null ? "died (" + status + ")" : "stopped reading its pipe (" + e + ")")
+              + " before it was ready; "
+              + said);
     }
   }
 
@@ -209,8 +222,10 @@ public final class Lifeline {
       gaveUp = true;
       lastFailure = "the watchdog cannot be started: " + e.getMessage();
       state = "unavailable: " + lastFailure;
-      log.error("the lifeline's watchdog cannot be started, so trees of this JVM will not be "
-          + "ended if it is killed: {}", e.getMessage());
+      log.error(
+          "the lifeline's watchdog cannot be started, so trees of this JVM will not be "
+              + "ended if it is killed: {}",
+          e.getMessage());
       return;
     }
     SpawnedProcess started = null;
@@ -220,20 +235,34 @@ public final class Lifeline {
       }
       started = ProcessLauncher.detect().launch(spec, reaper());
       long pid = started.pid();
-      StartedWatchdog watched = new StartedWatchdog(started,
-          line -> log.warn("the lifeline's watchdog (pid {}) wrote: {}", pid, line));
+      StartedWatchdog watched =
+          new StartedWatchdog(
+              started, line -> log.warn("the lifeline's watchdog (pid {}) wrote: {}", pid, line));
       watchdog = watched;
       watchdogStartNanos = System.nanoTime();
       // Waited for on a thread of its own, so a death is noticed when it happens, not at the
       // next tree: a pool of long-lived workers may start none for days.
-      logFailure(started.exit().whenCompleteAsync((status, failure) -> died(watched, status,
-          watched.isReady() ? null : watched.said(STDERR_END_MILLIS)), reaper()),
+      logFailure(
+          started
+              .exit()
+              .whenCompleteAsync(
+                  (status, failure) ->
+                      died(
+                          watched,
+                          status,
+                          watched.isReady() ? null : watched.said(STDERR_END_MILLIS)),
+                  reaper()),
           "noting the watchdog's death");
-      logFailure(watched.ready().thenAccept(ready -> {
-        if (ready) {
-          becameReady(watched);
-        }
-      }), "noting the watchdog ready");
+      logFailure(
+          watched
+              .ready()
+              .thenAccept(
+                  ready -> {
+                    if (ready) {
+                      becameReady(watched);
+                    }
+                  }),
+          "noting the watchdog ready");
       CompletableFuture.delayedExecutor(READY_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS, reaper())
           .execute(() -> notReadyInTime(watched));
       write(new ArrayList<>(live.values()));
@@ -256,8 +285,8 @@ public final class Lifeline {
 
   /**
    * {@value #READY_TIMEOUT_PROPERTY}, or the default. A value that is not a positive number of
-   * milliseconds is reported at ERROR, naming it, and the default is used: this is read once,
-   * when the first pool of the JVM is built, where throwing would fail that build.
+   * milliseconds is reported at ERROR, naming it, and the default is used: this is read once, when
+   * the first pool of the JVM is built, where throwing would fail that build.
    */
   private static long readyTimeoutMillis() {
     String value = System.getProperty(READY_TIMEOUT_PROPERTY);
@@ -272,8 +301,11 @@ public final class Lifeline {
     } catch (NumberFormatException e) {
       // reported below
     }
-    log.error("system property {} must be a positive number of milliseconds, but was '{}'; "
-        + "using {}", READY_TIMEOUT_PROPERTY, value, DEFAULT_READY_TIMEOUT_MILLIS);
+    log.error(
+        "system property {} must be a positive number of milliseconds, but was '{}'; " + "using {}",
+        READY_TIMEOUT_PROPERTY,
+        value,
+        DEFAULT_READY_TIMEOUT_MILLIS);
     return DEFAULT_READY_TIMEOUT_MILLIS;
   }
 
@@ -286,19 +318,22 @@ public final class Lifeline {
 
   private synchronized void notReadyInTime(StartedWatchdog slow) {
     if (slow == watchdog && !slow.isReady()) {
-      replace(slow, "was not ready " + READY_TIMEOUT_MILLIS + " ms after its start ("
-          + slow.said(0) + ")");
+      replace(
+          slow,
+          "was not ready " + READY_TIMEOUT_MILLIS + " ms after its start (" + slow.said(0) + ")");
     }
   }
 
   /** Logs the failure of a step nobody waits for, which its own future would keep silent. */
   private static void logFailure(CompletableFuture<?> step, String what) {
     // The handler logs and returns normally, so its own future never fails: nothing to keep.
-    var unused = step.whenComplete((ignored, failure) -> {
-      if (failure != null) {
-        log.error("lifeline: {} failed", what, failure);
-      }
-    });
+    var unused =
+        step.whenComplete(
+            (ignored, failure) -> {
+              if (failure != null) {
+                log.error("lifeline: {} failed", what, failure);
+              }
+            });
   }
 
   private synchronized void died(StartedWatchdog dead, ExitStatus status, String said) {
@@ -327,12 +362,20 @@ public final class Lifeline {
     lastFailure = "the watchdog (pid " + dead.pid() + ") " + how;
     state = "not running: " + lastFailure;
     if (wasReady) {
-      log.warn("the lifeline's watchdog (pid {}) {} after {} ms; {}", dead.pid(), how,
-          TimeUnit.NANOSECONDS.toMillis(livedNanos), next);
+      log.warn(
+          "the lifeline's watchdog (pid {}) {} after {} ms; {}",
+          dead.pid(),
+          how,
+          TimeUnit.NANOSECONDS.toMillis(livedNanos),
+          next);
     } else {
       // It never protected anything: a broken launch, not an operator's kill.
-      log.error("the lifeline's watchdog (pid {}) {} after {} ms; {}", dead.pid(), how,
-          TimeUnit.NANOSECONDS.toMillis(livedNanos), next);
+      log.error(
+          "the lifeline's watchdog (pid {}) {} after {} ms; {}",
+          dead.pid(),
+          how,
+          TimeUnit.NANOSECONDS.toMillis(livedNanos),
+          next);
     }
     startOrSchedule();
   }
@@ -340,7 +383,9 @@ public final class Lifeline {
   /** What {@link #startOrSchedule} will do, in words for the log. */
   private String nextStart() {
     if (failuresInARow >= MAX_FAILURES_IN_A_ROW) {
-      return "it failed " + failuresInARow + " times in a row, so the lifeline gives up: trees"
+      return "it failed "
+          + failuresInARow
+          + " times in a row, so the lifeline gives up: trees"
           + " of this JVM will not be ended if it is killed";
     }
     if (live.isEmpty()) {
@@ -348,14 +393,17 @@ public final class Lifeline {
     }
     long delay = backoffMillis();
     return (delay == 0 ? "another starts now" : "another starts in " + delay + " ms")
-        + " and is told of " + live.size() + " live tree" + (live.size() == 1 ? "" : "s");
+        + " and is told of "
+        + live.size()
+        + " live tree"
+        + (live.size() == 1 ? "" : "s");
   }
 
   private void startOrSchedule() {
     if (failuresInARow >= MAX_FAILURES_IN_A_ROW) {
       gaveUp = true;
-      state = "unavailable: the watchdog failed " + failuresInARow + " times in a row (" + state
-          + ")";
+      state =
+          "unavailable: the watchdog failed " + failuresInARow + " times in a row (" + state + ")";
       return;
     }
     if (live.isEmpty()) {
@@ -400,9 +448,15 @@ public final class Lifeline {
       return null; // refused by the caller, after the launch shape was checked
     }
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    List<String> argv = new ArrayList<>(List.of(java.toString(),
-        // Small and quick: it reads a pipe, then scans /proc once.
-        "-Xmx32m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData"));
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                java.toString(),
+                // Small and quick: it reads a pipe, then scans /proc once.
+                "-Xmx32m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-XX:-UsePerfData"));
     // JNA fills its library path from `ldconfig -p` unless this is set: a child nobody waits
     // for at once, a zombie of the watchdog for a moment. The watchdog binds libc alone, from
     // the directory this JVM's own libc came from.

@@ -6,10 +6,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * One line the supervising JVM sends its watchdog: a tree it started, or a tree it ended. A
- * line is tab-separated text ({@code tree TAG PID START TMPDIR [CGROUP...]}, {@code gone TAG});
- * tags, pids and paths the pool makes hold no tab or newline. A line the watchdog cannot read is skipped:
- * the tag scan at the end still finds that tree.
+ * One line the supervising JVM sends its watchdog: a tree it started, or a tree it ended. A line is
+ * tab-separated text ({@code tree TAG PID START TMPDIR [CGROUP...]}, {@code gone TAG}); tags, pids
+ * and paths the pool makes hold no tab or newline. A line the watchdog cannot read is skipped: the
+ * tag scan at the end still finds that tree.
  *
  * @param kind what happened
  * @param tag the tree's {@code STOCKADE_TAG}
@@ -18,15 +18,23 @@ import java.util.Optional;
  * @param tempDirectory the tree's {@code TMPDIR}, or null (trees only)
  * @param cgroups the directories of the tree's cgroup, if it has one (trees only)
  */
-record LifelineMessage(Kind kind, String tag, long rootPid, long rootStartTime,
-    Path tempDirectory, List<Path> cgroups) {
+record LifelineMessage(
+    Kind kind,
+    String tag,
+    long rootPid,
+    long rootStartTime,
+    Path tempDirectory,
+    List<Path> cgroups) {
 
-  enum Kind { TREE, GONE }
+  enum Kind {
+    TREE,
+    GONE
+  }
 
-  static LifelineMessage tree(String tag, long rootPid, long rootStartTime, Path tempDirectory,
-      List<Path> cgroups) {
-    return new LifelineMessage(Kind.TREE, tag, rootPid, rootStartTime, tempDirectory,
-        List.copyOf(cgroups));
+  static LifelineMessage tree(
+      String tag, long rootPid, long rootStartTime, Path tempDirectory, List<Path> cgroups) {
+    return new LifelineMessage(
+        Kind.TREE, tag, rootPid, rootStartTime, tempDirectory, List.copyOf(cgroups));
   }
 
   static LifelineMessage gone(String tag) {
@@ -37,9 +45,15 @@ record LifelineMessage(Kind kind, String tag, long rootPid, long rootStartTime,
     if (kind == Kind.GONE) {
       return "gone\t" + tag + "\n";
     }
-    StringBuilder line = new StringBuilder("tree\t").append(tag).append('\t').append(rootPid)
-        .append('\t').append(rootStartTime).append('\t')
-        .append(tempDirectory == null ? "" : tempDirectory.toString());
+    StringBuilder line =
+        new StringBuilder("tree\t")
+            .append(tag)
+            .append('\t')
+            .append(rootPid)
+            .append('\t')
+            .append(rootStartTime)
+            .append('\t')
+            .append(tempDirectory == null ? "" : tempDirectory.toString());
     for (Path cgroup : cgroups) {
       line.append('\t').append(cgroup);
     }
@@ -61,8 +75,13 @@ record LifelineMessage(Kind kind, String tag, long rootPid, long rootStartTime,
           }
           cgroups.add(Path.of(fields[i]));
         }
-        return Optional.of(tree(fields[1], Long.parseLong(fields[2]), Long.parseLong(fields[3]),
-            fields[4].isEmpty() ? null : Path.of(fields[4]), cgroups));
+        return Optional.of(
+            tree(
+                fields[1],
+                Long.parseLong(fields[2]),
+                Long.parseLong(fields[3]),
+                fields[4].isEmpty() ? null : Path.of(fields[4]),
+                cgroups));
       }
     } catch (RuntimeException e) {
       // a number or path that does not parse: not a message

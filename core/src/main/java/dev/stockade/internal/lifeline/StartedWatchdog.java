@@ -15,43 +15,50 @@ import java.util.function.Consumer;
 /**
  * A watchdog process that was started, and what it has said: {@link #ready()} completes when it
  * writes {@link Watchdog#READY} on its stdout — it runs, has loaded what its end needs and reads
- * its pipe — and everything it writes on stderr before then is kept (the last
- * {@value #KEPT_CHARS} characters), so a watchdog that never gets there can be reported with its
- * own words ("Error: Could not find or load main class …"); once it is ready they are handed
- * on like every later line. Both streams are read to their end
- * on threads of their own, so the watchdog never blocks on a full pipe.
+ * its pipe — and everything it writes on stderr before then is kept (the last {@value #KEPT_CHARS}
+ * characters), so a watchdog that never gets there can be reported with its own words ("Error:
+ * Could not find or load main class …"); once it is ready they are handed on like every later line.
+ * Both streams are read to their end on threads of their own, so the watchdog never blocks on a
+ * full pipe.
  */
 final class StartedWatchdog {
   private static final int KEPT_CHARS = 4096;
 
   private final SpawnedProcess process;
+
   /** True once it said it is ready; false once it exited without saying so. */
   private final CompletableFuture<Boolean> ready = new CompletableFuture<>();
+
   private final StringBuilder said = new StringBuilder();
+
   /**
    * Guarded by {@link #said}: once true, stderr lines are handed on instead of kept. Apart from
-   * {@link #ready}, which completes outside that lock: its dependents take the lifeline's own
-   * lock, which holds this one while it asks what the watchdog said.
+   * {@link #ready}, which completes outside that lock: its dependents take the lifeline's own lock,
+   * which holds this one while it asks what the watchdog said.
    */
   private boolean handingOn;
+
   private final Thread errorReader;
   private final Consumer<String> afterReady;
 
   /**
-   * @param afterReady receives, once it is ready, each line it wrote on stderr before, then
-   *     each line it writes
+   * @param afterReady receives, once it is ready, each line it wrote on stderr before, then each
+   *     line it writes
    */
   StartedWatchdog(SpawnedProcess process, Consumer<String> afterReady) {
     this.process = process;
     this.afterReady = afterReady;
-    Thread outputReader = new Thread(() -> {
-      readOutput(process.stdout());
-      // Its stdout ended, so every line it wrote was read: a READY would have been seen.
-      // complete() cannot throw, so this future never holds a failure.
-      var unused = process.exit().whenComplete((status, failure) -> ready.complete(false));
-    }, "stockade-watchdog-stdout-" + process.pid());
-    errorReader = new Thread(() -> readErrors(process.stderr()),
-        "stockade-watchdog-stderr-" + process.pid());
+    Thread outputReader =
+        new Thread(
+            () -> {
+              readOutput(process.stdout());
+              // Its stdout ended, so every line it wrote was read: a READY would have been seen.
+              // complete() cannot throw, so this future never holds a failure.
+              var unused = process.exit().whenComplete((status, failure) -> ready.complete(false));
+            },
+            "stockade-watchdog-stdout-" + process.pid());
+    errorReader =
+        new Thread(() -> readErrors(process.stderr()), "stockade-watchdog-stderr-" + process.pid());
     outputReader.setDaemon(true);
     errorReader.setDaemon(true);
     outputReader.start();
@@ -67,8 +74,8 @@ final class StartedWatchdog {
   }
 
   /**
-   * Completes with true when the watchdog said it is ready, or with false once it exited (and
-   * its stdout was read to the end) without saying so.
+   * Completes with true when the watchdog said it is ready, or with false once it exited (and its
+   * stdout was read to the end) without saying so.
    */
   CompletableFuture<Boolean> ready() {
     return ready;
@@ -80,8 +87,8 @@ final class StartedWatchdog {
   }
 
   /**
-   * What it wrote on stderr before it was ready, on one line, once its stderr reached its end
-   * or {@code waitMillis} passed; at once if {@code waitMillis} is 0.
+   * What it wrote on stderr before it was ready, on one line, once its stderr reached its end or
+   * {@code waitMillis} passed; at once if {@code waitMillis} is 0.
    */
   String said(long waitMillis) {
     try {
@@ -141,8 +148,8 @@ final class StartedWatchdog {
   }
 
   /**
-   * Waits up to {@code timeoutMillis} for it to say it is ready; false if it exited first or
-   * the time ran out.
+   * Waits up to {@code timeoutMillis} for it to say it is ready; false if it exited first or the
+   * time ran out.
    */
   boolean awaitReady(long timeoutMillis) throws InterruptedException {
     try {

@@ -30,25 +30,26 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The process outside the supervising JVM that ends its trees when it dies. Its stdin is a pipe
  * whose only writer is the supervisor, which sends a {@link LifelineMessage} for every tree it
  * starts and ends. When the pipe reaches end of file — the supervisor exited, however: even
- * SIGKILL, which runs no shutdown hook — or when the supervisor's pid no longer names the
- * process it named at start (a descriptor leaked to some other process could hold the pipe
- * open), the watchdog ends every tree still registered, with no grace: SIGSTOP, walk, SIGKILL
- * and verify ({@link TreeTeardown}), finding members by the root's session and group, the tree
- * walk, and the {@code STOCKADE_TAG} of each registered tree and of every tree of the
- * supervisor's pools (so a tree whose start was not yet registered is found too). Then it
- * removes their temporary directories and exits.
+ * SIGKILL, which runs no shutdown hook — or when the supervisor's pid no longer names the process
+ * it named at start (a descriptor leaked to some other process could hold the pipe open), the
+ * watchdog ends every tree still registered, with no grace: SIGSTOP, walk, SIGKILL and verify
+ * ({@link TreeTeardown}), finding members by the root's session and group, the tree walk, and the
+ * {@code STOCKADE_TAG} of each registered tree and of every tree of the supervisor's pools (so a
+ * tree whose start was not yet registered is found too). Then it removes their temporary
+ * directories and exits.
  *
  * <p>Started by {@link Lifeline} in a session of its own, so a signal to the supervisor's process
- * group (a terminal's Ctrl-C, {@code kill -- -PGID}) does not reach it, in the supervisor's
- * launch shape ({@link dev.stockade.internal.launch.JvmLaunch}); it says {@link #READY} on stdout
- * once it can do its job.
+ * group (a terminal's Ctrl-C, {@code kill -- -PGID}) does not reach it, in the supervisor's launch
+ * shape ({@link dev.stockade.internal.launch.JvmLaunch}); it says {@link #READY} on stdout once it
+ * can do its job.
  */
 public final class Watchdog {
   /**
-   * The line it writes on stdout once it runs, has loaded what its end needs and reads its
-   * pipe: until then the supervisor does not count on it.
+   * The line it writes on stdout once it runs, has loaded what its end needs and reads its pipe:
+   * until then the supervisor does not count on it.
    */
   public static final String READY = "stockade-watchdog-ready";
+
   private static final long SUPERVISOR_POLL_MILLIS = 250;
   private static final long READER_CATCH_UP_MILLIS = 1000;
 
@@ -70,15 +71,18 @@ public final class Watchdog {
     // Load what the end needs now (JNA, the /proc reader), while nothing is urgent.
     ProcessTable.scan(supervisor.pid());
     Signals.send(supervisor, Signal.CONT);
-    Thread reader = new Thread(() -> {
-      try {
-        watchdog.readUntilEndOfFile(System.in);
-      } catch (IOException e) {
-        // a pipe that cannot be read is as good as closed
-      }
-      watchdog.endEverything("its pipe closed");
-      System.exit(0);
-    }, "stockade-watchdog-reader");
+    Thread reader =
+        new Thread(
+            () -> {
+              try {
+                watchdog.readUntilEndOfFile(System.in);
+              } catch (IOException e) {
+                // a pipe that cannot be read is as good as closed
+              }
+              watchdog.endEverything("its pipe closed");
+              System.exit(0);
+            },
+            "stockade-watchdog-reader");
     reader.start();
     System.out.println(READY);
     System.out.flush();
@@ -103,8 +107,7 @@ public final class Watchdog {
   }
 
   void readUntilEndOfFile(InputStream in) throws IOException {
-    BufferedReader reader =
-        new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+    BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
     String line;
     while ((line = reader.readLine()) != null) {
       LifelineMessage.parse(line).ifPresent(this::apply);
@@ -139,15 +142,19 @@ public final class Watchdog {
         TempDirectories.delete(tree.tempDirectory());
       }
     }
-    log.printf("stockade watchdog: supervisor %d %s; ended %d processes of %d trees%s%n",
-        supervisor.pid(), why, ended, roots.size(),
+    log.printf(
+        "stockade watchdog: supervisor %d %s; ended %d processes of %d trees%s%n",
+        supervisor.pid(),
+        why,
+        ended,
+        roots.size(),
         survivors.isEmpty() ? "" : "; survivors: " + survivors);
     log.flush();
   }
 
   /**
-   * The root of each tree to end: the registered root, and for a tag of the supervisor's pools
-   * that was never registered (its start was in flight) the oldest process carrying it.
+   * The root of each tree to end: the registered root, and for a tag of the supervisor's pools that
+   * was never registered (its start was in flight) the oldest process carrying it.
    */
   private Map<String, ProcessIdentity> rootsToEnd(ProcessTable table, TagIndex tags) {
     Map<String, ProcessIdentity> roots = new LinkedHashMap<>();
@@ -162,11 +169,15 @@ public final class Watchdog {
     Map<String, ProcessInfo> oldestUnregistered = new HashMap<>();
     for (ProcessInfo p : table.all()) {
       String tag = tags.tagOf(p);
-      if (tag == null || roots.containsKey(tag) || p.isEnded()
+      if (tag == null
+          || roots.containsKey(tag)
+          || p.isEnded()
           || poolPrefixes.stream().noneMatch(tag::startsWith)) {
         continue;
       }
-      oldestUnregistered.merge(tag, p,
+      oldestUnregistered.merge(
+          tag,
+          p,
           (a, b) -> Comparator.comparingLong(ProcessInfo::startTime).compare(a, b) <= 0 ? a : b);
     }
     oldestUnregistered.forEach((tag, p) -> roots.put(tag, p.identity()));

@@ -12,14 +12,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads {@code /proc/PID/stat} through file descriptors kept open from one housekeeper tick to
- * the next: a {@code pread} at offset 0 makes the kernel render the line afresh, so a sample of
- * a steady tree costs one system call per process instead of open, read and close.
+ * Reads {@code /proc/PID/stat} through file descriptors kept open from one housekeeper tick to the
+ * next: a {@code pread} at offset 0 makes the kernel render the line afresh, so a sample of a
+ * steady tree costs one system call per process instead of open, read and close.
  *
- * <p>An open descriptor stays bound to the process it was opened for: once that process is
- * reaped, reads fail with ESRCH, and a new process that reuses the pid is read through a fresh
- * descriptor. Descriptors of pids a scan no longer lists are closed after each scan; at most
- * {@link #MAX_OPEN} are kept, beyond which stat files are read the ordinary way.
+ * <p>An open descriptor stays bound to the process it was opened for: once that process is reaped,
+ * reads fail with ESRCH, and a new process that reuses the pid is read through a fresh descriptor.
+ * Descriptors of pids a scan no longer lists are closed after each scan; at most {@link #MAX_OPEN}
+ * are kept, beyond which stat files are read the ordinary way.
  *
  * <p>Not thread-safe: owned by one housekeeper.
  */

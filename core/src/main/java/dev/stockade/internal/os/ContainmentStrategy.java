@@ -1,8 +1,8 @@
 package dev.stockade.internal.os;
 
 /**
- * Chosen once per pool at start and reported in its snapshot: makes the containment of each
- * tree. The strongest the machine offers wins.
+ * Chosen once per pool at start and reported in its snapshot: makes the containment of each tree.
+ * The strongest the machine offers wins.
  */
 public interface ContainmentStrategy {
   /** Short description for snapshots and logs, for instance {@code "session+tag+tree-walk"}. */

@@ -15,21 +15,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts processes through the JDK's {@link ProcessBuilder}. A new session comes from
- * {@code setsid(1)} in front of the program: a JVM child is never a process-group leader, so
- * {@code setsid} calls setsid(2) and execs the program in place, and the pid the JDK returns is
- * the program's own.
+ * Starts processes through the JDK's {@link ProcessBuilder}. A new session comes from {@code
+ * setsid(1)} in front of the program: a JVM child is never a process-group leader, so {@code
+ * setsid} calls setsid(2) and execs the program in place, and the pid the JDK returns is the
+ * program's own.
  *
- * <p>Output pipes are made here, not by the JDK, whose descriptors are hidden: the child's
- * stdout and stderr are redirected to {@code /proc/self/fd/W} of a pipe's write end (opening it
- * gives the JDK a descriptor of the same pipe), and the read end becomes an {@link OutputPipe},
- * whose inode is known, so a process that still holds the pipe after its tree ended can be found.
+ * <p>Output pipes are made here, not by the JDK, whose descriptors are hidden: the child's stdout
+ * and stderr are redirected to {@code /proc/self/fd/W} of a pipe's write end (opening it gives the
+ * JDK a descriptor of the same pipe), and the read end becomes an {@link OutputPipe}, whose inode
+ * is known, so a process that still holds the pipe after its tree ended can be found.
  */
 public final class JdkProcessLauncher implements ProcessLauncher {
   private static final Logger log = LoggerFactory.getLogger(JdkProcessLauncher.class);
   private static final String SETSID = findSetsid();
+
   /** The JDK reports a death by signal N as this plus N, as POSIX shells do. */
   private static final int SIGNAL_BASE = 128;
+
   private static final int MAX_SIGNAL = 64;
 
   private static String findSetsid() {
@@ -58,8 +60,9 @@ public final class JdkProcessLauncher implements ProcessLauncher {
       if (SETSID != null) {
         argv.add(SETSID);
       } else {
-        log.warn("setsid not found in /usr/bin or /bin: the tree shares the JVM's session, and "
-            + "its membership rests on the tree walk and the tag");
+        log.warn(
+            "setsid not found in /usr/bin or /bin: the tree shares the JVM's session, and "
+                + "its membership rests on the tree walk and the tag");
       }
     }
     argv.add(spec.program().toString());
@@ -104,11 +107,15 @@ public final class JdkProcessLauncher implements ProcessLauncher {
       process = pb.start();
     }
     OrphanReaper.launched(process.pid());
-    CompletableFuture<ExitStatus> exit = process.onExit()
-        .thenApplyAsync(p -> {
-          OrphanReaper.waited(p.pid());
-          return exitStatusOf(p.exitValue());
-        }, waiter);
+    CompletableFuture<ExitStatus> exit =
+        process
+            .onExit()
+            .thenApplyAsync(
+                p -> {
+                  OrphanReaper.waited(p.pid());
+                  return exitStatusOf(p.exitValue());
+                },
+                waiter);
     return new SpawnedProcess() {
       @Override
       public long pid() {
@@ -143,8 +150,8 @@ public final class JdkProcessLauncher implements ProcessLauncher {
   }
 
   /**
-   * The status from the value the JDK's {@link Process#exitValue()} returned: 129 to 192 are
-   * read as signals, so a program's own exit code in that range is taken for one.
+   * The status from the value the JDK's {@link Process#exitValue()} returned: 129 to 192 are read
+   * as signals, so a program's own exit code in that range is taken for one.
    */
   static ExitStatus exitStatusOf(int exitValue) {
     return exitValue > SIGNAL_BASE && exitValue <= SIGNAL_BASE + MAX_SIGNAL

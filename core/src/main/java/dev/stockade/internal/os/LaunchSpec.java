@@ -15,5 +15,11 @@ import java.util.Map;
  * @param captureOutput whether stdout and stderr are piped back, or discarded
  * @param pipeInput whether stdin is a pipe from the parent, or {@code /dev/null}
  */
-public record LaunchSpec(Path program, List<String> arguments, Map<String, String> environment,
-    Path directory, boolean newSession, boolean captureOutput, boolean pipeInput) {}
+public record LaunchSpec(
+    Path program,
+    List<String> arguments,
+    Map<String, String> environment,
+    Path directory,
+    boolean newSession,
+    boolean captureOutput,
+    boolean pipeInput) {}

@@ -5,26 +5,26 @@ import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
 import java.io.FileInputStream;
-import java.lang.ref.Cleaner;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.ref.Cleaner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The supervisor's read end of a child's stdout or stderr pipe. It knows the pipe's inode, by
- * which the processes still holding the write end are found ({@link PipeHolders}), and it can be
+ * The supervisor's read end of a child's stdout or stderr pipe. It knows the pipe's inode, by which
+ * the processes still holding the write end are found ({@link PipeHolders}), and it can be
  * abandoned: a thread blocked reading it then returns, with an {@link IOException}, although
  * another process still holds the write end.
  *
- * <p>Why abandoning needs more than {@code close()}: on Linux, closing a descriptor does not wake
- * a thread blocked in read(2) on it, so a pump reading a pipe that an escaped process holds would
+ * <p>Why abandoning needs more than {@code close()}: on Linux, closing a descriptor does not wake a
+ * thread blocked in read(2) on it, so a pump reading a pipe that an escaped process holds would
  * stay blocked for as long as that process lives. A byte written into the pipe does wake it. The
  * write end comes from opening {@code /proc/self/fd/N} of the read end for writing, which for a
  * pipe gives a new write end of the same pipe; it is opened non-blocking, so a full pipe (whose
- * reader is not blocked anyway) never blocks the caller. The pipe's own descriptor is kept for
- * that and closed with the stream, under one lock, so it never names another file by then.
+ * reader is not blocked anyway) never blocks the caller. The pipe's own descriptor is kept for that
+ * and closed with the stream, under one lock, so it never names another file by then.
  */
 public final class OutputPipe extends InputStream {
   private static final int O_WRONLY = 1;
@@ -100,8 +100,8 @@ public final class OutputPipe extends InputStream {
   }
 
   /**
-   * The stream over the read end {@code fd} of a pipe, which it owns from now on: it is closed
-   * with the stream (or here, if the stream cannot be made).
+   * The stream over the read end {@code fd} of a pipe, which it owns from now on: it is closed with
+   * the stream (or here, if the stream cannot be made).
    */
   static OutputPipe adopt(int fd) throws IOException {
     try {
@@ -113,8 +113,8 @@ public final class OutputPipe extends InputStream {
   }
 
   /**
-   * The read ends of stdout and stderr as streams that own them from now on; each slot handed
-   * over is set to -1, so that the caller's cleanup leaves it alone.
+   * The read ends of stdout and stderr as streams that own them from now on; each slot handed over
+   * is set to -1, so that the caller's cleanup leaves it alone.
    */
   static List<OutputPipe> adoptReadEnds(int[] out, int[] err) throws IOException {
     int outFd = out[0];
@@ -172,9 +172,9 @@ public final class OutputPipe extends InputStream {
   }
 
   /**
-   * Makes every read, current or later, end with an {@link IOException}; a reader blocked in
-   * the pipe is woken with one byte, which it discards. Safe to call from any thread, any
-   * number of times.
+   * Makes every read, current or later, end with an {@link IOException}; a reader blocked in the
+   * pipe is woken with one byte, which it discards. Safe to call from any thread, any number of
+   * times.
    */
   public void abandon() {
     abandoned = true;

@@ -5,15 +5,15 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Watches the kernel's pid counter so that scans for a tree's members can skip every process
- * older than the tree's root.
+ * Watches the kernel's pid counter so that scans for a tree's members can skip every process older
+ * than the tree's root.
  *
  * <p>The kernel hands out pids in increasing order until it reaches {@code pid_max}, then wraps
- * around. Every member of a tree is a descendant of its root, forked after it, so until the
- * counter wraps every member's pid is greater than the root's: a scan for the tree needs only
- * the pids at or above the root's. The counter is observed at every scan (at least once per
- * housekeeper tick); once a wrap is seen, trees started before it are scanned in full. A full
- * wrap between two observations would take tens of thousands of forks in one tick.
+ * around. Every member of a tree is a descendant of its root, forked after it, so until the counter
+ * wraps every member's pid is greater than the root's: a scan for the tree needs only the pids at
+ * or above the root's. The counter is observed at every scan (at least once per housekeeper tick);
+ * once a wrap is seen, trees started before it are scanned in full. A full wrap between two
+ * observations would take tens of thousands of forks in one tick.
  *
  * <p>Where {@code /proc/sys/kernel/ns_last_pid} cannot be read, every scan is a full scan.
  */
@@ -49,9 +49,9 @@ public final class PidCounter {
   }
 
   /**
-   * As {@link #floorFor}, from a reading taken now: for a teardown, which must miss no member.
-   * A reading reused from before a wrap would leave out a member forked after it, whose pid is
-   * then below the root's.
+   * As {@link #floorFor}, from a reading taken now: for a teardown, which must miss no member. A
+   * reading reused from before a wrap would leave out a member forked after it, whose pid is then
+   * below the root's.
    */
   public static synchronized long floorNow(long rootPid, long epochAtSpawn) {
     return floor(rootPid, epochAtSpawn, observe(true));
@@ -62,8 +62,8 @@ public final class PidCounter {
   }
 
   /**
-   * Reads the counter (or reuses a reading of the last 20 ms: the housekeeper asks once per
-   * tree per tick); returns the number of wrap-arounds seen so far, or -1 if unreadable.
+   * Reads the counter (or reuses a reading of the last 20 ms: the housekeeper asks once per tree
+   * per tick); returns the number of wrap-arounds seen so far, or -1 if unreadable.
    */
   private static long observe(boolean fresh) {
     long nanos = System.nanoTime();

@@ -13,16 +13,16 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The processes that hold the write end of given pipes, found through {@code /proc/PID/fd}
- * (a link {@code pipe:[inode]}) and {@code /proc/PID/fdinfo} (the access mode). A holder of a
- * write end keeps the pipe's reader from ever seeing its end, whatever session, parent or
- * environment it has: for a tree's output pipe it is proof that the process came from the tree
- * (or was handed the pipe by it).
+ * The processes that hold the write end of given pipes, found through {@code /proc/PID/fd} (a link
+ * {@code pipe:[inode]}) and {@code /proc/PID/fdinfo} (the access mode). A holder of a write end
+ * keeps the pipe's reader from ever seeing its end, whatever session, parent or environment it has:
+ * for a tree's output pipe it is proof that the process came from the tree (or was handed the pipe
+ * by it).
  *
- * <p>Only processes whose descriptors this JVM may read are seen: its own user's, or every
- * process when it runs as root. This JVM itself is never reported. One scan reads one directory
- * per process and one link per descriptor, a few milliseconds on a quiet machine, so it is meant
- * for the rare moment a pipe outlives its tree, not for every task.
+ * <p>Only processes whose descriptors this JVM may read are seen: its own user's, or every process
+ * when it runs as root. This JVM itself is never reported. One scan reads one directory per process
+ * and one link per descriptor, a few milliseconds on a quiet machine, so it is meant for the rare
+ * moment a pipe outlives its tree, not for every task.
  */
 public final class PipeHolders {
   private static final File PROC = new File("/proc");

@@ -23,20 +23,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts processes with glibc's {@code posix_spawn}, which forks with {@code CLONE_VFORK} and
- * can call setsid(2) in the child ({@code POSIX_SPAWN_SETSID}): a new session without a
- * {@code setsid(1)} exec in front of every task, and without the JDK's {@code jspawnhelper}
- * exec either. The exit status is read with {@code waitpid}, so a death by signal is told
- * apart from an exit code.
+ * Starts processes with glibc's {@code posix_spawn}, which forks with {@code CLONE_VFORK} and can
+ * call setsid(2) in the child ({@code POSIX_SPAWN_SETSID}): a new session without a {@code
+ * setsid(1)} exec in front of every task, and without the JDK's {@code jspawnhelper} exec either.
+ * The exit status is read with {@code waitpid}, so a death by signal is told apart from an exit
+ * code.
  *
- * <p>In the child: stdin is a pipe or {@code /dev/null}; stdout and stderr are pipes (or
- * {@code /dev/null}); every other descriptor is closed; the signal mask is empty and every
- * signal has its default disposition. The parent's read ends of the output pipes become
- * {@link OutputPipe}s.
+ * <p>In the child: stdin is a pipe or {@code /dev/null}; stdout and stderr are pipes (or {@code
+ * /dev/null}); every other descriptor is closed; the signal mask is empty and every signal has its
+ * default disposition. The parent's read ends of the output pipes become {@link OutputPipe}s.
  *
- * <p>Needs glibc 2.34 or later ({@code posix_spawn_file_actions_addclosefrom_np}); elsewhere
- * {@link ProcessLauncher#detect} falls back to the JDK. The system property
- * {@code dev.stockade.launcher=jdk} forces the fallback.
+ * <p>Needs glibc 2.34 or later ({@code posix_spawn_file_actions_addclosefrom_np}); elsewhere {@link
+ * ProcessLauncher#detect} falls back to the JDK. The system property {@code
+ * dev.stockade.launcher=jdk} forces the fallback.
  */
 public final class PosixSpawnLauncher implements ProcessLauncher {
   private static final Logger log = LoggerFactory.getLogger(PosixSpawnLauncher.class);
@@ -59,8 +58,7 @@ public final class PosixSpawnLauncher implements ProcessLauncher {
 
     int posix_spawn_file_actions_destroy(Pointer actions);
 
-    int posix_spawn_file_actions_addopen(Pointer actions, int fd, String path, int flags,
-        int mode);
+    int posix_spawn_file_actions_addopen(Pointer actions, int fd, String path, int flags, int mode);
 
     int posix_spawn_file_actions_adddup2(Pointer actions, int fd, int newFd);
 
@@ -82,8 +80,13 @@ public final class PosixSpawnLauncher implements ProcessLauncher {
 
     int sigfillset(Pointer set);
 
-    int posix_spawn(IntByReference pid, String path, Pointer actions, Pointer attr,
-        StringArray argv, StringArray envp);
+    int posix_spawn(
+        IntByReference pid,
+        String path,
+        Pointer actions,
+        Pointer attr,
+        StringArray argv,
+        StringArray envp);
 
     int waitpid(int pid, IntByReference status, int options) throws LastErrorException;
 
@@ -100,11 +103,15 @@ public final class PosixSpawnLauncher implements ProcessLauncher {
       NativeLibrary libc = NativeLibrary.getInstance("c");
       libc.getFunction("posix_spawn_file_actions_addclosefrom_np");
       libc.getFunction("posix_spawn_file_actions_addchdir_np");
-      return Native.load("c", CLibrary.class,
+      return Native.load(
+          "c",
+          CLibrary.class,
           Map.of(Library.OPTION_STRING_ENCODING, StandardCharsets.UTF_8.name()));
     } catch (UnsatisfiedLinkError | RuntimeException e) {
-      log.info("posix_spawn with closefrom/chdir unavailable ({}); starting processes through "
-          + "the JDK", e.toString());
+      log.info(
+          "posix_spawn with closefrom/chdir unavailable ({}); starting processes through "
+              + "the JDK",
+          e.toString());
       return null;
     }
   }
@@ -128,9 +135,10 @@ public final class PosixSpawnLauncher implements ProcessLauncher {
       err = spec.captureOutput() ? OutputPipe.newPipe() : null;
       int pid = spawn(spec, in, out, err);
       OrphanReaper.launched(pid);
-      OutputStream stdin = in == null
-          ? OutputStream.nullOutputStream()
-          : new FileOutputStream("/proc/self/fd/" + in[1]);
+      OutputStream stdin =
+          in == null
+              ? OutputStream.nullOutputStream()
+              : new FileOutputStream("/proc/self/fd/" + in[1]);
       List<OutputPipe> pipes = out == null ? List.of() : OutputPipe.adoptReadEnds(out, err);
       InputStream stdout = pipes.isEmpty() ? InputStream.nullInputStream() : pipes.get(0);
       InputStream stderr = pipes.isEmpty() ? InputStream.nullInputStream() : pipes.get(1);
@@ -186,25 +194,31 @@ public final class PosixSpawnLauncher implements ProcessLauncher {
         if (in != null) {
           check(C.posix_spawn_file_actions_adddup2(actions, in[0], 0), "adddup2");
         } else {
-          check(C.posix_spawn_file_actions_addopen(actions, 0, "/dev/null", O_RDONLY, 0),
-              "addopen");
+          check(
+              C.posix_spawn_file_actions_addopen(actions, 0, "/dev/null", O_RDONLY, 0), "addopen");
         }
         if (out != null) {
           check(C.posix_spawn_file_actions_adddup2(actions, out[1], 1), "adddup2");
           check(C.posix_spawn_file_actions_adddup2(actions, err[1], 2), "adddup2");
         } else {
-          check(C.posix_spawn_file_actions_addopen(actions, 1, "/dev/null", O_WRONLY, 0), "addopen");
-          check(C.posix_spawn_file_actions_addopen(actions, 2, "/dev/null", O_WRONLY, 0), "addopen");
+          check(
+              C.posix_spawn_file_actions_addopen(actions, 1, "/dev/null", O_WRONLY, 0), "addopen");
+          check(
+              C.posix_spawn_file_actions_addopen(actions, 2, "/dev/null", O_WRONLY, 0), "addopen");
         }
         if (spec.directory() != null) {
-          check(C.posix_spawn_file_actions_addchdir_np(actions, spec.directory().toString()),
+          check(
+              C.posix_spawn_file_actions_addchdir_np(actions, spec.directory().toString()),
               "addchdir_np");
         }
         check(C.posix_spawn_file_actions_addclosefrom_np(actions, 3), "addclosefrom_np");
         C.sigemptyset(empty);
         C.sigfillset(all);
-        short flags = (short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
-            | (spec.newSession() ? POSIX_SPAWN_SETSID : 0));
+        short flags =
+            (short)
+                (POSIX_SPAWN_SETSIGMASK
+                    | POSIX_SPAWN_SETSIGDEF
+                    | (spec.newSession() ? POSIX_SPAWN_SETSID : 0));
         check(C.posix_spawnattr_setflags(attr, flags), "posix_spawnattr_setflags");
         check(C.posix_spawnattr_setsigmask(attr, empty), "posix_spawnattr_setsigmask");
         check(C.posix_spawnattr_setsigdefault(attr, all), "posix_spawnattr_setsigdefault");
@@ -216,12 +230,17 @@ public final class PosixSpawnLauncher implements ProcessLauncher {
         }
         IntByReference pid = new IntByReference();
         String utf8 = StandardCharsets.UTF_8.name();
-        int rc = C.posix_spawn(pid, spec.program().toString(), actions, attr,
-            new StringArray(spec.arguments().toArray(new String[0]), utf8),
-            new StringArray(env, utf8));
+        int rc =
+            C.posix_spawn(
+                pid,
+                spec.program().toString(),
+                actions,
+                attr,
+                new StringArray(spec.arguments().toArray(new String[0]), utf8),
+                new StringArray(env, utf8));
         if (rc != 0) {
-          throw new IOException("cannot start " + spec.program() + ": " + C.strerror(rc)
-              + " (errno " + rc + ")");
+          throw new IOException(
+              "cannot start " + spec.program() + ": " + C.strerror(rc) + " (errno " + rc + ")");
         }
         return pid.getValue();
       } finally {
@@ -237,7 +256,6 @@ public final class PosixSpawnLauncher implements ProcessLauncher {
       throw new IOException(call + " failed: " + C.strerror(rc) + " (errno " + rc + ")");
     }
   }
-
 
   private static void closeAll(int[] fds) {
     if (fds != null) {

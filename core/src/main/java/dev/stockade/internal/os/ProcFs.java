@@ -5,11 +5,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Reads the few {@code /proc} files Stockade needs, with one read each and no intermediate
- * strings on the hot path (the housekeeper reads every process's stat on every tick).
+ * Reads the few {@code /proc} files Stockade needs, with one read each and no intermediate strings
+ * on the hot path (the housekeeper reads every process's stat on every tick).
  */
 public final class ProcFs {
-  private static final ThreadLocal<byte[]> STAT_BUFFER = ThreadLocal.withInitial(() -> new byte[1024]);
+  private static final ThreadLocal<byte[]> STAT_BUFFER =
+      ThreadLocal.withInitial(() -> new byte[1024]);
 
   private ProcFs() {}
 
@@ -42,8 +43,8 @@ public final class ProcFs {
   }
 
   /**
-   * Parses a stat line. The command name (field 2) is in parentheses and may itself contain
-   * spaces and parentheses, so fields are counted from the last ')'.
+   * Parses a stat line. The command name (field 2) is in parentheses and may itself contain spaces
+   * and parentheses, so fields are counted from the last ')'.
    */
   static ProcessInfo parseStat(long pid, byte[] buf, int length) {
     int close = -1;
@@ -86,13 +87,27 @@ public final class ProcFs {
         value = -value;
       }
       switch (field) {
-        case 4: ppid = value; break;
-        case 5: pgid = value; break;
-        case 6: sid = value; break;
-        case 14: case 15: cpu += value; break;
-        case 22: startTime = value; break;
-        case 24: rss = value; break;
-        default: break;
+        case 4:
+          ppid = value;
+          break;
+        case 5:
+          pgid = value;
+          break;
+        case 6:
+          sid = value;
+          break;
+        case 14:
+        case 15:
+          cpu += value;
+          break;
+        case 22:
+          startTime = value;
+          break;
+        case 24:
+          rss = value;
+          break;
+        default:
+          break;
       }
     }
     if (field < 24) {
@@ -102,9 +117,9 @@ public final class ProcFs {
   }
 
   /**
-   * The value of environment variable {@code name} in {@code /proc/PID/environ}, or null if
-   * absent or unreadable. Reads the environment as it is now: a process may have overwritten
-   * the area (Chrome does, for its process titles).
+   * The value of environment variable {@code name} in {@code /proc/PID/environ}, or null if absent
+   * or unreadable. Reads the environment as it is now: a process may have overwritten the area
+   * (Chrome does, for its process titles).
    */
   public static String environmentValue(long pid, String name) {
     byte[] environ = readEnvironment(pid);
@@ -146,8 +161,8 @@ public final class ProcFs {
   }
 
   /**
-   * Proportional set size of {@code pid} in bytes, from {@code smaps_rollup}, or -1 if the
-   * process is gone or the file is unavailable (kernels before 4.14).
+   * Proportional set size of {@code pid} in bytes, from {@code smaps_rollup}, or -1 if the process
+   * is gone or the file is unavailable (kernels before 4.14).
    */
   public static long pssBytes(long pid) {
     byte[] content;
@@ -159,7 +174,9 @@ public final class ProcFs {
     // "Pss:                1234 kB" — the first line starting with "Pss:".
     for (int i = 0; i + 4 < content.length; i++) {
       if ((i == 0 || content[i - 1] == '\n')
-          && content[i] == 'P' && content[i + 1] == 's' && content[i + 2] == 's'
+          && content[i] == 'P'
+          && content[i + 1] == 's'
+          && content[i + 2] == 's'
           && content[i + 3] == ':') {
         int j = i + 4;
         while (j < content.length && content[j] == ' ') {
@@ -177,8 +194,8 @@ public final class ProcFs {
   }
 
   /**
-   * Clock ticks since boot now, in the unit of the start times in {@code /proc/PID/stat}
-   * (USER_HZ, 100 on every Linux architecture Stockade runs on), rounded down; 0 if unknown.
+   * Clock ticks since boot now, in the unit of the start times in {@code /proc/PID/stat} (USER_HZ,
+   * 100 on every Linux architecture Stockade runs on), rounded down; 0 if unknown.
    */
   public static long uptimeTicks() {
     try (FileInputStream in = new FileInputStream("/proc/uptime")) {

@@ -8,8 +8,15 @@ package dev.stockade.internal.os;
  * @param cpuTicks CPU time used so far, user plus system (fields 14 and 15), in clock ticks
  *     (USER_HZ: 100 per second); children's time is not included
  */
-public record ProcessInfo(long pid, long ppid, long pgid, long sid, char state, long startTime,
-    long rssPages, long cpuTicks) {
+public record ProcessInfo(
+    long pid,
+    long ppid,
+    long pgid,
+    long sid,
+    char state,
+    long startTime,
+    long rssPages,
+    long cpuTicks) {
 
   /** Length of a clock tick of {@link #cpuTicks}: USER_HZ is 100 on every Linux architecture. */
   public static final long NANOS_PER_TICK = 10_000_000L;

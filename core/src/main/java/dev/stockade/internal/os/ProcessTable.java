@@ -11,8 +11,8 @@ import java.util.Set;
 
 /**
  * Every process of the machine at one moment, read in one pass over {@code /proc}: one read of
- * {@code /proc/PID/stat} per process. One table serves every tree of a pool per housekeeper
- * tick, so the cost of sampling does not grow with the number of workers.
+ * {@code /proc/PID/stat} per process. One table serves every tree of a pool per housekeeper tick,
+ * so the cost of sampling does not grow with the number of workers.
  */
 public final class ProcessTable {
   private static final File PROC = new File("/proc");
@@ -74,7 +74,6 @@ public final class ProcessTable {
     source.retainOnly(byPid.keySet());
     return new ProcessTable(byPid, floorPid);
   }
-
 
   /** The lowest pid this table covers; processes below it were not read. */
   public long floorPid() {

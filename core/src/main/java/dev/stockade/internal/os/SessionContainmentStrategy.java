@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Containment without cgroups: each tree starts in its own session, every
- * member carries the tag, and membership is the union of the tree walk, the session/process
- * group and the tag ({@link TreeMembership}); teardown is {@link TreeTeardown}.
+ * Containment without cgroups: each tree starts in its own session, every member carries the tag,
+ * and membership is the union of the tree walk, the session/process group and the tag ({@link
+ * TreeMembership}); teardown is {@link TreeTeardown}.
  */
 final class SessionContainmentStrategy implements ContainmentStrategy {
   private final TagIndex tags;

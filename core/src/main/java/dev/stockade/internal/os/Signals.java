@@ -11,10 +11,10 @@ import org.slf4j.LoggerFactory;
  * Sends signals only to the process that was meant: a pid is checked against the start time
  * recorded when the process was first seen, so a recycled pid is never hit.
  *
- * <p>Where the kernel has {@code pidfd_open} (5.3+), the check has no race at all: the pidfd
- * pins the process, its start time is compared, and the signal goes through the pidfd. On older
- * kernels the start time is checked just before {@code kill(2)}, which leaves only the window
- * of one system call.
+ * <p>Where the kernel has {@code pidfd_open} (5.3+), the check has no race at all: the pidfd pins
+ * the process, its start time is compared, and the signal goes through the pidfd. On older kernels
+ * the start time is checked just before {@code kill(2)}, which leaves only the window of one system
+ * call.
  */
 public final class Signals {
   private static final Logger log = LoggerFactory.getLogger(Signals.class);

@@ -9,18 +9,17 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The {@code STOCKADE_TAG} of every process, read from {@code /proc/PID/environ} once per
- * process identity and remembered. A process's environment is inherited at fork, so the first
- * read is the one that matters; re-reading on every tick would cost one more file per process
- * of the machine. Entries of processes that ended are dropped on each update.
+ * The {@code STOCKADE_TAG} of every process, read from {@code /proc/PID/environ} once per process
+ * identity and remembered. A process's environment is inherited at fork, so the first read is the
+ * one that matters; re-reading on every tick would cost one more file per process of the machine.
+ * Entries of processes that ended are dropped on each update.
  *
- * <p>Thread-safe: one index serves a pool's housekeeper and its teardowns. Two threads may
- * read the same new process's environment once each; both store the same answer.
+ * <p>Thread-safe: one index serves a pool's housekeeper and its teardowns. Two threads may read the
+ * same new process's environment once each; both store the same answer.
  */
 public final class TagIndex {
   private static final String NONE = "";
-  private static final byte[] TAG_NAME =
-      EnvironmentNames.TAG.getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] TAG_NAME = EnvironmentNames.TAG.getBytes(StandardCharsets.US_ASCII);
 
   private static final boolean KTHREADD_IS_PID_2 = kthreaddIsPid2();
 
@@ -29,8 +28,8 @@ public final class TagIndex {
   /** Reads the tags of processes not seen before and forgets those no longer in the table. */
   public void update(ProcessTable table) {
     // Only the range the table covers can be judged; entries below it stay.
-    tags.keySet().removeIf(identity ->
-        identity.pid() >= table.floorPid() && table.find(identity) == null);
+    tags.keySet()
+        .removeIf(identity -> identity.pid() >= table.floorPid() && table.find(identity) == null);
     for (ProcessInfo p : table.all()) {
       if (isKernelThread(p) || p.isEnded()) {
         continue;
@@ -61,14 +60,14 @@ public final class TagIndex {
   }
 
   /**
-   * Whether pid 2 is the kernel's thread daemon, whose children are the kernel threads. Only in
-   * the first PID namespace: in a container's, pid 2 is often the application itself (under
-   * an init such as tini), and its children are the trees.
+   * Whether pid 2 is the kernel's thread daemon, whose children are the kernel threads. Only in the
+   * first PID namespace: in a container's, pid 2 is often the application itself (under an init
+   * such as tini), and its children are the trees.
    */
   private static boolean kthreaddIsPid2() {
     try {
-      return new String(Files.readAllBytes(Path.of("/proc/2/stat")),
-          StandardCharsets.US_ASCII).startsWith("2 (kthreadd)");
+      return new String(Files.readAllBytes(Path.of("/proc/2/stat")), StandardCharsets.US_ASCII)
+          .startsWith("2 (kthreadd)");
     } catch (IOException | RuntimeException e) {
       return false;
     }

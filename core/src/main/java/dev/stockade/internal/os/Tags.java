@@ -4,15 +4,18 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The format of {@code STOCKADE_TAG}: {@code <pool name>@<supervising JVM pid>-<nonce>/<worker
- * id>}. The JVM's pid lets a later run tell the leftovers of a dead supervisor from the trees
- * of a live one; the nonce tells apart two pools of the same name in one JVM.
+ * id>}. The JVM's pid lets a later run tell the leftovers of a dead supervisor from the trees of a
+ * live one; the nonce tells apart two pools of the same name in one JVM.
  */
 public final class Tags {
   private Tags() {}
 
   /** A new pool id for {@code poolName}, owned by this JVM. */
   public static String newPoolId(String poolName) {
-    return poolName + "@" + ProcessHandle.current().pid() + "-"
+    return poolName
+        + "@"
+        + ProcessHandle.current().pid()
+        + "-"
         + Integer.toHexString(ThreadLocalRandom.current().nextInt() & 0x7fffffff);
   }
 

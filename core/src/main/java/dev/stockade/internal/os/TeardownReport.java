@@ -7,8 +7,8 @@ import java.util.List;
 /**
  * What a teardown did.
  *
- * @param ended members the teardown sent SIGTERM or SIGKILL and that are now gone: the processes
- *     it ended. A process that ended by itself while the teardown ran is not counted.
+ * @param ended members the teardown sent SIGTERM or SIGKILL and that are now gone: the processes it
+ *     ended. A process that ended by itself while the teardown ran is not counted.
  * @param survivors members still alive when verification gave up (should always be empty)
  * @param took wall time of the whole teardown
  */

@@ -8,8 +8,8 @@ import java.util.OptionalLong;
 
 /**
  * Keeps one worker's process tree together and ends it. One instance per tree. Implementations
- * differ in how membership is known (session, tag and tree walk; a cgroup), not in what the
- * engine asks of them, so the engine never knows which one serves it.
+ * differ in how membership is known (session, tag and tree walk; a cgroup), not in what the engine
+ * asks of them, so the engine never knows which one serves it.
  */
 public interface TreeContainment {
   /** Whether the root must start a session of its own. */
@@ -28,8 +28,8 @@ public interface TreeContainment {
   TeardownReport end(Duration grace);
 
   /**
-   * What to launch for {@code spec}: the spec itself, or one that puts the root in the
-   * containment before it execs the program. Called once, before the launch.
+   * What to launch for {@code spec}: the spec itself, or one that puts the root in the containment
+   * before it execs the program. Called once, before the launch.
    *
    * @throws IOException if the containment cannot be made
    */
@@ -67,5 +67,9 @@ public interface TreeContainment {
   }
 
   /** A limit the kernel enforces for a containment. */
-  enum KernelLimit { NONE, MEMORY, PROCESSES }
+  enum KernelLimit {
+    NONE,
+    MEMORY,
+    PROCESSES
+  }
 }

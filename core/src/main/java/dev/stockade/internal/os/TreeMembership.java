@@ -10,16 +10,16 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Which processes belong to one worker's tree, without cgroups. No single signal is enough
- * (see docs/decisions.md): Chrome rewrites the environment of its helpers, its crashpad handler
+ * Which processes belong to one worker's tree, without cgroups. No single signal is enough (see
+ * docs/decisions.md): Chrome rewrites the environment of its helpers, its crashpad handler
  * double-forks into a session of its own, and puppeteer starts Chrome in a new session. So a
  * process belongs if any of these holds:
  *
  * <ul>
  *   <li>it was a member before (identities are remembered while they live, so a member that was
  *       re-parented to init stays one);
- *   <li>it is in the root's session or process group (started after the root, so a recycled
- *       root pid does not pull in a stranger);
+ *   <li>it is in the root's session or process group (started after the root, so a recycled root
+ *       pid does not pull in a stranger);
  *   <li>it carries the tree's {@code STOCKADE_TAG};
  *   <li>its parent is a member.
  * </ul>
@@ -47,8 +47,8 @@ public final class TreeMembership {
 
   /**
    * Membership of the processes that grew from several roots found at once (a tree's escaped
-   * members): each root's descendants, session and group belong, as for a single root. The
-   * first root stands for them in {@link #root()} and {@link #pidFloor()}.
+   * members): each root's descendants, session and group belong, as for a single root. The first
+   * root stands for them in {@link #root()} and {@link #pidFloor()}.
    */
   public TreeMembership(List<ProcessIdentity> roots, String tag, long pidEpoch) {
     this(roots, tag, pidEpoch, roots);
@@ -56,11 +56,11 @@ public final class TreeMembership {
 
   /**
    * As {@link #TreeMembership(List, String, long)}, for roots this JVM did not launch (escaped
-   * members found later): {@code launched} are the tree's roots that it did, never reaped by
-   * {@link #orphans()}.
+   * members found later): {@code launched} are the tree's roots that it did, never reaped by {@link
+   * #orphans()}.
    */
-  public TreeMembership(List<ProcessIdentity> roots, String tag, long pidEpoch,
-      List<ProcessIdentity> launched) {
+  public TreeMembership(
+      List<ProcessIdentity> roots, String tag, long pidEpoch, List<ProcessIdentity> launched) {
     if (roots.isEmpty()) {
       throw new IllegalArgumentException("roots must not be empty");
     }
@@ -128,7 +128,8 @@ public final class TreeMembership {
       for (ProcessInfo child : table.childrenOf(parent.pid())) {
         // A child cannot be older than its parent; an older "child" means the parent's pid
         // was recycled after the child was re-parented.
-        if (child.startTime() >= parent.startTime() && found.putIfAbsent(child.pid(), child) == null) {
+        if (child.startTime() >= parent.startTime()
+            && found.putIfAbsent(child.pid(), child) == null) {
           frontier.add(child);
         }
       }

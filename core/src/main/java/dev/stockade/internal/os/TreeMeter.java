@@ -5,17 +5,17 @@ import dev.stockade.MemoryMetric;
 import java.util.List;
 
 /**
- * Measures one tree's memory from the members of one table. One instance per tree: with
- * {@link MemoryAccounting#RSS_SCREENED_PSS} it remembers the last PSS reading.
+ * Measures one tree's memory from the members of one table. One instance per tree: with {@link
+ * MemoryAccounting#RSS_SCREENED_PSS} it remembers the last PSS reading.
  *
- * <p>RSS comes from the stat line the table already read, so it costs nothing extra. PSS reads
- * one {@code smaps_rollup} per member, about 30 times dearer. The screened mode reads PSS only
- * when the figure could have moved or could matter:
+ * <p>RSS comes from the stat line the table already read, so it costs nothing extra. PSS reads one
+ * {@code smaps_rollup} per member, about 30 times dearer. The screened mode reads PSS only when the
+ * figure could have moved or could matter:
  *
  * <ul>
- *   <li>the RSS sum reached the limit ({@code screenBytes}): PSS decides, so no tree is ever
- *       ended on the RSS figure alone — a tree under its limit by RSS is under it by PSS, since
- *       a process's PSS never exceeds its RSS;
+ *   <li>the RSS sum reached the limit ({@code screenBytes}): PSS decides, so no tree is ever ended
+ *       on the RSS figure alone — a tree under its limit by RSS is under it by PSS, since a
+ *       process's PSS never exceeds its RSS;
  *   <li>the member count changed, or the RSS sum moved by more than 1/16 since the last PSS
  *       reading: the tree grew or shrank.
  * </ul>
@@ -45,16 +45,21 @@ public final class TreeMeter {
    * @param bytes the figure that counts, by {@code metric}
    * @param rssBytes the summed RSS, always read
    * @param fresh false when a screened PSS figure was carried over from an earlier reading
-   * @param forkRefused true when this is the reading a process limit was judged on and the
-   *     kernel, not the count, enforced the limit: it refused a fork at the cgroup's
-   *     {@code pids.max}, and {@code processCount} is the tree's count at the last sample
+   * @param forkRefused true when this is the reading a process limit was judged on and the kernel,
+   *     not the count, enforced the limit: it refused a fork at the cgroup's {@code pids.max}, and
+   *     {@code processCount} is the tree's count at the last sample
    */
-  public record Reading(long bytes, MemoryMetric metric, long rssBytes, int processCount,
-      boolean fresh, boolean forkRefused) {
+  public record Reading(
+      long bytes,
+      MemoryMetric metric,
+      long rssBytes,
+      int processCount,
+      boolean fresh,
+      boolean forkRefused) {
 
     /** A measurement of the tree, with no fork refused. */
-    public Reading(long bytes, MemoryMetric metric, long rssBytes, int processCount,
-        boolean fresh) {
+    public Reading(
+        long bytes, MemoryMetric metric, long rssBytes, int processCount, boolean fresh) {
       this(bytes, metric, rssBytes, processCount, fresh, false);
     }
   }
@@ -73,9 +78,10 @@ public final class TreeMeter {
         return pss(members, rss);
       case RSS_SCREENED_PSS:
       default:
-        boolean moved = pssAtLastRead < 0
-            || count != countAtLastRead
-            || Math.abs(rss - rssAtLastRead) > (rssAtLastRead >> DRIFT_SHIFT);
+        boolean moved =
+            pssAtLastRead < 0
+                || count != countAtLastRead
+                || Math.abs(rss - rssAtLastRead) > (rssAtLastRead >> DRIFT_SHIFT);
         if (rss >= screenBytes || moved) {
           return pss(members, rss);
         }

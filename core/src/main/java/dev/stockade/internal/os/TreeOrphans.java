@@ -10,46 +10,51 @@ import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The zombies of one tree that this JVM may reap ({@link OrphanReaper}): a zombie child of this
- * JVM that is proven to be the tree's and not a process this JVM forked, because
+ * The zombies of one tree that this JVM may reap ({@link OrphanReaper}): a zombie child of this JVM
+ * that is proven to be the tree's and not a process this JVM forked, because
  *
  * <ul>
- *   <li>its identity (pid and start time) was found as a member of the tree — alive, or already
- *       a zombie — by a sample or the teardown; or
+ *   <li>its identity (pid and start time) was found as a member of the tree — alive, or already a
+ *       zombie — by a sample or the teardown; or
  *   <li>it is in the session or process group of one of the tree's roots and not older than it;
  *   <li>it is in the session or process group led by a member that was seen, and not older than
- *       that member: a session or group is joined only by descent from its leader (a browser
- *       that called setsid, and the helpers it forked and that died unseen with it);
- *   <li>it leads the session or process group of such a member and is not older than it: the
- *       middle process of a daemon's double fork (fork, setsid, fork, exit), which lives too
- *       briefly to be seen;
+ *       that member: a session or group is joined only by descent from its leader (a browser that
+ *       called setsid, and the helpers it forked and that died unseen with it);
+ *   <li>it leads the session or process group of such a member and is not older than it: the middle
+ *       process of a daemon's double fork (fork, setsid, fork, exit), which lives too briefly to be
+ *       seen;
  * </ul>
  *
  * and it is never a root that this JVM launched (whose exit the launcher waits for). The only
- * processes this JVM forks are such roots, the lifeline's watchdog and what the application
- * starts itself: none of them is a child of a member, carries the tree's tag, or joins a root's
- * session, so neither rule can admit one (docs/decisions.md, "No zombies").
+ * processes this JVM forks are such roots, the lifeline's watchdog and what the application starts
+ * itself: none of them is a child of a member, carries the tree's tag, or joins a root's session,
+ * so neither rule can admit one (docs/decisions.md, "No zombies").
  *
- * <p>Runs on each housekeeper sample of the tree and after its teardown, and only where this
- * JVM adopts orphans (pid 1 or a child subreaper, read once when the tree starts): elsewhere
- * none of the tree's zombies is a child of this JVM, and noting members or walking the table
- * would cost each sample for nothing. Thread-safe.
+ * <p>Runs on each housekeeper sample of the tree and after its teardown, and only where this JVM
+ * adopts orphans (pid 1 or a child subreaper, read once when the tree starts): elsewhere none of
+ * the tree's zombies is a child of this JVM, and noting members or walking the table would cost
+ * each sample for nothing. Thread-safe.
  */
 public final class TreeOrphans {
   /** How long a teardown waits for killed members to finish dying and hand their orphans on. */
   private static final Duration SETTLE_BOUND = Duration.ofSeconds(1);
+
   private static final long POLL_NANOS = Duration.ofMillis(5).toNanos();
 
   private final boolean adopting = OrphanReaper.adoptsOrphans();
+
   /** Roots whose session and group hold the tree; one is dropped once its pid is another's. */
   private final List<ProcessIdentity> groupRoots;
+
   private final Set<Long> launchedRoots;
   private final Set<ProcessIdentity> seen = new HashSet<>();
+
   /** The sessions and process groups of the members seen, with their oldest member's start. */
   private final Map<Long, Long> seenLeaders = new HashMap<>();
+
   /**
-   * The members seen, by pid, with their start: kept while a process of the session or group
-   * such a member leads is left, so its helpers are known for the tree's after its own end.
+   * The members seen, by pid, with their start: kept while a process of the session or group such a
+   * member leads is left, so its helpers are known for the tree's after its own end.
    */
   private final Map<Long, Long> seenMembers = new HashMap<>();
 
@@ -109,8 +114,11 @@ public final class TreeOrphans {
     groupRoots.removeIf(root -> isGone(root.pid(), root.startTime(), table, leadersInUse));
     int reaped = 0;
     for (ProcessInfo p : table.all()) {
-      if (p.state() == 'Z' && p.ppid() == OrphanReaper.SELF && isOfTree(p)
-          && !launchedRoots.contains(p.pid()) && OrphanReaper.reap(p.identity())) {
+      if (p.state() == 'Z'
+          && p.ppid() == OrphanReaper.SELF
+          && isOfTree(p)
+          && !launchedRoots.contains(p.pid())
+          && OrphanReaper.reap(p.identity())) {
         seen.remove(p.identity());
         reaped++;
       }
@@ -120,12 +128,11 @@ public final class TreeOrphans {
 
   /**
    * After the tree's teardown: reaps its zombies from a table of the pids from {@code pidFloor},
-   * and again from fresh tables of the pids from {@code pidFloor} while the tree is still
-   * settling, for at most {@link #SETTLE_BOUND}: while a process of it is still alive (dying),
-   * or a zombie of it still waits for its parent, this JVM or another process of the tree. A
-   * zombie is handed on to its new parent only once every thread of its old one has exited,
-   * and a multi-threaded parent (a browser) shows as a zombie before its last thread has.
-   * Returns how many it reaped.
+   * and again from fresh tables of the pids from {@code pidFloor} while the tree is still settling,
+   * for at most {@link #SETTLE_BOUND}: while a process of it is still alive (dying), or a zombie of
+   * it still waits for its parent, this JVM or another process of the tree. A zombie is handed on
+   * to its new parent only once every thread of its old one has exited, and a multi-threaded parent
+   * (a browser) shows as a zombie before its last thread has. Returns how many it reaped.
    */
   public int reapAfterEnd(long pidFloor) {
     return adopting ? reapAfterEnd(ProcessTable.scan(pidFloor), pidFloor) : 0;
@@ -165,8 +172,7 @@ public final class TreeOrphans {
       }
       // A zombie waits for its parent: one that is dying or dead hands it on soon.
       ProcessInfo parent = table.get(p.ppid());
-      if (parent != null
-          && (parent.isEnded() ? isOfTree(parent) : isMemberOrRootSession(parent))) {
+      if (parent != null && (parent.isEnded() ? isOfTree(parent) : isMemberOrRootSession(parent))) {
         return true;
       }
     }
@@ -174,11 +180,11 @@ public final class TreeOrphans {
   }
 
   /**
-   * Whether the process {@code pid} that started at {@code startTime}, and any session or
-   * group it led, are gone from {@code table}.
+   * Whether the process {@code pid} that started at {@code startTime}, and any session or group it
+   * led, are gone from {@code table}.
    */
-  private static boolean isGone(long pid, long startTime, ProcessTable table,
-      Set<Long> leadersInUse) {
+  private static boolean isGone(
+      long pid, long startTime, ProcessTable table, Set<Long> leadersInUse) {
     if (pid < table.floorPid()) {
       return false; // not in this table: nothing is known of it
     }
@@ -188,13 +194,11 @@ public final class TreeOrphans {
 
   private boolean ledBySeenMember(long leader, ProcessInfo p) {
     Long leaderStart = seenMembers.get(leader);
-    return leaderStart != null && p.startTime() >= leaderStart
-        && !launchedRoots.contains(p.pid());
+    return leaderStart != null && p.startTime() >= leaderStart && !launchedRoots.contains(p.pid());
   }
 
   private boolean isOfTree(ProcessInfo p) {
-    return isMemberOrRootSession(p) || ledBySeenMember(p.sid(), p)
-        || ledBySeenMember(p.pgid(), p);
+    return isMemberOrRootSession(p) || ledBySeenMember(p.sid(), p) || ledBySeenMember(p.pgid(), p);
   }
 
   private boolean isMemberOrRootSession(ProcessInfo p) {

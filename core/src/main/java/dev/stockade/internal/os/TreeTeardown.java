@@ -13,11 +13,11 @@ import org.slf4j.LoggerFactory;
  * Ends every process of one tree without cgroups: freeze, then kill, then verify.
  *
  * <ol>
- *   <li>Freeze: SIGSTOP every member and walk {@code /proc} again until a walk finds no new
- *       member, so nothing can fork away between the scan and the kill.
- *   <li>If there is a grace period: SIGTERM every member, SIGCONT them so they can act on it,
- *       and wait up to the grace for them to end; then freeze again (a member may have forked
- *       while it ran).
+ *   <li>Freeze: SIGSTOP every member and walk {@code /proc} again until a walk finds no new member,
+ *       so nothing can fork away between the scan and the kill.
+ *   <li>If there is a grace period: SIGTERM every member, SIGCONT them so they can act on it, and
+ *       wait up to the grace for them to end; then freeze again (a member may have forked while it
+ *       ran).
  *   <li>SIGKILL every member.
  *   <li>Verify with {@code /proc} scans that no member is left alive (zombies count as dead).
  *   <li>Reap the members' zombies that are orphans of this JVM ({@link TreeOrphans}).
@@ -33,8 +33,10 @@ public final class TreeTeardown {
 
   private final TreeMembership membership;
   private final TagIndex tags;
+
   /** Members this teardown sent SIGTERM or SIGKILL: the processes it ended, if they are gone. */
   private final Set<ProcessIdentity> signalled = new HashSet<>();
+
   private ProcessTable lastTable;
 
   public TreeTeardown(TreeMembership membership, TagIndex tags) {
@@ -43,8 +45,8 @@ public final class TreeTeardown {
   }
 
   /**
-   * Ends the tree, waiting at most {@code grace} for it to obey SIGTERM, then reaps the zombies
-   * it left as children of this JVM ({@link TreeOrphans}).
+   * Ends the tree, waiting at most {@code grace} for it to obey SIGTERM, then reaps the zombies it
+   * left as children of this JVM ({@link TreeOrphans}).
    */
   public TeardownReport end(Duration grace) {
     TeardownReport report = endMembers(grace);
@@ -80,8 +82,11 @@ public final class TreeTeardown {
     }
     List<ProcessIdentity> survivors = verify();
     if (!survivors.isEmpty()) {
-      log.error("processes of tree {} survived SIGKILL for {}: {}", membership.tag(),
-          VERIFY_BOUND, survivors);
+      log.error(
+          "processes of tree {} survived SIGKILL for {}: {}",
+          membership.tag(),
+          VERIFY_BOUND,
+          survivors);
     }
     signalled.removeAll(survivors);
     return new TeardownReport(
@@ -89,9 +94,9 @@ public final class TreeTeardown {
   }
 
   /**
-   * Sends an ending signal and remembers the member as one this teardown ended. A process a
-   * member started and that ended by itself while the others had their grace got no such
-   * signal, and is not counted.
+   * Sends an ending signal and remembers the member as one this teardown ended. A process a member
+   * started and that ended by itself while the others had their grace got no such signal, and is
+   * not counted.
    */
   private void end(ProcessInfo p, Signal signal) {
     if (Signals.send(p.identity(), signal) == Signals.Delivery.SENT) {
@@ -115,8 +120,10 @@ public final class TreeTeardown {
         return members;
       }
     }
-    log.warn("tree {} kept growing through {} freeze rounds; killing what was found",
-        membership.tag(), MAX_FREEZE_ROUNDS);
+    log.warn(
+        "tree {} kept growing through {} freeze rounds; killing what was found",
+        membership.tag(),
+        MAX_FREEZE_ROUNDS);
     return members;
   }
 

@@ -5,8 +5,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * Waits that an interrupt does not cut short, for the steps of a teardown or a close that must
- * finish once begun: the interrupt is kept and restored once the wait is over, so the caller
- * still sees it.
+ * finish once begun: the interrupt is kept and restored once the wait is over, so the caller still
+ * sees it.
  */
 public final class Uninterruptibly {
   private Uninterruptibly() {}

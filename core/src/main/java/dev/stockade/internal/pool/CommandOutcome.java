@@ -10,24 +10,42 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * How an ended tree becomes the outcome its caller sees: the tree's own exit is a
- * {@link CommandResult} (or, if asked, a {@link CommandFailedException}); every ending Stockade
- * caused is the exception that names the cause ({@link EndFailures}).
+ * How an ended tree becomes the outcome its caller sees: the tree's own exit is a {@link
+ * CommandResult} (or, if asked, a {@link CommandFailedException}); every ending Stockade caused is
+ * the exception that names the cause ({@link EndFailures}).
  */
 record CommandOutcome(CommandResult result, Throwable failure) {
 
-  static CommandOutcome of(boolean failOnNonZeroExit, RunningCommand rc, EndReason reason,
-      ExitStatus exit, WorkerDetails details, int leftoversEnded, EndFailures.Facts facts) {
+  static CommandOutcome of(
+      boolean failOnNonZeroExit,
+      RunningCommand rc,
+      EndReason reason,
+      ExitStatus exit,
+      WorkerDetails details,
+      int leftoversEnded,
+      EndFailures.Facts facts) {
     if (reason == EndReason.EXITED) {
-      CommandResult result = new CommandResult(facts.label(), details.pid(), exit,
-          rc.stdout.captured(), rc.stderr.captured(), facts.ran(), details.peakMemory(),
-          details.peakMetric(), details.peakProcessCount(), leftoversEnded);
+      CommandResult result =
+          new CommandResult(
+              facts.label(),
+              details.pid(),
+              exit,
+              rc.stdout.captured(),
+              rc.stderr.captured(),
+              facts.ran(),
+              details.peakMemory(),
+              details.peakMetric(),
+              details.peakProcessCount(),
+              leftoversEnded);
       return failOnNonZeroExit && !exit.isSuccess()
           ? new CommandOutcome(null, new CommandFailedException(result))
           : new CommandOutcome(result, null);
     }
-    return new CommandOutcome(null, EndFailures.of(reason, facts).orElseGet(
-        () -> new CancellationException("task '" + facts.label() + "' was cancelled")));
+    return new CommandOutcome(
+        null,
+        EndFailures.of(reason, facts)
+            .orElseGet(
+                () -> new CancellationException("task '" + facts.label() + "' was cancelled")));
   }
 
   void completeFuture(CompletableFuture<CommandResult> future) {

@@ -9,5 +9,5 @@ import dev.stockade.internal.engine.PoolSettings;
  * @param outputLimitBytes how much of each stream a result keeps
  * @param failOnNonZeroExit whether a non-zero exit fails the future
  */
-public record CommandPoolSettings(PoolSettings common, int outputLimitBytes,
-    boolean failOnNonZeroExit) {}
+public record CommandPoolSettings(
+    PoolSettings common, int outputLimitBytes, boolean failOnNonZeroExit) {}

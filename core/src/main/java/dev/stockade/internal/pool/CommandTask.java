@@ -8,16 +8,20 @@ import java.time.Duration;
 import java.util.concurrent.Executor;
 
 /**
- * One submitted command with its effective limits, and the future its caller holds. Cancelling
- * the future tells the pool, which removes a queued task or ends a running tree.
+ * One submitted command with its effective limits, and the future its caller holds. Cancelling the
+ * future tells the pool, which removes a queued task or ends a running tree.
  */
 final class CommandTask extends PoolTask<CommandResult> {
   final Command command;
   final MemorySize memoryLimit;
   volatile RunningCommand running;
 
-  CommandTask(Command command, Duration timeout, MemorySize memoryLimit,
-      Canceller<CommandTask> onCancel, Executor callbacks) {
+  CommandTask(
+      Command command,
+      Duration timeout,
+      MemorySize memoryLimit,
+      Canceller<CommandTask> onCancel,
+      Executor callbacks) {
     super(command.label(), timeout, onCancel, callbacks, 0);
     this.command = command;
     this.memoryLimit = memoryLimit;

@@ -18,10 +18,10 @@ import dev.stockade.internal.engine.OutputTail;
 import dev.stockade.internal.engine.PoolEngine;
 import dev.stockade.internal.engine.PoolSettings;
 import dev.stockade.internal.engine.SupervisedTree;
-import dev.stockade.internal.os.Tags;
 import dev.stockade.internal.engine.TreeEnding;
 import dev.stockade.internal.engine.Unawaited;
 import dev.stockade.internal.os.ContainmentStrategy.TreeLimits;
+import dev.stockade.internal.os.Tags;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,18 +37,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The machinery behind {@code CommandPool}, on the shared {@link PoolEngine}: each task takes a
- * slot at admission or waits in the queue, starts its own tree on the spawner thread, is held
- * to its deadline on every tick, and ends by the engine's one path — claim the end once, tear
- * the tree down, then complete the future. A slot is freed only when its tree is verified gone,
- * so {@code workers} bounds live trees, not running tasks.
+ * slot at admission or waits in the queue, starts its own tree on the spawner thread, is held to
+ * its deadline on every tick, and ends by the engine's one path — claim the end once, tear the tree
+ * down, then complete the future. A slot is freed only when its tree is verified gone, so {@code
+ * workers} bounds live trees, not running tasks.
  */
 public final class RealCommandPool extends PoolEngine<CommandTask, RunningCommand> {
   private static final Logger log = LoggerFactory.getLogger(RealCommandPool.class);
 
   private final CommandPoolSettings settings;
+
   /** Set while tasks wait in the queue for memory; new tasks queue behind them. */
   private final AtomicBoolean heldForMemory = new AtomicBoolean();
+
   private final AtomicLong workerNumbers = new AtomicLong();
+
   /** Slots taken: trees alive or on their way to the spawner; guarded by the lock. */
   private int active;
 
@@ -62,11 +65,18 @@ public final class RealCommandPool extends PoolEngine<CommandTask, RunningComman
     RealCommandPool pool = new RealCommandPool(settings);
     pool.startThreads();
     MemoryBudget budget = pool.admission.budget();
-    log.info("[{}] started: workers={}, queueCapacity={}, containment={}, launcher={}, "
+    log.info(
+        "[{}] started: workers={}, queueCapacity={}, containment={}, launcher={}, "
             + "memoryLimit={}, taskTimeout={} ms, memory of this JVM: {} limit, {} available ({})",
-        pool.name(), pool.common.workers(), pool.common.queueCapacity(),
-        pool.containment.name(), pool.launcher.name(), pool.common.memoryLimit(),
-        pool.common.taskTimeout().toMillis(), budget.limit(), budget.available(),
+        pool.name(),
+        pool.common.workers(),
+        pool.common.queueCapacity(),
+        pool.containment.name(),
+        pool.launcher.name(),
+        pool.common.memoryLimit(),
+        pool.common.taskTimeout().toMillis(),
+        budget.limit(),
+        budget.available(),
         budget.source());
     return pool;
   }
@@ -76,15 +86,24 @@ public final class RealCommandPool extends PoolEngine<CommandTask, RunningComman
   public CompletableFuture<CommandResult> run(Command command) {
     Duration timeout = command.timeout().orElse(common.taskTimeout());
     if (timeout.compareTo(common.sampleInterval()) < 0) {
-      throw new IllegalArgumentException("timeout of command '" + command.label()
-          + "' must be >= the pool's sampleInterval (" + common.sampleInterval().toMillis()
-          + " ms), but was " + timeout.toMillis() + " ms");
+      throw new IllegalArgumentException(
+          "timeout of command '"
+              + command.label()
+              + "' must be >= the pool's sampleInterval ("
+              + common.sampleInterval().toMillis()
+              + " ms), but was "
+              + timeout.toMillis()
+              + " ms");
     }
     MemorySize limit = command.memoryLimit().orElse(common.memoryLimit());
     if (limit.toBytes() < PoolSettings.MIN_MEMORY_LIMIT_BYTES) {
-      throw new IllegalArgumentException("memoryLimit of command '" + command.label()
-          + "' must be >= one page (" + PoolSettings.MIN_MEMORY_LIMIT_BYTES
-          + " bytes), but was " + limit);
+      throw new IllegalArgumentException(
+          "memoryLimit of command '"
+              + command.label()
+              + "' must be >= one page ("
+              + PoolSettings.MIN_MEMORY_LIMIT_BYTES
+              + " bytes), but was "
+              + limit);
     }
     CommandTask task = new CommandTask(command, timeout, limit, this::cancelled, callbacks);
     if (admit(task) == Admitted.TO_START) {
@@ -109,9 +128,18 @@ public final class RealCommandPool extends PoolEngine<CommandTask, RunningComman
 
   @Override
   protected String countsLocked() {
-    return "pool '" + name() + "': active=" + active + "/" + common.workers()
-        + ", queued=" + queue.size() + "/" + common.queueCapacity()
-        + ", closed=" + closedLocked();
+    return "pool '"
+        + name()
+        + "': active="
+        + active
+        + "/"
+        + common.workers()
+        + ", queued="
+        + queue.size()
+        + "/"
+        + common.queueCapacity()
+        + ", closed="
+        + closedLocked();
   }
 
   @Override
@@ -149,31 +177,68 @@ public final class RealCommandPool extends PoolEngine<CommandTask, RunningComman
     Command command = task.command;
     SupervisedTree tree;
     try {
-      tree = SupervisedTree.start(name(), poolId, workerId, task.label(),
-          containment.create(Tags.workerTag(poolId, workerId), new TreeLimits(
-              task.memoryLimit.toBytes(), 0, common.maxProcesses())), launcher,
-          common.memoryAccounting(), new SupervisedTree.Spec(command.arguments(),
-              command.environment(), command.directory().orElse(null), true, false), io());
+      tree =
+          SupervisedTree.start(
+              name(),
+              poolId,
+              workerId,
+              task.label(),
+              containment.create(
+                  Tags.workerTag(poolId, workerId),
+                  new TreeLimits(task.memoryLimit.toBytes(), 0, common.maxProcesses())),
+              launcher,
+              common.memoryAccounting(),
+              new SupervisedTree.Spec(
+                  command.arguments(),
+                  command.environment(),
+                  command.directory().orElse(null),
+                  true,
+                  false),
+              io());
     } catch (IOException | RuntimeException e) {
       // Anything at all: the slot must be freed and the future completed, or both leak.
-      WorkerStartException failure = new WorkerStartException("task '" + task.label()
-          + "' could not start in pool '" + name() + "': " + e.getMessage(), e);
+      WorkerStartException failure =
+          new WorkerStartException(
+              "task '"
+                  + task.label()
+                  + "' could not start in pool '"
+                  + name()
+                  + "': "
+                  + e.getMessage(),
+              e);
       release();
       task.future().completeExceptionally(failure);
       ended(task, workerId, Duration.ZERO);
       return;
     }
     tree.lifecycle().moveTo(WorkerState.BUSY);
-    RunningCommand rc = new RunningCommand(task, tree,
-        OutputTail.drain(tree.process().stdout(), settings.outputLimitBytes(), io()),
-        OutputTail.drain(tree.process().stderr(), settings.outputLimitBytes(), io()));
+    RunningCommand rc =
+        new RunningCommand(
+            task,
+            tree,
+            OutputTail.drain(tree.process().stdout(), settings.outputLimitBytes(), io()),
+            OutputTail.drain(tree.process().stderr(), settings.outputLimitBytes(), io()));
     live.add(rc);
     task.running = rc;
-    events.fire(l -> l.workerStarted(new WorkerEvent(name(), workerId, task.label(),
-        tree.process().pid(), tree.tempDirectory(), Optional.empty(), Optional.empty())));
-    events.fire(l -> l.taskStarted(new TaskEvent(name(), task.label(),
-        Optional.of(workerId), Duration.ZERO, Optional.empty())));
-    Unawaited.logFailure(tree.process().exit().thenRun(() -> end(rc, EndReason.EXITED)), name(),
+    events.fire(
+        l ->
+            l.workerStarted(
+                new WorkerEvent(
+                    name(),
+                    workerId,
+                    task.label(),
+                    tree.process().pid(),
+                    tree.tempDirectory(),
+                    Optional.empty(),
+                    Optional.empty())));
+    events.fire(
+        l ->
+            l.taskStarted(
+                new TaskEvent(
+                    name(), task.label(), Optional.of(workerId), Duration.ZERO, Optional.empty())));
+    Unawaited.logFailure(
+        tree.process().exit().thenRun(() -> end(rc, EndReason.EXITED)),
+        name(),
         "ending a tree that exited");
     if (task.future().isCancelled()) {
       end(rc, EndReason.CANCELLED);
@@ -197,31 +262,53 @@ public final class RealCommandPool extends PoolEngine<CommandTask, RunningComman
   protected void finish(RunningCommand rc, EndReason reason) {
     SupervisedTree tree = rc.tree;
     Duration ran = tree.age();
-    TreeEnding ending = tearDown(rc, reason, true, "task '" + rc.task.label() + "'",
-        CompletableFuture.allOf(rc.stdout.drained(), rc.stderr.drained()), () -> { });
+    TreeEnding ending =
+        tearDown(
+            rc,
+            reason,
+            true,
+            "task '" + rc.task.label() + "'",
+            CompletableFuture.allOf(rc.stdout.drained(), rc.stderr.drained()),
+            () -> {});
     live.remove(rc);
-    WorkerDetails details = tree.details(reason == EndReason.EXITED ? ending.exit() : null,
-        rc.stderr.captured().lastLines(STDERR_LINES_IN_MESSAGES));
-    CommandOutcome outcome = CommandOutcome.of(settings.failOnNonZeroExit(), rc, reason,
-        ending.exit(), details, reason == EndReason.EXITED ? ending.report().ended() : 0,
-        EndFailures.Facts.of(this, rc, rc.task.label(), rc.task.timeout(), ran, details));
+    WorkerDetails details =
+        tree.details(
+            reason == EndReason.EXITED ? ending.exit() : null,
+            rc.stderr.captured().lastLines(STDERR_LINES_IN_MESSAGES));
+    CommandOutcome outcome =
+        CommandOutcome.of(
+            settings.failOnNonZeroExit(),
+            rc,
+            reason,
+            ending.exit(),
+            details,
+            reason == EndReason.EXITED ? ending.report().ended() : 0,
+            EndFailures.Facts.of(this, rc, rc.task.label(), rc.task.timeout(), ran, details));
     outcome.completeFuture(rc.task.future());
-    events.fire(l -> l.workerEnded(new WorkerEvent(name(), tree.workerId(),
-        rc.task.label(), tree.process().pid(), tree.tempDirectory(), Optional.of(reason),
-        Optional.of(details))));
+    events.fire(
+        l ->
+            l.workerEnded(
+                new WorkerEvent(
+                    name(),
+                    tree.workerId(),
+                    rc.task.label(),
+                    tree.process().pid(),
+                    tree.tempDirectory(),
+                    Optional.of(reason),
+                    Optional.of(details))));
     ended(rc.task, tree.workerId(), ran);
     // Last: close() returns once every slot is free, and by then every future is complete.
     release();
   }
 
   /**
-   * Memory is short: by the policy, {@code task} fails at once (SHED) or goes back to the head
-   * of the queue with its slot freed, to start when memory is available again.
+   * Memory is short: by the policy, {@code task} fails at once (SHED) or goes back to the head of
+   * the queue with its slot freed, to start when memory is available again.
    */
   private void holdForMemory(CommandTask task, MemoryBudget budget) {
     if (admission.policy() == MemoryPressurePolicy.SHED) {
-      InsufficientMemoryException failure = new InsufficientMemoryException(
-          admission.shedMessage(task.label(), budget), budget);
+      InsufficientMemoryException failure =
+          new InsufficientMemoryException(admission.shedMessage(task.label(), budget), budget);
       admission.report(budget, true, "shed task '" + task.label() + "'");
       refuse(task, failure);
       release();
@@ -244,27 +331,32 @@ public final class RealCommandPool extends PoolEngine<CommandTask, RunningComman
   /** Looks at memory again after a sample interval; resumes held tasks once it is available. */
   private void scheduleMemoryRecheck() {
     try {
-      Unawaited.schedule(timer(), common.sampleInterval().toNanos(), TimeUnit.NANOSECONDS, name(),
-          "the memory recheck", () -> {
-        if (admission.pressure().isPresent() && !isClosed()) {
-          scheduleMemoryRecheck();
-          return;
-        }
-        heldForMemory.set(false);
-        List<CommandTask> resumed = new ArrayList<>();
-        lock.lock();
-        try {
-          while (!closedLocked() && active < common.workers() && !queue.isEmpty()) {
-            active++;
-            resumed.add(queue.poll());
-          }
-        } finally {
-          lock.unlock();
-        }
-        for (CommandTask t : resumed) {
-          spawner().execute(() -> start(t));
-        }
-      });
+      Unawaited.schedule(
+          timer(),
+          common.sampleInterval().toNanos(),
+          TimeUnit.NANOSECONDS,
+          name(),
+          "the memory recheck",
+          () -> {
+            if (admission.pressure().isPresent() && !isClosed()) {
+              scheduleMemoryRecheck();
+              return;
+            }
+            heldForMemory.set(false);
+            List<CommandTask> resumed = new ArrayList<>();
+            lock.lock();
+            try {
+              while (!closedLocked() && active < common.workers() && !queue.isEmpty()) {
+                active++;
+                resumed.add(queue.poll());
+              }
+            } finally {
+              lock.unlock();
+            }
+            for (CommandTask t : resumed) {
+              spawner().execute(() -> start(t));
+            }
+          });
     } catch (RejectedExecutionException closing) {
       // the pool is closing: its queue is failed by close()
     }

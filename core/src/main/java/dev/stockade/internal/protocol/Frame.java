@@ -5,8 +5,8 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * One protocol frame: a type, an id (task id, ping nonce or 0) and a payload. The payload array
- * is owned by the frame once built; nobody writes to it afterwards.
+ * One protocol frame: a type, an id (task id, ping nonce or 0) and a payload. The payload array is
+ * owned by the frame once built; nobody writes to it afterwards.
  */
 // equals and hashCode compare the payload's bytes, and the frame owns its array.
 @SuppressWarnings("ArrayRecordComponent")
@@ -37,7 +37,9 @@ public record Frame(FrameType type, long id, byte[] payload) {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Frame f && f.type == type && f.id == id
+    return o instanceof Frame f
+        && f.type == type
+        && f.id == id
         && Arrays.equals(f.payload, payload);
   }
 

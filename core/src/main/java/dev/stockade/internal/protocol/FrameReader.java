@@ -6,10 +6,10 @@ import java.io.InputStream;
 import java.util.function.Supplier;
 
 /**
- * Reads frames from a stream and checks each header before it trusts it: magic (as soon as its
- * two bytes are in, so stray text is named as such), type, flags, and a length within
- * {@code maxFrameSize} — a claimed length over the limit is refused before anything is
- * allocated or read for it.
+ * Reads frames from a stream and checks each header before it trusts it: magic (as soon as its two
+ * bytes are in, so stray text is named as such), type, flags, and a length within {@code
+ * maxFrameSize} — a claimed length over the limit is refused before anything is allocated or read
+ * for it.
  */
 public final class FrameReader {
   private final InputStream in;
@@ -24,8 +24,8 @@ public final class FrameReader {
   /**
    * The next frame, or null when the stream ended cleanly between two frames.
    *
-   * @throws ProtocolViolation if the bytes are not a well-formed frame, or the stream ended
-   *     inside one
+   * @throws ProtocolViolation if the bytes are not a well-formed frame, or the stream ended inside
+   *     one
    * @throws IOException if reading failed
    */
   public Frame next() throws IOException, ProtocolViolation {
@@ -38,10 +38,11 @@ public final class FrameReader {
     // then exit or silence) must be named as such, not as a truncated or a pending frame.
     readFully(header, 1, 1, FrameReader::header);
     if ((header[0] & 0xFF) != Wire.MAGIC_0 || (header[1] & 0xFF) != Wire.MAGIC_1) {
-      throw new ProtocolViolation(String.format(
-          "bad magic 0x%02X%02X, expected 0x534B ('SK'); the first bytes were \"%s\" — "
-              + "is something else writing to the worker's stdout?",
-          header[0] & 0xFF, header[1] & 0xFF, printable(header, 2 + readAvailable(2))));
+      throw new ProtocolViolation(
+          String.format(
+              "bad magic 0x%02X%02X, expected 0x534B ('SK'); the first bytes were \"%s\" — "
+                  + "is something else writing to the worker's stdout?",
+              header[0] & 0xFF, header[1] & 0xFF, printable(header, 2 + readAvailable(2))));
     }
     readFully(header, 2, Wire.HEADER_BYTES - 2, FrameReader::header);
     int code = header[2] & 0xFF;
@@ -50,18 +51,27 @@ public final class FrameReader {
       throw new ProtocolViolation(String.format("unknown frame type 0x%02X", code));
     }
     if (header[3] != 0) {
-      throw new ProtocolViolation(String.format(
-          "flags of a %s frame must be 0, but were 0x%02X", type, header[3] & 0xFF));
+      throw new ProtocolViolation(
+          String.format("flags of a %s frame must be 0, but were 0x%02X", type, header[3] & 0xFF));
     }
     long id = 0;
     for (int i = 4; i < 12; i++) {
       id = (id << 8) | (header[i] & 0xFF);
     }
-    long length = ((header[12] & 0xFFL) << 24) | ((header[13] & 0xFFL) << 16)
-        | ((header[14] & 0xFFL) << 8) | (header[15] & 0xFFL);
+    long length =
+        ((header[12] & 0xFFL) << 24)
+            | ((header[13] & 0xFFL) << 16)
+            | ((header[14] & 0xFFL) << 8)
+            | (header[15] & 0xFFL);
     if (length > maxFrameSize) {
-      throw new ProtocolViolation("a " + type + " frame of " + length
-          + " bytes is over maxFrameSize (" + maxFrameSize + " bytes)");
+      throw new ProtocolViolation(
+          "a "
+              + type
+              + " frame of "
+              + length
+              + " bytes is over maxFrameSize ("
+              + maxFrameSize
+              + " bytes)");
     }
     byte[] payload = new byte[(int) length];
     readFully(payload, 0, payload.length, () -> type + " payload of " + length + " bytes");
@@ -80,16 +90,21 @@ public final class FrameReader {
         n = -1;
       }
       if (n < 0) {
-        throw new ProtocolViolation("truncated frame: the stream ended after "
-            + (offset + done) + " of " + into.length + " bytes of the " + what.get());
+        throw new ProtocolViolation(
+            "truncated frame: the stream ended after "
+                + (offset + done)
+                + " of "
+                + into.length
+                + " bytes of the "
+                + what.get());
       }
       done += n;
     }
   }
 
   /**
-   * Reads into the header from {@code offset} what the stream has ready without blocking, for
-   * the error message only; returns how many bytes that was.
+   * Reads into the header from {@code offset} what the stream has ready without blocking, for the
+   * error message only; returns how many bytes that was.
    */
   private int readAvailable(int offset) {
     try {

@@ -14,7 +14,10 @@ public enum FrameType {
   SHUTDOWN(0x0A, Direction.TO_WORKER);
 
   /** Who sends a frame of a type. */
-  public enum Direction { TO_WORKER, FROM_WORKER }
+  public enum Direction {
+    TO_WORKER,
+    FROM_WORKER
+  }
 
   private static final FrameType[] BY_CODE = new FrameType[256];
 

@@ -7,13 +7,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * The payloads of the frames a runtime sends, kept within the supervisor's
- * {@code maxFrameSize} as {@code docs/protocol.md} ("Bounds") prescribes, so that no text a
- * handler produces can make the pool end its worker: a result over the bound becomes an ERROR
- * of type {@code ResultTooLarge}; an ERROR's type, message and trace each get the room the
- * fields before them left, and once one is cut those after it stay empty; a PROGRESS note is cut
- * to the bound. A cut keeps the longest prefix of whole characters: it never ends inside a UTF-8
- * sequence.
+ * The payloads of the frames a runtime sends, kept within the supervisor's {@code maxFrameSize} as
+ * {@code docs/protocol.md} ("Bounds") prescribes, so that no text a handler produces can make the
+ * pool end its worker: a result over the bound becomes an ERROR of type {@code ResultTooLarge}; an
+ * ERROR's type, message and trace each get the room the fields before them left, and once one is
+ * cut those after it stay empty; a PROGRESS note is cut to the bound. A cut keeps the longest
+ * prefix of whole characters: it never ends inside a UTF-8 sequence.
  */
 final class BoundedPayloads {
   /** The two 4-byte lengths in front of an ERROR's type and message. */
@@ -27,31 +26,43 @@ final class BoundedPayloads {
   }
 
   /**
-   * An ERROR payload of at most {@code limit} bytes: the type, the message and the trace each
-   * get the room the fields before them left; once one is cut, those after it stay empty.
+   * An ERROR payload of at most {@code limit} bytes: the type, the message and the trace each get
+   * the room the fields before them left; once one is cut, those after it stay empty.
    */
   static byte[] error(String type, String message, String trace, int limit) {
     int room = Math.max(0, limit - ERROR_FIELD_LENGTHS);
     Text t = Text.within(type, room);
     Text m = t.whole ? Text.within(message, room - t.bytes.length) : Text.EMPTY;
     Text s = m.whole ? Text.within(trace, room - t.bytes.length - m.bytes.length) : Text.EMPTY;
-    return ByteBuffer.allocate(ERROR_FIELD_LENGTHS + t.bytes.length + m.bytes.length
-            + s.bytes.length)
-        .putInt(t.bytes.length).put(t.bytes).putInt(m.bytes.length).put(m.bytes).put(s.bytes)
+    return ByteBuffer.allocate(
+            ERROR_FIELD_LENGTHS + t.bytes.length + m.bytes.length + s.bytes.length)
+        .putInt(t.bytes.length)
+        .put(t.bytes)
+        .putInt(m.bytes.length)
+        .put(m.bytes)
+        .put(s.bytes)
         .array();
   }
 
   /** The ERROR that answers a task whose result of {@code size} bytes is over the bound. */
   static byte[] resultTooLarge(int size, int limit) {
-    return error("ResultTooLarge", "the result of " + size + " bytes is over the pool's "
-        + "maxFrameSize (" + limit + " bytes)", "", limit);
+    return error(
+        "ResultTooLarge",
+        "the result of "
+            + size
+            + " bytes is over the pool's "
+            + "maxFrameSize ("
+            + limit
+            + " bytes)",
+        "",
+        limit);
   }
 
   /**
-   * The stack trace of {@code t} as {@link Throwable#printStackTrace} writes it, but only its
-   * first {@code limit} characters are kept: at least one byte each, they are all a frame of
-   * {@code limit} bytes could hold, and a cause chain with huge messages must not exhaust the
-   * worker's heap on the way to being cut.
+   * The stack trace of {@code t} as {@link Throwable#printStackTrace} writes it, but only its first
+   * {@code limit} characters are kept: at least one byte each, they are all a frame of {@code
+   * limit} bytes could hold, and a cause chain with huge messages must not exhaust the worker's
+   * heap on the way to being cut.
    */
   static String trace(Throwable t, int limit) {
     FirstCharacters text = new FirstCharacters(limit);
@@ -66,9 +77,9 @@ final class BoundedPayloads {
     static final Text EMPTY = new Text(new byte[0], false);
 
     /**
-     * {@code text} as UTF-8, cut to at most {@code limit} bytes at a character boundary. Only
-     * the first {@code limit} chars are encoded, less a high surrogate whose pair they would
-     * split: every char takes at least one byte, so nothing after them could fit.
+     * {@code text} as UTF-8, cut to at most {@code limit} bytes at a character boundary. Only the
+     * first {@code limit} chars are encoded, less a high surrogate whose pair they would split:
+     * every char takes at least one byte, so nothing after them could fit.
      */
     static Text within(String text, int limit) {
       String head = text;

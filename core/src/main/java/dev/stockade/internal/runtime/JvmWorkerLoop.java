@@ -17,42 +17,49 @@ import java.util.concurrent.TimeUnit;
 /**
  * The JVM runtime of the worker protocol. Two threads take turns reading requests (leader and
  * follower): the one that reads a TASK while the worker is idle runs it itself — no hand-off
- * between threads on the way from the pipe to the handler — and the other takes over reading,
- * so a CANCEL is seen while the task runs. Requests that come while a task runs (a PING, a
- * SHUTDOWN, a TASK sent early) wait and are served in order by the thread that ran it. A daemon
- * thread sends heartbeats.
+ * between threads on the way from the pipe to the handler — and the other takes over reading, so a
+ * CANCEL is seen while the task runs. Requests that come while a task runs (a PING, a SHUTDOWN, a
+ * TASK sent early) wait and are served in order by the thread that ran it. A daemon thread sends
+ * heartbeats.
  *
- * <p>Every frame fits the supervisor's {@code maxFrameSize} ({@link BoundedPayloads}), and a
- * task's frames are checked and written under the writer's lock together with its answer, so
- * that no PROGRESS can follow the answer, whatever thread the handler left behind sends it.
+ * <p>Every frame fits the supervisor's {@code maxFrameSize} ({@link BoundedPayloads}), and a task's
+ * frames are checked and written under the writer's lock together with its answer, so that no
+ * PROGRESS can follow the answer, whatever thread the handler left behind sends it.
  */
 public final class JvmWorkerLoop {
   private static final int DEFAULT_HEARTBEAT_MS = 1000;
   private static final int DEFAULT_MAX_FRAME_SIZE = 16 << 20;
+
   /** How long a worker told to shut down may still take once its stdin has ended. */
   private static final long EXIT_AFTER_SHUTDOWN_SECONDS = 2;
 
   private final Handler handler;
   private final FrameWriter writer;
-  private final int maxFrameSize = intFromEnvironment("STOCKADE_MAX_FRAME_SIZE",
-      DEFAULT_MAX_FRAME_SIZE);
+  private final int maxFrameSize =
+      intFromEnvironment("STOCKADE_MAX_FRAME_SIZE", DEFAULT_MAX_FRAME_SIZE);
   private final FrameReader reader;
 
   /** Guards every field below. */
   private final Object lock = new Object();
+
   /** A thread holds the reading role. */
   private boolean reading;
+
   /** A thread is serving requests: a task, or what queued behind it. */
   private boolean busy;
+
   private final ArrayDeque<Frame> pending = new ArrayDeque<>();
+
   /** TASKs waiting in {@link #pending} whose CANCEL came first: answered without running. */
   private final Set<Long> cancelledBeforeStart = new HashSet<>();
+
   private long runningTask;
   private Thread taskThread;
   private volatile boolean cancelled;
+
   /**
-   * Set when SHUTDOWN is read, under the writer's lock: from then on only the running task's
-   * answer goes out.
+   * Set when SHUTDOWN is read, under the writer's lock: from then on only the running task's answer
+   * goes out.
    */
   private volatile boolean shuttingDown;
 
@@ -64,8 +71,14 @@ public final class JvmWorkerLoop {
 
   /** Serves until SHUTDOWN or the end of the requests; never returns normally. */
   public void run() {
-    send(Frame.of(FrameType.HELLO, 0, Payloads.hello(Payloads.PROTOCOL_VERSION,
-        ProcessHandle.current().pid(), "jvm " + Runtime.version())));
+    send(
+        Frame.of(
+            FrameType.HELLO,
+            0,
+            Payloads.hello(
+                Payloads.PROTOCOL_VERSION,
+                ProcessHandle.current().pid(),
+                "jvm " + Runtime.version())));
     int heartbeatMs = intFromEnvironment("STOCKADE_HEARTBEAT_MS", DEFAULT_HEARTBEAT_MS);
     daemon("stockade-heartbeat", () -> heartbeats(heartbeatMs));
     daemon("stockade-requests", this::takeTurns);
@@ -130,8 +143,8 @@ public final class JvmWorkerLoop {
       }
       return frame;
     } catch (ProtocolViolation e) {
-      System.err.println("stockade worker: malformed request from the supervisor: "
-          + e.getMessage());
+      System.err.println(
+          "stockade worker: malformed request from the supervisor: " + e.getMessage());
       System.err.flush();
       ProtocolStreams.killProcessGroup();
       return null;
@@ -147,9 +160,9 @@ public final class JvmWorkerLoop {
           throw new ProtocolViolation("a " + frame.type() + " frame with id 0");
         }
       }
-      case CANCEL, SHUTDOWN -> { }
-      default -> throw new ProtocolViolation("a " + frame.type()
-          + " frame, which only a worker sends");
+      case CANCEL, SHUTDOWN -> {}
+      default ->
+          throw new ProtocolViolation("a " + frame.type() + " frame, which only a worker sends");
     }
   }
 
@@ -174,8 +187,8 @@ public final class JvmWorkerLoop {
   }
 
   /**
-   * Under the lock, as {@code request} is taken to be served: a TASK counts as running from
-   * here, so a CANCEL read by the other thread before the handler is called still reaches it.
+   * Under the lock, as {@code request} is taken to be served: a TASK counts as running from here,
+   * so a CANCEL read by the other thread before the handler is called still reaches it.
    */
   private void startLocked(Frame request) {
     if (request.type() == FrameType.TASK) {
@@ -250,9 +263,10 @@ public final class JvmWorkerLoop {
       byte[] result = handler.handle(task.payload(), context);
       answer = result == null ? Frame.of(FrameType.RESULT, id) : resultFrame(id, result);
     } catch (Throwable t) {
-      answer = cancelled
-          ? errorFrame(id, "Cancelled", "task " + id + " was cancelled", t)
-          : errorFrame(id, t.getClass().getName(), String.valueOf(t.getMessage()), t);
+      answer =
+          cancelled
+              ? errorFrame(id, "Cancelled", "task " + id + " was cancelled", t)
+              : errorFrame(id, t.getClass().getName(), String.valueOf(t.getMessage()), t);
     } finally {
       synchronized (lock) {
         runningTask = 0;
@@ -267,15 +281,17 @@ public final class JvmWorkerLoop {
 
   private Frame resultFrame(long id, byte[] result) {
     if (result.length > maxFrameSize) {
-      return Frame.of(FrameType.ERROR, id,
-          BoundedPayloads.resultTooLarge(result.length, maxFrameSize));
+      return Frame.of(
+          FrameType.ERROR, id, BoundedPayloads.resultTooLarge(result.length, maxFrameSize));
     }
     return Frame.of(FrameType.RESULT, id, result);
   }
 
   private Frame errorFrame(long id, String type, String message, Throwable t) {
-    return Frame.of(FrameType.ERROR, id, BoundedPayloads.error(type, message,
-        BoundedPayloads.trace(t, maxFrameSize), maxFrameSize));
+    return Frame.of(
+        FrameType.ERROR,
+        id,
+        BoundedPayloads.error(type, message, BoundedPayloads.trace(t, maxFrameSize), maxFrameSize));
   }
 
   private void send(Frame frame) {
@@ -306,8 +322,8 @@ public final class JvmWorkerLoop {
       // reported below
     }
     if (parsed <= 0) {
-      System.err.println("stockade worker: " + name + " must be a positive integer, but was '"
-          + value + "'");
+      System.err.println(
+          "stockade worker: " + name + " must be a positive integer, but was '" + value + "'");
       System.err.flush();
       System.exit(2);
     }
@@ -316,6 +332,7 @@ public final class JvmWorkerLoop {
 
   private final class Context implements TaskContext {
     private final long id;
+
     /** Guarded by the writer: false once the task's answer is out. */
     private boolean open = true;
 

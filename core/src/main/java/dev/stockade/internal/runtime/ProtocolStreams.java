@@ -16,18 +16,18 @@ import java.io.PrintStream;
 /**
  * The protocol's private streams in a worker process. Descriptors 0 and 1 are the pipes to the
  * supervisor; anything the handler prints, and any process it starts (which inherits 0–2), would
- * write into the reply stream or read requests. So the pipes must live on other descriptors,
- * with descriptor 1 pointed at stderr and descriptor 0 at {@code /dev/null}.
+ * write into the reply stream or read requests. So the pipes must live on other descriptors, with
+ * descriptor 1 pointed at stderr and descriptor 0 at {@code /dev/null}.
  *
- * <p>A pool starts its JVM workers with that already done by the shell in front of
- * {@code java} ({@code exec 3<&0 4>&1 </dev/null >&2}), and says so in
- * {@value #PROTOCOL_FDS}: then plain Java I/O opens descriptors 3 and 4, and JNA — a tenth of a
- * second of start-up — is never loaded on the way to HELLO. Started any other way, the worker
- * moves the descriptors itself through libc.
+ * <p>A pool starts its JVM workers with that already done by the shell in front of {@code java}
+ * ({@code exec 3<&0 4>&1 </dev/null >&2}), and says so in {@value #PROTOCOL_FDS}: then plain Java
+ * I/O opens descriptors 3 and 4, and JNA — a tenth of a second of start-up — is never loaded on the
+ * way to HELLO. Started any other way, the worker moves the descriptors itself through libc.
  */
 public final class ProtocolStreams {
   /** Set by the pool to {@code "3,4"}: requests on 3, replies on 4, 0 and 1 already moved. */
   public static final String PROTOCOL_FDS = "STOCKADE_PROTOCOL_FDS";
+
   private static final int O_RDONLY = 0;
   private static final int SIGKILL = 9;
 
@@ -62,8 +62,8 @@ public final class ProtocolStreams {
     if (given != null) {
       String[] fds = given.split(",", -1);
       if (fds.length != 2) {
-        throw new IOException(PROTOCOL_FDS + " must be two descriptors, \"in,out\", but was '"
-            + given + "'");
+        throw new IOException(
+            PROTOCOL_FDS + " must be two descriptors, \"in,out\", but was '" + given + "'");
       }
       return open(fds[0].trim(), fds[1].trim());
     }
@@ -82,14 +82,14 @@ public final class ProtocolStreams {
   }
 
   /**
-   * Streams over the two descriptors: opening {@code /proc/self/fd/N} of a pipe gives a
-   * descriptor of the same pipe owned by the JDK stream. The JDK closes every descriptor above
-   * 2 in the processes a handler starts, so none of them inherits a pipe.
+   * Streams over the two descriptors: opening {@code /proc/self/fd/N} of a pipe gives a descriptor
+   * of the same pipe owned by the JDK stream. The JDK closes every descriptor above 2 in the
+   * processes a handler starts, so none of them inherits a pipe.
    */
   private static ProtocolStreams open(String in, String out) throws IOException {
     InputStream requests = new BufferedInputStream(new FileInputStream("/proc/self/fd/" + in));
-    OutputStream replies = new BufferedOutputStream(new FileOutputStream("/proc/self/fd/" + out),
-        1 << 16);
+    OutputStream replies =
+        new BufferedOutputStream(new FileOutputStream("/proc/self/fd/" + out), 1 << 16);
     // System.out's buffer may hold text written before; from here it reaches stderr through 1.
     System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.out), true));
     return new ProtocolStreams(requests, replies);
@@ -104,8 +104,8 @@ public final class ProtocolStreams {
   }
 
   /**
-   * Ends every descendant (some may have left the group, as a browser does), then this process
-   * and every process of its group, at once.
+   * Ends every descendant (some may have left the group, as a browser does), then this process and
+   * every process of its group, at once.
    */
   public static void killProcessGroup() {
     try {

@@ -1,17 +1,19 @@
 package dev.stockade.internal.workers;
 
 /**
- * One run of a task on one worker: the id it was sent under and its clocks. With more than one
- * task in flight per worker, only the oldest unanswered one runs: its clocks start when it
- * becomes the oldest ({@link #startRunning}).
+ * One run of a task on one worker: the id it was sent under and its clocks. With more than one task
+ * in flight per worker, only the oldest unanswered one runs: its clocks start when it becomes the
+ * oldest ({@link #startRunning}).
  */
 final class Attempt {
   final long id;
   final WorkerTask task;
   volatile long startNanos;
   volatile long lastProgressNanos;
+
   /** When a cancelled task must have answered, or 0 while not cancelled. */
   volatile long cancelDeadlineNanos;
+
   /** Cancelled while it waited behind another task of its worker. */
   volatile boolean cancelRequested;
 

@@ -16,11 +16,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The protocol as the pool speaks it with each worker (see docs/protocol.md): a reader per
- * worker checks every reply against what the worker may say now — HELLO first and once, an
- * answer only for the task it runs, a PONG only for the outstanding PING, nothing but answers
- * after SHUTDOWN — and turns it into the worker's next step; TASK frames are written in the
- * order they were assigned. Any reply out of turn is a violation, which ends that worker only.
+ * The protocol as the pool speaks it with each worker (see docs/protocol.md): a reader per worker
+ * checks every reply against what the worker may say now — HELLO first and once, an answer only for
+ * the task it runs, a PONG only for the outstanding PING, nothing but answers after SHUTDOWN — and
+ * turns it into the worker's next step; TASK frames are written in the order they were assigned.
+ * Any reply out of turn is a violation, which ends that worker only.
  */
 final class Conversation {
   private static final Logger log = LoggerFactory.getLogger(Conversation.class);
@@ -33,8 +33,11 @@ final class Conversation {
 
   /** Reads {@code worker}'s replies for its whole life; call on an I/O thread. */
   void read(PooledWorker worker) {
-    worker.connection.readReplies(pool.settings.maxFrameSize(), pool.callbacks,
-        frame -> onReply(worker, frame), () -> pool.end(worker, EndReason.PROTOCOL_VIOLATION));
+    worker.connection.readReplies(
+        pool.settings.maxFrameSize(),
+        pool.callbacks,
+        frame -> onReply(worker, frame),
+        () -> pool.end(worker, EndReason.PROTOCOL_VIOLATION));
   }
 
   /** Handles one reply; returns a violation, or null. */
@@ -46,8 +49,11 @@ final class Conversation {
     if (!worker.life.saidHello() && type != FrameType.HELLO) {
       return "the first frame must be HELLO, but was " + type;
     }
-    if (worker.connection.shutdownSent && type != FrameType.HEARTBEAT
-        && type != FrameType.RESULT && type != FrameType.ERROR && type != FrameType.PROGRESS) {
+    if (worker.connection.shutdownSent
+        && type != FrameType.HEARTBEAT
+        && type != FrameType.RESULT
+        && type != FrameType.ERROR
+        && type != FrameType.PROGRESS) {
       return "a " + type + " frame after SHUTDOWN";
     }
     return switch (type) {
@@ -69,8 +75,12 @@ final class Conversation {
       return "a second HELLO";
     }
     if (hello.version() != Payloads.PROTOCOL_VERSION) {
-      return "HELLO with protocol version " + hello.version() + ", but this supervisor speaks "
-          + "version " + Payloads.PROTOCOL_VERSION + " only";
+      return "HELLO with protocol version "
+          + hello.version()
+          + ", but this supervisor speaks "
+          + "version "
+          + Payloads.PROTOCOL_VERSION
+          + " only";
     }
     long now = System.nanoTime();
     long took = now - worker.life.startNanos;
@@ -86,8 +96,13 @@ final class Conversation {
       lock.unlock();
     }
     pool.starter.health().startSucceeded(took);
-    log.debug("[{}] worker {} ready in {} ms: {} pid {}", pool.name(), worker.id(),
-        TimeUnit.NANOSECONDS.toMillis(took), hello.runtime(), hello.pid());
+    log.debug(
+        "[{}] worker {} ready in {} ms: {} pid {}",
+        pool.name(),
+        worker.id(),
+        TimeUnit.NANOSECONDS.toMillis(took),
+        hello.runtime(),
+        hello.pid());
     pool.dispatcher.dispatch(worker);
     return null;
   }
@@ -146,8 +161,12 @@ final class Conversation {
     if (error == null) {
       pool.settlement.succeeded(a.task, worker.id(), ran, value);
     } else {
-      pool.settlement.failed(a.task, worker.id(), ran, new TaskFailedException(
-          a.task.label(), worker.id(), error.type(), error.message(), error.trace()));
+      pool.settlement.failed(
+          a.task,
+          worker.id(),
+          ran,
+          new TaskFailedException(
+              a.task.label(), worker.id(), error.type(), error.message(), error.trace()));
     }
     if (confirmPing != 0) {
       worker.connection.send(Frame.of(FrameType.PING, confirmPing)); // its PONG frees it
@@ -157,10 +176,10 @@ final class Conversation {
   }
 
   /**
-   * {@code a}, the task {@code worker} ran, was answered: the next one runs, or the worker is
-   * idle. A cancelled handler may still run after its answer: with nothing behind it, the
-   * worker takes no new task before a PONG (with tasks queued behind it, their own deadlines
-   * watch the worker instead).
+   * {@code a}, the task {@code worker} ran, was answered: the next one runs, or the worker is idle.
+   * A cancelled handler may still run after its answer: with nothing behind it, the worker takes no
+   * new task before a PONG (with tasks queued behind it, their own deadlines watch the worker
+   * instead).
    *
    * @return the nonce of a PING to send, or 0
    */
@@ -216,9 +235,9 @@ final class Conversation {
   }
 
   /**
-   * The caller cancelled a running task and may interrupt it: a CANCEL asks its worker to stop
-   * it (a task sent behind the running one is answered as cancelled when its turn comes); with
-   * no grace, or no pipe, the worker is ended at once.
+   * The caller cancelled a running task and may interrupt it: a CANCEL asks its worker to stop it
+   * (a task sent behind the running one is answered as cancelled when its turn comes); with no
+   * grace, or no pipe, the worker is ended at once.
    */
   void cancel(WorkerTask task) {
     Attempt running = null;
@@ -241,8 +260,8 @@ final class Conversation {
           // Before the CANCEL goes out: a runtime answers it at once, and its answer must find
           // the task marked cancelled, or the worker (its handler maybe still running) is
           // taken as free with no PING to confirm it.
-          running.cancelDeadlineNanos = System.nanoTime()
-              + pool.settings.liveness().cancelGrace().toNanos();
+          running.cancelDeadlineNanos =
+              System.nanoTime() + pool.settings.liveness().cancelGrace().toNanos();
         }
       }
     } finally {
@@ -265,9 +284,9 @@ final class Conversation {
   }
 
   /**
-   * Writes the worker's assigned tasks in the order they were assigned. Threads assign under
-   * the pool's lock but write outside it; whichever thread writes, it writes them all in order,
-   * since the worker answers in the order the TASKs reach it.
+   * Writes the worker's assigned tasks in the order they were assigned. Threads assign under the
+   * pool's lock but write outside it; whichever thread writes, it writes them all in order, since
+   * the worker answers in the order the TASKs reach it.
    */
   void sendAssigned(PooledWorker worker) {
     ReentrantLock lock = pool.lock;
@@ -284,8 +303,15 @@ final class Conversation {
           return;
         }
         if (a.task.markStarted()) {
-          pool.events.fire(l -> l.taskStarted(new TaskEvent(pool.name(), a.task.label(),
-              Optional.of(worker.id()), Duration.ZERO, Optional.empty())));
+          pool.events.fire(
+              l ->
+                  l.taskStarted(
+                      new TaskEvent(
+                          pool.name(),
+                          a.task.label(),
+                          Optional.of(worker.id()),
+                          Duration.ZERO,
+                          Optional.empty())));
         }
         if (!worker.connection.send(Frame.of(FrameType.TASK, a.id, a.task.payload()))) {
           // Its stdin is gone: it died (the exit will tell) or closed it, a violation.

@@ -10,10 +10,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hands queued tasks to workers: a worker takes tasks while it serves, up to its window
- * ({@code tasksInFlightPerWorker}) and its task limit, oldest task first; a worker that is idle
- * and due to retire (or whose pool closed or drained) retires here instead. Assignment happens
- * under the pool's lock, the writing of the TASK frames outside it ({@link Conversation}).
+ * Hands queued tasks to workers: a worker takes tasks while it serves, up to its window ({@code
+ * tasksInFlightPerWorker}) and its task limit, oldest task first; a worker that is idle and due to
+ * retire (or whose pool closed or drained) retires here instead. Assignment happens under the
+ * pool's lock, the writing of the TASK frames outside it ({@link Conversation}).
  */
 final class Dispatcher {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
@@ -40,11 +40,14 @@ final class Dispatcher {
       boolean drained = pool.drain.isShutdown() && pool.queue.isEmpty();
       Retirement retirement = worker.life.retirement();
       if (worker.life.isIdle() && (closed || drained || retirement != null)) {
-        EndReason reason = closed || retirement == null ? EndReason.POOL_CLOSED
-            : retirement.reason();
+        EndReason reason =
+            closed || retirement == null ? EndReason.POOL_CLOSED : retirement.reason();
         // Claimed under the lock, so no task is assigned to it between the choice and the claim.
         if (pool.end(worker, reason)) {
-          log.debug("[{}] retiring worker {}: {}", pool.name(), worker.id(),
+          log.debug(
+              "[{}] retiring worker {}: {}",
+              pool.name(),
+              worker.id(),
               retirement == null ? reason : retirement.because());
         }
         return;

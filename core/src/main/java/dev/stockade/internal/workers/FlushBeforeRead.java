@@ -6,10 +6,10 @@ import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * A worker's reply stream that passes on the callback work its reader holds before every read
- * from the pipe — the moment the reader may block — so work held while a burst of answers was
- * handled never waits for the next answer. Under a buffered reader, the pipe is read only once
- * what was buffered is used up.
+ * A worker's reply stream that passes on the callback work its reader holds before every read from
+ * the pipe — the moment the reader may block — so work held while a burst of answers was handled
+ * never waits for the next answer. Under a buffered reader, the pipe is read only once what was
+ * buffered is used up.
  */
 final class FlushBeforeRead extends FilterInputStream {
   private final CallbackExecutor callbacks;

@@ -5,11 +5,11 @@ import dev.stockade.MemorySize;
 import java.util.function.LongSupplier;
 
 /**
- * The pool's decisions about a live worker that has said HELLO, as functions of what the pool
- * knows of it ({@link WorkerLife}) and of the time, which the caller passes in: whether to keep
- * it, ping it, retire it once idle, or end it now; when its recycling limits make it due to
- * retire; and how a health-check round counts. It starts no process and reads no clock, so
- * every decision has a unit test at any instant. Called under the pool's lock.
+ * The pool's decisions about a live worker that has said HELLO, as functions of what the pool knows
+ * of it ({@link WorkerLife}) and of the time, which the caller passes in: whether to keep it, ping
+ * it, retire it once idle, or end it now; when its recycling limits make it due to retire; and how
+ * a health-check round counts. It starts no process and reads no clock, so every decision has a
+ * unit test at any instant. Called under the pool's lock.
  */
 final class HealthJudge {
   /** What to do with a worker after a tick. */
@@ -42,8 +42,7 @@ final class HealthJudge {
    * @param probe whether the caller's probe runs with the PING
    * @param round how a round that concluded in this tick came out
    */
-  record Verdict(Action action, EndReason endReason, long pingNonce, boolean probe,
-      Round round) {}
+  record Verdict(Action action, EndReason endReason, long pingNonce, boolean probe, Round round) {}
 
   private final WorkerPoolSettings settings;
   private final LongSupplier pingNonces;
@@ -66,9 +65,13 @@ final class HealthJudge {
     WorkerPoolSettings.Liveness liveness = settings.liveness();
     WorkerPoolSettings.Recycling recycling = settings.recycling();
     if (treeBytes > recycling.softMemoryLimit().toBytes()) {
-      w.dueToRetire(new Retirement(EndReason.RECYCLED, "its tree uses "
-          + MemorySize.ofBytes(treeBytes) + ", over the soft limit of "
-          + recycling.softMemoryLimit()));
+      w.dueToRetire(
+          new Retirement(
+              EndReason.RECYCLED,
+              "its tree uses "
+                  + MemorySize.ofBytes(treeBytes)
+                  + ", over the soft limit of "
+                  + recycling.softMemoryLimit()));
     }
     if (now - w.startNanos > w.maxAgeNanos) {
       w.dueToRetire(new Retirement(EndReason.RECYCLED, "it is older than maxWorkerAge"));
@@ -105,7 +108,8 @@ final class HealthJudge {
       w.dueToRetire(new Retirement(EndReason.IDLE_TIMEOUT, "idle for more than idleTimeout"));
       return new Verdict(Action.RETIRE, null, 0, false, round);
     }
-    if (!w.roundOpen() && w.phase() != WorkerPhase.CONFIRMING
+    if (!w.roundOpen()
+        && w.phase() != WorkerPhase.CONFIRMING
         && now - w.lastHealthCheckNanos > liveness.healthCheckInterval().toNanos()) {
       boolean probe = liveness.healthCheck().isPresent();
       long nonce = pingNonces.getAsLong();
@@ -141,8 +145,9 @@ final class HealthJudge {
     w.roundFailed = false;
     w.healthFailures++;
     if (w.healthFailures >= settings.liveness().healthCheckFailures()) {
-      w.dueToRetire(new Retirement(EndReason.HEALTH_CHECK_FAILED,
-          w.healthFailures + " failed health checks in a row"));
+      w.dueToRetire(
+          new Retirement(
+              EndReason.HEALTH_CHECK_FAILED, w.healthFailures + " failed health checks in a row"));
     }
     return Round.FAILED;
   }

@@ -12,10 +12,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Whether the pool's workers can start, and what that means for its tasks: the
- * {@link StartPolicy}'s count of failed starts (a worker that ended before its HELLO) and of
- * failed workers, the pool's health, the refusal of submissions while the circuit breaker is
- * open, and the failing of queued tasks that no worker can serve.
+ * Whether the pool's workers can start, and what that means for its tasks: the {@link
+ * StartPolicy}'s count of failed starts (a worker that ended before its HELLO) and of failed
+ * workers, the pool's health, the refusal of submissions while the circuit breaker is open, and the
+ * failing of queued tasks that no worker can serve.
  */
 final class PoolHealth {
   private static final Logger log = LoggerFactory.getLogger(PoolHealth.class);
@@ -30,9 +30,14 @@ final class PoolHealth {
     this.starter = starter;
     this.settings = pool.settings;
     WorkerPoolSettings.Restarts restarts = settings.restarts();
-    this.starts = new StartPolicy(settings.name(), restarts.backoffInitial(),
-        restarts.backoffMax(), restarts.startFailureThreshold(), restarts.circuitOpenDuration(),
-        this::breakerMoved);
+    this.starts =
+        new StartPolicy(
+            settings.name(),
+            restarts.backoffInitial(),
+            restarts.backoffMax(),
+            restarts.startFailureThreshold(),
+            restarts.circuitOpenDuration(),
+            this::breakerMoved);
   }
 
   /** When starts may begin; used under the pool's lock. */
@@ -41,8 +46,8 @@ final class PoolHealth {
   }
 
   /**
-   * False while the breaker is not closed, and while the last start failed and no worker
-   * serves: then nothing the pool holds can run.
+   * False while the breaker is not closed, and while the last start failed and no worker serves:
+   * then nothing the pool holds can run.
    */
   boolean isHealthy() {
     ReentrantLock lock = pool.lock;
@@ -70,11 +75,20 @@ final class PoolHealth {
   }
 
   private PoolUnhealthyException unhealthy(String what) {
-    return new PoolUnhealthyException(what + ": pool '" + settings.name() + "' is unhealthy — "
-        + "its circuit breaker is " + starts.state() + " after "
-        + settings.restarts().startFailureThreshold() + " failed worker starts in a row (last: "
-        + starts.lastFailureText() + "); it probes again every "
-        + settings.restarts().circuitOpenDuration().toMillis() + " ms",
+    return new PoolUnhealthyException(
+        what
+            + ": pool '"
+            + settings.name()
+            + "' is unhealthy — "
+            + "its circuit breaker is "
+            + starts.state()
+            + " after "
+            + settings.restarts().startFailureThreshold()
+            + " failed worker starts in a row (last: "
+            + starts.lastFailureText()
+            + "); it probes again every "
+            + settings.restarts().circuitOpenDuration().toMillis()
+            + " ms",
         starts.lastFailure() == null ? null : starts.lastFailure().exception(""));
   }
 
@@ -86,13 +100,15 @@ final class PoolHealth {
     starts.workerServed();
   }
 
-
   private void breakerMoved(CircuitBreaker.StateTransition transition) {
     CircuitBreaker.State to = transition.getToState();
     if (to == CircuitBreaker.State.OPEN) {
-      log.error("[{}] worker starts keep failing ({}); circuit breaker open: no worker starts "
-          + "and submissions fail for {} ms, then one probe start", settings.name(),
-          starts.lastFailureText(), settings.restarts().circuitOpenDuration().toMillis());
+      log.error(
+          "[{}] worker starts keep failing ({}); circuit breaker open: no worker starts "
+              + "and submissions fail for {} ms, then one probe start",
+          settings.name(),
+          starts.lastFailureText(),
+          settings.restarts().circuitOpenDuration().toMillis());
       // Called inside the breaker, under the pool's lock: futures are failed elsewhere.
       pool.io().execute(this::failQueuedIfNoWorkerCanServe);
     } else if (to == CircuitBreaker.State.CLOSED) {
@@ -103,24 +119,32 @@ final class PoolHealth {
   }
 
   /**
-   * Counts the end of {@code worker} against the start policy: one that ended before its
-   * HELLO (the pool's close aside) is a failed start; one that served and then crashed, hung
-   * or broke the protocol is a failure of the worker command. Under the lock.
+   * Counts the end of {@code worker} against the start policy: one that ended before its HELLO (the
+   * pool's close aside) is a failed start; one that served and then crashed, hung or broke the
+   * protocol is a failure of the worker command. Under the lock.
    *
    * @return the failed start, or null
    */
   StartFailure workerEndedLocked(PooledWorker worker, EndReason reason, ExitStatus exit) {
     long now = System.nanoTime();
     if (!worker.life.saidHello() && reason != EndReason.POOL_CLOSED) {
-      StartFailure failure = new StartFailure("worker " + worker.id() + " of pool '"
-          + settings.name() + "' " + describeEarlyEnd(worker, reason, exit), null,
-          worker.stderr.lastLines(PoolEngine.STDERR_LINES_IN_MESSAGES));
+      StartFailure failure =
+          new StartFailure(
+              "worker "
+                  + worker.id()
+                  + " of pool '"
+                  + settings.name()
+                  + "' "
+                  + describeEarlyEnd(worker, reason, exit),
+              null,
+              worker.stderr.lastLines(PoolEngine.STDERR_LINES_IN_MESSAGES));
       starts.startFailed(now - worker.life.startNanos, failure, now);
       return failure;
     }
     if (!worker.life.saidHello()) {
       starts.unused();
-    } else if (reason == EndReason.EXITED || reason == EndReason.HEARTBEAT_TIMEOUT
+    } else if (reason == EndReason.EXITED
+        || reason == EndReason.HEARTBEAT_TIMEOUT
         || reason == EndReason.PROTOCOL_VIOLATION) {
       starts.failed(now);
     }
@@ -128,24 +152,33 @@ final class PoolHealth {
   }
 
   private String describeEarlyEnd(PooledWorker worker, EndReason reason, ExitStatus exit) {
-    String why = switch (reason) {
-      case EXITED -> "exited before it said HELLO: " + exit;
-      case START_TIMEOUT -> "said no HELLO within its start timeout of "
-          + settings.liveness().startTimeout().toMillis() + " ms";
-      case PROTOCOL_VIOLATION -> "broke the protocol before it said HELLO: "
-          + worker.connection.violation();
-      default -> "ended before it said HELLO: " + reason;
-    };
-    Object directory = settings.launch().directory() != null ? settings.launch().directory()
-        : System.getProperty("user.dir");
-    return why + " (program " + settings.launch().arguments().get(0) + ", directory "
-        + directory + ")";
+    String why =
+        switch (reason) {
+          case EXITED -> "exited before it said HELLO: " + exit;
+          case START_TIMEOUT ->
+              "said no HELLO within its start timeout of "
+                  + settings.liveness().startTimeout().toMillis()
+                  + " ms";
+          case PROTOCOL_VIOLATION ->
+              "broke the protocol before it said HELLO: " + worker.connection.violation();
+          default -> "ended before it said HELLO: " + reason;
+        };
+    Object directory =
+        settings.launch().directory() != null
+            ? settings.launch().directory()
+            : System.getProperty("user.dir");
+    return why
+        + " (program "
+        + settings.launch().arguments().get(0)
+        + ", directory "
+        + directory
+        + ")";
   }
 
   /**
-   * After a start failed: with no worker serving, the queued tasks would wait for a start that
-   * may never succeed, so they fail now with the start's failure (or, once the breaker is open,
-   * as unhealthy); then the next start is planned, after the backoff.
+   * After a start failed: with no worker serving, the queued tasks would wait for a start that may
+   * never succeed, so they fail now with the start's failure (or, once the breaker is open, as
+   * unhealthy); then the next start is planned, after the backoff.
    */
   void afterFailedStart() {
     failQueuedIfNoWorkerCanServe();
@@ -171,9 +204,11 @@ final class PoolHealth {
       lock.unlock();
     }
     for (WorkerTask task : dropped) {
-      pool.refuse(task, breakerOpen || cause == null
-          ? unhealthy("queued task '" + task.label() + "' failed")
-          : cause.exception("task '" + task.label() + "' was not run: "));
+      pool.refuse(
+          task,
+          breakerOpen || cause == null
+              ? unhealthy("queued task '" + task.label() + "' failed")
+              : cause.exception("task '" + task.label() + "' was not run: "));
     }
   }
 }

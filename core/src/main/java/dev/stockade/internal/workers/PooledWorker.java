@@ -11,18 +11,26 @@ final class PooledWorker extends LiveTree {
   final WorkerConnection connection;
   final StderrLines stderr;
   final WorkerLife life;
+
   /** Its recent CPU use, to tell a silent worker that is busy from one that is hung. */
   final SilenceJudge.Track silenceTrack = new SilenceJudge.Track();
+
   private final long memoryLimitBytes;
 
   /** When its end was claimed, and the task it was running then (null if idle). */
   volatile long endClaimedNanos;
+
   volatile Attempt runningWhenEndClaimed;
+
   /** How long it had been silent when its end was claimed. */
   volatile long silenceNanos;
 
-  PooledWorker(SupervisedTree tree, WorkerConnection connection, StderrLines stderr,
-      WorkerLife life, long memoryLimitBytes) {
+  PooledWorker(
+      SupervisedTree tree,
+      WorkerConnection connection,
+      StderrLines stderr,
+      WorkerLife life,
+      long memoryLimitBytes) {
     super(tree);
     this.connection = connection;
     this.stderr = stderr;

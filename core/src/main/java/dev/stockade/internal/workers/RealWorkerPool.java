@@ -7,8 +7,8 @@ import dev.stockade.WorkerDetails;
 import dev.stockade.WorkerEvent;
 import dev.stockade.internal.engine.Admitted;
 import dev.stockade.internal.engine.PoolEngine;
-import dev.stockade.internal.os.TempDirectories;
 import dev.stockade.internal.engine.TreeEnding;
+import dev.stockade.internal.os.TempDirectories;
 import dev.stockade.internal.protocol.Frame;
 import dev.stockade.internal.protocol.FrameType;
 import dev.stockade.internal.protocol.Payloads;
@@ -25,14 +25,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The machinery behind {@code WorkerPool}, on the shared {@link PoolEngine}, in parts with one
- * job each: the {@link WorkerStarter} starts workers ({@link PoolHealth}: backoff, breaker,
- * health), the {@link Dispatcher}
- * hands queued tasks to them, the {@link Conversation} speaks the protocol with each, the
- * {@link HealthJudge} decides on every tick whether a worker is kept, pinged, retired or ended,
- * and {@link Settlement} settles the tasks of a worker that ended (failure, retry, requeue).
- * This class joins them: admission, cancellation, the tick, and the end of a worker — claimed
- * once (by the engine's one {@code end}), torn down, then settled.
+ * The machinery behind {@code WorkerPool}, on the shared {@link PoolEngine}, in parts with one job
+ * each: the {@link WorkerStarter} starts workers ({@link PoolHealth}: backoff, breaker, health),
+ * the {@link Dispatcher} hands queued tasks to them, the {@link Conversation} speaks the protocol
+ * with each, the {@link HealthJudge} decides on every tick whether a worker is kept, pinged,
+ * retired or ended, and {@link Settlement} settles the tasks of a worker that ended (failure,
+ * retry, requeue). This class joins them: admission, cancellation, the tick, and the end of a
+ * worker — claimed once (by the engine's one {@code end}), torn down, then settled.
  */
 public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
   // The parts are package-private final fields, as the engine's are public ones: each part
@@ -56,12 +55,13 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
     this.settings = settings;
     Map<String, String> env = new HashMap<>(settings.launch().environment());
     env.put("STOCKADE_PROTOCOL", String.valueOf(Payloads.PROTOCOL_VERSION));
-    env.put("STOCKADE_HEARTBEAT_MS",
+    env.put(
+        "STOCKADE_HEARTBEAT_MS",
         String.valueOf(settings.liveness().heartbeatInterval().toMillis()));
     env.put("STOCKADE_MAX_FRAME_SIZE", String.valueOf(settings.maxFrameSize()));
     this.workerEnvironment = Map.copyOf(env);
-    this.silenceJudge = new SilenceJudge(settings.name(),
-        settings.liveness().heartbeatTimeout(), events);
+    this.silenceJudge =
+        new SilenceJudge(settings.name(), settings.liveness().heartbeatTimeout(), events);
     this.judge = new HealthJudge(settings, pingNonces::incrementAndGet);
     this.healthProbe = new HealthProbe(this);
     this.settlement = new Settlement(this);
@@ -71,28 +71,37 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
   }
 
   /**
-   * A pool, whole, with its threads started and its first workers on their way. If this
-   * throws, nothing was started (the builder removes the runtime directory it wrote).
+   * A pool, whole, with its threads started and its first workers on their way. If this throws,
+   * nothing was started (the builder removes the runtime directory it wrote).
    */
   public static RealWorkerPool start(WorkerPoolSettings settings) {
     RealWorkerPool pool = new RealWorkerPool(settings);
     pool.startThreads();
     MemoryBudget budget = pool.admission.budget();
-    log.info("[{}] started: workers={}, minIdle={}, worker={}, containment={}, launcher={}, "
+    log.info(
+        "[{}] started: workers={}, minIdle={}, worker={}, containment={}, launcher={}, "
             + "memoryLimit={} (soft {}), heartbeat {}/{} ms, memory of this JVM: {} limit, {}"
-            + " available ({})", pool.name(), pool.common.workers(), settings.minIdle(),
-        settings.launch().label(), pool.containment.name(), pool.launcher.name(),
-        pool.common.memoryLimit(), settings.recycling().softMemoryLimit(),
+            + " available ({})",
+        pool.name(),
+        pool.common.workers(),
+        settings.minIdle(),
+        settings.launch().label(),
+        pool.containment.name(),
+        pool.launcher.name(),
+        pool.common.memoryLimit(),
+        settings.recycling().softMemoryLimit(),
         settings.liveness().heartbeatInterval().toMillis(),
-        settings.liveness().heartbeatTimeout().toMillis(), budget.limit(), budget.available(),
+        settings.liveness().heartbeatTimeout().toMillis(),
+        budget.limit(),
+        budget.available(),
         budget.source());
     pool.starter.maybeStartWorkers();
     return pool;
   }
 
   /**
-   * False while the breaker is not closed, and while the last start failed and no worker
-   * serves: then nothing the pool holds can run.
+   * False while the breaker is not closed, and while the last start failed and no worker serves:
+   * then nothing the pool holds can run.
    */
   public boolean isHealthy() {
     return starter.health().isHealthy();
@@ -100,21 +109,39 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
 
   // ---------------------------------------------------------------- admission
 
-  public CompletableFuture<Object> submit(byte[] payload, TaskOptions options,
-      WorkerTask.Decoder decoder) {
+  public CompletableFuture<Object> submit(
+      byte[] payload, TaskOptions options, WorkerTask.Decoder decoder) {
     if (payload.length > settings.maxFrameSize()) {
-      throw new IllegalArgumentException("task '" + options.label() + "' payload must be <= "
-          + "maxFrameSize (" + settings.maxFrameSize() + " bytes), but was " + payload.length
-          + " bytes");
+      throw new IllegalArgumentException(
+          "task '"
+              + options.label()
+              + "' payload must be <= "
+              + "maxFrameSize ("
+              + settings.maxFrameSize()
+              + " bytes), but was "
+              + payload.length
+              + " bytes");
     }
     Duration timeout = options.timeout().orElse(common.taskTimeout());
     if (timeout.compareTo(common.sampleInterval()) < 0) {
-      throw new IllegalArgumentException("timeout of task '" + options.label()
-          + "' must be >= the pool's sampleInterval (" + common.sampleInterval().toMillis()
-          + " ms), but was " + timeout.toMillis() + " ms");
+      throw new IllegalArgumentException(
+          "timeout of task '"
+              + options.label()
+              + "' must be >= the pool's sampleInterval ("
+              + common.sampleInterval().toMillis()
+              + " ms), but was "
+              + timeout.toMillis()
+              + " ms");
     }
-    WorkerTask task = new WorkerTask(payload, options, timeout, decoder,
-        settlement.retryContext(options), this::cancelled, callbacks);
+    WorkerTask task =
+        new WorkerTask(
+            payload,
+            options,
+            timeout,
+            decoder,
+            settlement.retryContext(options),
+            this::cancelled,
+            callbacks);
     if (admit(task) != Admitted.REFUSED) {
       dispatcher.pumpQueue();
       starter.maybeStartWorkers();
@@ -138,10 +165,22 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
 
   @Override
   protected String countsLocked() {
-    return "pool '" + name() + "': workers=" + aliveLocked() + "/" + common.workers()
-        + ", busy=" + dispatcher.busyLocked() + ", waiting=" + queue.size()
-        + " (room: queueCapacity " + common.queueCapacity() + " + "
-        + dispatcher.freeSlotsLocked() + " free worker slots), closed=" + closedLocked();
+    return "pool '"
+        + name()
+        + "': workers="
+        + aliveLocked()
+        + "/"
+        + common.workers()
+        + ", busy="
+        + dispatcher.busyLocked()
+        + ", waiting="
+        + queue.size()
+        + " (room: queueCapacity "
+        + common.queueCapacity()
+        + " + "
+        + dispatcher.freeSlotsLocked()
+        + " free worker slots), closed="
+        + closedLocked();
   }
 
   @Override
@@ -150,10 +189,9 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
   }
 
   /**
-   * The caller cancelled the task's future. A queued task (or one waiting to be retried) is
-   * dropped and its end reported now; a running one's end is reported when its work has
-   * stopped — its answer read, or its worker ended — so the listener's end means nothing of it
-   * still runs.
+   * The caller cancelled the task's future. A queued task (or one waiting to be retried) is dropped
+   * and its end reported now; a running one's end is reported when its work has stopped — its
+   * answer read, or its worker ended — so the listener's end means nothing of it still runs.
    */
   private void cancelled(WorkerTask task, boolean mayInterruptIfRunning) {
     if (dropIfWaiting(task) || !mayInterruptIfRunning) {
@@ -191,12 +229,11 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
       case END -> end(w, verdict.endReason());
       case RETIRE -> dispatcher.dispatch(w); // an idle worker due to retire retires there
       case PING -> {
-        if (w.connection.send(Frame.of(FrameType.PING, verdict.pingNonce()))
-            && verdict.probe()) {
+        if (w.connection.send(Frame.of(FrameType.PING, verdict.pingNonce())) && verdict.probe()) {
           healthProbe.run(w);
         } // a worker whose pipe is gone is ended by its exit
       }
-      case KEEP -> { }
+      case KEEP -> {}
     }
   }
 
@@ -239,9 +276,14 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
     }
     // A worker that never said HELLO never took a task: nothing is lost by ending it at once,
     // and the tasks waiting for it learn of the failed start sooner.
-    TreeEnding ending = tearDown(worker, reason, saidHello, "worker " + worker.id(),
-        CompletableFuture.allOf(worker.connection.repliesEnded, worker.stderr.drained()),
-        worker.connection::closeRequests);
+    TreeEnding ending =
+        tearDown(
+            worker,
+            reason,
+            saidHello,
+            "worker " + worker.id(),
+            CompletableFuture.allOf(worker.connection.repliesEnded, worker.stderr.drained()),
+            worker.connection::closeRequests);
     boolean allRepliesRead = ending.outputReadToEnd() && worker.connection.repliesReadToEnd();
     List<Attempt> held;
     StartFailure startFailure;
@@ -254,21 +296,34 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
     } finally {
       lock.unlock();
     }
-    WorkerDetails details = worker.tree.details(reason == EndReason.EXITED ? ending.exit() : null,
-        worker.stderr.lastLines(STDERR_LINES_IN_MESSAGES));
+    WorkerDetails details =
+        worker.tree.details(
+            reason == EndReason.EXITED ? ending.exit() : null,
+            worker.stderr.lastLines(STDERR_LINES_IN_MESSAGES));
     // A violation while it was being retired (output after SHUTDOWN) is what it is reported
     // for: the worker broke the protocol, whatever else was ending it.
     String violation = worker.connection.violation();
     EndReason reported = violation != null ? EndReason.PROTOCOL_VIOLATION : reason;
     if (!isRoutine(reported)) {
-      log.warn("[{}] worker {} ended: {} [{}]", name(), worker.id(),
-          reported == EndReason.PROTOCOL_VIOLATION ? "protocol violation: " + violation
-              : reported, details);
+      log.warn(
+          "[{}] worker {} ended: {} [{}]",
+          name(),
+          worker.id(),
+          reported == EndReason.PROTOCOL_VIOLATION ? "protocol violation: " + violation : reported,
+          details);
     }
     settlement.workerEnded(worker, reason, reported, details, held, allRepliesRead);
-    events.fire(l -> l.workerEnded(new WorkerEvent(name(), worker.id(),
-        settings.launch().label(), worker.tree.process().pid(), worker.tree.tempDirectory(),
-        Optional.of(reported), Optional.of(details))));
+    events.fire(
+        l ->
+            l.workerEnded(
+                new WorkerEvent(
+                    name(),
+                    worker.id(),
+                    settings.launch().label(),
+                    worker.tree.process().pid(),
+                    worker.tree.tempDirectory(),
+                    Optional.of(reported),
+                    Optional.of(details))));
     // Last: the slot is held until here, and close() returns once every slot is free, by
     // when every future is complete and every event delivered.
     lock.lock();
@@ -288,7 +343,8 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
 
   /** Endings the pool chose for a healthy worker: it may exit by itself, and is not warned of. */
   private static boolean isRoutine(EndReason reason) {
-    return reason == EndReason.POOL_CLOSED || reason == EndReason.RECYCLED
+    return reason == EndReason.POOL_CLOSED
+        || reason == EndReason.RECYCLED
         || reason == EndReason.IDLE_TIMEOUT;
   }
 

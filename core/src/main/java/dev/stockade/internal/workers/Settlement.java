@@ -25,15 +25,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Settles tasks: an answer completes its task; a worker's end fails the task it ran with the
- * exception that names the cause, runs an idempotent task again after a backoff when the cause
- * was the worker's (a crash, a hang, a protocol violation, a supervision failure), and puts the
- * tasks queued behind it back at the head of the queue when they provably never started.
+ * exception that names the cause, runs an idempotent task again after a backoff when the cause was
+ * the worker's (a crash, a hang, a protocol violation, a supervision failure), and puts the tasks
+ * queued behind it back at the head of the queue when they provably never started.
  */
 final class Settlement {
   private static final Logger log = LoggerFactory.getLogger(Settlement.class);
 
   private final RealWorkerPool pool;
   private final TaskRetry retry;
+
   /** Idempotent tasks between a failed attempt and the next; guarded by the pool's lock. */
   private final Set<WorkerTask> awaitingRetry = new HashSet<>();
 
@@ -63,22 +64,27 @@ final class Settlement {
   }
 
   /**
-   * Settles what {@code worker} held when it ended: the task it ran fails (or runs again), and
-   * the tasks sent behind it go back to the queue or fail.
+   * Settles what {@code worker} held when it ended: the task it ran fails (or runs again), and the
+   * tasks sent behind it go back to the queue or fail.
    *
    * @param reason why it was ended
    * @param reported why its end is reported (a protocol violation outranks the reason)
    * @param held the tasks it held, the running one first
    * @param allRepliesRead every answer up to the end of its output was read
    */
-  void workerEnded(PooledWorker worker, EndReason reason, EndReason reported,
-      WorkerDetails details, List<Attempt> held, boolean allRepliesRead) {
+  void workerEnded(
+      PooledWorker worker,
+      EndReason reason,
+      EndReason reported,
+      WorkerDetails details,
+      List<Attempt> held,
+      boolean allRepliesRead) {
     if (held.isEmpty()) {
       return;
     }
     Attempt running = held.get(0);
-    attemptFailed(running, worker, failure(running, worker, reason, details),
-        ranUntilEnd(running, worker));
+    attemptFailed(
+        running, worker, failure(running, worker, reason, details), ranUntilEnd(running, worker));
     // A worker runs its tasks one at a time, in order, and answers in order: when every answer
     // up to the end of its output was read, the tasks behind the running one never started,
     // so they go back to the front of the queue, in their order. When answers went unread (the
@@ -90,8 +96,7 @@ final class Settlement {
       if (allRepliesRead) {
         requeue(waited.task);
       } else {
-        attemptFailed(waited, worker, mayHaveRun(waited, worker, reported, details),
-            Duration.ZERO);
+        attemptFailed(waited, worker, mayHaveRun(waited, worker, reported, details), Duration.ZERO);
       }
     }
   }
@@ -103,53 +108,71 @@ final class Settlement {
   }
 
   /** A task that was sent behind the running one when answers went unread. */
-  private static RuntimeException mayHaveRun(Attempt a, PooledWorker w, EndReason reason,
-      WorkerDetails details) {
-    String why = "it was sent to worker " + w.id() + " behind the task it was running, the "
-        + "worker was ended (" + reason + ") before all its answers were read, so this task "
-        + "may have run";
+  private static RuntimeException mayHaveRun(
+      Attempt a, PooledWorker w, EndReason reason, WorkerDetails details) {
+    String why =
+        "it was sent to worker "
+            + w.id()
+            + " behind the task it was running, the "
+            + "worker was ended ("
+            + reason
+            + ") before all its answers were read, so this task "
+            + "may have run";
     return reason == EndReason.PROTOCOL_VIOLATION
-        ? new WorkerProtocolException(a.task.label(), w.connection.violation() + "; " + why,
-            details)
+        ? new WorkerProtocolException(
+            a.task.label(), w.connection.violation() + "; " + why, details)
         : new WorkerCrashedException(a.task.label(), why, details);
   }
 
   /** The failure of the task {@code w} ran when it was ended for {@code reason}. */
-  private RuntimeException failure(Attempt a, PooledWorker w, EndReason reason,
-      WorkerDetails details) {
+  private RuntimeException failure(
+      Attempt a, PooledWorker w, EndReason reason, WorkerDetails details) {
     String label = a.task.label();
     Attempt cause = w.runningWhenEndClaimed;
     if (cause != null && cause != a && isAboutOneTask(reason)) {
       // The worker moved on to this task in the moment between the claim and the teardown.
-      return new WorkerCrashedException(label, "its worker was being ended (" + reason
-          + ") for task '" + cause.task.label() + "' when this task started", details);
+      return new WorkerCrashedException(
+          label,
+          "its worker was being ended ("
+              + reason
+              + ") for task '"
+              + cause.task.label()
+              + "' when this task started",
+          details);
     }
     WorkerPoolSettings.Liveness liveness = pool.settings.liveness();
     return switch (reason) {
-      case HEARTBEAT_TIMEOUT -> new HeartbeatTimeoutException(label,
-          Duration.ofNanos(w.silenceNanos), liveness.heartbeatTimeout(), details);
-      case PROGRESS_TIMEOUT -> new ProgressTimeoutException(label,
-          Duration.ofNanos(Math.max(0, w.endClaimedNanos - a.lastProgressNanos)),
-          liveness.progressTimeout().orElseThrow(), details);
-      case PROTOCOL_VIOLATION -> new WorkerProtocolException(label, w.connection.violation(),
-          details);
-      case SUPERVISION_FAILED -> new SupervisionFailedException(label, w.stderr.failure(),
-          details);
-      default -> EndFailures.of(reason, EndFailures.Facts.of(pool, w, label,
-          a.task.timeout(), ranUntilEnd(a, w), details)).orElseGet(
-              () -> new WorkerCrashedException(label, details));
+      case HEARTBEAT_TIMEOUT ->
+          new HeartbeatTimeoutException(
+              label, Duration.ofNanos(w.silenceNanos), liveness.heartbeatTimeout(), details);
+      case PROGRESS_TIMEOUT ->
+          new ProgressTimeoutException(
+              label,
+              Duration.ofNanos(Math.max(0, w.endClaimedNanos - a.lastProgressNanos)),
+              liveness.progressTimeout().orElseThrow(),
+              details);
+      case PROTOCOL_VIOLATION ->
+          new WorkerProtocolException(label, w.connection.violation(), details);
+      case SUPERVISION_FAILED -> new SupervisionFailedException(label, w.stderr.failure(), details);
+      default ->
+          EndFailures.of(
+                  reason,
+                  EndFailures.Facts.of(
+                      pool, w, label, a.task.timeout(), ranUntilEnd(a, w), details))
+              .orElseGet(() -> new WorkerCrashedException(label, details));
     };
   }
 
   /** Endings caused by one task (its deadline, its progress, its cancel), not by the worker. */
   private static boolean isAboutOneTask(EndReason reason) {
-    return reason == EndReason.TIMEOUT || reason == EndReason.PROGRESS_TIMEOUT
+    return reason == EndReason.TIMEOUT
+        || reason == EndReason.PROGRESS_TIMEOUT
         || reason == EndReason.CANCELLED;
   }
 
   /** Settles a task whose worker ended under it: retried if idempotent and retryable. */
-  private void attemptFailed(Attempt a, PooledWorker worker, RuntimeException failure,
-      Duration ran) {
+  private void attemptFailed(
+      Attempt a, PooledWorker worker, RuntimeException failure, Duration ran) {
     WorkerTask task = a.task;
     task.worker = null;
     if (task.future().isDone()) {
@@ -159,8 +182,12 @@ final class Settlement {
     if (task.retry != null && !pool.isClosed()) {
       long delayMillis = task.retry.onError(failure);
       if (delayMillis >= 0 && retryLater(task, delayMillis)) {
-        log.info("[{}] task '{}' (idempotent) failed on worker {} ({}); running it again in {} "
-            + "ms", pool.name(), task.label(), worker.id(), failure.getClass().getSimpleName(),
+        log.info(
+            "[{}] task '{}' (idempotent) failed on worker {} ({}); running it again in {} " + "ms",
+            pool.name(),
+            task.label(),
+            worker.id(),
+            failure.getClass().getSimpleName(),
             delayMillis);
         return;
       }
@@ -178,8 +205,13 @@ final class Settlement {
       lock.unlock();
     }
     try {
-      Unawaited.schedule(pool.timer(), delayMillis, TimeUnit.MILLISECONDS, pool.name(),
-          "the retry of a task", () -> requeue(task));
+      Unawaited.schedule(
+          pool.timer(),
+          delayMillis,
+          TimeUnit.MILLISECONDS,
+          pool.name(),
+          "the retry of a task",
+          () -> requeue(task));
       return true;
     } catch (RejectedExecutionException closing) {
       lock.lock();
@@ -215,8 +247,15 @@ final class Settlement {
       return;
     }
     if (refusedClosed) {
-      pool.refuse(task, new PoolClosedException("pool '" + pool.name() + "' was closed before "
-          + "task '" + task.label() + "' could run again"));
+      pool.refuse(
+          task,
+          new PoolClosedException(
+              "pool '"
+                  + pool.name()
+                  + "' was closed before "
+                  + "task '"
+                  + task.label()
+                  + "' could run again"));
       return;
     }
     pool.dispatcher.pumpQueue();

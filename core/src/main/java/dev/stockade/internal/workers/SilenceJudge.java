@@ -10,32 +10,34 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Tells a silent worker that is busy from one that is hung. A runtime sends its heartbeats from
- * a thread of its own, and some work keeps that thread from running: a Python C call that holds
- * the GIL ({@code sum(range(10**9))}, a large sort, many numpy and pandas operations), a Node
- * handler that never yields, a JVM in a long stop-the-world collection. Silence alone therefore
- * does not prove a worker hung; silence while its processes use no CPU does.
+ * Tells a silent worker that is busy from one that is hung. A runtime sends its heartbeats from a
+ * thread of its own, and some work keeps that thread from running: a Python C call that holds the
+ * GIL ({@code sum(range(10**9))}, a large sort, many numpy and pandas operations), a Node handler
+ * that never yields, a JVM in a long stop-the-world collection. Silence alone therefore does not
+ * prove a worker hung; silence while its processes use no CPU does.
  *
- * <p>The rule, judged afresh at every housekeeper tick for a worker that has said HELLO: a
- * worker that has sent nothing for longer than {@code heartbeatTimeout} is <b>hung</b> — ended
- * with {@code HEARTBEAT_TIMEOUT}, as before — if its root process is stopped (state T or t: it
- * can send nothing whatever its children do), or if its tree used less than one twentieth of
- * one CPU over the last {@code heartbeatTimeout}. Otherwise it is <b>busy</b>: it is left
- * running, bounded by {@code taskTimeout} and {@code progressTimeout} (and, with no task, by its
- * failing health-check rounds), its snapshot says so, and the listener hears of it once; and
- * once more when it is heard from again. A worker that computed, then blocked, is ended one
- * {@code heartbeatTimeout} after its CPU use stopped.
+ * <p>The rule, judged afresh at every housekeeper tick for a worker that has said HELLO: a worker
+ * that has sent nothing for longer than {@code heartbeatTimeout} is <b>hung</b> — ended with {@code
+ * HEARTBEAT_TIMEOUT}, as before — if its root process is stopped (state T or t: it can send nothing
+ * whatever its children do), or if its tree used less than one twentieth of one CPU over the last
+ * {@code heartbeatTimeout}. Otherwise it is <b>busy</b>: it is left running, bounded by {@code
+ * taskTimeout} and {@code progressTimeout} (and, with no task, by its failing health-check rounds),
+ * its snapshot says so, and the listener hears of it once; and once more when it is heard from
+ * again. A worker that computed, then blocked, is ended one {@code heartbeatTimeout} after its CPU
+ * use stopped.
  *
  * <p>A twentieth of a CPU is far above what a blocked runtime uses (a Python process waiting for
- * the GIL, an idle JVM: 0.2–0.3 % of one CPU measured here) and far below what a computing one
- * gets unless more than twenty runnable processes share each core.
+ * the GIL, an idle JVM: 0.2–0.3 % of one CPU measured here) and far below what a computing one gets
+ * unless more than twenty runnable processes share each core.
  *
  * <p>Used by the housekeeper thread only.
  */
 final class SilenceJudge {
   private static final Logger log = LoggerFactory.getLogger(SilenceJudge.class);
+
   /** A tree that used less than 1/20 of one CPU over the window is not making progress. */
   static final int CPU_SHARE_DIVISOR = 20;
+
   /** Readings kept per window, at most (plus one before it); finer ones are skipped. */
   private static final int READINGS_PER_WINDOW = 16;
 
@@ -64,7 +66,8 @@ final class SilenceJudge {
       }
       return false;
     }
-    if (tree.rootStopped() || track.cpuOverWindow() * CPU_SHARE_DIVISOR < track.windowSpan()
+    if (tree.rootStopped()
+        || track.cpuOverWindow() * CPU_SHARE_DIVISOR < track.windowSpan()
         || track.windowSpan() == 0) {
       track.busy = false;
       tree.markBusyWithoutHeartbeat(false);
@@ -82,9 +85,14 @@ final class SilenceJudge {
     track.cpuAtSilenceStart = track.baselineCpu();
     w.tree.markBusyWithoutHeartbeat(true);
     long cpu = track.cpuOverWindow();
-    log.info("[{}] worker {} (pid {}) has sent nothing for {} ms, but its tree used {} ms of CPU"
-        + " in the last {} ms: busy, not hung; it is left to its task's timeouts", poolName,
-        w.id(), w.tree.process().pid(), millis(silence), millis(cpu),
+    log.info(
+        "[{}] worker {} (pid {}) has sent nothing for {} ms, but its tree used {} ms of CPU"
+            + " in the last {} ms: busy, not hung; it is left to its task's timeouts",
+        poolName,
+        w.id(),
+        w.tree.process().pid(),
+        millis(silence),
+        millis(cpu),
         millis(track.windowSpan()));
     events.fire(l -> l.workerBusyWithoutHeartbeat(event(w, silence, cpu, false)));
   }
@@ -94,14 +102,25 @@ final class SilenceJudge {
     w.tree.markBusyWithoutHeartbeat(false);
     long silence = w.connection.lastSignOfLifeNanos - track.silenceStartNanos;
     long cpu = track.latestCpu - track.cpuAtSilenceStart;
-    log.debug("[{}] worker {} (pid {}) is heard from again after {} ms of silence and {} ms of"
-        + " CPU", poolName, w.id(), w.tree.process().pid(), millis(silence), millis(cpu));
+    log.debug(
+        "[{}] worker {} (pid {}) is heard from again after {} ms of silence and {} ms of" + " CPU",
+        poolName,
+        w.id(),
+        w.tree.process().pid(),
+        millis(silence),
+        millis(cpu));
     events.fire(l -> l.workerBusyWithoutHeartbeat(event(w, silence, cpu, true)));
   }
 
   private BusyWorkerEvent event(PooledWorker w, long silence, long cpu, boolean heardAgain) {
-    return new BusyWorkerEvent(poolName, w.id(), w.tree.label(), w.tree.process().pid(),
-        Duration.ofNanos(silence), Duration.ofNanos(cpu), heardAgain);
+    return new BusyWorkerEvent(
+        poolName,
+        w.id(),
+        w.tree.label(),
+        w.tree.process().pid(),
+        Duration.ofNanos(silence),
+        Duration.ofNanos(cpu),
+        heardAgain);
   }
 
   private static long millis(long nanos) {
@@ -109,8 +128,8 @@ final class SilenceJudge {
   }
 
   /**
-   * One worker's recent CPU readings, enough to tell what its tree used over the last window:
-   * at most {@value #READINGS_PER_WINDOW} per window, and the newest one taken at or before the
+   * One worker's recent CPU readings, enough to tell what its tree used over the last window: at
+   * most {@value #READINGS_PER_WINDOW} per window, and the newest one taken at or before the
    * window's start, as its baseline.
    */
   static final class Track {

@@ -3,9 +3,9 @@ package dev.stockade.internal.workers;
 import dev.stockade.WorkerStartException;
 
 /**
- * Why a worker failed to start: the reason (program, directory, what went wrong), the
- * underlying exception if any, and what the worker last wrote to stderr. Each task it fails
- * gets a {@link WorkerStartException} of its own, naming the task.
+ * Why a worker failed to start: the reason (program, directory, what went wrong), the underlying
+ * exception if any, and what the worker last wrote to stderr. Each task it fails gets a {@link
+ * WorkerStartException} of its own, naming the task.
  */
 record StartFailure(String reason, Throwable cause, String stderrTail) {
 

@@ -8,11 +8,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * When the pool may start a worker: exponential backoff with jitter after failures in a row,
- * and a circuit breaker over starts (a start succeeds when the worker says HELLO) that opens
- * after {@code threshold} failed starts in a row, so a worker command that exits at once does
- * not become a fork loop. Not thread-safe on its own: the pool calls it under its lock, except
- * for the breaker, which is.
+ * When the pool may start a worker: exponential backoff with jitter after failures in a row, and a
+ * circuit breaker over starts (a start succeeds when the worker says HELLO) that opens after {@code
+ * threshold} failed starts in a row, so a worker command that exits at once does not become a fork
+ * loop. Not thread-safe on its own: the pool calls it under its lock, except for the breaker, which
+ * is.
  */
 final class StartPolicy {
   private final CircuitBreaker breaker;
@@ -22,23 +22,31 @@ final class StartPolicy {
   private StartFailure lastFailure;
   private boolean lastStartFailed;
 
-  StartPolicy(String poolName, Duration backoffInitial, Duration backoffMax, int threshold,
-      Duration openDuration, Consumer<CircuitBreaker.StateTransition> onTransition) {
-    this.backoff = IntervalFunction.ofExponentialRandomBackoff(backoffInitial, 2.0, 0.5,
-        backoffMax);
-    this.breaker = CircuitBreaker.of("stockade-" + poolName + "-starts",
-        CircuitBreakerConfig.custom()
-            .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-            .slidingWindowSize(threshold)
-            .minimumNumberOfCalls(threshold)
-            // All of the last `threshold` starts failed: a single success keeps it closed.
-            .failureRateThreshold(100)
-            .slowCallDurationThreshold(Duration.ofDays(1))
-            .waitDurationInOpenState(openDuration)
-            .permittedNumberOfCallsInHalfOpenState(1)
-            .writableStackTraceEnabled(false)
-            .build());
-    breaker.getEventPublisher()
+  StartPolicy(
+      String poolName,
+      Duration backoffInitial,
+      Duration backoffMax,
+      int threshold,
+      Duration openDuration,
+      Consumer<CircuitBreaker.StateTransition> onTransition) {
+    this.backoff =
+        IntervalFunction.ofExponentialRandomBackoff(backoffInitial, 2.0, 0.5, backoffMax);
+    this.breaker =
+        CircuitBreaker.of(
+            "stockade-" + poolName + "-starts",
+            CircuitBreakerConfig.custom()
+                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .slidingWindowSize(threshold)
+                .minimumNumberOfCalls(threshold)
+                // All of the last `threshold` starts failed: a single success keeps it closed.
+                .failureRateThreshold(100)
+                .slowCallDurationThreshold(Duration.ofDays(1))
+                .waitDurationInOpenState(openDuration)
+                .permittedNumberOfCallsInHalfOpenState(1)
+                .writableStackTraceEnabled(false)
+                .build());
+    breaker
+        .getEventPublisher()
         .onStateTransition(event -> onTransition.accept(event.getStateTransition()));
   }
 

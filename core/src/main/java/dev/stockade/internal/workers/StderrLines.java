@@ -16,22 +16,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Forwards a worker's stderr to SLF4J line by line, under the logger
- * {@code dev.stockade.worker.<pool>}, and keeps its last lines for error messages. The stream
- * is always drained, so a chatty worker never blocks on a full pipe.
+ * Forwards a worker's stderr to SLF4J line by line, under the logger {@code
+ * dev.stockade.worker.<pool>}, and keeps its last lines for error messages. The stream is always
+ * drained, so a chatty worker never blocks on a full pipe.
  *
- * <p>Memory is bounded whatever the worker writes: the stream is read in chunks of
- * {@value #CHUNK_BYTES} bytes, and a line is held only up to {@value #MAX_LINE_BYTES} bytes. A
- * longer line is logged once it reaches that bound, as its first bytes followed by
- * {@value #CUT_MARK}, and the rest of it is counted, not kept; when it finally ends, one more
- * record says how long it was. Bytes are decoded as UTF-8 only once a record is complete, and a
- * cut never splits a character; malformed bytes become U+FFFD. A line ends at {@code \n},
- * {@code \r\n} or a lone {@code \r} (progress bars redraw with it).
+ * <p>Memory is bounded whatever the worker writes: the stream is read in chunks of {@value
+ * #CHUNK_BYTES} bytes, and a line is held only up to {@value #MAX_LINE_BYTES} bytes. A longer line
+ * is logged once it reaches that bound, as its first bytes followed by {@value #CUT_MARK}, and the
+ * rest of it is counted, not kept; when it finally ends, one more record says how long it was.
+ * Bytes are decoded as UTF-8 only once a record is complete, and a cut never splits a character;
+ * malformed bytes become U+FFFD. A line ends at {@code \n}, {@code \r\n} or a lone {@code \r}
+ * (progress bars redraw with it).
  *
- * <p>If the pump fails — anything thrown, an {@link Error} included, other than the end of a
- * pipe the pool stopped reading — the failure is handed to the callback given to
- * {@link #onFailure}, so the pool ends the worker: a worker whose stderr is no longer drained
- * would block on its next write while seeming healthy.
+ * <p>If the pump fails — anything thrown, an {@link Error} included, other than the end of a pipe
+ * the pool stopped reading — the failure is handed to the callback given to {@link #onFailure}, so
+ * the pool ends the worker: a worker whose stderr is no longer drained would block on its next
+ * write while seeming healthy.
  */
 final class StderrLines {
   static final int CHUNK_BYTES = 8192;
@@ -43,16 +43,21 @@ final class StderrLines {
   private final CompletableFuture<Void> drained = new CompletableFuture<>();
   private final Logger log;
   private final String workerId;
-  private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-      .onMalformedInput(CodingErrorAction.REPLACE)
-      .onUnmappableCharacter(CodingErrorAction.REPLACE);
+  private final CharsetDecoder decoder =
+      StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPLACE)
+          .onUnmappableCharacter(CodingErrorAction.REPLACE);
 
   private final byte[] line = new byte[MAX_LINE_BYTES];
   private int lineLength;
+
   /** Bytes of the current line not logged, once it was cut; 0 while it is not cut. */
   private long cutBytes;
+
   /** Bytes of the current line that were logged, once it was cut. */
   private int shownBytes;
+
   private boolean afterCarriageReturn;
 
   private Throwable failure;
@@ -63,17 +68,15 @@ final class StderrLines {
     this.workerId = workerId;
   }
 
-  static StderrLines forward(InputStream stderr, String poolName, String workerId,
-      Executor executor) {
-    StderrLines lines = new StderrLines(
-        LoggerFactory.getLogger("dev.stockade.worker." + poolName), workerId);
+  static StderrLines forward(
+      InputStream stderr, String poolName, String workerId, Executor executor) {
+    StderrLines lines =
+        new StderrLines(LoggerFactory.getLogger("dev.stockade.worker." + poolName), workerId);
     executor.execute(() -> lines.pump(stderr));
     return lines;
   }
 
-  /**
-   * Calls {@code callback} once with what made the pump fail, at once if it has already failed.
-   */
+  /** Calls {@code callback} once with what made the pump fail, at once if it has already failed. */
   void onFailure(Consumer<Throwable> callback) {
     Throwable already;
     synchronized (this) {
@@ -134,8 +137,8 @@ final class StderrLines {
     for (int i = 0; i < n; i++) {
       byte b = chunk[i];
       if (b == '\n' || b == '\r') {
-        boolean secondHalfOfCrLf = b == '\n' && afterCarriageReturn && i == start
-            && lineLength == 0 && cutBytes == 0;
+        boolean secondHalfOfCrLf =
+            b == '\n' && afterCarriageReturn && i == start && lineLength == 0 && cutBytes == 0;
         afterCarriageReturn = b == '\r';
         if (!secondHalfOfCrLf) {
           append(chunk, start, i - start);
@@ -172,8 +175,11 @@ final class StderrLines {
 
   private void endLine() {
     if (cutBytes > 0) {
-      log.info("[{}] …[end of a cut line of {} bytes; {} not logged]", workerId,
-          shownBytes + cutBytes, cutBytes);
+      log.info(
+          "[{}] …[end of a cut line of {} bytes; {} not logged]",
+          workerId,
+          shownBytes + cutBytes,
+          cutBytes);
     } else {
       emit(decode(line, lineLength));
     }
@@ -187,8 +193,8 @@ final class StderrLines {
   }
 
   /**
-   * The length of the longest prefix of {@code bytes[0, length)} that does not end inside a
-   * UTF-8 sequence: a lead byte whose continuation bytes were cut off is left out with them.
+   * The length of the longest prefix of {@code bytes[0, length)} that does not end inside a UTF-8
+   * sequence: a lead byte whose continuation bytes were cut off is left out with them.
    */
   static int characterBoundary(byte[] bytes, int length) {
     int i = length - 1;

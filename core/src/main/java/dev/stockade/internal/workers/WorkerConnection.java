@@ -13,10 +13,10 @@ import java.io.OutputStream;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * One worker's two pipes as the protocol sees them: requests written in order, replies read
- * one frame at a time until the stream ends or the worker breaks the protocol, and what that
- * reading learned — when the worker was last heard from, whether every reply was read, and
- * the first violation.
+ * One worker's two pipes as the protocol sees them: requests written in order, replies read one
+ * frame at a time until the stream ends or the worker breaks the protocol, and what that reading
+ * learned — when the worker was last heard from, whether every reply was read, and the first
+ * violation.
  */
 final class WorkerConnection {
   /** Handles one reply; returns why it breaks the protocol, or null. */
@@ -26,20 +26,27 @@ final class WorkerConnection {
 
   private final FrameWriter requests;
   private final InputStream replies;
+
   /** Held while writing TASKs, so they reach the worker in the order they were assigned. */
   final Object sendOrder = new Object();
+
   volatile long lastSignOfLifeNanos;
+
   /** SHUTDOWN was sent: only the answers of a task may follow. */
   volatile boolean shutdownSent;
+
   /** Why the worker broke the protocol (the first violation), or null. */
   private volatile String violation;
+
   /** Completes when the worker breaks the protocol, to cut a graceful exit short. */
   final CompletableFuture<Void> violated = new CompletableFuture<>();
+
   /** The reader of its replies has stopped, at the end of the stream or at a violation. */
   final CompletableFuture<Void> repliesEnded = new CompletableFuture<>();
+
   /**
-   * The reader read every reply up to the end of the stream. False when it stopped at a
-   * violation: replies behind it went unread, so tasks behind the running one may have run.
+   * The reader read every reply up to the end of the stream. False when it stopped at a violation:
+   * replies behind it went unread, so tasks behind the running one may have run.
    */
   private volatile boolean repliesReadToEnd;
 
@@ -75,17 +82,18 @@ final class WorkerConnection {
   }
 
   /**
-   * Reads replies until the stream ends or one breaks the protocol; runs on an I/O thread for
-   * the worker's whole life. Futures settled from one burst of answers are handed to the
-   * callback executor together, just before the reader would block for more.
+   * Reads replies until the stream ends or one breaks the protocol; runs on an I/O thread for the
+   * worker's whole life. Futures settled from one burst of answers are handed to the callback
+   * executor together, just before the reader would block for more.
    *
    * @param onViolation told of the violation that stopped the reading
    */
-  void readReplies(int maxFrameSize, CallbackExecutor callbacks, ReplyHandler handler,
-      Runnable onViolation) {
+  void readReplies(
+      int maxFrameSize, CallbackExecutor callbacks, ReplyHandler handler, Runnable onViolation) {
     callbacks.holdOnThisThread();
-    FrameReader reader = new FrameReader(new BufferedInputStream(
-        new FlushBeforeRead(replies, callbacks)), maxFrameSize);
+    FrameReader reader =
+        new FrameReader(
+            new BufferedInputStream(new FlushBeforeRead(replies, callbacks)), maxFrameSize);
     try {
       Frame frame;
       while ((frame = reader.next()) != null) {

@@ -18,10 +18,10 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * How a pool's workers will be started, planned in two steps so that a failed build leaves
- * nothing on disk: {@link #checked} refuses a program the kernel could not start (once, at
- * build, rather than on every start) and writes nothing; {@link #withRuntime}, the last step
- * before the pool starts, writes the Python or Node runtime to a directory of the pool's own.
+ * How a pool's workers will be started, planned in two steps so that a failed build leaves nothing
+ * on disk: {@link #checked} refuses a program the kernel could not start (once, at build, rather
+ * than on every start) and writes nothing; {@link #withRuntime}, the last step before the pool
+ * starts, writes the Python or Node runtime to a directory of the pool's own.
  */
 public final class WorkerLaunchPlan {
   private WorkerLaunchPlan() {}
@@ -58,86 +58,113 @@ public final class WorkerLaunchPlan {
   public record Program(Command command) implements Kind {}
 
   /**
-   * How a worker of {@code kind} will be started, checked as the start itself will check it
-   * (the program can be started in its directory); nothing is written yet.
+   * How a worker of {@code kind} will be started, checked as the start itself will check it (the
+   * program can be started in its directory); nothing is written yet.
    *
    * @param memoryLimit a JVM worker's heap is sized from it
    * @param jvmOptions a JVM worker's extra options
    * @param jvmClassPath a JVM worker's class path, or null to find it from this JVM's
-   * @throws IllegalArgumentException naming the setting, when the program cannot start, a
-   *     script or command is not one a worker can be, or a JVM option or class path entry is
-   *     not one a JVM can be given
+   * @throws IllegalArgumentException naming the setting, when the program cannot start, a script or
+   *     command is not one a worker can be, or a JVM option or class path entry is not one a JVM
+   *     can be given
    */
-  public static WorkerPoolSettings.Launch checked(Kind kind, MemorySize memoryLimit,
-      List<String> jvmOptions, List<Path> jvmClassPath) {
+  public static WorkerPoolSettings.Launch checked(
+      Kind kind, MemorySize memoryLimit, List<String> jvmOptions, List<Path> jvmClassPath) {
     for (int i = 0; i < jvmOptions.size(); i++) {
       // The kernel takes each argument up to its first NUL: the rest would vanish unseen.
-      SettingRules.require(jvmOptions.get(i).indexOf('\0') < 0, "jvmOptions",
+      SettingRules.require(
+          jvmOptions.get(i).indexOf('\0') < 0,
+          "jvmOptions",
           "free of NUL characters",
           "'" + jvmOptions.get(i).replace("\0", "\\0") + "' (option " + i + ")");
     }
     if (jvmClassPath != null) {
-      SettingRules.require(kind instanceof Jvm, "jvmWorkerClassPath",
-          "set only for jvmWorker pools", jvmClassPath);
-      SettingRules.require(!jvmClassPath.isEmpty(), "jvmWorkerClassPath",
-          "at least one jar or directory", jvmClassPath);
+      SettingRules.require(
+          kind instanceof Jvm, "jvmWorkerClassPath", "set only for jvmWorker pools", jvmClassPath);
+      SettingRules.require(
+          !jvmClassPath.isEmpty(),
+          "jvmWorkerClassPath",
+          "at least one jar or directory",
+          jvmClassPath);
       for (int i = 0; i < jvmClassPath.size(); i++) {
         Path entry = jvmClassPath.get(i);
-        SettingRules.require(Files.exists(entry), "jvmWorkerClassPath",
+        SettingRules.require(
+            Files.exists(entry),
+            "jvmWorkerClassPath",
             "existing jars and directories",
             entry.toAbsolutePath() + " (entry " + i + ", which does not exist)");
       }
     }
     if (kind instanceof Jvm jvm) {
-      return startable("jvmWorker", new WorkerPoolSettings.Launch(
-          JvmWorkerCommand.arguments(jvm.handler(), memoryLimit, jvmOptions, jvmClassPath),
-          JvmWorkerCommand.ENVIRONMENT, null, jvm.handler().getSimpleName(), null));
+      return startable(
+          "jvmWorker",
+          new WorkerPoolSettings.Launch(
+              JvmWorkerCommand.arguments(jvm.handler(), memoryLimit, jvmOptions, jvmClassPath),
+              JvmWorkerCommand.ENVIRONMENT,
+              null,
+              jvm.handler().getSimpleName(),
+              null));
     }
     if (kind instanceof Program program) {
       Command command = program.command();
-      SettingRules.require(command.timeout().isEmpty(), "command", "without a timeout (set "
-          + "taskTimeout on the pool)", command.timeout().map(SettingRules::shown).orElse(""));
-      SettingRules.require(command.memoryLimit().isEmpty(), "command", "without a memory limit "
-          + "(set memoryLimit on the pool)",
+      SettingRules.require(
+          command.timeout().isEmpty(),
+          "command",
+          "without a timeout (set " + "taskTimeout on the pool)",
+          command.timeout().map(SettingRules::shown).orElse(""));
+      SettingRules.require(
+          command.memoryLimit().isEmpty(),
+          "command",
+          "without a memory limit " + "(set memoryLimit on the pool)",
           command.memoryLimit().map(Object::toString).orElse(""));
-      return startable("command", new WorkerPoolSettings.Launch(command.arguments(),
-          command.environment(), command.directory().orElse(null), command.label(), null));
+      return startable(
+          "command",
+          new WorkerPoolSettings.Launch(
+              command.arguments(),
+              command.environment(),
+              command.directory().orElse(null),
+              command.label(),
+              null));
     }
     boolean python = kind instanceof Python;
     Path script = python ? ((Python) kind).script() : ((Node) kind).script();
     String setting = python ? "pythonWorker" : "nodeWorker";
-    SettingRules.require(Files.isRegularFile(script), setting, "an existing file",
-        script.toAbsolutePath());
+    SettingRules.require(
+        Files.isRegularFile(script), setting, "an existing file", script.toAbsolutePath());
     List<String> argv = List.of(python ? "python3" : "node", script.toAbsolutePath().toString());
-    return startable(setting, new WorkerPoolSettings.Launch(argv, Map.of(), null,
-        script.getFileName().toString(), null));
+    return startable(
+        setting,
+        new WorkerPoolSettings.Launch(argv, Map.of(), null, script.getFileName().toString(), null));
   }
 
   /**
-   * {@code launch}, once its program is shown startable in its directory: a program that
-   * does not exist is better refused here than on every start.
+   * {@code launch}, once its program is shown startable in its directory: a program that does not
+   * exist is better refused here than on every start.
    */
-  private static WorkerPoolSettings.Launch startable(String setting,
-      WorkerPoolSettings.Launch launch) {
+  private static WorkerPoolSettings.Launch startable(
+      String setting, WorkerPoolSettings.Launch launch) {
     String path = launch.environment().getOrDefault("PATH", System.getenv("PATH"));
     try {
       ProgramCheck.verify(launch.arguments().get(0), path, launch.directory());
     } catch (ProgramStartException e) {
-      throw new IllegalArgumentException(setting + " must start a program the kernel can run"
-          + ", but " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          setting + " must start a program the kernel can run" + ", but " + e.getMessage(), e);
     }
     return launch;
   }
 
   /**
-   * Writes the worker runtime ({@link #withRuntime}), then starts the pool with the launch
-   * that names it; if the start throws, the directory is removed before the failure goes on,
-   * so a failed build leaves nothing on disk.
+   * Writes the worker runtime ({@link #withRuntime}), then starts the pool with the launch that
+   * names it; if the start throws, the directory is removed before the failure goes on, so a failed
+   * build leaves nothing on disk.
    *
    * @param start starts the pool with the final launch
    */
-  public static <P> P startWithRuntime(Kind kind, WorkerPoolSettings.Launch planned,
-      String poolName, Function<WorkerPoolSettings.Launch, P> start) {
+  public static <P> P startWithRuntime(
+      Kind kind,
+      WorkerPoolSettings.Launch planned,
+      String poolName,
+      Function<WorkerPoolSettings.Launch, P> start) {
     WorkerPoolSettings.Launch launch = withRuntime(kind, planned, poolName);
     try {
       return start.apply(launch);
@@ -150,15 +177,15 @@ public final class WorkerLaunchPlan {
   }
 
   /**
-   * {@code planned}, with the worker runtime written to a directory of the pool's own (for
-   * Python and Node workers) and put on the interpreter's module path. The caller removes the
-   * directory ({@link WorkerPoolSettings.Launch#runtimeDirectory()}) if the pool then fails to
-   * start; if writing fails, nothing is left.
+   * {@code planned}, with the worker runtime written to a directory of the pool's own (for Python
+   * and Node workers) and put on the interpreter's module path. The caller removes the directory
+   * ({@link WorkerPoolSettings.Launch#runtimeDirectory()}) if the pool then fails to start; if
+   * writing fails, nothing is left.
    *
    * @throws UncheckedIOException if the runtime cannot be written
    */
-  private static WorkerPoolSettings.Launch withRuntime(Kind kind,
-      WorkerPoolSettings.Launch planned, String poolName) {
+  private static WorkerPoolSettings.Launch withRuntime(
+      Kind kind, WorkerPoolSettings.Launch planned, String poolName) {
     if (!(kind instanceof Python) && !(kind instanceof Node)) {
       return planned;
     }
@@ -175,16 +202,17 @@ public final class WorkerLaunchPlan {
     } catch (IOException | RuntimeException e) {
       TempDirectories.delete(runtimes);
       throw e instanceof IOException io
-          ? new UncheckedIOException("cannot write the worker runtime for pool '" + poolName
-              + "'", io)
+          ? new UncheckedIOException(
+              "cannot write the worker runtime for pool '" + poolName + "'", io)
           : (RuntimeException) e;
     }
     String variable = python ? "PYTHONPATH" : "NODE_PATH";
     String existing = System.getenv(variable);
     Map<String, String> env = new HashMap<>(planned.environment());
-    env.put(variable, existing == null || existing.isEmpty()
-        ? runtimes.toString() : runtimes + ":" + existing);
-    return new WorkerPoolSettings.Launch(planned.arguments(), env, planned.directory(),
-        planned.label(), runtimes);
+    env.put(
+        variable,
+        existing == null || existing.isEmpty() ? runtimes.toString() : runtimes + ":" + existing);
+    return new WorkerPoolSettings.Launch(
+        planned.arguments(), env, planned.directory(), planned.label(), runtimes);
   }
 }

@@ -3,36 +3,45 @@ package dev.stockade.internal.workers;
 import java.util.ArrayDeque;
 
 /**
- * What the pool knows of one worker's life, apart from its processes: its phase, whether and
- * why it is due to retire, the tasks it holds, its ping and health-check round, and its clocks.
- * Guarded by the pool's lock (the phase may also be read without it). Holding no process, it
- * can be judged in a unit test at any instant ({@link HealthJudge}).
+ * What the pool knows of one worker's life, apart from its processes: its phase, whether and why it
+ * is due to retire, the tasks it holds, its ping and health-check round, and its clocks. Guarded by
+ * the pool's lock (the phase may also be read without it). Holding no process, it can be judged in
+ * a unit test at any instant ({@link HealthJudge}).
  */
 final class WorkerLife {
   final long startNanos;
+
   /** Tasks after which it retires (jittered), or {@code Long.MAX_VALUE}. */
   final long maxTasks;
+
   /** Age after which it retires (jittered), or {@code Long.MAX_VALUE}. */
   final long maxAgeNanos;
 
   private volatile WorkerPhase phase = WorkerPhase.STARTING;
+
   /** The phase it was in when its end was claimed; null until then. */
   private volatile WorkerPhase endedFrom;
+
   private Retirement retirement;
 
   /** Tasks sent and not answered yet, oldest first; the oldest is the one running. */
   final ArrayDeque<Attempt> inFlight = new ArrayDeque<>();
+
   /** Tasks assigned but not written yet, in the order they were assigned. */
   final ArrayDeque<Attempt> unsent = new ArrayDeque<>();
+
   long tasksDone;
   long idleSinceNanos;
 
   /** The outstanding PING's nonce, or 0. */
   long pingNonce;
+
   long pingSentNanos;
   boolean probeRunning;
+
   /** The round under way failed (its PONG came late, or its probe said no). */
   boolean roundFailed;
+
   int healthFailures;
   long lastHealthCheckNanos;
 
@@ -86,8 +95,8 @@ final class WorkerLife {
   }
 
   /**
-   * Marks it due to retire once idle, for the first reason given; a later one is ignored.
-   * A worker that is confirming a cancel keeps doing so, and retires after.
+   * Marks it due to retire once idle, for the first reason given; a later one is ignored. A worker
+   * that is confirming a cancel keeps doing so, and retires after.
    */
   void dueToRetire(Retirement why) {
     if (retirement != null || phase == WorkerPhase.ENDING || phase == WorkerPhase.STARTING) {
@@ -115,13 +124,14 @@ final class WorkerLife {
 
   /** Ready for one more task: serving, under its window and its task limit. */
   boolean isAvailable(int window) {
-    return phase == WorkerPhase.SERVING && inFlight.size() < window
+    return phase == WorkerPhase.SERVING
+        && inFlight.size() < window
         && tasksDone + inFlight.size() < maxTasks;
   }
 
   /**
-   * A cancelled task's answer came, and nothing is queued behind it: the worker takes no task
-   * until a PONG shows the handler returned.
+   * A cancelled task's answer came, and nothing is queued behind it: the worker takes no task until
+   * a PONG shows the handler returned.
    *
    * @return the nonce of a PING to send now, or 0 if an outstanding one will do
    */
@@ -142,8 +152,10 @@ final class WorkerLife {
    */
   String pong(long nonce) {
     if (pingNonce == 0 || pingNonce != nonce) {
-      return "a PONG for ping " + nonce + ", but " + (pingNonce == 0
-          ? "no ping is outstanding" : "the outstanding ping is " + pingNonce);
+      return "a PONG for ping "
+          + nonce
+          + ", but "
+          + (pingNonce == 0 ? "no ping is outstanding" : "the outstanding ping is " + pingNonce);
     }
     pingNonce = 0;
     return null;

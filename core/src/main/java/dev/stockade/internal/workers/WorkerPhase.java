@@ -4,8 +4,8 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * Where a worker is in its life, as the pool's dispatch sees it; every change goes through
- * {@link WorkerLife#moveTo}, which allows only the moves listed here.
+ * Where a worker is in its life, as the pool's dispatch sees it; every change goes through {@link
+ * WorkerLife#moveTo}, which allows only the moves listed here.
  *
  * <pre>
  * STARTING   -> SERVING      it said HELLO

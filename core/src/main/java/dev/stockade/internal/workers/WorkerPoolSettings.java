@@ -11,9 +11,9 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * A {@code WorkerPool}'s configuration, validated by its builder, in groups a reader can hold:
- * what both pools share, how a worker starts, how it is judged alive, when it is recycled, and
- * how failed starts and failed tasks are retried.
+ * A {@code WorkerPool}'s configuration, validated by its builder, in groups a reader can hold: what
+ * both pools share, how a worker starts, how it is judged alive, when it is recycled, and how
+ * failed starts and failed tasks are retried.
  *
  * @param common what both pools share
  * @param launch how a worker process is started
@@ -46,11 +46,14 @@ public record WorkerPoolSettings(
    * @param environment extra environment
    * @param directory working directory, or null for the JVM's
    * @param label names the workers in logs and messages
-   * @param runtimeDirectory where the pool wrote a worker runtime, removed when it closes; or
-   *     null
+   * @param runtimeDirectory where the pool wrote a worker runtime, removed when it closes; or null
    */
-  public record Launch(List<String> arguments, Map<String, String> environment, Path directory,
-      String label, Path runtimeDirectory) {}
+  public record Launch(
+      List<String> arguments,
+      Map<String, String> environment,
+      Path directory,
+      String label,
+      Path runtimeDirectory) {}
 
   /**
    * How a worker is judged alive, and how long it may take to show it.
@@ -66,9 +69,15 @@ public record WorkerPoolSettings(
    * @param healthCheck the caller's probe, if any
    * @param cancelGrace how long a cancelled task may take to answer before its worker is ended
    */
-  public record Liveness(Duration startTimeout, Duration heartbeatInterval,
-      Duration heartbeatTimeout, Optional<Duration> progressTimeout, Duration healthCheckInterval,
-      Duration healthCheckTimeout, int healthCheckFailures, Optional<HealthCheck> healthCheck,
+  public record Liveness(
+      Duration startTimeout,
+      Duration heartbeatInterval,
+      Duration heartbeatTimeout,
+      Optional<Duration> progressTimeout,
+      Duration healthCheckInterval,
+      Duration healthCheckTimeout,
+      int healthCheckFailures,
+      Optional<HealthCheck> healthCheck,
       Duration cancelGrace) {}
 
   /**
@@ -80,8 +89,12 @@ public record WorkerPoolSettings(
    * @param recycleJitter the largest share by which the two limits above are lowered at random
    * @param idleTimeout how long a worker beyond {@code minIdle} may stay idle
    */
-  public record Recycling(MemorySize softMemoryLimit, OptionalInt maxTasksPerWorker,
-      Optional<Duration> maxWorkerAge, double recycleJitter, Duration idleTimeout) {}
+  public record Recycling(
+      MemorySize softMemoryLimit,
+      OptionalInt maxTasksPerWorker,
+      Optional<Duration> maxWorkerAge,
+      double recycleJitter,
+      Duration idleTimeout) {}
 
   /**
    * How failed starts and failed tasks are retried.
@@ -92,6 +105,10 @@ public record WorkerPoolSettings(
    * @param circuitOpenDuration how long the breaker stays open before a probe start
    * @param retryAttempts how many times an idempotent task runs at most
    */
-  public record Restarts(Duration backoffInitial, Duration backoffMax,
-      int startFailureThreshold, Duration circuitOpenDuration, int retryAttempts) {}
+  public record Restarts(
+      Duration backoffInitial,
+      Duration backoffMax,
+      int startFailureThreshold,
+      Duration circuitOpenDuration,
+      int retryAttempts) {}
 }

@@ -7,8 +7,8 @@ import dev.stockade.MemoryPressurePolicy;
 import dev.stockade.WorkerEvent;
 import dev.stockade.internal.engine.SupervisedTree;
 import dev.stockade.internal.engine.Unawaited;
-import dev.stockade.internal.os.Tags;
 import dev.stockade.internal.os.ContainmentStrategy.TreeLimits;
+import dev.stockade.internal.os.Tags;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,11 +23,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts workers: as many as queued work, busy workers and {@code minIdle} call for, within
- * {@code workers}, no more than the {@link StartPolicy} (backoff, circuit breaker) allows, and
- * none while memory is short (the pressure policy decides for the waiting work then). Counts a
- * worker that ended before its HELLO as a failed start, and fails the queued tasks when no
- * worker can serve them.
+ * Starts workers: as many as queued work, busy workers and {@code minIdle} call for, within {@code
+ * workers}, no more than the {@link StartPolicy} (backoff, circuit breaker) allows, and none while
+ * memory is short (the pressure policy decides for the waiting work then). Counts a worker that
+ * ended before its HELLO as a failed start, and fails the queued tasks when no worker can serve
+ * them.
  */
 final class WorkerStarter {
   private static final Logger log = LoggerFactory.getLogger(WorkerStarter.class);
@@ -37,6 +37,7 @@ final class WorkerStarter {
   private final PoolHealth health;
   private final AtomicLong workerNumbers = new AtomicLong();
   private final AtomicBoolean recheckScheduled = new AtomicBoolean();
+
   /** Starts under way on the spawner; guarded by the pool's lock. */
   private int pendingStarts;
 
@@ -83,8 +84,8 @@ final class WorkerStarter {
           starting++;
         }
       }
-      int wanted = Math.max(pool.drain.isShutdown() ? 0 : settings.minIdle(),
-          busy + pool.queue.size());
+      int wanted =
+          Math.max(pool.drain.isShutdown() ? 0 : settings.minIdle(), busy + pool.queue.size());
       if ((!health.policy().isClosed() || health.policy().lastStartFailed()) && starting == 0) {
         // The breaker's probe, or after a failed start: the pool keeps one start going (after
         // the backoff) until a worker says HELLO, so health comes back without waiting for work.
@@ -105,9 +106,13 @@ final class WorkerStarter {
         } else if (policy == MemoryPressurePolicy.RECYCLE_LARGEST_IDLE) {
           retired = pool.dispatcher.largestIdleLocked();
           if (retired != null) {
-            retired.life.dueToRetire(new Retirement(EndReason.RECYCLED, "memory pressure: "
-                + pressure.get().available() + " available, below minFreeMemory "
-                + pool.common.minFreeMemory()));
+            retired.life.dueToRetire(
+                new Retirement(
+                    EndReason.RECYCLED,
+                    "memory pressure: "
+                        + pressure.get().available()
+                        + " available, below minFreeMemory "
+                        + pool.common.minFreeMemory()));
           }
         }
         blocked = want > 0 || retired != null;
@@ -125,13 +130,17 @@ final class WorkerStarter {
       lock.unlock();
     }
     if (retired != null) {
-      pool.admission.report(pressure.get(), true, "retired idle worker " + retired.id()
-          + " (" + retired.tree.snapshot().memoryNow() + ")");
+      pool.admission.report(
+          pressure.get(),
+          true,
+          "retired idle worker " + retired.id() + " (" + retired.tree.snapshot().memoryNow() + ")");
       pool.dispatcher.dispatch(retired); // an idle worker due to retire retires there
     }
     for (WorkerTask task : shed) {
-      pool.refuse(task, new InsufficientMemoryException(
-          pool.admission.shedMessage(task.label(), pressure.get()), pressure.get()));
+      pool.refuse(
+          task,
+          new InsufficientMemoryException(
+              pool.admission.shedMessage(task.label(), pressure.get()), pressure.get()));
     }
     if (!shed.isEmpty()) {
       pool.admission.report(pressure.get(), true, "shed " + shed.size() + " queued tasks");
@@ -145,19 +154,24 @@ final class WorkerStarter {
   }
 
   /**
-   * Backoff or an open breaker held a start back. With no worker alive there is no
-   * housekeeper tick to try again, so the timer does.
+   * Backoff or an open breaker held a start back. With no worker alive there is no housekeeper tick
+   * to try again, so the timer does.
    */
   private void scheduleRecheck() {
     if (!recheckScheduled.compareAndSet(false, true)) {
       return;
     }
     try {
-      Unawaited.schedule(pool.timer(), pool.common.sampleInterval().toNanos(),
-          TimeUnit.NANOSECONDS, settings.name(), "the start recheck", () -> {
-        recheckScheduled.set(false);
-        maybeStartWorkers();
-      });
+      Unawaited.schedule(
+          pool.timer(),
+          pool.common.sampleInterval().toNanos(),
+          TimeUnit.NANOSECONDS,
+          settings.name(),
+          "the start recheck",
+          () -> {
+            recheckScheduled.set(false);
+            maybeStartWorkers();
+          });
     } catch (RejectedExecutionException closing) {
       // the pool is closing: nothing more will start
     }
@@ -184,15 +198,34 @@ final class WorkerStarter {
     SupervisedTree tree;
     long began = System.nanoTime();
     try {
-      tree = SupervisedTree.start(settings.name(), pool.poolId, workerId, launch.label(),
-          pool.containment.create(Tags.workerTag(pool.poolId, workerId), new TreeLimits(
-              memoryLimit, settings.recycling().softMemoryLimit().toBytes(),
-              pool.common.maxProcesses())), pool.launcher,
-          pool.common.memoryAccounting(), new SupervisedTree.Spec(launch.arguments(),
-              pool.workerEnvironment, launch.directory(), true, true), pool.io());
+      tree =
+          SupervisedTree.start(
+              settings.name(),
+              pool.poolId,
+              workerId,
+              launch.label(),
+              pool.containment.create(
+                  Tags.workerTag(pool.poolId, workerId),
+                  new TreeLimits(
+                      memoryLimit,
+                      settings.recycling().softMemoryLimit().toBytes(),
+                      pool.common.maxProcesses())),
+              pool.launcher,
+              pool.common.memoryAccounting(),
+              new SupervisedTree.Spec(
+                  launch.arguments(), pool.workerEnvironment, launch.directory(), true, true),
+              pool.io());
     } catch (IOException | RuntimeException e) {
-      StartFailure failure = new StartFailure("worker " + workerId + " of pool '"
-          + settings.name() + "' could not start: " + e.getMessage(), e, "");
+      StartFailure failure =
+          new StartFailure(
+              "worker "
+                  + workerId
+                  + " of pool '"
+                  + settings.name()
+                  + "' could not start: "
+                  + e.getMessage(),
+              e,
+              "");
       log.warn("[{}] {}", settings.name(), failure.reason());
       lock.lock();
       try {
@@ -208,14 +241,22 @@ final class WorkerStarter {
     }
     long startNanos = System.nanoTime();
     WorkerPoolSettings.Recycling recycling = settings.recycling();
-    long maxTasks = recycling.maxTasksPerWorker().isPresent()
-        ? jittered(recycling.maxTasksPerWorker().getAsInt()) : Long.MAX_VALUE;
-    WorkerLife life = new WorkerLife(startNanos, maxTasks,
-        recycling.maxWorkerAge().map(age -> jittered(age.toNanos())).orElse(Long.MAX_VALUE));
-    PooledWorker worker = new PooledWorker(tree,
-        new WorkerConnection(tree.process().stdin(), tree.process().stdout(), startNanos),
-        StderrLines.forward(tree.process().stderr(), settings.name(), workerId, pool.io()),
-        life, memoryLimit);
+    long maxTasks =
+        recycling.maxTasksPerWorker().isPresent()
+            ? jittered(recycling.maxTasksPerWorker().getAsInt())
+            : Long.MAX_VALUE;
+    WorkerLife life =
+        new WorkerLife(
+            startNanos,
+            maxTasks,
+            recycling.maxWorkerAge().map(age -> jittered(age.toNanos())).orElse(Long.MAX_VALUE));
+    PooledWorker worker =
+        new PooledWorker(
+            tree,
+            new WorkerConnection(tree.process().stdin(), tree.process().stdout(), startNanos),
+            StderrLines.forward(tree.process().stderr(), settings.name(), workerId, pool.io()),
+            life,
+            memoryLimit);
     worker.stderr.onFailure(e -> pool.end(worker, EndReason.SUPERVISION_FAILED));
     lock.lock();
     try {
@@ -224,12 +265,22 @@ final class WorkerStarter {
     } finally {
       lock.unlock();
     }
-    pool.events.fire(l -> l.workerStarted(new WorkerEvent(settings.name(), workerId,
-        launch.label(), tree.process().pid(), tree.tempDirectory(), Optional.empty(),
-        Optional.empty())));
+    pool.events.fire(
+        l ->
+            l.workerStarted(
+                new WorkerEvent(
+                    settings.name(),
+                    workerId,
+                    launch.label(),
+                    tree.process().pid(),
+                    tree.tempDirectory(),
+                    Optional.empty(),
+                    Optional.empty())));
     pool.io().execute(() -> pool.conversation.read(worker));
-    Unawaited.logFailure(tree.process().exit().thenRun(() -> pool.end(worker, EndReason.EXITED)),
-        settings.name(), "ending a worker that exited");
+    Unawaited.logFailure(
+        tree.process().exit().thenRun(() -> pool.end(worker, EndReason.EXITED)),
+        settings.name(),
+        "ending a worker that exited");
     if (pool.isClosed()) {
       pool.end(worker, EndReason.POOL_CLOSED);
     }
@@ -240,5 +291,4 @@ final class WorkerStarter {
     double cut = ThreadLocalRandom.current().nextDouble() * settings.recycling().recycleJitter();
     return Math.max(1, Math.round(limit * (1 - cut)));
   }
-
 }

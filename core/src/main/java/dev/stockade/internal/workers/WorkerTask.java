@@ -8,8 +8,8 @@ import java.util.concurrent.Executor;
 
 /**
  * One submitted task: its payload, its effective timeout, the caller's future, and — for an
- * idempotent task — the retry context that decides whether a worker failure runs it again.
- * It reports one start and one end to the listener, however many attempts it takes.
+ * idempotent task — the retry context that decides whether a worker failure runs it again. It
+ * reports one start and one end to the listener, however many attempts it takes.
  */
 final class WorkerTask extends PoolTask<Object> {
   /** Turns a RESULT payload into the caller's value; a failure is the worker's. */
@@ -18,22 +18,30 @@ final class WorkerTask extends PoolTask<Object> {
   }
 
   /**
-   * How long a caller blocked on the future spins before it parks: a little over a warm round
-   * trip on the reference machine (about 25 µs), so the answer is usually seen without a
-   * wake-up. See docs/decisions.md.
+   * How long a caller blocked on the future spins before it parks: a little over a warm round trip
+   * on the reference machine (about 25 µs), so the answer is usually seen without a wake-up. See
+   * docs/decisions.md.
    */
   static final long WAIT_SPIN_NANOS = 50_000;
 
   private volatile byte[] payload;
   final TaskOptions options;
   final Decoder decoder;
+
   /** Null unless the task is idempotent. */
   final Retry.AsyncContext<Object> retry;
+
   /** The worker running it now, or null while queued or between attempts. */
   volatile PooledWorker worker;
 
-  WorkerTask(byte[] payload, TaskOptions options, Duration timeout, Decoder decoder,
-      Retry.AsyncContext<Object> retry, Canceller<WorkerTask> onCancel, Executor callbacks) {
+  WorkerTask(
+      byte[] payload,
+      TaskOptions options,
+      Duration timeout,
+      Decoder decoder,
+      Retry.AsyncContext<Object> retry,
+      Canceller<WorkerTask> onCancel,
+      Executor callbacks) {
     super(options.label(), timeout, onCancel, callbacks, WAIT_SPIN_NANOS);
     this.payload = payload;
     this.options = options;

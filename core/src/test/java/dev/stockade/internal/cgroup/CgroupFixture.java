@@ -20,14 +20,13 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * One test's pool of real cgroups and the processes started in them, and the clean-up that
- * leaves the machine as the test found it: every group and pool directory removed (asserted),
- * and a {@code stockade} base removed if the test made it.
+ * One test's pool of real cgroups and the processes started in them, and the clean-up that leaves
+ * the machine as the test found it: every group and pool directory removed (asserted), and a {@code
+ * stockade} base removed if the test made it.
  *
- * <p>Processes are started the way the pool will start them: {@code sh -c 'echo $$ > <procs>
- * && ... && exec "$@"'}, so the root is inside every hierarchy before the command runs, and
- * each carries {@code STOCKADE_TAG} of this fixture's pool, which {@code NoLeakedProcesses}
- * checks.
+ * <p>Processes are started the way the pool will start them: {@code sh -c 'echo $$ > <procs> && ...
+ * && exec "$@"'}, so the root is inside every hierarchy before the command runs, and each carries
+ * {@code STOCKADE_TAG} of this fixture's pool, which {@code NoLeakedProcesses} checks.
  */
 final class CgroupFixture implements AutoCloseable {
   final String poolId = Tags.newPoolId("cgtest");
@@ -47,11 +46,11 @@ final class CgroupFixture implements AutoCloseable {
   }
 
   /**
-   * The base of {@code mode} on this machine, with at least {@code controllers} for worker
-   * groups. Skips the test, giving the reason, where the mode is not usable (not root, read-only
-   * mount, no such hierarchy) or lacks a controller: each version's tests run where that version
-   * has what they need, and a v1 test is no failure on a v2 host. That CI exercises at least one
-   * version is {@link CgroupProbeTest#ciOffersACgroupVersionWithMemoryAndPids()}'s to check.
+   * The base of {@code mode} on this machine, with at least {@code controllers} for worker groups.
+   * Skips the test, giving the reason, where the mode is not usable (not root, read-only mount, no
+   * such hierarchy) or lacks a controller: each version's tests run where that version has what
+   * they need, and a v1 test is no failure on a v2 host. That CI exercises at least one version is
+   * {@link CgroupProbeTest#ciOffersACgroupVersionWithMemoryAndPids()}'s to check.
    */
   CgroupBase require(CgroupMode mode, String... controllers) {
     CgroupBase base;
@@ -64,8 +63,16 @@ final class CgroupFixture implements AutoCloseable {
     bases.add(base);
     List<String> missing = new ArrayList<>(List.of(controllers));
     missing.removeAll(base.controllers());
-    Assumptions.assumeTrue(missing.isEmpty(), () -> "cgroup " + mode + " here offers worker"
-        + " groups no " + String.join(" or ", missing) + " controller: " + base.description());
+    Assumptions.assumeTrue(
+        missing.isEmpty(),
+        () ->
+            "cgroup "
+                + mode
+                + " here offers worker"
+                + " groups no "
+                + String.join(" or ", missing)
+                + " controller: "
+                + base.description());
     return base;
   }
 
@@ -96,9 +103,10 @@ final class CgroupFixture implements AutoCloseable {
   /** Starts {@code command} inside {@code group}, stdout and stderr merged into {@code out}. */
   Process start(WorkerCgroup group, ProcessBuilder.Redirect out, String... command)
       throws IOException {
-    ProcessBuilder builder = new ProcessBuilder(prelude(group, List.of(command)))
-        .redirectErrorStream(true)
-        .redirectOutput(out);
+    ProcessBuilder builder =
+        new ProcessBuilder(prelude(group, List.of(command)))
+            .redirectErrorStream(true)
+            .redirectOutput(out);
     builder.environment().put(EnvironmentNames.TAG, tag);
     Process process = builder.start();
     processes.add(process);
@@ -107,9 +115,10 @@ final class CgroupFixture implements AutoCloseable {
 
   /** Starts {@code command} in no group of this fixture, tagged, output discarded. */
   Process startOutside(String... command) throws IOException {
-    ProcessBuilder builder = new ProcessBuilder(command)
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD);
     builder.environment().put(EnvironmentNames.TAG, tag);
     Process process = builder.start();
     processes.add(process);
@@ -122,8 +131,8 @@ final class CgroupFixture implements AutoCloseable {
   }
 
   /**
-   * Has a shell in {@code group} keep 200 MB of output in a variable, well past any limit the
-   * tests set, and returns its exit code: 137 (128 + SIGKILL) once the OOM killer ended it.
+   * Has a shell in {@code group} keep 200 MB of output in a variable, well past any limit the tests
+   * set, and returns its exit code: 137 (128 + SIGKILL) once the OOM killer ended it.
    */
   int runMemoryHog(WorkerCgroup group) throws IOException, InterruptedException {
     return startShell(group, "x=$(head -c 200000000 /dev/zero | tr '\\0' a)").waitFor();
@@ -131,17 +140,23 @@ final class CgroupFixture implements AutoCloseable {
 
   /**
    * Has a shell in {@code group} start 50 sleeping children, then print {@code all-started};
-   * asserts that it could not: it failed saying {@code Cannot fork}, and the group holds no
-   * more than {@code pidsMax} processes.
+   * asserts that it could not: it failed saying {@code Cannot fork}, and the group holds no more
+   * than {@code pidsMax} processes.
    */
   void assertFiftyForksRefused(WorkerCgroup group, int pidsMax, Path output)
       throws IOException, InterruptedException {
-    Process loop = start(group, ProcessBuilder.Redirect.to(output.toFile()), "sh", "-c",
-        "i=0; while [ $i -lt 50 ]; do sleep 300 & i=$((i+1)); done; echo all-started");
+    Process loop =
+        start(
+            group,
+            ProcessBuilder.Redirect.to(output.toFile()),
+            "sh",
+            "-c",
+            "i=0; while [ $i -lt 50 ]; do sleep 300 & i=$((i+1)); done; echo all-started");
 
     assertThat(loop.waitFor()).isNotZero();
     assertThat(Files.readString(output, StandardCharsets.UTF_8))
-        .contains("Cannot fork").doesNotContain("all-started");
+        .contains("Cannot fork")
+        .doesNotContain("all-started");
     assertThat(group.pids()).hasSizeLessThanOrEqualTo(pidsMax).isNotEmpty();
   }
 
@@ -181,7 +196,8 @@ final class CgroupFixture implements AutoCloseable {
     List<Path> bases = new ArrayList<>();
     mounts.v2().ifPresent(h -> bases.add(h.mountPoint().resolve(CgroupProbe.BASE_NAME)));
     for (String controller : List.of("memory", "pids", "freezer")) {
-      mounts.v1(controller)
+      mounts
+          .v1(controller)
           .ifPresent(h -> bases.add(h.mountPoint().resolve(CgroupProbe.BASE_NAME)));
     }
     return bases;

@@ -1,9 +1,9 @@
 package dev.stockade.internal.cgroup;
 
-import dev.stockade.CgroupMode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.stockade.CgroupMode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,9 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Which hierarchy a pool gets, and the one line that says so. The tests on this machine's real
- * cgroups need root and the version they are about (each skips, saying why, where that version
- * or its controllers are missing); the others use literal mount tables whose mount points are
- * not cgroups, so they run anywhere.
+ * cgroups need root and the version they are about (each skips, saying why, where that version or
+ * its controllers are missing); the others use literal mount tables whose mount points are not
+ * cgroups, so they run anywhere.
  */
 @Tag("cgroup")
 class CgroupProbeTest {
@@ -39,11 +39,16 @@ class CgroupProbeTest {
     boolean usable = v2.hasMemoryAndPids() || v1.hasMemoryAndPids();
     String found = "v2: " + v2.description() + "; v1: " + v1.description();
     if (!"true".equals(System.getenv("CI"))) {
-      Assumptions.assumeTrue(usable, "no cgroup version with memory and pids here (" + found
-          + "); under CI=true this fails");
+      Assumptions.assumeTrue(
+          usable,
+          "no cgroup version with memory and pids here (" + found + "); under CI=true this fails");
     }
-    assertThat(usable).as("CI must run as root where cgroup v2 or v1 offers the memory and pids"
-        + " controllers, so that the cgroup tests run; found " + found).isTrue();
+    assertThat(usable)
+        .as(
+            "CI must run as root where cgroup v2 or v1 offers the memory and pids"
+                + " controllers, so that the cgroup tests run; found "
+                + found)
+        .isTrue();
   }
 
   @Test
@@ -54,11 +59,12 @@ class CgroupProbeTest {
     CgroupSelection selection = CgroupProbe.select(CgroupMode.AUTO, mounts);
 
     assertThat(selection.mode()).isEqualTo(CgroupMode.V1);
-    assertThat(selection.base()).hasValueSatisfying(base ->
-        assertThat(base.controllers()).containsExactly("memory", "pids", "freezer"));
+    assertThat(selection.base())
+        .hasValueSatisfying(
+            base -> assertThat(base.controllers()).containsExactly("memory", "pids", "freezer"));
     Path cgroupRoot = mounts.v1("memory").orElseThrow().mountPoint().getParent();
-    assertThat(selection.description()).isEqualTo(
-        "cgroup v1 (memory, pids, freezer) under " + cgroupRoot.resolve("<c>/stockade"));
+    assertThat(selection.description())
+        .isEqualTo("cgroup v1 (memory, pids, freezer) under " + cgroupRoot.resolve("<c>/stockade"));
   }
 
   @Test
@@ -69,12 +75,14 @@ class CgroupProbeTest {
     CgroupSelection selection = CgroupProbe.select(CgroupMode.AUTO, mounts);
 
     assertThat(selection.mode()).isEqualTo(CgroupMode.V2);
-    assertThat(selection.base()).hasValueSatisfying(base ->
-        assertThat(base.controllers()).containsExactlyInAnyOrder("memory", "pids"));
+    assertThat(selection.base())
+        .hasValueSatisfying(
+            base -> assertThat(base.controllers()).containsExactlyInAnyOrder("memory", "pids"));
     Path base = mounts.v2().orElseThrow().mountPoint().resolve("stockade");
     assertThat(selection.description()).isEqualTo("cgroup v2 at " + base + " (memory, pids)");
     assertThat(Files.readString(base.resolve("cgroup.subtree_control")).split("\\s+"))
-        .as("the controllers pool directories can enable").contains("memory", "pids");
+        .as("the controllers pool directories can enable")
+        .contains("memory", "pids");
   }
 
   @Test
@@ -93,8 +101,8 @@ class CgroupProbeTest {
   @Test
   void v2OnThisMachineIsAcceptedWithoutTheMemoryControllerAndSaysSo() {
     CgroupBase base = fixture.require(CgroupMode.V2);
-    Assumptions.assumeFalse(base.hasMemoryController(),
-        "this machine's cgroup v2 has the memory controller");
+    Assumptions.assumeFalse(
+        base.hasMemoryController(), "this machine's cgroup v2 has the memory controller");
     CgroupSelection selection = CgroupProbe.select(CgroupMode.V2);
 
     assertThat(selection.mode()).isEqualTo(CgroupMode.V2);
@@ -115,19 +123,22 @@ class CgroupProbeTest {
 
   @Test
   void askingForV1WhereItIsNotMountedNamesTheSettingTheValueAndWhy() {
-    CgroupMounts pureV2 = CgroupMounts.parse(
-        "32 25 0:28 / /sys/fs/cgroup ro,relatime - cgroup2 cgroup2 rw\n", "0::/\n");
+    CgroupMounts pureV2 =
+        CgroupMounts.parse(
+            "32 25 0:28 / /sys/fs/cgroup ro,relatime - cgroup2 cgroup2 rw\n", "0::/\n");
 
     assertThatThrownBy(() -> CgroupProbe.select(CgroupMode.V1, pureV2))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("cgroupMode must name a cgroup version this machine offers,"
-            + " but was V1: no cgroup v1 memory controller is mounted");
+        .hasMessageStartingWith(
+            "cgroupMode must name a cgroup version this machine offers,"
+                + " but was V1: no cgroup v1 memory controller is mounted");
   }
 
   @Test
   void askingForV2WhereTheMountIsReadOnlyNamesTheSettingTheValueAndWhy() {
-    CgroupMounts readOnly = CgroupMounts.parse(
-        "32 25 0:28 / /sys/fs/cgroup ro,relatime - cgroup2 cgroup2 rw\n", "0::/\n");
+    CgroupMounts readOnly =
+        CgroupMounts.parse(
+            "32 25 0:28 / /sys/fs/cgroup ro,relatime - cgroup2 cgroup2 rw\n", "0::/\n");
 
     assertThatThrownBy(() -> CgroupProbe.select(CgroupMode.V2, readOnly))
         .isInstanceOf(IllegalArgumentException.class)
@@ -139,9 +150,12 @@ class CgroupProbeTest {
     static Probe of(CgroupMode mode) {
       try {
         CgroupSelection selection = CgroupProbe.select(mode); // the fixture removes a base made
-        return new Probe(selection.base()
-            .map(base -> base.controllers().containsAll(List.of("memory", "pids")))
-            .orElse(false), selection.description());
+        return new Probe(
+            selection
+                .base()
+                .map(base -> base.controllers().containsAll(List.of("memory", "pids")))
+                .orElse(false),
+            selection.description());
       } catch (IllegalArgumentException e) {
         return new Probe(false, e.getMessage());
       }
@@ -152,8 +166,9 @@ class CgroupProbeTest {
   void autoWithNothingUsableRunsWithoutCgroupsAndGivesBothReasons(@TempDir Path tmp) {
     // A cgroup2 "mount" whose directory is not a cgroup file system: the base can be made, but
     // no controller can be enabled and nothing else works; v1 is not mounted at all.
-    CgroupMounts mounts = CgroupMounts.parse(
-        "32 25 0:28 / " + tmp.resolve("missing") + " rw - cgroup2 cgroup2 rw\n", "0::/\n");
+    CgroupMounts mounts =
+        CgroupMounts.parse(
+            "32 25 0:28 / " + tmp.resolve("missing") + " rw - cgroup2 cgroup2 rw\n", "0::/\n");
 
     CgroupSelection selection = CgroupProbe.select(CgroupMode.AUTO, mounts);
 

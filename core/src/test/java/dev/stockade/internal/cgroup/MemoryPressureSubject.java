@@ -19,8 +19,8 @@ import java.util.function.BooleanSupplier;
  * A JVM for a test to run inside a cgroup with a memory limit. {@code report}: builds a pool and
  * prints the {@link MemoryBudget} of its snapshot. {@code recycle}: runs a pool of two idle JVM
  * workers with {@code minFreeMemory} 700 MiB and {@link MemoryPressurePolicy#RECYCLE_LARGEST_IDLE},
- * starts a 350 MiB Python process in its own cgroup to push the memory available below that,
- * prints what the pool did, ends the Python process, and prints again.
+ * starts a 350 MiB Python process in its own cgroup to push the memory available below that, prints
+ * what the pool did, ends the Python process, and prints again.
  */
 public final class MemoryPressureSubject {
   private MemoryPressureSubject() {}
@@ -35,24 +35,35 @@ public final class MemoryPressureSubject {
       }
       return;
     }
-    PoolListener printer = new PoolListener() {
-      @Override
-      public void memoryPressure(MemoryPressureEvent event) {
-        System.out.println("EVENT pressure=" + event.underPressure() + " " + event.action());
-      }
-    };
-    try (WorkerPool<String, String> pool = WorkerPool.builder(Codec.utf8(), Codec.utf8())
-        .name("budget-recycle").jvmWorker(ScriptedHandler.class).workers(2).minIdle(2)
-        .startTimeout(Slowdown.scaled(Duration.ofSeconds(30)))
-        .memoryLimit(MemorySize.ofMebibytes(256)).sampleInterval(Duration.ofMillis(100))
-        .minFreeMemory(MemorySize.ofMebibytes(700))
-        .memoryPressurePolicy(MemoryPressurePolicy.RECYCLE_LARGEST_IDLE)
-        .listener(printer).build()) {
+    PoolListener printer =
+        new PoolListener() {
+          @Override
+          public void memoryPressure(MemoryPressureEvent event) {
+            System.out.println("EVENT pressure=" + event.underPressure() + " " + event.action());
+          }
+        };
+    try (WorkerPool<String, String> pool =
+        WorkerPool.builder(Codec.utf8(), Codec.utf8())
+            .name("budget-recycle")
+            .jvmWorker(ScriptedHandler.class)
+            .workers(2)
+            .minIdle(2)
+            .startTimeout(Slowdown.scaled(Duration.ofSeconds(30)))
+            .memoryLimit(MemorySize.ofMebibytes(256))
+            .sampleInterval(Duration.ofMillis(100))
+            .minFreeMemory(MemorySize.ofMebibytes(700))
+            .memoryPressurePolicy(MemoryPressurePolicy.RECYCLE_LARGEST_IDLE)
+            .listener(printer)
+            .build()) {
       waitFor(() -> idle(pool) == 2);
       System.out.println("READY idle=" + idle(pool));
-      Process hog = new ProcessBuilder("python3", "-c",
-          "import time; b = b'a' * (350 << 20); print('held', flush=True); time.sleep(600)")
-          .redirectErrorStream(true).start();
+      Process hog =
+          new ProcessBuilder(
+                  "python3",
+                  "-c",
+                  "import time; b = b'a' * (350 << 20); print('held', flush=True); time.sleep(600)")
+              .redirectErrorStream(true)
+              .start();
       waitFor(() -> pool.snapshot().workers().isEmpty());
       System.out.println("RETIRED workers=" + pool.snapshot().workers().size());
       hog.destroyForcibly().waitFor();

@@ -1,8 +1,8 @@
 package dev.stockade.internal.cgroup;
 
-import dev.stockade.CgroupMode;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.stockade.CgroupMode;
 import dev.stockade.testing.NoLeakedProcesses;
 import dev.stockade.testing.Slowdown;
 import java.io.IOException;
@@ -22,9 +22,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * A JVM reads the memory its container allows, not the host's: checked from inside a real
- * cgroup with a limit, of each version where this machine has its memory controller (needs
- * root; skipped with the reason otherwise), and for this JVM as it runs.
+ * A JVM reads the memory its container allows, not the host's: checked from inside a real cgroup
+ * with a limit, of each version where this machine has its memory controller (needs root; skipped
+ * with the reason otherwise), and for this JVM as it runs.
  */
 @Tag("cgroup")
 @ExtendWith(NoLeakedProcesses.class)
@@ -45,19 +45,25 @@ class OwnCgroupMemoryTest {
     WorkerCgroup group = fixture.createWorker(fixture.require(mode, "memory"), "w1");
     group.setMemoryMax(THREE_GIB);
 
-    Process child = fixture.start(group, ProcessBuilder.Redirect.PIPE,
-        ProcessHandle.current().info().command().orElseThrow(),
-        "-Xmx32m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        "-cp", System.getProperty("java.class.path"),
-        PrintOwnCgroupMemory.class.getName());
+    Process child =
+        fixture.start(
+            group,
+            ProcessBuilder.Redirect.PIPE,
+            ProcessHandle.current().info().command().orElseThrow(),
+            "-Xmx32m",
+            "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1",
+            "-cp",
+            System.getProperty("java.class.path"),
+            PrintOwnCgroupMemory.class.getName());
     String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(child.waitFor(Slowdown.scaledSeconds(20), TimeUnit.SECONDS)).isTrue();
     assertThat(child.exitValue()).as(output).isZero();
 
     Map<String, String> seen = keyValues(output);
     assertThat(Long.parseLong(seen.get("limit"))).isEqualTo(THREE_GIB);
-    assertThat(seen.get("source")).startsWith(sourceName(mode) + " /stockade/" + fixture.poolId
-        + "/w1: limit 3.0 GiB");
+    assertThat(seen.get("source"))
+        .startsWith(sourceName(mode) + " /stockade/" + fixture.poolId + "/w1: limit 3.0 GiB");
     long used = Long.parseLong(seen.get("used"));
     assertThat(used).isPositive().isLessThan(THREE_GIB);
     assertThat(Long.parseLong(seen.get("available"))).isEqualTo(THREE_GIB - used);
@@ -86,8 +92,9 @@ class OwnCgroupMemoryTest {
     Files.writeString(own.resolve("memory.max"), "max\n");
     Files.writeString(own.resolve("memory.current"), Long.toString(600L << 20));
     Files.writeString(own.resolve("memory.stat"), "anon 1\ninactive_file " + (100L << 20) + "\n");
-    CgroupMounts mounts = CgroupMounts.parse(
-        "41 31 0:38 / " + root + " rw,relatime - cgroup2 cgroup2 rw\n", "0::/outer/inner\n");
+    CgroupMounts mounts =
+        CgroupMounts.parse(
+            "41 31 0:38 / " + root + " rw,relatime - cgroup2 cgroup2 rw\n", "0::/outer/inner\n");
 
     MemoryReading reading = OwnCgroupMemory.resolve(mounts).read();
 
@@ -98,10 +105,13 @@ class OwnCgroupMemoryTest {
   }
 
   private static Map<String, String> keyValues(String output) {
-    return output.lines().filter(line -> line.contains("="))
-        .collect(Collectors.toMap(
-            line -> line.substring(0, line.indexOf('=')),
-            line -> line.substring(line.indexOf('=') + 1)));
+    return output
+        .lines()
+        .filter(line -> line.contains("="))
+        .collect(
+            Collectors.toMap(
+                line -> line.substring(0, line.indexOf('=')),
+                line -> line.substring(line.indexOf('=') + 1)));
   }
 
   private static long hostMemTotal() throws IOException {

@@ -18,10 +18,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Container-aware memory, from inside a real cgroup with a limit that a test makes, of each
- * version where this machine has its memory controller (needs root; skipped with the reason
- * otherwise): a pool reports its container's limit, not the host's, and acts on the memory
- * left under it.
+ * Container-aware memory, from inside a real cgroup with a limit that a test makes, of each version
+ * where this machine has its memory controller (needs root; skipped with the reason otherwise): a
+ * pool reports its container's limit, not the host's, and acts on the memory left under it.
  */
 @Tag("cgroup")
 @ExtendWith(NoLeakedProcesses.class)
@@ -38,11 +37,18 @@ class PoolMemoryBudgetTest {
   }
 
   private Process subject(WorkerCgroup group, String mode) throws Exception {
-    return fixture.start(group, ProcessBuilder.Redirect.PIPE,
+    return fixture.start(
+        group,
+        ProcessBuilder.Redirect.PIPE,
         ProcessHandle.current().info().command().orElseThrow(),
-        "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", Slowdown.jvmOption(),
-        "-cp", System.getProperty("java.class.path"),
-        MemoryPressureSubject.class.getName(), mode);
+        "-Xmx64m",
+        "-XX:+UseSerialGC",
+        "-XX:TieredStopAtLevel=1",
+        Slowdown.jvmOption(),
+        "-cp",
+        System.getProperty("java.class.path"),
+        MemoryPressureSubject.class.getName(),
+        mode);
   }
 
   @ParameterizedTest
@@ -55,9 +61,15 @@ class PoolMemoryBudgetTest {
     String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(child.waitFor(Slowdown.scaledSeconds(30), TimeUnit.SECONDS)).isTrue();
 
-    assertThat(output).as(output).contains("limit=" + THREE_GIB)
-        .contains("source=" + OwnCgroupMemoryTest.sourceName(mode) + " /stockade/"
-            + fixture.poolId + "/w1: limit 3.0 GiB");
+    assertThat(output)
+        .as(output)
+        .contains("limit=" + THREE_GIB)
+        .contains(
+            "source="
+                + OwnCgroupMemoryTest.sourceName(mode)
+                + " /stockade/"
+                + fixture.poolId
+                + "/w1: limit 3.0 GiB");
   }
 
   @ParameterizedTest
@@ -74,11 +86,12 @@ class PoolMemoryBudgetTest {
     ChildJvmWatchdog.reapAfterExit(output);
 
     List<String> lines = output.lines().filter(l -> !l.startsWith("[")).toList();
-    assertThat(lines).as(output).contains("READY idle=2", "RETIRED workers=0",
-        "RESTARTED idle=2");
-    assertThat(lines).as(output)
+    assertThat(lines).as(output).contains("READY idle=2", "RETIRED workers=0", "RESTARTED idle=2");
+    assertThat(lines)
+        .as(output)
         .anyMatch(l -> l.startsWith("EVENT pressure=true holding new workers back"))
-        .filteredOn(l -> l.startsWith("EVENT pressure=true retired idle worker")).hasSize(2);
+        .filteredOn(l -> l.startsWith("EVENT pressure=true retired idle worker"))
+        .hasSize(2);
     assertThat(lines).as(output).contains("EVENT pressure=false starting workers again");
     assertThat(child.exitValue()).as(output).isZero();
   }

@@ -1,8 +1,8 @@
 package dev.stockade.internal.cgroup;
 
 /**
- * Prints what {@link OwnCgroupMemory} reads in the process it runs in, one {@code key=value}
- * per line, so a test can start it inside a cgroup and check what it saw.
+ * Prints what {@link OwnCgroupMemory} reads in the process it runs in, one {@code key=value} per
+ * line, so a test can start it inside a cgroup and check what it saw.
  */
 public final class PrintOwnCgroupMemory {
   private PrintOwnCgroupMemory() {}

@@ -1,9 +1,9 @@
 package dev.stockade.internal.cgroup;
 
-import dev.stockade.CgroupMode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.stockade.CgroupMode;
 import dev.stockade.internal.os.ProcFs;
 import dev.stockade.internal.os.ProcessInfo;
 import dev.stockade.internal.os.ProcessTable;
@@ -21,10 +21,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A worker's group in real cgroup v1 hierarchies (memory, pids, freezer): the kernel keeps the
- * tree in it, caps its memory and its process count, and ends all of it, escaped daemons too.
- * Needs root and writable v1 controllers; skipped with the reason otherwise (on a v2 host, for
- * instance, where {@code V2WorkerCgroupTest} checks the same).
+ * A worker's group in real cgroup v1 hierarchies (memory, pids, freezer): the kernel keeps the tree
+ * in it, caps its memory and its process count, and ends all of it, escaped daemons too. Needs root
+ * and writable v1 controllers; skipped with the reason otherwise (on a v2 host, for instance, where
+ * {@code V2WorkerCgroupTest} checks the same).
  */
 @Tag("cgroup")
 @ExtendWith(NoLeakedProcesses.class)
@@ -58,8 +58,8 @@ class V1WorkerCgroupTest {
     }
     assertThat(group.isPopulated()).isTrue();
     assertThat(group.memoryCurrent().getAsLong()).isPositive();
-    assertThat(group.memoryPeak().getAsLong()).isGreaterThanOrEqualTo(
-        group.memoryCurrent().getAsLong());
+    assertThat(group.memoryPeak().getAsLong())
+        .isGreaterThanOrEqualTo(group.memoryCurrent().getAsLong());
   }
 
   @Test
@@ -85,12 +85,15 @@ class V1WorkerCgroupTest {
   @Test
   void killAllEndsEveryMemberIncludingADetachedDaemonAndOneIgnoringSigterm() throws Exception {
     WorkerCgroup group = fixture.createWorker(base, "w1");
-    Process root = fixture.startShell(group,
-        "setsid -f sleep 300; trap '' TERM; sleep 300 & wait; sleep 300");
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-      assertThat(group.pids()).hasSize(3);
-      detachedMember(group);
-    });
+    Process root =
+        fixture.startShell(group, "setsid -f sleep 300; trap '' TERM; sleep 300 & wait; sleep 300");
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () -> {
+              assertThat(group.pids()).hasSize(3);
+              detachedMember(group);
+            });
     ProcessInfo daemon = detachedMember(group);
     assertThat(daemon.ppid()).as("re-parented away from the tree").isNotEqualTo(root.pid());
     assertThat(daemon.sid()).as("in a session of its own").isEqualTo(daemon.pid());
@@ -123,16 +126,20 @@ class V1WorkerCgroupTest {
     fixture.require(CgroupMode.V1, "pids");
     WorkerCgroup group = fixture.createWorker(base, "w1");
     // The parent stays outside the group and never reaps: the member exits into a zombie.
-    String join = String.join(" && ", group.procsFiles().stream()
-        .map(procs -> "echo \\$\\$ > '" + procs + "'").toList());
-    Process parent = fixture.startOutside(
-        "sh", "-c", "sh -c \"" + join + " && exec sleep 0.1\" & exec sleep 300");
+    String join =
+        String.join(
+            " && ",
+            group.procsFiles().stream().map(procs -> "echo \\$\\$ > '" + procs + "'").toList());
+    Process parent =
+        fixture.startOutside(
+            "sh", "-c", "sh -c \"" + join + " && exec sleep 0.1\" & exec sleep 300");
     try {
       await().atMost(Duration.ofSeconds(5)).until(() -> childStates(parent.pid()).equals("Z"));
 
       assertThat(group.isPopulated()).isFalse();
       Path pidsCurrent = pidsDirectory(group).resolve("pids.current");
-      assertThat(Files.readString(pidsCurrent).trim()).as("the zombie, still charged")
+      assertThat(Files.readString(pidsCurrent).trim())
+          .as("the zombie, still charged")
           .isEqualTo("1");
       group.remove();
       assertThat(group.directory()).doesNotExist();
@@ -159,7 +166,8 @@ class V1WorkerCgroupTest {
     WorkerCgroup second = fixture.createWorker(base, "w2");
     fixture.startShell(first, "setsid -f sleep 300; sleep 300");
     fixture.start(second, "sleep", "300");
-    await().atMost(Duration.ofSeconds(5))
+    await()
+        .atMost(Duration.ofSeconds(5))
         .until(() -> first.pids().size() == 3 && second.pids().size() == 1);
     assertThat(base.poolIds()).contains(fixture.poolId);
 
@@ -182,8 +190,11 @@ class V1WorkerCgroupTest {
 
   private static Path pidsDirectory(WorkerCgroup group) {
     Path pidsMount = CgroupMounts.current().v1("pids").orElseThrow().mountPoint();
-    return group.procsFiles().stream().map(Path::getParent)
-        .filter(dir -> dir.startsWith(pidsMount)).findFirst().orElseThrow();
+    return group.procsFiles().stream()
+        .map(Path::getParent)
+        .filter(dir -> dir.startsWith(pidsMount))
+        .findFirst()
+        .orElseThrow();
   }
 
   private static long childrenOf(long pid) {

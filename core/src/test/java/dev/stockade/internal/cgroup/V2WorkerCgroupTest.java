@@ -1,10 +1,10 @@
 package dev.stockade.internal.cgroup;
 
-import dev.stockade.CgroupMode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.stockade.CgroupMode;
 import dev.stockade.internal.os.ProcessInfo;
 import dev.stockade.internal.os.ProcessTable;
 import dev.stockade.testing.NoLeakedProcesses;
@@ -22,12 +22,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A worker's group in a real cgroup v2 hierarchy: membership, {@code cgroup.kill} and
- * {@code cgroup.events} wherever v2 is writable; where v2 has the memory and pids controllers (a
- * v2 host), the kernel also caps the tree's memory and process count and counts what it did;
- * where it has not (a hybrid host whose memory controller is bound to v1), the readings are empty
- * and the limits refuse. Needs root and a writable cgroup2 mount; each test skips with the reason
- * where what it needs is missing.
+ * A worker's group in a real cgroup v2 hierarchy: membership, {@code cgroup.kill} and {@code
+ * cgroup.events} wherever v2 is writable; where v2 has the memory and pids controllers (a v2 host),
+ * the kernel also caps the tree's memory and process count and counts what it did; where it has not
+ * (a hybrid host whose memory controller is bound to v1), the readings are empty and the limits
+ * refuse. Needs root and a writable cgroup2 mount; each test skips with the reason where what it
+ * needs is missing.
  */
 @Tag("cgroup")
 @ExtendWith(NoLeakedProcesses.class)
@@ -66,8 +66,8 @@ class V2WorkerCgroupTest {
 
     await().atMost(bound(5)).until(() -> group.pids().size() == 3);
     assertThat(group.memoryCurrent().getAsLong()).isPositive();
-    assertThat(group.memoryPeak().getAsLong()).isGreaterThanOrEqualTo(
-        group.memoryCurrent().getAsLong());
+    assertThat(group.memoryPeak().getAsLong())
+        .isGreaterThanOrEqualTo(group.memoryCurrent().getAsLong());
     assertThat(group.oomKills()).hasValue(0);
   }
 
@@ -122,13 +122,15 @@ class V2WorkerCgroupTest {
     fixture.startShell(group, "while true; do sleep 300 & sleep 0.01; done");
     await().atMost(bound(5)).until(() -> group.pids().size() >= 5);
 
-    boolean emptied = KillLoop.killAll(group.toString(), group::pids,
-        CgroupFreezer.v2(group.directory()), bound(5));
+    boolean emptied =
+        KillLoop.killAll(
+            group.toString(), group::pids, CgroupFreezer.v2(group.directory()), bound(5));
 
     assertThat(emptied).isTrue();
     assertThat(group.awaitEmpty(bound(5))).isTrue();
     assertThat(Files.readString(group.directory().resolve("cgroup.freeze")).trim())
-        .as("thawed again").isEqualTo("0");
+        .as("thawed again")
+        .isEqualTo("0");
   }
 
   @Test
@@ -148,14 +150,20 @@ class V2WorkerCgroupTest {
     CgroupBase base = fixture.require(CgroupMode.V2, "pids");
     WorkerCgroup group = fixture.createWorker(base, "w1");
     // The parent stays outside the group and never reaps: the member exits into a zombie.
-    Process parent = fixture.startOutside("sh", "-c", "sh -c \"echo \\$\\$ > '"
-        + group.procsFiles().get(0) + "' && exec sleep 0.1\" & exec sleep 300");
+    Process parent =
+        fixture.startOutside(
+            "sh",
+            "-c",
+            "sh -c \"echo \\$\\$ > '"
+                + group.procsFiles().get(0)
+                + "' && exec sleep 0.1\" & exec sleep 300");
     try {
       await().atMost(bound(5)).until(() -> childStates(parent.pid()).equals("Z"));
 
       assertThat(group.isPopulated()).isFalse();
       assertThat(Files.readString(group.directory().resolve("pids.current")).trim())
-          .as("the zombie, still charged").isEqualTo("1");
+          .as("the zombie, still charged")
+          .isEqualTo("1");
       group.remove();
       assertThat(group.directory()).doesNotExist();
     } finally {
@@ -166,8 +174,8 @@ class V2WorkerCgroupTest {
   @Test
   void withoutTheMemoryControllerReadingsAreEmptyAndLimitsRefuse() throws Exception {
     CgroupBase base = fixture.require(CgroupMode.V2);
-    Assumptions.assumeFalse(base.hasMemoryController(),
-        "this machine's cgroup v2 has the memory controller");
+    Assumptions.assumeFalse(
+        base.hasMemoryController(), "this machine's cgroup v2 has the memory controller");
     WorkerCgroup group = fixture.createWorker(base, "w1");
 
     assertThat(group.memoryCurrent()).isEmpty();
@@ -185,8 +193,7 @@ class V2WorkerCgroupTest {
     WorkerCgroup second = fixture.createWorker(base, "w2");
     fixture.startShell(first, "setsid -f sleep 300; sleep 300");
     fixture.start(second, "sleep", "300");
-    await().atMost(bound(5))
-        .until(() -> first.pids().size() == 3 && second.pids().size() == 1);
+    await().atMost(bound(5)).until(() -> first.pids().size() == 3 && second.pids().size() == 1);
     assertThat(base.poolIds()).contains(fixture.poolId);
 
     base.removePool(fixture.poolId, bound(5));

@@ -25,7 +25,9 @@ class CallbackExecutorTest {
       callbacks.execute(() -> ran.add("a"));
       callbacks.execute(() -> ran.add("b"));
       callbacks.execute(() -> ran.add("c"));
-      await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(1))
+      await()
+          .during(Duration.ofMillis(200))
+          .atMost(Duration.ofSeconds(1))
           .until(ran::isEmpty); // held here: nothing runs in the meantime
 
       callbacks.flushThisThread();

@@ -10,12 +10,13 @@ import dev.stockade.internal.os.TreeMeter;
 import org.junit.jupiter.api.Test;
 
 /**
- * A process limit's exception says which of the two enforced it: the pool's count, with the
- * count, or the kernel's {@code pids.max}, with no count and the limit it applied.
+ * A process limit's exception says which of the two enforced it: the pool's count, with the count,
+ * or the kernel's {@code pids.max}, with no count and the limit it applied.
  */
 class EndFailuresTest {
-  private static final WorkerDetails DETAILS = new WorkerDetails("pool", "w1", "forker", 4242,
-      73, MemorySize.ofMebibytes(3), MemoryMetric.PSS, null, "");
+  private static final WorkerDetails DETAILS =
+      new WorkerDetails(
+          "pool", "w1", "forker", 4242, 73, MemorySize.ofMebibytes(3), MemoryMetric.PSS, null, "");
 
   @Test
   void aCountPastTheLimitIsReportedWithTheCount() {
@@ -27,8 +28,9 @@ class EndFailuresTest {
     assertThat(e.refusedByKernel()).isFalse();
     assertThat(e.observed()).hasValue(73);
     assertThat(e.limit()).isEqualTo(50);
-    assertThat(e.getMessage()).startsWith("task 'forker' ran 73 processes in its tree, past its"
-        + " limit of 50 (maxProcesses)");
+    assertThat(e.getMessage())
+        .startsWith(
+            "task 'forker' ran 73 processes in its tree, past its" + " limit of 50 (maxProcesses)");
   }
 
   @Test

@@ -16,9 +16,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The listener's events are delivered through a sequential executor: in the order given, one
- * at a time, whatever the threads of the executor beneath, and a task that throws stops none
- * after it.
+ * The listener's events are delivered through a sequential executor: in the order given, one at a
+ * time, whatever the threads of the executor beneath, and a task that throws stops none after it.
  */
 class SequentialExecutorTest {
   private final ExecutorService threads = Executors.newFixedThreadPool(4);
@@ -37,12 +36,16 @@ class SequentialExecutorTest {
     AtomicInteger mostAtOnce = new AtomicInteger();
     CountDownLatch done = new CountDownLatch(1000);
 
-    IntStream.range(0, 1000).forEach(i -> sequential.execute(() -> {
-      mostAtOnce.accumulateAndGet(running.incrementAndGet(), Math::max);
-      ran.add(i);
-      running.decrementAndGet();
-      done.countDown();
-    }));
+    IntStream.range(0, 1000)
+        .forEach(
+            i ->
+                sequential.execute(
+                    () -> {
+                      mostAtOnce.accumulateAndGet(running.incrementAndGet(), Math::max);
+                      ran.add(i);
+                      running.decrementAndGet();
+                      done.countDown();
+                    }));
 
     assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
     assertThat(ran).containsExactlyElementsOf(IntStream.range(0, 1000).boxed().toList());
@@ -54,9 +57,10 @@ class SequentialExecutorTest {
     SequentialExecutor sequential = new SequentialExecutor(threads);
     CountDownLatch after = new CountDownLatch(1);
 
-    sequential.execute(() -> {
-      throw new IllegalStateException("a listener's bug");
-    });
+    sequential.execute(
+        () -> {
+          throw new IllegalStateException("a listener's bug");
+        });
     sequential.execute(after::countDown);
 
     assertThat(after.await(10, TimeUnit.SECONDS)).isTrue();
@@ -65,21 +69,24 @@ class SequentialExecutorTest {
   @Test
   void aRefusalReachesTheCallerAndTheNextTaskStillRuns() throws Exception {
     AtomicInteger refusals = new AtomicInteger(1);
-    SequentialExecutor sequential = new SequentialExecutor(task -> {
-      if (refusals.getAndDecrement() > 0) {
-        throw new RejectedExecutionException("full");
-      }
-      threads.execute(task);
-    });
+    SequentialExecutor sequential =
+        new SequentialExecutor(
+            task -> {
+              if (refusals.getAndDecrement() > 0) {
+                throw new RejectedExecutionException("full");
+              }
+              threads.execute(task);
+            });
     List<String> ran = new CopyOnWriteArrayList<>();
     CountDownLatch second = new CountDownLatch(1);
 
     assertThatThrownBy(() -> sequential.execute(() -> ran.add("refused")))
         .isInstanceOf(RejectedExecutionException.class);
-    sequential.execute(() -> {
-      ran.add("accepted");
-      second.countDown();
-    });
+    sequential.execute(
+        () -> {
+          ran.add("accepted");
+          second.countDown();
+        });
 
     assertThat(second.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(ran).containsExactly("accepted");

@@ -16,8 +16,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -25,19 +25,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The caller's future: cancelling it reaches the pool once; waiting on it — spinning first or
- * not — behaves as {@link java.util.concurrent.CompletableFuture} promises; its dependents run on
- * the callback executor, never on the thread that settles it; and once settled it keeps nothing
- * of its task.
+ * The caller's future: cancelling it reaches the pool once; waiting on it — spinning first or not —
+ * behaves as {@link java.util.concurrent.CompletableFuture} promises; its dependents run on the
+ * callback executor, never on the thread that settles it; and once settled it keeps nothing of its
+ * task.
  */
 @Timeout(10)
 class TaskFutureTest {
   private static final long SPIN = 50_000;
 
-  private final ScheduledExecutorService completer = Executors.newSingleThreadScheduledExecutor(
-      r -> new Thread(r, "settling-thread"));
-  private final ExecutorService callbacks = Executors.newSingleThreadExecutor(
-      r -> new Thread(r, "callback-thread"));
+  private final ScheduledExecutorService completer =
+      Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "settling-thread"));
+  private final ExecutorService callbacks =
+      Executors.newSingleThreadExecutor(r -> new Thread(r, "callback-thread"));
   private final List<Boolean> hookCalls = new CopyOnWriteArrayList<>();
 
   @AfterEach
@@ -71,9 +71,11 @@ class TaskFutureTest {
     TaskFuture<String> done = spinning();
     var unused = completer.schedule(() -> done.complete("joined"), 50, TimeUnit.MILLISECONDS);
     TaskFuture<String> failed = spinning();
-    var unusedFailure = completer.schedule(
-        () -> failed.completeExceptionally(new IllegalStateException("boom")),
-        50, TimeUnit.MILLISECONDS);
+    var unusedFailure =
+        completer.schedule(
+            () -> failed.completeExceptionally(new IllegalStateException("boom")),
+            50,
+            TimeUnit.MILLISECONDS);
 
     assertThat(done.join()).isEqualTo("joined");
     assertThatThrownBy(failed::join)
@@ -132,30 +134,31 @@ class TaskFutureTest {
   void dependentStagesRunOnTheCallbackExecutorNotOnTheSettlingThread() {
     TaskFuture<String> future = spinning();
     CompletableFuture<String> ranOn = future.thenApply(v -> Thread.currentThread().getName());
-    CompletableFuture<String> relayedOn = CompletableFuture.allOf(future)
-        .thenApply(v -> Thread.currentThread().getName());
-    CompletableFuture<String> combinedOn = new CompletableFuture<String>()
-        .completeAsync(() -> "x", completer)
-        .thenCombine(future, (a, b) -> Thread.currentThread().getName());
+    CompletableFuture<String> relayedOn =
+        CompletableFuture.allOf(future).thenApply(v -> Thread.currentThread().getName());
+    CompletableFuture<String> combinedOn =
+        new CompletableFuture<String>()
+            .completeAsync(() -> "x", completer)
+            .thenCombine(future, (a, b) -> Thread.currentThread().getName());
 
     var unused = completer.schedule(() -> future.complete("v"), 50, TimeUnit.MILLISECONDS);
 
     assertThat(ranOn.join()).isEqualTo("callback-thread");
     assertThat(relayedOn.join()).as("a relay of allOf").isEqualTo("callback-thread");
-    assertThat(combinedOn.join()).as("another future's thenCombine")
-        .isEqualTo("callback-thread");
+    assertThat(combinedOn.join()).as("another future's thenCombine").isEqualTo("callback-thread");
   }
 
   @Test
   void aWaitingCallerPublishesTheOutcomeToDependentsOnItsOwnThread() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    callbacks.execute(() -> {
-      try {
-        release.await(); // the callback executor is busy: only the waiter can publish
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
+    callbacks.execute(
+        () -> {
+          try {
+            release.await(); // the callback executor is busy: only the waiter can publish
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
     TaskFuture<String> future = spinning();
     CompletableFuture<String> ranOn = future.thenApply(v -> Thread.currentThread().getName());
 
@@ -169,13 +172,14 @@ class TaskFutureTest {
   @Test
   void withNobodyWaitingTheCallbackExecutorPublishes() {
     CountDownLatch release = new CountDownLatch(1);
-    callbacks.execute(() -> {
-      try {
-        release.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
+    callbacks.execute(
+        () -> {
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
     TaskFuture<String> future = spinning();
     CompletableFuture<Integer> dependent = future.thenApply(String::length);
 
@@ -191,7 +195,7 @@ class TaskFutureTest {
   void aStageAddedAfterPublicationRunsOnTheCallersThread() throws Exception {
     TaskFuture<String> future = spinning();
     future.complete("v");
-    future.thenRun(() -> { }).get(5, TimeUnit.SECONDS); // published
+    future.thenRun(() -> {}).get(5, TimeUnit.SECONDS); // published
 
     assertThat(future.thenApply(v -> Thread.currentThread()).join())
         .isSameAs(Thread.currentThread());
@@ -232,10 +236,13 @@ class TaskFutureTest {
 
     future.complete("done");
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> {
-      System.gc();
-      return state.get() == null;
-    });
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> {
+              System.gc();
+              return state.get() == null;
+            });
     assertThat(future.join()).isEqualTo("done");
   }
 
@@ -259,8 +266,8 @@ class TaskFutureTest {
   }
 
   /**
-   * Waiters come and go (some time out just as the outcome arrives) while futures are settled
-   * from another thread: every future is still published, and each dependent runs exactly once.
+   * Waiters come and go (some time out just as the outcome arrives) while futures are settled from
+   * another thread: every future is still published, and each dependent runs exactly once.
    */
   @Test
   void everySettledFutureIsPublishedOnceWhateverItsWaitersDo() throws Exception {
@@ -278,13 +285,14 @@ class TaskFutureTest {
     ExecutorService waiters = Executors.newFixedThreadPool(2);
     try {
       for (TaskFuture<String> future : futures) {
-        waiters.execute(() -> {
-          try {
-            future.get(ThreadLocalRandom.current().nextInt(0, 30), TimeUnit.MICROSECONDS);
-          } catch (Exception timedOut) {
-            // left before the outcome: the settler or a later waiter publishes
-          }
-        });
+        waiters.execute(
+            () -> {
+              try {
+                future.get(ThreadLocalRandom.current().nextInt(0, 30), TimeUnit.MICROSECONDS);
+              } catch (Exception timedOut) {
+                // left before the outcome: the settler or a later waiter publishes
+              }
+            });
       }
       for (TaskFuture<String> future : futures) {
         future.complete("v");

@@ -43,9 +43,15 @@ class ProgramCheckTest {
     Path outer = executable("outer", "#!" + inner + "\n");
     assertThatThrownBy(() -> ProgramCheck.verify(outer.toString(), null, dir))
         .isInstanceOf(ProgramStartException.class)
-        .hasMessage("program '" + outer + "' names in its #! line the interpreter " + inner
-            + ", which names in its #! line the interpreter /nonexistent/sh, which does not "
-            + "exist (working directory " + dir + ")");
+        .hasMessage(
+            "program '"
+                + outer
+                + "' names in its #! line the interpreter "
+                + inner
+                + ", which names in its #! line the interpreter /nonexistent/sh, which does not "
+                + "exist (working directory "
+                + dir
+                + ")");
   }
 
   @Test
@@ -89,15 +95,15 @@ class ProgramCheckTest {
     Path bin = Files.createDirectory(dir.resolve("bin"));
     Files.writeString(bin.resolve("tool"), "#!/bin/sh\n");
     assertThatThrownBy(() -> ProgramCheck.verify("tool", bin.toString(), dir))
-        .hasMessage("program 'tool' was not found on PATH=" + bin + " (working directory "
-            + dir + ")");
+        .hasMessage(
+            "program 'tool' was not found on PATH=" + bin + " (working directory " + dir + ")");
   }
 
   @Test
   void saysWhenThereIsNoPathToSearch() {
     assertThatThrownBy(() -> ProgramCheck.verify("tool", null, dir))
-        .hasMessage("program 'tool' was not found: PATH is not set (working directory " + dir
-            + ")");
+        .hasMessage(
+            "program 'tool' was not found: PATH is not set (working directory " + dir + ")");
   }
 
   @Test
@@ -105,8 +111,8 @@ class ProgramCheckTest {
     Path file = executable("file", "#!/bin/sh\n");
     assertThatThrownBy(() -> ProgramCheck.verify("/bin/true", null, file))
         .isInstanceOf(ProgramStartException.class)
-        .hasMessage("program '/bin/true' cannot start: working directory " + file
-            + " is not a directory");
+        .hasMessage(
+            "program '/bin/true' cannot start: working directory " + file + " is not a directory");
   }
 
   @Test
@@ -118,9 +124,14 @@ class ProgramCheckTest {
   @Test
   void recognizesABinfmtMiscFormatByMaskedMagic() {
     // As the kernel shows a qemu-user registration: ELF header of an aarch64 executable.
-    List<String> entry = List.of("enabled", "interpreter /usr/bin/qemu-aarch64-static",
-        "flags: OCF", "offset 0", "magic 7f454c460201010000000000000000000200b700",
-        "mask ffffffffffffff00fffffffffffffffffeffffff");
+    List<String> entry =
+        List.of(
+            "enabled",
+            "interpreter /usr/bin/qemu-aarch64-static",
+            "flags: OCF",
+            "offset 0",
+            "magic 7f454c460201010000000000000000000200b700",
+            "mask ffffffffffffff00fffffffffffffffffeffffff");
     byte[] aarch64 = HexFormat.of().parseHex("7f454c460201010300000000000000000300b700");
     byte[] x86 = HexFormat.of().parseHex("7f454c460201010000000000000000000200" + "3e00");
     assertThat(BinfmtMisc.matches(entry, Path.of("/x/tool"), pad(aarch64))).isTrue();
@@ -129,13 +140,13 @@ class ProgramCheckTest {
 
   @Test
   void recognizesABinfmtMiscFormatByExtensionOnlyWhenEnabled() {
-    List<String> wine = List.of("enabled", "interpreter /usr/bin/wine", "flags: ",
-        "extension .exe");
+    List<String> wine =
+        List.of("enabled", "interpreter /usr/bin/wine", "flags: ", "extension .exe");
     byte[] mz = pad("MZ".getBytes(StandardCharsets.US_ASCII));
     assertThat(BinfmtMisc.matches(wine, Path.of("/games/setup.exe"), mz)).isTrue();
     assertThat(BinfmtMisc.matches(wine, Path.of("/games/setup.exe.txt"), mz)).isFalse();
-    List<String> disabled = List.of("disabled", "interpreter /usr/bin/wine", "flags: ",
-        "extension .exe");
+    List<String> disabled =
+        List.of("disabled", "interpreter /usr/bin/wine", "flags: ", "extension .exe");
     assertThat(BinfmtMisc.matches(disabled, Path.of("/games/setup.exe"), mz)).isFalse();
   }
 
@@ -144,7 +155,9 @@ class ProgramCheckTest {
     Path root = Files.createDirectory(dir.resolve("binfmt_misc"));
     Files.writeString(root.resolve("register"), "");
     Files.writeString(root.resolve("status"), "enabled\n");
-    Files.writeString(root.resolve("jar"), """
+    Files.writeString(
+        root.resolve("jar"),
+        """
         enabled
         interpreter /usr/bin/jexec
         flags:\s

@@ -16,16 +16,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * How a JVM started from a Spring Boot archive starts others: through the archive's own
- * {@code PropertiesLauncher} for an executable jar, refused by name for an executable war,
- * whose classes that launcher does not read. The archives here are made by the test with only
- * what is read of them: the manifest's {@code Main-Class} and the launcher's class entry.
+ * How a JVM started from a Spring Boot archive starts others: through the archive's own {@code
+ * PropertiesLauncher} for an executable jar, refused by name for an executable war, whose classes
+ * that launcher does not read. The archives here are made by the test with only what is read of
+ * them: the manifest's {@code Main-Class} and the launcher's class entry.
  */
 class SpringBootJarTest {
   private static final String LAUNCH = SpringBootJar.LAUNCHER_PACKAGE;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private Path archive(String name, String mainClass) throws IOException {
     Manifest manifest = new Manifest();
@@ -48,8 +47,8 @@ class SpringBootJarTest {
     JvmLaunch launch = JvmLaunch.throughBootLauncher(boot, Watchdog.class);
 
     assertThat(boot.war()).isFalse();
-    assertThat(launch.options()).startsWith("-cp", jar.toString(),
-        "-Dloader.main=" + Watchdog.class.getName());
+    assertThat(launch.options())
+        .startsWith("-cp", jar.toString(), "-Dloader.main=" + Watchdog.class.getName());
     assertThat(launch.main()).containsExactly(LAUNCH + ".PropertiesLauncher");
   }
 
@@ -64,8 +63,8 @@ class SpringBootJarTest {
         .isInstanceOf(UnsupportedLaunchException.class)
         .hasMessageContaining("Spring Boot executable war " + war)
         .hasMessageContaining("WEB-INF")
-        .hasMessageContaining("(shape: Spring Boot executable war; supported is the executable "
-            + "jar)");
+        .hasMessageContaining(
+            "(shape: Spring Boot executable war; supported is the executable " + "jar)");
   }
 
   @Test

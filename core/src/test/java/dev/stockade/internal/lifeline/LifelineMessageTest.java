@@ -13,8 +13,9 @@ class LifelineMessageTest {
 
   @Test
   void aTreeRoundTripsThroughItsLine() {
-    LifelineMessage tree = LifelineMessage.tree("render@123-abc/w7", 4567, 8910,
-        Path.of("/tmp/stockade-render@123-w7-42"), List.of());
+    LifelineMessage tree =
+        LifelineMessage.tree(
+            "render@123-abc/w7", 4567, 8910, Path.of("/tmp/stockade-render@123-w7-42"), List.of());
 
     String line = tree.toLine();
 
@@ -31,9 +32,15 @@ class LifelineMessageTest {
 
   @Test
   void aTreeWithCgroupsRoundTrips() {
-    LifelineMessage tree = LifelineMessage.tree("render@123-abc/w7", 4567, 8910, null, List.of(
-        Path.of("/sys/fs/cgroup/memory/stockade/render@123-abc/w7"),
-        Path.of("/sys/fs/cgroup/pids/stockade/render@123-abc/w7")));
+    LifelineMessage tree =
+        LifelineMessage.tree(
+            "render@123-abc/w7",
+            4567,
+            8910,
+            null,
+            List.of(
+                Path.of("/sys/fs/cgroup/memory/stockade/render@123-abc/w7"),
+                Path.of("/sys/fs/cgroup/pids/stockade/render@123-abc/w7")));
 
     assertThat(LifelineMessage.parse(tree.toLine().replace("\n", ""))).contains(tree);
   }
@@ -46,8 +53,18 @@ class LifelineMessageTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "tree", "gone", "gone\t", "tree\tt\tx\t1\t", "tree\tt\t1\t2",
-      "tree\t\t1\t2\t", "stop\tt", "tree\tt\t1\t2\t/tmp\t"})
+  @ValueSource(
+      strings = {
+        "",
+        "tree",
+        "gone",
+        "gone\t",
+        "tree\tt\tx\t1\t",
+        "tree\tt\t1\t2",
+        "tree\t\t1\t2\t",
+        "stop\tt",
+        "tree\tt\t1\t2\t/tmp\t"
+      })
   void aLineThatIsNoMessageIsSkipped(String line) {
     assertThat(LifelineMessage.parse(line)).isEmpty();
   }

@@ -20,9 +20,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The watchdog starts no process of its own: JNA, left to itself, reads {@code ldconfig -p}
- * from a child that is a zombie of the watchdog until its JVM gets round to it — a process of
- * the application's that no pool made. {@code strace} sees every {@code execve}, however brief.
+ * The watchdog starts no process of its own: JNA, left to itself, reads {@code ldconfig -p} from a
+ * child that is a zombie of the watchdog until its JVM gets round to it — a process of the
+ * application's that no pool made. {@code strace} sees every {@code execve}, however brief.
  */
 @ExtendWith(NoLeakedProcesses.class)
 @Timeout(120)
@@ -32,12 +32,21 @@ class WatchdogLaunchTest {
   /** Runs the watchdog as {@code argv} until it is ready, then closes its pipe; its execs. */
   private List<String> execsOfWatchdog(List<String> argv) throws Exception {
     Path trace = dir.resolve("execve.txt");
-    List<String> command = new ArrayList<>(List.of(TestProcesses.requireProgram("strace"), "-f",
-        "-qq", "-e", "trace=execve", "-o", trace.toString()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                TestProcesses.requireProgram("strace"),
+                "-f",
+                "-qq",
+                "-e",
+                "trace=execve",
+                "-o",
+                trace.toString()));
     command.addAll(argv);
     Process watchdog = new ProcessBuilder(command).redirectErrorStream(true).start();
-    BufferedReader output = new BufferedReader(
-        new InputStreamReader(watchdog.getInputStream(), StandardCharsets.UTF_8));
+    BufferedReader output =
+        new BufferedReader(
+            new InputStreamReader(watchdog.getInputStream(), StandardCharsets.UTF_8));
     assertThat(output.readLine()).isEqualTo(Watchdog.READY);
     watchdog.getOutputStream().close(); // as if this JVM had died with no tree alive
     assertThat(watchdog.waitFor(60, TimeUnit.SECONDS)).isTrue();

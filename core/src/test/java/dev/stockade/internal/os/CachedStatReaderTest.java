@@ -12,9 +12,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(NoLeakedProcesses.class)
 class CachedStatReaderTest {
   /**
-   * The first read is compared with a fresh one while the process is stopped, so both describe
-   * one state of it (a running shell, still loading, changes its figures between two reads);
-   * then the process runs again and the kept descriptor sees it.
+   * The first read is compared with a fresh one while the process is stopped, so both describe one
+   * state of it (a running shell, still loading, changes its figures between two reads); then the
+   * process runs again and the kept descriptor sees it.
    */
   @Test
   void readsFreshFiguresThroughAKeptDescriptor() throws Exception {
@@ -22,7 +22,8 @@ class CachedStatReaderTest {
     try (CachedStatReader reader = new CachedStatReader()) {
       ProcessInfo started = ProcFs.readStat(spinner.pid());
       Signals.send(started.identity(), Signal.STOP);
-      await().atMost(Duration.ofSeconds(2))
+      await()
+          .atMost(Duration.ofSeconds(2))
           .until(() -> ProcFs.readStat(spinner.pid()).state() == 'T');
 
       ProcessInfo first = reader.read(spinner.pid());

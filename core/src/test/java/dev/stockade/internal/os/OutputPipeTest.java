@@ -43,8 +43,16 @@ class OutputPipeTest {
   }
 
   private SpawnedProcess sleeper(ProcessLauncher launcher, String seconds) throws IOException {
-    return launcher.launch(new LaunchSpec(Path.of("/bin/sleep"), List.of("sleep", seconds),
-        System.getenv(), null, true, true, false), threads);
+    return launcher.launch(
+        new LaunchSpec(
+            Path.of("/bin/sleep"),
+            List.of("sleep", seconds),
+            System.getenv(),
+            null,
+            true,
+            true,
+            false),
+        threads);
   }
 
   private static void end(SpawnedProcess p) throws Exception {
@@ -75,10 +83,13 @@ class OutputPipeTest {
     long inode = writer.outputPipes().get(0).inode();
     String marker = TestProcesses.uniqueSleepSeconds();
     // Opening a pipe through /proc for reading gives a read end of it.
-    Process reader = new ProcessBuilder("sh", "-c",
-        "exec 3</proc/" + writer.pid() + "/fd/1; exec sleep " + marker).start();
+    Process reader =
+        new ProcessBuilder(
+                "sh", "-c", "exec 3</proc/" + writer.pid() + "/fd/1; exec sleep " + marker)
+            .start();
     try {
-      await().atMost(Duration.ofSeconds(5))
+      await()
+          .atMost(Duration.ofSeconds(5))
           .until(() -> !TestProcesses.liveWithCommandLine("sleep " + marker).isEmpty());
 
       List<PipeHolders.Holder> holders = PipeHolders.find(Set.of(inode));
@@ -98,18 +109,22 @@ class OutputPipeTest {
     SpawnedProcess p = sleeper(launcher, TestProcesses.uniqueSleepSeconds());
     OutputPipe stdout = p.outputPipes().get(0);
     try {
-      CompletableFuture<Throwable> reading = CompletableFuture.supplyAsync(() -> {
-        try (InputStream in = stdout) {
-          return new AssertionError("read returned " + in.read(new byte[10]));
-        } catch (IOException e) {
-          return e;
-        }
-      }, threads);
+      CompletableFuture<Throwable> reading =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try (InputStream in = stdout) {
+                  return new AssertionError("read returned " + in.read(new byte[10]));
+                } catch (IOException e) {
+                  return e;
+                }
+              },
+              threads);
       await().atMost(Duration.ofSeconds(5)).until(() -> readerIsBlocked());
 
       stdout.abandon();
 
-      assertThat(reading.get(5, TimeUnit.SECONDS)).isInstanceOf(IOException.class)
+      assertThat(reading.get(5, TimeUnit.SECONDS))
+          .isInstanceOf(IOException.class)
           .hasMessageContaining("stopped reading pipe:[" + stdout.inode() + "]");
       assertThat(ProcFs.readStat(p.pid()).isEnded()).as("the writer, still alive").isFalse();
     } finally {
@@ -119,8 +134,11 @@ class OutputPipeTest {
 
   /** A thread of this test's pool is inside a native read of a file stream. */
   private static boolean readerIsBlocked() {
-    return Thread.getAllStackTraces().values().stream().anyMatch(stack -> stack.length > 0
-        && stack[0].getMethodName().startsWith("readBytes")
-        && stack[0].getClassName().equals("java.io.FileInputStream"));
+    return Thread.getAllStackTraces().values().stream()
+        .anyMatch(
+            stack ->
+                stack.length > 0
+                    && stack[0].getMethodName().startsWith("readBytes")
+                    && stack[0].getClassName().equals("java.io.FileInputStream"));
   }
 }

@@ -21,8 +21,10 @@ class ProcFsTest {
 
   @Test
   void readsCpuTimeAsUserPlusSystemTicksWithoutChildren() {
-    ProcessInfo p = parse("42 (python3) R 7 8 9 0 -1 4194560 10 0 0 0 431 27 900 80 20 0 1 0"
-        + " 777 10000 55 0 0");
+    ProcessInfo p =
+        parse(
+            "42 (python3) R 7 8 9 0 -1 4194560 10 0 0 0 431 27 900 80 20 0 1 0"
+                + " 777 10000 55 0 0");
     assertThat(p.cpuTicks()).isEqualTo(458);
     assertThat(p.state()).isEqualTo('R');
     assertThat(p.isStopped()).isFalse();

@@ -42,16 +42,21 @@ class ProcessLauncherTest {
   private static LaunchSpec sh(String script, Path dir) {
     Map<String, String> env = new HashMap<>(System.getenv());
     env.put("GREETING", "grüezi");
-    return new LaunchSpec(Path.of("/bin/sh"), List.of("sh", "-c", script), env, dir, true, true, false);
+    return new LaunchSpec(
+        Path.of("/bin/sh"), List.of("sh", "-c", script), env, dir, true, true, false);
   }
 
   @ParameterizedTest
   @MethodSource("launchers")
-  void startsInANewSessionWithOutputEnvironmentAndDirectory(ProcessLauncher launcher,
-      @TempDir Path dir) throws Exception {
-    SpawnedProcess p = launcher.launch(sh(
-        "echo \"$GREETING $(pwd)\"; echo oops >&2; cut -d' ' -f6 /proc/$$/stat; read x; "
-            + "echo \"stdin:$x\"; exit 3", dir), waiter);
+  void startsInANewSessionWithOutputEnvironmentAndDirectory(
+      ProcessLauncher launcher, @TempDir Path dir) throws Exception {
+    SpawnedProcess p =
+        launcher.launch(
+            sh(
+                "echo \"$GREETING $(pwd)\"; echo oops >&2; cut -d' ' -f6 /proc/$$/stat; read x; "
+                    + "echo \"stdin:$x\"; exit 3",
+                dir),
+            waiter);
     String out = new String(p.stdout().readAllBytes(), StandardCharsets.UTF_8);
     String err = new String(p.stderr().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.exit().get(10, TimeUnit.SECONDS)).isEqualTo(ExitStatus.exited(3));
@@ -69,8 +74,9 @@ class ProcessLauncherTest {
   @ParameterizedTest
   @MethodSource("launchers")
   void pipesStandardInputWhenAsked(ProcessLauncher launcher) throws Exception {
-    LaunchSpec cat = new LaunchSpec(Path.of("/bin/cat"), List.of("cat"), System.getenv(), null,
-        true, true, true);
+    LaunchSpec cat =
+        new LaunchSpec(
+            Path.of("/bin/cat"), List.of("cat"), System.getenv(), null, true, true, true);
     SpawnedProcess p = launcher.launch(cat, waiter);
     try (var in = p.stdin()) {
       in.write("through the pipe".getBytes(StandardCharsets.UTF_8));
@@ -83,16 +89,23 @@ class ProcessLauncherTest {
   @ParameterizedTest
   @MethodSource("launchers")
   void failsToStartAMissingProgram(ProcessLauncher launcher) {
-    LaunchSpec missing = new LaunchSpec(Path.of("/nonexistent/program"), List.of("program"),
-        System.getenv(), null, true, true, false);
+    LaunchSpec missing =
+        new LaunchSpec(
+            Path.of("/nonexistent/program"),
+            List.of("program"),
+            System.getenv(),
+            null,
+            true,
+            true,
+            false);
     assertThatThrownBy(() -> launcher.launch(missing, waiter)).isInstanceOf(IOException.class);
   }
 
   @ParameterizedTest
   @MethodSource("launchers")
   void passesNoDescriptorButTheThreeStandardOnes(ProcessLauncher launcher) throws Exception {
-    SpawnedProcess p = launcher.launch(sh("ls /proc/self/fd | sort -n | tr '\\n' ' '", null),
-        waiter);
+    SpawnedProcess p =
+        launcher.launch(sh("ls /proc/self/fd | sort -n | tr '\\n' ' '", null), waiter);
     String out = new String(p.stdout().readAllBytes(), StandardCharsets.UTF_8);
     p.exit().get(10, TimeUnit.SECONDS);
     // 0, 1, 2, and the descriptor ls opened to list the directory

@@ -39,10 +39,14 @@ class TreeCpuClockTest {
     Process spinner = new ProcessBuilder("sh", "-c", "while :; do :; done").start();
     try {
       TreeCpuClock clock = new TreeCpuClock();
-      await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> {
-        clock.sample(List.of(ProcFs.readStat(spinner.pid())));
-        return clock.usedNanos() >= 200_000_000L;
-      });
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .pollInterval(Duration.ofMillis(20))
+          .until(
+              () -> {
+                clock.sample(List.of(ProcFs.readStat(spinner.pid())));
+                return clock.usedNanos() >= 200_000_000L;
+              });
     } finally {
       spinner.destroyForcibly().waitFor();
     }

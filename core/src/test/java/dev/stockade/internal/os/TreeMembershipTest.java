@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Membership is the union of the tree walk, the session and the tag: each test hides a process
- * from all but one of them and expects it found — and ended — all the same.
+ * Membership is the union of the tree walk, the session and the tag: each test hides a process from
+ * all but one of them and expects it found — and ended — all the same.
  */
 @ExtendWith(NoLeakedProcesses.class)
 class TreeMembershipTest {
@@ -44,20 +44,30 @@ class TreeMembershipTest {
     // Once seen as a descendant, the process re-parents to init, then execs without the tag
     // into a session of its own: what was recorded of its identity (membership, tag read at
     // first sight) must still find it.
-    ProcessIdentity root = start("sh -c 'sleep 0.6; exec env -u " + EnvironmentNames.TAG
-        + " setsid sleep " + marker + "' & sleep 0.3; exit 0");
+    ProcessIdentity root =
+        start(
+            "sh -c 'sleep 0.6; exec env -u "
+                + EnvironmentNames.TAG
+                + " setsid sleep "
+                + marker
+                + "' & sleep 0.3; exit 0");
     TreeMembership membership = new TreeMembership(root, tag);
-    await().atMost(Duration.ofMillis(250)).pollInterval(Duration.ofMillis(10))
+    await()
+        .atMost(Duration.ofMillis(250))
+        .pollInterval(Duration.ofMillis(10))
         .until(() -> members(membership).size() >= 2);
-    await().atMost(Duration.ofSeconds(3)).until(() ->
-        hasMemberWithCommandLine(members(membership), "sleep " + marker));
+    await()
+        .atMost(Duration.ofSeconds(3))
+        .until(() -> hasMemberWithCommandLine(members(membership), "sleep " + marker));
     assertThat(members(membership))
         .filteredOn(p -> ProcFs.commandLine(p.pid()).equals("sleep " + marker))
-        .singleElement().satisfies(p -> {
-          assertThat(ProcFs.environmentValue(p.pid(), EnvironmentNames.TAG)).isNull();
-          assertThat(p.sid()).isEqualTo(p.pid());
-          assertThat(p.ppid()).isNotEqualTo(root.pid());
-        });
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(ProcFs.environmentValue(p.pid(), EnvironmentNames.TAG)).isNull();
+              assertThat(p.sid()).isEqualTo(p.pid());
+              assertThat(p.ppid()).isNotEqualTo(root.pid());
+            });
 
     TeardownReport report = new TreeTeardown(membership, tags).end(Duration.ZERO);
 
@@ -69,17 +79,21 @@ class TreeMembershipTest {
   void findsADoubleForkedSetsidEscapeeSeenForTheFirstTimeByItsTag() throws Exception {
     String marker = TestProcesses.uniqueSleepSeconds();
     ProcessIdentity root = start("( setsid sleep " + marker + " & ); sleep 2");
-    await().atMost(Duration.ofSeconds(2)).until(() ->
-        TestProcesses.liveWithExactCommandLine("sleep " + marker).size() == 1);
+    await()
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> TestProcesses.liveWithExactCommandLine("sleep " + marker).size() == 1);
     TreeMembership membership = new TreeMembership(root, tag);
 
     List<ProcessInfo> found = members(membership);
 
-    assertThat(found).filteredOn(p -> ProcFs.commandLine(p.pid()).equals("sleep " + marker))
-        .singleElement().satisfies(p -> {
-          assertThat(p.ppid()).isNotEqualTo(root.pid());
-          assertThat(p.sid()).isNotEqualTo(root.pid());
-        });
+    assertThat(found)
+        .filteredOn(p -> ProcFs.commandLine(p.pid()).equals("sleep " + marker))
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.ppid()).isNotEqualTo(root.pid());
+              assertThat(p.sid()).isNotEqualTo(root.pid());
+            });
     new TreeTeardown(membership, tags).end(Duration.ZERO);
     assertThat(TestProcesses.liveWithCommandLine(marker)).isEmpty();
   }
@@ -87,10 +101,11 @@ class TreeMembershipTest {
   @Test
   void findsAnUntaggedOrphanStillInTheRootsSession() throws Exception {
     String marker = TestProcesses.uniqueSleepSeconds();
-    ProcessIdentity root = start("( env -u " + EnvironmentNames.TAG + " sleep " + marker
-        + " & ); sleep 2");
-    await().atMost(Duration.ofSeconds(2)).until(() ->
-        TestProcesses.liveWithExactCommandLine("sleep " + marker).size() == 1);
+    ProcessIdentity root =
+        start("( env -u " + EnvironmentNames.TAG + " sleep " + marker + " & ); sleep 2");
+    await()
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> TestProcesses.liveWithExactCommandLine("sleep " + marker).size() == 1);
     TreeMembership membership = new TreeMembership(root, tag);
 
     assertThat(members(membership))
@@ -106,8 +121,10 @@ class TreeMembershipTest {
     try {
       ProcessIdentity root = start("sleep 5");
       TreeMembership membership = new TreeMembership(root, tag);
-      assertThat(members(membership)).extracting(ProcessInfo::pid)
-          .contains(root.pid()).doesNotContain(stranger.pid());
+      assertThat(members(membership))
+          .extracting(ProcessInfo::pid)
+          .contains(root.pid())
+          .doesNotContain(stranger.pid());
       new TreeTeardown(membership, tags).end(Duration.ZERO);
       assertThat(stranger.isAlive()).isTrue();
     } finally {

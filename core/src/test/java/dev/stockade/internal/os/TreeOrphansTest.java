@@ -12,10 +12,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * What a tree's orphan bookkeeping remembers stays bounded by what is alive, however long the
- * tree lives and however many short-lived sessions it starts (a worker whose handler starts
- * each child in a session of its own). The test JVM is a child subreaper
- * ({@link NoLeakedProcesses}), so the bookkeeping runs here as it does in a JVM that is pid 1.
+ * What a tree's orphan bookkeeping remembers stays bounded by what is alive, however long the tree
+ * lives and however many short-lived sessions it starts (a worker whose handler starts each child
+ * in a session of its own). The test JVM is a child subreaper ({@link NoLeakedProcesses}), so the
+ * bookkeeping runs here as it does in a JVM that is pid 1.
  */
 @ExtendWith(NoLeakedProcesses.class)
 class TreeOrphansTest {
@@ -26,8 +26,12 @@ class TreeOrphansTest {
   void aLongLivedTreeStartingShortSessionsIsRememberedOnlyForWhatIsAlive() throws Exception {
     String marker = TestProcesses.uniqueSleepSeconds();
     // A loop that keeps one sleep of its own (the marker) and starts a new session every 20 ms.
-    ProcessBuilder pb = new ProcessBuilder("setsid", "sh", "-c", "sleep " + marker
-        + " & while :; do setsid sleep 0.05 & sleep 0.02; done");
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            "setsid",
+            "sh",
+            "-c",
+            "sleep " + marker + " & while :; do setsid sleep 0.05 & sleep 0.02; done");
     pb.environment().put(EnvironmentNames.TAG, tag);
     pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
     Process process = pb.start();
@@ -40,8 +44,11 @@ class TreeOrphansTest {
     while (System.nanoTime() < deadline) {
       ProcessTable table = ProcessTable.scan();
       tags.update(table);
-      sessionsSeen += (int) membership.refresh(table, tags).stream()
-          .filter(p -> p.sid() == p.pid() && p.pid() != root.pid()).count();
+      sessionsSeen +=
+          (int)
+              membership.refresh(table, tags).stream()
+                  .filter(p -> p.sid() == p.pid() && p.pid() != root.pid())
+                  .count();
       membership.orphans().reap(table);
       LockSupport.parkNanos(Duration.ofMillis(10).toNanos()); // the cadence of samples
     }
@@ -53,7 +60,8 @@ class TreeOrphansTest {
 
     TeardownReport report = new TreeTeardown(membership, tags).end(Duration.ZERO);
     assertThat(report.isComplete()).isTrue();
-    await().atMost(Duration.ofSeconds(5))
+    await()
+        .atMost(Duration.ofSeconds(5))
         .until(() -> TestProcesses.liveWithCommandLine(marker).isEmpty());
   }
 }

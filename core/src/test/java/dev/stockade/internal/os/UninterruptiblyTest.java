@@ -17,8 +17,8 @@ class UninterruptiblyTest {
 
     Uninterruptibly.sleep(Duration.ofMillis(50));
 
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(
-        Duration.ofMillis(50));
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(50));
     assertThat(Thread.interrupted()).as("the interrupt, kept").isTrue();
   }
 
@@ -29,18 +29,19 @@ class UninterruptiblyTest {
     AtomicBoolean interruptKept = new AtomicBoolean();
     CountDownLatch waiting = new CountDownLatch(1);
     AtomicBoolean opened = new AtomicBoolean();
-    Thread waiter = new Thread(() -> {
-      waiting.countDown();
-      Uninterruptibly.await(latch);
-      returnedAfterOpening.set(opened.get());
-      interruptKept.set(Thread.currentThread().isInterrupted());
-    });
+    Thread waiter =
+        new Thread(
+            () -> {
+              waiting.countDown();
+              Uninterruptibly.await(latch);
+              returnedAfterOpening.set(opened.get());
+              interruptKept.set(Thread.currentThread().isInterrupted());
+            });
     waiter.start();
     waiting.await();
 
     waiter.interrupt();
-    await().during(Duration.ofMillis(100)).atMost(Duration.ofSeconds(1))
-        .until(waiter::isAlive);
+    await().during(Duration.ofMillis(100)).atMost(Duration.ofSeconds(1)).until(waiter::isAlive);
     opened.set(true);
     latch.countDown();
     waiter.join(10_000);

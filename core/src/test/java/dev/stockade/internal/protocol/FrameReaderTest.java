@@ -24,9 +24,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The frame layer of {@code docs/protocol.md}: what {@link FrameWriter} puts on the wire and
- * what {@link FrameReader} accepts, rejects, and never does (allocate what a header claims,
- * throw anything but a {@link ProtocolViolation} for bad bytes, hang on a finite stream).
+ * The frame layer of {@code docs/protocol.md}: what {@link FrameWriter} puts on the wire and what
+ * {@link FrameReader} accepts, rejects, and never does (allocate what a header claims, throw
+ * anything but a {@link ProtocolViolation} for bad bytes, hang on a finite stream).
  *
  * <p>The generated tests draw from a {@link Random} whose seed is printed and named in every
  * failure; rerun one with {@code -Dstockade.seed=<seed>}.
@@ -45,7 +45,8 @@ class FrameReaderTest {
     for (long id : IDS) {
       Frame frame = Frame.text(type, id, "payload of " + type);
 
-      assertThat(readAll(FrameWriter.encode(frame))).as("id %s", Long.toUnsignedString(id))
+      assertThat(readAll(FrameWriter.encode(frame)))
+          .as("id %s", Long.toUnsignedString(id))
           .containsExactly(frame);
     }
   }
@@ -70,11 +71,10 @@ class FrameReaderTest {
 
   @Test
   void encodesTheHeaderExactlyAsTheSpecificationLaysItOut() {
-    byte[] bytes = FrameWriter.encode(
-        Frame.text(FrameType.TASK, 0x0102030405060708L, "abc"));
+    byte[] bytes = FrameWriter.encode(Frame.text(FrameType.TASK, 0x0102030405060708L, "abc"));
 
-    assertThat(HEX.formatHex(bytes)).isEqualTo(
-        "53 4b 02 00 01 02 03 04 05 06 07 08 00 00 00 03 61 62 63");
+    assertThat(HEX.formatHex(bytes))
+        .isEqualTo("53 4b 02 00 01 02 03 04 05 06 07 08 00 00 00 03 61 62 63");
   }
 
   @Test
@@ -97,12 +97,13 @@ class FrameReaderTest {
 
   @Test
   void readsFramesBackToBackAndThenNullAtTheCleanEndOfTheStream() throws Exception {
-    List<Frame> frames = List.of(
-        Frame.of(FrameType.HELLO, 0, Payloads.hello(1, 4242, "jvm 17")),
-        Frame.of(FrameType.HEARTBEAT, 0),
-        Frame.text(FrameType.PROGRESS, 1, "halfway"),
-        Frame.text(FrameType.RESULT, 1, "done"),
-        Frame.of(FrameType.PONG, 99));
+    List<Frame> frames =
+        List.of(
+            Frame.of(FrameType.HELLO, 0, Payloads.hello(1, 4242, "jvm 17")),
+            Frame.of(FrameType.HEARTBEAT, 0),
+            Frame.text(FrameType.PROGRESS, 1, "halfway"),
+            Frame.text(FrameType.RESULT, 1, "done"),
+            Frame.of(FrameType.PONG, 99));
 
     assertThat(readAll(encodeAll(frames))).containsExactlyElementsOf(frames);
   }
@@ -114,8 +115,8 @@ class FrameReaderTest {
 
   @Test
   void keepsReturningNullOnceTheStreamHasEnded() throws Exception {
-    FrameReader reader = new FrameReader(stream(FrameWriter.encode(
-        Frame.of(FrameType.HEARTBEAT, 0))), MAX);
+    FrameReader reader =
+        new FrameReader(stream(FrameWriter.encode(Frame.of(FrameType.HEARTBEAT, 0))), MAX);
 
     assertThat(reader.next()).isNotNull();
     assertThat(reader.next()).isNull();
@@ -162,8 +163,11 @@ class FrameReaderTest {
   @Test
   void rejectsBadMagicWithoutWaitingForTheRestOfTheHeader() {
     // A worker that prints "hi" and then waits: the reader must not block for 14 more bytes.
-    InputStream printedThenSilent = new Guarded(stream("hi".getBytes(StandardCharsets.US_ASCII)),
-        2, "the reader waited for the rest of a header whose magic was already wrong");
+    InputStream printedThenSilent =
+        new Guarded(
+            stream("hi".getBytes(StandardCharsets.US_ASCII)),
+            2,
+            "the reader waited for the rest of a header whose magic was already wrong");
 
     assertThatThrownBy(() -> new FrameReader(printedThenSilent, MAX).next())
         .isInstanceOf(ProtocolViolation.class)
@@ -206,8 +210,9 @@ class FrameReaderTest {
     // Nothing follows the header: a reader that allocated or read the payload would fail with
     // OutOfMemoryError or "truncated", not with the size violation.
     byte[] bytes = header(FrameType.RESULT.code(), 0, 1, claimed);
-    InputStream headerOnly = new Guarded(stream(bytes), 16,
-        "the reader read past a header whose length was over maxFrameSize");
+    InputStream headerOnly =
+        new Guarded(
+            stream(bytes), 16, "the reader read past a header whose length was over maxFrameSize");
 
     assertThatThrownBy(() -> new FrameReader(headerOnly, MAX).next())
         .isInstanceOf(ProtocolViolation.class)
@@ -227,8 +232,8 @@ class FrameReaderTest {
       assertThatThrownBy(() -> new FrameReader(stream(part), MAX).next())
           .as("cut after %d bytes", cut)
           .isInstanceOf(ProtocolViolation.class)
-          .hasMessageContaining("truncated frame: the stream ended after " + cut
-              + " of 16 bytes of the header");
+          .hasMessageContaining(
+              "truncated frame: the stream ended after " + cut + " of 16 bytes of the header");
     }
   }
 
@@ -242,8 +247,10 @@ class FrameReaderTest {
       assertThatThrownBy(() -> new FrameReader(stream(part), MAX).next())
           .as("cut after %d bytes", cut)
           .isInstanceOf(ProtocolViolation.class)
-          .hasMessageContaining("truncated frame: the stream ended after " + (cut - 16)
-              + " of 5 bytes of the RESULT payload");
+          .hasMessageContaining(
+              "truncated frame: the stream ended after "
+                  + (cut - 16)
+                  + " of 5 bytes of the RESULT payload");
     }
   }
 
@@ -253,11 +260,12 @@ class FrameReaderTest {
     byte[] second = FrameWriter.encode(Frame.text(FrameType.RESULT, 2, "answer"));
 
     for (int cut = 1; cut < second.length; cut++) {
-      FrameReader reader = new FrameReader(
-          stream(FrameWriter.encode(first), Arrays.copyOf(second, cut)), MAX);
+      FrameReader reader =
+          new FrameReader(stream(FrameWriter.encode(first), Arrays.copyOf(second, cut)), MAX);
 
       assertThat(reader.next()).as("cut after %d bytes", cut).isEqualTo(first);
-      assertThatThrownBy(reader::next).as("cut after %d bytes", cut)
+      assertThatThrownBy(reader::next)
+          .as("cut after %d bytes", cut)
           .isInstanceOf(ProtocolViolation.class)
           .hasMessageContaining("truncated frame");
     }
@@ -266,16 +274,17 @@ class FrameReaderTest {
   @Test
   void treatsAnEofExceptionFromTheStreamAsATruncatedFrame() {
     byte[] whole = FrameWriter.encode(Frame.text(FrameType.RESULT, 5, "abcde"));
-    InputStream eofThrowing = new FilterInputStream(stream(Arrays.copyOf(whole, 18))) {
-      @Override
-      public int read(byte[] b, int off, int len) throws IOException {
-        int n = super.read(b, off, len);
-        if (n < 0) {
-          throw new EOFException();
-        }
-        return n;
-      }
-    };
+    InputStream eofThrowing =
+        new FilterInputStream(stream(Arrays.copyOf(whole, 18))) {
+          @Override
+          public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n < 0) {
+              throw new EOFException();
+            }
+            return n;
+          }
+        };
 
     assertThatThrownBy(() -> new FrameReader(eofThrowing, MAX).next())
         .isInstanceOf(ProtocolViolation.class)
@@ -284,17 +293,18 @@ class FrameReaderTest {
 
   @Test
   void letsAFailureToReadThroughAsAnIoExceptionNotAViolation() {
-    InputStream broken = new InputStream() {
-      @Override
-      public int read() throws IOException {
-        throw new IOException("pipe broke");
-      }
+    InputStream broken =
+        new InputStream() {
+          @Override
+          public int read() throws IOException {
+            throw new IOException("pipe broke");
+          }
 
-      @Override
-      public int read(byte[] into, int offset, int length) throws IOException {
-        throw new IOException("pipe broke");
-      }
-    };
+          @Override
+          public int read(byte[] into, int offset, int length) throws IOException {
+            throw new IOException("pipe broke");
+          }
+        };
 
     assertThatThrownBy(() -> new FrameReader(broken, MAX).next())
         .isExactlyInstanceOf(IOException.class)
@@ -313,8 +323,10 @@ class FrameReaderTest {
     for (int i = 0; i < 10_000; i++) {
       byte[] bytes = randomHeaderish(random);
       boolean slow = random.nextBoolean();
-      String where = String.format("seed %d, input %d (%s): %s", seed, i,
-          slow ? "one byte per read" : "whole", HEX.formatHex(bytes));
+      String where =
+          String.format(
+              "seed %d, input %d (%s): %s",
+              seed, i, slow ? "one byte per read" : "whole", HEX.formatHex(bytes));
       InputStream in = slow ? new OneByteAtATime(stream(bytes)) : stream(bytes);
 
       Outcome outcome = decode(new FrameReader(in, FUZZ_MAX), bytes.length, where);
@@ -346,10 +358,10 @@ class FrameReaderTest {
       int intact = framesEndingBy(frames, at);
       String mutation = where + String.format(", byte %d changed to 0x%02X", at, mutated[at]);
 
-      Outcome changed = decode(new FrameReader(stream(mutated), FUZZ_MAX), bytes.length,
-          mutation);
+      Outcome changed = decode(new FrameReader(stream(mutated), FUZZ_MAX), bytes.length, mutation);
       assertThat(changed.frames.size()).as(mutation).isGreaterThanOrEqualTo(intact);
-      assertThat(changed.frames.subList(0, intact)).as(mutation)
+      assertThat(changed.frames.subList(0, intact))
+          .as(mutation)
           .containsExactlyElementsOf(frames.subList(0, intact));
 
       // Cut short: exactly the whole frames before the cut, then a violation unless the cut
@@ -359,9 +371,10 @@ class FrameReaderTest {
       boolean onBoundary = encodeAll(frames.subList(0, whole)).length == cut;
       String truncation = where + ", cut after " + cut + " bytes";
 
-      Outcome cutShort = decode(new FrameReader(stream(Arrays.copyOf(bytes, cut)), FUZZ_MAX),
-          cut, truncation);
-      assertThat(cutShort.frames).as(truncation)
+      Outcome cutShort =
+          decode(new FrameReader(stream(Arrays.copyOf(bytes, cut)), FUZZ_MAX), cut, truncation);
+      assertThat(cutShort.frames)
+          .as(truncation)
           .containsExactlyElementsOf(frames.subList(0, whole));
       if (onBoundary) {
         assertThat(cutShort.violation).as(truncation).isNull();
@@ -376,8 +389,8 @@ class FrameReaderTest {
 
   private static long seed() {
     long seed = Long.getLong("stockade.seed", System.nanoTime());
-    System.out.println("FrameReaderTest seed: " + seed + " (rerun with -Dstockade.seed=" + seed
-        + ")");
+    System.out.println(
+        "FrameReaderTest seed: " + seed + " (rerun with -Dstockade.seed=" + seed + ")");
     return seed;
   }
 
@@ -400,8 +413,9 @@ class FrameReaderTest {
       } catch (ProtocolViolation violation) {
         return new Outcome(frames, violation);
       } catch (Throwable other) {
-        throw new AssertionError(where + ": expected frames, the end or a ProtocolViolation, "
-            + "but got " + other, other);
+        throw new AssertionError(
+            where + ": expected frames, the end or a ProtocolViolation, " + "but got " + other,
+            other);
       }
     }
     return fail("%s: more than %d frames from %d bytes", where, length + 1, length);
@@ -428,11 +442,12 @@ class FrameReaderTest {
       FrameType type = FrameType.values()[random.nextInt(FrameType.values().length)];
       byte[] payload = new byte[random.nextInt(4) == 0 ? 0 : random.nextInt(FUZZ_MAX + 1)];
       random.nextBytes(payload);
-      long id = switch (random.nextInt(4)) {
-        case 0 -> 0;
-        case 1 -> 1 + random.nextInt(1000);
-        default -> random.nextLong();
-      };
+      long id =
+          switch (random.nextInt(4)) {
+            case 0 -> 0;
+            case 1 -> 1 + random.nextInt(1000);
+            default -> random.nextLong();
+          };
       frames.add(Frame.of(type, id, payload));
     }
     return frames;
@@ -440,8 +455,8 @@ class FrameReaderTest {
 
   /**
    * Random bytes, most of them shaped so a reader gets past the early checks: often the right
-   * magic, a known type, zero flags, a length near maxFrameSize — so the size check, the
-   * payload read and the second frame are reached too, not only "bad magic".
+   * magic, a known type, zero flags, a length near maxFrameSize — so the size check, the payload
+   * read and the second frame are reached too, not only "bad magic".
    */
   private static byte[] randomHeaderish(Random random) {
     byte[] bytes = new byte[random.nextInt(3 * FUZZ_MAX)];
@@ -463,8 +478,14 @@ class FrameReaderTest {
   }
 
   private static byte[] header(int type, int flags, long id, long length) {
-    return ByteBuffer.allocate(16).put((byte) 0x53).put((byte) 0x4B).put((byte) type)
-        .put((byte) flags).putLong(id).putInt((int) length).array();
+    return ByteBuffer.allocate(16)
+        .put((byte) 0x53)
+        .put((byte) 0x4B)
+        .put((byte) type)
+        .put((byte) flags)
+        .putLong(id)
+        .putInt((int) length)
+        .array();
   }
 
   private static List<Frame> readAll(byte[] bytes) throws IOException, ProtocolViolation {
@@ -513,8 +534,8 @@ class FrameReaderTest {
   }
 
   /**
-   * A stream that fails the test if asked for more than its first {@code limit} bytes: the
-   * stand-in for a pipe that would block, or a payload that must not be read.
+   * A stream that fails the test if asked for more than its first {@code limit} bytes: the stand-in
+   * for a pipe that would block, or a payload that must not be read.
    */
   private static final class Guarded extends InputStream {
     private final InputStream in;

@@ -13,8 +13,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The structured payloads of {@code docs/protocol.md}: HELLO (version, pid, runtime text) and
- * ERROR (string fields type and message, then the trace), and the rule that all text is UTF-8.
+ * The structured payloads of {@code docs/protocol.md}: HELLO (version, pid, runtime text) and ERROR
+ * (string fields type and message, then the trace), and the rule that all text is UTF-8.
  *
  * <p>The generated tests draw from a {@link Random} whose seed is printed and named in every
  * failure; rerun one with {@code -Dstockade.seed=<seed>}.
@@ -25,12 +25,12 @@ class PayloadsTest {
 
   /** Byte sequences that are not UTF-8, each for its own reason. */
   private static final String[] NOT_UTF8 = {
-      "80", // a continuation byte with no lead
-      "e2 82", // a three-byte character cut short
-      "c0 af", // an overlong encoding of '/'
-      "ed a0 80", // an encoded surrogate (CESU-8)
-      "f4 90 80 80", // a code point above U+10FFFF
-      "ff", // a byte UTF-8 never uses
+    "80", // a continuation byte with no lead
+    "e2 82", // a three-byte character cut short
+    "c0 af", // an overlong encoding of '/'
+    "ed a0 80", // an encoded surrogate (CESU-8)
+    "f4 90 80 80", // a code point above U+10FFFF
+    "ff", // a byte UTF-8 never uses
   };
 
   // ---- HELLO -------------------------------------------------------------------------------
@@ -39,8 +39,7 @@ class PayloadsTest {
   void roundTripsAHello() throws Exception {
     byte[] payload = Payloads.hello(Payloads.PROTOCOL_VERSION, 31337, "python 3.11.2");
 
-    assertThat(Payloads.hello(payload))
-        .isEqualTo(new Payloads.Hello(1, 31337, "python 3.11.2"));
+    assertThat(Payloads.hello(payload)).isEqualTo(new Payloads.Hello(1, 31337, "python 3.11.2"));
   }
 
   @Test
@@ -87,7 +86,8 @@ class PayloadsTest {
     for (String bad : NOT_UTF8) {
       byte[] payload = concat(HEX.parseHex("00 01 00 00 00 07"), HEX.parseHex(bad));
 
-      assertThatThrownBy(() -> Payloads.hello(payload)).as(bad)
+      assertThatThrownBy(() -> Payloads.hello(payload))
+          .as(bad)
           .isInstanceOf(ProtocolViolation.class)
           .hasMessageContaining("HELLO runtime is not valid UTF-8");
     }
@@ -116,8 +116,7 @@ class PayloadsTest {
   void encodesAnErrorExactlyAsTheSpecificationLaysItOut() {
     byte[] payload = Payloads.error("E", "bad", "t\n");
 
-    assertThat(HEX.formatHex(payload))
-        .isEqualTo("00 00 00 01 45 00 00 00 03 62 61 64 74 0a");
+    assertThat(HEX.formatHex(payload)).isEqualTo("00 00 00 01 45 00 00 00 03 62 61 64 74 0a");
   }
 
   @ParameterizedTest
@@ -163,8 +162,10 @@ class PayloadsTest {
 
     assertThatThrownBy(() -> Payloads.error(payload))
         .isInstanceOf(ProtocolViolation.class)
-        .hasMessageContaining("type field claims "
-            + Long.parseLong(length.replace(" ", ""), 16) + " bytes but only 1 remain");
+        .hasMessageContaining(
+            "type field claims "
+                + Long.parseLong(length.replace(" ", ""), 16)
+                + " bytes but only 1 remain");
   }
 
   @Test
@@ -173,7 +174,8 @@ class PayloadsTest {
       byte[] text = HEX.parseHex(bad);
       byte[] payload = concat(lengthOf(text), text, lengthOf(new byte[0]));
 
-      assertThatThrownBy(() -> Payloads.error(payload)).as(bad)
+      assertThatThrownBy(() -> Payloads.error(payload))
+          .as(bad)
           .isInstanceOf(ProtocolViolation.class)
           .hasMessageContaining("ERROR type is not valid UTF-8");
     }
@@ -185,7 +187,8 @@ class PayloadsTest {
       byte[] text = HEX.parseHex(bad);
       byte[] payload = concat(lengthOf(new byte[0]), lengthOf(text), text);
 
-      assertThatThrownBy(() -> Payloads.error(payload)).as(bad)
+      assertThatThrownBy(() -> Payloads.error(payload))
+          .as(bad)
           .isInstanceOf(ProtocolViolation.class)
           .hasMessageContaining("ERROR message is not valid UTF-8");
     }
@@ -194,10 +197,15 @@ class PayloadsTest {
   @Test
   void rejectsAnErrorWhoseTraceIsNotUtf8() {
     for (String bad : NOT_UTF8) {
-      byte[] payload = concat(lengthOf(new byte[0]), lengthOf(new byte[0]),
-          "ok ".getBytes(StandardCharsets.UTF_8), HEX.parseHex(bad));
+      byte[] payload =
+          concat(
+              lengthOf(new byte[0]),
+              lengthOf(new byte[0]),
+              "ok ".getBytes(StandardCharsets.UTF_8),
+              HEX.parseHex(bad));
 
-      assertThatThrownBy(() -> Payloads.error(payload)).as(bad)
+      assertThatThrownBy(() -> Payloads.error(payload))
+          .as(bad)
           .isInstanceOf(ProtocolViolation.class)
           .hasMessageContaining("ERROR trace is not valid UTF-8");
     }
@@ -225,7 +233,8 @@ class PayloadsTest {
   @Test
   void rejectsAProgressNoteThatIsNotUtf8NamingWhatItWas() {
     for (String bad : NOT_UTF8) {
-      assertThatThrownBy(() -> Payloads.text(HEX.parseHex(bad), "PROGRESS note")).as(bad)
+      assertThatThrownBy(() -> Payloads.text(HEX.parseHex(bad), "PROGRESS note"))
+          .as(bad)
           .isInstanceOf(ProtocolViolation.class)
           .hasMessageContaining("PROGRESS note is not valid UTF-8");
     }
@@ -260,9 +269,11 @@ class PayloadsTest {
       long pid = random.nextLong() & 0xFFFF_FFFFL;
       String where = String.format("seed %d, case %d", seed, i);
 
-      assertThat(Payloads.error(Payloads.error(type, message, trace))).as(where)
+      assertThat(Payloads.error(Payloads.error(type, message, trace)))
+          .as(where)
           .isEqualTo(new Payloads.ErrorReply(type, message, trace));
-      assertThat(Payloads.hello(Payloads.hello(1, pid, trace))).as(where)
+      assertThat(Payloads.hello(Payloads.hello(1, pid, trace)))
+          .as(where)
           .isEqualTo(new Payloads.Hello(1, pid, trace));
     }
   }
@@ -279,21 +290,20 @@ class PayloadsTest {
     } catch (ProtocolViolation expected) {
       // fine: malformed bytes are a violation
     } catch (Throwable other) {
-      throw new AssertionError(where + ": expected a result or a ProtocolViolation, but got "
-          + other, other);
+      throw new AssertionError(
+          where + ": expected a result or a ProtocolViolation, but got " + other, other);
     }
   }
 
   private static long seed() {
     long seed = Long.getLong("stockade.seed", System.nanoTime());
-    System.out.println("PayloadsTest seed: " + seed + " (rerun with -Dstockade.seed=" + seed
-        + ")");
+    System.out.println("PayloadsTest seed: " + seed + " (rerun with -Dstockade.seed=" + seed + ")");
     return seed;
   }
 
   /**
-   * Random bytes, often shaped like an ERROR so decoding gets past the length checks: field
-   * lengths that fit, or just miss, or have the top bit set; ASCII or multi-byte text.
+   * Random bytes, often shaped like an ERROR so decoding gets past the length checks: field lengths
+   * that fit, or just miss, or have the top bit set; ASCII or multi-byte text.
    */
   private static byte[] randomErrorish(Random random) {
     byte[] bytes = new byte[random.nextInt(48)];
@@ -304,15 +314,15 @@ class PayloadsTest {
       }
     }
     ByteBuffer buffer = ByteBuffer.wrap(bytes);
-    for (int field = 0; field < 2 && buffer.remaining() >= 4 && random.nextInt(4) != 0;
-        field++) {
+    for (int field = 0; field < 2 && buffer.remaining() >= 4 && random.nextInt(4) != 0; field++) {
       int remaining = buffer.remaining() - 4;
-      int length = switch (random.nextInt(4)) {
-        case 0 -> random.nextInt(remaining + 1);
-        case 1 -> remaining + 1 + random.nextInt(4);
-        case 2 -> random.nextInt(); // anything, including the top bit set
-        default -> random.nextInt(Math.max(1, remaining / 2));
-      };
+      int length =
+          switch (random.nextInt(4)) {
+            case 0 -> random.nextInt(remaining + 1);
+            case 1 -> remaining + 1 + random.nextInt(4);
+            case 2 -> random.nextInt(); // anything, including the top bit set
+            default -> random.nextInt(Math.max(1, remaining / 2));
+          };
       buffer.putInt(length);
       if (length >= 0 && length <= buffer.remaining()) {
         buffer.position(buffer.position() + length);
@@ -328,12 +338,13 @@ class PayloadsTest {
     StringBuilder text = new StringBuilder();
     int length = random.nextInt(20);
     for (int i = 0; i < length; i++) {
-      int codePoint = switch (random.nextInt(4)) {
-        case 0 -> random.nextInt(0x80);
-        case 1 -> 0x80 + random.nextInt(0x800 - 0x80);
-        case 2 -> 0xE000 + random.nextInt(0x10000 - 0xE000);
-        default -> 0x10000 + random.nextInt(0x110000 - 0x10000);
-      };
+      int codePoint =
+          switch (random.nextInt(4)) {
+            case 0 -> random.nextInt(0x80);
+            case 1 -> 0x80 + random.nextInt(0x800 - 0x80);
+            case 2 -> 0xE000 + random.nextInt(0x10000 - 0xE000);
+            default -> 0x10000 + random.nextInt(0x110000 - 0x10000);
+          };
       text.appendCodePoint(codePoint);
     }
     return text.toString();

@@ -18,8 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
- * The judge's decisions about a live worker, at chosen instants: what it keeps, pings, retires
- * and ends, and why. No process is started and no clock is read.
+ * The judge's decisions about a live worker, at chosen instants: what it keeps, pings, retires and
+ * ends, and why. No process is started and no clock is read.
  */
 class HealthJudgeTest {
   private static final long MIB = 1 << 20;
@@ -27,8 +27,8 @@ class HealthJudgeTest {
   private static final int MANY = 4;
 
   private final AtomicLong nonces = new AtomicLong(40);
-  private final HealthJudge judge = new HealthJudge(settings(Optional.empty()),
-      nonces::incrementAndGet);
+  private final HealthJudge judge =
+      new HealthJudge(settings(Optional.empty()), nonces::incrementAndGet);
 
   @Test
   void anIdleWorkerWithinEveryLimitIsKept() {

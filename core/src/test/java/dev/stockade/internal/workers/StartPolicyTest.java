@@ -11,16 +11,21 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * When a pool may start a worker, at chosen instants: backoff after failures in a row, one start
- * at a time while recovering, and the circuit breaker over starts. No process is started.
+ * When a pool may start a worker, at chosen instants: backoff after failures in a row, one start at
+ * a time while recovering, and the circuit breaker over starts. No process is started.
  */
 class StartPolicyTest {
   private static final long MILLI = 1_000_000L;
 
   private final List<CircuitBreaker.State> transitions = new ArrayList<>();
-  private final StartPolicy policy = new StartPolicy("judged", Duration.ofMillis(200),
-      Duration.ofSeconds(30), 3, Duration.ofSeconds(30),
-      transition -> transitions.add(transition.getToState()));
+  private final StartPolicy policy =
+      new StartPolicy(
+          "judged",
+          Duration.ofMillis(200),
+          Duration.ofSeconds(30),
+          3,
+          Duration.ofSeconds(30),
+          transition -> transitions.add(transition.getToState()));
 
   private static StartFailure failure(String why) {
     return new StartFailure(why, null, "");

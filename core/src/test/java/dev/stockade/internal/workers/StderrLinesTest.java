@@ -73,8 +73,7 @@ class StderrLinesTest {
 
   @Test
   void keepsALineOfExactlyTheBoundWhole() {
-    List<String> records = records(new Pieces(repeat("y", StderrLines.MAX_LINE_BYTES),
-        utf8("\n")));
+    List<String> records = records(new Pieces(repeat("y", StderrLines.MAX_LINE_BYTES), utf8("\n")));
 
     assertThat(records).containsExactly("y".repeat(StderrLines.MAX_LINE_BYTES));
   }
@@ -85,15 +84,20 @@ class StderrLinesTest {
     byte[] line = utf8("a".repeat(StderrLines.MAX_LINE_BYTES - 1) + "€€€");
     List<String> records = records(new Pieces(line, utf8("\n")));
 
-    assertThat(records).containsExactly(
-        "a".repeat(StderrLines.MAX_LINE_BYTES - 1) + StderrLines.CUT_MARK);
+    assertThat(records)
+        .containsExactly("a".repeat(StderrLines.MAX_LINE_BYTES - 1) + StderrLines.CUT_MARK);
   }
 
   @Test
   void decodesACharacterSplitAcrossTwoReads() {
     byte[] euro = utf8("€");
-    List<String> records = records(new Pieces(utf8("price: "), new byte[] {euro[0]},
-        new byte[] {euro[1], euro[2]}, utf8(" 3\n")));
+    List<String> records =
+        records(
+            new Pieces(
+                utf8("price: "),
+                new byte[] {euro[0]},
+                new byte[] {euro[1], euro[2]},
+                utf8(" 3\n")));
 
     assertThat(records).containsExactly("price: € 3");
   }
@@ -115,24 +119,26 @@ class StderrLinesTest {
   @Test
   void reportsAPumpThatThrowsAnErrorToItsCallbackOnce() {
     OutOfMemoryError thrown = new OutOfMemoryError("thrown by the test's stream");
-    InputStream failing = new InputStream() {
-      @Override
-      public int read() {
-        throw thrown;
-      }
+    InputStream failing =
+        new InputStream() {
+          @Override
+          public int read() {
+            throw thrown;
+          }
 
-      @Override
-      public int read(byte[] buffer, int offset, int length) {
-        throw thrown;
-      }
-    };
+          @Override
+          public int read(byte[] buffer, int offset, int length) {
+            throw thrown;
+          }
+        };
     StderrLines lines = StderrLines.forward(failing, "test", "w1", Runnable::run);
     AtomicInteger calls = new AtomicInteger();
     AtomicReference<Throwable> seen = new AtomicReference<>();
-    lines.onFailure(e -> {
-      calls.incrementAndGet();
-      seen.set(e);
-    });
+    lines.onFailure(
+        e -> {
+          calls.incrementAndGet();
+          seen.set(e);
+        });
 
     assertThat(calls).hasValue(1);
     assertThat(seen.get()).isSameAs(thrown);

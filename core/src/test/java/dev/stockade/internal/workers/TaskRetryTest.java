@@ -22,8 +22,16 @@ class TaskRetryTest {
   private final TaskRetry retry = new TaskRetry("judged", settings(Optional.empty()).restarts());
 
   private static WorkerDetails details() {
-    return new WorkerDetails("judged", "w1", "t", 42, 1, MemorySize.ofMebibytes(1),
-        MemoryMetric.RSS, ExitStatus.exited(1), "");
+    return new WorkerDetails(
+        "judged",
+        "w1",
+        "t",
+        42,
+        1,
+        MemorySize.ofMebibytes(1),
+        MemoryMetric.RSS,
+        ExitStatus.exited(1),
+        "");
   }
 
   @Test
@@ -33,7 +41,8 @@ class TaskRetryTest {
 
   @Test
   void aCrashOfItsWorkerRunsAnIdempotentTaskAgainAfterTheBackoff() {
-    Retry.AsyncContext<Object> context = retry.contextFor(TaskOptions.defaults().withIdempotent(true));
+    Retry.AsyncContext<Object> context =
+        retry.contextFor(TaskOptions.defaults().withIdempotent(true));
 
     long delay = context.onError(new WorkerCrashedException("t", details()));
 
@@ -42,9 +51,11 @@ class TaskRetryTest {
 
   @Test
   void anIdempotentTaskRunsAtMostRetryAttemptsTimes() {
-    Retry.AsyncContext<Object> context = retry.contextFor(TaskOptions.defaults().withIdempotent(true));
-    HeartbeatTimeoutException hung = new HeartbeatTimeoutException("t", Duration.ofSeconds(11),
-        Duration.ofSeconds(10), details());
+    Retry.AsyncContext<Object> context =
+        retry.contextFor(TaskOptions.defaults().withIdempotent(true));
+    HeartbeatTimeoutException hung =
+        new HeartbeatTimeoutException(
+            "t", Duration.ofSeconds(11), Duration.ofSeconds(10), details());
 
     assertThat(context.onError(hung)).isNotNegative();
     assertThat(context.onError(hung)).isNotNegative();
@@ -53,11 +64,15 @@ class TaskRetryTest {
 
   @Test
   void theTasksOwnFailuresAreNeverRunAgain() {
-    Retry.AsyncContext<Object> context = retry.contextFor(TaskOptions.defaults().withIdempotent(true));
+    Retry.AsyncContext<Object> context =
+        retry.contextFor(TaskOptions.defaults().withIdempotent(true));
 
     assertThat(context.onError(new TaskFailedException("t", "w1", "ValueError", "bad", "")))
         .isEqualTo(-1);
-    assertThat(TaskRetry.isRetryable(new TaskTimeoutException("t", Duration.ofSeconds(1),
-        Duration.ofSeconds(2), details()))).isFalse();
+    assertThat(
+            TaskRetry.isRetryable(
+                new TaskTimeoutException(
+                    "t", Duration.ofSeconds(1), Duration.ofSeconds(2), details())))
+        .isFalse();
   }
 }

@@ -8,17 +8,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The JVM handler of the runtime conformance test; the same commands as
- * {@code workers/python/conformance_worker.py}: {@code echo:<bytes>}, {@code print:<text>},
- * {@code fail:<message>}, {@code progress:<n>}, {@code sleep:<ms>}, {@code spin},
- * {@code spawn}, {@code spawn-session}, {@code pid}, {@code big:<bytes>},
- * {@code fail-long:<ascii>:<count>}, {@code fail-trace:<ascii>:<count>},
- * {@code progress-long:<ascii>:<count>} (the long text: that many "a"s, then that many
- * four-byte characters), {@code late-progress} and {@code stop-late}.
+ * The JVM handler of the runtime conformance test; the same commands as {@code
+ * workers/python/conformance_worker.py}: {@code echo:<bytes>}, {@code print:<text>}, {@code
+ * fail:<message>}, {@code progress:<n>}, {@code sleep:<ms>}, {@code spin}, {@code spawn}, {@code
+ * spawn-session}, {@code pid}, {@code big:<bytes>}, {@code fail-long:<ascii>:<count>}, {@code
+ * fail-trace:<ascii>:<count>}, {@code progress-long:<ascii>:<count>} (the long text: that many
+ * "a"s, then that many four-byte characters), {@code late-progress} and {@code stop-late}.
  */
 public final class ConformanceHandler implements Handler {
   /** The helper {@code late-progress} leaves behind, until {@code stop-late} stops it. */
   private Thread lateHelper;
+
   private final AtomicBoolean stopLate = new AtomicBoolean();
   private final AtomicInteger lateSent = new AtomicInteger();
   private final AtomicInteger lateDropped = new AtomicInteger();
@@ -26,18 +26,19 @@ public final class ConformanceHandler implements Handler {
   @Override
   public byte[] handle(byte[] input, TaskContext context) throws Exception {
     int colon = indexOf(input, (byte) ':');
-    String command = new String(input, 0, colon < 0 ? input.length : colon,
-        StandardCharsets.UTF_8);
-    byte[] rawArgument = colon < 0 ? new byte[0] : Arrays.copyOfRange(input, colon + 1,
-        input.length);
+    String command = new String(input, 0, colon < 0 ? input.length : colon, StandardCharsets.UTF_8);
+    byte[] rawArgument =
+        colon < 0 ? new byte[0] : Arrays.copyOfRange(input, colon + 1, input.length);
     String argument = new String(rawArgument, StandardCharsets.UTF_8);
     switch (command) {
       case "echo":
         return rawArgument;
       case "print":
         System.out.println(argument);
-        new ProcessBuilder("sh", "-c", "echo child-output; echo child-err >&2").inheritIO()
-            .start().waitFor();
+        new ProcessBuilder("sh", "-c", "echo child-output; echo child-err >&2")
+            .inheritIO()
+            .start()
+            .waitFor();
         return bytes("ok");
       case "fail":
         throw new IllegalArgumentException(argument);
@@ -66,8 +67,7 @@ public final class ConformanceHandler implements Handler {
       case "fail-long":
         throw new IllegalArgumentException(longText(argument));
       case "fail-trace": // the long text is in the cause, which the trace shows
-        throw new IllegalArgumentException("short", new IllegalStateException(
-            longText(argument)));
+        throw new IllegalArgumentException("short", new IllegalStateException(longText(argument)));
       case "progress-long":
         return bytes(context.progress(longText(argument)) ? "sent" : "dropped");
       case "late-progress":

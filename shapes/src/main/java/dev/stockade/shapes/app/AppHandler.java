@@ -7,9 +7,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The application's own handler — in a Spring Boot jar it lives in {@code BOOT-INF/classes}, so
- * only a worker started through Boot's launcher can load it. {@code echo:TEXT} answers TEXT,
- * {@code where} answers how the worker's JVM was started, {@code native} makes the worker load
- * JNA's native library (a restricted method on JDK 22+), {@code sleep:MILLIS} keeps it busy.
+ * only a worker started through Boot's launcher can load it. {@code echo:TEXT} answers TEXT, {@code
+ * where} answers how the worker's JVM was started, {@code native} makes the worker load JNA's
+ * native library (a restricted method on JDK 22+), {@code sleep:MILLIS} keeps it busy.
  */
 public final class AppHandler implements Handler {
   @Override
@@ -24,8 +24,11 @@ public final class AppHandler implements Handler {
       Thread.sleep(Long.parseLong(task.substring(6)));
       answer = "slept";
     } else {
-      answer = "module " + AppHandler.class.getModule().getName() + ", loader "
-          + AppHandler.class.getClassLoader().getClass().getName();
+      answer =
+          "module "
+              + AppHandler.class.getModule().getName()
+              + ", loader "
+              + AppHandler.class.getClassLoader().getClass().getName();
     }
     return answer.getBytes(StandardCharsets.UTF_8);
   }
