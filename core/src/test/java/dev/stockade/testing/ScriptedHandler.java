@@ -12,14 +12,15 @@ import java.util.List;
 /**
  * A JVM worker handler for tests whose input is a small script, {@code verb:argument}: {@code
  * echo:x}, {@code pid}, {@code sleep:ms} (interruptible), {@code spin} (ignores interrupts), {@code
- * progress-spin:ms} (reports progress every ms, forever), {@code fail:msg}, {@code print:x} (to
- * System.out, and through a child process that inherits stdout), {@code allocate:mib} (kept until
- * the worker ends), {@code crash-once:path} (halts the JVM unless the file exists, creating it
- * first), {@code halt:code}, {@code invalid-utf8}, {@code spin-child} (starts a child shell that
- * spins on the CPU, and sleeps), {@code stubborn-child} (a child that ignores SIGTERM, and sleeps),
- * {@code hog:mib} (a child process holding that much memory, until the tree is ended), and {@code
- * note:path|name|script}, which appends a line {@code name} to the file {@code path} — a record,
- * kept by the worker itself, of each time a task ran — then runs {@code script}.
+ * spin-marked:path} (creates the file, then spins), {@code progress-spin:ms} (reports progress
+ * every ms, forever), {@code fail:msg}, {@code print:x} (to System.out, and through a child process
+ * that inherits stdout), {@code allocate:mib} (kept until the worker ends), {@code crash-once:path}
+ * (halts the JVM unless the file exists, creating it first), {@code halt:code}, {@code
+ * invalid-utf8}, {@code spin-child} (starts a child shell that spins on the CPU, and sleeps),
+ * {@code stubborn-child} (a child that ignores SIGTERM, and sleeps), {@code hog:mib} (a child
+ * process holding that much memory, until the tree is ended), and {@code note:path|name|script},
+ * which appends a line {@code name} to the file {@code path} — a record, kept by the worker itself,
+ * of each time a task ran — then runs {@code script}.
  */
 public final class ScriptedHandler implements Handler {
   private final List<byte[]> kept = new ArrayList<>();
@@ -53,6 +54,11 @@ public final class ScriptedHandler implements Handler {
           Thread.sleep(10);
         }
         return text("released");
+      case "spin-marked":
+        // Says it runs (the file), then spins: a test that waits for the file cancels a handler
+        // that is running, not one still on its way.
+        Files.createFile(Path.of(argument));
+      // fall through: spin
       case "spin":
         long x = 0;
         while (true) {

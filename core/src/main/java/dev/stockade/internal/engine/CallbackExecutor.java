@@ -2,6 +2,7 @@ package dev.stockade.internal.engine;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -87,6 +88,14 @@ public final class CallbackExecutor implements Executor {
   /** The caller's executor. */
   public static CallbackExecutor of(String poolName, Executor executor) {
     return new CallbackExecutor(poolName, executor, null);
+  }
+
+  /** The caller's executor if given one, else the pool's own, sized for its workers. */
+  public static CallbackExecutor forPool(
+      String poolName, Optional<Executor> callersExecutor, int workers) {
+    return callersExecutor
+        .map(e -> of(poolName, e))
+        .orElseGet(() -> owned(poolName, defaultThreads(workers)));
   }
 
   /** The default bound for a pool of {@code workers} workers. */

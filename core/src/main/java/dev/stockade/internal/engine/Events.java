@@ -2,6 +2,7 @@ package dev.stockade.internal.engine;
 
 import dev.stockade.PoolListener;
 import dev.stockade.TaskEvent;
+import dev.stockade.WorkerEvent;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
@@ -74,6 +75,21 @@ public final class Events {
             pending.decrementAndGet();
           }
         });
+  }
+
+  /** Tells the listener that {@code tree} started, for a task or as a worker. */
+  public void workerStarted(SupervisedTree tree) {
+    fire(
+        l ->
+            l.workerStarted(
+                new WorkerEvent(
+                    poolName,
+                    tree.workerId(),
+                    tree.label(),
+                    tree.process().pid(),
+                    tree.tempDirectory(),
+                    Optional.empty(),
+                    Optional.empty())));
   }
 
   /**

@@ -29,6 +29,16 @@ public final class MemoryAdmission {
   private final Events events;
   private boolean underPressure;
 
+  /** The admission of a pool with {@code common}, over the memory of this JVM's cgroup. */
+  static MemoryAdmission forPool(PoolSettings common, Events events) {
+    return new MemoryAdmission(
+        common.name(),
+        OwnCgroupMemory.resolve(),
+        common.minFreeMemory(),
+        common.memoryPressurePolicy(),
+        events);
+  }
+
   public MemoryAdmission(
       String poolName,
       OwnCgroupMemory memory,

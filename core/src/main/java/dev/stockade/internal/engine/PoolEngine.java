@@ -9,7 +9,6 @@ import dev.stockade.WorkerSnapshot;
 import dev.stockade.internal.cgroup.CgroupContainmentStrategy;
 import dev.stockade.internal.cgroup.CgroupProbe;
 import dev.stockade.internal.cgroup.CgroupSelection;
-import dev.stockade.internal.cgroup.OwnCgroupMemory;
 import dev.stockade.internal.lifeline.LeftoverSweep;
 import dev.stockade.internal.lifeline.Lifeline;
 import dev.stockade.internal.os.ContainmentStrategy;
@@ -92,7 +91,7 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
   protected PoolEngine(PoolSettings common, String kind) {
     if (!ProcessTable.isAvailable()) {
       throw new UnsupportedOperationException(
-          kind + " needs /proc (Linux); this platform has " + "none");
+          kind + " needs /proc (Linux); this platform has none");
     }
     this.common = common;
     this.poolId = Tags.newPoolId(common.name());
@@ -103,29 +102,18 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
     this.containment = CgroupContainmentStrategy.of(cgroups, poolId, tags);
     this.launcher = ProcessLauncher.detect();
     this.callbacks =
-        common
-            .callbackExecutor()
-            .map(e -> CallbackExecutor.of(common.name(), e))
-            .orElseGet(
-                () ->
-                    CallbackExecutor.owned(
-                        common.name(), CallbackExecutor.defaultThreads(common.workers())));
+        CallbackExecutor.forPool(common.name(), common.callbackExecutor(), common.workers());
     this.events = new Events(common.name(), common.listener().orElse(null), callbacks);
-    this.admission =
-        new MemoryAdmission(
-            common.name(),
-            OwnCgroupMemory.resolve(),
-            common.minFreeMemory(),
-            common.memoryPressurePolicy(),
-            events);
+    this.admission = MemoryAdmission.forPool(common, events);
     this.drain = new Drain(common.name(), lock, this::close, this::onShutdown);
   }
 
   /**
-   * Starts the pool's threads (the housekeeper's first tick included) and its shutdown hook. Called
-   * once, by the subclass's factory, when the engine is whole.
+   * Starts the pool's threads (the housekeeper's first tick included) and its shutdown hook, and
+   * logs the start with {@code ownSettings}, what only its kind of pool has. Called once, by the
+   * subclass's factory, when the engine is whole.
    */
-  protected final void startThreads() {
+  protected final void startThreads(String ownSettings) {
     threads =
         new PoolThreads(
             common.name(),
@@ -135,6 +123,19 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
             this::onTick,
             common.shutdownHook() ? () -> close(Drain.SHUTDOWN_HOOK_DRAIN) : null,
             callbacks);
+    MemoryBudget budget = admission.budget();
+    log.info(
+        "[{}] started: workers={}, {}, containment={}, launcher={}, memoryLimit={}, memory of"
+            + " this JVM: {} limit, {} available ({})",
+        name(),
+        common.workers(),
+        ownSettings,
+        containment.name(),
+        launcher.name(),
+        common.memoryLimit(),
+        budget.limit(),
+        budget.available(),
+        budget.source());
   }
 
   public final String name() {

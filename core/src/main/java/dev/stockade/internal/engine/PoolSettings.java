@@ -50,4 +50,27 @@ public record PoolSettings(
 
   /** The smallest memory limit that means anything: one page. */
   public static final long MIN_MEMORY_LIMIT_BYTES = 4096;
+
+  /**
+   * The deadline of a task: its own, or the pool's {@code taskTimeout}.
+   *
+   * @param what names the task in the message, such as {@code task 'x'}
+   * @throws IllegalArgumentException if it is shorter than {@code sampleInterval}, which could not
+   *     hold it
+   */
+  public Duration deadlineOf(String what, Optional<Duration> own) {
+    Duration timeout = own.orElse(taskTimeout);
+    if (timeout.compareTo(sampleInterval) < 0) {
+      throw new IllegalArgumentException(
+          "timeout of "
+              + what
+              + " must be >= the pool's "
+              + "sampleInterval ("
+              + sampleInterval.toMillis()
+              + " ms), but was "
+              + timeout.toMillis()
+              + " ms");
+    }
+    return timeout;
+  }
 }

@@ -63,38 +63,19 @@ public final class RealCommandPool extends PoolEngine<CommandTask, RunningComman
   /** A pool, whole, with its threads started. */
   public static RealCommandPool start(CommandPoolSettings settings) {
     RealCommandPool pool = new RealCommandPool(settings);
-    pool.startThreads();
-    MemoryBudget budget = pool.admission.budget();
-    log.info(
-        "[{}] started: workers={}, queueCapacity={}, containment={}, launcher={}, "
-            + "memoryLimit={}, taskTimeout={} ms, memory of this JVM: {} limit, {} available ({})",
-        pool.name(),
-        pool.common.workers(),
-        pool.common.queueCapacity(),
-        pool.containment.name(),
-        pool.launcher.name(),
-        pool.common.memoryLimit(),
-        pool.common.taskTimeout().toMillis(),
-        budget.limit(),
-        budget.available(),
-        budget.source());
+    pool.startThreads(
+        "queueCapacity="
+            + pool.common.queueCapacity()
+            + ", taskTimeout="
+            + pool.common.taskTimeout().toMillis()
+            + " ms");
     return pool;
   }
 
   // ---------------------------------------------------------------- admission
 
   public CompletableFuture<CommandResult> run(Command command) {
-    Duration timeout = command.timeout().orElse(common.taskTimeout());
-    if (timeout.compareTo(common.sampleInterval()) < 0) {
-      throw new IllegalArgumentException(
-          "timeout of command '"
-              + command.label()
-              + "' must be >= the pool's sampleInterval ("
-              + common.sampleInterval().toMillis()
-              + " ms), but was "
-              + timeout.toMillis()
-              + " ms");
-    }
+    Duration timeout = common.deadlineOf("command '" + command.label() + "'", command.timeout());
     MemorySize limit = command.memoryLimit().orElse(common.memoryLimit());
     if (limit.toBytes() < PoolSettings.MIN_MEMORY_LIMIT_BYTES) {
       throw new IllegalArgumentException(
@@ -220,17 +201,7 @@ public final class RealCommandPool extends PoolEngine<CommandTask, RunningComman
             OutputTail.drain(tree.process().stderr(), settings.outputLimitBytes(), io()));
     live.add(rc);
     task.running = rc;
-    events.fire(
-        l ->
-            l.workerStarted(
-                new WorkerEvent(
-                    name(),
-                    workerId,
-                    task.label(),
-                    tree.process().pid(),
-                    tree.tempDirectory(),
-                    Optional.empty(),
-                    Optional.empty())));
+    events.workerStarted(tree);
     events.fire(
         l ->
             l.taskStarted(

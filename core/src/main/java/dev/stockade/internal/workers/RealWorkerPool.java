@@ -1,7 +1,6 @@
 package dev.stockade.internal.workers;
 
 import dev.stockade.EndReason;
-import dev.stockade.MemoryBudget;
 import dev.stockade.TaskOptions;
 import dev.stockade.WorkerDetails;
 import dev.stockade.WorkerEvent;
@@ -76,25 +75,18 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
    */
   public static RealWorkerPool start(WorkerPoolSettings settings) {
     RealWorkerPool pool = new RealWorkerPool(settings);
-    pool.startThreads();
-    MemoryBudget budget = pool.admission.budget();
-    log.info(
-        "[{}] started: workers={}, minIdle={}, worker={}, containment={}, launcher={}, "
-            + "memoryLimit={} (soft {}), heartbeat {}/{} ms, memory of this JVM: {} limit, {}"
-            + " available ({})",
-        pool.name(),
-        pool.common.workers(),
-        settings.minIdle(),
-        settings.launch().label(),
-        pool.containment.name(),
-        pool.launcher.name(),
-        pool.common.memoryLimit(),
-        settings.recycling().softMemoryLimit(),
-        settings.liveness().heartbeatInterval().toMillis(),
-        settings.liveness().heartbeatTimeout().toMillis(),
-        budget.limit(),
-        budget.available(),
-        budget.source());
+    pool.startThreads(
+        "minIdle="
+            + settings.minIdle()
+            + ", worker="
+            + settings.launch().label()
+            + ", soft memory limit "
+            + settings.recycling().softMemoryLimit()
+            + ", heartbeat "
+            + settings.liveness().heartbeatInterval().toMillis()
+            + "/"
+            + settings.liveness().heartbeatTimeout().toMillis()
+            + " ms");
     pool.starter.maybeStartWorkers();
     return pool;
   }
@@ -122,17 +114,7 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
               + payload.length
               + " bytes");
     }
-    Duration timeout = options.timeout().orElse(common.taskTimeout());
-    if (timeout.compareTo(common.sampleInterval()) < 0) {
-      throw new IllegalArgumentException(
-          "timeout of task '"
-              + options.label()
-              + "' must be >= the pool's sampleInterval ("
-              + common.sampleInterval().toMillis()
-              + " ms), but was "
-              + timeout.toMillis()
-              + " ms");
-    }
+    Duration timeout = common.deadlineOf("task '" + options.label() + "'", options.timeout());
     WorkerTask task =
         new WorkerTask(
             payload,

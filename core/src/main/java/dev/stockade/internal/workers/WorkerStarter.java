@@ -4,7 +4,6 @@ import dev.stockade.EndReason;
 import dev.stockade.InsufficientMemoryException;
 import dev.stockade.MemoryBudget;
 import dev.stockade.MemoryPressurePolicy;
-import dev.stockade.WorkerEvent;
 import dev.stockade.internal.engine.SupervisedTree;
 import dev.stockade.internal.engine.Unawaited;
 import dev.stockade.internal.os.ContainmentStrategy.TreeLimits;
@@ -265,17 +264,7 @@ final class WorkerStarter {
     } finally {
       lock.unlock();
     }
-    pool.events.fire(
-        l ->
-            l.workerStarted(
-                new WorkerEvent(
-                    settings.name(),
-                    workerId,
-                    launch.label(),
-                    tree.process().pid(),
-                    tree.tempDirectory(),
-                    Optional.empty(),
-                    Optional.empty())));
+    pool.events.workerStarted(tree);
     pool.io().execute(() -> pool.conversation.read(worker));
     Unawaited.logFailure(
         tree.process().exit().thenRun(() -> pool.end(worker, EndReason.EXITED)),
