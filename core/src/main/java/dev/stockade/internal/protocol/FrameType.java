@@ -1,6 +1,6 @@
 package dev.stockade.internal.protocol;
 
-/** The frame types of protocol version 1 (see {@code docs/protocol.md}), with their codes. */
+/** The frame types of protocol version 2 (see {@code docs/protocol.md}), with their codes. */
 public enum FrameType {
   HELLO(0x01, Direction.FROM_WORKER),
   TASK(0x02, Direction.TO_WORKER),
@@ -11,7 +11,9 @@ public enum FrameType {
   PING(0x07, Direction.TO_WORKER),
   PONG(0x08, Direction.FROM_WORKER),
   CANCEL(0x09, Direction.TO_WORKER),
-  SHUTDOWN(0x0A, Direction.TO_WORKER);
+  SHUTDOWN(0x0A, Direction.TO_WORKER),
+  BATCH(0x0B, Direction.TO_WORKER),
+  BATCH_RESULT(0x0C, Direction.FROM_WORKER);
 
   /** Who sends a frame of a type. */
   public enum Direction {
@@ -43,7 +45,7 @@ public enum FrameType {
     return direction;
   }
 
-  /** The type with {@code code}, or null if version 1 has none. */
+  /** The type with {@code code}, or null if version 2 has none. */
   public static FrameType ofCode(int code) {
     return code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
   }

@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 /** Encodes and decodes the structured payloads of HELLO and ERROR. */
 public final class Payloads {
   /** The protocol version this side speaks. */
-  public static final int PROTOCOL_VERSION = 1;
+  public static final int PROTOCOL_VERSION = 2;
 
   private Payloads() {}
 
