@@ -1,10 +1,19 @@
 package dev.stockade;
 
+import dev.stockade.internal.bulk.BulkCalls;
+import dev.stockade.internal.bulk.MapRun;
 import dev.stockade.internal.workers.RealWorkerPool;
 import dev.stockade.internal.workers.WorkerPoolSettings;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.Spliterator;
+import java.util.Spliterators;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
 
 /**
  * A bounded pool of long-lived worker processes that take task after task over the Stockade
@@ -151,6 +160,119 @@ public final class WorkerPool<I, O> extends ProcessPool {
         (CompletableFuture<O>)
             (CompletableFuture<?>) engine.submit(payload, options, output::decode);
     return future;
+  }
+
+  /**
+   * Runs every input through the workers and returns the outputs in the order of the inputs: the
+   * JVM's {@code multiprocessing.Pool.map}. Blocks until all are in, as that does. The inputs go in
+   * chunks, many per frame, with a bounded number in flight ({@link MapOptions}); the codecs, and
+   * the iteration of {@code inputs}, run on the calling thread.
+   *
+   * @param inputs the inputs; a {@code Collection}'s size sets the chunk size as {@code
+   *     multiprocessing} does
+   * @return the decoded outputs, in the order of the inputs
+   * @throws MapFailedException at the first failed input, naming its index (its cause says why);
+   *     the chunks still queued or running are cancelled
+   * @throws InterruptedException if the calling thread is interrupted; the chunks still queued or
+   *     running are cancelled
+   * @throws IllegalArgumentException if the input codec cannot encode an input, or an encoded input
+   *     is too large for one frame; the chunks already sent are cancelled
+   */
+  public List<O> map(Iterable<? extends I> inputs) throws InterruptedException {
+    return map(inputs, MapOptions.defaults());
+  }
+
+  /**
+   * {@link #map(Iterable)} with options: the chunk size, the bound on inputs in flight, whether
+   * failures are collected, and the task options of every chunk. With {@link
+   * MapOptions#withCollectFailures collectFailures}, every input runs, and if any failed the call
+   * throws a {@link MapFailedException} listing every failure, whose {@link
+   * MapFailedException#outcomes() outcomes} hold every input's outcome in order.
+   *
+   * @param inputs the inputs
+   * @param options how the call runs
+   * @return the decoded outputs, in the order of the inputs
+   * @throws MapFailedException if an input failed
+   * @throws InterruptedException if the calling thread is interrupted; the call is cancelled
+   * @throws IllegalArgumentException if an input cannot be encoded or is too large for one frame
+   */
+  public List<O> map(Iterable<? extends I> inputs, MapOptions options) throws InterruptedException {
+    Objects.requireNonNull(inputs, "inputs");
+    Objects.requireNonNull(options, "options");
+    return BulkCalls.ordered(run(inputs.iterator(), lengthOf(inputs), options));
+  }
+
+  /**
+   * {@link #map(Iterable, MapOptions)} over a stream, which is read lazily and closed at the end.
+   *
+   * @param inputs the inputs; a sized stream's size sets the chunk size
+   * @param options how the call runs
+   * @return the decoded outputs, in the order of the inputs
+   * @throws MapFailedException if an input failed
+   * @throws InterruptedException if the calling thread is interrupted; the call is cancelled
+   * @throws IllegalArgumentException if an input cannot be encoded or is too large for one frame
+   */
+  public List<O> map(Stream<? extends I> inputs, MapOptions options) throws InterruptedException {
+    Objects.requireNonNull(inputs, "inputs");
+    Objects.requireNonNull(options, "options");
+    try (inputs) {
+      Spliterator<? extends I> source = inputs.spliterator();
+      return BulkCalls.ordered(run(Spliterators.iterator(source), lengthOf(source), options));
+    }
+  }
+
+  /**
+   * Runs every input through the workers and yields each outcome as it comes, in no set order:
+   * {@code multiprocessing}'s {@code imap_unordered}. The returned stream is lazy — inputs are
+   * taken from {@code inputs} only as the window has room (two chunks per worker, and at most
+   * {@link MapOptions#withMaxInFlight maxInFlight} inputs), so a source of any length runs in
+   * bounded memory — and it is driven by the thread that consumes it, where the codecs and the
+   * iteration of {@code inputs} run. Close it (try-with-resources) to cancel what is still queued
+   * or running.
+   *
+   * <p>By default the first failure ends the stream with a {@link MapFailedException} (thrown by
+   * the operation consuming it) and cancels the rest; with {@link MapOptions#withCollectFailures
+   * collectFailures} a failed input is yielded as a failed {@link MapItem}. A consumer interrupted
+   * while it waits gets a {@code CancellationException}, its interrupt status kept, and the call is
+   * cancelled.
+   *
+   * @param inputs the inputs
+   * @param options how the call runs
+   * @return each input's outcome, with its index, as it comes
+   */
+  public Stream<MapItem<O>> mapUnordered(Iterable<? extends I> inputs, MapOptions options) {
+    Objects.requireNonNull(inputs, "inputs");
+    Objects.requireNonNull(options, "options");
+    return BulkCalls.unordered(run(inputs.iterator(), lengthOf(inputs), options), () -> {});
+  }
+
+  /**
+   * {@link #mapUnordered(Iterable, MapOptions)} over a stream, read lazily and closed with the
+   * returned stream.
+   *
+   * @param inputs the inputs
+   * @param options how the call runs
+   * @return each input's outcome, with its index, as it comes
+   */
+  public Stream<MapItem<O>> mapUnordered(Stream<? extends I> inputs, MapOptions options) {
+    Objects.requireNonNull(inputs, "inputs");
+    Objects.requireNonNull(options, "options");
+    Spliterator<? extends I> source = inputs.spliterator();
+    return BulkCalls.unordered(
+        run(Spliterators.iterator(source), lengthOf(source), options), inputs::close);
+  }
+
+  private MapRun<I, O> run(Iterator<? extends I> inputs, OptionalLong length, MapOptions options) {
+    return new MapRun<>(engine, input, output, inputs, length, options);
+  }
+
+  private static OptionalLong lengthOf(Iterable<?> inputs) {
+    return inputs instanceof Collection<?> c ? OptionalLong.of(c.size()) : OptionalLong.empty();
+  }
+
+  private static OptionalLong lengthOf(Spliterator<?> inputs) {
+    long size = inputs.getExactSizeIfKnown();
+    return size >= 0 ? OptionalLong.of(size) : OptionalLong.empty();
   }
 
   /**

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * The job of {@code examples/python/mp_primes.py} — count the primes below 400,000 in 40 chunks on
@@ -37,13 +36,13 @@ public final class PythonPrimes {
             .memoryLimit(MemorySize.ofMebibytes(256))
             .taskTimeout(Duration.ofMinutes(1))
             .build()) {
-      List<CompletableFuture<String>> counts = new ArrayList<>();
+      List<String> ranges = new ArrayList<>();
       for (int low = 0; low < 400_000; low += 10_000) {
-        counts.add(pool.submit(low + "," + (low + 10_000)));
+        ranges.add(low + "," + (low + 10_000));
       }
       long total = 0;
-      for (CompletableFuture<String> count : counts) {
-        total += Long.parseLong(count.get());
+      for (String count : pool.map(ranges)) {
+        total += Long.parseLong(count);
       }
       return total;
     }

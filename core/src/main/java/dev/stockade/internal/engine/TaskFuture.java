@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -151,6 +152,16 @@ public final class TaskFuture<T> extends CompletableFuture<T> {
       called.cancelled(mayInterruptIfRunning);
     }
     return true;
+  }
+
+  /**
+   * Runs {@code action} with the outcome on the thread that settles the future (or at once, on this
+   * thread, if it is settled): for the library's own bookkeeping only, which must not block. Caller
+   * code goes through the dependent stages instead.
+   */
+  public void whenSettled(BiConsumer<? super T, ? super Throwable> action) {
+    // The stage it returns fails only if the action throws, which library code must not do.
+    var unused = settled.whenComplete(action);
   }
 
   @Override

@@ -11,6 +11,15 @@ final class Attempt {
   volatile long startNanos;
   volatile long lastProgressNanos;
 
+  /**
+   * Where its timeout counts from: its start, and for a batch the last BATCH_RESULT, so the timeout
+   * holds for each input of a batch.
+   */
+  volatile long clockNanos;
+
+  /** For a batch: how many of its inputs the worker has answered; read on its reader only. */
+  int covered;
+
   /** When a cancelled task must have answered, or 0 while not cancelled. */
   volatile long cancelDeadlineNanos;
 
@@ -22,12 +31,14 @@ final class Attempt {
     this.task = task;
     this.startNanos = nowNanos;
     this.lastProgressNanos = nowNanos;
+    this.clockNanos = nowNanos;
   }
 
   /** It is now the task its worker runs. */
   void startRunning(long nowNanos, long cancelGraceNanos) {
     startNanos = nowNanos;
     lastProgressNanos = nowNanos;
+    clockNanos = nowNanos;
     if (cancelRequested) {
       cancelDeadlineNanos = nowNanos + cancelGraceNanos;
     }
@@ -40,5 +51,17 @@ final class Attempt {
 
   long ranNanos(long nowNanos) {
     return nowNanos - startNanos;
+  }
+
+  /** A batch answered more of its inputs: its timeout and progress clocks start again. */
+  void answeredInputs(int inputs, long nowNanos) {
+    covered += inputs;
+    clockNanos = nowNanos;
+    lastProgressNanos = nowNanos;
+  }
+
+  /** How long it has run by its timeout's clock. */
+  long sinceClockNanos(long nowNanos) {
+    return nowNanos - clockNanos;
   }
 }

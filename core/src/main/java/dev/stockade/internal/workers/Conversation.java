@@ -4,6 +4,7 @@ import dev.stockade.EndReason;
 import dev.stockade.TaskEvent;
 import dev.stockade.TaskFailedException;
 import dev.stockade.WorkerState;
+import dev.stockade.internal.protocol.BatchPayloads;
 import dev.stockade.internal.protocol.Frame;
 import dev.stockade.internal.protocol.FrameType;
 import dev.stockade.internal.protocol.Payloads;
@@ -53,6 +54,7 @@ final class Conversation {
         && type != FrameType.HEARTBEAT
         && type != FrameType.RESULT
         && type != FrameType.ERROR
+        && type != FrameType.BATCH_RESULT
         && type != FrameType.PROGRESS) {
       return "a " + type + " frame after SHUTDOWN";
     }
@@ -61,6 +63,7 @@ final class Conversation {
       case HEARTBEAT -> null;
       case PROGRESS -> progress(worker, frame);
       case RESULT, ERROR -> answer(worker, frame);
+      case BATCH_RESULT -> batchOutcomes(worker, frame);
       case PONG -> pong(worker, frame.id());
       default -> "unexpected " + type;
     };
@@ -135,6 +138,9 @@ final class Conversation {
     if (a == null || a.id != frame.id()) {
       return frame.type() + " for task " + frame.id() + ", but " + running(a);
     }
+    if (frame.type() == FrameType.RESULT && a.task.isBatch()) {
+      return "a RESULT for task " + a.id + ", which is a BATCH";
+    }
     Object value = null;
     Payloads.ErrorReply error = null;
     if (frame.type() == FrameType.RESULT) {
@@ -146,12 +152,70 @@ final class Conversation {
     } else {
       error = Payloads.error(frame.payload());
     }
+    settle(worker, a, value, error);
+    return null;
+  }
+
+  /**
+   * Outcomes of the batch {@code worker} runs: checked against what it may answer next, handed to
+   * the batch's sink, and, with its last input's, the batch's answer.
+   */
+  private String batchOutcomes(PooledWorker worker, Frame frame) throws ProtocolViolation {
+    ReentrantLock lock = pool.lock;
+    Attempt a;
+    lock.lock();
+    try {
+      a = worker.life.current();
+    } finally {
+      lock.unlock();
+    }
+    if (a == null || a.id != frame.id()) {
+      return "BATCH_RESULT for task " + frame.id() + ", but " + running(a);
+    }
+    if (!a.task.isBatch()) {
+      return "a BATCH_RESULT for task " + a.id + ", which is a TASK";
+    }
+    BatchPayloads.Outcomes outcomes = BatchPayloads.outcomes(frame.payload());
+    if (outcomes.first() != a.covered) {
+      return "a BATCH_RESULT for task "
+          + a.id
+          + " from input "
+          + outcomes.first()
+          + ", but its next unanswered input is "
+          + a.covered;
+    }
+    if (outcomes.first() + outcomes.count() > a.task.inputs) {
+      return "a BATCH_RESULT for task "
+          + a.id
+          + " covering inputs "
+          + outcomes.first()
+          + " to "
+          + (outcomes.first() + outcomes.count() - 1)
+          + ", but it has "
+          + a.task.inputs;
+    }
+    for (int i = 0; i < outcomes.count(); i++) {
+      if (outcomes.isFailure(i)) {
+        Payloads.error(outcomes.body(i)); // a malformed failure is the worker's violation
+      }
+    }
+    a.answeredInputs(outcomes.count(), System.nanoTime());
+    a.task.batch.outcomes(worker.id(), outcomes);
+    if (a.covered == a.task.inputs) {
+      settle(worker, a, null, null);
+    }
+    return null;
+  }
+
+  /** The task {@code a} was answered: with {@code value}, or the handler's {@code error}. */
+  private void settle(PooledWorker worker, Attempt a, Object value, Payloads.ErrorReply error) {
     long confirmPing;
     long now = System.nanoTime();
+    ReentrantLock lock = pool.lock;
     lock.lock();
     try {
       if (worker.life.current() != a) {
-        return null; // ended meanwhile, and the end already settled the task
+        return; // ended meanwhile, and the end already settled the task
       }
       confirmPing = answeredLocked(worker, a, now);
     } finally {
@@ -172,7 +236,6 @@ final class Conversation {
       worker.connection.send(Frame.of(FrameType.PING, confirmPing)); // its PONG frees it
     }
     pool.dispatcher.dispatch(worker);
-    return null;
   }
 
   /**
@@ -313,7 +376,8 @@ final class Conversation {
                           Duration.ZERO,
                           Optional.empty())));
         }
-        if (!worker.connection.send(Frame.of(FrameType.TASK, a.id, a.task.payload()))) {
+        FrameType type = a.task.isBatch() ? FrameType.BATCH : FrameType.TASK;
+        if (!worker.connection.send(Frame.of(type, a.id, a.task.payload()))) {
           // Its stdin is gone: it died (the exit will tell) or closed it, a violation.
           if (!exitsWithin(worker, Duration.ofSeconds(1))) {
             worker.connection.violated("it closed its stdin");

@@ -91,7 +91,7 @@ final class HealthJudge {
       if (a.cancelDeadlineNanos != 0 && now - a.cancelDeadlineNanos > 0) {
         return end(EndReason.CANCELLED, round);
       }
-      if (a.ranNanos(now) > a.task.timeout().toNanos()) {
+      if (a.sinceClockNanos(now) > a.task.timeout().toNanos()) {
         return end(EndReason.TIMEOUT, round);
       }
       if (liveness.progressTimeout().isPresent()

@@ -6,6 +6,7 @@ import dev.stockade.WorkerDetails;
 import dev.stockade.WorkerEvent;
 import dev.stockade.internal.engine.Admitted;
 import dev.stockade.internal.engine.PoolEngine;
+import dev.stockade.internal.engine.TaskFuture;
 import dev.stockade.internal.engine.TreeEnding;
 import dev.stockade.internal.os.TempDirectories;
 import dev.stockade.internal.protocol.Frame;
@@ -103,6 +104,57 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
 
   public CompletableFuture<Object> submit(
       byte[] payload, TaskOptions options, WorkerTask.Decoder decoder) {
+    checkFrameSize(payload, options);
+    return admitAndRun(
+        new WorkerTask(
+            payload,
+            options,
+            timeoutOf(options),
+            decoder,
+            settlement.retryContext(options),
+            this::cancelled,
+            callbacks));
+  }
+
+  /**
+   * Submits a batch: {@code payload} is a BATCH payload of {@code inputs} inputs, whose outcomes go
+   * to {@code sink} as the worker reports them; its future completes (with null) once all are in,
+   * or fails with the reason the rest have none. Admission as for {@link #submit}.
+   */
+  public TaskFuture<Object> submitBatch(
+      byte[] payload, int inputs, TaskOptions options, BatchSink sink) {
+    checkFrameSize(payload, options);
+    return admitAndRun(
+        new WorkerTask(
+            payload,
+            options,
+            timeoutOf(options),
+            null,
+            sink,
+            inputs,
+            settlement.retryContext(options),
+            this::cancelled,
+            callbacks));
+  }
+
+  /** The largest payload a task may have: the pool's {@code maxFrameSize}. */
+  public int maxFrameSize() {
+    return settings.maxFrameSize();
+  }
+
+  private Duration timeoutOf(TaskOptions options) {
+    return common.deadlineOf("task '" + options.label() + "'", options.timeout());
+  }
+
+  private TaskFuture<Object> admitAndRun(WorkerTask task) {
+    if (admit(task) != Admitted.REFUSED) {
+      dispatcher.pumpQueue();
+      starter.maybeStartWorkers();
+    }
+    return task.future();
+  }
+
+  private void checkFrameSize(byte[] payload, TaskOptions options) {
     if (payload.length > settings.maxFrameSize()) {
       throw new IllegalArgumentException(
           "task '"
@@ -114,21 +166,6 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
               + payload.length
               + " bytes");
     }
-    Duration timeout = common.deadlineOf("task '" + options.label() + "'", options.timeout());
-    WorkerTask task =
-        new WorkerTask(
-            payload,
-            options,
-            timeout,
-            decoder,
-            settlement.retryContext(options),
-            this::cancelled,
-            callbacks);
-    if (admit(task) != Admitted.REFUSED) {
-      dispatcher.pumpQueue();
-      starter.maybeStartWorkers();
-    }
-    return task.future();
   }
 
   @Override

@@ -28,6 +28,12 @@ final class WorkerTask extends PoolTask<Object> {
   final TaskOptions options;
   final Decoder decoder;
 
+  /** Where a batch's outcomes go; null for a task of one input. */
+  final BatchSink batch;
+
+  /** A batch's number of inputs; 1 for a task. */
+  final int inputs;
+
   /** Null unless the task is idempotent. */
   final Retry.AsyncContext<Object> retry;
 
@@ -42,11 +48,32 @@ final class WorkerTask extends PoolTask<Object> {
       Retry.AsyncContext<Object> retry,
       Canceller<WorkerTask> onCancel,
       Executor callbacks) {
+    this(payload, options, timeout, decoder, null, 1, retry, onCancel, callbacks);
+  }
+
+  /** A batch of {@code inputs} inputs, whose outcomes go to {@code batch}. */
+  WorkerTask(
+      byte[] payload,
+      TaskOptions options,
+      Duration timeout,
+      WorkerTask.Decoder decoder,
+      BatchSink batch,
+      int inputs,
+      Retry.AsyncContext<Object> retry,
+      Canceller<WorkerTask> onCancel,
+      Executor callbacks) {
     super(options.label(), timeout, onCancel, callbacks, WAIT_SPIN_NANOS);
     this.payload = payload;
     this.options = options;
     this.decoder = decoder;
+    this.batch = batch;
+    this.inputs = inputs;
     this.retry = retry;
+  }
+
+  /** Whether it goes to its worker as a BATCH. */
+  boolean isBatch() {
+    return batch != null;
   }
 
   /** The input, while the task may still be sent; null once it has ended. */
