@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.stockade.internal.os.ProcFs;
 import dev.stockade.internal.os.ProcessInfo;
 import dev.stockade.internal.os.Tags;
+import dev.stockade.internal.protocol.BatchPayloads;
 import dev.stockade.internal.protocol.Frame;
 import dev.stockade.internal.protocol.FrameType;
 import dev.stockade.internal.protocol.FrameWriter;
@@ -45,7 +46,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @ExtendWith(NoLeakedProcesses.class)
 class WorkerRuntimeConformanceTest {
-  private static final int HEARTBEAT_MS = 100;
+  static final int HEARTBEAT_MS = 100;
   private static final int MAX_FRAME_SIZE = 4 * 1024 * 1024;
 
   /** The bound of the tests that send more than it allows. */
@@ -197,25 +198,34 @@ class WorkerRuntimeConformanceTest {
    * the peer reading its frames refuses any larger one.
    */
   private ProtocolPeer start(RuntimeUnderTest runtime, int maxFrameSize) throws IOException {
-    TestProcesses.requireProgram(runtime.program());
-    ProtocolPeer peer =
-        ProtocolPeer.start(
-            runtime.launch().argv(dir),
-            dir,
-            Map.of(
-                "STOCKADE_PROTOCOL",
-                "1",
-                "STOCKADE_HEARTBEAT_MS",
-                String.valueOf(HEARTBEAT_MS),
-                "STOCKADE_MAX_FRAME_SIZE",
-                String.valueOf(maxFrameSize),
-                EnvironmentNames.TAG,
-                Tags.workerTag(Tags.newPoolId("conformance"), "w1"),
-                "TMPDIR",
-                dir.toString()),
-            maxFrameSize);
+    ProtocolPeer peer = startPeer(runtime, dir, maxFrameSize);
     peers.add(peer);
     return peer;
+  }
+
+  /**
+   * Starts {@code runtime} in {@code dir} as a supervisor would, told that the supervisor accepts
+   * payloads of up to {@code maxFrameSize} bytes; the peer reading its frames refuses any larger
+   * one. The caller closes the peer.
+   */
+  static ProtocolPeer startPeer(RuntimeUnderTest runtime, Path dir, int maxFrameSize)
+      throws IOException {
+    TestProcesses.requireProgram(runtime.program());
+    return ProtocolPeer.start(
+        runtime.launch().argv(dir),
+        dir,
+        Map.of(
+            "STOCKADE_PROTOCOL",
+            String.valueOf(Payloads.PROTOCOL_VERSION),
+            "STOCKADE_HEARTBEAT_MS",
+            String.valueOf(HEARTBEAT_MS),
+            "STOCKADE_MAX_FRAME_SIZE",
+            String.valueOf(maxFrameSize),
+            EnvironmentNames.TAG,
+            Tags.workerTag(Tags.newPoolId("conformance"), "w1"),
+            "TMPDIR",
+            dir.toString()),
+        maxFrameSize);
   }
 
   /** A started worker whose HELLO has been read. */
@@ -728,7 +738,29 @@ class WorkerRuntimeConformanceTest {
                 "a reply type",
                 FrameWriter.encode(Frame.of(FrameType.HEARTBEAT, 0)),
                 "only a worker sends"),
-            new Malformed("truncated", Arrays.copyOf(good, 10), "truncated"));
+            new Malformed("truncated", Arrays.copyOf(good, 10), "truncated"),
+            new Malformed(
+                "a batch with id 0",
+                FrameWriter.encode(
+                    Frame.of(FrameType.BATCH, 0, BatchPayloads.batch(List.of(bytes("echo:x"))))),
+                "BATCH"),
+            new Malformed(
+                "a batch of no inputs",
+                FrameWriter.encode(Frame.of(FrameType.BATCH, 1, new byte[4])),
+                "0 inputs"),
+            new Malformed(
+                "a batch whose lengths do not add up",
+                FrameWriter.encode(
+                    Frame.of(
+                        FrameType.BATCH,
+                        1,
+                        ByteBuffer.allocate(4 + 8 + 3)
+                            .putInt(2)
+                            .putInt(1)
+                            .putInt(1)
+                            .put(bytes("abc"))
+                            .array())),
+                "add up"));
     return runtimes().stream()
         .flatMap(runtime -> cases.stream().map(malformed -> Arguments.of(runtime, malformed)));
   }

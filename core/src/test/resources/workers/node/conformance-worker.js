@@ -2,6 +2,7 @@
 // The handler of the conformance test: the payload is a command, "name" or "name:argument".
 
 const { spawn, spawnSync } = require('child_process');
+const fs = require('fs');
 
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -45,6 +46,9 @@ async function handle(payload, context) {
     }
     case 'pid':
       return String(process.pid);
+    case 'mark': // a file in the working directory: proof that this input ran
+      fs.writeFileSync(argument, '');
+      return 'marked';
     case 'big':
       return Buffer.alloc(Number(argument), 'x');
     case 'fail-long':

@@ -64,6 +64,11 @@ def handle(payload, context):
         return str(child.pid)
     if command == "pid":
         return str(os.getpid())
+    if command == "mark":
+        # A file in the working directory: proof that this input ran.
+        with open(argument, "w"):
+            pass
+        return "marked"
     if command == "big":
         return b"x" * int(argument)
     if command == "fail-long":

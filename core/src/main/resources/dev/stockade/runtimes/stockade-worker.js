@@ -1,6 +1,6 @@
 'use strict';
 /**
- * The Node runtime of the Stockade worker protocol, version 1 (docs/protocol.md). One file,
+ * The Node runtime of the Stockade worker protocol, version 2 (docs/protocol.md). One file,
  * no dependencies, Node 18 or later, Linux.
  *
  * A persistent worker runs task after task for a Stockade WorkerPool. Hand a handler to run():
@@ -31,6 +31,13 @@
  *   STOCKADE_HEARTBEAT_MS and reads the requests, so both go on while a handler blocks the event
  *   loop. Whole frames are written under a lock shared by the two threads.
  * - Tasks run one at a time on the main thread, and PONG comes from it.
+ * - A batch (the pool's map) calls the handler once per input, in order, with one context, in a
+ *   synchronous loop that awaits only a handler that returns a promise. A handler that throws or
+ *   rejects is that input's failure, and the batch goes on. Outcomes are sent together, in frames
+ *   within the bound, when the batch is done and once 10 ms have passed since the last ones went
+ *   out (checked between runs of inputs; a run grows only while its inputs take well under a
+ *   millisecond in all). CANCEL answers the batch ERROR "Cancelled" at once, as for a task, and
+ *   no input after the running one starts.
  * - CANCEL of the running task answers it at once with ERROR "Cancelled" (JavaScript cannot
  *   interrupt code that never yields) and aborts context.signal. The handler's own outcome is
  *   then dropped, and the next task (and PONG) waits until the handler has settled: a
@@ -53,10 +60,11 @@
 const fs = require('fs');
 const net = require('net');
 const path = require('path');
+const { performance } = require('perf_hooks');
 const url = require('url');
 const { Worker, isMainThread, parentPort, workerData } = require('worker_threads');
 
-const PROTOCOL_VERSION = 1;
+const PROTOCOL_VERSION = 2;
 
 const HELLO = 0x01;
 const TASK = 0x02;
@@ -68,13 +76,28 @@ const PING = 0x07;
 const PONG = 0x08;
 const CANCEL = 0x09;
 const SHUTDOWN = 0x0a;
+const BATCH = 0x0b;
+const BATCH_RESULT = 0x0c;
 
-const REQUEST_NAMES = { [TASK]: 'TASK', [PING]: 'PING', [CANCEL]: 'CANCEL', [SHUTDOWN]: 'SHUTDOWN' };
-const REPLY_TYPES = new Set([HELLO, RESULT, ERROR, HEARTBEAT, PROGRESS, PONG]);
+const REQUEST_NAMES = {
+  [TASK]: 'TASK', [PING]: 'PING', [CANCEL]: 'CANCEL', [SHUTDOWN]: 'SHUTDOWN', [BATCH]: 'BATCH',
+};
+const REPLY_TYPES = new Set([HELLO, RESULT, ERROR, HEARTBEAT, PROGRESS, PONG, BATCH_RESULT]);
 
 const HEADER_BYTES = 16;
 const DEFAULT_HEARTBEAT_MS = 1000;
 const DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
+
+// A BATCH_RESULT's bytes besides its bodies: index and count, then a kind and a length each.
+const OUTCOMES_BYTES = 8;
+const BYTES_PER_OUTCOME = 5;
+// Outcomes held longer than this since a batch began or since its last BATCH_RESULT are sent:
+// the supervisor restarts the batch's clocks at every BATCH_RESULT.
+const FLUSH_MS = 10;
+// A batch runs its inputs in runs that double while a whole run takes less than this, and
+// shrink to one input once one does not; the clock is read between runs, never inside one.
+const RUN_MS = 1;
+const MAX_RUN = 1 << 16;
 
 // How long a worker that was told to shut down and then lost its stdin waits for its own exit
 // before it ends the group: closing the pipe right after SHUTDOWN must not turn a clean exit 0
@@ -272,6 +295,14 @@ class Channel {
     Atomics.store(this.state, TASK_STATE, RUNNING);
   }
 
+  /**
+   * Sends a BATCH_RESULT for batch `id` if it is running and unanswered; `last` if it answers the
+   * batch (its handler calls are over then).
+   */
+  outcomes(id, payload, last) {
+    return this.answer(id, BATCH_RESULT, payload, last, last);
+  }
+
   /** Answers a task that never started (cancelled while it waited behind another). */
   answerWaiting(id, type, payload) {
     this.locked(() => this.write(type, id, payload));
@@ -292,13 +323,13 @@ class Channel {
    * Answers `id` if it is running and unanswered (with no `type`, only updates the state);
    * `settled` says whether its handler has ended (or will never start).
    */
-  answer(id, type, payload, settled) {
+  answer(id, type, payload, settled, closing = true) {
     return this.locked(() => {
       const answered = Boolean(type) && this.isRunning(id);
       if (answered) {
         this.write(type, id, payload);
       }
-      if (this.running[0] === id && Atomics.load(this.state, TASK_STATE) !== IDLE) {
+      if (closing && this.running[0] === id && Atomics.load(this.state, TASK_STATE) !== IDLE) {
         Atomics.store(this.state, TASK_STATE, settled ? IDLE : ANSWERED);
       }
       return answered;
@@ -365,9 +396,10 @@ function errorPayload(type, message, trace, limit) {
   return Buffer.concat([lengthField(t.bytes), t.bytes, lengthField(m.bytes), m.bytes, s.bytes]);
 }
 
-function resultTooLargePayload(size, limit) {
+/** The ERROR for a result over the pool's `bound`, within `limit` (the bound unless given). */
+function resultTooLargePayload(size, bound, limit = bound) {
   return errorPayload('ResultTooLarge', `the result of ${size} bytes is over the pool's `
-    + `maxFrameSize (${limit} bytes)`, '', limit);
+    + `maxFrameSize (${bound} bytes)`, '', limit);
 }
 
 function cancelledPayload(id, limit, reason) {
@@ -452,6 +484,43 @@ function envInt(name, fallback) {
 
 class Violation extends Error {}
 
+/** Checks a BATCH payload: a count of at least 1, and lengths that add up to the payload. */
+function checkBatch(payload) {
+  const b = Buffer.from(payload.buffer, payload.byteOffset, payload.length);
+  if (b.length < 4) {
+    throw new Violation(`a BATCH payload needs at least 4 bytes, but had ${b.length}`);
+  }
+  const count = b.readUInt32BE(0);
+  if (count === 0) {
+    throw new Violation('a BATCH of 0 inputs');
+  }
+  const bodiesAt = 4 + 4 * count;
+  if (bodiesAt > b.length) {
+    throw new Violation(`a BATCH of ${count} inputs needs ${bodiesAt} bytes for its lengths, `
+      + `but had ${b.length}`);
+  }
+  let total = bodiesAt;
+  for (let i = 0; i < count; i++) {
+    total += b.readUInt32BE(4 + 4 * i);
+  }
+  if (total !== b.length) {
+    throw new Violation(`a BATCH's lengths add up to ${total} bytes, but it had ${b.length}`);
+  }
+}
+
+/** The inputs of a checked BATCH payload: views of it, not copies. */
+function batchInputs(payload) {
+  const count = payload.readUInt32BE(0);
+  const inputs = new Array(count);
+  let at = 4 + 4 * count;
+  for (let i = 0; i < count; i++) {
+    const length = payload.readUInt32BE(4 + 4 * i);
+    inputs[i] = payload.subarray(at, at + length);
+    at += length;
+  }
+  return inputs;
+}
+
 /** Splits the request stream into frames, checking each header before it trusts it. */
 class RequestParser {
   constructor(maxFrameSize) {
@@ -509,7 +578,7 @@ class RequestParser {
       throw new Violation(`a ${name} frame of ${length} bytes is over STOCKADE_MAX_FRAME_SIZE `
         + `(${this.maxFrameSize} bytes)`);
     }
-    if ((type === TASK || type === PING) && id === 0n) {
+    if ((type === TASK || type === PING || type === BATCH) && id === 0n) {
       throw new Violation(`a ${name} frame needs an id of at least 1`);
     }
     return { type, name, id, length };
@@ -563,6 +632,11 @@ function workerMain(data) {
     let frames;
     try {
       frames = parser.push(chunk);
+      for (const frame of frames) {
+        if (frame.type === BATCH) {
+          checkBatch(frame.payload);
+        }
+      }
     } catch (e) {
       if (e instanceof Violation) {
         violation(e.message);
@@ -582,7 +656,7 @@ function workerMain(data) {
         channel.locked(() => Atomics.store(channel.state, SHUTDOWN_SEEN, 1));
         port.postMessage({ type: SHUTDOWN, id: frame.id });
       } else {
-        if (frame.type === TASK) {
+        if (frame.type === TASK || frame.type === BATCH) {
           channel.beginIfIdle(frame.id);
         }
         port.postMessage({ type: frame.type, id: frame.id, payload: frame.payload },
@@ -683,6 +757,80 @@ class Context {
   }
 }
 
+/**
+ * The outcomes a batch holds, copied into one growing buffer as they come (a handler may reuse
+ * the buffer it returned), and sent in BATCH_RESULT frames within the bound.
+ */
+class HeldOutcomes {
+  constructor(channel, id) {
+    this.channel = channel;
+    this.id = id;
+    this.bound = channel.maxFrameSize;
+    this.room = this.bound - OUTCOMES_BYTES - BYTES_PER_OUTCOME; // one outcome alone
+    this.first = 0; // the index of the first outcome held
+    this.kinds = [];
+    this.lengths = [];
+    this.bodies = Buffer.allocUnsafe(4096);
+    this.size = 0; // bytes of the bodies held
+  }
+
+  covered() {
+    return this.first + this.kinds.length;
+  }
+
+  output(bytes) {
+    if (bytes.length > this.room) {
+      this.hold(1, resultTooLargePayload(bytes.length, this.bound, this.room));
+    } else {
+      this.hold(0, bytes);
+    }
+  }
+
+  failure(error) {
+    const { type, message, trace } = describe(error);
+    this.hold(1, errorPayload(type, message, trace, this.room));
+  }
+
+  hold(kind, body) {
+    const held = this.kinds.length;
+    if (held > 0
+      && OUTCOMES_BYTES + BYTES_PER_OUTCOME * (held + 1) + this.size + body.length > this.bound) {
+      this.send(false);
+    }
+    if (this.size + body.length > this.bodies.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.bodies.length * 2, this.size + body.length));
+      this.bodies.copy(grown, 0, 0, this.size);
+      this.bodies = grown;
+    }
+    this.bodies.set(body, this.size);
+    this.size += body.length;
+    this.kinds.push(kind);
+    this.lengths.push(body.length);
+  }
+
+  /** Sends what is held in one frame; `last` if it covers the batch's last input. */
+  send(last) {
+    const count = this.kinds.length;
+    const payload = Buffer.allocUnsafe(OUTCOMES_BYTES + BYTES_PER_OUTCOME * count + this.size);
+    payload.writeUInt32BE(this.first, 0);
+    payload.writeUInt32BE(count, 4);
+    let at = OUTCOMES_BYTES;
+    for (let i = 0; i < count; i++) {
+      payload[at + i] = this.kinds[i];
+    }
+    at += count;
+    for (let i = 0; i < count; i++) {
+      payload.writeUInt32BE(this.lengths[i], at + 4 * i);
+    }
+    this.bodies.copy(payload, at + 4 * count, 0, this.size);
+    this.channel.outcomes(this.id, payload, last);
+    this.first += count;
+    this.kinds = [];
+    this.lengths = [];
+    this.size = 0;
+  }
+}
+
 /** Runs requests on the main thread in the order they came, one task at a time. */
 class Dispatcher {
   constructor(handler, channel) {
@@ -720,8 +868,13 @@ class Dispatcher {
         // Cancelled (and answered) before it could start: it never runs.
         this.channel.answer(request.id, null, null, true);
       } else {
-        this.start(request.id, Buffer.from(request.payload.buffer, request.payload.byteOffset,
-          request.payload.length));
+        const payload = Buffer.from(request.payload.buffer, request.payload.byteOffset,
+          request.payload.length);
+        if (request.type === BATCH) {
+          this.startBatch(request.id, payload);
+        } else {
+          this.start(request.id, payload);
+        }
       }
     }
   }
@@ -757,6 +910,62 @@ class Dispatcher {
     this.drain();
   }
 
+  startBatch(id, payload) {
+    const controller = new AbortController();
+    const context = new Context(this.channel, id, controller.signal);
+    this.current = { id, controller };
+    this.settleBatch(id, controller, context, batchInputs(payload));
+  }
+
+  /**
+   * Runs a batch's inputs in order and answers it. Synchronous as long as the handler is: it
+   * awaits only a handler's promise. The reader answers a CANCEL at once; the loop sees it in
+   * the shared state (it may never yield to the event loop) and starts no further input.
+   */
+  async settleBatch(id, controller, context, inputs) {
+    const channel = this.channel;
+    const held = new HeldOutcomes(channel, id);
+    const count = inputs.length;
+    let run = 1;
+    let runEnd = 1;
+    let runStart = performance.now();
+    let flushAt = runStart + FLUSH_MS;
+    for (let i = 0; i < count && channel.isRunning(id); i++) {
+      let value;
+      try {
+        value = this.handler(inputs[i], context);
+        if (value !== null && typeof value === 'object' && typeof value.then === 'function') {
+          value = await value;
+        }
+        held.output(value instanceof Uint8Array ? value : toPayload(value));
+      } catch (error) {
+        if (controller.signal.aborted || !channel.isRunning(id)) {
+          break; // cancelled: answered already
+        }
+        held.failure(error);
+      }
+      inputs[i] = null; // its memory is free while the batch goes on
+      if (i + 1 === runEnd) {
+        const now = performance.now();
+        run = now - runStart < RUN_MS ? Math.min(run * 2, MAX_RUN) : 1;
+        if (now >= flushAt && i + 1 < count) {
+          held.send(false);
+          flushAt = performance.now() + FLUSH_MS;
+        }
+        runStart = performance.now();
+        runEnd = i + 1 + run;
+      }
+    }
+    if (held.covered() === count) {
+      held.send(true);
+    } else {
+      channel.answer(id, null, null, true); // cancelled and answered: its handler calls are over
+    }
+    this.current = null;
+    this.exitIfDone();
+    this.drain();
+  }
+
   cancel(id) {
     if (this.current && this.current.id === id) {
       // Answer first: an abort listener that throws must not cost the task its answer.
@@ -764,7 +973,7 @@ class Dispatcher {
       this.current.controller.abort();
       return;
     }
-    const queued = this.queue.findIndex((r) => r.type === TASK && r.id === id);
+    const queued = this.queue.findIndex((r) => (r.type === TASK || r.type === BATCH) && r.id === id);
     if (queued >= 0) {
       // Still waiting behind a cancelled handler that has not settled: it never starts. The
       // reader has answered it already, unless it was not running by then.

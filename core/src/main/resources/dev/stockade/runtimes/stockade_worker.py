@@ -1,4 +1,4 @@
-"""The Python runtime of the Stockade worker protocol, version 1 (docs/protocol.md).
+"""The Python runtime of the Stockade worker protocol, version 2 (docs/protocol.md).
 
 A persistent worker runs task after task for a Stockade ``WorkerPool``. Write a handler and
 hand it to ``run``::
@@ -30,6 +30,13 @@ What this runtime guarantees:
 * HELLO is the first frame; a daemon thread then sends HEARTBEAT every
   ``STOCKADE_HEARTBEAT_MS``. Every frame is written whole under one lock.
 * Tasks run one at a time on the main thread, and PONG comes from that thread.
+* A batch (the pool's ``map``) calls the handler once per input, in order, on the main thread
+  with one context, in a loop as tight as ``Pool.map``'s: an input that raises is that input's
+  failure and the batch goes on. Outcomes are sent together, in frames within the bound, when
+  the batch is done and once 10 ms have passed since the last ones went out (checked between
+  runs of inputs; a run grows only while its inputs take well under a millisecond in all).
+  CANCEL interrupts the running input as it does a task: the outcomes held are sent, and the
+  batch is answered ERROR ``Cancelled`` without running the inputs after it.
 * CANCEL sets ``context.cancelled`` and raises ``KeyboardInterrupt`` in the running handler
   (delivered as SIGINT to the main thread, so a blocking call such as ``time.sleep`` is cut
   short too). A cancelled task that ends with any exception is answered ERROR ``Cancelled``;
@@ -54,6 +61,7 @@ ignored. Standard library only; Python 3.8 or later.
 """
 
 import importlib
+import itertools
 import os
 import platform
 import queue
@@ -61,11 +69,12 @@ import signal
 import struct
 import sys
 import threading
+import time
 import traceback
 
 __all__ = ["run", "Context"]
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 
 HELLO = 0x01
 TASK = 0x02
@@ -77,12 +86,28 @@ PING = 0x07
 PONG = 0x08
 CANCEL = 0x09
 SHUTDOWN = 0x0A
+BATCH = 0x0B
+BATCH_RESULT = 0x0C
 
-_REQUEST_TYPES = {TASK: "TASK", PING: "PING", CANCEL: "CANCEL", SHUTDOWN: "SHUTDOWN"}
-_REPLY_TYPES = {HELLO, RESULT, ERROR, HEARTBEAT, PROGRESS, PONG}
+_REQUEST_TYPES = {TASK: "TASK", PING: "PING", CANCEL: "CANCEL", SHUTDOWN: "SHUTDOWN",
+                  BATCH: "BATCH"}
+_REPLY_TYPES = {HELLO, RESULT, ERROR, HEARTBEAT, PROGRESS, PONG, BATCH_RESULT}
+# Frames that may follow SHUTDOWN: the running task's answer.
+_ANSWER_TYPES = (RESULT, ERROR, BATCH_RESULT)
 
 _MAGIC = b"SK"
 _HEADER = struct.Struct(">2sBBQI")
+_BATCH_RESULT_HEAD = struct.Struct(">II")
+# A BATCH_RESULT's bytes besides its bodies: index and count, then a kind and a length each.
+_OUTCOMES_BYTES = 8
+_BYTES_PER_OUTCOME = 5
+# Outcomes held longer than this since a batch began or since its last BATCH_RESULT are sent:
+# the supervisor restarts the batch's clocks at every BATCH_RESULT.
+_FLUSH_SECONDS = 0.010
+# A batch runs its inputs in runs that double while a whole run takes less than this, and
+# shrink to one input once one does not; the clock is read between runs, never inside one.
+_RUN_SECONDS = 0.001
+_MAX_RUN = 1 << 16
 _DEFAULT_HEARTBEAT_MS = 1000
 _DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024
 
@@ -197,7 +222,8 @@ class _Violation(Exception):
 class _Channel:
     """Writes whole frames to the protocol descriptor; one lock orders every writer.
 
-    After SHUTDOWN only RESULT and ERROR frames go out: anything else would be a violation.
+    After SHUTDOWN only a task's answer (RESULT, ERROR, BATCH_RESULT) goes out: anything else
+    would be a violation.
     The lock is reentrant so that a caller can check task state and write under one hold.
     """
 
@@ -210,7 +236,7 @@ class _Channel:
     def send(self, frame_type, frame_id, payload=b""):
         data = _HEADER.pack(_MAGIC, frame_type, 0, frame_id, len(payload)) + payload
         with self.lock:
-            if self.shutdown and frame_type not in (RESULT, ERROR):
+            if self.shutdown and frame_type not in _ANSWER_TYPES:
                 return False
             view = memoryview(data)
             while view:
@@ -253,10 +279,51 @@ def _read_request(fd, max_frame_size):
     if length > max_frame_size:
         raise _Violation("a %s frame of %d bytes is over STOCKADE_MAX_FRAME_SIZE (%d bytes)"
                          % (name, length, max_frame_size))
-    if frame_type in (TASK, PING) and frame_id == 0:
+    if frame_type in (TASK, PING, BATCH) and frame_id == 0:
         raise _Violation("a %s frame needs an id of at least 1" % name)
     payload = _read_exactly(fd, length, name + " payload", False) if length else b""
+    if frame_type == BATCH:
+        payload = _batch_inputs(payload)
     return frame_type, frame_id, payload
+
+
+def _batch_inputs(payload):
+    """The inputs of a BATCH payload, as a list of bytes."""
+    if len(payload) < 4:
+        raise _Violation("a BATCH payload needs at least 4 bytes, but had %d" % len(payload))
+    count = struct.unpack_from(">I", payload)[0]
+    if count == 0:
+        raise _Violation("a BATCH of 0 inputs")
+    bodies_at = 4 + 4 * count
+    if bodies_at > len(payload):
+        raise _Violation("a BATCH of %d inputs needs %d bytes for its lengths, but had %d"
+                         % (count, bodies_at, len(payload)))
+    lengths = struct.unpack_from(">%dI" % count, payload, 4)
+    total = bodies_at + sum(lengths)
+    if total != len(payload):
+        raise _Violation("a BATCH's lengths add up to %d bytes, but it had %d"
+                         % (total, len(payload)))
+    # One struct call cuts every input: far cheaper than a slice per input. Its format is made
+    # here, without struct's cache, which would keep up to a hundred of these large formats.
+    try:
+        short = bytes(lengths)  # fails unless every input is shorter than 256 bytes
+    except ValueError:
+        layout = (b"=" + b"%ds" * count) % lengths
+    else:
+        # "=", then "<three digits>s" per input, made with C loops alone
+        layout = bytearray(1 + 4 * count)
+        layout[0] = ord("=")
+        layout[1::4] = short.translate(_HUNDREDS)
+        layout[2::4] = short.translate(_TENS)
+        layout[3::4] = short.translate(_UNITS)
+        layout[4::4] = b"s" * count
+        layout = bytes(layout)
+    return list(struct.Struct(layout).unpack_from(payload, bodies_at))
+
+
+_HUNDREDS = bytes(ord("0") + i // 100 for i in range(256))
+_TENS = bytes(ord("0") + i // 10 % 10 for i in range(256))
+_UNITS = bytes(ord("0") + i % 10 for i in range(256))
 
 
 def _text_of(error):
@@ -301,9 +368,90 @@ def _error_payload(error_type, message, trace, limit):
             + struct.pack(">I", len(message_bytes)) + message_bytes + trace_bytes)
 
 
-def _result_too_large_payload(size, limit):
+def _result_too_large_payload(size, bound, limit=None):
+    """The ERROR payload for a result of ``size`` bytes over the pool's ``bound``, fitted into
+    ``limit`` bytes (the bound itself unless given)."""
     return _error_payload("ResultTooLarge", "the result of %d bytes is over the pool's "
-                          "maxFrameSize (%d bytes)" % (size, limit), "", limit)
+                          "maxFrameSize (%d bytes)" % (size, bound), "",
+                          bound if limit is None else limit)
+
+
+class _Held:
+    """The outcomes a batch holds, of its inputs from ``first`` on."""
+
+    __slots__ = ("first", "outcomes")
+
+    def __init__(self):
+        self.first = 0
+        self.outcomes = []
+
+
+class _Failure:
+    """A batch input's failure among its outcomes: the ERROR payload that is its body."""
+
+    __slots__ = ("payload",)
+
+    def __init__(self, payload):
+        self.payload = payload
+
+
+def _outcome_frames(first, outcomes, bound):
+    """BATCH_RESULT payloads for ``outcomes`` (handler results and _Failures) of the inputs from
+    ``first`` on, each within ``bound``."""
+    count = len(outcomes)
+    try:
+        body = b"".join(outcomes)  # fails unless every outcome is bytes-like
+    except TypeError:
+        body = None
+        try:
+            "".join(outcomes)  # fails unless every outcome is text
+            outcomes = list(map(str.encode, outcomes))
+            body = b"".join(outcomes)
+        except (TypeError, UnicodeError):
+            pass  # a mix, or a lone surrogate: each is looked at below
+    if body is not None and _OUTCOMES_BYTES + _BYTES_PER_OUTCOME * count + len(body) <= bound:
+        lengths = list(map(len, outcomes))
+        # len() of a buffer is at most its size in bytes: equal sums mean every one is equal.
+        if sum(lengths) == len(body):
+            return [b"".join((_BATCH_RESULT_HEAD.pack(first, count), bytes(count),
+                              struct.pack(">%dI" % count, *lengths), body))]
+    return _outcome_frames_one_by_one(first, outcomes, bound)
+
+
+def _outcome_frames_one_by_one(first, outcomes, bound):
+    room = bound - _OUTCOMES_BYTES - _BYTES_PER_OUTCOME  # what one outcome alone may take
+    frames = []
+    kinds, bodies, size = bytearray(), [], _OUTCOMES_BYTES
+    for value in outcomes:
+        kind = 0
+        if type(value) is bytes:
+            body = value
+        elif type(value) is _Failure:
+            kind, body = 1, value.payload
+        else:
+            try:
+                body = _Worker._encode_result(value)
+            except Exception as e:  # noqa: BLE001 - a result the handler got wrong is its failure
+                kind, body = 1, _error_payload(type(e).__name__, _text_of(e),
+                                               "".join(traceback.format_exception_only(type(e), e)),
+                                               room)
+        if kind == 0 and len(body) > room:
+            kind, body = 1, _result_too_large_payload(len(body), bound, room)
+        if kinds and size + _BYTES_PER_OUTCOME + len(body) > bound:
+            frames.append(_outcomes_payload(first, kinds, bodies))
+            first += len(kinds)
+            kinds, bodies, size = bytearray(), [], _OUTCOMES_BYTES
+        kinds.append(kind)
+        bodies.append(body)
+        size += _BYTES_PER_OUTCOME + len(body)
+    frames.append(_outcomes_payload(first, kinds, bodies))
+    return frames
+
+
+def _outcomes_payload(first, kinds, bodies):
+    count = len(kinds)
+    return b"".join((_BATCH_RESULT_HEAD.pack(first, count), bytes(kinds),
+                     struct.pack(">%dI" % count, *map(len, bodies)), b"".join(bodies)))
 
 
 # --- tasks -----------------------------------------------------------------------------------
@@ -319,6 +467,8 @@ class Context:
         self.task_id = task_id
         self.cancelled = False
         self._open = True
+        # A batch's inputs, emptied on CANCEL so that no input after the running one starts.
+        self._inputs = None
 
     def progress(self, note=None):
         """Sends a PROGRESS frame with an optional note (str, or bytes of UTF-8 text) for this
@@ -409,6 +559,8 @@ class _Worker:
             frame_type, frame_id, payload = self._requests.get()
             if frame_type == TASK:
                 self._run_task(payload[0], payload[1])
+            elif frame_type == BATCH:
+                self._run_batch(payload[0], payload[1])
             elif frame_type == PING:
                 self.channel.send(PONG, frame_id)
             elif frame_type == SHUTDOWN:
@@ -443,10 +595,13 @@ class _Worker:
                         continue
                     if frame_type == SHUTDOWN:
                         self.channel.shutdown = True
-                    elif frame_type == TASK:
+                    elif frame_type in (TASK, BATCH):
                         context = Context(self, frame_id)
+                        if frame_type == BATCH:
+                            context._inputs = payload
+                            payload = len(payload)
                         self._accepted[frame_id] = context
-                        request = (TASK, frame_id, (context, payload))
+                        request = (frame_type, frame_id, (context, payload))
                 self._requests.put(request)
         except _Violation as e:
             _log("protocol violation: %s; ending the worker" % e)
@@ -469,6 +624,10 @@ class _Worker:
             if context is None or context.cancelled:
                 return  # not running (answered, or never sent): ignored
             context.cancelled = True
+            inputs = context._inputs
+            if inputs:
+                # The batch's loop runs over this list: emptied, it starts no other input.
+                del inputs[:]
             if context is not self._current:
                 return  # not started yet: it sees context.cancelled when it starts
         # A real signal rather than _thread.interrupt_main() alone: it also cuts short a
@@ -497,6 +656,81 @@ class _Worker:
                                                        self.channel.max_frame_size))
         self.send_for_task(context, answer[0], answer[1], closing=True)
 
+    def _run_batch(self, context, count):
+        """Runs a batch's ``count`` inputs and answers it with BATCH_RESULT frames, or with
+        ERROR ``Cancelled`` once cancelled."""
+        self._interrupt_pending = False
+        with self.channel.lock:
+            self._current = context
+        held = _Held()
+        try:
+            try:
+                self._interruptible = True
+                if self._interrupt_pending or context.cancelled:
+                    raise KeyboardInterrupt("task %d was cancelled" % context.task_id)
+                self._run_inputs(context, count, held)
+            finally:
+                self._interruptible = False
+        except BaseException as e:  # cancelled; or the runtime itself failed
+            context._inputs = None
+            if held.first + len(held.outcomes) < count:
+                if held.outcomes:
+                    self._send_outcomes(context, held, count)
+                self.send_for_task(context, ERROR, self._encode_error(context, e), closing=True)
+                return
+            # every input ran after all: the outcomes answer the batch
+        context._inputs = None
+        self._send_outcomes(context, held, count)
+
+    def _run_inputs(self, context, count, held):
+        """The loop of a batch: calls the handler on each input in order, holding the outcomes
+        and sending them every _FLUSH_SECONDS. A failure is its input's outcome; a cancel
+        (KeyboardInterrupt with ``context.cancelled``) leaves the loop with the outcomes of the
+        inputs that ran before it held."""
+        # map() and list.extend() run the inputs in C, as Pool.map does; a failure stops
+        # extend() with the outcomes before it appended, and the map resumes after it.
+        calls = map(self._handler, context._inputs, itertools.repeat(context))
+        outcomes = held.outcomes
+        extend, append, clock = outcomes.extend, outcomes.append, time.monotonic
+        failure_room = self.channel.max_frame_size - _OUTCOMES_BYTES - _BYTES_PER_OUTCOME
+        run = 1
+        flush_at = clock() + _FLUSH_SECONDS
+        while held.first + len(outcomes) < count:
+            began = clock()
+            try:
+                extend(itertools.islice(calls, run))
+            except BaseException as e:  # the handler's failure is its input's outcome
+                if context.cancelled:
+                    raise
+                append(_Failure(self._encode_error(context, e, failure_room)))
+            if context.cancelled:
+                # The handler swallowed the interrupt; the emptied inputs ended the run.
+                raise KeyboardInterrupt("task %d was cancelled" % context.task_id)
+            now = clock()
+            run = min(run * 2, _MAX_RUN) if now - began < _RUN_SECONDS else 1
+            if now >= flush_at and held.first + len(outcomes) < count:
+                self._send_outcomes(context, held, count)
+                flush_at = clock() + _FLUSH_SECONDS
+
+    def _send_outcomes(self, context, held, count):
+        """Sends the ``held`` outcomes in frames within the bound (the last input's answers the
+        batch) and empties them. A cancel that comes meanwhile is raised once they are out and
+        counted, so that none is sent twice or lost."""
+        was_interruptible, self._interruptible = self._interruptible, False
+        try:
+            frames = _outcome_frames(held.first, held.outcomes, self.channel.max_frame_size)
+            covered = held.first + len(held.outcomes)
+            for i, payload in enumerate(frames):
+                last = covered == count and i == len(frames) - 1
+                self.send_for_task(context, BATCH_RESULT, payload, closing=last)
+            held.first = covered
+            del held.outcomes[:]
+        finally:
+            self._interruptible = was_interruptible
+            if was_interruptible and self._interrupt_pending:
+                self._interrupt_pending = False
+                raise KeyboardInterrupt("task %d was cancelled" % context.task_id)
+
     @staticmethod
     def _encode_result(value):
         if value is None:
@@ -507,19 +741,24 @@ class _Worker:
             return bytes(value)
         raise TypeError("a handler returns bytes, str or None, not %s" % type(value).__name__)
 
-    def _encode_error(self, context, error):
-        # The trace starts at the handler: the runtime's own frame (_run_task) says nothing.
+    def _encode_error(self, context, error, limit=None):
+        """The ERROR payload for ``error``, within ``limit`` (the frame bound unless given)."""
+        limit = self.channel.max_frame_size if limit is None else limit
+        # The trace starts at the handler: the runtime's own frame says nothing.
         tb = error.__traceback__
-        if tb is not None and tb.tb_frame.f_code is _Worker._run_task.__code__:
+        while tb is not None and tb.tb_frame.f_code in _RUNTIME_FRAMES:
             tb = tb.tb_next
         trace = "".join(traceback.format_exception(type(error), error, tb))
         if context.cancelled:
             message = "task %d was cancelled" % context.task_id
             if not isinstance(error, KeyboardInterrupt):
                 message += " (it ended with %s: %s)" % (type(error).__name__, _text_of(error))
-            return _error_payload("Cancelled", message, trace, self.channel.max_frame_size)
-        return _error_payload(type(error).__name__, _text_of(error), trace,
-                              self.channel.max_frame_size)
+            return _error_payload("Cancelled", message, trace, limit)
+        return _error_payload(type(error).__name__, _text_of(error), trace, limit)
+
+
+_RUNTIME_FRAMES = frozenset(method.__code__ for method in (
+    _Worker._run_task, _Worker._run_batch, _Worker._run_inputs, _Worker._send_outcomes))
 
 
 # --- entry points ----------------------------------------------------------------------------

@@ -46,14 +46,17 @@ final class BoundedPayloads {
 
   /** The ERROR that answers a task whose result of {@code size} bytes is over the bound. */
   static byte[] resultTooLarge(int size, int limit) {
+    return resultTooLarge(size, limit, limit);
+  }
+
+  /**
+   * The ERROR for a result of {@code size} bytes that does not fit a frame under the pool's {@code
+   * bound}, within {@code limit} bytes (a batch's outcome has less room than the bound).
+   */
+  static byte[] resultTooLarge(int size, int bound, int limit) {
     return error(
         "ResultTooLarge",
-        "the result of "
-            + size
-            + " bytes is over the pool's "
-            + "maxFrameSize ("
-            + limit
-            + " bytes)",
+        "the result of " + size + " bytes is over the pool's maxFrameSize (" + bound + " bytes)",
         "",
         limit);
   }

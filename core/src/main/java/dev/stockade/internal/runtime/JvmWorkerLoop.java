@@ -1,5 +1,6 @@
 package dev.stockade.internal.runtime;
 
+import dev.stockade.internal.protocol.BatchPayloads;
 import dev.stockade.internal.protocol.Frame;
 import dev.stockade.internal.protocol.FrameReader;
 import dev.stockade.internal.protocol.FrameType;
@@ -11,6 +12,7 @@ import dev.stockade.worker.TaskContext;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -20,7 +22,8 @@ import java.util.concurrent.TimeUnit;
  * between threads on the way from the pipe to the handler — and the other takes over reading, so a
  * CANCEL is seen while the task runs. Requests that come while a task runs (a PING, a SHUTDOWN, a
  * TASK sent early) wait and are served in order by the thread that ran it. A daemon thread sends
- * heartbeats.
+ * heartbeats. A BATCH is a task whose inputs are split (and checked) as it is read, and run by a
+ * {@link BatchRunner}.
  *
  * <p>Every frame fits the supervisor's {@code maxFrameSize} ({@link BoundedPayloads}), and a task's
  * frames are checked and written under the writer's lock together with its answer, so that no
@@ -48,9 +51,9 @@ public final class JvmWorkerLoop {
   /** A thread is serving requests: a task, or what queued behind it. */
   private boolean busy;
 
-  private final ArrayDeque<Frame> pending = new ArrayDeque<>();
+  private final ArrayDeque<Request> pending = new ArrayDeque<>();
 
-  /** TASKs waiting in {@link #pending} whose CANCEL came first: answered without running. */
+  /** Tasks waiting in {@link #pending} whose CANCEL came first: answered without running. */
   private final Set<Long> cancelledBeforeStart = new HashSet<>();
 
   private long runningTask;
@@ -117,16 +120,16 @@ public final class JvmWorkerLoop {
         }
         reading = true;
       }
-      Frame frame = next();
-      Frame serveNow = null;
+      Request request = next();
+      Request serveNow = null;
       synchronized (lock) {
         reading = false;
         lock.notifyAll();
-        if (frame != null) {
-          serveNow = accept(frame);
+        if (request != null) {
+          serveNow = accept(request);
         }
       }
-      if (frame == null) {
+      if (request == null) {
         endOfRequests();
       } else if (serveNow != null) {
         serve(serveNow);
@@ -134,14 +137,28 @@ public final class JvmWorkerLoop {
     }
   }
 
+  /** A request read, with a batch's inputs. */
+  private record Request(Frame frame, List<byte[]> inputs) {
+    FrameType type() {
+      return frame.type();
+    }
+
+    long id() {
+      return frame.id();
+    }
+  }
+
   /** The next request; null at the end of the stream. A malformed one ends the worker. */
-  private Frame next() {
+  private Request next() {
     try {
       Frame frame = reader.next();
-      if (frame != null) {
-        check(frame);
+      if (frame == null) {
+        return null;
       }
-      return frame;
+      check(frame);
+      return new Request(
+          frame,
+          frame.type() == FrameType.BATCH ? BatchPayloads.inputs(frame.payload()) : List.of());
     } catch (ProtocolViolation e) {
       System.err.println(
           "stockade worker: malformed request from the supervisor: " + e.getMessage());
@@ -155,7 +172,7 @@ public final class JvmWorkerLoop {
 
   private static void check(Frame frame) throws ProtocolViolation {
     switch (frame.type()) {
-      case TASK, PING -> {
+      case TASK, BATCH, PING -> {
         if (frame.id() == 0) {
           throw new ProtocolViolation("a " + frame.type() + " frame with id 0");
         }
@@ -167,31 +184,31 @@ public final class JvmWorkerLoop {
   }
 
   /** Under the lock: what to serve now on this thread, or null (queued or handled). */
-  private Frame accept(Frame frame) {
-    if (frame.type() == FrameType.CANCEL) {
-      cancelLocked(frame.id());
+  private Request accept(Request request) {
+    if (request.type() == FrameType.CANCEL) {
+      cancelLocked(request.id());
       return null;
     }
-    if (frame.type() == FrameType.SHUTDOWN) {
+    if (request.type() == FrameType.SHUTDOWN) {
       synchronized (writer) {
         shuttingDown = true;
       }
     }
     if (busy) {
-      pending.add(frame);
+      pending.add(request);
       return null;
     }
     busy = true;
-    startLocked(frame);
-    return frame;
+    startLocked(request);
+    return request;
   }
 
   /**
    * Under the lock, as {@code request} is taken to be served: a TASK counts as running from here,
    * so a CANCEL read by the other thread before the handler is called still reaches it.
    */
-  private void startLocked(Frame request) {
-    if (request.type() == FrameType.TASK) {
+  private void startLocked(Request request) {
+    if (isTask(request.type())) {
       runningTask = request.id();
       taskThread = Thread.currentThread();
       cancelled = cancelledBeforeStart.remove(request.id());
@@ -199,11 +216,12 @@ public final class JvmWorkerLoop {
   }
 
   /** Serves {@code first}, then whatever queued behind it, in order, on this thread. */
-  private void serve(Frame first) {
-    Frame request = first;
+  private void serve(Request first) {
+    Request request = first;
     while (request != null) {
       switch (request.type()) {
-        case TASK -> runTask(request);
+        case TASK -> runTask(request.frame());
+        case BATCH -> runBatch(request);
         case PING -> send(Frame.of(FrameType.PONG, request.id()));
         case SHUTDOWN -> {
           System.out.flush();
@@ -244,8 +262,8 @@ public final class JvmWorkerLoop {
       taskThread.interrupt();
       return;
     }
-    for (Frame waiting : pending) {
-      if (waiting.type() == FrameType.TASK && waiting.id() == taskId) {
+    for (Request waiting : pending) {
+      if (isTask(waiting.type()) && waiting.id() == taskId) {
         cancelledBeforeStart.add(taskId);
       }
     }
@@ -276,6 +294,37 @@ public final class JvmWorkerLoop {
     synchronized (writer) {
       context.open = false;
       send(answer);
+    }
+  }
+
+  private static boolean isTask(FrameType type) {
+    return type == FrameType.TASK || type == FrameType.BATCH;
+  }
+
+  /** Runs a batch taken by {@link #startLocked} on this thread; its runner answers it. */
+  private void runBatch(Request batch) {
+    long id = batch.id();
+    Context context = new Context(id);
+    try {
+      new BatchRunner(
+              handler,
+              context,
+              () -> cancelled,
+              maxFrameSize,
+              (type, payload, last) -> {
+                synchronized (writer) {
+                  if (last) {
+                    context.open = false;
+                  }
+                  send(Frame.of(type, id, payload));
+                }
+              })
+          .run(batch.inputs());
+    } finally {
+      synchronized (lock) {
+        runningTask = 0;
+        Thread.interrupted(); // a cancel must not reach what this thread does next
+      }
     }
   }
 

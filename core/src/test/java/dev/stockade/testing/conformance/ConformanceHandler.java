@@ -3,6 +3,8 @@ package dev.stockade.testing.conformance;
 import dev.stockade.worker.Handler;
 import dev.stockade.worker.TaskContext;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -11,9 +13,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The JVM handler of the runtime conformance test; the same commands as {@code
  * workers/python/conformance_worker.py}: {@code echo:<bytes>}, {@code print:<text>}, {@code
  * fail:<message>}, {@code progress:<n>}, {@code sleep:<ms>}, {@code spin}, {@code spawn}, {@code
- * spawn-session}, {@code pid}, {@code big:<bytes>}, {@code fail-long:<ascii>:<count>}, {@code
- * fail-trace:<ascii>:<count>}, {@code progress-long:<ascii>:<count>} (the long text: that many
- * "a"s, then that many four-byte characters), {@code late-progress} and {@code stop-late}.
+ * spawn-session}, {@code pid}, {@code mark:<file>} (creates the file in the working directory),
+ * {@code big:<bytes>}, {@code fail-long:<ascii>:<count>}, {@code fail-trace:<ascii>:<count>},
+ * {@code progress-long:<ascii>:<count>} (the long text: that many "a"s, then that many four-byte
+ * characters), {@code late-progress} and {@code stop-late}.
  */
 public final class ConformanceHandler implements Handler {
   /** The helper {@code late-progress} leaves behind, until {@code stop-late} stops it. */
@@ -60,6 +63,9 @@ public final class ConformanceHandler implements Handler {
         throw new InterruptedException("spun " + n + " times");
       case "pid":
         return bytes(String.valueOf(ProcessHandle.current().pid()));
+      case "mark": // a file in the working directory: proof that this input ran
+        Files.createFile(Path.of(argument));
+        return bytes("marked");
       case "big":
         byte[] big = new byte[Integer.parseInt(argument)];
         Arrays.fill(big, (byte) 'x');
