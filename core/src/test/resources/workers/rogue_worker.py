@@ -3,7 +3,11 @@
 Usage: rogue_worker.py MODE. It answers TASK "misbehave" by breaking the protocol as MODE says,
 and echoes any other task. Modes: bad-magic, unknown-type, bad-flags, oversized, truncated,
 unknown-task, second-hello, supervisor-frame, no-pong, after-shutdown, hello-later-frame,
-wrong-version (says HELLO in protocol version 2).
+wrong-version (says HELLO in protocol version 1, which the supervisor no longer speaks).
+A BATCH whose first input is "misbehave" is answered as a batch mode says: batch-skip,
+batch-overrun, batch-bad-kind, batch-bad-lengths, batch-bad-error, result-for-batch; in mode
+batch-result-for-task a TASK "misbehave" is answered with a BATCH_RESULT. Other batches are
+echoed.
 """
 import os
 import struct
@@ -29,7 +33,7 @@ def frame(kind, ident, payload=b"", flags=0):
 
 
 def hello():
-    version = 2 if MODE == "wrong-version" else 1
+    version = 1 if MODE == "wrong-version" else 2
     frame(0x01, 0, struct.pack(">HI", version, os.getpid()) + b"rogue " + MODE.encode())
 
 
@@ -67,8 +71,45 @@ def misbehave(task_id):
         hello()
     elif MODE == "supervisor-frame":
         frame(0x02, task_id, b"a task, from a worker")
+    elif MODE == "batch-result-for-task":
+        frame(0x0C, task_id, outcomes(0, [b"x"]))
     else:
         frame(0x03, task_id, b"misbehaved politely")
+
+
+def inputs_of(payload):
+    (count,) = struct.unpack_from(">I", payload)
+    lengths = struct.unpack_from(">%dI" % count, payload, 4)
+    at, items = 4 + 4 * count, []
+    for n in lengths:
+        items.append(payload[at:at + n])
+        at += n
+    return items
+
+
+def outcomes(first, bodies, kinds=None):
+    kinds = kinds or bytes(len(bodies))
+    return (struct.pack(">II", first, len(bodies)) + kinds
+            + struct.pack(">%dI" % len(bodies), *map(len, bodies)) + b"".join(bodies))
+
+
+def batch(task_id, items):
+    if items[0] != b"misbehave":
+        frame(0x0C, task_id, outcomes(0, items))
+    elif MODE == "batch-skip":
+        frame(0x0C, task_id, outcomes(1, items[1:]))
+    elif MODE == "batch-overrun":
+        frame(0x0C, task_id, outcomes(0, items + [b"extra"]))
+    elif MODE == "batch-bad-kind":
+        frame(0x0C, task_id, outcomes(0, items, bytes([7]) + bytes(len(items) - 1)))
+    elif MODE == "batch-bad-lengths":
+        frame(0x0C, task_id, outcomes(0, items)[:-1])
+    elif MODE == "batch-bad-error":
+        frame(0x0C, task_id, outcomes(0, [b"\x00\x00"] + items[1:], bytes([1]) + bytes(len(items) - 1)))
+    elif MODE == "result-for-batch":
+        frame(0x03, task_id, b"one result for a batch")
+    else:
+        frame(0x0C, task_id, outcomes(0, items))
 
 
 if MODE != "hello-later-frame":
@@ -84,6 +125,8 @@ while True:
             misbehave(ident)
         else:
             frame(0x03, ident, payload)
+    elif kind == 0x0B:
+        batch(ident, inputs_of(payload))
     elif kind == 0x07:
         if MODE != "no-pong":
             frame(0x08, ident)

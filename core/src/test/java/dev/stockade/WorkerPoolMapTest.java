@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.stockade.testing.JvmWorkers;
 import dev.stockade.testing.NoLeakedProcesses;
 import dev.stockade.testing.TestProcesses;
 import dev.stockade.testing.conformance.ConformanceHandler;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,7 +25,9 @@ import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -49,7 +54,7 @@ class WorkerPoolMapTest {
       this.failureType = failureType;
     }
 
-    WorkerPoolBuilder<String, String> pool(int workers, PoolListener listener) {
+    WorkerPoolBuilder<String, String> pool(int workers, PoolListener listener) throws IOException {
       TestProcesses.requireProgram(program);
       WorkerPoolBuilder<String, String> builder = WorkerPool.builder(Codec.utf8(), Codec.utf8());
       switch (this) {
@@ -57,9 +62,7 @@ class WorkerPoolMapTest {
         case PYTHON ->
             builder.pythonWorker(
                 Path.of(TestProcesses.resource("workers/python/conformance_worker.py")));
-        case NODE ->
-            builder.nodeWorker(
-                Path.of(TestProcesses.resource("workers/node/conformance-worker.js")));
+        case NODE -> builder.nodeWorker(nodeScript());
       }
       return builder
           .workers(workers)
@@ -70,6 +73,21 @@ class WorkerPoolMapTest {
           .shutdownHook(false);
     }
   }
+
+  /** A Node worker script that serves the conformance handler module. */
+  private static Path nodeScript() throws IOException {
+    String handler = TestProcesses.resource("workers/node/conformance-worker.js");
+    Path script = Files.createTempFile(scripts, "worker-", ".js");
+    Files.writeString(
+        script,
+        "'use strict';\nrequire('stockade-worker').run(require("
+            + "'"
+            + handler.replace("\\", "\\\\").replace("'", "\\'")
+            + "'));\n");
+    return script;
+  }
+
+  @TempDir static Path scripts;
 
   /** The labels of the chunks the pool started, in the order they started. */
   static final class Chunks implements PoolListener {
@@ -231,16 +249,22 @@ class WorkerPoolMapTest {
       assertThat(pool.map(slowChunk, MapOptions.defaults().withChunkSize(4)))
           .containsExactly("slept", "slept", "slept", "slept");
 
+      // The input that outlives the timeout fails with TaskTimeoutException, and so does every
+      // input after it in its chunk; one answered before it keeps its output (the runtimes send
+      // what they hold at least every 10 ms, and sleep:50 takes longer).
       assertThatThrownBy(
               () ->
                   pool.map(
-                      List.of("echo:a", "sleep:60000", "echo:b"),
-                      MapOptions.defaults().withChunkSize(3)))
+                      List.of("sleep:50", "sleep:60000", "echo:b"),
+                      MapOptions.defaults().withChunkSize(3).withCollectFailures(true)))
           .isInstanceOfSatisfying(
               MapFailedException.class,
               e -> {
                 assertThat(e.firstFailedIndex()).isEqualTo(1);
                 assertThat(e.getCause()).isInstanceOf(TaskTimeoutException.class);
+                assertThat(e.outcomes())
+                    .extracting(MapItem::isSuccess)
+                    .containsExactly(true, false, false);
               });
     }
   }
@@ -303,6 +327,45 @@ class WorkerPoolMapTest {
           .hasMessageContaining("input 1 of 'task' must encode to at most")
           .hasMessageContaining("maxFrameSize 65536");
       assertThat(pool.map(List.of("echo:still serving"))).containsExactly("still serving");
+    }
+  }
+
+  @Test
+  void aChunkWhoseWorkerCrashesFailsTheInputsWithoutAnOutcomeAndThePoolGoesOn() throws Exception {
+    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1).build()) {
+      assertThatThrownBy(
+              () ->
+                  pool.map(
+                      List.of("sleep:50", "halt:41", "echo:c"),
+                      MapOptions.defaults().withChunkSize(3).withCollectFailures(true)))
+          .isInstanceOfSatisfying(
+              MapFailedException.class,
+              e -> {
+                assertThat(e.firstFailedIndex()).isEqualTo(1);
+                assertThat(e.getCause())
+                    .isInstanceOfSatisfying(
+                        WorkerCrashedException.class,
+                        c -> assertThat(c.getMessage()).contains("41"));
+                assertThat(e.outcomes())
+                    .extracting(MapItem::isSuccess)
+                    .containsExactly(true, false, false);
+              });
+      assertThat(pool.map(List.of("echo:after"))).containsExactly("after");
+    }
+  }
+
+  @Test
+  void anIdempotentChunkRunsAgainAfterACrashAndKeepsTheOutputsAlreadyIn(@TempDir Path dir)
+      throws Exception {
+    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1).build()) {
+      String crashOnce = "crash-once:" + dir.resolve("crashed");
+      assertThat(
+              pool.map(
+                  List.of("sleep:50", crashOnce, "echo:c"),
+                  MapOptions.defaults()
+                      .withChunkSize(3)
+                      .withTaskOptions(TaskOptions.defaults().withIdempotent(true))))
+          .containsExactly("slept", "survived", "c");
     }
   }
 

@@ -9,6 +9,7 @@ import dev.stockade.testing.NoLeakedProcesses;
 import dev.stockade.testing.RecordingListener;
 import dev.stockade.testing.TestProcesses;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -70,6 +71,50 @@ class WorkerProtocolRobustnessTest {
           .hasMessageContaining(expected);
       assertThat(pool.submit("after").get(30, TimeUnit.SECONDS)).isEqualTo("after");
       // Events reach the listener on the callback executor, possibly after the future.
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .untilAsserted(
+              () -> assertThat(events.endReasons()).containsExactly(EndReason.PROTOCOL_VIOLATION));
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "batch-skip            | from input 1, but its next unanswered input is 0",
+        "batch-overrun         | covering inputs 0 to 2, but it has 2",
+        "batch-bad-kind        | outcome 0 has kind 7",
+        "batch-bad-lengths     | claims",
+        "batch-bad-error       | ERROR payload ends inside the length of its type field",
+        "result-for-batch      | which is a BATCH",
+        "batch-result-for-task | which is a TASK"
+      })
+  void failsTheChunkOfAWorkerThatAnswersABatchOutOfTurnAndGoesOn(String mode, String expected)
+      throws Exception {
+    RecordingListener events = new RecordingListener();
+    try (WorkerPool<String, String> pool = rogue(mode, events)) {
+      assertThat(pool.map(List.of("before", "both"), MapOptions.defaults().withChunkSize(2)))
+          .containsExactly("before", "both");
+      if (mode.equals("batch-result-for-task")) {
+        CompletableFuture<String> task = pool.submit("misbehave");
+        assertThatThrownBy(() -> task.get(10, TimeUnit.SECONDS))
+            .cause()
+            .isInstanceOf(WorkerProtocolException.class)
+            .hasMessageContaining(expected);
+      } else {
+        assertThatThrownBy(
+                () -> pool.map(List.of("misbehave", "x"), MapOptions.defaults().withChunkSize(2)))
+            .isInstanceOfSatisfying(
+                MapFailedException.class,
+                e -> {
+                  assertThat(e.firstFailedIndex()).isEqualTo(0);
+                  assertThat(e.getCause())
+                      .isInstanceOf(WorkerProtocolException.class)
+                      .hasMessageContaining(expected);
+                });
+      }
+      assertThat(pool.map(List.of("after"))).containsExactly("after");
       await()
           .atMost(Duration.ofSeconds(5))
           .untilAsserted(

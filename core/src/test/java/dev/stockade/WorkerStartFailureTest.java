@@ -137,7 +137,9 @@ class WorkerStartFailureTest {
 
       WorkerStartException failure = failsToStart(pool.submit("x"), since);
 
-      assertThat(failure).hasMessageContaining("protocol version 2");
+      assertThat(failure)
+          .hasMessageContaining("protocol version 1")
+          .hasMessageContaining("speaks version 2 only");
       assertThat(pool.isHealthy()).isFalse();
     }
   }
