@@ -175,7 +175,7 @@ class FrameReaderTest {
   }
 
   @ParameterizedTest
-  @ValueSource(ints = {0x00, 0x0B, 0x7F, 0xFF})
+  @ValueSource(ints = {0x00, 0x0D, 0x7F, 0xFF})
   void rejectsAnUnknownType(int code) {
     byte[] bytes = header(code, 0, 1, 0);
 

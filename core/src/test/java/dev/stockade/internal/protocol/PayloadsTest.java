@@ -39,7 +39,7 @@ class PayloadsTest {
   void roundTripsAHello() throws Exception {
     byte[] payload = Payloads.hello(Payloads.PROTOCOL_VERSION, 31337, "python 3.11.2");
 
-    assertThat(Payloads.hello(payload)).isEqualTo(new Payloads.Hello(1, 31337, "python 3.11.2"));
+    assertThat(Payloads.hello(payload)).isEqualTo(new Payloads.Hello(2, 31337, "python 3.11.2"));
   }
 
   @Test
