@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
 /**
  * What Stockade costs a machine while it waits, for the figures of docs/decisions.md that are sizes
@@ -56,11 +57,27 @@ public final class Footprint {
     out.put("samples", samples);
     out.put("idle_window_seconds", idleSeconds);
     out.set("watchdog", watchdog(mapper, samples));
-    out.set("idle_workers", idleWorkers(mapper, idleSeconds));
+    ObjectNode idle = out.putObject("idle_workers");
+    Path echo = WorkerBenches.writeEchoWorker();
+    try {
+      idleWorker(idle, "jvm", () -> WorkerBenches.jvmPool(IDLE_JVM, 1, 1), IDLE_JVM, idleSeconds);
+      idleWorker(
+          idle,
+          "python",
+          () -> WorkerBenches.pythonPool(IDLE_PYTHON, 1, 1, echo),
+          IDLE_PYTHON,
+          idleSeconds);
+    } finally {
+      WorkerBenches.deleteScript(echo);
+    }
     String text = mapper.writeValueAsString(out);
     System.out.println(text);
     if (json != null) {
       Files.writeString(json, text + "\n");
+    }
+    // A runtime that could not be measured is in the file as an error, and fails the step.
+    if (idle.has("jvm_worker_error") || idle.has("python_worker_error")) {
+      System.exit(1);
     }
   }
 
@@ -88,33 +105,30 @@ public final class Footprint {
     return node;
   }
 
-  /** Percent of one CPU each idle worker's tree used over {@code seconds}, after one task. */
-  private static ObjectNode idleWorkers(ObjectMapper mapper, long seconds) throws Exception {
-    ObjectNode node = mapper.createObjectNode();
-    Path echo = WorkerBenches.writeEchoWorker();
-    try (WorkerPool<byte[], byte[]> jvm = WorkerBenches.jvmPool(IDLE_JVM, 1, 1);
-        WorkerPool<byte[], byte[]> python = WorkerBenches.pythonPool(IDLE_PYTHON, 1, 1, echo)) {
-      WorkerBenches.roundTrip(jvm);
-      WorkerBenches.roundTrip(python);
-      List<ProcessInfo> jvmTree = BenchProcesses.liveTagged(WorkerBenches.ofPoolName(IDLE_JVM));
-      List<ProcessInfo> pyTree = BenchProcesses.liveTagged(WorkerBenches.ofPoolName(IDLE_PYTHON));
-      long jvmBefore = onCpuNanos(jvmTree);
-      long pyBefore = onCpuNanos(pyTree);
+  /**
+   * Percent of one CPU an idle worker's tree used over {@code seconds}, after one task, as {@code
+   * <kind>_worker_percent_of_one_cpu}; or {@code <kind>_worker_error} if it could not be measured.
+   */
+  private static void idleWorker(
+      ObjectNode node,
+      String kind,
+      Supplier<WorkerPool<byte[], byte[]>> pools,
+      String name,
+      long seconds) {
+    try (WorkerPool<byte[], byte[]> pool = pools.get()) {
+      WorkerBenches.roundTrip(pool);
+      List<ProcessInfo> tree = BenchProcesses.liveTagged(WorkerBenches.ofPoolName(name));
+      long before = onCpuNanos(tree);
       long start = System.nanoTime();
       LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(seconds));
-      long jvmUsed = onCpuNanos(jvmTree) - jvmBefore;
-      long pyUsed = onCpuNanos(pyTree) - pyBefore;
+      long used = onCpuNanos(tree) - before;
       double wall = System.nanoTime() - start;
-      node.put("jvm_worker_percent_of_one_cpu", 100.0 * jvmUsed / wall);
-      node.put("jvm_worker_processes", jvmTree.size());
-      node.put("python_worker_percent_of_one_cpu", 100.0 * pyUsed / wall);
-      node.put("python_worker_processes", pyTree.size());
-    } finally {
-      WorkerBenches.deleteScript(echo);
+      node.put(kind + "_worker_percent_of_one_cpu", 100.0 * used / wall);
+      node.put(kind + "_worker_processes", tree.size());
+    } catch (IOException | RuntimeException e) {
+      node.put(kind + "_worker_error", e.toString());
     }
-    WorkerBenches.assertNoneLeft(WorkerBenches.ofPoolName(IDLE_JVM), IDLE_JVM);
-    WorkerBenches.assertNoneLeft(WorkerBenches.ofPoolName(IDLE_PYTHON), IDLE_PYTHON);
-    return node;
+    WorkerBenches.assertNoneLeft(WorkerBenches.ofPoolName(name), name);
   }
 
   /** Time on a CPU of every thread of {@code processes}, from each thread's schedstat. */

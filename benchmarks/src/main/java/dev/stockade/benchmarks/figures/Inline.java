@@ -155,14 +155,20 @@ final class Inline {
       return missing(FOOTPRINT);
     }
     JsonNode idle = source.get().json().path("idle_workers");
-    return String.format(
-            Locale.ROOT,
-            "an idle JVM worker %.2f %%, an idle Python worker %.2f %% of one CPU",
-            idle.path("jvm_worker_percent_of_one_cpu").asDouble(),
-            idle.path("python_worker_percent_of_one_cpu").asDouble())
-        + " ("
+    return "an idle JVM worker "
+        + percent(idle, "jvm")
+        + ", an idle Python worker "
+        + percent(idle, "python")
+        + " of one CPU ("
         + link(source.get())
         + ")";
+  }
+
+  private static String percent(JsonNode idle, String kind) {
+    JsonNode value = idle.path(kind + "_worker_percent_of_one_cpu");
+    return value.isNumber()
+        ? String.format(Locale.ROOT, "%.2f %%", value.asDouble())
+        : "(not measured: see its error in the file)";
   }
 
   /** "46.1–47.0 MiB" from KiB samples. */

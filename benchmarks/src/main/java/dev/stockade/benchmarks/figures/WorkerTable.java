@@ -78,6 +78,10 @@ final class WorkerTable {
     }
     StringBuilder s = new StringBuilder("| comparison | result | target |\n| --- | --- | --- |\n");
     for (Comparison c : comparisons()) {
+      if (!Double.isFinite(c.ratio())) {
+        s.append("| ").append(c.what()).append(" | not run | ").append(c.target()).append(" |\n");
+        continue;
+      }
       s.append("| ").append(c.what()).append(" | ");
       s.append(c.stockade()).append(" vs ").append(c.baseline()).append(": **");
       s.append(c.ratioText()).append("** | ");
