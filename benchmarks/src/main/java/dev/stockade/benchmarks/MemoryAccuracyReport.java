@@ -1,5 +1,8 @@
 package dev.stockade.benchmarks;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.stockade.MemoryAccounting;
 import dev.stockade.internal.os.ProcessInfo;
 import dev.stockade.internal.os.ProcessTable;
@@ -22,13 +25,22 @@ import java.util.concurrent.locks.LockSupport;
  * it measures sizes, not time.
  *
  * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar
- * dev.stockade.benchmarks.MemoryAccuracyReport}. The Chromium row is skipped when {@code
- * /usr/bin/chromium} is not installed.
+ * dev.stockade.benchmarks.MemoryAccuracyReport [--json FILE]}. The Chromium row is skipped when
+ * {@code /usr/bin/chromium} is not installed. {@code --json FILE} also writes the rows as JSON.
  */
 public final class MemoryAccuracyReport {
   private MemoryAccuracyReport() {}
 
   public static void main(String[] args) throws Exception {
+    Path json = null;
+    if (args.length == 2 && args[0].equals("--json")) {
+      json = Path.of(args[1]);
+    } else if (args.length != 0) {
+      throw new IllegalArgumentException(
+          "unknown arguments " + String.join(" ", args) + "; allowed: --json FILE");
+    }
+    ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    ArrayNode rows = mapper.createArrayNode();
     System.out.printf(
         Locale.ROOT,
         "%-44s %9s %12s %12s %8s%n",
@@ -38,10 +50,12 @@ public final class MemoryAccuracyReport {
         "summed PSS",
         "RSS/PSS");
     report(
+        rows,
         "50 small processes (sh + 49 sleep)",
         "i=0; while [ $i -lt 49 ]; do sleep 1000 & i=$((i+1)); done; wait",
         Duration.ofSeconds(1));
     report(
+        rows,
         "bash + 8 subshells sharing its 60 MB heap",
         "exec bash -c 'x=$(head -c 30000000 /dev/zero | tr \"\\0\" a); "
             + "for i in 1 2 3 4 5 6 7 8; do ( sleep 1000; : ) & done; wait'",
@@ -50,6 +64,7 @@ public final class MemoryAccuracyReport {
       Path profile = Files.createTempDirectory("stockade-accuracy-");
       try {
         report(
+            rows,
             "headless Chromium on a blank page",
             "exec /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-quic "
                 + "--no-first-run --disable-background-networking --disable-component-update "
@@ -63,9 +78,13 @@ public final class MemoryAccuracyReport {
     } else {
       System.out.println("headless Chromium: skipped, /usr/bin/chromium is not installed");
     }
+    if (json != null) {
+      Files.writeString(
+          json, mapper.writeValueAsString(mapper.createObjectNode().set("trees", rows)));
+    }
   }
 
-  private static void report(String name, String script, Duration settle) {
+  private static void report(ArrayNode rows, String name, String script, Duration settle) {
     String tag = BenchProcesses.uniquePoolId("accuracy") + "/w1";
     Process root = BenchProcesses.startTree(script, tag);
     TagIndex tags = new TagIndex();
@@ -87,6 +106,11 @@ public final class MemoryAccuracyReport {
           rss.bytes() / 1048576.0,
           pss.bytes() / 1048576.0,
           rss.bytes() / (double) pss.bytes());
+      rows.addObject()
+          .put("tree", name)
+          .put("processes", members.size())
+          .put("rss_bytes", rss.bytes())
+          .put("pss_bytes", pss.bytes());
     } finally {
       report = new TreeTeardown(membership, tags).end(Duration.ZERO);
       left = BenchProcesses.killAll(BenchProcesses.exactly(tag), root);

@@ -1,0 +1,142 @@
+package dev.stockade.benchmarks.figures;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The figures of the README and the docs are the ones the newest results give: regenerated in
+ * memory from {@code benchmarks/results/} and compared with the files, so a figure edited by hand,
+ * or a results run whose figures were not written, fails the build.
+ */
+class ReadmeFiguresTest {
+  /** The module's directory is the working directory of its tests. */
+  private static final Path REPOSITORY = Path.of("..").toAbsolutePath().normalize();
+
+  private static final Pattern MEASURED =
+      Pattern.compile("[0-9][0-9.,]*\\s?(µs|ms|MiB|MB|KiB|GiB|×|%)");
+
+  @Test
+  void everyGeneratedFigureMatchesTheNewestResults() throws IOException {
+    Map<Path, String> expected =
+        ReadmeFigures.render(REPOSITORY, ReadmeFigures.defaultResults(REPOSITORY));
+    assertTrue(expected.containsKey(Path.of("README.md")), "the README has figures");
+    assertTrue(expected.containsKey(ReadmeFigures.CHART), "the chart is generated");
+    List<Path> differing = new ArrayList<>();
+    for (Map.Entry<Path, String> e : expected.entrySet()) {
+      Path file = REPOSITORY.resolve(e.getKey());
+      if (!Files.exists(file)
+          || !Files.readString(file, StandardCharsets.UTF_8).equals(e.getValue())) {
+        differing.add(e.getKey());
+      }
+    }
+    assertEquals(
+        List.of(),
+        differing,
+        "these files differ from what the newest results under benchmarks/results/ give; run"
+            + " java -cp benchmarks/target/benchmarks.jar"
+            + " dev.stockade.benchmarks.figures.ReadmeFigures (benchmarks/run-all does) rather"
+            + " than editing a figure by hand");
+  }
+
+  @Test
+  void theBenchmarksSectionQuotesNoMeasuredFigureOutsideTheMarkers() throws IOException {
+    String readme = Files.readString(REPOSITORY.resolve("README.md"), StandardCharsets.UTF_8);
+    String section =
+        readme.substring(readme.indexOf("\n## Benchmarks\n"), readme.indexOf("\n## Layout\n"));
+    String outside =
+        section
+            .replaceAll("(?s)<!-- figures:([a-z0-9-]+) -->.*?<!-- /figures:\\1 -->", "")
+            .replaceAll("(?s)<!-- figure:[a-z0-9-]+ -->.*?<!-- /figure -->", "")
+            // A setting, not a measurement.
+            .replace("spins\nfor up to 50 µs", "");
+    List<String> found = new ArrayList<>();
+    Matcher m = MEASURED.matcher(outside);
+    while (m.find()) {
+      found.add(m.group());
+    }
+    assertEquals(List.of(), found, "figures in the README's Benchmarks section written by hand");
+  }
+
+  @Test
+  void aTableNamesTheFileOfTheNewestRunThatHoldsIt(@TempDir Path repo) throws IOException {
+    Path results = repo.resolve("benchmarks/results");
+    Path older = results.resolve("2026-01-01-aaaaaaa");
+    Path newer = results.resolve("2026-02-01-bbbbbbb");
+    Files.createDirectories(older);
+    Files.createDirectories(newer);
+    Files.writeString(older.resolve("jmh.json"), jmh(2000, 1000));
+    Files.writeString(newer.resolve("jmh.json"), jmh(1200, 1000));
+    Files.writeString(older.resolve("memory.json"), "{\"trees\": []}");
+    Files.createDirectories(repo.resolve("docs"));
+    String doc = "a\n<!-- figures:jmh -->\nold\n<!-- /figures:jmh -->\nb\n";
+    String out = ReadmeFigures.rewrite(doc, Results.load(repo, results), Path.of("docs", "x.md"));
+    assertTrue(out.startsWith("a\n<!-- figures:jmh -->\n| benchmark |"), out);
+    assertTrue(out.endsWith("|\n<!-- /figures:jmh -->\nb\n"), out);
+    assertTrue(out.contains("1200 µs vs 1000 µs: **1.20×** | ≤ 1.3× — met"), out);
+    assertTrue(
+        out.contains(
+            "[`benchmarks/results/2026-02-01-bbbbbbb/jmh.json`]"
+                + "(../benchmarks/results/2026-02-01-bbbbbbb/jmh.json)"),
+        out);
+    assertTrue(!out.contains("aaaaaaa"), out);
+    String memory =
+        ReadmeFigures.rewrite(
+            "<!-- figures:memory --><!-- /figures:memory -->",
+            Results.load(repo, results),
+            Path.of("README.md"));
+    assertTrue(memory.contains("2026-01-01-aaaaaaa/memory.json"), "an older run's file: " + memory);
+  }
+
+  @Test
+  void aFigureNoRunHoldsSaysSoAndAnUnknownKeyFails(@TempDir Path repo) {
+    Results none = Results.load(repo, repo.resolve("benchmarks/results"));
+    String out =
+        ReadmeFigures.rewrite(
+            "x <!-- figure:watchdog-memory -->46 MB<!-- /figure --> y", none, Path.of("README.md"));
+    assertEquals(
+        "x <!-- figure:watchdog-memory -->(not measured yet: `benchmarks/run-all` writes"
+            + " `footprint.json`)<!-- /figure --> y",
+        out);
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                ReadmeFigures.rewrite(
+                    "<!-- figures:nonsense -->\n<!-- /figures:nonsense -->",
+                    none,
+                    Path.of("README.md")));
+    assertTrue(e.getMessage().contains("'nonsense'"), e.getMessage());
+  }
+
+  /** A JMH results file with RunAndReapBenchmark's two methods. */
+  private static String jmh(double pool, double bare) {
+    return "["
+        + entry("RunAndReapBenchmark.bare", bare)
+        + ","
+        + entry("RunAndReapBenchmark.pool", pool)
+        + "]";
+  }
+
+  private static String entry(String name, double score) {
+    return "{\"benchmark\": \"dev.stockade.benchmarks."
+        + name
+        + "\", \"primaryMetric\": {\"score\": "
+        + score
+        + ", \"scoreError\": 1.0, \"scoreUnit\": \"us/op\", \"rawData\": [["
+        + score
+        + "]]}}";
+  }
+}
