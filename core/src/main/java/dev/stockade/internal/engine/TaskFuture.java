@@ -299,8 +299,37 @@ public final class TaskFuture<T> extends CompletableFuture<T> {
     return callbacks;
   }
 
+  /**
+   * Dependent stages ({@code thenApply}, {@code whenComplete}…) are {@link DependentFuture}s: a
+   * caller waiting on one spins on this future as a caller of {@code get} would, and, if the
+   * outcome comes within the spin, publishes it on its own thread, so a dependent stage costs a
+   * waiting caller no hand-off either.
+   */
   @Override
   public <U> CompletableFuture<U> newIncompleteFuture() {
-    return new CompletableFuture<>();
+    return new DependentFuture<>(this);
+  }
+
+  /**
+   * A caller is about to wait for {@code dependent}, a stage that depends on this future: it spins
+   * up to the spin bound while neither is done, and if this future settles meanwhile, publishes it
+   * here, running the dependent stages on the caller's thread. Past the bound it leaves the
+   * publishing to the callback executor, and the caller parks as {@code CompletableFuture} does —
+   * so a dependent that can complete without this future ({@code applyToEither}, {@code orTimeout})
+   * is never held up by it.
+   */
+  void helpBeforeWaiting(CompletableFuture<?> dependent) {
+    if (spinNanos <= 0 || published.get() || dependent.isDone()) {
+      return;
+    }
+    enter();
+    try {
+      long deadline = System.nanoTime() + spinNanos;
+      while (!settled.isDone() && !dependent.isDone() && System.nanoTime() - deadline < 0) {
+        Thread.onSpinWait();
+      }
+    } finally {
+      leave();
+    }
   }
 }

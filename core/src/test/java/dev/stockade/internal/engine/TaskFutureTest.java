@@ -3,6 +3,7 @@ package dev.stockade.internal.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.ref.WeakReference;
 import java.time.Duration;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(10)
 class TaskFutureTest {
   private static final long SPIN = 50_000;
+  private static final long MINUTE = TimeUnit.MINUTES.toNanos(1);
 
   private final ScheduledExecutorService completer =
       Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "settling-thread"));
@@ -167,6 +169,43 @@ class TaskFutureTest {
     assertThat(future.get(5, TimeUnit.SECONDS)).isEqualTo("settled");
     assertThat(ranOn).isCompletedWithValue(Thread.currentThread().getName());
     release.countDown();
+  }
+
+  @Test
+  void aCallerWaitingOnADependentStagePublishesAnOutcomeThatComesWithinTheSpin() {
+    assumeTrue(Runtime.getRuntime().availableProcessors() > 1, "no spinning on one processor");
+    CountDownLatch release = new CountDownLatch(1);
+    callbacks.execute(
+        () -> {
+          try {
+            release.await(); // the callback executor is busy: only the waiter can publish
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+    // A spin far longer than the settling takes, so the outcome surely comes within it.
+    TaskFuture<String> future = new TaskFuture<>(hookCalls::add, callbacks, MINUTE);
+    CompletableFuture<String> ranOn =
+        future.thenApply(v -> v + " on " + Thread.currentThread().getName());
+
+    completer.execute(() -> future.complete("settled"));
+
+    assertThat(ranOn.join()).isEqualTo("settled on " + Thread.currentThread().getName());
+    release.countDown();
+  }
+
+  @Test
+  void aDependentThatCompletesWithoutTheTaskIsNotHeldUpByItsSpin() {
+    TaskFuture<String> future = new TaskFuture<>(hookCalls::add, callbacks, MINUTE);
+    CompletableFuture<String> dependent =
+        future.thenApply(String::trim).orTimeout(100, TimeUnit.MILLISECONDS);
+
+    // The task never settles; the class's 10 s timeout fails a join that waits out the spin.
+    assertThatThrownBy(dependent::join).hasCauseInstanceOf(TimeoutException.class);
+    CompletableFuture<String> other = new CompletableFuture<>();
+    CompletableFuture<String> either = future.applyToEither(other, v -> v);
+    completer.execute(() -> other.complete("other"));
+    assertThat(either.join()).isEqualTo("other");
   }
 
   @Test
