@@ -3,6 +3,7 @@ package dev.stockade.internal.cgroup;
 import dev.stockade.CgroupMode;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -27,6 +28,23 @@ public interface CgroupBase {
   /** Whether worker groups can be given a memory limit and report memory. */
   default boolean hasMemoryController() {
     return controllers().contains("memory");
+  }
+
+  /**
+   * How a launching thread puts a root in a worker group without a shell prelude, where the version
+   * allows it (v1); empty under v2.
+   */
+  default Optional<ThreadPlacement> threadPlacement() {
+    return Optional.empty();
+  }
+
+  /**
+   * Whether a worker group proven empty is kept for the pool's next tree: under v1, whose peak
+   * ({@code memory.max_usage_in_bytes}) is reset by a write; not under v2, whose {@code
+   * memory.peak} cannot be reset before Linux 6.12 and then only for one open file.
+   */
+  default boolean reusesGroups() {
+    return false;
   }
 
   /** One line for logs and snapshots: the version, the controllers and where. */

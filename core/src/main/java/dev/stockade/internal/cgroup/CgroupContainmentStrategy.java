@@ -6,45 +6,50 @@ import dev.stockade.internal.os.PidCounter;
 import dev.stockade.internal.os.ProcFs;
 import dev.stockade.internal.os.ProcessIdentity;
 import dev.stockade.internal.os.ProcessInfo;
+import dev.stockade.internal.os.ProcessLauncher;
 import dev.stockade.internal.os.ProcessTable;
 import dev.stockade.internal.os.Signal;
 import dev.stockade.internal.os.Signals;
+import dev.stockade.internal.os.SpawnScope;
+import dev.stockade.internal.os.SpawnedProcess;
 import dev.stockade.internal.os.TagIndex;
 import dev.stockade.internal.os.TeardownReport;
 import dev.stockade.internal.os.TreeContainment;
 import dev.stockade.internal.os.TreeOrphans;
 import java.io.IOException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.Executor;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Containment in cgroups: each tree in a group of its own, {@code
- * <base>/stockade/<poolId>/<workerId>}, which its root joins before it execs the program (a shell
- * prelude; a root that is already {@code /bin/sh -c} runs it first in its own script), so every
- * descendant is born inside and none can leave by forking, daemonizing or starting a session. The
- * kernel keeps the membership, enforces the hard memory limit ({@code memory.max} / {@code
- * memory.limit_in_bytes}) and the process limit ({@code pids.max}), and counts the memory.
- * Teardown: SIGTERM to every member and the grace, then {@code cgroup.kill} (or freeze, SIGKILL,
- * thaw), confirmed by the group being empty, and the group removed. Trees still start in a session
- * of their own, so their signals stay theirs.
+ * Containment in cgroups: each tree in a group of its own, {@code <base>/stockade/<poolId>/g<n>}
+ * (see {@link WorkerGroups} for when a group is reused), which its root is in before it runs the
+ * program, so every descendant is born inside and none can leave by forking, daemonizing or
+ * starting a session. Under v1 the launching thread starts the root from inside the group ({@link
+ * ThreadPlacement}); under v2, or with {@code -Ddev.stockade.cgroupJoin=prelude}, the root is a
+ * shell that joins and then execs the program (a root that is already {@code /bin/sh -c} runs the
+ * prelude first in its own script). The kernel keeps the membership, enforces the hard memory limit
+ * ({@code memory.max} / {@code memory.limit_in_bytes}) and the process limit ({@code pids.max}),
+ * and counts the memory. Teardown: SIGTERM to every member and the grace, then {@code cgroup.kill}
+ * (or freeze, SIGKILL, thaw), confirmed by the group being empty, and the group removed. Trees
+ * still start in a session of their own, so their signals stay theirs.
  */
 public final class CgroupContainmentStrategy implements ContainmentStrategy {
   private static final Logger log = LoggerFactory.getLogger(CgroupContainmentStrategy.class);
   private static final Duration EMPTY_BOUND = Duration.ofSeconds(3);
   private static final long POLL_NANOS = Duration.ofMillis(5).toNanos();
   private static final Path SHELL = Path.of("/bin/sh");
+
+  /** The system property that, set to {@code prelude}, makes every root join through a shell. */
+  static final String JOIN_PROPERTY = "dev.stockade.cgroupJoin";
 
   /**
    * Tasks (processes and threads) a cgroup allows per process of {@code maxProcesses}: {@code
@@ -53,25 +58,34 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
   private static final int TASKS_PER_PROCESS = 32;
 
   private final CgroupBase base;
-  private final String poolId;
-  // Creating a worker's group and removing the pool's directory after the last one must not
-  // interleave: a removal between the two would leave the new group without its controllers.
-  private final Object poolDirectoryLock = new Object();
+  private final WorkerGroups groups;
+  private final ThreadPlacement placement;
+  // Cleared when a placement fails: the pool's later trees join through the shell prelude.
+  private volatile boolean placing;
 
-  private CgroupContainmentStrategy(CgroupBase base, String poolId) {
+  private CgroupContainmentStrategy(CgroupBase base, String poolId, KeptCgroups keeper) {
     this.base = base;
-    this.poolId = poolId;
+    this.groups = new WorkerGroups(base, poolId, keeper);
+    this.placement = base.threadPlacement().orElse(null);
+    this.placing = placement != null && !"prelude".equals(System.getProperty(JOIN_PROPERTY));
   }
 
   /**
    * The containment of {@code selection} ({@link CgroupProbe#select}): cgroups where it found them
-   * usable, else sessions, tags and tree walks, named with the reason.
+   * usable, else sessions, tags and tree walks, named with the reason. Groups kept between trees
+   * are told to {@code keeper}.
    */
-  public static ContainmentStrategy of(CgroupSelection selection, String poolId, TagIndex tags) {
+  public static ContainmentStrategy of(
+      CgroupSelection selection, String poolId, TagIndex tags, KeptCgroups keeper) {
     return selection
         .base()
-        .<ContainmentStrategy>map(b -> new CgroupContainmentStrategy(b, poolId))
+        .<ContainmentStrategy>map(b -> new CgroupContainmentStrategy(b, poolId, keeper))
         .orElseGet(() -> ContainmentStrategy.withoutCgroups(tags, selection.description()));
+  }
+
+  /** {@link #of(CgroupSelection, String, TagIndex, KeptCgroups)} with no keeper. */
+  public static ContainmentStrategy of(CgroupSelection selection, String poolId, TagIndex tags) {
+    return of(selection, poolId, tags, KeptCgroups.NONE);
   }
 
   @Override
@@ -81,18 +95,28 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
 
   @Override
   public TreeContainment create(String tag, TreeLimits limits) {
-    return new CgroupContainment(tag.substring(tag.lastIndexOf('/') + 1), limits);
+    return new CgroupContainment(limits);
+  }
+
+  @Override
+  public void close() {
+    groups.close();
   }
 
   private final class CgroupContainment implements TreeContainment {
-    private final WorkerCgroup group;
     private final TreeLimits limits;
+    private volatile WorkerGroups.Group slot;
+    private volatile WorkerCgroup group;
+    private volatile LaunchSpec unplaced;
     private volatile ProcessIdentity root;
     private volatile long pidEpoch = PidCounter.ALWAYS_FULL;
     private volatile TreeOrphans orphans;
+    // Once ended, the group may hold another tree: what was read of it at the end stands.
+    private volatile boolean ended;
+    private volatile OptionalLong peakAtEnd = OptionalLong.empty();
+    private volatile KernelLimit limitAtEnd = KernelLimit.NONE;
 
-    CgroupContainment(String workerId, TreeLimits limits) {
-      this.group = base.worker(poolId, workerId);
+    CgroupContainment(TreeLimits limits) {
       this.limits = limits;
     }
 
@@ -103,53 +127,57 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
 
     @Override
     public LaunchSpec prepare(LaunchSpec spec) throws IOException {
-      synchronized (poolDirectoryLock) {
-        group.create();
+      slot = groups.acquire(limits);
+      group = slot.cgroup;
+      if (placing && !group.tasksFiles().isEmpty()) {
+        unplaced = spec;
+        return spec; // the launching thread places the root: see launch
+      }
+      return withPrelude(spec, group);
+    }
+
+    @Override
+    public SpawnedProcess launch(ProcessLauncher launcher, LaunchSpec spec, Executor waiter)
+        throws IOException {
+      if (unplaced == null) {
+        return launcher.launch(spec, waiter);
+      }
+      if (!launcher.supportsSpawnScope()) {
+        return launcher.launch(withPrelude(unplaced, group), waiter);
       }
       try {
-        if (base.hasMemoryController()) {
-          group.setMemoryMax(limits.memoryBytes());
-          if (limits.softMemoryBytes() > 0) {
-            group.setMemoryHigh(limits.softMemoryBytes());
-          }
+        return launcher.launch(spec, waiter, this::enterGroup);
+      } catch (PlacementFailed e) {
+        placing = false;
+        log.warn(
+            "cannot start trees in cgroup {} from the launching thread ({}); they join their "
+                + "groups through a shell from now on",
+            group,
+            e.getCause().toString());
+        return launcher.launch(withPrelude(unplaced, group), waiter);
+      }
+    }
+
+    private SpawnScope.Entered enterGroup() throws IOException {
+      ThreadPlacement.Placed placed;
+      try {
+        placed = placement.enter(group.tasksFiles());
+      } catch (IOException e) {
+        throw new PlacementFailed(e);
+      }
+      return () -> {
+        try {
+          placed.close();
+        } catch (IOException e) {
+          placing = false;
+          log.error("the launching thread could not leave cgroup {}: {}", group, e.toString());
         }
-        if (base.controllers().contains("pids")) {
-          group.setPidsMax(pidsMax(limits.processes()));
-        }
-      } catch (IOException | RuntimeException e) {
-        discard();
-        throw e;
-      }
-      StringBuilder join = new StringBuilder();
-      for (Path procs : group.procsFiles()) {
-        join.append("echo $$ > ").append(quoted(procs)).append(" || exit 125\n");
-      }
-      List<String> argv = new ArrayList<>();
-      argv.add("/bin/sh");
-      argv.add("-c");
-      if (isShellScript(spec)) {
-        // Already a shell: it joins first, then runs its own script; one exec fewer.
-        argv.add(join + spec.arguments().get(2));
-        argv.addAll(spec.arguments().subList(3, spec.arguments().size()));
-      } else {
-        argv.add(join + "exec \"$@\"");
-        argv.add("stockade-cgroup");
-        argv.add(spec.program().toString());
-        argv.addAll(spec.arguments().subList(1, spec.arguments().size()));
-      }
-      return new LaunchSpec(
-          SHELL,
-          argv,
-          spec.environment(),
-          spec.directory(),
-          spec.newSession(),
-          spec.captureOutput(),
-          spec.pipeInput());
+      };
     }
 
     @Override
     public void discard() {
-      removeGroup();
+      groups.remove(slot);
     }
 
     @Override
@@ -180,6 +208,9 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
 
     @Override
     public OptionalLong kernelMemoryBytes() {
+      if (ended) {
+        return OptionalLong.empty();
+      }
       try {
         return group.memoryCurrent();
       } catch (IOException e) {
@@ -189,6 +220,9 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
 
     @Override
     public OptionalLong kernelMemoryPeakBytes() {
+      if (ended) {
+        return peakAtEnd;
+      }
       try {
         return group.memoryPeak();
       } catch (IOException e) {
@@ -198,6 +232,9 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
 
     @Override
     public KernelLimit kernelLimitHit() {
+      if (ended) {
+        return limitAtEnd;
+      }
       try {
         if (group.oomKills().orElse(0) > 0) {
           return KernelLimit.MEMORY;
@@ -213,11 +250,7 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
 
     @Override
     public List<Path> cgroupDirectories() {
-      List<Path> directories = new ArrayList<>();
-      for (Path procs : group.procsFiles()) {
-        directories.add(procs.getParent());
-      }
-      return directories;
+      return WorkerGroups.directories(slot);
     }
 
     @Override
@@ -230,6 +263,8 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
       if (rootAlive) {
         seen.add(root.pid());
       }
+      // Only a group the tree left empty by itself is kept for another tree.
+      boolean leftNothing = seen.isEmpty();
       if (!seen.isEmpty() && !grace.isZero()) {
         signal(seen, Signal.TERM);
         signal(seen, Signal.CONT);
@@ -247,6 +282,11 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
       }
       List<ProcessIdentity> survivors = new ArrayList<>();
       try {
+        if (leftNothing && seen.isEmpty()) {
+          // The kernel listed no process in the group and the root is gone: no member is left
+          // to fork, and nothing else enters a group by itself. Nothing to kill.
+          return endedEmpty(start);
+        }
         group.killAll();
         if (!group.awaitEmpty(EMPTY_BOUND)) {
           for (long pid : group.pids()) {
@@ -264,8 +304,13 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
       } catch (IOException e) {
         log.warn("cgroup {} could not be ended: {}", group.directory(), e.toString());
       }
+      // The group's own peak, read before it is reset for another tree or removed: a tree that
+      // ended before its first sample has one too.
+      peakAtEnd = kernelMemoryPeakBytes();
+      limitAtEnd = kernelLimitHit();
+      ended = true;
       if (survivors.isEmpty()) {
-        removeGroup();
+        groups.release(slot, leftNothing);
       }
       TeardownReport report =
           new TeardownReport(
@@ -276,6 +321,16 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
       // them and through the root's session, in a table of the pids a member can have.
       orphans.reapAfterEnd(pidFloor());
       return report;
+    }
+
+    /** The end of a tree that left its group empty: the group is kept for another tree. */
+    private TeardownReport endedEmpty(long start) {
+      peakAtEnd = kernelMemoryPeakBytes();
+      limitAtEnd = kernelLimitHit();
+      ended = true;
+      groups.release(slot, true);
+      orphans.reapAfterEnd(pidFloor());
+      return new TeardownReport(0, List.of(), Duration.ofNanos(System.nanoTime() - start));
     }
 
     /** Notes the identities of {@code pids} as the tree's, so their zombies can be reaped. */
@@ -289,36 +344,23 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
     }
 
     private Set<Long> pidsOrNone() {
+      if (ended) {
+        return Set.of();
+      }
       try {
         return group.pids();
       } catch (IOException e) {
         return Set.of();
       }
     }
+  }
 
-    private void removeGroup() {
-      synchronized (poolDirectoryLock) {
-        try {
-          group.remove();
-        } catch (IOException e) {
-          log.warn("cgroup {} could not be removed: {}", group.directory(), e.toString());
-          return;
-        }
-        // The pool's directory goes with its last group; one with other groups stays.
-        Set<Path> poolDirectories = new LinkedHashSet<>();
-        for (Path procs : group.procsFiles()) {
-          poolDirectories.add(procs.getParent().getParent());
-        }
-        for (Path pool : poolDirectories) {
-          try {
-            Files.delete(pool);
-          } catch (DirectoryNotEmptyException | NoSuchFileException e) {
-            // other workers of the pool, or already gone
-          } catch (IOException e) {
-            log.debug("pool cgroup {} kept: {}", pool, e.toString());
-          }
-        }
-      }
+  /** The launching thread could not enter a group: nothing was started. */
+  private static final class PlacementFailed extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    PlacementFailed(IOException cause) {
+      super(cause);
     }
   }
 
@@ -345,6 +387,38 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
    */
   public static long pidsMax(int maxProcesses) {
     return (long) maxProcesses * TASKS_PER_PROCESS;
+  }
+
+  /**
+   * {@code spec} behind a shell that writes its own pid to every {@code cgroup.procs} file of
+   * {@code group} before it execs the program (a root that is already {@code /bin/sh -c} runs the
+   * prelude first in its own script, one exec fewer).
+   */
+  private static LaunchSpec withPrelude(LaunchSpec spec, WorkerCgroup group) {
+    StringBuilder join = new StringBuilder();
+    for (Path procs : group.procsFiles()) {
+      join.append("echo $$ > ").append(quoted(procs)).append(" || exit 125\n");
+    }
+    List<String> argv = new ArrayList<>();
+    argv.add("/bin/sh");
+    argv.add("-c");
+    if (isShellScript(spec)) {
+      argv.add(join + spec.arguments().get(2));
+      argv.addAll(spec.arguments().subList(3, spec.arguments().size()));
+    } else {
+      argv.add(join + "exec \"$@\"");
+      argv.add("stockade-cgroup");
+      argv.add(spec.program().toString());
+      argv.addAll(spec.arguments().subList(1, spec.arguments().size()));
+    }
+    return new LaunchSpec(
+        SHELL,
+        argv,
+        spec.environment(),
+        spec.directory(),
+        spec.newSession(),
+        spec.captureOutput(),
+        spec.pipeInput());
   }
 
   /** {@code /bin/sh -c SCRIPT [NAME ARGS...]}. */

@@ -274,7 +274,9 @@ public final class CgroupProbe {
       return attempt.fail(memoryBase + " has no memory.limit_in_bytes");
     }
     Map<String, Path> bases = new LinkedHashMap<>();
+    Map<String, CgroupMounts.Hierarchy> hierarchies = new LinkedHashMap<>();
     bases.put("memory", memoryBase);
+    hierarchies.put("memory", memory.get());
     for (String controller : V1_OPTIONAL_CONTROLLERS) {
       Optional<CgroupMounts.Hierarchy> h = mounts.v1(controller);
       if (h.isEmpty() || h.get().readOnly()) {
@@ -287,11 +289,12 @@ public final class CgroupProbe {
       Path base = h.get().mountPoint().resolve(BASE_NAME);
       if (attempt.makeDirectory(base)) {
         bases.put(controller, base);
+        hierarchies.put(controller, h.get());
       } else {
         log.debug("cgroup v1 {} controller unused: {}", controller, attempt.reason);
       }
     }
-    attempt.base = new V1CgroupBase(bases);
+    attempt.base = new V1CgroupBase(bases, hierarchies);
     attempt.reason = attempt.base.description();
     return attempt;
   }

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -16,12 +17,25 @@ import java.util.stream.Collectors;
  */
 final class V1CgroupBase implements CgroupBase {
   private final Map<String, Path> bases;
+  private final ThreadPlacement placement;
 
   /**
    * @param bases the {@code stockade} directory per controller, memory first
+   * @param hierarchies the mounted hierarchy per controller of {@code bases}
    */
-  V1CgroupBase(Map<String, Path> bases) {
+  V1CgroupBase(Map<String, Path> bases, Map<String, CgroupMounts.Hierarchy> hierarchies) {
     this.bases = new LinkedHashMap<>(bases);
+    this.placement = new ThreadPlacement(hierarchies);
+  }
+
+  @Override
+  public Optional<ThreadPlacement> threadPlacement() {
+    return Optional.of(placement);
+  }
+
+  @Override
+  public boolean reusesGroups() {
+    return true;
   }
 
   @Override

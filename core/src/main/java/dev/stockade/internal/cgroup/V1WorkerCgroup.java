@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
@@ -22,6 +23,12 @@ import java.util.concurrent.atomic.AtomicLong;
 final class V1WorkerCgroup implements WorkerCgroup {
   private static final Duration KILL_BOUND = Duration.ofSeconds(5);
   private static final Duration REMOVE_BOUND = Duration.ofSeconds(2);
+
+  /**
+   * What an emptied group may still have charged without a reclaim before reuse: the kernel objects
+   * a short tree leaves (a few hundred KiB, freed lazily), not worth a reclaim per task.
+   */
+  private static final long RECLAIM_ABOVE = 1 << 20;
 
   private final Map<String, Path> directories;
   private final Path memory;
@@ -63,6 +70,62 @@ final class V1WorkerCgroup implements WorkerCgroup {
   }
 
   @Override
+  public Map<String, Path> tasksFiles() {
+    Map<String, Path> files = new LinkedHashMap<>();
+    directories.forEach((controller, dir) -> files.put(controller, dir.resolve("tasks")));
+    return files;
+  }
+
+  @Override
+  public Optional<String> whyNotReusable() throws IOException {
+    for (Path dir : directories.values()) {
+      int links = CgroupFiles.linkCount(dir);
+      if (links < 0) {
+        return Optional.of(dir + " is gone");
+      }
+      if (links != 2) {
+        return Optional.of(dir + " holds sub-groups " + CgroupFiles.childNames(dir));
+      }
+      // Lists the thread group of any thread in the group, so no thread hides from it.
+      Set<Long> ids = CgroupFiles.readPids(dir.resolve("cgroup.procs"), new TreeSet<>());
+      if (!ids.isEmpty()) {
+        return Optional.of(dir.resolve("cgroup.procs") + " lists " + ids);
+      }
+    }
+    Path pids = directories.get("pids");
+    if (pids != null) {
+      long current = CgroupFiles.readLimit(pids.resolve("pids.current"));
+      if (current != 0) {
+        return Optional.of(pids.resolve("pids.current") + " is " + current + " (unreaped members)");
+      }
+    }
+    if (forkRefusals().orElse(0) > 0) {
+      return Optional.of("it refused a fork at pids.max");
+    }
+    if (oomKills().orElse(0) > 0) {
+      return Optional.of("the OOM killer ended a member");
+    }
+    Path freezer = directories.get("freezer");
+    if (freezer != null
+        && !CgroupFiles.read(freezer.resolve("freezer.state")).trim().equals("THAWED")) {
+      return Optional.of(freezer + " is not thawed");
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public void resetForReuse() throws IOException {
+    if (CgroupFiles.readLimit(memory.resolve("memory.usage_in_bytes")) > RECLAIM_ABOVE) {
+      // Page cache of files the last tree wrote and left: dropped, so the next tree's usage and
+      // peak do not start with it. Bounded by the kernel (a few reclaim passes).
+      CgroupFiles.write(memory.resolve("memory.force_empty"), "0");
+    }
+    // The high-water mark restarts from the usage now: the next tree's peak is its own.
+    CgroupFiles.write(memory.resolve("memory.max_usage_in_bytes"), "0");
+    highestUsage.set(0);
+  }
+
+  @Override
   public void setMemoryMax(long bytes) throws IOException {
     Path limit = memory.resolve("memory.limit_in_bytes");
     Path memsw = memory.resolve("memory.memsw.limit_in_bytes");
@@ -83,7 +146,9 @@ final class V1WorkerCgroup implements WorkerCgroup {
 
   @Override
   public void setMemoryHigh(long bytes) throws IOException {
-    CgroupFiles.write(memory.resolve("memory.soft_limit_in_bytes"), Long.toString(bytes));
+    CgroupFiles.write(
+        memory.resolve("memory.soft_limit_in_bytes"),
+        bytes == CgroupFiles.UNLIMITED ? "-1" : Long.toString(bytes));
   }
 
   @Override

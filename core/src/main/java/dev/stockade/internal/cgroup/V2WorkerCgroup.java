@@ -76,7 +76,9 @@ final class V2WorkerCgroup implements WorkerCgroup {
   @Override
   public void setMemoryHigh(long bytes) throws IOException {
     require("memory");
-    CgroupFiles.write(directory.resolve("memory.high"), Long.toString(bytes));
+    CgroupFiles.write(
+        directory.resolve("memory.high"),
+        bytes == CgroupFiles.UNLIMITED ? "max" : Long.toString(bytes));
   }
 
   @Override

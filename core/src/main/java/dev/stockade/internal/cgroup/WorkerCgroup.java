@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 
@@ -36,6 +38,35 @@ public interface WorkerCgroup {
   List<Path> procsFiles();
 
   /**
+   * The {@code tasks} file of the group per controller, for {@link ThreadPlacement}: under v1,
+   * where one thread can be moved alone; empty under v2.
+   */
+  default Map<String, Path> tasksFiles() {
+    return Map.of();
+  }
+
+  /**
+   * Why this group may not hold another tree, read from the kernel's own files; empty if it may. It
+   * may only when it holds no process and no thread ({@code cgroup.procs} and {@code tasks} empty
+   * in every hierarchy), no sub-group, no unreaped member ({@code pids.current} 0), counted no OOM
+   * kill and no refused fork (counters that cannot be reset), and is not frozen. Under v2 groups
+   * are never reused (see {@link CgroupBase#reusesGroups()}).
+   */
+  default Optional<String> whyNotReusable() throws IOException {
+    return Optional.of("cgroup v2 groups are not reused");
+  }
+
+  /**
+   * Prepares a group {@link #whyNotReusable()} cleared for the next tree: memory still charged to
+   * it beyond 1 MiB (page cache of files the last tree left) is reclaimed, and the recorded peak
+   * restarts from the usage that remains, so the next tree's peak is its own (give or take the few
+   * hundred KiB of kernel objects a tree leaves charged for a while).
+   */
+  default void resetForReuse() throws IOException {
+    throw new UnsupportedOperationException("cgroup v2 groups are not reused");
+  }
+
+  /**
    * Hard memory limit of the whole tree; beyond it the kernel reclaims and then OOM-kills inside
    * the group. Swap counts against it where the kernel accounts swap: v2 sets {@code memory.max}
    * and {@code memory.swap.max = 0}; v1 sets {@code memory.limit_in_bytes} and, where swap
@@ -50,7 +81,7 @@ public interface WorkerCgroup {
    * Soft memory limit: v2 {@code memory.high} (the kernel throttles and reclaims the tree above it,
    * never kills); v1 {@code memory.soft_limit_in_bytes} (only a reclaim target when the whole host
    * is short of memory). Neither ends anything: recycling at a soft limit is the pool's decision,
-   * from {@link #memoryCurrent()}.
+   * from {@link #memoryCurrent()}. {@link Long#MAX_VALUE} removes the soft limit.
    *
    * @throws UnsupportedOperationException without the memory controller
    */

@@ -11,6 +11,7 @@ import dev.stockade.internal.cgroup.CgroupProbe;
 import dev.stockade.internal.cgroup.CgroupSelection;
 import dev.stockade.internal.lifeline.LeftoverSweep;
 import dev.stockade.internal.lifeline.Lifeline;
+import dev.stockade.internal.lifeline.LifelineCgroups;
 import dev.stockade.internal.os.ContainmentStrategy;
 import dev.stockade.internal.os.ProcessLauncher;
 import dev.stockade.internal.os.ProcessTable;
@@ -99,7 +100,8 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
     // Before any tree of this pool starts: what a killed run of this name left is ended first,
     // so the new trees do not compete with it for memory.
     LeftoverSweep.sweep(common.name(), cgroups.base());
-    this.containment = CgroupContainmentStrategy.of(cgroups, poolId, tags);
+    this.containment =
+        CgroupContainmentStrategy.of(cgroups, poolId, tags, new LifelineCgroups(Lifeline.get()));
     this.launcher = ProcessLauncher.detect();
     this.callbacks =
         CallbackExecutor.forPool(common.name(), common.callbackExecutor(), common.workers());
@@ -484,6 +486,7 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
   }
 
   private void stopThreads() {
+    containment.close(); // every tree is gone: what it kept between them goes too
     beforeThreadsStop();
     threads.stop();
   }

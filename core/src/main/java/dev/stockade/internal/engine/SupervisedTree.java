@@ -155,7 +155,7 @@ public final class SupervisedTree {
                   spec.pipeInput()));
       try {
         launchNanos = System.nanoTime();
-        process = launcher.launch(launch, waiter);
+        process = containment.launch(launcher, launch, waiter);
       } catch (IOException | RuntimeException e) {
         containment.discard();
         throw e;
@@ -284,9 +284,34 @@ public final class SupervisedTree {
     return containment.pidFloor();
   }
 
-  /** Ends every process of the tree; call once, after winning {@link WorkerLifecycle#stop}. */
+  /**
+   * Ends every process of the tree; call once, after winning {@link WorkerLifecycle#stop}. Under
+   * cgroups the group's own peak, read at the end, counts in the tree's: a tree that ended before
+   * its first sample has a true peak too.
+   */
   public TeardownReport end(Duration grace) {
-    return containment.end(grace);
+    TeardownReport report = containment.end(grace);
+    OptionalLong kernelPeak = containment.kernelMemoryPeakBytes();
+    if (kernelPeak.isPresent() && kernelPeak.getAsLong() > memoryPeak) {
+      memoryPeak = kernelPeak.getAsLong();
+      peakMetric = MemoryMetric.CGROUP;
+    }
+    return report;
+  }
+
+  /**
+   * Without a kernel count and without a sample (the tree ended before the first tick): the largest
+   * resident set the root's exit reported, so a short tree does not show no peak. A sampled peak is
+   * kept as it is: it is of the whole tree, in the metric its limit was judged by.
+   */
+  private void notePeakAtExit() {
+    if (memoryPeak == 0 && process.exit().isDone()) {
+      OptionalLong rss = process.peakRssBytes();
+      if (rss.isPresent()) {
+        memoryPeak = rss.getAsLong();
+        peakMetric = MemoryMetric.RSS;
+      }
+    }
   }
 
   /**
@@ -344,6 +369,7 @@ public final class SupervisedTree {
   }
 
   public MemorySize peakMemory() {
+    notePeakAtExit();
     return MemorySize.ofBytes(memoryPeak);
   }
 
@@ -356,6 +382,7 @@ public final class SupervisedTree {
   }
 
   public WorkerDetails details(ExitStatus exitStatus, String stderrTail) {
+    notePeakAtExit();
     return new WorkerDetails(
         poolName,
         workerId,

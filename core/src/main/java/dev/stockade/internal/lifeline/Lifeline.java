@@ -108,11 +108,14 @@ public final class Lifeline {
   }
 
   /** Registers a tree that has just started; starts the watchdog if it is not running. */
-  public synchronized void treeStarted(
+  public void treeStarted(
       String tag, ProcessIdentity root, Path tempDirectory, List<Path> cgroups) {
-    LifelineMessage message =
-        LifelineMessage.tree(tag, root.pid(), root.startTime(), tempDirectory, cgroups);
-    live.put(tag, message);
+    register(LifelineMessage.tree(tag, root.pid(), root.startTime(), tempDirectory, cgroups));
+  }
+
+  /** Registers a tree, or cgroups kept between trees ({@link LifelineCgroups}), by its tag. */
+  synchronized void register(LifelineMessage message) {
+    live.put(message.tag(), message);
     if (watchdog != null) {
       send(message);
     } else if (!gaveUp && !restartScheduled) {

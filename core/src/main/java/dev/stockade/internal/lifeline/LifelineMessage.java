@@ -6,17 +6,18 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * One line the supervising JVM sends its watchdog: a tree it started, or a tree it ended. A line is
- * tab-separated text ({@code tree TAG PID START TMPDIR [CGROUP...]}, {@code gone TAG}); tags, pids
- * and paths the pool makes hold no tab or newline. A line the watchdog cannot read is skipped: the
- * tag scan at the end still finds that tree.
+ * One line the supervising JVM sends its watchdog: a tree it started, cgroups it keeps empty
+ * between trees, or either of them gone. A line is tab-separated text ({@code tree TAG PID START
+ * TMPDIR [CGROUP...]}, {@code cgroup KEY CGROUP...}, {@code gone TAG}); tags, keys, pids and paths
+ * the pool makes hold no tab or newline. A line the watchdog cannot read is skipped: the tag scan
+ * at the end still finds that tree.
  *
  * @param kind what happened
- * @param tag the tree's {@code STOCKADE_TAG}
+ * @param tag the tree's {@code STOCKADE_TAG}, or the key of kept cgroups
  * @param rootPid the root's pid (trees only)
  * @param rootStartTime the root's start time in clock ticks since boot (trees only)
  * @param tempDirectory the tree's {@code TMPDIR}, or null (trees only)
- * @param cgroups the directories of the tree's cgroup, if it has one (trees only)
+ * @param cgroups the directories of the tree's cgroup, if it has one, or the kept ones
  */
 record LifelineMessage(
     Kind kind,
@@ -28,6 +29,8 @@ record LifelineMessage(
 
   enum Kind {
     TREE,
+    /** Cgroups kept between trees: no process to end, directories to remove. */
+    CGROUP,
     GONE
   }
 
@@ -37,6 +40,10 @@ record LifelineMessage(
         Kind.TREE, tag, rootPid, rootStartTime, tempDirectory, List.copyOf(cgroups));
   }
 
+  static LifelineMessage keptCgroup(String key, List<Path> cgroups) {
+    return new LifelineMessage(Kind.CGROUP, key, 0, 0, null, List.copyOf(cgroups));
+  }
+
   static LifelineMessage gone(String tag) {
     return new LifelineMessage(Kind.GONE, tag, 0, 0, null, List.of());
   }
@@ -44,6 +51,11 @@ record LifelineMessage(
   String toLine() {
     if (kind == Kind.GONE) {
       return "gone\t" + tag + "\n";
+    }
+    if (kind == Kind.CGROUP) {
+      StringBuilder line = new StringBuilder("cgroup\t").append(tag);
+      cgroups.forEach(c -> line.append('\t').append(c));
+      return line.append('\n').toString();
     }
     StringBuilder line =
         new StringBuilder("tree\t")
@@ -66,6 +78,16 @@ record LifelineMessage(
     try {
       if (fields.length == 2 && fields[0].equals("gone") && !fields[1].isEmpty()) {
         return Optional.of(gone(fields[1]));
+      }
+      if (fields.length >= 3 && fields[0].equals("cgroup") && !fields[1].isEmpty()) {
+        List<Path> cgroups = new ArrayList<>();
+        for (int i = 2; i < fields.length; i++) {
+          if (fields[i].isEmpty()) {
+            return Optional.empty();
+          }
+          cgroups.add(Path.of(fields[i]));
+        }
+        return Optional.of(keptCgroup(fields[1], cgroups));
       }
       if (fields.length >= 5 && fields[0].equals("tree") && !fields[1].isEmpty()) {
         List<Path> cgroups = new ArrayList<>();

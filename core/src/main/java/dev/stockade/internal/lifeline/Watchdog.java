@@ -115,7 +115,7 @@ public final class Watchdog {
   }
 
   synchronized void apply(LifelineMessage message) {
-    if (message.kind() == LifelineMessage.Kind.TREE) {
+    if (message.kind() != LifelineMessage.Kind.GONE) {
       trees.put(message.tag(), message);
     } else {
       trees.remove(message.tag());
@@ -160,6 +160,9 @@ public final class Watchdog {
     Map<String, ProcessIdentity> roots = new LinkedHashMap<>();
     List<String> poolPrefixes = new ArrayList<>();
     for (LifelineMessage tree : trees.values()) {
+      if (tree.kind() != LifelineMessage.Kind.TREE) {
+        continue; // kept cgroups: no process, their directories are removed below
+      }
       roots.put(tree.tag(), new ProcessIdentity(tree.rootPid(), tree.rootStartTime()));
       String prefix = poolPrefix(tree.tag());
       if (!poolPrefixes.contains(prefix)) {

@@ -11,6 +11,12 @@ public interface ContainmentStrategy {
   /** Containment for the tree whose processes will carry {@code tag}, under {@code limits}. */
   TreeContainment create(String tag, TreeLimits limits);
 
+  /**
+   * Releases what the strategy keeps between trees (cgroups kept for reuse); called once every tree
+   * of the pool has ended. Trees ended later release what they hold themselves.
+   */
+  default void close() {}
+
   /** Containment by session, tag and tree walk; {@code why} says why it was chosen, or null. */
   static ContainmentStrategy withoutCgroups(TagIndex tags, String why) {
     return new SessionContainmentStrategy(tags, why);

@@ -17,6 +17,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
@@ -26,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * Starts processes with glibc's {@code posix_spawn}, which forks with {@code CLONE_VFORK} and can
  * call setsid(2) in the child ({@code POSIX_SPAWN_SETSID}): a new session without a {@code
  * setsid(1)} exec in front of every task, and without the JDK's {@code jspawnhelper} exec either.
- * The exit status is read with {@code waitpid}, so a death by signal is told apart from an exit
- * code.
+ * The exit status is read with {@code wait4}, so a death by signal is told apart from an exit code,
+ * and the largest resident set of the root (or of a descendant it waited for) is known.
  *
  * <p>In the child: stdin is a pipe or {@code /dev/null}; stdout and stderr are pipes (or {@code
  * /dev/null}); every other descriptor is closed; the signal mask is empty and every signal has its
@@ -50,6 +51,9 @@ public final class PosixSpawnLauncher implements ProcessLauncher {
   private static final int FILE_ACTIONS_SIZE = 512;
   private static final int ATTR_SIZE = 1024;
   private static final int SIGSET_SIZE = 256;
+  // struct rusage: two struct timevals (16 bytes each on 64-bit Linux), then long ru_maxrss.
+  private static final int RUSAGE_SIZE = 256;
+  private static final int RU_MAXRSS_OFFSET = 32;
 
   interface CLibrary extends Library {
     int close(int fd);
@@ -88,12 +92,15 @@ public final class PosixSpawnLauncher implements ProcessLauncher {
         StringArray argv,
         StringArray envp);
 
-    int waitpid(int pid, IntByReference status, int options) throws LastErrorException;
+    int wait4(int pid, IntByReference status, int options, Pointer rusage)
+        throws LastErrorException;
 
     String strerror(int errno);
   }
 
   private static final CLibrary C = load();
+
+  private static final SpawnScope NO_SCOPE = () -> () -> {};
 
   private static CLibrary load() {
     if (!Platform.isLinux() || "jdk".equals(System.getProperty("dev.stockade.launcher"))) {
@@ -127,13 +134,24 @@ public final class PosixSpawnLauncher implements ProcessLauncher {
 
   @Override
   public SpawnedProcess launch(LaunchSpec spec, Executor waiter) throws IOException {
+    return launch(spec, waiter, NO_SCOPE);
+  }
+
+  @Override
+  public boolean supportsSpawnScope() {
+    return true;
+  }
+
+  @Override
+  public SpawnedProcess launch(LaunchSpec spec, Executor waiter, SpawnScope scope)
+      throws IOException {
     int[] in = spec.pipeInput() ? OutputPipe.newPipe() : null;
     int[] out = null;
     int[] err = null;
     try {
       out = spec.captureOutput() ? OutputPipe.newPipe() : null;
       err = spec.captureOutput() ? OutputPipe.newPipe() : null;
-      int pid = spawn(spec, in, out, err);
+      int pid = spawn(spec, in, out, err, scope);
       OrphanReaper.launched(pid);
       OutputStream stdin =
           in == null
@@ -143,7 +161,8 @@ public final class PosixSpawnLauncher implements ProcessLauncher {
       InputStream stdout = pipes.isEmpty() ? InputStream.nullInputStream() : pipes.get(0);
       InputStream stderr = pipes.isEmpty() ? InputStream.nullInputStream() : pipes.get(1);
       CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
-      waiter.execute(() -> exit.complete(waitFor(pid)));
+      long[] maxRss = {-1};
+      waiter.execute(() -> exit.complete(waitFor(pid, maxRss)));
       return new SpawnedProcess() {
         @Override
         public long pid() {
@@ -174,6 +193,12 @@ public final class PosixSpawnLauncher implements ProcessLauncher {
         public List<OutputPipe> outputPipes() {
           return pipes;
         }
+
+        @Override
+        public OptionalLong peakRssBytes() {
+          // Written before exit completes, so visible to whoever saw it complete.
+          return exit.isDone() && maxRss[0] > 0 ? OptionalLong.of(maxRss[0]) : OptionalLong.empty();
+        }
       };
     } finally {
       closeAll(in);
@@ -182,7 +207,8 @@ public final class PosixSpawnLauncher implements ProcessLauncher {
     }
   }
 
-  private static int spawn(LaunchSpec spec, int[] in, int[] out, int[] err) throws IOException {
+  private static int spawn(LaunchSpec spec, int[] in, int[] out, int[] err, SpawnScope scope)
+      throws IOException {
     Memory actions = new Memory(FILE_ACTIONS_SIZE);
     Memory attr = new Memory(ATTR_SIZE);
     Memory empty = new Memory(SIGSET_SIZE);
@@ -230,14 +256,14 @@ public final class PosixSpawnLauncher implements ProcessLauncher {
         }
         IntByReference pid = new IntByReference();
         String utf8 = StandardCharsets.UTF_8.name();
-        int rc =
-            C.posix_spawn(
-                pid,
-                spec.program().toString(),
-                actions,
-                attr,
-                new StringArray(spec.arguments().toArray(new String[0]), utf8),
-                new StringArray(env, utf8));
+        String program = spec.program().toString();
+        StringArray argv = new StringArray(spec.arguments().toArray(new String[0]), utf8);
+        StringArray envp = new StringArray(env, utf8);
+        int rc;
+        // Everything is allocated before: inside the scope only the spawn runs.
+        try (SpawnScope.Entered entered = scope.enter()) {
+          rc = C.posix_spawn(pid, program, actions, attr, argv, envp);
+        }
         if (rc != 0) {
           throw new IOException(
               "cannot start " + spec.program() + ": " + C.strerror(rc) + " (errno " + rc + ")");
@@ -264,15 +290,22 @@ public final class PosixSpawnLauncher implements ProcessLauncher {
     }
   }
 
-  private static ExitStatus waitFor(int pid) {
+  /**
+   * Reaps {@code pid}; puts the largest resident set wait4 reports, in bytes, in {@code maxRss}.
+   */
+  private static ExitStatus waitFor(int pid, long[] maxRss) {
     IntByReference status = new IntByReference();
+    Memory rusage = new Memory(RUSAGE_SIZE);
+    rusage.clear();
     while (true) {
       try {
-        C.waitpid(pid, status, 0);
+        C.wait4(pid, status, 0, rusage);
+        // ru_maxrss is in KiB: the root's, or that of the largest descendant it waited for.
+        maxRss[0] = rusage.getLong(RU_MAXRSS_OFFSET) * 1024;
         break;
       } catch (LastErrorException e) {
         if (e.getErrorCode() != EINTR) {
-          log.error("waitpid({}) failed: errno {}", pid, e.getErrorCode());
+          log.error("wait4({}) failed: errno {}", pid, e.getErrorCode());
           OrphanReaper.waited(pid);
           return ExitStatus.exited(-1);
         }

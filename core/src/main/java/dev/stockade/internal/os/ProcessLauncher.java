@@ -23,6 +23,26 @@ public interface ProcessLauncher {
    */
   SpawnedProcess launch(LaunchSpec spec, Executor waiter) throws IOException;
 
+  /**
+   * Starts the process with {@code scope} entered on the calling thread just around the system call
+   * that creates it, where the launcher can confine the scope to that call ({@link
+   * #supportsSpawnScope()}).
+   *
+   * @throws IOException if it cannot be started, or the scope cannot be entered
+   */
+  default SpawnedProcess launch(LaunchSpec spec, Executor waiter, SpawnScope scope)
+      throws IOException {
+    throw new UnsupportedOperationException(name() + " does not confine a scope to the spawn");
+  }
+
+  /**
+   * Whether {@link #launch(LaunchSpec, Executor, SpawnScope)} works: not for the JDK, which may
+   * start threads of its own from the launching thread while it starts a process.
+   */
+  default boolean supportsSpawnScope() {
+    return false;
+  }
+
   static ProcessLauncher detect() {
     return PosixSpawnLauncher.isAvailable() ? new PosixSpawnLauncher() : new JdkProcessLauncher();
   }

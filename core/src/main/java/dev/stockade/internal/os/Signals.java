@@ -38,6 +38,8 @@ public final class Signals {
   private static final CLibrary C = Native.load("c", CLibrary.class);
   private static volatile boolean pidfdAvailable = true;
 
+  private static final long OWN_PID = ProcessHandle.current().pid();
+
   private Signals() {}
 
   /** Outcome of one send. */
@@ -50,6 +52,12 @@ public final class Signals {
 
   /** Sends {@code signal} to the process {@code target} if, and only if, it is still that one. */
   public static Delivery send(ProcessIdentity target, Signal signal) {
+    if (target.pid() == OWN_PID) {
+      // Never this JVM, whatever a group or a scan listed (a launching thread that could not
+      // leave a worker's cgroup puts the JVM's pid in it).
+      log.error("refusing to send {} to this JVM itself ({})", signal, target);
+      return Delivery.GONE;
+    }
     if (pidfdAvailable) {
       int fd;
       try {

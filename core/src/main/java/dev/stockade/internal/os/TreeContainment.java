@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.concurrent.Executor;
 
 /**
  * Keeps one worker's process tree together and ends it. One instance per tree. Implementations
@@ -35,6 +36,15 @@ public interface TreeContainment {
    */
   default LaunchSpec prepare(LaunchSpec spec) throws IOException {
     return spec;
+  }
+
+  /**
+   * Launches what {@link #prepare} returned, with {@code launcher}, on the calling (spawner)
+   * thread; a containment that places the root from the launching thread does so around the launch.
+   */
+  default SpawnedProcess launch(ProcessLauncher launcher, LaunchSpec spec, Executor waiter)
+      throws IOException {
+    return launcher.launch(spec, waiter);
   }
 
   /** Undoes {@link #prepare} after a launch that failed. */
