@@ -132,16 +132,21 @@ class WorkerPoolMapTest {
     Chunks chunks = new Chunks();
     try (WorkerPool<String, String> pool = runtime.pool(2, chunks).build()) {
       assertThat(pool.map(echoes(1_001))).hasSize(1_001);
-      assertThat(chunks.started)
-          .containsExactlyInAnyOrder(
-              "task[0..125]",
-              "task[126..251]",
-              "task[252..377]",
-              "task[378..503]",
-              "task[504..629]",
-              "task[630..755]",
-              "task[756..881]",
-              "task[882..1000]");
+      // Events reach the listener on the callback executor, possibly after the map returned.
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .untilAsserted(
+              () ->
+                  assertThat(chunks.started)
+                      .containsExactlyInAnyOrder(
+                          "task[0..125]",
+                          "task[126..251]",
+                          "task[252..377]",
+                          "task[378..503]",
+                          "task[504..629]",
+                          "task[630..755]",
+                          "task[756..881]",
+                          "task[882..1000]"));
     }
   }
 
@@ -152,7 +157,12 @@ class WorkerPoolMapTest {
     try (WorkerPool<String, String> pool = runtime.pool(1, chunks).build()) {
       assertThat(pool.map(echoes(10), MapOptions.defaults().withChunkSize(4)))
           .isEqualTo(numbers(10));
-      assertThat(chunks.started).containsExactly("task[0..3]", "task[4..7]", "task[8..9]");
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .untilAsserted(
+              () ->
+                  assertThat(chunks.started)
+                      .containsExactly("task[0..3]", "task[4..7]", "task[8..9]"));
     }
   }
 

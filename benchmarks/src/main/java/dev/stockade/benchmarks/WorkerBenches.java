@@ -2,6 +2,7 @@ package dev.stockade.benchmarks;
 
 import dev.stockade.Codec;
 import dev.stockade.WorkerPool;
+import dev.stockade.WorkerPoolBuilder;
 import dev.stockade.internal.os.ProcessInfo;
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,45 +34,56 @@ final class WorkerBenches {
   private WorkerBenches() {}
 
   /**
-   * A pool of {@code workers} {@link EchoHandler} JVM workers, all started at build ({@code minIdle
-   * = workers}), otherwise with the pool's defaults; room to queue {@code queueCapacity} tasks; no
-   * shutdown hook (the benchmark closes it).
+   * A builder of a pool named {@code name} of {@code workers} workers, all started at build ({@code
+   * minIdle = workers}), with no shutdown hook (the benchmark closes it); every other setting at
+   * the pool's default until the caller sets it.
+   */
+  static <I, O> WorkerPoolBuilder<I, O> builder(
+      Codec<I> input, Codec<O> output, String name, int workers) {
+    return WorkerPool.builder(input, output)
+        .name(name)
+        .workers(workers)
+        .minIdle(workers)
+        .shutdownHook(false);
+  }
+
+  /**
+   * A pool of {@code workers} {@link EchoHandler} JVM workers with room to queue {@code
+   * queueCapacity} tasks, otherwise as {@link #builder} makes it: the default dispatch.
    */
   static WorkerPool<byte[], byte[]> jvmPool(String name, int workers, int queueCapacity) {
-    return jvmPool(name, workers, queueCapacity, 1);
+    return builder(Codec.bytes(), Codec.bytes(), name, workers)
+        .jvmWorker(EchoHandler.class)
+        .queueCapacity(queueCapacity)
+        .build();
   }
 
   /** The same with {@code inFlight} tasks sent to a worker before its first answer. */
   static WorkerPool<byte[], byte[]> jvmPool(
       String name, int workers, int queueCapacity, int inFlight) {
-    return WorkerPool.builder(Codec.bytes(), Codec.bytes())
-        .name(name)
+    return builder(Codec.bytes(), Codec.bytes(), name, workers)
         .jvmWorker(EchoHandler.class)
-        .workers(workers)
         .tasksInFlightPerWorker(inFlight)
-        .minIdle(workers)
         .queueCapacity(queueCapacity)
-        .shutdownHook(false)
         .build();
   }
 
   /** The same with {@code python3 echo_worker.py} workers (the shipped Python runtime). */
   static WorkerPool<byte[], byte[]> pythonPool(
       String name, int workers, int queueCapacity, Path echoWorker) {
-    return pythonPool(name, workers, queueCapacity, echoWorker, 1);
+    return builder(Codec.bytes(), Codec.bytes(), name, workers)
+        .pythonWorker(echoWorker)
+        .queueCapacity(queueCapacity)
+        .build();
   }
 
   /** The same with {@code inFlight} tasks sent to a worker before its first answer. */
   static WorkerPool<byte[], byte[]> pythonPool(
       String name, int workers, int queueCapacity, Path echoWorker, int inFlight) {
-    return WorkerPool.builder(Codec.bytes(), Codec.bytes())
-        .name(name)
+    return builder(Codec.bytes(), Codec.bytes(), name, workers)
         .pythonWorker(echoWorker)
-        .workers(workers)
         .tasksInFlightPerWorker(inFlight)
-        .minIdle(workers)
         .queueCapacity(queueCapacity)
-        .shutdownHook(false)
         .build();
   }
 
@@ -113,14 +125,19 @@ final class WorkerBenches {
 
   /** A fresh temporary directory holding {@code echo_worker.py}. */
   static Path writeEchoWorker() {
+    return writeWorker("echo_worker.py");
+  }
+
+  /** A fresh temporary directory holding the packaged Python script {@code name}. */
+  static Path writeWorker(String name) {
     try {
-      return writeScript("echo_worker.py", Files.createTempDirectory("stockade-bench-py-"));
+      return writeScript(name, Files.createTempDirectory("stockade-bench-py-"));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  /** Removes {@code script} and the directory {@link #writeEchoWorker} made for it. */
+  /** Removes {@code script} and the directory {@link #writeWorker} made for it. */
   static void deleteScript(Path script) {
     if (script == null) {
       return;
@@ -154,6 +171,19 @@ final class WorkerBenches {
               + " were alive after it "
               + "was closed (now killed): "
               + live);
+    }
+  }
+
+  /**
+   * Closes a benchmark's pool named {@code name}, checks that none of its processes is left, and
+   * removes its worker's script ({@code null} for a JVM worker), even if the check fails.
+   */
+  static void close(WorkerPool<?, ?> pool, String name, Path script) {
+    try {
+      pool.close();
+      assertNoneLeft(ofPoolName(name), "pool " + name);
+    } finally {
+      deleteScript(script);
     }
   }
 

@@ -28,9 +28,13 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@link #python}: two {@code python3 echo_worker.py} workers.
  * </ul>
  *
- * <p>Each worker has up to {@value #IN_FLIGHT} tasks in flight ({@code tasksInFlightPerWorker}):
- * its next tasks are already in its pipe when it answers one, as {@code imap_unordered} keeps its
- * workers' pipe full. The calling thread submits all of them first, then waits for every future.
+ * <p>In {@link #jvm} and {@link #python} each worker has up to {@value #IN_FLIGHT} tasks in flight
+ * ({@code tasksInFlightPerWorker}): its next tasks are already in its pipe when it answers one, as
+ * {@code imap_unordered} keeps its workers' pipe full. {@link #jvmDefaults} and {@link
+ * #pythonDefaults} leave every setting at the pool's default but the queue's capacity, which must
+ * hold the {@value #TASKS} tasks (the default is 1000; {@code imap_unordered}'s queue has no
+ * bound): the pool's default dispatch. The calling thread submits all of them first, then waits for
+ * every future.
  *
  * <p>One benchmark thread, two workers and the pool's threads on two cores: this is a test of what
  * the supervision costs when the machine has no core to spare. The comparison is Python's {@code
@@ -40,7 +44,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Five warmup and eight measured iterations of 2 s, more than the other benchmarks: the figures
  * were still falling in a third warmup iteration, and vary more between iterations.
  *
- * <p>Target: each at least 2 times faster than {@code imap_unordered}.
+ * <p>Target: each at least 2 times faster than {@code imap_unordered}, at the default dispatch as
+ * with {@value #IN_FLIGHT} in flight.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -68,8 +73,45 @@ public class WorkerThroughputBenchmark {
 
     @TearDown(Level.Trial)
     public void close() {
-      pool.close();
-      WorkerBenches.assertNoneLeft(WorkerBenches.ofPoolName(NAME), "pool " + NAME);
+      WorkerBenches.close(pool, NAME, null);
+    }
+  }
+
+  /** A pool of two JVM workers, the default dispatch. */
+  @State(Scope.Benchmark)
+  public static class JvmDefaultPool {
+    static final String NAME = "bench-tp-jvm-default";
+    WorkerPool<byte[], byte[]> pool;
+
+    @Setup(Level.Trial)
+    public void start() {
+      pool = WorkerBenches.jvmPool(NAME, WORKERS, TASKS);
+      WorkerBenches.roundTrip(pool);
+    }
+
+    @TearDown(Level.Trial)
+    public void close() {
+      WorkerBenches.close(pool, NAME, null);
+    }
+  }
+
+  /** A pool of two Python workers, the default dispatch. */
+  @State(Scope.Benchmark)
+  public static class PythonDefaultPool {
+    static final String NAME = "bench-tp-python-default";
+    Path script;
+    WorkerPool<byte[], byte[]> pool;
+
+    @Setup(Level.Trial)
+    public void start() {
+      script = WorkerBenches.writeEchoWorker();
+      pool = WorkerBenches.pythonPool(NAME, WORKERS, TASKS, script);
+      WorkerBenches.roundTrip(pool);
+    }
+
+    @TearDown(Level.Trial)
+    public void close() {
+      WorkerBenches.close(pool, NAME, script);
     }
   }
 
@@ -89,12 +131,7 @@ public class WorkerThroughputBenchmark {
 
     @TearDown(Level.Trial)
     public void close() {
-      try {
-        pool.close();
-        WorkerBenches.assertNoneLeft(WorkerBenches.ofPoolName(NAME), "pool " + NAME);
-      } finally {
-        WorkerBenches.deleteScript(script);
-      }
+      WorkerBenches.close(pool, NAME, script);
     }
   }
 
@@ -107,6 +144,19 @@ public class WorkerThroughputBenchmark {
   /** {@value #TASKS} echoes through two Python workers, all awaited. */
   @Benchmark
   public int python(PythonPool state) throws InterruptedException, ExecutionException {
+    return runAll(state.pool);
+  }
+
+  /** {@value #TASKS} echoes through two JVM workers at the default dispatch, all awaited. */
+  @Benchmark
+  public int jvmDefaults(JvmDefaultPool state) throws InterruptedException, ExecutionException {
+    return runAll(state.pool);
+  }
+
+  /** {@value #TASKS} echoes through two Python workers at the default dispatch, all awaited. */
+  @Benchmark
+  public int pythonDefaults(PythonDefaultPool state)
+      throws InterruptedException, ExecutionException {
     return runAll(state.pool);
   }
 

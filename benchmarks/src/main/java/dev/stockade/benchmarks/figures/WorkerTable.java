@@ -94,6 +94,10 @@ final class WorkerTable {
       s.append("; load average ").append(load[0]).append(" before the run and ").append(load[1]);
       s.append(" after (1, 5, 15 min)");
     }
+    String cpus = cpusAllowed();
+    if (cpus != null) {
+      s.append("; the CPUs the run was allowed: ").append(cpus);
+    }
     return s.append(
             ". Each value is a mean ± its error: JMH's 99.9 % interval, or the standard"
                 + " deviation of the Python iterations.")
@@ -126,6 +130,16 @@ final class WorkerTable {
     }
     Matcher m = LOAD.matcher(s.text());
     return m.find() ? new String[] {m.group(1).trim(), m.group(2).trim()} : null;
+  }
+
+  /** The CPUs the run was allowed ({@code 0} when pinned), if its file says. */
+  private String cpusAllowed() {
+    Source s = source.get();
+    if (!s.file().endsWith(".json")) {
+      return null;
+    }
+    JsonNode cpus = s.json().path("cpus_allowed");
+    return cpus.isTextual() ? cpus.asText() : null;
   }
 
   private static String verdict(String verdict) {

@@ -300,21 +300,6 @@ public final class SupervisedTree {
   }
 
   /**
-   * Without a kernel count and without a sample (the tree ended before the first tick): the largest
-   * resident set the root's exit reported, so a short tree does not show no peak. A sampled peak is
-   * kept as it is: it is of the whole tree, in the metric its limit was judged by.
-   */
-  private void notePeakAtExit() {
-    if (memoryPeak == 0 && process.exit().isDone()) {
-      OptionalLong rss = process.peakRssBytes();
-      if (rss.isPresent()) {
-        memoryPeak = rss.getAsLong();
-        peakMetric = MemoryMetric.RSS;
-      }
-    }
-  }
-
-  /**
    * After {@link #end}: waits for the readers of the tree's output pipes to reach their end ({@code
    * readersDone}), ending any escaped member that still holds a pipe, with {@code grace}; a pipe
    * that stays held is abandoned, so no reader stays blocked on it (see {@link PipeHolderSweep}).
@@ -369,7 +354,6 @@ public final class SupervisedTree {
   }
 
   public MemorySize peakMemory() {
-    notePeakAtExit();
     return MemorySize.ofBytes(memoryPeak);
   }
 
@@ -382,7 +366,6 @@ public final class SupervisedTree {
   }
 
   public WorkerDetails details(ExitStatus exitStatus, String stderrTail) {
-    notePeakAtExit();
     return new WorkerDetails(
         poolName,
         workerId,

@@ -17,7 +17,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
@@ -27,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * Starts processes with glibc's {@code posix_spawn}, which forks with {@code CLONE_VFORK} and can
  * call setsid(2) in the child ({@code POSIX_SPAWN_SETSID}): a new session without a {@code
  * setsid(1)} exec in front of every task, and without the JDK's {@code jspawnhelper} exec either.
- * The exit status is read with {@code wait4}, so a death by signal is told apart from an exit code,
- * and the largest resident set of the root (or of a descendant it waited for) is known.
+ * The exit status is read with {@code waitpid}, so a death by signal is told apart from an exit
+ * code.
  *
  * <p>In the child: stdin is a pipe or {@code /dev/null}; stdout and stderr are pipes (or {@code
  * /dev/null}); every other descriptor is closed; the signal mask is empty and every signal has its
@@ -51,9 +50,6 @@ public final class PosixSpawnLauncher implements ProcessLauncher {
   private static final int FILE_ACTIONS_SIZE = 512;
   private static final int ATTR_SIZE = 1024;
   private static final int SIGSET_SIZE = 256;
-  // struct rusage: two struct timevals (16 bytes each on 64-bit Linux), then long ru_maxrss.
-  private static final int RUSAGE_SIZE = 256;
-  private static final int RU_MAXRSS_OFFSET = 32;
 
   interface CLibrary extends Library {
     int close(int fd);
@@ -92,8 +88,7 @@ public final class PosixSpawnLauncher implements ProcessLauncher {
         StringArray argv,
         StringArray envp);
 
-    int wait4(int pid, IntByReference status, int options, Pointer rusage)
-        throws LastErrorException;
+    int waitpid(int pid, IntByReference status, int options) throws LastErrorException;
 
     String strerror(int errno);
   }
@@ -161,8 +156,7 @@ public final class PosixSpawnLauncher implements ProcessLauncher {
       InputStream stdout = pipes.isEmpty() ? InputStream.nullInputStream() : pipes.get(0);
       InputStream stderr = pipes.isEmpty() ? InputStream.nullInputStream() : pipes.get(1);
       CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
-      long[] maxRss = {-1};
-      waiter.execute(() -> exit.complete(waitFor(pid, maxRss)));
+      waiter.execute(() -> exit.complete(waitFor(pid)));
       return new SpawnedProcess() {
         @Override
         public long pid() {
@@ -192,12 +186,6 @@ public final class PosixSpawnLauncher implements ProcessLauncher {
         @Override
         public List<OutputPipe> outputPipes() {
           return pipes;
-        }
-
-        @Override
-        public OptionalLong peakRssBytes() {
-          // Written before exit completes, so visible to whoever saw it complete.
-          return exit.isDone() && maxRss[0] > 0 ? OptionalLong.of(maxRss[0]) : OptionalLong.empty();
         }
       };
     } finally {
@@ -290,22 +278,15 @@ public final class PosixSpawnLauncher implements ProcessLauncher {
     }
   }
 
-  /**
-   * Reaps {@code pid}; puts the largest resident set wait4 reports, in bytes, in {@code maxRss}.
-   */
-  private static ExitStatus waitFor(int pid, long[] maxRss) {
+  private static ExitStatus waitFor(int pid) {
     IntByReference status = new IntByReference();
-    Memory rusage = new Memory(RUSAGE_SIZE);
-    rusage.clear();
     while (true) {
       try {
-        C.wait4(pid, status, 0, rusage);
-        // ru_maxrss is in KiB: the root's, or that of the largest descendant it waited for.
-        maxRss[0] = rusage.getLong(RU_MAXRSS_OFFSET) * 1024;
+        C.waitpid(pid, status, 0);
         break;
       } catch (LastErrorException e) {
         if (e.getErrorCode() != EINTR) {
-          log.error("wait4({}) failed: errno {}", pid, e.getErrorCode());
+          log.error("waitpid({}) failed: errno {}", pid, e.getErrorCode());
           OrphanReaper.waited(pid);
           return ExitStatus.exited(-1);
         }

@@ -4,7 +4,6 @@ import dev.stockade.ExitStatus;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
-import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 
 /** The root process of a tree, however it was started. */
@@ -25,13 +24,4 @@ public interface SpawnedProcess {
 
   /** The read ends of its stdout and stderr pipes; empty when output is not captured. */
   List<OutputPipe> outputPipes();
-
-  /**
-   * Once {@link #exit()} is complete: the largest resident set, in bytes, of the root or of any
-   * descendant it waited for, as {@code wait4(2)} reports it ({@code ru_maxrss}); empty before, or
-   * where the launcher cannot tell.
-   */
-  default OptionalLong peakRssBytes() {
-    return OptionalLong.empty();
-  }
 }
