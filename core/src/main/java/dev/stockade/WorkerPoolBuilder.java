@@ -27,7 +27,7 @@ public final class WorkerPoolBuilder<I, O> extends WorkerProgramBuilder<I, O> {
 
   private final Codec<I> input;
   private final Codec<O> output;
-  private int tasksInFlightPerWorker = 1;
+  private int tasksInFlightPerWorker = WorkerPoolSettings.AUTOMATIC_WINDOW;
   private int minIdle = 0;
   // Null until set: the default is a share of memoryLimit, known at build().
   private MemorySize softMemoryLimit;
@@ -59,10 +59,18 @@ public final class WorkerPoolBuilder<I, O> extends WorkerProgramBuilder<I, O> {
 
   /**
    * Tasks sent to a worker before it answered the first, so its next task is already in its pipe
-   * when it finishes one: throughput for small tasks, at a price. A worker still runs one task at a
+   * when it finishes one: throughput for small tasks, at a price — a task sent behind a slow one
+   * waits for it, even if another worker frees up meanwhile. A worker still runs one task at a
    * time, in order; a task's timeout starts when it becomes the one running; if the worker dies,
    * the running task fails and the ones behind it, which never started, go back to the queue. 1 to
-   * 64; default 1 (send a task only to an idle worker).
+   * 64; 1 sends a task only to an idle worker.
+   *
+   * <p>Unless set, the pool decides: a task goes only to an idle worker while any worker is idle,
+   * starting, or still to be started; once every worker is busy and at least as many tasks wait as
+   * there are workers, a worker takes tasks behind its running one up to its share of the work
+   * outstanding (the tasks waiting and held, divided by the workers) and at most 8 — so a backlog
+   * of small tasks flows without a round trip between them, and no task is queued behind another
+   * while a worker could take it.
    *
    * @param tasksInFlightPerWorker the most tasks sent to one worker at once, 1 to 64
    * @return this builder
@@ -364,7 +372,8 @@ public final class WorkerPoolBuilder<I, O> extends WorkerProgramBuilder<I, O> {
     }
     PoolSettings common = commonSettings(POOL_NUMBER::incrementAndGet);
     require(
-        tasksInFlightPerWorker >= 1 && tasksInFlightPerWorker <= 64,
+        !rules.wasSet("tasksInFlightPerWorker")
+            || (tasksInFlightPerWorker >= 1 && tasksInFlightPerWorker <= 64),
         "tasksInFlightPerWorker",
         "between 1 and 64",
         tasksInFlightPerWorker);

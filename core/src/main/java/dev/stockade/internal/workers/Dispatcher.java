@@ -12,18 +12,61 @@ import org.slf4j.LoggerFactory;
 /**
  * Hands queued tasks to workers: a worker takes tasks while it serves, up to its window ({@code
  * tasksInFlightPerWorker}) and its task limit, oldest task first; a worker that is idle and due to
- * retire (or whose pool closed or drained) retires here instead. Assignment happens under the
- * pool's lock, the writing of the TASK frames outside it ({@link Conversation}).
+ * retire (or whose pool closed or drained) retires here instead. With the window left to the pool,
+ * a worker takes a task behind its running one only when no worker could take it otherwise (none
+ * idle, none starting, none left to start), when enough tasks wait for every worker to take one,
+ * and only up to its share of the outstanding tasks. Assignment happens under the pool's lock, the
+ * writing of the TASK frames outside it ({@link Conversation}).
  */
 final class Dispatcher {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
   private final RealWorkerPool pool;
+  private final boolean automatic;
+
+  /** The fixed window; with the automatic one, its ceiling. */
   private final int window;
 
   Dispatcher(RealWorkerPool pool) {
     this.pool = pool;
-    this.window = pool.settings.tasksInFlightPerWorker();
+    int setting = pool.settings.tasksInFlightPerWorker();
+    this.automatic = setting == WorkerPoolSettings.AUTOMATIC_WINDOW;
+    this.window = automatic ? WorkerPoolSettings.AUTOMATIC_MOST : setting;
+  }
+
+  /** Whether {@code worker} may take one more task now. */
+  private boolean mayTakeLocked(PooledWorker worker) {
+    if (!worker.life.isAvailable(window)) {
+      return false;
+    }
+    if (!automatic || worker.life.isIdle()) {
+      return true;
+    }
+    if (pool.queue.isEmpty() || pool.starter.pendingStartsLocked() > 0) {
+      return false;
+    }
+    int serving = 0;
+    int outstanding = pool.queue.size();
+    for (PooledWorker w : pool.live) {
+      WorkerPhase phase = w.life.phase();
+      if (phase == WorkerPhase.STARTING || (phase == WorkerPhase.SERVING && w.life.isIdle())) {
+        return false; // it takes the task soon, and without waiting behind another
+      }
+      if (phase == WorkerPhase.SERVING) {
+        serving++;
+        outstanding += w.life.inFlight.size();
+      }
+    }
+    if (serving < pool.common.workers()) {
+      return false; // a worker can still be started for it
+    }
+    if (pool.queue.size() < serving) {
+      // Too few wait for every worker to take one: each goes to the first worker to free up, not
+      // behind a running task that may be the slow one.
+      return false;
+    }
+    int share = (outstanding + serving - 1) / serving;
+    return worker.life.inFlight.size() < share;
   }
 
   /** Gives a worker tasks up to its window, or retires it if it is due to and idle. */
@@ -52,7 +95,7 @@ final class Dispatcher {
         }
         return;
       }
-      while (!closed && worker.life.isAvailable(window) && assignLocked(worker)) {
+      while (!closed && mayTakeLocked(worker) && assignLocked(worker)) {
         assigned = true;
       }
     } finally {
@@ -73,7 +116,7 @@ final class Dispatcher {
         if (pool.queue.isEmpty() || pool.closedLocked()) {
           break;
         }
-        while (w.life.isAvailable(window) && assignLocked(w)) {
+        while (mayTakeLocked(w) && assignLocked(w)) {
           assignedTo.add(w);
         }
       }
@@ -134,7 +177,8 @@ final class Dispatcher {
 
   /** Tasks the workers could take now or once started: each worker's window, less its load. */
   int freeSlotsLocked() {
-    int free = pool.common.workers() * window;
+    // The automatic window counts as one: tasks it sends early come off the queue's own room.
+    int free = pool.common.workers() * (automatic ? 1 : window);
     for (PooledWorker w : pool.live) {
       free -= w.life.inFlight.size();
     }

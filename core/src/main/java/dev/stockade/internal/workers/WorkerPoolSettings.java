@@ -33,6 +33,11 @@ public record WorkerPoolSettings(
     Liveness liveness,
     Recycling recycling,
     Restarts restarts) {
+  /** {@code tasksInFlightPerWorker} left to the pool ({@link Dispatcher}'s automatic window). */
+  public static final int AUTOMATIC_WINDOW = 0;
+
+  /** The most tasks the automatic window sends one worker. */
+  public static final int AUTOMATIC_MOST = 8;
 
   /** Shorthand for {@code common().name()}, which nearly every log line names. */
   public String name() {
