@@ -62,8 +62,15 @@ final class Conversation {
       case HELLO -> hello(worker, Payloads.hello(frame.payload()));
       case HEARTBEAT -> null;
       case PROGRESS -> progress(worker, frame);
-      case RESULT, ERROR -> answer(worker, frame);
-      case BATCH_RESULT -> batchOutcomes(worker, frame);
+      case RESULT, ERROR, BATCH_RESULT -> {
+        Attempt a = current(worker);
+        if (a == null || a.id != frame.id()) {
+          yield type + " for task " + frame.id() + ", but " + running(a);
+        }
+        yield type == FrameType.BATCH_RESULT
+            ? batchOutcomes(worker, a, frame)
+            : answer(worker, a, frame);
+      }
       case PONG -> pong(worker, frame.id());
       default -> "unexpected " + type;
     };
@@ -126,18 +133,19 @@ final class Conversation {
     return null;
   }
 
-  private String answer(PooledWorker worker, Frame frame) throws ProtocolViolation {
+  /** The task {@code worker} runs now, read under the pool's lock; null if none. */
+  private Attempt current(PooledWorker worker) {
     ReentrantLock lock = pool.lock;
-    Attempt a;
     lock.lock();
     try {
-      a = worker.life.current();
+      return worker.life.current();
     } finally {
       lock.unlock();
     }
-    if (a == null || a.id != frame.id()) {
-      return frame.type() + " for task " + frame.id() + ", but " + running(a);
-    }
+  }
+
+  /** The answer to {@code a}, the task {@code worker} runs. */
+  private String answer(PooledWorker worker, Attempt a, Frame frame) throws ProtocolViolation {
     if (frame.type() == FrameType.RESULT && a.task.isBatch()) {
       return "a RESULT for task " + a.id + ", which is a BATCH";
     }
@@ -157,21 +165,11 @@ final class Conversation {
   }
 
   /**
-   * Outcomes of the batch {@code worker} runs: checked against what it may answer next, handed to
-   * the batch's sink, and, with its last input's, the batch's answer.
+   * Outcomes of {@code a}, the batch {@code worker} runs: checked against what it may answer next,
+   * handed to the batch's sink, and, with its last input's, the batch's answer.
    */
-  private String batchOutcomes(PooledWorker worker, Frame frame) throws ProtocolViolation {
-    ReentrantLock lock = pool.lock;
-    Attempt a;
-    lock.lock();
-    try {
-      a = worker.life.current();
-    } finally {
-      lock.unlock();
-    }
-    if (a == null || a.id != frame.id()) {
-      return "BATCH_RESULT for task " + frame.id() + ", but " + running(a);
-    }
+  private String batchOutcomes(PooledWorker worker, Attempt a, Frame frame)
+      throws ProtocolViolation {
     if (!a.task.isBatch()) {
       return "a BATCH_RESULT for task " + a.id + ", which is a TASK";
     }

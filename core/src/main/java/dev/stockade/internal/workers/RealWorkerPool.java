@@ -12,7 +12,6 @@ import dev.stockade.internal.os.TempDirectories;
 import dev.stockade.internal.protocol.Frame;
 import dev.stockade.internal.protocol.FrameType;
 import dev.stockade.internal.protocol.Payloads;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -104,16 +103,7 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
 
   public CompletableFuture<Object> submit(
       byte[] payload, TaskOptions options, WorkerTask.Decoder decoder) {
-    checkFrameSize(payload, options);
-    return admitAndRun(
-        new WorkerTask(
-            payload,
-            options,
-            timeoutOf(options),
-            decoder,
-            settlement.retryContext(options),
-            this::cancelled,
-            callbacks));
+    return admitAndRun(payload, options, decoder, null, 1);
   }
 
   /**
@@ -123,18 +113,7 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
    */
   public TaskFuture<Object> submitBatch(
       byte[] payload, int inputs, TaskOptions options, BatchSink sink) {
-    checkFrameSize(payload, options);
-    return admitAndRun(
-        new WorkerTask(
-            payload,
-            options,
-            timeoutOf(options),
-            null,
-            sink,
-            inputs,
-            settlement.retryContext(options),
-            this::cancelled,
-            callbacks));
+    return admitAndRun(payload, options, null, sink, inputs);
   }
 
   /** The largest payload a task may have: the pool's {@code maxFrameSize}. */
@@ -142,11 +121,20 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
     return settings.maxFrameSize();
   }
 
-  private Duration timeoutOf(TaskOptions options) {
-    return common.deadlineOf("task '" + options.label() + "'", options.timeout());
-  }
-
-  private TaskFuture<Object> admitAndRun(WorkerTask task) {
+  private TaskFuture<Object> admitAndRun(
+      byte[] payload, TaskOptions options, WorkerTask.Decoder decoder, BatchSink sink, int inputs) {
+    checkFrameSize(payload, options);
+    WorkerTask task =
+        new WorkerTask(
+            payload,
+            options,
+            common.deadlineOf("task '" + options.label() + "'", options.timeout()),
+            decoder,
+            sink,
+            inputs,
+            settlement.retryContext(options),
+            this::cancelled,
+            callbacks);
     if (admit(task) != Admitted.REFUSED) {
       dispatcher.pumpQueue();
       starter.maybeStartWorkers();

@@ -40,6 +40,7 @@ final class WorkerTask extends PoolTask<Object> {
   /** The worker running it now, or null while queued or between attempts. */
   volatile PooledWorker worker;
 
+  /** A task of one input, whose RESULT {@code decoder} turns into the caller's value. */
   WorkerTask(
       byte[] payload,
       TaskOptions options,
@@ -51,7 +52,10 @@ final class WorkerTask extends PoolTask<Object> {
     this(payload, options, timeout, decoder, null, 1, retry, onCancel, callbacks);
   }
 
-  /** A batch of {@code inputs} inputs, whose outcomes go to {@code batch}. */
+  /**
+   * A task of one input ({@code batch} null), or a batch of {@code inputs} inputs whose outcomes go
+   * to {@code batch} ({@code decoder} null).
+   */
   WorkerTask(
       byte[] payload,
       TaskOptions options,
