@@ -70,6 +70,29 @@ class MemoryLimitTest {
   }
 
   @Test
+  void endsATreeThatGrewPastTheLimitAfterIdlingLongEnoughToBeSampledLessOften() throws Exception {
+    String marker = "bs=60M count=10000" + TestProcesses.uniqueSleepSeconds().substring(5);
+    try (CommandPool pool = pool(MemoryAccounting.RSS_SCREENED_PSS)) {
+      // A second of sleep is twenty quiet samples: the tree is then sampled one tick in four.
+      ExecutionException e =
+          assertThrows(
+              ExecutionException.class,
+              () ->
+                  pool.run(
+                          Command.of(
+                              "sh",
+                              "-c",
+                              "sleep 1; for i in 1 2 3 4; do dd if=/dev/zero of=/dev/null"
+                                  + " status=none "
+                                  + marker
+                                  + " & done; wait"))
+                      .get(20, TimeUnit.SECONDS));
+
+      assertThat(e.getCause()).isInstanceOf(MemoryLimitExceededException.class);
+    }
+  }
+
+  @Test
   void letsOneSixtyMegabyteProcessUnderTheSameLimitComplete() throws Exception {
     try (CommandPool pool = pool(MemoryAccounting.RSS_SCREENED_PSS)) {
       CommandResult r =

@@ -1,6 +1,6 @@
 package dev.stockade.internal.engine;
 
-import dev.stockade.internal.os.CachedStatReader;
+import dev.stockade.internal.os.ProcessCensus;
 import dev.stockade.internal.os.ProcessTable;
 import dev.stockade.internal.os.TagIndex;
 import java.time.Duration;
@@ -14,10 +14,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one scheduled task of a pool: every interval it reads the process table once — from the
- * lowest pid any of its trees can have — and hands it to the pool, which samples every tree from
- * it. No thread per worker. It notices when it was starved (a tick came far later than planned) and
- * says so, because a late tick means late limits and deadlines.
+ * The one scheduled task of a pool: every interval it hands the pool a view of the process table —
+ * from the lowest pid any of its trees can have, each process read at most once, and only those the
+ * trees ask for ({@link ProcessCensus}) — from which the pool samples every tree. No thread per
+ * worker. It notices when it was starved (a tick came far later than planned) and says so, because
+ * a late tick means late limits and deadlines.
  */
 public final class Housekeeper implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Housekeeper.class);
@@ -25,12 +26,11 @@ public final class Housekeeper implements AutoCloseable {
 
   private final String poolName;
   private final long intervalNanos;
-  private final TagIndex tags;
   private final LongSupplier pidFloor;
   private final Consumer<ProcessTable> tick;
   private final ScheduledExecutorService scheduler;
   private volatile Thread thread;
-  private final CachedStatReader statReader = new CachedStatReader();
+  private final ProcessCensus census;
   private long lastTickNanos;
   private long lastStarvationWarningNanos = -STARVATION_WARNING_GAP_NANOS;
 
@@ -46,7 +46,7 @@ public final class Housekeeper implements AutoCloseable {
       Consumer<ProcessTable> tick) {
     this.poolName = poolName;
     this.intervalNanos = interval.toNanos();
-    this.tags = tags;
+    this.census = new ProcessCensus(tags);
     this.pidFloor = pidFloor;
     this.tick = tick;
     ThreadFactory named = DaemonThreads.named("stockade-" + poolName + "-housekeeper");
@@ -90,12 +90,10 @@ public final class Housekeeper implements AutoCloseable {
     try {
       long floor = pidFloor.getAsLong();
       if (floor == Long.MAX_VALUE) {
-        statReader.close(); // no tree to watch: hold no descriptors while idle
+        census.idle(); // no tree to watch: hold no descriptors while idle
         return;
       }
-      ProcessTable table = ProcessTable.scan(floor, statReader);
-      tags.update(table);
-      tick.accept(table);
+      tick.accept(census.tick(floor));
     } catch (RuntimeException | Error e) {
       // An exception would cancel every later tick; one bad tick must not end supervision.
       log.error("[{}] housekeeper tick failed", poolName, e);
@@ -108,7 +106,7 @@ public final class Housekeeper implements AutoCloseable {
     try {
       if (scheduler.awaitTermination(5, TimeUnit.SECONDS)) {
         // The tick thread is gone; the descriptors it held can be closed here.
-        statReader.close();
+        census.close();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -2,6 +2,7 @@ package dev.stockade.internal.engine;
 
 import dev.stockade.EndReason;
 import dev.stockade.WorkerState;
+import dev.stockade.internal.os.ProcessInfo;
 import dev.stockade.internal.os.ProcessTable;
 import dev.stockade.internal.os.TreeMeter;
 import java.util.Optional;
@@ -21,6 +22,15 @@ public abstract class LiveTree {
   /** The last reading within the limits. */
   private volatile TreeMeter.Reading lastReading;
 
+  /** Consecutive samples that found the tree quiet; housekeeper thread only. */
+  private int quietSamples;
+
+  /** Ticks passed over since the last sample; housekeeper thread only. */
+  private int ticksPassedOver;
+
+  /** CPU time at the last sample, to tell a quiet tree; housekeeper thread only. */
+  private long cpuAtLastSample = -1;
+
   protected LiveTree(SupervisedTree tree) {
     this.tree = tree;
   }
@@ -37,6 +47,55 @@ public abstract class LiveTree {
   public boolean isEnding() {
     WorkerState state = tree.lifecycle().state();
     return state == WorkerState.STOPPING || state == WorkerState.DEAD;
+  }
+
+  /**
+   * Whether this tick samples the tree. A quiet tree — the last {@link #QUIET_SAMPLES} samples
+   * found it using at most one clock tick of CPU (under 1/25 of a CPU at the default interval),
+   * with the same number of processes, under half its memory and process limits — is sampled only
+   * every {@link #QUIET_STRIDE}th tick, unless its pool {@linkplain #needsEverySample needs every
+   * sample}. Idle trees are most of a large pool, and their sampling most of its cost; a tree that
+   * wakes is caught by the next sample, at most {@code QUIET_STRIDE - 1} ticks late, and a limit
+   * the kernel enforces (under cgroups) is enforced meanwhile all the same. Housekeeper thread
+   * only.
+   */
+  boolean isDueForSample(long nowNanos) {
+    if (quietSamples < QUIET_SAMPLES
+        || ++ticksPassedOver >= QUIET_STRIDE
+        || needsEverySample(nowNanos)) {
+      ticksPassedOver = 0;
+      return true;
+    }
+    return false;
+  }
+
+  /** Samples in a row that must find a tree quiet before it is sampled less often. */
+  static final int QUIET_SAMPLES = 2;
+
+  /** A quiet tree is sampled once in this many ticks. */
+  static final int QUIET_STRIDE = 4;
+
+  /**
+   * Whether its pool judges the tree at {@code nowNanos} from figures that must be fresh (a worker
+   * that has been silent a while is judged busy or hung by its CPU use): then every tick samples
+   * it.
+   */
+  protected boolean needsEverySample(long nowNanos) {
+    return false;
+  }
+
+  /** Notes whether the reading, within the limits, shows a quiet tree. */
+  private void noteQuiet(TreeMeter.Reading reading, TreeMeter.Reading previous, int maxProcesses) {
+    long cpu = tree.cpuUsedNanos();
+    boolean quiet =
+        previous != null
+            && cpuAtLastSample >= 0
+            && cpu - cpuAtLastSample <= ProcessInfo.NANOS_PER_TICK
+            && reading.processCount() == previous.processCount()
+            && reading.bytes() < memoryLimitBytes() / 2
+            && reading.processCount() <= maxProcesses / 2;
+    cpuAtLastSample = cpu;
+    quietSamples = quiet ? quietSamples + 1 : 0;
   }
 
   /**
@@ -58,6 +117,7 @@ public abstract class LiveTree {
       breach = reading;
       return Optional.of(EndReason.PROCESS_LIMIT);
     }
+    noteQuiet(reading, lastReading, maxProcesses);
     lastReading = reading;
     return Optional.empty();
   }

@@ -239,8 +239,9 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
   }
 
   /**
-   * Housekeeper tick: one table; every live tree that is not ending is checked against its limits,
-   * then against what only its pool knows ({@link #check}).
+   * Housekeeper tick: one table; every live tree that is not ending and is due for a sample ({@link
+   * LiveTree#isDueForSample}) is checked against its limits, then every one against what only its
+   * pool knows ({@link #check}).
    */
   private void onTick(ProcessTable table) {
     long now = System.nanoTime();
@@ -248,7 +249,8 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
       if (l.isEnding()) {
         continue;
       }
-      Optional<EndReason> crossed = l.limitCrossed(table, common.maxProcesses());
+      Optional<EndReason> crossed =
+          l.isDueForSample(now) ? l.limitCrossed(table, common.maxProcesses()) : Optional.empty();
       if (crossed.isPresent()) {
         end(l, crossed.get());
       } else {

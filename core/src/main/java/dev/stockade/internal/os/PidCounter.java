@@ -57,6 +57,23 @@ public final class PidCounter {
     return floor(rootPid, epochAtSpawn, observe(true));
   }
 
+  /**
+   * The counter as it is now: the last pid handed out and the wrap-arounds seen so far, or {@code
+   * (-1, -1)} where it cannot be read. Two equal readings mean no process was created between them.
+   */
+  public static synchronized Reading read() {
+    long epoch = observe(true);
+    return epoch < 0 ? new Reading(-1, -1) : new Reading(lastSeen, epoch);
+  }
+
+  /** A reading of the counter: the last pid handed out, and how many wrap-arounds preceded it. */
+  public record Reading(long lastPid, long epoch) {
+    /** Whether the counter could be read. */
+    public boolean isKnown() {
+      return epoch >= 0;
+    }
+  }
+
   private static long floor(long rootPid, long epochAtSpawn, long epoch) {
     return epochAtSpawn != ALWAYS_FULL && epoch == epochAtSpawn ? rootPid : 1;
   }

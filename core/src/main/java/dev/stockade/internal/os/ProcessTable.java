@@ -5,25 +5,87 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Every process of the machine at one moment, read in one pass over {@code /proc}: one read of
- * {@code /proc/PID/stat} per process. One table serves every tree of a pool per housekeeper tick,
- * so the cost of sampling does not grow with the number of workers.
+ * The processes of the machine at one moment, from {@code /proc}: one read of {@code
+ * /proc/PID/stat} per process.
+ *
+ * <p>A table is either complete — every process at or above its floor, read in one pass ({@link
+ * #scan}) — or a housekeeper tick's {@linkplain #onDemand view}, which reads a process only when it
+ * is asked for (at most once per tick) and the whole table only if {@link #all} is called. A tick's
+ * view also tells which processes {@linkplain #arrivalsSince arrived} since an earlier tick ({@link
+ * ProcessCensus}), so that a tree's membership is refreshed from its known members and the
+ * newcomers alone: the cost of a tick follows the pool's own processes, not the machine's.
+ *
+ * <p>Not thread-safe: a tick's view is used by the housekeeper thread during that tick only.
  */
 public final class ProcessTable {
   private static final File PROC = new File("/proc");
+
+  /** What arrived since a generation of a {@link ProcessCensus}. */
+  public interface ArrivalSource {
+    /** See {@link ProcessTable#arrivalsSince}. */
+    Arrivals since(long generation);
+  }
+
+  /**
+   * The processes that arrived after generation {@code since} up to {@code generation}, as read
+   * when each arrived; {@code processes} is null when they are not known (the history does not
+   * reach back so far, the pid counter wrapped, or the table is a complete scan): then every
+   * process of {@link #all} is a possible newcomer.
+   */
+  public record Arrivals(long generation, List<ProcessInfo> processes) {
+    /** Arrivals that are not known: read the whole table. */
+    public static Arrivals unknown(long generation) {
+      return new Arrivals(generation, null);
+    }
+
+    public boolean isKnown() {
+      return processes != null;
+    }
+  }
 
   private final Map<Long, ProcessInfo> byPid;
   private final long floorPid;
   private Map<Long, List<ProcessInfo>> byParent;
 
+  /** Null for a complete table; else where single processes are read. */
+  private final StatSource source;
+
+  private final ArrivalSource arrivals;
+  private boolean complete;
+
+  /** Pids asked for and found gone, in a view. */
+  private final Set<Long> missing;
+
   private ProcessTable(Map<Long, ProcessInfo> byPid, long floorPid) {
     this.byPid = byPid;
     this.floorPid = floorPid;
+    this.source = null;
+    this.arrivals = null;
+    this.complete = true;
+    this.missing = Set.of();
+  }
+
+  private ProcessTable(long floorPid, StatSource source, ArrivalSource arrivals) {
+    this.byPid = new HashMap<>();
+    this.floorPid = floorPid;
+    this.source = source;
+    this.arrivals = arrivals;
+    this.complete = false;
+    this.missing = new HashSet<>();
+  }
+
+  /**
+   * A tick's view of the processes at or above {@code floorPid}: each read from {@code source} when
+   * first asked for; {@code arrivals} tells what arrived since an earlier tick.
+   */
+  public static ProcessTable onDemand(long floorPid, StatSource source, ArrivalSource arrivals) {
+    return new ProcessTable(floorPid, source, arrivals);
   }
 
   /** True where {@code /proc} can be read (Linux). */
@@ -81,16 +143,47 @@ public final class ProcessTable {
   }
 
   public ProcessInfo get(long pid) {
-    return byPid.get(pid);
+    ProcessInfo info = byPid.get(pid);
+    if (info != null || complete || pid < floorPid || missing.contains(pid)) {
+      return info;
+    }
+    info = source.read(pid);
+    if (info == null) {
+      missing.add(pid);
+    } else {
+      byPid.put(pid, info);
+    }
+    return info;
+  }
+
+  /**
+   * What arrived after generation {@code since} (see {@link Arrivals}); a complete table knows no
+   * generations and answers that every process may be new.
+   */
+  public Arrivals arrivalsSince(long since) {
+    return arrivals == null ? Arrivals.unknown(since) : arrivals.since(since);
   }
 
   /** The process if it is alive in this table with the same identity, else null. */
   public ProcessInfo find(ProcessIdentity identity) {
-    ProcessInfo info = byPid.get(identity.pid());
+    ProcessInfo info = get(identity.pid());
     return info != null && info.is(identity) ? info : null;
   }
 
+  /** Every process at or above the floor; a view reads the rest of the table first. */
   public Collection<ProcessInfo> all() {
+    if (!complete) {
+      String[] names = PROC.list();
+      if (names != null) {
+        for (String name : names) {
+          long pid = ProcFs.pidOf(name);
+          if (pid > 0) {
+            get(pid);
+          }
+        }
+      }
+      complete = true;
+    }
     return Collections.unmodifiableCollection(byPid.values());
   }
 
@@ -98,7 +191,7 @@ public final class ProcessTable {
   public List<ProcessInfo> childrenOf(long pid) {
     if (byParent == null) {
       Map<Long, List<ProcessInfo>> index = new HashMap<>(byPid.size());
-      for (ProcessInfo p : byPid.values()) {
+      for (ProcessInfo p : all()) {
         index.computeIfAbsent(p.ppid(), k -> new ArrayList<>(2)).add(p);
       }
       byParent = index;
@@ -107,6 +200,6 @@ public final class ProcessTable {
   }
 
   public int size() {
-    return byPid.size();
+    return all().size();
   }
 }

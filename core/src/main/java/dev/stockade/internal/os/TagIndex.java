@@ -5,7 +5,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -30,7 +34,16 @@ public final class TagIndex {
     // Only the range the table covers can be judged; entries below it stay.
     tags.keySet()
         .removeIf(identity -> identity.pid() >= table.floorPid() && table.find(identity) == null);
-    for (ProcessInfo p : table.all()) {
+    learn(table.all());
+  }
+
+  /**
+   * Reads the tags of the processes of {@code processes} not seen before; returns those whose
+   * environment could not be read yet (caught mid-exec, or not readable), to be tried again.
+   */
+  public List<ProcessInfo> learn(Collection<ProcessInfo> processes) {
+    List<ProcessInfo> unread = new ArrayList<>(0);
+    for (ProcessInfo p : processes) {
       if (isKernelThread(p) || p.isEnded()) {
         continue;
       }
@@ -42,11 +55,19 @@ public final class TagIndex {
       if (environ == null || environ.length == 0) {
         // Only a readable, non-empty environment is final; an empty read can be a process
         // caught mid-exec, so it is read again next time.
+        unread.add(p);
         continue;
       }
       String tag = ProcFs.findVariable(environ, TAG_NAME);
       tags.put(identity, tag == null ? NONE : tag);
     }
+    return unread;
+  }
+
+  /** Forgets the processes at or above {@code floorPid} whose pid {@code listed} does not hold. */
+  public void forgetAllBut(Set<Long> listed, long floorPid) {
+    tags.keySet()
+        .removeIf(identity -> identity.pid() >= floorPid && !listed.contains(identity.pid()));
   }
 
   /** The tag of the process, or null if it has none (or has not been read). */

@@ -2,6 +2,7 @@ package dev.stockade.internal.os;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -35,6 +36,12 @@ public final class TreeMembership {
 
   private final long pidEpoch;
   private final TreeOrphans orphans;
+
+  /**
+   * The census generation of the last refresh that knew its arrivals; -1 before the first, which
+   * reads the whole table.
+   */
+  private long lastGeneration = -1;
 
   /** Membership of a tree whose root was spawned just now (see {@link PidCounter}). */
   public TreeMembership(ProcessIdentity root, String tag) {
@@ -103,6 +110,12 @@ public final class TreeMembership {
   /**
    * Adds every process of {@code table} that belongs and returns the live members (zombies
    * excluded: they count as ended).
+   *
+   * <p>Where the table knows what arrived since this membership's last refresh ({@link
+   * ProcessTable#arrivalsSince}), only the members and the arrivals are looked at: a process that
+   * did not belong when it arrived can only come to belong through its parent or its tag, and those
+   * are judged when it arrives (a tag read late makes it arrive again). Otherwise the whole table
+   * is.
    */
   public synchronized List<ProcessInfo> refresh(ProcessTable table, TagIndex tags) {
     Deque<ProcessInfo> frontier = new ArrayDeque<>();
@@ -114,25 +127,42 @@ public final class TreeMembership {
         frontier.add(p);
       }
     }
-    for (ProcessInfo p : table.all()) {
+    ProcessTable.Arrivals arrivals = table.arrivalsSince(lastGeneration);
+    Collection<ProcessInfo> candidates = arrivals.isKnown() ? arrivals.processes() : table.all();
+    for (ProcessInfo p : candidates) {
       if (found.containsKey(p.pid())) {
         continue;
       }
       if (inRootGroup(p) || tag.equals(tags.tagOf(p))) {
-        found.put(p.pid(), p);
-        frontier.add(p);
-      }
-    }
-    while (!frontier.isEmpty()) {
-      ProcessInfo parent = frontier.poll();
-      for (ProcessInfo child : table.childrenOf(parent.pid())) {
-        // A child cannot be older than its parent; an older "child" means the parent's pid
-        // was recycled after the child was re-parented.
-        if (child.startTime() >= parent.startTime()
-            && found.putIfAbsent(child.pid(), child) == null) {
-          frontier.add(child);
+        ProcessInfo now = arrivals.isKnown() ? table.find(p.identity()) : p;
+        if (now != null) {
+          found.put(now.pid(), now);
+          frontier.add(now);
         }
       }
+    }
+    Map<Long, List<ProcessInfo>> arrivedByParent =
+        arrivals.isKnown() ? byParent(arrivals.processes()) : null;
+    while (!frontier.isEmpty()) {
+      ProcessInfo parent = frontier.poll();
+      List<ProcessInfo> children =
+          arrivedByParent == null
+              ? table.childrenOf(parent.pid())
+              : arrivedByParent.getOrDefault(parent.pid(), List.of());
+      for (ProcessInfo child : children) {
+        // A child cannot be older than its parent; an older "child" means the parent's pid
+        // was recycled after the child was re-parented.
+        if (child.startTime() >= parent.startTime() && !found.containsKey(child.pid())) {
+          ProcessInfo now = arrivedByParent == null ? child : table.find(child.identity());
+          if (now != null) {
+            found.put(now.pid(), now);
+            frontier.add(now);
+          }
+        }
+      }
+    }
+    if (arrivals.generation() > lastGeneration) {
+      lastGeneration = arrivals.generation();
     }
     members.clear();
     List<ProcessInfo> live = new ArrayList<>(found.size());
@@ -144,6 +174,15 @@ public final class TreeMembership {
       }
     }
     return live;
+  }
+
+  /** {@code processes} by parent pid, as each was when it arrived. */
+  private static Map<Long, List<ProcessInfo>> byParent(List<ProcessInfo> processes) {
+    Map<Long, List<ProcessInfo>> index = new HashMap<>();
+    for (ProcessInfo p : processes) {
+      index.computeIfAbsent(p.ppid(), k -> new ArrayList<>(2)).add(p);
+    }
+    return index;
   }
 
   /** In a root's session or process group, and not older than it (a recycled pid's). */

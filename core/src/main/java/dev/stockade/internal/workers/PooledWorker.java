@@ -2,6 +2,7 @@ package dev.stockade.internal.workers;
 
 import dev.stockade.internal.engine.LiveTree;
 import dev.stockade.internal.engine.SupervisedTree;
+import java.time.Duration;
 
 /**
  * A persistent worker: its supervised tree, its protocol connection, its stderr, what the pool
@@ -17,6 +18,9 @@ final class PooledWorker extends LiveTree {
 
   private final long memoryLimitBytes;
 
+  /** Silence after which its tree is sampled at every tick: half its heartbeat timeout. */
+  private final long closeWatchAfterNanos;
+
   /** When its end was claimed, and the task it was running then (null if idle). */
   volatile long endClaimedNanos;
 
@@ -30,16 +34,27 @@ final class PooledWorker extends LiveTree {
       WorkerConnection connection,
       StderrLines stderr,
       WorkerLife life,
-      long memoryLimitBytes) {
+      long memoryLimitBytes,
+      Duration heartbeatTimeout) {
     super(tree);
     this.connection = connection;
     this.stderr = stderr;
     this.life = life;
     this.memoryLimitBytes = memoryLimitBytes;
+    this.closeWatchAfterNanos = heartbeatTimeout.toNanos() / 2;
   }
 
   String id() {
     return tree.workerId();
+  }
+
+  /**
+   * Until its HELLO, and once it has been silent for half its heartbeat timeout: its CPU use then
+   * decides whether it is busy or hung ({@link SilenceJudge}), and must be fresh.
+   */
+  @Override
+  protected boolean needsEverySample(long nowNanos) {
+    return !life.saidHello() || nowNanos - connection.lastSignOfLifeNanos > closeWatchAfterNanos;
   }
 
   @Override

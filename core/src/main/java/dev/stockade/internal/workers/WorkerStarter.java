@@ -255,7 +255,8 @@ final class WorkerStarter {
             new WorkerConnection(tree.process().stdin(), tree.process().stdout(), startNanos),
             StderrLines.forward(tree.process().stderr(), settings.name(), workerId, pool.io()),
             life,
-            memoryLimit);
+            memoryLimit,
+            settings.liveness().heartbeatTimeout());
     worker.stderr.onFailure(e -> pool.end(worker, EndReason.SUPERVISION_FAILED));
     lock.lock();
     try {

@@ -17,10 +17,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(NoLeakedProcesses.class)
 class TreeMembershipTest {
-  private final TagIndex tags = new TagIndex();
-  private final String tag = Tags.workerTag(Tags.newPoolId("membership"), "w1");
+  final TagIndex tags = new TagIndex();
+  final String tag = Tags.workerTag(Tags.newPoolId("membership"), "w1");
 
-  private ProcessIdentity start(String script) throws Exception {
+  ProcessIdentity start(String script) throws Exception {
     ProcessBuilder pb = new ProcessBuilder("setsid", "sh", "-c", script);
     pb.environment().put(EnvironmentNames.TAG, tag);
     pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
@@ -28,13 +28,14 @@ class TreeMembershipTest {
     return ProcFs.readStat(p.pid()).identity();
   }
 
-  private List<ProcessInfo> members(TreeMembership membership) {
+  /** Refreshes {@code membership} as a teardown does: from a complete scan. */
+  List<ProcessInfo> members(TreeMembership membership) {
     ProcessTable table = ProcessTable.scan();
     tags.update(table);
     return membership.refresh(table, tags);
   }
 
-  private static boolean hasMemberWithCommandLine(List<ProcessInfo> members, String fragment) {
+  static boolean hasMemberWithCommandLine(List<ProcessInfo> members, String fragment) {
     return members.stream().anyMatch(p -> ProcFs.commandLine(p.pid()).equals(fragment));
   }
 
