@@ -19,15 +19,16 @@ class LeftoverCountTest {
     String marker = TestProcesses.uniqueSleepSeconds();
     // Two leftovers when the command exits: a subshell and its sleep. On SIGTERM the sleep dies
     // and the subshell starts twenty short children one after another, then exits by itself.
-    // The command exits only once the sleep was forked (the subshell says so through a FIFO),
-    // so the two exist when the teardown starts however slowly the subshell is scheduled.
+    // The FIFO exists before anything reads or writes it, and the sleep's own shell writes "up"
+    // just before it becomes the sleep, so the command exits (successfully, and only then) once
+    // the two exist, however slowly the subshell is scheduled.
     String daemon =
-        "mkfifo \"$TMPDIR/up\" && "
+        "mkfifo \"$TMPDIR/up\" || exit 3; "
             + "(trap 'i=0; while [ $i -lt 20 ]; do sleep 0.05; i=$((i+1)); done; exit 0'"
-            + " TERM; sleep "
+            + " TERM; sh -c 'echo up > \"$TMPDIR/up\"; exec sleep "
             + marker
-            + " & echo up > \"$TMPDIR/up\"; wait) & "
-            + "read started < \"$TMPDIR/up\"; exit 0";
+            + "' & wait) & "
+            + "read started < \"$TMPDIR/up\"; [ \"$started\" = up ] || exit 3; exit 0";
     try (CommandPool pool =
         CommandPool.builder()
             .name("leftover-count")
@@ -38,6 +39,7 @@ class LeftoverCountTest {
             .build()) {
       CommandResult result = pool.run(Command.of("sh", "-c", daemon)).get(30, TimeUnit.SECONDS);
 
+      assertThat(result.isSuccess()).as("%s: %s", result, result.stderr().text()).isTrue();
       assertThat(result.leftoverProcessesEnded()).isEqualTo(2);
     }
     assertThat(TestProcesses.liveWithCommandLine(marker)).isEmpty();

@@ -33,13 +33,15 @@ final class Inline {
       case "watchdog-memory" -> watchdogMemory();
       case "idle-worker-cpu" -> idleWorkerCpu();
       case "leftover-sweep" -> leftoverSweep();
+      case "cgroup-teardown" -> cgroupTeardown();
       default ->
           throw new IllegalArgumentException(
               doc
                   + ": unknown figure '"
                   + key
                   + "'; known: cgroup-cost-per-task, cgroup-start-cost,"
-                  + " jvm-round-trip, program-check, watchdog-memory, idle-worker-cpu, leftover-sweep");
+                  + " jvm-round-trip, program-check, watchdog-memory, idle-worker-cpu,"
+                  + " leftover-sweep, cgroup-teardown");
     };
   }
 
@@ -111,6 +113,27 @@ final class Inline {
         + " for a `#!` script, against "
         + Numbers.time(bare.mean(), "µs")
         + " for a bare run-and-reap ("
+        + link(main.get())
+        + ")";
+  }
+
+  /** The teardown of the 50-process tree in a cgroup, against the same by session and tag. */
+  private String cgroupTeardown() {
+    Optional<Source> main = results.latest(JmhTable.MAIN);
+    Map<String, Score> s = main.map(m -> Scores.jmh(m.json())).orElse(Map.of());
+    Score cgroup = s.get(JmhTable.CGROUP_TEARDOWN);
+    if (cgroup == null) {
+      return missing(JmhTable.MAIN + " with " + JmhTable.CGROUP_TEARDOWN);
+    }
+    Score session = s.get("TeardownBenchmark.teardown");
+    return Numbers.time(cgroup.mean(), cgroup.shortUnit())
+        + " on average"
+        + (session == null
+            ? ""
+            : ", against "
+                + Numbers.time(session.mean(), session.shortUnit())
+                + " by session and tag")
+        + " ("
         + link(main.get())
         + ")";
   }

@@ -121,6 +121,42 @@ class ReadmeFiguresTest {
     assertTrue(e.getMessage().contains("'nonsense'"), e.getMessage());
   }
 
+  @Test
+  void theCgroupTeardownIsJudgedInTheTableAndQuotedBesideTheSessionTeardown(@TempDir Path repo)
+      throws IOException {
+    Path run = repo.resolve("benchmarks/results/2026-03-01-ccccccc");
+    Files.createDirectories(run);
+    Files.createDirectories(repo.resolve("docs"));
+    Results none = Results.load(repo, repo.resolve("benchmarks/results"));
+    String doc = "<!-- figure:cgroup-teardown -->old<!-- /figure -->";
+    assertEquals(
+        "<!-- figure:cgroup-teardown -->(not measured yet: `benchmarks/run-all` writes `jmh.json"
+            + " with TeardownBenchmark.teardownInCgroup`)<!-- /figure -->",
+        ReadmeFigures.rewrite(doc, none, Path.of("README.md")));
+    Files.writeString(
+        run.resolve("jmh.json"),
+        "["
+            + entry("TeardownBenchmark.teardown", 41.0, "ms/op")
+            + ","
+            + entry("TeardownBenchmark.teardownInCgroup", 69.0, "ms/op")
+            + "]");
+    Results results = Results.load(repo, repo.resolve("benchmarks/results"));
+    String table =
+        ReadmeFigures.rewrite(
+            "<!-- figures:jmh -->\n<!-- /figures:jmh -->", results, Path.of("README.md"));
+    assertTrue(
+        table.contains(
+            "| the same tree in a cgroup of its own (whatever the machine allowed), ended"
+                + " through the group until it is empty, and the group removed | **69.0 ms** average"
+                + " (max 69.0 ms of 1) | ≤ 50 ms — **missed** |"),
+        table);
+    assertEquals(
+        "<!-- figure:cgroup-teardown -->69.0 ms on average, against 41.0 ms by session and tag"
+            + " ([`benchmarks/results/2026-03-01-ccccccc/jmh.json`]"
+            + "(benchmarks/results/2026-03-01-ccccccc/jmh.json))<!-- /figure -->",
+        ReadmeFigures.rewrite(doc, results, Path.of("README.md")));
+  }
+
   /** A JMH results file with RunAndReapBenchmark's two methods. */
   private static String jmh(double pool, double bare) {
     return "["
@@ -131,11 +167,17 @@ class ReadmeFiguresTest {
   }
 
   private static String entry(String name, double score) {
+    return entry(name, score, "us/op");
+  }
+
+  private static String entry(String name, double score, String unit) {
     return "{\"benchmark\": \"dev.stockade.benchmarks."
         + name
         + "\", \"primaryMetric\": {\"score\": "
         + score
-        + ", \"scoreError\": 1.0, \"scoreUnit\": \"us/op\", \"rawData\": [["
+        + ", \"scoreError\": 1.0, \"scoreUnit\": \""
+        + unit
+        + "\", \"rawData\": [["
         + score
         + "]]}}";
   }

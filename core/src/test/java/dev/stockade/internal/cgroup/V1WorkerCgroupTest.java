@@ -161,6 +161,31 @@ class V1WorkerCgroupTest {
   }
 
   @Test
+  void killAllWithTheFreezerEndsTreesThatKeepForkingAndLeavesTheGroupThawed() throws Exception {
+    fixture.require(CgroupMode.V1, "pids", "freezer");
+    WorkerCgroup group = fixture.createWorker(base, "w1");
+    // Four shells fork without pause; the group's process cap keeps them from taking the machine.
+    group.setPidsMax(30);
+    fixture.startShell(
+        group, "for i in 1 2 3 4; do (while true; do sleep 300 & done) & done; wait");
+    await().atMost(Duration.ofSeconds(5)).until(() -> group.pids().size() >= 20);
+
+    group.killAll();
+
+    assertThat(group.awaitEmpty(Duration.ofSeconds(5))).isTrue();
+    assertThat(TestProcesses.liveTagged(fixture.tag)).isEmpty();
+    Path freezer =
+        group.procsFiles().stream()
+            .map(Path::getParent)
+            .filter(dir -> Files.exists(dir.resolve("freezer.state")))
+            .findFirst()
+            .orElseThrow();
+    assertThat(Files.readString(freezer.resolve("freezer.state")).trim())
+        .as("thawed again")
+        .isEqualTo("THAWED");
+  }
+
+  @Test
   void removePoolEndsAndRemovesEveryWorkerGroupOfThePool() throws Exception {
     WorkerCgroup first = fixture.createWorker(base, "w1");
     WorkerCgroup second = fixture.createWorker(base, "w2");
