@@ -102,7 +102,7 @@ public final class SupervisorCost {
       }
     }
     Duration windowLength = Duration.ofSeconds(window != null ? window : quick ? 3 : 20);
-    Duration settleLength = Duration.ofSeconds(settle != null ? settle : quick ? 1 : 5);
+    Duration settleLength = Duration.ofSeconds(settle != null ? settle : quick ? 1 : 10);
 
     ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ObjectNode out = mapper.createObjectNode();
