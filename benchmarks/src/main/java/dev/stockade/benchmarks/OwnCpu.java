@@ -90,6 +90,15 @@ final class OwnCpu {
     return groups;
   }
 
+  /** How many live threads each group (see {@link #ticksByGroup}) had at {@code reading}. */
+  static Map<String, Integer> threadsByGroup(Reading reading) {
+    Map<String, Integer> groups = new HashMap<>();
+    for (String name : reading.threadNames().values()) {
+      groups.merge(groupOf(name), 1, Integer::sum);
+    }
+    return groups;
+  }
+
   /** The group of a thread name: the number at its end, if any, replaced by {@code *}. */
   static String groupOf(String threadName) {
     return threadName.replaceAll("[0-9]+$", "*");

@@ -62,7 +62,12 @@ public final class SupervisorCost {
 
   /** What one window measured. */
   private record Window(
-      double percent, int threadsAtEnd, long ticks, long wallNanos, Map<String, Long> groups) {}
+      double percent,
+      int threadsAtEnd,
+      long ticks,
+      long wallNanos,
+      Map<String, Long> groups,
+      Map<String, Integer> threadsByGroup) {}
 
   public static void main(String[] args) throws Exception {
     List<Integer> trees = List.of(16, 64);
@@ -241,6 +246,10 @@ public final class SupervisorCost {
     row.put("wall_seconds", round(w.wallNanos() / 1e9));
     ObjectNode groups = row.putObject("thread_groups_percent_of_one_core");
     top(w, Integer.MAX_VALUE).forEach(e -> groups.put(e.getKey(), round(percent(w, e))));
+    ObjectNode counts = row.putObject("threads_by_group");
+    w.threadsByGroup().entrySet().stream()
+        .sorted(Map.Entry.<String, Integer>comparingByValue(Comparator.reverseOrder()))
+        .forEach(e -> counts.put(e.getKey(), e.getValue()));
     row.put("left_alive", left.size());
     StringBuilder topThreads = new StringBuilder();
     for (Map.Entry<String, Long> e : top(w, 3)) {
@@ -277,7 +286,8 @@ public final class SupervisorCost {
         after.threads(),
         ticks,
         wall,
-        OwnCpu.ticksByGroup(before, after));
+        OwnCpu.ticksByGroup(before, after),
+        OwnCpu.threadsByGroup(after));
   }
 
   private static List<Map.Entry<String, Long>> top(Window w, int count) {
