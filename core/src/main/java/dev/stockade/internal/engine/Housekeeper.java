@@ -4,6 +4,7 @@ import dev.stockade.internal.os.ProcessCensus;
 import dev.stockade.internal.os.ProcessTable;
 import dev.stockade.internal.os.TagIndex;
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -71,6 +72,24 @@ public final class Housekeeper implements AutoCloseable {
     var unused =
         scheduler.scheduleWithFixedDelay(
             this::run, intervalNanos, intervalNanos, TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * Runs one tick now on the housekeeper's own thread, after the tick in progress if any, and
+   * returns once it has ended; the scheduled ticks go on as before. For the benchmark of one tick:
+   * the pool never calls it.
+   *
+   * @throws java.util.concurrent.RejectedExecutionException once the housekeeper is closed
+   */
+  public void tickNow() {
+    try {
+      scheduler.submit(this::run).get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("the tick failed", e.getCause()); // run() catches its own
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the tick", e);
+    }
   }
 
   private void run() {

@@ -83,6 +83,11 @@ public final class PoolThreads {
     return io;
   }
 
+  /** The pool's one scheduled task, which samples and checks every tree. */
+  public Housekeeper housekeeper() {
+    return housekeeper;
+  }
+
   public ScheduledExecutorService timer() {
     return timer;
   }
