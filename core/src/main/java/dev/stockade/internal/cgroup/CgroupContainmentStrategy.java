@@ -195,7 +195,7 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
     @Override
     public List<ProcessInfo> members(ProcessTable table) {
       List<ProcessInfo> members = new ArrayList<>();
-      for (long pid : pidsOrNone()) {
+      for (long pid : memberPidsOrNone()) {
         ProcessInfo p = table.get(pid);
         if (p != null && !p.isEnded()) {
           members.add(p);
@@ -340,6 +340,17 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
         if (p != null) {
           orphans.saw(p);
         }
+      }
+    }
+
+    private Set<Long> memberPidsOrNone() {
+      if (ended) {
+        return Set.of();
+      }
+      try {
+        return group.memberPids();
+      } catch (IOException e) {
+        return Set.of();
       }
     }
 

@@ -9,6 +9,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -135,22 +136,28 @@ final class CgroupFiles {
   /** {@code dir} and the groups below it, parents before children; empty if {@code dir} is gone. */
   static List<Path> subtree(Path dir) throws IOException {
     List<Path> groups = new ArrayList<>();
-    if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-      collect(dir, groups);
+    // One stat tells both whether the group exists and whether it has sub-groups: this runs for
+    // every tree at every sample.
+    int links = linkCount(dir);
+    if (links >= 0) {
+      collect(dir, links, groups);
     }
     return groups;
   }
 
-  private static void collect(Path dir, List<Path> into) throws IOException {
+  private static void collect(Path dir, int links, List<Path> into) throws IOException {
     into.add(dir);
-    if (!hasSubdirectories(dir)) {
+    if (links <= 2) {
       return;
     }
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, Files::isDirectory)) {
       for (Path child : entries) {
-        collect(child, into);
+        int childLinks = linkCount(child);
+        if (childLinks >= 0) {
+          collect(child, childLinks, into);
+        }
       }
-    } catch (NoSuchFileException e) {
+    } catch (NoSuchFileException | NotDirectoryException e) {
       // removed while we listed it: nothing below it either
     }
   }

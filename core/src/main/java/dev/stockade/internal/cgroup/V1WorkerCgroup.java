@@ -2,6 +2,7 @@ package dev.stockade.internal.cgroup;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,6 +36,11 @@ final class V1WorkerCgroup implements WorkerCgroup {
   private final AtomicLong highestUsage = new AtomicLong();
 
   /**
+   * The pids controller's event counters; null without the controller or the file (before 4.11).
+   */
+  private volatile Path pidsEvents;
+
+  /**
    * @param poolDirectories the pool's directory per controller; must include memory
    */
   V1WorkerCgroup(Map<String, Path> poolDirectories, String workerId) {
@@ -46,6 +52,8 @@ final class V1WorkerCgroup implements WorkerCgroup {
         (controller, pool) -> dirs.putIfAbsent(controller, pool.resolve(workerId)));
     this.directories = dirs;
     this.memory = dirs.get("memory");
+    Path pids = dirs.get("pids");
+    this.pidsEvents = pids == null ? null : pids.resolve("pids.events");
   }
 
   @Override
@@ -171,6 +179,11 @@ final class V1WorkerCgroup implements WorkerCgroup {
   }
 
   @Override
+  public Set<Long> memberPids() throws IOException {
+    return CgroupFiles.readPidsOfSubtree(memory, new TreeSet<>());
+  }
+
+  @Override
   public OptionalLong memoryCurrent() throws IOException {
     long usage = CgroupFiles.readLimit(memory.resolve("memory.usage_in_bytes"));
     highestUsage.accumulateAndGet(usage, Math::max);
@@ -194,11 +207,19 @@ final class V1WorkerCgroup implements WorkerCgroup {
 
   @Override
   public OptionalLong forkRefusals() throws IOException {
-    Path pids = directories.get("pids");
-    Path events = pids == null ? null : pids.resolve("pids.events");
-    return events == null || !Files.exists(events)
-        ? OptionalLong.empty()
-        : OptionalLong.of(CgroupFiles.keyedValue(events, "max").orElse(0));
+    Path events = pidsEvents;
+    if (events == null) {
+      return OptionalLong.empty();
+    }
+    try {
+      return OptionalLong.of(CgroupFiles.keyedValue(events, "max").orElse(0));
+    } catch (NoSuchFileException e) {
+      if (Files.exists(events.getParent())) {
+        pidsEvents = null; // a kernel without pids.events: never look again
+        return OptionalLong.empty();
+      }
+      throw e;
+    }
   }
 
   @Override
