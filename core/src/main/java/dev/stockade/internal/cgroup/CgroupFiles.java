@@ -34,6 +34,13 @@ final class CgroupFiles {
 
   private CgroupFiles() {}
 
+  /**
+   * Where a file's content comes from: {@link #read}, or descriptors kept open ({@link KeptFiles}).
+   */
+  interface Reader {
+    String read(Path file) throws IOException;
+  }
+
   static String read(Path file) throws IOException {
     return new String(Files.readAllBytes(file), StandardCharsets.US_ASCII);
   }
@@ -66,7 +73,12 @@ final class CgroupFiles {
 
   /** A single-number file; {@code max} (v2's word for no limit) reads as {@link #UNLIMITED}. */
   static long readLimit(Path file) throws IOException {
-    String text = read(file).trim();
+    return readLimit(file, CgroupFiles::read);
+  }
+
+  /** As {@link #readLimit(Path)}, through {@code reader}. */
+  static long readLimit(Path file, Reader reader) throws IOException {
+    String text = reader.read(file).trim();
     if (text.equals("max")) {
       return UNLIMITED;
     }
@@ -110,9 +122,14 @@ final class CgroupFiles {
 
   /** The pids listed in a {@code cgroup.procs} file; empty if the group is gone. */
   static Set<Long> readPids(Path procsFile, Set<Long> into) throws IOException {
+    return readPids(procsFile, into, CgroupFiles::read);
+  }
+
+  /** As {@link #readPids(Path, Set)}, through {@code reader}. */
+  static Set<Long> readPids(Path procsFile, Set<Long> into, Reader reader) throws IOException {
     String content;
     try {
-      content = read(procsFile);
+      content = reader.read(procsFile);
     } catch (NoSuchFileException e) {
       return into;
     }
@@ -127,8 +144,16 @@ final class CgroupFiles {
 
   /** The pids in {@code dir} and every group below it (a member may have made sub-groups). */
   static Set<Long> readPidsOfSubtree(Path dir, Set<Long> into) throws IOException {
+    return readPidsOfSubtree(dir, into, CgroupFiles::read);
+  }
+
+  /**
+   * As {@link #readPidsOfSubtree(Path, Set)}, reading {@code dir}'s own list through {@code
+   * reader}; the sub-groups, which come and go, the ordinary way.
+   */
+  static Set<Long> readPidsOfSubtree(Path dir, Set<Long> into, Reader reader) throws IOException {
     for (Path group : subtree(dir)) {
-      readPids(group.resolve("cgroup.procs"), into);
+      readPids(group.resolve("cgroup.procs"), into, group.equals(dir) ? reader : CgroupFiles::read);
     }
     return into;
   }

@@ -1,5 +1,6 @@
 package dev.stockade.internal.cgroup;
 
+import dev.stockade.internal.os.KeptFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -34,6 +35,9 @@ final class V1WorkerCgroup implements WorkerCgroup {
   private final Map<String, Path> directories;
   private final Path memory;
   private final AtomicLong highestUsage = new AtomicLong();
+
+  /** The files every sample reads, kept open until the group is removed. */
+  private final KeptFiles sampled = new KeptFiles();
 
   /**
    * The pids controller's event counters; null without the controller or the file (before 4.11).
@@ -180,15 +184,18 @@ final class V1WorkerCgroup implements WorkerCgroup {
 
   @Override
   public Set<Long> memberPids() throws IOException {
+    // Read afresh each time, never through a kept descriptor: v1 caches a group's pid list per
+    // open file and builds it anew only once it has gone unread for a second.
     return CgroupFiles.readPidsOfSubtree(memory, new TreeSet<>());
   }
 
   @Override
   public OptionalLong memoryCurrent() throws IOException {
-    long usage = CgroupFiles.readLimit(memory.resolve("memory.usage_in_bytes"));
+    long usage = CgroupFiles.readLimit(memory.resolve("memory.usage_in_bytes"), sampled::read);
     highestUsage.accumulateAndGet(usage, Math::max);
     long inactiveFile =
-        CgroupFiles.keyedValue(memory.resolve("memory.stat"), "total_inactive_file").orElse(0);
+        CgroupFiles.keyedValue(sampled.read(memory.resolve("memory.stat")), "total_inactive_file")
+            .orElse(0);
     return OptionalLong.of(Math.max(0, usage - inactiveFile));
   }
 
@@ -202,7 +209,8 @@ final class V1WorkerCgroup implements WorkerCgroup {
   public OptionalLong oomKills() throws IOException {
     // "oom_kill" in memory.oom_control exists since 4.13; before that only under_oom.
     return OptionalLong.of(
-        CgroupFiles.keyedValue(memory.resolve("memory.oom_control"), "oom_kill").orElse(0));
+        CgroupFiles.keyedValue(sampled.read(memory.resolve("memory.oom_control")), "oom_kill")
+            .orElse(0));
   }
 
   @Override
@@ -212,7 +220,7 @@ final class V1WorkerCgroup implements WorkerCgroup {
       return OptionalLong.empty();
     }
     try {
-      return OptionalLong.of(CgroupFiles.keyedValue(events, "max").orElse(0));
+      return OptionalLong.of(CgroupFiles.keyedValue(sampled.read(events), "max").orElse(0));
     } catch (NoSuchFileException e) {
       if (Files.exists(events.getParent())) {
         pidsEvents = null; // a kernel without pids.events: never look again
@@ -239,6 +247,7 @@ final class V1WorkerCgroup implements WorkerCgroup {
 
   @Override
   public void remove() throws IOException {
+    sampled.close();
     IOException first = null;
     for (Path dir : directories.values()) {
       try {

@@ -1,5 +1,6 @@
 package dev.stockade.internal.cgroup;
 
+import dev.stockade.internal.os.KeptFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +24,9 @@ final class V2WorkerCgroup implements WorkerCgroup {
   private final Path directory;
   private final Set<String> controllers;
   private final AtomicLong highestCurrent = new AtomicLong();
+
+  /** The files every sample reads, kept open until the group is removed. */
+  private final KeptFiles sampled = new KeptFiles();
 
   /**
    * @param controllers the controllers enabled for pool directories ({@code memory}, {@code pids});
@@ -100,14 +104,20 @@ final class V2WorkerCgroup implements WorkerCgroup {
   }
 
   @Override
+  public Set<Long> memberPids() throws IOException {
+    return CgroupFiles.readPidsOfSubtree(directory, new TreeSet<>(), sampled::read);
+  }
+
+  @Override
   public OptionalLong memoryCurrent() throws IOException {
     if (!controllers.contains("memory")) {
       return OptionalLong.empty();
     }
-    long current = CgroupFiles.readLimit(directory.resolve("memory.current"));
+    long current = CgroupFiles.readLimit(directory.resolve("memory.current"), sampled::read);
     highestCurrent.accumulateAndGet(current, Math::max);
     long inactiveFile =
-        CgroupFiles.keyedValue(directory.resolve("memory.stat"), "inactive_file").orElse(0);
+        CgroupFiles.keyedValue(sampled.read(directory.resolve("memory.stat")), "inactive_file")
+            .orElse(0);
     return OptionalLong.of(Math.max(0, current - inactiveFile));
   }
 
@@ -127,7 +137,8 @@ final class V2WorkerCgroup implements WorkerCgroup {
       return OptionalLong.empty();
     }
     return OptionalLong.of(
-        CgroupFiles.keyedValue(directory.resolve("memory.events"), "oom_kill").orElse(0));
+        CgroupFiles.keyedValue(sampled.read(directory.resolve("memory.events")), "oom_kill")
+            .orElse(0));
   }
 
   @Override
@@ -135,7 +146,7 @@ final class V2WorkerCgroup implements WorkerCgroup {
     Path events = directory.resolve("pids.events");
     return !controllers.contains("pids") || !Files.exists(events)
         ? OptionalLong.empty()
-        : OptionalLong.of(CgroupFiles.keyedValue(events, "max").orElse(0));
+        : OptionalLong.of(CgroupFiles.keyedValue(sampled.read(events), "max").orElse(0));
   }
 
   @Override
@@ -165,6 +176,7 @@ final class V2WorkerCgroup implements WorkerCgroup {
 
   @Override
   public void remove() throws IOException {
+    sampled.close();
     CgroupFiles.removeSubtree(directory, REMOVE_BOUND);
   }
 

@@ -1,15 +1,10 @@
 package dev.stockade.internal.os;
 
 import com.sun.jna.Memory;
-import com.sun.jna.Native;
-import com.sun.jna.NativeLibrary;
-import com.sun.jna.Pointer;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Reads {@code /proc/PID/stat} through file descriptors kept open from one housekeeper tick to the
@@ -24,30 +19,8 @@ import org.slf4j.LoggerFactory;
  * <p>Not thread-safe: owned by one housekeeper.
  */
 public final class CachedStatReader implements ProcessTable.StatSource, AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(CachedStatReader.class);
   static final int MAX_OPEN = 4096;
-  private static final int O_RDONLY_CLOEXEC = 0x80000;
   private static final int BUFFER_SIZE = 1024;
-  private static final boolean AVAILABLE = Direct.register();
-
-  /** Direct-mapped libc calls: cheaper than an interface-mapped library on the hot path. */
-  private static final class Direct {
-    static native int open(String path, int flags);
-
-    static native long pread(int fd, Pointer buffer, long count, long offset);
-
-    static native int close(int fd);
-
-    static boolean register() {
-      try {
-        Native.register(Direct.class, NativeLibrary.getInstance("c"));
-        return true;
-      } catch (UnsatisfiedLinkError | RuntimeException e) {
-        log.debug("direct libc binding unavailable; stat files are read the ordinary way", e);
-        return false;
-      }
-    }
-  }
 
   private final Map<Long, Integer> open = new HashMap<>();
   private final Memory buffer = new Memory(BUFFER_SIZE);
@@ -55,7 +28,7 @@ public final class CachedStatReader implements ProcessTable.StatSource, AutoClos
 
   @Override
   public ProcessInfo read(long pid) {
-    if (!AVAILABLE) {
+    if (!DirectLibc.AVAILABLE) {
       return ProcFs.readStat(pid);
     }
     Integer fd = open.get(pid);
@@ -65,19 +38,19 @@ public final class CachedStatReader implements ProcessTable.StatSource, AutoClos
         return info;
       }
       // The process the descriptor was opened for is gone; the pid may belong to a new one.
-      Direct.close(fd);
+      DirectLibc.close(fd);
       open.remove(pid);
     }
     if (open.size() >= MAX_OPEN) {
       return ProcFs.readStat(pid);
     }
-    int newFd = Direct.open("/proc/" + pid + "/stat", O_RDONLY_CLOEXEC);
+    int newFd = DirectLibc.open("/proc/" + pid + "/stat", DirectLibc.O_RDONLY_CLOEXEC);
     if (newFd < 0) {
       return null;
     }
     ProcessInfo info = readFrom(newFd, pid);
     if (info == null) {
-      Direct.close(newFd);
+      DirectLibc.close(newFd);
       return null;
     }
     open.put(pid, newFd);
@@ -85,7 +58,7 @@ public final class CachedStatReader implements ProcessTable.StatSource, AutoClos
   }
 
   private ProcessInfo readFrom(int fd, long pid) {
-    long n = Direct.pread(fd, buffer, BUFFER_SIZE, 0);
+    long n = DirectLibc.pread(fd, buffer, BUFFER_SIZE, 0);
     if (n <= 0) {
       return null;
     }
@@ -99,7 +72,7 @@ public final class CachedStatReader implements ProcessTable.StatSource, AutoClos
     for (Iterator<Map.Entry<Long, Integer>> it = open.entrySet().iterator(); it.hasNext(); ) {
       Map.Entry<Long, Integer> entry = it.next();
       if (!listed.contains(entry.getKey())) {
-        Direct.close(entry.getValue());
+        DirectLibc.close(entry.getValue());
         it.remove();
       }
     }

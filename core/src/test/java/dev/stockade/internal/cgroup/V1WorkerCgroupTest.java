@@ -1,6 +1,7 @@
 package dev.stockade.internal.cgroup;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.stockade.CgroupMode;
@@ -10,6 +11,7 @@ import dev.stockade.internal.os.ProcessTable;
 import dev.stockade.testing.NoLeakedProcesses;
 import dev.stockade.testing.TestProcesses;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
@@ -60,6 +62,27 @@ class V1WorkerCgroupTest {
     assertThat(group.memoryCurrent().getAsLong()).isPositive();
     assertThat(group.memoryPeak().getAsLong())
         .isGreaterThanOrEqualTo(group.memoryCurrent().getAsLong());
+  }
+
+  @Test
+  void aSampleReadsTheGroupAfreshThroughItsKeptDescriptorsUntilTheGroupIsRemoved()
+      throws Exception {
+    WorkerCgroup group = fixture.createWorker(base, "w1");
+    assertThat(group.memberPids()).isEmpty();
+    long before = group.memoryCurrent().getAsLong();
+
+    Process root = fixture.startShell(group, "sleep 300 & sleep 300 & wait");
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> group.memberPids().size() == 3);
+    assertThat(group.memberPids()).isEqualTo(group.pids()).contains(root.pid());
+    assertThat(group.memoryCurrent().getAsLong()).isNotEqualTo(before);
+    group.killAll();
+    group.awaitEmpty(Duration.ofSeconds(5));
+    root.waitFor();
+    assertThat(group.memberPids()).isEmpty();
+    group.remove();
+    assertThat(group.memberPids()).isEmpty();
+    assertThatThrownBy(group::memoryCurrent).isInstanceOf(NoSuchFileException.class);
   }
 
   @Test
