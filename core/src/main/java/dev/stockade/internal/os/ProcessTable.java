@@ -52,6 +52,8 @@ public final class ProcessTable {
   private final Map<Long, ProcessInfo> byPid;
   private final long floorPid;
   private Map<Long, List<ProcessInfo>> byParent;
+  private Map<Long, List<ProcessInfo>> byLeader;
+  private Map<String, List<ProcessInfo>> byTag;
 
   /** Null for a complete table; else where single processes are read. */
   private final StatSource source;
@@ -197,6 +199,44 @@ public final class ProcessTable {
       byParent = index;
     }
     return byParent.getOrDefault(pid, List.of());
+  }
+
+  /**
+   * The processes of the table in session or process group {@code leader}; an index of {@link #all}
+   * built once per table, so that each tree of a tick finds its own without a pass over the whole
+   * table.
+   */
+  public List<ProcessInfo> inSessionOrGroup(long leader) {
+    if (byLeader == null) {
+      Map<Long, List<ProcessInfo>> index = new HashMap<>();
+      for (ProcessInfo p : all()) {
+        index.computeIfAbsent(p.sid(), k -> new ArrayList<>(2)).add(p);
+        if (p.pgid() != p.sid()) {
+          index.computeIfAbsent(p.pgid(), k -> new ArrayList<>(2)).add(p);
+        }
+      }
+      byLeader = index;
+    }
+    return byLeader.getOrDefault(leader, List.of());
+  }
+
+  /**
+   * The processes of the table that carry {@code tag}, by {@code tags}, which first reads the tags
+   * of the processes it has not seen; an index built once per table.
+   */
+  public List<ProcessInfo> taggedWith(String tag, TagIndex tags) {
+    if (byTag == null) {
+      tags.learn(all());
+      Map<String, List<ProcessInfo>> index = new HashMap<>();
+      for (ProcessInfo p : all()) {
+        String t = tags.tagOf(p);
+        if (t != null) {
+          index.computeIfAbsent(t, k -> new ArrayList<>(2)).add(p);
+        }
+      }
+      byTag = index;
+    }
+    return byTag.getOrDefault(tag, List.of());
   }
 
   public int size() {

@@ -2,7 +2,6 @@ package dev.stockade.internal.os;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -128,8 +127,7 @@ public final class TreeMembership {
       }
     }
     ProcessTable.Arrivals arrivals = table.arrivalsSince(lastGeneration);
-    Collection<ProcessInfo> candidates = arrivals.isKnown() ? arrivals.processes() : table.all();
-    for (ProcessInfo p : candidates) {
+    for (ProcessInfo p : arrivals.isKnown() ? arrivals.processes() : candidates(table, tags)) {
       if (found.containsKey(p.pid())) {
         continue;
       }
@@ -174,6 +172,18 @@ public final class TreeMembership {
       }
     }
     return live;
+  }
+
+  /**
+   * The processes of the whole table that may belong by session, group or tag: from the table's
+   * indexes, so that the trees of one tick share one pass over it.
+   */
+  private List<ProcessInfo> candidates(ProcessTable table, TagIndex tags) {
+    List<ProcessInfo> candidates = new ArrayList<>(table.taggedWith(tag, tags));
+    for (ProcessIdentity root : roots) {
+      candidates.addAll(table.inSessionOrGroup(root.pid()));
+    }
+    return candidates;
   }
 
   /** {@code processes} by parent pid, as each was when it arrived. */
