@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -24,6 +25,15 @@ final class JmhTable {
   static final double RUN_AND_REAP_TARGET = 1.3;
   static final double SAMPLE_TARGET = 5;
   static final double TEARDOWN_TARGET_MS = 50;
+
+  /**
+   * A housekeeper tick of 64 idle trees: 1 % of one core at the default 250 ms interval, four ticks
+   * a second.
+   */
+  static final double TICK_TARGET_US = 2500;
+
+  static final String TICK = "HousekeeperTickBenchmark.tick";
+  static final int TICK_TREES = 64;
 
   /** Teardown of a tree in a cgroup of its own, by the cgroup containment. */
   static final String CGROUP_TEARDOWN = "TeardownBenchmark.teardownInCgroup";
@@ -99,6 +109,8 @@ final class JmhTable {
           source);
       shown.add("TreeSampleBenchmark.procReaderWithPss");
     }
+    tick(s, "AUTO", "default `cgroupMode`: " + modeOf(main), source, shown);
+    tick(s, "NONE", "`cgroupMode=NONE`: no cgroups", source, shown);
     teardown(
         s,
         "TeardownBenchmark.teardown",
@@ -221,6 +233,57 @@ final class JmhTable {
           new Check(checkLabel, t.mean(), false, TEARDOWN_TARGET_MS, " ms", source.run().name()));
     }
     shown.add(name);
+  }
+
+  /**
+   * The tick of {@link #TICK_TREES} trees in {@code mode}, judged against {@link #TICK_TARGET_US};
+   * a row saying so if the file has no such tick.
+   */
+  private void tick(
+      Map<String, Score> s, String mode, String words, Source source, Set<String> shown) {
+    String what =
+        "one housekeeper tick of a pool holding "
+            + TICK_TREES
+            + " idle trees of 10 processes ("
+            + words
+            + ")";
+    String target =
+        "≤ " + String.format(Locale.ROOT, "%,.0f", TICK_TARGET_US) + " µs (1 % of one core)";
+    Optional<Map.Entry<String, Score>> found =
+        s.entrySet().stream()
+            .filter(
+                e ->
+                    e.getKey().startsWith(TICK + ":")
+                        && params(e.getKey())
+                            .equals(Set.of("cgroupMode=" + mode, "trees=" + TICK_TREES)))
+            .findFirst();
+    if (found.isEmpty()) {
+      row(what, "not measured yet: no `" + TICK + "` in this file", target, source);
+      return;
+    }
+    Score t = found.get().getValue();
+    double us = t.unit().equals("ms/op") ? t.mean() * 1000 : t.mean();
+    row(
+        what,
+        "**" + time(t) + "** ± " + Numbers.one(t.error()),
+        target + " — " + verdict(us <= TICK_TARGET_US),
+        source);
+    checks.add(
+        new Check(
+            "housekeeper tick, " + TICK_TREES + " trees, " + mode,
+            us,
+            false,
+            TICK_TARGET_US,
+            " µs",
+            source.run().name()));
+    shown.add(found.get().getKey());
+  }
+
+  /**
+   * "cgroupMode=AUTO" and "trees=64" of "HousekeeperTickBenchmark.tick:cgroupMode=AUTO,trees=64".
+   */
+  private static Set<String> params(String name) {
+    return Set.of(name.substring(name.indexOf(':') + 1).split(",", -1));
   }
 
   /** The cgroup mode a default pool selected in the run of {@code source}, from its run.json. */

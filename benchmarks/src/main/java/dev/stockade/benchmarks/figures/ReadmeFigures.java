@@ -148,6 +148,7 @@ public final class ReadmeFigures {
       case "machine" -> Blocks.machine(results, doc, JmhTable.MAIN);
       case "jmh" -> new JmhTable(results, doc).markdown();
       case "memory" -> Blocks.memory(results, doc);
+      case "cost" -> new CostTable(results, doc).markdown();
       case "demo" -> Blocks.demo(results, doc);
       case "workers" -> new WorkerTable(results, doc, WorkerTable.ALL_CPUS).markdown();
       case "workers-one-cpu" -> new WorkerTable(results, doc, WorkerTable.ONE_CPU).markdown();
@@ -156,7 +157,7 @@ public final class ReadmeFigures {
               doc
                   + ": unknown figures block '"
                   + key
-                  + "'; known: machine, jmh, memory, demo,"
+                  + "'; known: machine, jmh, memory, cost, demo,"
                   + " workers-machine, workers, workers-one-cpu");
     };
   }
@@ -164,6 +165,7 @@ public final class ReadmeFigures {
   private static List<Check> checks(Results results) {
     Path none = Path.of("");
     List<Check> checks = new ArrayList<>(new JmhTable(results, none).checks());
+    checks.addAll(new CostTable(results, none).checks());
     checks.addAll(new WorkerTable(results, none, WorkerTable.ALL_CPUS).checks(""));
     checks.addAll(new WorkerTable(results, none, WorkerTable.ONE_CPU).checks("one CPU: "));
     return checks;
