@@ -107,7 +107,7 @@ public final class SupervisorCost {
       }
     }
     Duration windowLength = Duration.ofSeconds(window != null ? window : quick ? 3 : 20);
-    Duration settleLength = Duration.ofSeconds(settle != null ? settle : quick ? 1 : 10);
+    Duration settleLength = Duration.ofSeconds(settle != null ? settle : quick ? 1 : 30);
 
     ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ObjectNode out = mapper.createObjectNode();
