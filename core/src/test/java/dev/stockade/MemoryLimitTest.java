@@ -35,6 +35,13 @@ class MemoryLimitTest {
         .build();
   }
 
+  /** A script of four {@code dd} of 60 MB each, {@code marker} naming their buffer and count. */
+  private static String fourSixtyMegabyteHogs(String marker) {
+    return "for i in 1 2 3 4; do dd if=/dev/zero of=/dev/null status=none "
+        + marker
+        + " & done; wait";
+  }
+
   @Test
   void endsATreeOfFourSixtyMegabyteChildrenUnderAHundredFiftyMegabyteLimit() throws Exception {
     String marker = "bs=60M count=10000" + TestProcesses.uniqueSleepSeconds().substring(5);
@@ -44,12 +51,7 @@ class MemoryLimitTest {
               ExecutionException.class,
               () ->
                   pool.run(
-                          Command.of(
-                                  "sh",
-                                  "-c",
-                                  "for i in 1 2 3 4; do dd if=/dev/zero of=/dev/null status=none "
-                                      + marker.replace("count=10000", "count=10000")
-                                      + " & done; wait")
+                          Command.of("sh", "-c", fourSixtyMegabyteHogs(marker))
                               .withLabel("four-hogs"))
                       .get(20, TimeUnit.SECONDS));
       assertThat(e.getCause()).isInstanceOf(MemoryLimitExceededException.class);
@@ -78,14 +80,7 @@ class MemoryLimitTest {
           assertThrows(
               ExecutionException.class,
               () ->
-                  pool.run(
-                          Command.of(
-                              "sh",
-                              "-c",
-                              "sleep 1; for i in 1 2 3 4; do dd if=/dev/zero of=/dev/null"
-                                  + " status=none "
-                                  + marker
-                                  + " & done; wait"))
+                  pool.run(Command.of("sh", "-c", "sleep 1; " + fourSixtyMegabyteHogs(marker)))
                       .get(20, TimeUnit.SECONDS));
 
       assertThat(e.getCause()).isInstanceOf(MemoryLimitExceededException.class);

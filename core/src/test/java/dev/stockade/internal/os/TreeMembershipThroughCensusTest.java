@@ -29,6 +29,19 @@ class TreeMembershipThroughCensusTest extends TreeMembershipTest {
     return membership.refresh(census.tick(membership.pidFloor()), tags);
   }
 
+  /**
+   * The first refresh comes before {@code sleep MARKER} exists; the next once it has settled, so
+   * that it arrives as it is now, and must find it.
+   */
+  private void assertFoundOnlyOnceArrived(TreeMembership membership, String marker) {
+    assertThat(hasMemberWithCommandLine(members(membership), "sleep " + marker)).isFalse();
+    await()
+        .atMost(Duration.ofSeconds(3))
+        .until(() -> TestProcesses.liveWithExactCommandLine("sleep " + marker).size() == 1);
+
+    assertThat(hasMemberWithCommandLine(members(membership), "sleep " + marker)).isTrue();
+  }
+
   @Test
   void findsAnUntaggedChildInASessionOfItsOwnThatArrivedAfterTheFirstRefresh() throws Exception {
     String marker = TestProcesses.uniqueSleepSeconds();
@@ -37,14 +50,7 @@ class TreeMembershipThroughCensusTest extends TreeMembershipTest {
         start(
             "sleep 0.4; env -u " + EnvironmentNames.TAG + " setsid sleep " + marker + " & sleep 5");
     TreeMembership membership = new TreeMembership(root, tag);
-    assertThat(hasMemberWithCommandLine(members(membership), "sleep " + marker)).isFalse();
-
-    // The next refresh comes once the process has settled: it arrives as it is now.
-    await()
-        .atMost(Duration.ofSeconds(3))
-        .until(() -> TestProcesses.liveWithExactCommandLine("sleep " + marker).size() == 1);
-
-    assertThat(hasMemberWithCommandLine(members(membership), "sleep " + marker)).isTrue();
+    assertFoundOnlyOnceArrived(membership, marker);
 
     assertThat(members(membership))
         .filteredOn(p -> ProcFs.commandLine(p.pid()).equals("sleep " + marker))
@@ -64,14 +70,7 @@ class TreeMembershipThroughCensusTest extends TreeMembershipTest {
     String marker = TestProcesses.uniqueSleepSeconds();
     ProcessIdentity root = start("sleep 0.4; ( setsid sleep " + marker + " & ); sleep 5");
     TreeMembership membership = new TreeMembership(root, tag);
-    assertThat(hasMemberWithCommandLine(members(membership), "sleep " + marker)).isFalse();
-
-    // The next refresh comes once the process has settled: it arrives as it is now.
-    await()
-        .atMost(Duration.ofSeconds(3))
-        .until(() -> TestProcesses.liveWithExactCommandLine("sleep " + marker).size() == 1);
-
-    assertThat(hasMemberWithCommandLine(members(membership), "sleep " + marker)).isTrue();
+    assertFoundOnlyOnceArrived(membership, marker);
 
     assertThat(new TreeTeardown(membership, tags).end(Duration.ZERO).isComplete()).isTrue();
     assertThat(TestProcesses.liveWithCommandLine(marker)).isEmpty();
