@@ -219,6 +219,23 @@ public final class CgroupContainmentStrategy implements ContainmentStrategy {
     }
 
     @Override
+    public OptionalLong kernelTaskCount() {
+      if (ended) {
+        return OptionalLong.empty();
+      }
+      try {
+        return group.taskCount();
+      } catch (IOException e) {
+        return OptionalLong.empty(); // removed under us: the tree is ending
+      }
+    }
+
+    @Override
+    public boolean adoptsOrphans() {
+      return orphans.adoptsOrphans();
+    }
+
+    @Override
     public OptionalLong kernelMemoryPeakBytes() {
       if (ended) {
         return peakAtEnd;

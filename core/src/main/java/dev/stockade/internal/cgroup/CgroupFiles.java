@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 
 /**
  * Reads and writes cgroup interface files, in the few formats the kernel uses: one value ({@code
@@ -52,12 +51,20 @@ final class CgroupFiles {
 
   /** The parts of {@code content} between {@code separator}s, each trimmed, blank ones left out. */
   static List<String> words(String content, String separator) {
+    // indexOf, not String.split: a quoted separator is a regular expression compiled per call, and
+    // this runs for files read at every sample.
     List<String> words = new ArrayList<>();
-    for (String part : content.split(Pattern.quote(separator), -1)) {
-      String word = part.trim();
+    int start = 0;
+    while (start <= content.length()) {
+      int end = content.indexOf(separator, start);
+      if (end < 0) {
+        end = content.length();
+      }
+      String word = content.substring(start, end).trim();
       if (!word.isEmpty()) {
         words.add(word);
       }
+      start = end + separator.length();
     }
     return words;
   }
@@ -95,15 +102,26 @@ final class CgroupFiles {
   }
 
   static OptionalLong keyedValue(String content, String key) {
-    for (String line : lines(content)) {
-      if (line.length() > key.length()
-          && line.startsWith(key)
-          && line.charAt(key.length()) == ' ') {
-        Long value = parseLong(line.substring(key.length() + 1).trim());
+    // Line by line in place, without splitting: v1's memory.stat has dozens of lines, and several
+    // keyed files are read at every sample of every tree.
+    int length = content.length();
+    int start = 0;
+    while (start < length) {
+      int newline = content.indexOf('\n', start);
+      int end = newline < 0 ? length : newline;
+      while (start < end && Character.isWhitespace(content.charAt(start))) {
+        start++;
+      }
+      int valueAt = start + key.length() + 1;
+      if (valueAt < end
+          && content.charAt(valueAt - 1) == ' '
+          && content.regionMatches(start, key, 0, key.length())) {
+        Long value = parseLong(content.substring(valueAt, end).trim());
         if (value != null) {
           return OptionalLong.of(value);
         }
       }
+      start = end + 1;
     }
     return OptionalLong.empty();
   }

@@ -36,6 +36,14 @@ final class V1WorkerCgroup implements WorkerCgroup {
   private final Path memory;
   private final AtomicLong highestUsage = new AtomicLong();
 
+  // The files every sample reads, resolved once.
+  private final Path usageFile;
+  private final Path statFile;
+  private final Path oomControlFile;
+
+  /** The pids controller's task count; null without the controller. */
+  private final Path pidsCurrentFile;
+
   /** The files every sample reads, kept open until the group is removed. */
   private final KeptFiles sampled = new KeptFiles();
 
@@ -56,8 +64,12 @@ final class V1WorkerCgroup implements WorkerCgroup {
         (controller, pool) -> dirs.putIfAbsent(controller, pool.resolve(workerId)));
     this.directories = dirs;
     this.memory = dirs.get("memory");
+    this.usageFile = memory.resolve("memory.usage_in_bytes");
+    this.statFile = memory.resolve("memory.stat");
+    this.oomControlFile = memory.resolve("memory.oom_control");
     Path pids = dirs.get("pids");
     this.pidsEvents = pids == null ? null : pids.resolve("pids.events");
+    this.pidsCurrentFile = pids == null ? null : pids.resolve("pids.current");
   }
 
   @Override
@@ -190,12 +202,18 @@ final class V1WorkerCgroup implements WorkerCgroup {
   }
 
   @Override
+  public OptionalLong taskCount() throws IOException {
+    return pidsCurrentFile == null
+        ? OptionalLong.empty()
+        : OptionalLong.of(CgroupFiles.readLimit(pidsCurrentFile, sampled::read));
+  }
+
+  @Override
   public OptionalLong memoryCurrent() throws IOException {
-    long usage = CgroupFiles.readLimit(memory.resolve("memory.usage_in_bytes"), sampled::read);
+    long usage = CgroupFiles.readLimit(usageFile, sampled::read);
     highestUsage.accumulateAndGet(usage, Math::max);
     long inactiveFile =
-        CgroupFiles.keyedValue(sampled.read(memory.resolve("memory.stat")), "total_inactive_file")
-            .orElse(0);
+        CgroupFiles.keyedValue(sampled.read(statFile), "total_inactive_file").orElse(0);
     return OptionalLong.of(Math.max(0, usage - inactiveFile));
   }
 
@@ -209,8 +227,7 @@ final class V1WorkerCgroup implements WorkerCgroup {
   public OptionalLong oomKills() throws IOException {
     // "oom_kill" in memory.oom_control exists since 4.13; before that only under_oom.
     return OptionalLong.of(
-        CgroupFiles.keyedValue(sampled.read(memory.resolve("memory.oom_control")), "oom_kill")
-            .orElse(0));
+        CgroupFiles.keyedValue(sampled.read(oomControlFile), "oom_kill").orElse(0));
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.stockade.internal.cgroup;
 import dev.stockade.internal.os.KeptFiles;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -25,6 +26,20 @@ final class V2WorkerCgroup implements WorkerCgroup {
   private final Set<String> controllers;
   private final AtomicLong highestCurrent = new AtomicLong();
 
+  // The files every sample reads, resolved once.
+  private final Path currentFile;
+  private final Path statFile;
+  private final Path eventsFile;
+
+  /** The pids controller's task count; null without the controller. */
+  private final Path pidsCurrentFile;
+
+  /**
+   * The pids controller's event counters; null without the controller, or once found missing (a
+   * kernel before 4.11).
+   */
+  private volatile Path pidsEvents;
+
   /** The files every sample reads, kept open until the group is removed. */
   private final KeptFiles sampled = new KeptFiles();
 
@@ -36,6 +51,11 @@ final class V2WorkerCgroup implements WorkerCgroup {
     this.poolDirectory = poolDirectory;
     this.directory = poolDirectory.resolve(CgroupNames.requireSegment("workerId", workerId));
     this.controllers = Set.copyOf(controllers);
+    this.currentFile = directory.resolve("memory.current");
+    this.statFile = directory.resolve("memory.stat");
+    this.eventsFile = directory.resolve("memory.events");
+    this.pidsCurrentFile = controllers.contains("pids") ? directory.resolve("pids.current") : null;
+    this.pidsEvents = controllers.contains("pids") ? directory.resolve("pids.events") : null;
   }
 
   @Override
@@ -109,15 +129,20 @@ final class V2WorkerCgroup implements WorkerCgroup {
   }
 
   @Override
+  public OptionalLong taskCount() throws IOException {
+    return pidsCurrentFile == null
+        ? OptionalLong.empty()
+        : OptionalLong.of(CgroupFiles.readLimit(pidsCurrentFile, sampled::read));
+  }
+
+  @Override
   public OptionalLong memoryCurrent() throws IOException {
     if (!controllers.contains("memory")) {
       return OptionalLong.empty();
     }
-    long current = CgroupFiles.readLimit(directory.resolve("memory.current"), sampled::read);
+    long current = CgroupFiles.readLimit(currentFile, sampled::read);
     highestCurrent.accumulateAndGet(current, Math::max);
-    long inactiveFile =
-        CgroupFiles.keyedValue(sampled.read(directory.resolve("memory.stat")), "inactive_file")
-            .orElse(0);
+    long inactiveFile = CgroupFiles.keyedValue(sampled.read(statFile), "inactive_file").orElse(0);
     return OptionalLong.of(Math.max(0, current - inactiveFile));
   }
 
@@ -136,17 +161,24 @@ final class V2WorkerCgroup implements WorkerCgroup {
     if (!controllers.contains("memory")) {
       return OptionalLong.empty();
     }
-    return OptionalLong.of(
-        CgroupFiles.keyedValue(sampled.read(directory.resolve("memory.events")), "oom_kill")
-            .orElse(0));
+    return OptionalLong.of(CgroupFiles.keyedValue(sampled.read(eventsFile), "oom_kill").orElse(0));
   }
 
   @Override
   public OptionalLong forkRefusals() throws IOException {
-    Path events = directory.resolve("pids.events");
-    return !controllers.contains("pids") || !Files.exists(events)
-        ? OptionalLong.empty()
-        : OptionalLong.of(CgroupFiles.keyedValue(sampled.read(events), "max").orElse(0));
+    Path events = pidsEvents;
+    if (events == null) {
+      return OptionalLong.empty();
+    }
+    try {
+      return OptionalLong.of(CgroupFiles.keyedValue(sampled.read(events), "max").orElse(0));
+    } catch (NoSuchFileException e) {
+      if (Files.exists(directory)) {
+        pidsEvents = null; // a kernel without pids.events: never look again
+        return OptionalLong.empty();
+      }
+      throw e;
+    }
   }
 
   @Override

@@ -113,6 +113,16 @@ public interface WorkerCgroup {
   }
 
   /**
+   * How many tasks — processes and their threads, zombies not yet reaped included — the group and
+   * its sub-groups hold, as the pids controller counts them ({@code pids.current}): one read,
+   * without listing them. A sample of a quiet tree compares it with the last one to know that no
+   * process came or went, instead of reading the members. Empty without the pids controller.
+   */
+  default OptionalLong taskCount() throws IOException {
+    return OptionalLong.empty();
+  }
+
+  /**
    * Memory the tree uses now, page cache that can simply be dropped excluded: the usage less {@code
    * inactive_file} of {@code memory.stat} (as {@code docker stats} counts). Empty without the
    * memory controller.

@@ -31,6 +31,12 @@ public abstract class LiveTree {
   /** CPU time at the last sample, to tell a quiet tree; housekeeper thread only. */
   private long cpuAtLastSample = -1;
 
+  /**
+   * Whether the pool judged, when this tick's sample was found due, that it needs fresh figures of
+   * the tree; housekeeper thread only.
+   */
+  private boolean freshFiguresNeeded;
+
   protected LiveTree(SupervisedTree tree) {
     this.tree = tree;
   }
@@ -56,13 +62,13 @@ public abstract class LiveTree {
    * every {@link #QUIET_STRIDE}th tick, unless its pool {@linkplain #needsEverySample needs every
    * sample}. Idle trees are most of a large pool, and their sampling most of its cost; a tree that
    * wakes is caught by the next sample, at most {@code QUIET_STRIDE - 1} ticks late, and a limit
-   * the kernel enforces (under cgroups) is enforced meanwhile all the same. Housekeeper thread
-   * only.
+   * the kernel enforces (under cgroups) is enforced meanwhile all the same. Under cgroups a quiet
+   * tree's sample reads the kernel's counters instead of its processes while they show no task came
+   * or went ({@link SupervisedTree#sampleFromKernel()}). Housekeeper thread only.
    */
   boolean isDueForSample(long nowNanos) {
-    if (quietSamples < QUIET_SAMPLES
-        || ++ticksPassedOver >= QUIET_STRIDE
-        || needsEverySample(nowNanos)) {
+    freshFiguresNeeded = needsEverySample(nowNanos);
+    if (quietSamples < QUIET_SAMPLES || ++ticksPassedOver >= QUIET_STRIDE || freshFiguresNeeded) {
       ticksPassedOver = 0;
       return true;
     }
@@ -84,13 +90,18 @@ public abstract class LiveTree {
     return false;
   }
 
-  /** Notes whether the reading, within the limits, shows a quiet tree. */
-  private void noteQuiet(TreeMeter.Reading reading, TreeMeter.Reading previous, int maxProcesses) {
+  /**
+   * Notes whether the reading, within the limits, shows a quiet tree. A reading from the kernel's
+   * counters alone ({@code fromKernel}) has no CPU time: the tree stays quiet while its tasks and
+   * memory do.
+   */
+  private void noteQuiet(
+      TreeMeter.Reading reading, TreeMeter.Reading previous, int maxProcesses, boolean fromKernel) {
     long cpu = tree.cpuUsedNanos();
     boolean quiet =
         previous != null
             && cpuAtLastSample >= 0
-            && cpu - cpuAtLastSample <= ProcessInfo.NANOS_PER_TICK
+            && (fromKernel || cpu - cpuAtLastSample <= ProcessInfo.NANOS_PER_TICK)
             && reading.processCount() == previous.processCount()
             && reading.bytes() < memoryLimitBytes() / 2
             && reading.processCount() <= maxProcesses / 2;
@@ -103,7 +114,14 @@ public abstract class LiveTree {
    * first: the reason to end it now, or empty while it is within them.
    */
   Optional<EndReason> limitCrossed(ProcessTable table, int maxProcesses) {
-    TreeMeter.Reading reading = tree.sample(table, memoryLimitBytes());
+    // A quiet tree is read from the kernel's counters where it has them (cgroups), for as long as
+    // they show that no task came or went; its processes only when they cannot.
+    Optional<TreeMeter.Reading> fromKernel =
+        quietSamples >= QUIET_SAMPLES && !freshFiguresNeeded
+            ? tree.sampleFromKernel()
+            : Optional.empty();
+    TreeMeter.Reading reading =
+        fromKernel.isPresent() ? fromKernel.get() : tree.sample(table, memoryLimitBytes());
     Optional<SupervisedTree.KernelBreach> kernel = tree.kernelBreach();
     if (kernel.isPresent()) {
       breach = kernel.get().reading();
@@ -117,7 +135,7 @@ public abstract class LiveTree {
       breach = reading;
       return Optional.of(EndReason.PROCESS_LIMIT);
     }
-    noteQuiet(reading, lastReading, maxProcesses);
+    noteQuiet(reading, lastReading, maxProcesses, fromKernel.isPresent());
     lastReading = reading;
     return Optional.empty();
   }

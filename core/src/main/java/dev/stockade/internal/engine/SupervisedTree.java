@@ -68,6 +68,21 @@ public final class SupervisedTree {
   private volatile boolean rootStopped;
   private volatile boolean busyWithoutHeartbeat;
 
+  /**
+   * The kernel's task count at the last sample, or -1 where it keeps none; housekeeper thread only.
+   */
+  private long tasksAtLastSample = -1;
+
+  /** Samples from the kernel's counters since the members were last read; housekeeper only. */
+  private int kernelSamplesInARow;
+
+  /**
+   * Where this JVM adopts the tree's orphans, the most samples in a row from the kernel's counters
+   * alone: the members are read at least once in this many plus one, which notes them and reaps the
+   * orphans that died meanwhile (a zombie still counts as a task, so its death moves no count).
+   */
+  static final int KERNEL_SAMPLES_BETWEEN_READS = 3;
+
   private SupervisedTree(
       String poolName,
       String workerId,
@@ -192,6 +207,10 @@ public final class SupervisedTree {
    * (see {@link TreeCpuClock}) and whether its root is stopped.
    */
   public TreeMeter.Reading sample(ProcessTable table, long limitBytes) {
+    // Before the members: a task that comes between the two reads makes the next kernel sample
+    // see a count that moved, and look again.
+    tasksAtLastSample = containment.kernelTaskCount().orElse(-1);
+    kernelSamplesInARow = 0;
     List<ProcessInfo> members = containment.members(table);
     cpuClock.sample(members);
     cpuUsedNanos = cpuClock.usedNanos();
@@ -203,6 +222,40 @@ public final class SupervisedTree {
             ? new TreeMeter.Reading(
                 kernel.getAsLong(), MemoryMetric.CGROUP, 0, members.size(), true)
             : meter.measure(members, limitBytes);
+    note(reading);
+    return reading;
+  }
+
+  /**
+   * Samples the tree from the kernel's counters alone — its memory, and the count of its tasks —
+   * reading none of its processes: for a tree its pool found quiet. Empty, having read nothing
+   * else, where the kernel keeps no such counters for the tree, or when its task count moved since
+   * the last sample: then only {@link #sample} can tell what changed; and where this JVM adopts the
+   * tree's orphans, after {@link #KERNEL_SAMPLES_BETWEEN_READS} such samples in a row. The reading
+   * counts the processes the last sample found: while no task came or went, none did. CPU time and
+   * the root's state keep their values from that sample.
+   */
+  public Optional<TreeMeter.Reading> sampleFromKernel() {
+    if (containment.adoptsOrphans() && kernelSamplesInARow >= KERNEL_SAMPLES_BETWEEN_READS) {
+      return Optional.empty();
+    }
+    OptionalLong tasks = containment.kernelTaskCount();
+    if (tasks.isEmpty() || tasks.getAsLong() != tasksAtLastSample) {
+      return Optional.empty();
+    }
+    OptionalLong kernel = containment.kernelMemoryBytes();
+    if (kernel.isEmpty()) {
+      return Optional.empty();
+    }
+    TreeMeter.Reading reading =
+        new TreeMeter.Reading(kernel.getAsLong(), MemoryMetric.CGROUP, 0, processCount, true);
+    note(reading);
+    kernelSamplesInARow++;
+    return Optional.of(reading);
+  }
+
+  /** Makes {@code reading} the tree's figures now, and its peaks if it is above them. */
+  private void note(TreeMeter.Reading reading) {
     memoryNow = reading.bytes();
     metricNow = reading.metric();
     processCount = reading.processCount();
@@ -213,7 +266,6 @@ public final class SupervisedTree {
     if (reading.processCount() > peakProcessCount) {
       peakProcessCount = reading.processCount();
     }
-    return reading;
   }
 
   /**

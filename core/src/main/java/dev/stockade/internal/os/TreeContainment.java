@@ -58,6 +58,24 @@ public interface TreeContainment {
     return OptionalLong.empty();
   }
 
+  /**
+   * How many tasks (processes and their threads, zombies not yet reaped included) the kernel counts
+   * in the tree, read without listing its members; empty where the kernel keeps no such count. With
+   * {@link #kernelMemoryBytes()}, what a sample of a quiet tree reads instead of its processes.
+   */
+  default OptionalLong kernelTaskCount() {
+    return OptionalLong.empty();
+  }
+
+  /**
+   * Whether this JVM adopts the tree's orphans: then {@link #members} also notes the members and
+   * reaps the orphans that died, so the members must be read now and then even while the kernel's
+   * counters show no change.
+   */
+  default boolean adoptsOrphans() {
+    return false;
+  }
+
   /** The highest {@link #kernelMemoryBytes()} the kernel recorded, page cache included. */
   default OptionalLong kernelMemoryPeakBytes() {
     return OptionalLong.empty();
