@@ -436,6 +436,64 @@ class WorkerRuntimeConformanceTest {
     assertResult(peer.awaitReply(REPLY), 10, "next");
   }
 
+  /**
+   * A frame may be split across reads at any byte, and the reading may pass from one thread to
+   * another in between (the Python runtime reads on its main thread while idle and on a reader
+   * thread while a task runs): the CANCEL whose first bytes came with its TASK still cancels it.
+   */
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void cancelsWithACancelWhoseFirstBytesCameWithTheTask(RuntimeUnderTest runtime) throws Exception {
+    ProtocolPeer peer = ready(runtime);
+    byte[] task = FrameWriter.encode(Frame.text(FrameType.TASK, 24, "sleep:60000"));
+    byte[] cancel = FrameWriter.encode(Frame.of(FrameType.CANCEL, 24));
+    int head = 7; // inside the header
+    peer.sendRaw(ByteBuffer.allocate(task.length + head).put(task).put(cancel, 0, head).array());
+    awaitStarted(peer, 24);
+
+    peer.sendRaw(Arrays.copyOfRange(cancel, head, cancel.length));
+
+    assertCancelled(peer.awaitReply(QUICKLY), 24);
+    peer.send(FrameType.TASK, 25, "echo:next");
+    assertResult(peer.awaitReply(REPLY), 25, "next");
+  }
+
+  /** The other way round: a TASK begun while a task ran and finished once the worker is idle. */
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void runsATaskWhoseFirstBytesCameWhileAnotherRan(RuntimeUnderTest runtime) throws Exception {
+    ProtocolPeer peer = ready(runtime);
+    peer.send(FrameType.TASK, 26, "sleep:300");
+    awaitStarted(peer, 26);
+    byte[] next = FrameWriter.encode(Frame.text(FrameType.TASK, 27, "echo:joined"));
+    int head = 20; // the header and a few bytes of the payload
+
+    peer.sendRaw(Arrays.copyOf(next, head));
+    assertResult(peer.awaitReply(REPLY), 26, "slept");
+    peer.sendRaw(Arrays.copyOfRange(next, head, next.length));
+
+    assertResult(peer.awaitReply(REPLY), 27, "joined");
+  }
+
+  /** Frames that come in one read to an idle worker are each taken up, in order. */
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void runsEveryTaskOfOneWriteInOrder(RuntimeUnderTest runtime) throws Exception {
+    ProtocolPeer peer = ready(runtime);
+    ByteBuffer frames = ByteBuffer.allocate(1024);
+    frames.put(FrameWriter.encode(Frame.text(FrameType.TASK, 28, "sleep:200")));
+    frames.put(FrameWriter.encode(Frame.text(FrameType.TASK, 29, "sleep:60000")));
+    frames.put(FrameWriter.encode(Frame.of(FrameType.CANCEL, 29)));
+    frames.put(FrameWriter.encode(Frame.text(FrameType.TASK, 30, "echo:third")));
+
+    peer.sendRaw(Arrays.copyOf(frames.array(), frames.position()));
+
+    awaitStarted(peer, 28);
+    assertResult(peer.awaitReply(REPLY), 28, "slept");
+    assertCancelled(peer.awaitReply(REPLY), 29);
+    assertResult(peer.awaitReply(REPLY), 30, "third");
+  }
+
   @ParameterizedTest
   @MethodSource("runtimes")
   void ignoresACancelForATaskThatIsNotRunning(RuntimeUnderTest runtime) throws Exception {

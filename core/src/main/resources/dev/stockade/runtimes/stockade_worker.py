@@ -60,11 +60,12 @@ SIGINT is the runtime's own cancellation signal: one that does not come from a C
 ignored. Standard library only; Python 3.8 or later.
 """
 
+import collections
 import importlib
 import itertools
 import os
 import platform
-import queue
+import select
 import signal
 import struct
 import sys
@@ -238,34 +239,80 @@ class _Channel:
         with self.lock:
             if self.shutdown and frame_type not in _ANSWER_TYPES:
                 return False
-            view = memoryview(data)
-            while view:
-                view = view[os.write(self._fd, view):]
+            written = os.write(self._fd, data)
+            if written < len(data):  # a large frame that the pipe took in parts
+                view = memoryview(data)[written:]
+                while view:
+                    view = view[os.write(self._fd, view):]
             return True
 
 
-def _read_exactly(fd, count, what, at_boundary):
-    """count bytes from fd; None on a clean end of stream at a frame boundary."""
-    chunks = []
-    remaining = count
-    while remaining:
-        chunk = os.read(fd, min(remaining, 1 << 20))
-        if not chunk:
-            if at_boundary and remaining == count:
-                return None
-            raise _Violation("truncated frame: stdin ended after %d of %d bytes of the %s"
-                             % (count - remaining, count, what))
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
+class _FrameCutter:
+    """Cuts request frames out of the bytes read from the supervisor, however they were split
+    across reads. A header is checked as soon as it is whole, before its payload has come.
+
+    Not thread-safe: the one thread that reads the descriptor at a time feeds it.
+    """
+
+    def __init__(self, max_frame_size):
+        self._max_frame_size = max_frame_size
+        self._data = b""  # unparsed bytes start at self._pos of it; self._parts follow
+        self._pos = 0
+        self._parts = []
+        self._size = 0  # unparsed bytes in all
+        # The checked header (type, id, length, name) whose payload is awaited, or None while a
+        # header is awaited; and how many unparsed bytes that wait needs.
+        self._header = None
+        self._need = _HEADER.size
+
+    def read_size(self):
+        """How many bytes to ask the descriptor for: enough for what is awaited, and a whole
+        small frame or more in one read."""
+        return min(max(self._need - self._size, 1 << 16), 1 << 20)
+
+    def feed(self, chunk, dispatch):
+        """Takes the bytes of one read and hands each frame they complete to ``dispatch``, in
+        order, as (type, id, payload); raises _Violation at the first malformed one."""
+        if self._size:
+            self._parts.append(chunk)
+        else:
+            self._data, self._pos = chunk, 0
+        self._size += len(chunk)
+        while self._size >= self._need:
+            if self._parts:
+                self._data = b"".join([self._data[self._pos:]] + self._parts)
+                self._pos, self._parts = 0, []
+            need, pos = self._need, self._pos
+            header = self._header
+            if header is None:
+                self._header = _checked_header(self._data, pos, self._max_frame_size)
+                self._need = self._header[2]
+            else:
+                frame_type, frame_id, length, name = header
+                payload = self._data[pos:pos + need] if need else b""
+                if frame_type == BATCH:
+                    payload = _batch_inputs(payload)
+                self._header = None
+                self._need = _HEADER.size
+                dispatch(frame_type, frame_id, payload)
+            self._pos = pos + need
+            self._size -= need
+        if not self._size:
+            self._data, self._pos = b"", 0  # a large payload is not kept alive
+
+    def end(self):
+        """The descriptor ended: raises _Violation if it ended inside a frame."""
+        if self._header is not None:
+            raise _Violation("truncated frame: stdin ended after %d of %d bytes of the %s payload"
+                             % (self._size, self._need, self._header[3]))
+        if self._size:
+            raise _Violation("truncated frame: stdin ended after %d of %d bytes of the header"
+                             % (self._size, _HEADER.size))
 
 
-def _read_request(fd, max_frame_size):
-    """The next (type, id, payload) from the supervisor, or None at end of stream."""
-    header = _read_exactly(fd, _HEADER.size, "header", True)
-    if header is None:
-        return None
-    magic, frame_type, flags, frame_id, length = _HEADER.unpack(header)
+def _checked_header(data, pos, max_frame_size):
+    """(type, id, length, name) of the request header at ``data[pos:]``, or _Violation."""
+    magic, frame_type, flags, frame_id, length = _HEADER.unpack_from(data, pos)
     if magic != _MAGIC:
         raise _Violation("bad magic 0x%s in a request, expected 0x534B ('SK')" % magic.hex().upper())
     if frame_type not in _REQUEST_TYPES:
@@ -281,10 +328,7 @@ def _read_request(fd, max_frame_size):
                          % (name, length, max_frame_size))
     if frame_type in (TASK, PING, BATCH) and frame_id == 0:
         raise _Violation("a %s frame needs an id of at least 1" % name)
-    payload = _read_exactly(fd, length, name + " payload", False) if length else b""
-    if frame_type == BATCH:
-        payload = _batch_inputs(payload)
-    return frame_type, frame_id, payload
+    return frame_type, frame_id, length, name
 
 
 def _batch_inputs(payload):
@@ -495,8 +539,25 @@ class Context:
         return "Context(task_id=%d, cancelled=%s)" % (self.task_id, self.cancelled)
 
 
+# The descriptor's events the reader thread waits for while a task runs: one wake-up per
+# arrival, re-enabled after each read.
+_WATCHED = select.EPOLLIN | select.EPOLLONESHOT
+
+
 class _Worker:
-    """The protocol loop: a reader thread, a heartbeat thread, and tasks on the main thread."""
+    """The protocol loop: tasks on the main thread, a heartbeat thread, and a reader thread for
+    the requests that come while a task runs.
+
+    The main thread reads the requests itself while it waits for one: a request that finds the
+    worker idle is run by the thread that read it, with no hand-over between threads (that
+    hand-over, a wake-up and a pass of the GIL per request, used to cost more than the rest of
+    a round trip). While a task runs, the reader thread reads instead, so that a CANCEL reaches
+    the handler at once and the frames pipelined behind the task are queued in order. It
+    waits in epoll for the descriptor, which is registered there only while a task runs: an
+    idle worker's requests wake the main thread alone. One thread reads at a time: whichever
+    reads holds ``_read_lock`` and the bytes read so far are cut into frames by the one
+    ``_FrameCutter``, so no frame is lost or reordered when reading passes between them.
+    """
 
     def __init__(self, handler, proto_in, proto_out):
         self._handler = handler
@@ -504,7 +565,18 @@ class _Worker:
         self.channel = _Channel(proto_out, _env_int("STOCKADE_MAX_FRAME_SIZE",
                                                     _DEFAULT_MAX_FRAME_SIZE))
         self._heartbeat_seconds = _env_int("STOCKADE_HEARTBEAT_MS", _DEFAULT_HEARTBEAT_MS) / 1000.0
-        self._requests = queue.Queue()
+        # Requests read but not taken up yet, in order; the main thread takes them.
+        self._pending = collections.deque()
+        # Held by the thread reading the descriptor, for one read and the frames it completes.
+        # It guards the cutter and _watching, and is taken before channel.lock, never after.
+        self._read_lock = threading.Lock()
+        self._cutter = _FrameCutter(self.channel.max_frame_size)
+        # True while a task runs: the reader thread reads then, the main thread otherwise.
+        # The descriptor's events in the epoll set are enabled only while this is True (with
+        # EPOLLONESHOT alone they are off: one epoll_ctl switches them either way).
+        self._watching = False
+        self._poller = select.epoll()
+        self._poller.register(proto_in, select.EPOLLONESHOT)
         self._main_thread = threading.get_ident()
         # Guarded by channel.lock: tasks read but not answered yet (by id), and the one whose
         # handler runs now, or None. A task counts as running from the moment it is read: a
@@ -554,13 +626,18 @@ class _Worker:
             "python " + platform.python_version()).encode("utf-8")
         self.channel.send(HELLO, 0, hello)
         threading.Thread(target=self._heartbeat, name="stockade-heartbeat", daemon=True).start()
-        threading.Thread(target=self._read, name="stockade-reader", daemon=True).start()
+        threading.Thread(target=self._watch, name="stockade-reader", daemon=True).start()
         while True:
-            frame_type, frame_id, payload = self._requests.get()
-            if frame_type == TASK:
-                self._run_task(payload[0], payload[1])
-            elif frame_type == BATCH:
-                self._run_batch(payload[0], payload[1])
+            frame_type, frame_id, payload = self._next_request()
+            if frame_type == TASK or frame_type == BATCH:
+                self._set_watching(True)
+                try:
+                    if frame_type == TASK:
+                        self._run_task(payload[0], payload[1])
+                    else:
+                        self._run_batch(payload[0], payload[1])
+                finally:
+                    self._set_watching(False)
             elif frame_type == PING:
                 self.channel.send(PONG, frame_id)
             elif frame_type == SHUTDOWN:
@@ -577,38 +654,97 @@ class _Worker:
             except OSError:
                 return  # the supervisor is gone; the end of stdin ends this process
 
-    def _read(self):
+    def _next_request(self):
+        """The oldest request not taken up yet; the main thread reads it itself if none is
+        queued. Runs only while no task runs, when the reader thread does not read."""
+        pending = self._pending
+        if not pending:
+            try:
+                with self._read_lock:
+                    while not pending and self._read_some():
+                        pass
+            except _Violation as e:
+                self._violated(e)
+            except BaseException as e:  # noqa: B036 - a worker that cannot read must not linger
+                self._read_failed(e)
+            if not pending:
+                self._stdin_ended()
+        return pending.popleft()
+
+    def _set_watching(self, watching):
+        """Passes reading to the reader thread while a task runs (True), and takes it back for
+        the main thread (False): once this returns, the reader thread is not inside a read and
+        will not start one."""
+        with self._read_lock:
+            self._watching = watching
+            self._poller.modify(self._in, _WATCHED if watching else select.EPOLLONESHOT)
+
+    def _watch(self):
+        """The reader thread: reads requests while a task runs. Each wake-up reads once, what
+        the descriptor holds, so that it never blocks inside a read and the main thread can
+        take reading back at once when the task ends."""
+        poller, fd = self._poller, self._in
+        readable = select.poll()
+        readable.register(fd, select.POLLIN)
         try:
             while True:
-                request = _read_request(self._in, self.channel.max_frame_size)
-                if request is None:
-                    self._stdin_ended()
-                    return
-                frame_type, frame_id, payload = request
-                if frame_type == CANCEL:
-                    self._cancel(frame_id)
-                    continue
-                with self.channel.lock:
-                    if self.channel.shutdown:
-                        # Nothing may follow the answer to the task that was running.
-                        _log("ignoring a request that came after SHUTDOWN")
-                        continue
-                    if frame_type == SHUTDOWN:
-                        self.channel.shutdown = True
-                    elif frame_type in (TASK, BATCH):
-                        context = Context(self, frame_id)
-                        if frame_type == BATCH:
-                            context._inputs = payload
-                            payload = len(payload)
-                        self._accepted[frame_id] = context
-                        request = (frame_type, frame_id, (context, payload))
-                self._requests.put(request)
+                poller.poll()
+                with self._read_lock:
+                    if not self._watching:
+                        continue  # the task ended before this thread got the lock
+                    # The main thread may have read the bytes that woke this thread, between
+                    # two tasks: read only what is there now.
+                    if readable.poll(0) and not self._read_some():
+                        break
+                    poller.modify(fd, _WATCHED)
         except _Violation as e:
-            _log("protocol violation: %s; ending the worker" % e)
-            _end_group(3)
-        except BaseException as e:  # a reader that dies silently would leave a deaf worker
-            _log("reading requests failed: %r; ending the worker" % (e,))
-            _end_group(4)
+            self._violated(e)
+        except BaseException as e:  # noqa: B036 - a reader that dies silently leaves a deaf worker
+            self._read_failed(e)
+        # Outside the lock: the main thread may still answer its task and exit 0 after SHUTDOWN.
+        self._stdin_ended()
+
+    def _read_some(self):
+        """One read of the descriptor, under _read_lock; dispatches the frames it completes.
+        False at the end of stdin."""
+        cutter = self._cutter
+        chunk = os.read(self._in, cutter.read_size())
+        if not chunk:
+            cutter.end()
+            return False
+        cutter.feed(chunk, self._dispatch)
+        return True
+
+    def _dispatch(self, frame_type, frame_id, payload):
+        """Acts on a request just read: a CANCEL at once, anything else queued in order."""
+        if frame_type == CANCEL:
+            self._cancel(frame_id)
+            return
+        with self.channel.lock:
+            if self.channel.shutdown:
+                # Nothing may follow the answer to the task that was running.
+                _log("ignoring a request that came after SHUTDOWN")
+                return
+            if frame_type == SHUTDOWN:
+                self.channel.shutdown = True
+            elif frame_type == TASK or frame_type == BATCH:
+                context = Context(self, frame_id)
+                if frame_type == BATCH:
+                    context._inputs = payload
+                    payload = len(payload)
+                self._accepted[frame_id] = context
+                payload = (context, payload)
+        self._pending.append((frame_type, frame_id, payload))
+
+    @staticmethod
+    def _violated(violation):
+        _log("protocol violation: %s; ending the worker" % violation)
+        _end_group(3)
+
+    @staticmethod
+    def _read_failed(error):
+        _log("reading requests failed: %r; ending the worker" % (error,))
+        _end_group(4)
 
     def _stdin_ended(self):
         with self.channel.lock:
