@@ -268,36 +268,42 @@ class _FrameCutter:
     def read_size(self):
         """How many bytes to ask the descriptor for: enough for what is awaited, and a whole
         small frame or more in one read."""
-        return min(max(self._need - self._size, 1 << 16), 1 << 20)
+        wanted = self._need - self._size
+        return 1 << 16 if wanted <= 1 << 16 else min(wanted, 1 << 20)
 
     def feed(self, chunk, dispatch):
         """Takes the bytes of one read and hands each frame they complete to ``dispatch``, in
         order, as (type, id, payload); raises _Violation at the first malformed one."""
+        # Written with locals throughout: it runs once per request, on the round trip.
+        size = self._size + len(chunk)
         if self._size:
             self._parts.append(chunk)
+            data, pos = self._data, self._pos
         else:
-            self._data, self._pos = chunk, 0
-        self._size += len(chunk)
-        while self._size >= self._need:
-            if self._parts:
-                self._data = b"".join([self._data[self._pos:]] + self._parts)
-                self._pos, self._parts = 0, []
-            need, pos = self._need, self._pos
-            header = self._header
+            data, pos = chunk, 0
+        need, header = self._need, self._header
+        while size >= need:
+            if self._parts:  # only now that the awaited bytes are all here: one join
+                data = b"".join([data[pos:]] + self._parts)
+                pos, self._parts = 0, []
             if header is None:
-                self._header = _checked_header(self._data, pos, self._max_frame_size)
-                self._need = self._header[2]
+                header = _checked_header(data, pos, self._max_frame_size)
+                pos += need
+                size -= need
+                need = header[2]
             else:
-                frame_type, frame_id, length, name = header
-                payload = self._data[pos:pos + need] if need else b""
+                frame_type, frame_id = header[0], header[1]
+                payload = data[pos:pos + need] if need else b""
+                pos += need
+                size -= need
+                need, header = _HEADER.size, None
                 if frame_type == BATCH:
                     payload = _batch_inputs(payload)
-                self._header = None
-                self._need = _HEADER.size
                 dispatch(frame_type, frame_id, payload)
-            self._pos = pos + need
-            self._size -= need
-        if not self._size:
+        self._need, self._header, self._size = need, header, size
+        if size:
+            self._data, self._pos = data, pos
+        else:
             self._data, self._pos = b"", 0  # a large payload is not kept alive
 
     def end(self):
@@ -869,6 +875,8 @@ class _Worker:
 
     @staticmethod
     def _encode_result(value):
+        if type(value) is bytes:  # the common case first: it is on every round trip
+            return value
         if value is None:
             return b""
         if isinstance(value, str):
