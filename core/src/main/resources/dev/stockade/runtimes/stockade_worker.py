@@ -635,13 +635,13 @@ class _Worker:
         threading.Thread(target=self._watch, name="stockade-reader", daemon=True).start()
         while True:
             frame_type, frame_id, payload = self._next_request()
-            if frame_type == TASK or frame_type == BATCH:
+            if frame_type == TASK:
+                self._set_watching(True)
+                self._run_task(payload[0], payload[1])  # it stops watching
+            elif frame_type == BATCH:
                 self._set_watching(True)
                 try:
-                    if frame_type == TASK:
-                        self._run_task(payload[0], payload[1])
-                    else:
-                        self._run_batch(payload[0], payload[1])
+                    self._run_batch(payload[0], payload[1])
                 finally:
                     self._set_watching(False)
             elif frame_type == PING:
@@ -790,6 +790,10 @@ class _Worker:
                 value = self._handler(payload, context)
             finally:
                 self._interruptible = False
+                # The handler is done: a CANCEL from now on can change nothing, and the main
+                # thread reads again before the answer is out, so that the next request,
+                # which the answer may prompt at once, wakes it alone.
+                self._set_watching(False)
             answer = (RESULT, self._encode_result(value))
         except BaseException as e:  # the handler's failure is the task's answer, never ours
             answer = (ERROR, self._encode_error(context, e))
