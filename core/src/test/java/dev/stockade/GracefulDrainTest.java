@@ -254,7 +254,15 @@ class GracefulDrainTest {
             .build();
     CompletableFuture<String> finishing = pool.submit("echo:x");
     CompletableFuture<String> cutOff = pool.submit("sleep:600000");
-    await().atMost(Duration.ofSeconds(30)).until(() -> pool.snapshot().workers().size() == 2);
+    // Both workers past their start, so both tasks were taken up before the drain begins: a
+    // worker still starting when it does would leave the short task queued, and cut off with it.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                pool.snapshot().workers().size() == 2
+                    && pool.snapshot().workers().stream()
+                        .noneMatch(w -> w.state() == WorkerState.STARTING));
     List<Long> pids = pool.snapshot().workers().stream().map(WorkerSnapshot::pid).toList();
 
     pool.close(Duration.ofMillis(500));
