@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.stockade.internal.cgroup.CgroupProbe;
 import dev.stockade.internal.cgroup.CgroupSelection;
+import dev.stockade.testing.CgroupsHere;
 import dev.stockade.testing.JvmWorkers;
 import dev.stockade.testing.NoLeakedProcesses;
 import dev.stockade.testing.Slowdown;
@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -33,30 +32,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(NoLeakedProcesses.class)
 @Timeout(60)
 class CgroupContainmentTest {
-  private static CgroupSelection require(CgroupMode mode, String... controllers) {
-    CgroupSelection selection;
-    try {
-      selection = CgroupProbe.select(mode);
-    } catch (IllegalArgumentException e) {
-      Assumptions.abort("no usable cgroups here: " + e.getMessage());
-      return null;
-    }
-    Assumptions.assumeTrue(
-        selection.base().isPresent()
-            && selection.base().get().controllers().containsAll(List.of(controllers)),
-        () ->
-            "cgroup "
-                + mode
-                + " here offers no "
-                + String.join(" or ", controllers)
-                + " controller: "
-                + selection.description());
-    return selection;
-  }
-
   @Test
   void reportsTheCgroupModeItChose() {
-    CgroupSelection auto = require(CgroupMode.AUTO, "memory");
+    CgroupSelection auto = CgroupsHere.require(CgroupMode.AUTO, "memory");
     try (CommandPool pool =
         CommandPool.builder().name("cg-report").cgroupMode(CgroupMode.AUTO).build()) {
       assertThat(pool.snapshot().containment())
@@ -76,7 +54,7 @@ class CgroupContainmentTest {
 
   @Test
   void theKernelHoldsATreeToItsMemoryLimit() {
-    require(CgroupMode.AUTO, "memory");
+    CgroupsHere.require(CgroupMode.AUTO, "memory");
     try (CommandPool pool =
         CommandPool.builder()
             .name("cg-memory")
@@ -112,7 +90,7 @@ class CgroupContainmentTest {
 
   @Test
   void reportsATreesMemoryAsTheKernelCountsIt() throws Exception {
-    require(CgroupMode.AUTO, "memory");
+    CgroupsHere.require(CgroupMode.AUTO, "memory");
     try (WorkerPool<String, String> pool =
         JvmWorkers.pool().name("cg-worker").workers(1).cgroupMode(CgroupMode.AUTO).build()) {
       assertThat(pool.submit("echo:hi").get(Slowdown.scaledSeconds(30), TimeUnit.SECONDS))
@@ -135,7 +113,7 @@ class CgroupContainmentTest {
 
   @Test
   void theKernelStopsAForkLoopBetweenTwoSamples() {
-    require(CgroupMode.AUTO, "pids");
+    CgroupsHere.require(CgroupMode.AUTO, "pids");
     // Samples 5 s apart: the loop reaches pids.max (32 tasks per allowed process, 64) long
     // before the housekeeper could count it, even in an emulated machine.
     try (CommandPool pool =
@@ -171,13 +149,13 @@ class CgroupContainmentTest {
 
   @Test
   void endsADaemonThatLeftItsSessionAndRemovesTheGroups() throws Exception {
-    require(CgroupMode.AUTO);
+    CgroupsHere.require(CgroupMode.AUTO);
     endsADaemonAndRemovesTheGroups(CgroupMode.AUTO, "cg-daemon");
   }
 
   @Test
   void cgroupV2ByConfigurationHoldsAndEndsTheTreeWithOrWithoutControllers() throws Exception {
-    CgroupSelection v2 = require(CgroupMode.V2);
+    CgroupSelection v2 = CgroupsHere.require(CgroupMode.V2);
     try (CommandPool pool = CommandPool.builder().name("cg-v2").cgroupMode(CgroupMode.V2).build()) {
       assertThat(pool.snapshot().containment()).isEqualTo(v2.description()).startsWith("cgroup v2");
     }

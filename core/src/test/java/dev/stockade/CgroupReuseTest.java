@@ -4,8 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.stockade.internal.cgroup.CgroupMounts;
-import dev.stockade.internal.cgroup.CgroupProbe;
-import dev.stockade.internal.cgroup.CgroupSelection;
+import dev.stockade.testing.CgroupsHere;
 import dev.stockade.testing.NoLeakedProcesses;
 import dev.stockade.testing.Slowdown;
 import dev.stockade.testing.TestProcesses;
@@ -15,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -36,16 +34,7 @@ class CgroupReuseTest {
       "sed -n 's/^[0-9]*:memory:\\(.*\\)$/\\1/p' /proc/self/cgroup";
 
   private static void requireV1() {
-    CgroupSelection selection;
-    try {
-      selection = CgroupProbe.select(CgroupMode.V1);
-    } catch (IllegalArgumentException e) {
-      Assumptions.abort("no usable cgroup v1 here: " + e.getMessage());
-      return;
-    }
-    Assumptions.assumeTrue(
-        selection.base().isPresent() && selection.base().get().controllers().contains("pids"),
-        () -> "cgroup v1 with memory and pids is not usable here: " + selection.description());
+    CgroupsHere.require(CgroupMode.V1, "memory", "pids");
   }
 
   private static CommandPool pool(String name) {

@@ -3,13 +3,12 @@ package dev.stockade;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.stockade.internal.cgroup.CgroupProbe;
-import dev.stockade.internal.cgroup.CgroupSelection;
 import dev.stockade.internal.engine.Housekeeper;
 import dev.stockade.internal.engine.PoolSettings;
 import dev.stockade.internal.engine.SettingRules;
 import dev.stockade.internal.pool.CommandPoolSettings;
 import dev.stockade.internal.pool.RealCommandPool;
+import dev.stockade.testing.CgroupsHere;
 import dev.stockade.testing.NoLeakedProcesses;
 import dev.stockade.testing.Slowdown;
 import dev.stockade.testing.TestProcesses;
@@ -20,7 +19,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -215,17 +213,7 @@ class QuietTreeSamplingTest {
   }
 
   private static void requireCgroupsWithPids() {
-    CgroupSelection selection;
-    try {
-      selection = CgroupProbe.select(CgroupMode.AUTO);
-    } catch (IllegalArgumentException e) {
-      Assumptions.abort("no usable cgroups here: " + e.getMessage());
-      return;
-    }
-    Assumptions.assumeTrue(
-        selection.base().isPresent()
-            && selection.base().get().controllers().containsAll(List.of("memory", "pids")),
-        () -> "cgroups here offer no memory or pids controller: " + selection.description());
+    CgroupsHere.require(CgroupMode.AUTO, "memory", "pids");
   }
 
   private static RealCommandPool pool() {

@@ -2,13 +2,11 @@ package dev.stockade;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.stockade.internal.cgroup.CgroupProbe;
-import dev.stockade.internal.cgroup.CgroupSelection;
+import dev.stockade.testing.CgroupsHere;
 import dev.stockade.testing.NoLeakedProcesses;
 import dev.stockade.testing.Slowdown;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -43,16 +41,7 @@ class ShortTreePeakTest {
   @Test
   @Tag("cgroup")
   void underCgroupsATreeThatEndsBeforeTheFirstSampleReportsItsGroupsPeak() throws Exception {
-    CgroupSelection selection;
-    try {
-      selection = CgroupProbe.select(CgroupMode.AUTO);
-    } catch (IllegalArgumentException e) {
-      Assumptions.abort("no usable cgroups here: " + e.getMessage());
-      return;
-    }
-    Assumptions.assumeTrue(
-        selection.base().isPresent() && selection.base().get().controllers().contains("memory"),
-        () -> "no memory controller here: " + selection.description());
+    CgroupsHere.require(CgroupMode.AUTO, "memory");
     CommandResult r = runOnce(CgroupMode.AUTO);
 
     assertThat(r.peakMetric()).isEqualTo(MemoryMetric.CGROUP);
