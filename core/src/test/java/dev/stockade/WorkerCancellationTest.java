@@ -44,6 +44,27 @@ class WorkerCancellationTest {
   }
 
   @Test
+  void aTaskCancelledRightAfterAStreamOfShortTasksStopsAndKeepsItsWorker() throws Exception {
+    // While tasks keep coming, the JVM worker's other request thread is not woken for each one:
+    // it watches, and must still take over reading in time to see this CANCEL.
+    try (WorkerPool<String, String> pool =
+        JvmWorkers.pool().workers(1).cancelGrace(Duration.ofSeconds(5)).build()) {
+      for (int i = 0; i < 200; i++) {
+        assertThat(pool.submit("echo:" + i).get(10, TimeUnit.SECONDS)).isEqualTo(String.valueOf(i));
+      }
+      long pid = Long.parseLong(pool.submit("pid").get(10, TimeUnit.SECONDS));
+      CompletableFuture<String> task = pool.submit("sleep:60000");
+      assertThat(task.cancel(true)).isTrue();
+      await()
+          .atMost(Duration.ofSeconds(4))
+          .until(
+              () ->
+                  pool.snapshot().workers().stream().anyMatch(w -> w.state() == WorkerState.IDLE));
+      assertThat(pool.submit("pid").get(10, TimeUnit.SECONDS)).isEqualTo(String.valueOf(pid));
+    }
+  }
+
+  @Test
   void aTaskThatIgnoresCancelCostsItsWorkerAfterTheGrace() throws Exception {
     Path running = dir.resolve("running");
     try (WorkerPool<String, String> pool =

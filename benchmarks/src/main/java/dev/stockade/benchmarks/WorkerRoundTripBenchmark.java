@@ -30,11 +30,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * </ul>
  *
  * <p>Each round trip is: encode the TASK frame and write it to the worker's stdin on the calling
- * thread; the worker takes it off the pipe (the JVM worker on a reader thread, which hands it to
- * its task thread; the idle Python worker on its main thread, which runs handlers) and runs the
- * handler, and writes the RESULT; the pool's reader thread for that worker decodes it and completes
- * the future, which wakes the benchmark thread. The pool's settings are its defaults (heartbeat
- * every 1 s, housekeeper tick every 250 ms).
+ * thread; the worker takes it off the pipe (the JVM worker on the request thread that then runs the
+ * handler; the idle Python worker on its main thread, which runs handlers) and runs the handler,
+ * and writes the RESULT; the pool's reader thread for that worker decodes it and completes the
+ * future, which wakes the benchmark thread. The pool's settings are its defaults (heartbeat every 1
+ * s, housekeeper tick every 250 ms).
  *
  * <p>The same round trip through the other ways of waiting for a future, each against the plain
  * {@code get()} of its runtime:

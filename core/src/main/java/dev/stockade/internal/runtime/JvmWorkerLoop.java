@@ -25,6 +25,15 @@ import java.util.concurrent.TimeUnit;
  * heartbeats. A BATCH is a task whose inputs are split (and checked) as it is read, and run by a
  * {@link BatchRunner}.
  *
+ * <p>Waking the other thread for every task would cost a context switch per task, most of them
+ * futile: a short task ends, and its thread reads again, before the woken one gets a processor — on
+ * a small machine that switch competes with the supervisor for the same cores. So while tasks keep
+ * coming (one started within the last {@value #WATCH_WINDOW_MS} ms), the waiting thread watches
+ * instead, waking every {@value #WATCH_INTERVAL_MICROS} µs to take over reading from a thread that
+ * is serving; only a thread that waits without a bound is woken. A CANCEL or PING thus reaches a
+ * running task within about a watch interval, a busy worker's waiting thread wakes at most a
+ * thousand times a second whatever the task rate, and an idle worker's not at all.
+ *
  * <p>Every frame fits the supervisor's {@code maxFrameSize} ({@link BoundedPayloads}), and a task's
  * frames are checked and written under the writer's lock together with its answer, so that no
  * PROGRESS can follow the answer, whatever thread the handler left behind sends it.
@@ -35,6 +44,12 @@ public final class JvmWorkerLoop {
 
   /** How long a worker told to shut down may still take once its stdin has ended. */
   private static final long EXIT_AFTER_SHUTDOWN_SECONDS = 2;
+
+  /** How often a watching thread looks whether a serving thread left the reading to it. */
+  static final long WATCH_INTERVAL_MICROS = 1000;
+
+  /** How long after the last task started a waiting thread keeps watching. */
+  static final long WATCH_WINDOW_MS = 100;
 
   private final Handler handler;
   private final FrameWriter writer;
@@ -50,6 +65,13 @@ public final class JvmWorkerLoop {
 
   /** A thread is serving requests: a task, or what queued behind it. */
   private boolean busy;
+
+  /** A thread waits for the reading role without a bound: only a notify brings it back. */
+  private boolean sleeperWaiting;
+
+  /** When the last task was taken to be served, by {@link System#nanoTime()}. */
+  private long lastTaskStartNanos =
+      System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(WATCH_WINDOW_MS);
 
   private final ArrayDeque<Request> pending = new ArrayDeque<>();
 
@@ -112,11 +134,7 @@ public final class JvmWorkerLoop {
     while (true) {
       synchronized (lock) {
         while (reading) {
-          try {
-            lock.wait();
-          } catch (InterruptedException e) {
-            Thread.interrupted(); // a cancel that came after its task ended: not ours
-          }
+          waitForTurn();
         }
         reading = true;
       }
@@ -124,9 +142,14 @@ public final class JvmWorkerLoop {
       Request serveNow = null;
       synchronized (lock) {
         reading = false;
-        lock.notifyAll();
         if (request != null) {
           serveNow = accept(request);
+        }
+        // The other thread must read while this one serves (or ends): wake it if it would not
+        // look by itself. A request handled here (a CANCEL, one queued) leaves this thread
+        // reading on, and wakes nobody.
+        if ((request == null || serveNow != null) && sleeperWaiting) {
+          lock.notifyAll();
         }
       }
       if (request == null) {
@@ -134,6 +157,29 @@ public final class JvmWorkerLoop {
       } else if (serveNow != null) {
         serve(serveNow);
       }
+    }
+  }
+
+  /**
+   * Under the lock, while another thread holds the reading role: waits until it may be free. While
+   * tasks keep coming it watches (a bounded wait), so the thread that takes a task to serve need
+   * not wake it; otherwise it sleeps until notified.
+   */
+  private void waitForTurn() {
+    try {
+      long sinceTask = System.nanoTime() - lastTaskStartNanos;
+      if (sinceTask < TimeUnit.MILLISECONDS.toNanos(WATCH_WINDOW_MS)) {
+        TimeUnit.MICROSECONDS.timedWait(lock, WATCH_INTERVAL_MICROS);
+      } else {
+        sleeperWaiting = true;
+        try {
+          lock.wait();
+        } finally {
+          sleeperWaiting = false;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.interrupted(); // a cancel that came after its task ended: not ours
     }
   }
 
@@ -209,6 +255,7 @@ public final class JvmWorkerLoop {
    */
   private void startLocked(Request request) {
     if (isTask(request.type())) {
+      lastTaskStartNanos = System.nanoTime();
       runningTask = request.id();
       taskThread = Thread.currentThread();
       cancelled = cancelledBeforeStart.remove(request.id());
