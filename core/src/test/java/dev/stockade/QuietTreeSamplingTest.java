@@ -44,8 +44,15 @@ class QuietTreeSamplingTest {
 
   private static final int PROCESSES = 30;
 
-  /** Ticks in a row that read only counters: more than any two reads of members leave between. */
-  private static final int LIGHT_TICKS = 6;
+  /**
+   * Ticks in a row that read only counters: more than the stride of a quiet tree far below its
+   * limits (8), so that the run holds a sample of each tree, and fewer than any two reads of
+   * members leave between.
+   */
+  private static final int LIGHT_TICKS = 10;
+
+  /** The most ticks between two samples of a quiet tree far below its limits. */
+  private static final int FAR_BELOW_STRIDE = 8;
 
   private static final Duration BOUND = Slowdown.scaled(Duration.ofSeconds(30));
 
@@ -70,12 +77,13 @@ class QuietTreeSamplingTest {
           .isGreaterThanOrEqualTo(PROCESSES);
 
       // Once both trees are quiet (their processes started, so their CPU time stays put, which
-      // takes a while on a slow machine), each is sampled one tick in four, at different ticks: a
-      // sample every other tick. Read in full, each such tick would read each of a tree's
-      // processes. From the counters alone, a tick reads a handful of files; where this JVM adopts
-      // orphans (the test JVM is a child subreaper) a tree's members are still read every fourth
-      // sample, a tick in eight. So a run of LIGHT_TICKS ticks that each read fewer files than a
-      // tree has processes is reached only if the counters stand in for the processes.
+      // takes a while on a slow machine), each is far below its limits and sampled one tick in
+      // eight: a run of LIGHT_TICKS ticks holds a sample of each. Read in full, each such tick
+      // would read each of a tree's processes. From the counters alone, a tick reads a handful of
+      // files; where this JVM adopts orphans (the test JVM is a child subreaper) a tree's members
+      // are still read every fourth sample, a tick in 32 per tree. So a run of LIGHT_TICKS ticks
+      // that each read fewer files than a tree has processes is reached only if the counters
+      // stand in for the processes.
       List<Long> readsPerTick = new ArrayList<>();
       int lightInARow = 0;
       while (lightInARow < LIGHT_TICKS) {
@@ -143,7 +151,7 @@ class QuietTreeSamplingTest {
               () ->
                   TestProcesses.liveWithExactCommandLine("sleep " + sleep).size() == PROCESSES + 1);
 
-      for (int i = 0; i < 4; i++) {
+      for (int i = 0; i < FAR_BELOW_STRIDE; i++) {
         housekeeper.tickNow();
       }
       assertThat(pool.snapshot().workers().get(0).processCountNow()).isEqualTo(PROCESSES + 2);

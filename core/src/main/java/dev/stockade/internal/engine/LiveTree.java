@@ -22,11 +22,8 @@ public abstract class LiveTree {
   /** The last reading within the limits. */
   private volatile TreeMeter.Reading lastReading;
 
-  /** Consecutive samples that found the tree quiet; housekeeper thread only. */
-  private int quietSamples;
-
-  /** Ticks passed over since the last sample; housekeeper thread only. */
-  private int ticksPassedOver;
+  /** How often the tree is sampled; housekeeper thread only. */
+  private final SampleCadence cadence = new SampleCadence();
 
   /** CPU time at the last sample, to tell a quiet tree; housekeeper thread only. */
   private long cpuAtLastSample = -1;
@@ -56,30 +53,15 @@ public abstract class LiveTree {
   }
 
   /**
-   * Whether this tick samples the tree. A quiet tree — the last {@link #QUIET_SAMPLES} samples
-   * found it using at most one clock tick of CPU (under 1/25 of a CPU at the default interval),
-   * with the same number of processes, under half its memory and process limits — is sampled only
-   * every {@link #QUIET_STRIDE}th tick, unless its pool {@linkplain #needsEverySample needs every
-   * sample}. Idle trees are most of a large pool, and their sampling most of its cost; a tree that
-   * wakes is caught by the next sample, at most {@code QUIET_STRIDE - 1} ticks late, and a limit
-   * the kernel enforces (under cgroups) is enforced meanwhile all the same. Under cgroups a quiet
-   * tree's sample reads the kernel's counters instead of its processes while they show no task came
-   * or went ({@link SupervisedTree#sampleFromKernel()}). Housekeeper thread only.
+   * Whether this tick samples the tree: at every tick until it is quiet, then less often ({@link
+   * SampleCadence}), unless its pool {@linkplain #needsEverySample needs every sample}. Under
+   * cgroups a quiet tree's sample reads the kernel's counters instead of its processes while they
+   * show no task came or went ({@link SupervisedTree#sampleFromKernel()}). Housekeeper thread only.
    */
   boolean isDueForSample(long nowNanos) {
     freshFiguresNeeded = needsEverySample(nowNanos);
-    if (quietSamples < QUIET_SAMPLES || ++ticksPassedOver >= QUIET_STRIDE || freshFiguresNeeded) {
-      ticksPassedOver = 0;
-      return true;
-    }
-    return false;
+    return cadence.isDue(freshFiguresNeeded);
   }
-
-  /** Samples in a row that must find a tree quiet before it is sampled less often. */
-  static final int QUIET_SAMPLES = 2;
-
-  /** A quiet tree is sampled once in this many ticks. */
-  static final int QUIET_STRIDE = 4;
 
   /**
    * Whether its pool judges the tree at {@code nowNanos} from figures that must be fresh (a worker
@@ -98,15 +80,14 @@ public abstract class LiveTree {
   private void noteQuiet(
       TreeMeter.Reading reading, TreeMeter.Reading previous, int maxProcesses, boolean fromKernel) {
     long cpu = tree.cpuUsedNanos();
-    boolean quiet =
+    boolean still =
         previous != null
             && cpuAtLastSample >= 0
             && (fromKernel || cpu - cpuAtLastSample <= ProcessInfo.NANOS_PER_TICK)
-            && reading.processCount() == previous.processCount()
-            && reading.bytes() < memoryLimitBytes() / 2
-            && reading.processCount() <= maxProcesses / 2;
+            && reading.processCount() == previous.processCount();
     cpuAtLastSample = cpu;
-    quietSamples = quiet ? quietSamples + 1 : 0;
+    cadence.noteSample(
+        still, reading.bytes(), memoryLimitBytes(), reading.processCount(), maxProcesses);
   }
 
   /**
@@ -117,9 +98,7 @@ public abstract class LiveTree {
     // A quiet tree is read from the kernel's counters where it has them (cgroups), for as long as
     // they show that no task came or went; its processes only when they cannot.
     Optional<TreeMeter.Reading> fromKernel =
-        quietSamples >= QUIET_SAMPLES && !freshFiguresNeeded
-            ? tree.sampleFromKernel()
-            : Optional.empty();
+        cadence.isQuiet() && !freshFiguresNeeded ? tree.sampleFromKernel() : Optional.empty();
     TreeMeter.Reading reading =
         fromKernel.isPresent() ? fromKernel.get() : tree.sample(table, memoryLimitBytes());
     Optional<SupervisedTree.KernelBreach> kernel = tree.kernelBreach();

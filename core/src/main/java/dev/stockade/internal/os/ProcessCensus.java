@@ -3,6 +3,7 @@ package dev.stockade.internal.os;
 import java.io.File;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -32,9 +33,10 @@ import java.util.Set;
  * </ul>
  *
  * <p>The last {@link #HISTORY} generations are kept. A tree that asks for more (it missed that
- * many), its first refresh, every tree after the pid counter wrapped around, and every tree once in
- * {@link #FULL_LOOK_EVERY} looks, are told the arrivals are unknown and read the whole table, as a
- * scan would.
+ * many), its first refresh, and every tree after the pid counter wrapped around, are told the
+ * arrivals are unknown and read the whole table, as a scan would. Once in {@link #FULL_LOOK_EVERY}
+ * looks the census reads the whole table itself, and every tree that looks after that generation is
+ * told every process of it as an arrival.
  *
  * <p>Not thread-safe: owned by one housekeeper thread.
  */
@@ -48,15 +50,16 @@ public final class ProcessCensus implements AutoCloseable {
   private static final File PROC = new File("/proc");
 
   /**
-   * Every this many looks, the arrivals are declared unknown, so each tree reads the whole table
-   * once: what the arrivals alone cannot show (a process whose parent joined a tree after the
-   * process arrived) is found within about 16 seconds at the default interval.
+   * Every this many looks, the whole table is read and every process of it arrives again, so each
+   * tree judges all of them once: what the arrivals alone cannot show (a process whose parent
+   * joined a tree after the process arrived) is found within about 16 seconds at the default
+   * interval, and a tree sampled less often at its next sample after that.
    */
   static final int FULL_LOOK_EVERY = 64;
 
   /**
-   * What arrived in one generation; {@code unknown} after a wrap-around, at the first listing and
-   * at each periodic full look: then every tree reads the whole table.
+   * What arrived in one generation (at a periodic full look, every process); {@code unknown} after
+   * a wrap-around and at the first listing: then every tree reads the whole table.
    */
   private record Generation(long number, List<ProcessInfo> arrivals, boolean unknown) {}
 
@@ -149,7 +152,8 @@ public final class ProcessCensus implements AutoCloseable {
     // this listing or moves the counter, so the next tick lists again.
     PidCounter.Reading counter = PidCounter.read();
     boolean moved = !counter.isKnown() || !counter.equals(counterAtListing);
-    boolean unknown = ++looks % FULL_LOOK_EVERY == 0;
+    boolean periodic = ++looks % FULL_LOOK_EVERY == 0;
+    boolean unknown = false;
     if (moved) {
       boolean wrapped =
           counterAtListing.isKnown()
@@ -170,12 +174,23 @@ public final class ProcessCensus implements AutoCloseable {
       untagged.keySet().removeIf(identity -> !now.contains(identity.pid()));
       listed = now;
       counterAtListing = counter;
-      unknown |= first || wrapped;
+      unknown = first || wrapped;
       for (ProcessInfo p : tags.learn(arrived)) {
         untagged.putIfAbsent(p.identity(), new Pending(p));
       }
     }
-    if (!arrived.isEmpty() || unknown) {
+    if (periodic && !unknown) {
+      // The periodic full look reads the whole table once, at this tick: every tree that looks
+      // after this generation is told all of it as arrivals, on whatever tick its next sample
+      // falls. Quiet trees are sampled at different ticks, and declaring the arrivals unknown
+      // would make each of those ticks read the whole table again.
+      Collection<ProcessInfo> whole = current.all();
+      for (ProcessInfo p : tags.learn(whole)) {
+        untagged.putIfAbsent(p.identity(), new Pending(p));
+      }
+      arrived.addAll(whole);
+    }
+    if (!arrived.isEmpty() || unknown || periodic) {
       generation++;
       history.addLast(new Generation(generation, List.copyOf(arrived), unknown));
       while (history.size() > HISTORY) {

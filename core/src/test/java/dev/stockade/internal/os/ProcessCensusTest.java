@@ -77,6 +77,31 @@ class ProcessCensusTest {
   }
 
   @Test
+  void onceInAPeriodEveryProcessArrivesAgainForEveryTreeWhateverTickItLooksAt() throws Exception {
+    Process sleep = startSleep();
+    long everyTick = census.tick(FLOOR).arrivalsSince(-1).generation();
+    // A tree sampled less often: it looks a few ticks before the periodic look (the census's
+    // 64th), and again only after it — fewer generations apart than the census keeps.
+    long rarely = -1;
+    boolean seenAgain = false;
+    for (int i = 0; i < ProcessCensus.FULL_LOOK_EVERY; i++) {
+      if (i == ProcessCensus.FULL_LOOK_EVERY - 8) {
+        rarely = everyTick;
+      }
+      ProcessTable.Arrivals arrivals = census.tick(FLOOR).arrivalsSince(everyTick);
+      assertThat(arrivals.isKnown()).as("arrivals at look %d", i).isTrue();
+      seenAgain |= arrivals.processes().stream().anyMatch(p -> p.pid() == sleep.pid());
+      everyTick = arrivals.generation();
+    }
+    assertThat(seenAgain).as("the sleep, started before the first look, arrived again").isTrue();
+
+    ProcessTable.Arrivals late = census.tick(FLOOR).arrivalsSince(rarely);
+
+    assertThat(late.isKnown()).isTrue();
+    assertThat(late.processes()).extracting(ProcessInfo::pid).contains(sleep.pid());
+  }
+
+  @Test
   void afterIdlingNoEarlierGenerationIsKnown() throws Exception {
     long seen = census.tick(FLOOR).arrivalsSince(-1).generation();
     startSleep();
