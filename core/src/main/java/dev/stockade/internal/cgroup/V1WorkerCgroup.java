@@ -3,7 +3,6 @@ package dev.stockade.internal.cgroup;
 import dev.stockade.internal.os.KeptFiles;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,10 +46,8 @@ final class V1WorkerCgroup implements WorkerCgroup {
   /** The files every sample reads, kept open until the group is removed. */
   private final KeptFiles sampled = new KeptFiles();
 
-  /**
-   * The pids controller's event counters; null without the controller or the file (before 4.11).
-   */
-  private volatile Path pidsEvents;
+  /** The pids controller's count of refused forks, where the group has one. */
+  private final PidsEvents pidsEvents;
 
   /**
    * @param poolDirectories the pool's directory per controller; must include memory
@@ -68,7 +65,7 @@ final class V1WorkerCgroup implements WorkerCgroup {
     this.statFile = memory.resolve("memory.stat");
     this.oomControlFile = memory.resolve("memory.oom_control");
     Path pids = dirs.get("pids");
-    this.pidsEvents = pids == null ? null : pids.resolve("pids.events");
+    this.pidsEvents = new PidsEvents(pids == null ? null : pids.resolve("pids.events"));
     this.pidsCurrentFile = pids == null ? null : pids.resolve("pids.current");
   }
 
@@ -232,19 +229,7 @@ final class V1WorkerCgroup implements WorkerCgroup {
 
   @Override
   public OptionalLong forkRefusals() throws IOException {
-    Path events = pidsEvents;
-    if (events == null) {
-      return OptionalLong.empty();
-    }
-    try {
-      return OptionalLong.of(CgroupFiles.keyedValue(sampled.read(events), "max").orElse(0));
-    } catch (NoSuchFileException e) {
-      if (Files.exists(events.getParent())) {
-        pidsEvents = null; // a kernel without pids.events: never look again
-        return OptionalLong.empty();
-      }
-      throw e;
-    }
+    return pidsEvents.refusals(sampled);
   }
 
   @Override

@@ -3,7 +3,6 @@ package dev.stockade.internal.cgroup;
 import dev.stockade.internal.os.KeptFiles;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -34,11 +33,8 @@ final class V2WorkerCgroup implements WorkerCgroup {
   /** The pids controller's task count; null without the controller. */
   private final Path pidsCurrentFile;
 
-  /**
-   * The pids controller's event counters; null without the controller, or once found missing (a
-   * kernel before 4.11).
-   */
-  private volatile Path pidsEvents;
+  /** The pids controller's count of refused forks, where the group has one. */
+  private final PidsEvents pidsEvents;
 
   /** The files every sample reads, kept open until the group is removed. */
   private final KeptFiles sampled = new KeptFiles();
@@ -55,7 +51,8 @@ final class V2WorkerCgroup implements WorkerCgroup {
     this.statFile = directory.resolve("memory.stat");
     this.eventsFile = directory.resolve("memory.events");
     this.pidsCurrentFile = controllers.contains("pids") ? directory.resolve("pids.current") : null;
-    this.pidsEvents = controllers.contains("pids") ? directory.resolve("pids.events") : null;
+    this.pidsEvents =
+        new PidsEvents(controllers.contains("pids") ? directory.resolve("pids.events") : null);
   }
 
   @Override
@@ -166,19 +163,7 @@ final class V2WorkerCgroup implements WorkerCgroup {
 
   @Override
   public OptionalLong forkRefusals() throws IOException {
-    Path events = pidsEvents;
-    if (events == null) {
-      return OptionalLong.empty();
-    }
-    try {
-      return OptionalLong.of(CgroupFiles.keyedValue(sampled.read(events), "max").orElse(0));
-    } catch (NoSuchFileException e) {
-      if (Files.exists(directory)) {
-        pidsEvents = null; // a kernel without pids.events: never look again
-        return OptionalLong.empty();
-      }
-      throw e;
-    }
+    return pidsEvents.refusals(sampled);
   }
 
   @Override
