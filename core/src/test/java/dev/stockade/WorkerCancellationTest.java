@@ -27,6 +27,13 @@ class WorkerCancellationTest {
     return pool.snapshot().workers().get(0).pid();
   }
 
+  private static void awaitAnIdleWorker(WorkerPool<?, ?> pool, Duration bound) {
+    await()
+        .atMost(bound)
+        .until(
+            () -> pool.snapshot().workers().stream().anyMatch(w -> w.state() == WorkerState.IDLE));
+  }
+
   @Test
   void aTaskThatStopsOnCancelKeepsItsWorker() throws Exception {
     try (WorkerPool<String, String> pool =
@@ -34,11 +41,7 @@ class WorkerCancellationTest {
       CompletableFuture<String> task = pool.submit("sleep:60000");
       long pid = busyWorkerPid(pool);
       assertThat(task.cancel(true)).isTrue();
-      await()
-          .atMost(Duration.ofSeconds(5))
-          .until(
-              () ->
-                  pool.snapshot().workers().stream().anyMatch(w -> w.state() == WorkerState.IDLE));
+      awaitAnIdleWorker(pool, Duration.ofSeconds(5));
       assertThat(pool.submit("pid").get(10, TimeUnit.SECONDS)).isEqualTo(String.valueOf(pid));
     }
   }
@@ -55,11 +58,7 @@ class WorkerCancellationTest {
       long pid = Long.parseLong(pool.submit("pid").get(10, TimeUnit.SECONDS));
       CompletableFuture<String> task = pool.submit("sleep:60000");
       assertThat(task.cancel(true)).isTrue();
-      await()
-          .atMost(Duration.ofSeconds(4))
-          .until(
-              () ->
-                  pool.snapshot().workers().stream().anyMatch(w -> w.state() == WorkerState.IDLE));
+      awaitAnIdleWorker(pool, Duration.ofSeconds(4));
       assertThat(pool.submit("pid").get(10, TimeUnit.SECONDS)).isEqualTo(String.valueOf(pid));
     }
   }
