@@ -183,11 +183,13 @@ public final class ProcessCensus implements AutoCloseable {
       // The periodic full look reads the whole table once, at this tick: every tree that looks
       // after this generation is told all of it as arrivals, on whatever tick its next sample
       // falls. Quiet trees are sampled at different ticks, and declaring the arrivals unknown
-      // would make each of those ticks read the whole table again.
+      // would make each of those ticks read the whole table again. The table holds this tick's
+      // arrivals too: it replaces them, so that none arrives twice.
       Collection<ProcessInfo> whole = current.all();
       for (ProcessInfo p : tags.learn(whole)) {
         untagged.putIfAbsent(p.identity(), new Pending(p));
       }
+      arrived.clear();
       arrived.addAll(whole);
     }
     if (!arrived.isEmpty() || unknown || periodic) {
