@@ -193,7 +193,7 @@ class StartupSweepTest {
     // A live supervising process, older than the tree it tags.
     Process supervisor = startTagged("unrelated", "exec sleep 603");
     String tag = POOL + "@" + supervisor.pid() + "-1a2b/w1";
-    startTagged(tag, "exec sleep 604");
+    Process tree = startTagged(tag, "exec sleep 604");
     Path dir =
         Files.createDirectory(
             tmp().resolve("stockade-" + POOL + "@" + supervisor.pid() + "-w1-live"));
@@ -213,7 +213,11 @@ class StartupSweepTest {
                     .build()
                     .close());
 
-    assertThat(TestProcesses.liveTagged(tag)).hasSize(1);
+    assertThat(TestProcesses.liveTagged(tag))
+        .as(
+            "the tree of a live supervisor (supervisor %s, tree %s); the pool logged:%n%s",
+            describe(supervisor), describe(tree), log)
+        .hasSize(1);
     assertThat(dir).exists();
     assertThat(runtime).exists();
     assertThat(log).doesNotContain(tag);
@@ -257,6 +261,11 @@ class StartupSweepTest {
         builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     started.add(p);
     return p;
+  }
+
+  /** A started process's pid and whether it runs, or how it ended: for a failure's message. */
+  private static String describe(Process p) {
+    return p.pid() + (p.isAlive() ? " alive" : " ended with exit status " + p.exitValue());
   }
 
   /** A pid no process can have: one above the kernel's {@code pid_max}. */

@@ -30,7 +30,9 @@ import java.util.function.Supplier;
  * cgroupMode}) holds that many trees of 10 processes that do nothing ({@code sh -c} starting 9
  * {@code sleep 600.NNNNNN} in the background and waiting), and this JVM's own CPU time ({@code
  * /proc/self/stat}, user plus system) is measured over a window, less the same measure of this JVM
- * with no pool, taken first. Not JMH: the cost is the whole JVM's, every thread of it.
+ * with no pool, taken first. Not JMH: the cost is the whole JVM's, every thread of it. Before the
+ * baseline, each mode holds the largest number of trees for the settle time once, unmeasured, so
+ * that the JIT compiler's work (a one-off cost of a JVM's first minutes) falls in no window.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar dev.stockade.benchmarks.SupervisorCost \
@@ -118,6 +120,17 @@ public final class SupervisorCost {
     out.put("processors", Runtime.getRuntime().availableProcessors());
     out.put("load_before", loadAverage());
 
+    // Every mode once, unmeasured, at the largest count: no case pays for the compiler.
+    int most = trees.stream().mapToInt(Integer::intValue).max().orElse(0);
+    for (CgroupMode mode : modes) {
+      warmUp(mode, most, settleLength);
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "warmed up: %d trees held for %d s in each mode%n",
+        most,
+        settleLength.toSeconds());
+
     // The JVM with no pool: what every case's figure is measured against.
     pause(settleLength);
     Window baseline = measure(windowLength);
@@ -200,34 +213,13 @@ public final class SupervisorCost {
     row.put("marker", idle.marker());
     Window w;
     String containment;
-    List<CompletableFuture<CommandResult>> futures = new ArrayList<>();
     try (CommandPool pool =
         CommandPool.builder().name(POOL_NAME).workers(n).cgroupMode(mode).build()) {
-      for (int i = 0; i < n; i++) {
-        futures.add(pool.run(idle.command()));
-      }
-      int expected = n * IdleTrees.PROCESSES_PER_TREE;
-      awaitOrThrow(
-          START_BOUND,
-          () -> idle.alive().size() == expected && allSampledWhole(pool.snapshot(), n),
-          () ->
-              "not all "
-                  + n
-                  + " trees of "
-                  + IdleTrees.PROCESSES_PER_TREE
-                  + " processes are running: /proc shows "
-                  + idle.alive().size()
-                  + " of "
-                  + expected);
-      for (CompletableFuture<CommandResult> f : futures) {
-        if (f.isDone()) {
-          throw new IllegalStateException("a tree ended before the window: " + f);
-        }
-      }
+      startAll(pool, idle, n);
       containment = pool.snapshot().containment();
       pause(settle);
       w = measure(windowLength);
-      if (idle.alive().size() != expected) {
+      if (idle.alive().size() != n * IdleTrees.PROCESSES_PER_TREE) {
         throw new IllegalStateException("a tree changed during the window");
       }
     }
@@ -266,6 +258,50 @@ public final class SupervisorCost {
         w.threadsAtEnd(),
         topThreads,
         left.isEmpty() ? "" : " LEFT ALIVE: " + left);
+  }
+
+  /**
+   * Holds {@code n} trees in a pool of {@code mode} for {@code length}, measuring nothing, so that
+   * the code every case runs is compiled before any window: a long-running application's supervisor
+   * is warm, and the compiler's threads would otherwise be charged to whichever case runs first.
+   */
+  private static void warmUp(CgroupMode mode, int n, Duration length) throws IOException {
+    IdleTrees idle = new IdleTrees();
+    try (CommandPool pool =
+        CommandPool.builder().name(POOL_NAME).workers(n).cgroupMode(mode).build()) {
+      startAll(pool, idle, n);
+      pause(length);
+    }
+    List<Long> left = idle.killLeftAfter(LEFTOVER_BOUND);
+    if (!left.isEmpty()) {
+      throw new IllegalStateException("the warm-up in " + mode + " left alive " + left);
+    }
+  }
+
+  /** Starts {@code n} idle trees and waits until /proc and the pool count all their processes. */
+  private static void startAll(CommandPool pool, IdleTrees idle, int n) {
+    List<CompletableFuture<CommandResult>> futures = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      futures.add(pool.run(idle.command()));
+    }
+    int expected = n * IdleTrees.PROCESSES_PER_TREE;
+    awaitOrThrow(
+        START_BOUND,
+        () -> idle.alive().size() == expected && allSampledWhole(pool.snapshot(), n),
+        () ->
+            "not all "
+                + n
+                + " trees of "
+                + IdleTrees.PROCESSES_PER_TREE
+                + " processes are running: /proc shows "
+                + idle.alive().size()
+                + " of "
+                + expected);
+    for (CompletableFuture<CommandResult> f : futures) {
+      if (f.isDone()) {
+        throw new IllegalStateException("a tree ended before the window: " + f);
+      }
+    }
   }
 
   /** Whether the pool has {@code n} trees and its last tick counted all their processes. */
