@@ -24,7 +24,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.locks.Condition;
@@ -76,8 +76,12 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
   /** Accepted tasks waiting for a tree, oldest first; guarded by {@link #lock}. */
   public final ArrayDeque<T> queue = new ArrayDeque<>();
 
-  /** Every tree that is alive or being ended. */
-  public final Set<L> live = ConcurrentHashMap.newKeySet();
+  /**
+   * Every tree that is alive or being ended, in the order they started. Read on every submission
+   * (several walks under the lock) and every tick, changed only when a tree starts or ends: a
+   * copy-on-write array walks without allocating or visiting a hash table's empty bins.
+   */
+  public final Set<L> live = new CopyOnWriteArraySet<>();
 
   private boolean closed;
   private volatile boolean closedWithoutWaiting;

@@ -54,17 +54,21 @@ public record PoolSettings(
   /**
    * The deadline of a task: its own, or the pool's {@code taskTimeout}.
    *
-   * @param what names the task in the message, such as {@code task 'x'}
+   * @param kind what the task is, for the message: {@code task} or {@code command}
+   * @param label its label, for the message
    * @throws IllegalArgumentException if it is shorter than {@code sampleInterval}, which could not
    *     hold it
    */
-  public Duration deadlineOf(String what, Optional<Duration> own) {
+  public Duration deadlineOf(String kind, String label, Optional<Duration> own) {
     Duration timeout = own.orElse(taskTimeout);
     if (timeout.compareTo(sampleInterval) < 0) {
+      // The message is built here only: a submission's path makes no string.
       throw new IllegalArgumentException(
           "timeout of "
-              + what
-              + " must be >= the pool's "
+              + kind
+              + " '"
+              + label
+              + "' must be >= the pool's "
               + "sampleInterval ("
               + sampleInterval.toMillis()
               + " ms), but was "

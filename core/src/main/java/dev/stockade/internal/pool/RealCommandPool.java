@@ -75,7 +75,7 @@ public final class RealCommandPool extends PoolEngine<CommandTask, RunningComman
   // ---------------------------------------------------------------- admission
 
   public CompletableFuture<CommandResult> run(Command command) {
-    Duration timeout = common.deadlineOf("command '" + command.label() + "'", command.timeout());
+    Duration timeout = common.deadlineOf("command", command.label(), command.timeout());
     MemorySize limit = command.memoryLimit().orElse(common.memoryLimit());
     if (limit.toBytes() < PoolSettings.MIN_MEMORY_LIMIT_BYTES) {
       throw new IllegalArgumentException(

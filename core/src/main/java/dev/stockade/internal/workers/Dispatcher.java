@@ -3,7 +3,6 @@ package dev.stockade.internal.workers;
 import dev.stockade.EndReason;
 import dev.stockade.WorkerState;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -108,7 +107,9 @@ final class Dispatcher {
 
   /** Hands queued tasks to every available worker (submissions may race for one worker). */
   void pumpQueue() {
-    List<PooledWorker> assignedTo = new ArrayList<>();
+    // Each worker once, in the order it was given tasks; usually one, so no list is made for it.
+    PooledWorker first = null;
+    List<PooledWorker> others = null;
     ReentrantLock lock = pool.lock;
     lock.lock();
     try {
@@ -116,15 +117,27 @@ final class Dispatcher {
         if (pool.queue.isEmpty() || pool.closedLocked()) {
           break;
         }
+        boolean assigned = false;
         while (mayTakeLocked(w) && assignLocked(w)) {
-          assignedTo.add(w);
+          assigned = true;
+        }
+        if (assigned && first == null) {
+          first = w;
+        } else if (assigned) {
+          if (others == null) {
+            others = new ArrayList<>();
+          }
+          others.add(w);
         }
       }
     } finally {
       lock.unlock();
     }
-    for (PooledWorker w : new LinkedHashSet<>(assignedTo)) {
-      pool.conversation.sendAssigned(w);
+    if (first != null) {
+      pool.conversation.sendAssigned(first);
+    }
+    if (others != null) {
+      others.forEach(pool.conversation::sendAssigned);
     }
   }
 

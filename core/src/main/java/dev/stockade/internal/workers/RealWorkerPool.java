@@ -128,7 +128,7 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
         new WorkerTask(
             payload,
             options,
-            common.deadlineOf("task '" + options.label() + "'", options.timeout()),
+            common.deadlineOf("task", options.label(), options.timeout()),
             decoder,
             sink,
             inputs,
