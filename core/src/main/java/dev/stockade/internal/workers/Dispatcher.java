@@ -107,9 +107,8 @@ final class Dispatcher {
 
   /** Hands queued tasks to every available worker (submissions may race for one worker). */
   void pumpQueue() {
-    // Each worker once, in the order it was given tasks; usually one, so no list is made for it.
-    PooledWorker first = null;
-    List<PooledWorker> others = null;
+    // Each worker once, in the order it was given tasks; no list while none was.
+    List<PooledWorker> assignedTo = null;
     ReentrantLock lock = pool.lock;
     lock.lock();
     try {
@@ -121,23 +120,18 @@ final class Dispatcher {
         while (mayTakeLocked(w) && assignLocked(w)) {
           assigned = true;
         }
-        if (assigned && first == null) {
-          first = w;
-        } else if (assigned) {
-          if (others == null) {
-            others = new ArrayList<>();
+        if (assigned) {
+          if (assignedTo == null) {
+            assignedTo = new ArrayList<>(2);
           }
-          others.add(w);
+          assignedTo.add(w);
         }
       }
     } finally {
       lock.unlock();
     }
-    if (first != null) {
-      pool.conversation.sendAssigned(first);
-    }
-    if (others != null) {
-      others.forEach(pool.conversation::sendAssigned);
+    if (assignedTo != null) {
+      assignedTo.forEach(pool.conversation::sendAssigned);
     }
   }
 
