@@ -79,8 +79,12 @@ final class Inline {
     if (workers.source().isEmpty() || in == null || out == null) {
       return missing(WorkerTable.ALL_CPUS + ".json");
     }
-    return Numbers.one(in.mean() - out.mean())
-        + " ms ("
+    // Says which way it went: in a run where the cgroup's child was the quicker one, a bare
+    // negative number would read as a cost.
+    double difference = in.mean() - out.mean();
+    return Numbers.one(Math.abs(difference))
+        + (difference >= 0 ? " ms slower" : " ms quicker")
+        + " ("
         + Numbers.time(in.mean(), "ms")
         + " vs "
         + Numbers.time(out.mean(), "ms")
