@@ -6,11 +6,14 @@ import dev.stockade.internal.os.ProcessInfo;
 import dev.stockade.internal.os.ProcessTable;
 import java.io.IOException;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Assumptions;
 
 /** Helpers for tests that start real processes. */
@@ -80,13 +83,55 @@ public final class TestProcesses {
   public static List<ProcessInfo> liveTagged(String prefix) {
     List<ProcessInfo> found = new ArrayList<>();
     for (ProcessInfo p : ProcessTable.scan().all()) {
-      String tag = p.isEnded() ? null : ProcFs.environmentValue(p.pid(), EnvironmentNames.TAG);
+      byte[] environ = p.isEnded() ? null : settledEnvironment(p.pid());
+      String tag = environ == null ? null : ProcFs.findVariable(environ, TAG_NAME);
       if (tag != null && tag.startsWith(prefix)) {
         found.add(p);
       }
     }
     return found;
   }
+
+  private static final byte[] TAG_NAME = EnvironmentNames.TAG.getBytes(StandardCharsets.US_ASCII);
+
+  /** How long a process caught in the middle of an exec may take to show its environment. */
+  private static final Duration MID_EXEC_BOUND = Duration.ofMillis(200);
+
+  /**
+   * {@code /proc/PID/environ}, read again while the process looks caught in the middle of an exec
+   * (a {@code sh -c 'exec sleep N'} a moment after its start): then neither its environment nor its
+   * command line is in place yet, which would make a live tagged process look untagged. A process
+   * that cleared its environment ({@code env -i}) still has a command line, so it is read once.
+   * Null once the process is gone.
+   */
+  private static byte[] settledEnvironment(long pid) {
+    long deadline = System.nanoTime() + MID_EXEC_BOUND.toNanos();
+    byte[] environ = ProcFs.readEnvironment(pid);
+    while (environ != null
+        && environ.length == 0
+        && ProcFs.commandLine(pid).isEmpty()
+        && !isKernelThread(pid)
+        && System.nanoTime() - deadline < 0) {
+      LockSupport.parkNanos(Duration.ofMillis(1).toNanos());
+      environ = ProcFs.readEnvironment(pid);
+    }
+    return environ;
+  }
+
+  /** PF_KTHREAD in the flags of {@code /proc/PID/stat}: kernel threads have no environment. */
+  private static boolean isKernelThread(long pid) {
+    // Read as a stream: Files.readString trusts the size procfs reports for its files.
+    try (var in = Files.newInputStream(Path.of("/proc/" + pid + "/stat"))) {
+      String stat = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+      // After the command name: state, ppid, pgrp, session, tty, tpgid, flags.
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
+      return (Long.parseLong(fields[6]) & PF_KTHREAD) != 0;
+    } catch (IOException | RuntimeException e) {
+      return false; // gone: the environment read says so
+    }
+  }
+
+  private static final long PF_KTHREAD = 0x00200000;
 
   /**
    * The pool cgroup directories ({@code /sys/fs/cgroup/[HIERARCHY/]stockade/NAME@PID-NONCE}) of
