@@ -34,48 +34,15 @@ public final class FrameReader {
       return null;
     }
     header[0] = (byte) first;
-    // The magic is checked as soon as it is in: stray output shorter than a header ("ok\n",
-    // then exit or silence) must be named as such, not as a truncated or a pending frame.
     readFully(header, 1, 1, FrameReader::header);
-    if ((header[0] & 0xFF) != Wire.MAGIC_0 || (header[1] & 0xFF) != Wire.MAGIC_1) {
-      throw new ProtocolViolation(
-          String.format(
-              "bad magic 0x%02X%02X, expected 0x534B ('SK'); the first bytes were \"%s\" — "
-                  + "is something else writing to the worker's stdout?",
-              header[0] & 0xFF, header[1] & 0xFF, printable(header, 2 + readAvailable(2))));
+    if (!FrameHeader.hasMagic(header)) {
+      throw FrameHeader.badMagic(header, 2 + readAvailable(2));
     }
     readFully(header, 2, Wire.HEADER_BYTES - 2, FrameReader::header);
-    int code = header[2] & 0xFF;
-    FrameType type = FrameType.ofCode(code);
-    if (type == null) {
-      throw new ProtocolViolation(String.format("unknown frame type 0x%02X", code));
-    }
-    if (header[3] != 0) {
-      throw new ProtocolViolation(
-          String.format("flags of a %s frame must be 0, but were 0x%02X", type, header[3] & 0xFF));
-    }
-    long id = 0;
-    for (int i = 4; i < 12; i++) {
-      id = (id << 8) | (header[i] & 0xFF);
-    }
-    long length =
-        ((header[12] & 0xFFL) << 24)
-            | ((header[13] & 0xFFL) << 16)
-            | ((header[14] & 0xFFL) << 8)
-            | (header[15] & 0xFFL);
-    if (length > maxFrameSize) {
-      throw new ProtocolViolation(
-          "a "
-              + type
-              + " frame of "
-              + length
-              + " bytes is over maxFrameSize ("
-              + maxFrameSize
-              + " bytes)");
-    }
-    byte[] payload = new byte[(int) length];
-    readFully(payload, 0, payload.length, () -> type + " payload of " + length + " bytes");
-    return new Frame(type, id, payload);
+    FrameHeader parsed = FrameHeader.parse(header, maxFrameSize);
+    byte[] payload = new byte[parsed.length()];
+    readFully(payload, 0, payload.length, parsed::payloadPart);
+    return new Frame(parsed.type(), parsed.id(), payload);
   }
 
   /** {@code what} names the part for the error message; built only if it is needed. */
@@ -90,13 +57,7 @@ public final class FrameReader {
         n = -1;
       }
       if (n < 0) {
-        throw new ProtocolViolation(
-            "truncated frame: the stream ended after "
-                + (offset + done)
-                + " of "
-                + into.length
-                + " bytes of the "
-                + what.get());
+        throw FrameHeader.truncated(offset + done, into.length, what.get());
       }
       done += n;
     }
@@ -113,15 +74,6 @@ public final class FrameReader {
     } catch (IOException e) {
       return 0;
     }
-  }
-
-  private static String printable(byte[] bytes, int count) {
-    StringBuilder text = new StringBuilder();
-    for (int i = 0; i < count; i++) {
-      int c = bytes[i] & 0xFF;
-      text.append(c >= 0x20 && c < 0x7F ? (char) c : '.');
-    }
-    return text.toString();
   }
 
   /** What a short read of a frame's header names. */
