@@ -3,6 +3,7 @@ package dev.stockade.internal.engine;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 
 /**
  * A task as the engine sees it, whichever pool runs it: its label, the future its caller holds, and
@@ -30,15 +31,33 @@ public abstract class PoolTask<V> {
    * @param spinNanos how long a caller blocked on the future spins before it parks
    * @param <T> the pool's task type, which this task is
    */
-  @SuppressWarnings("unchecked") // a pool gives its tasks a canceller of their own type
   protected <T extends PoolTask<V>> PoolTask(
       String label, Duration timeout, Canceller<T> onCancel, Executor callbacks, long spinNanos) {
+    this(label, timeout, onCancel, callbacks, spinNanos, null);
+  }
+
+  /**
+   * @param spinHelp the help a caller about to spin on the future may give this task (see {@link
+   *     TaskFuture}); null, or a null help, to only spin
+   */
+  @SuppressWarnings("unchecked") // a pool gives its tasks a canceller of their own type
+  protected <T extends PoolTask<V>> PoolTask(
+      String label,
+      Duration timeout,
+      Canceller<T> onCancel,
+      Executor callbacks,
+      long spinNanos,
+      Function<T, SpinHelp> spinHelp) {
     this.label = label;
     this.timeout = timeout;
     T self = (T) this;
     // Called only once the caller holds the future, long after this constructor returned.
     this.future =
-        new TaskFuture<>(interrupt -> onCancel.cancelled(self, interrupt), callbacks, spinNanos);
+        new TaskFuture<>(
+            interrupt -> onCancel.cancelled(self, interrupt),
+            callbacks,
+            spinNanos,
+            spinHelp == null ? null : () -> spinHelp.apply(self));
   }
 
   /** Names the task in logs, events and messages. */

@@ -37,7 +37,9 @@ import java.util.function.Supplier;
  * it parks. A warm persistent worker answers in less time than a park and unpark cost on a virtual
  * CPU that went idle, so a short spin removes the most expensive wake-up of a round trip; a longer
  * task costs the caller that bound of CPU once per wait. No spinning happens on a machine with one
- * processor, where it would only delay the thread it waits for.
+ * processor, where it would only delay the thread it waits for. While it spins, the caller may do
+ * the pool's work that settles the future (a worker pool's caller reads its worker's answer
+ * itself), which saves the hand-off from the pool's reader thread too.
  */
 public final class TaskFuture<T> extends CompletableFuture<T> {
   /** Called once, after the future was cancelled. */
@@ -56,6 +58,10 @@ public final class TaskFuture<T> extends CompletableFuture<T> {
 
   private final Executor callbacks;
   private final long spinNanos;
+
+  /** The help a caller about to spin may give; null, or a null help, to only spin. */
+  private final Supplier<SpinHelp> spinHelp;
+
   private volatile Hook hook;
 
   /**
@@ -76,9 +82,18 @@ public final class TaskFuture<T> extends CompletableFuture<T> {
 
   /** A future whose waiters spin up to {@code spinNanos} before they park. */
   public TaskFuture(Hook hook, Executor callbacks, long spinNanos) {
+    this(hook, callbacks, spinNanos, null);
+  }
+
+  /**
+   * A future whose waiters spin up to {@code spinNanos} before they park, giving the {@link
+   * SpinHelp} {@code spinHelp} hands out meanwhile (it may hand out none).
+   */
+  public TaskFuture(Hook hook, Executor callbacks, long spinNanos, Supplier<SpinHelp> spinHelp) {
     this.hook = hook;
     this.callbacks = callbacks;
     this.spinNanos = MULTIPROCESSOR ? Math.max(0, spinNanos) : 0;
+    this.spinHelp = spinHelp;
   }
 
   @Override
@@ -255,7 +270,22 @@ public final class TaskFuture<T> extends CompletableFuture<T> {
       return;
     }
     long deadline = System.nanoTime() + nanos;
-    while (!settled.isDone() && System.nanoTime() - deadline < 0) {
+    SpinHelp help = spinHelp == null ? null : spinHelp.get();
+    try {
+      while (!settled.isDone() && System.nanoTime() - deadline < 0) {
+        spinOnce(help);
+      }
+    } finally {
+      if (help != null) {
+        help.end();
+      }
+    }
+  }
+
+  private static void spinOnce(SpinHelp help) {
+    if (help != null) {
+      help.once();
+    } else {
       Thread.onSpinWait();
     }
   }
@@ -323,12 +353,16 @@ public final class TaskFuture<T> extends CompletableFuture<T> {
       return;
     }
     enter();
+    SpinHelp help = spinHelp == null ? null : spinHelp.get();
     try {
       long deadline = System.nanoTime() + spinNanos;
       while (!settled.isDone() && !dependent.isDone() && System.nanoTime() - deadline < 0) {
-        Thread.onSpinWait();
+        spinOnce(help);
       }
     } finally {
+      if (help != null) {
+        help.end();
+      }
       leave();
     }
   }

@@ -1,5 +1,6 @@
 package dev.stockade.internal.os;
 
+import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
@@ -7,8 +8,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The libc calls of the sampling hot path, direct-mapped: cheaper than an interface-mapped library.
- * A descriptor kept open and read with {@code pread} at offset 0 makes the kernel render a {@code
+ * The libc calls of the hot paths, direct-mapped: cheaper than an interface-mapped library. Those
+ * of sampling read files kept open; {@code read} and {@code poll} serve the replies of workers. A
+ * descriptor kept open and read with {@code pread} at offset 0 makes the kernel render a {@code
  * /proc} or cgroup file afresh: one system call per reading instead of open, read and close.
  */
 public final class DirectLibc {
@@ -27,6 +29,12 @@ public final class DirectLibc {
   public static native long pread(int fd, Pointer buffer, long count, long offset);
 
   public static native int close(int fd);
+
+  public static native long read(int fd, Pointer buffer, long count) throws LastErrorException;
+
+  /** {@code fds} is an array of {@code struct pollfd}: {@code int fd; short events, revents}. */
+  public static native int poll(Pointer fds, long count, int timeoutMillis)
+      throws LastErrorException;
 
   private static boolean register() {
     try {

@@ -2,8 +2,10 @@ package dev.stockade.internal.os;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
+import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
+import com.sun.jna.Platform;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,11 +27,26 @@ import java.util.List;
  * pipe gives a new write end of the same pipe; it is opened non-blocking, so a full pipe (whose
  * reader is not blocked anyway) never blocks the caller. The pipe's own descriptor is kept for that
  * and closed with the stream, under one lock, so it never names another file by then.
+ *
+ * <p>A pipe can also be {@linkplain #readWithoutBlocking read without blocking}, through that
+ * descriptor: {@link #readNow} takes what is there and {@link #awaitReadable} waits for more, so
+ * that several threads can take turns at reading it, none of them stuck inside a read(2) while
+ * another could take the bytes. The stream's own reads go through another open file description of
+ * the pipe, which stays blocking; a pipe is read one way or the other, not both.
  */
 public final class OutputPipe extends InputStream {
   private static final int O_WRONLY = 1;
   private static final int O_NONBLOCK = 0x800;
   private static final int O_CLOEXEC = 0x80000;
+  private static final int F_GETFL = 3;
+  private static final int F_SETFL = 4;
+  private static final int O_NONBLOCK_OF_PLATFORM = Platform.isMac() ? 0x4 : O_NONBLOCK;
+  private static final int EAGAIN = Platform.isMac() ? 35 : 11;
+  private static final int EINTR = 4;
+  private static final short POLLIN = 1;
+
+  /** The most one {@link #readNow} takes. */
+  public static final int READ_CHUNK = 64 * 1024;
 
   interface CLibrary extends Library {
     int pipe2(int[] fds, int flags) throws LastErrorException;
@@ -39,6 +56,8 @@ public final class OutputPipe extends InputStream {
     NativeLong write(int fd, byte[] buffer, NativeLong count) throws LastErrorException;
 
     int close(int fd);
+
+    int fcntl(int fd, int command, Object... argument) throws LastErrorException;
   }
 
   private static final CLibrary C = Native.load("c", CLibrary.class);
@@ -69,6 +88,15 @@ public final class OutputPipe extends InputStream {
   private final Descriptor descriptor;
   private final Cleaner.Cleanable cleanable;
   private volatile boolean abandoned;
+
+  /** The pipe's own descriptor, while it may be read without blocking; -1 before and after. */
+  private volatile int readableFd = -1;
+
+  private Memory readBuffer;
+  private Memory pollFd;
+
+  /** What {@link #awaitReadable} waits in where epoll is there; else it polls. */
+  private volatile Epoll epoll;
 
   private OutputPipe(int fd, long inode) throws IOException {
     this.in = new FileInputStream("/proc/self/fd/" + fd);
@@ -159,10 +187,130 @@ public final class OutputPipe extends InputStream {
     return n;
   }
 
+  /**
+   * For the non-blocking reads, which other threads may take turns at: the descriptor stays open
+   * until the pipe is closed by its owner, after every reader has stopped.
+   */
+  private void throwIfAbandoned() throws IOException {
+    if (abandoned) {
+      throw new IOException("stopped reading pipe:[" + inode + "]: it outlived its tree");
+    }
+  }
+
   private void checkNotAbandoned() throws IOException {
     if (abandoned) {
       close();
       throw new IOException("stopped reading pipe:[" + inode + "]: it outlived its tree");
+    }
+  }
+
+  /**
+   * Makes the pipe's own descriptor non-blocking, for {@link #readNow} and {@link #awaitReadable}.
+   *
+   * @return false where that is not available: read the stream instead
+   */
+  public boolean readWithoutBlocking() {
+    if (!DirectLibc.AVAILABLE) {
+      return false;
+    }
+    synchronized (descriptor) {
+      if (descriptor.fd < 0) {
+        return false;
+      }
+      try {
+        int flags = C.fcntl(descriptor.fd, F_GETFL);
+        C.fcntl(descriptor.fd, F_SETFL, flags | O_NONBLOCK_OF_PLATFORM);
+      } catch (LastErrorException e) {
+        return false;
+      }
+      if (Epoll.AVAILABLE) {
+        try {
+          epoll = new Epoll(descriptor.fd);
+        } catch (IOException e) {
+          epoll = null; // poll(2) does, only without pausing
+        }
+      }
+      readBuffer = new Memory(READ_CHUNK);
+      pollFd = new Memory(8);
+      readableFd = descriptor.fd;
+    }
+    return true;
+  }
+
+  /**
+   * Reads what the pipe holds now, up to {@link #READ_CHUNK} bytes, without blocking; callers take
+   * turns, never two at once.
+   *
+   * @return how many bytes were read; 0 if the pipe is empty now, -1 at its end
+   * @throws IOException if the pipe was abandoned or closed, or reading failed
+   */
+  public int readNow(byte[] into, int offset, int length) throws IOException {
+    throwIfAbandoned();
+    int fd = readableFd;
+    if (fd < 0) {
+      throw new IOException("pipe:[" + inode + "] is closed or not read without blocking");
+    }
+    long n;
+    try {
+      n = DirectLibc.read(fd, readBuffer, Math.min(length, READ_CHUNK));
+    } catch (LastErrorException e) {
+      if (e.getErrorCode() == EAGAIN || e.getErrorCode() == EINTR) {
+        return 0;
+      }
+      throw new IOException("reading pipe:[" + inode + "] failed: errno " + e.getErrorCode(), e);
+    }
+    // Checked again after the read: the byte that woke an abandoned reader is not output.
+    throwIfAbandoned();
+    if (n == 0) {
+      return -1;
+    }
+    readBuffer.read(0, into, offset, (int) n);
+    return (int) n;
+  }
+
+  /**
+   * Blocks until the pipe has bytes, its end, or was abandoned; it may also return with nothing to
+   * read (another thread took it), so read with {@link #readNow}. One thread at a time.
+   *
+   * @throws IOException if the pipe was abandoned or closed
+   */
+  public void awaitReadable() throws IOException {
+    throwIfAbandoned();
+    int fd = readableFd;
+    if (fd < 0) {
+      throw new IOException("pipe:[" + inode + "] is closed or not read without blocking");
+    }
+    if (epoll != null) {
+      epoll.await();
+      return;
+    }
+    pollFd.setInt(0, fd);
+    pollFd.setShort(4, POLLIN);
+    pollFd.setShort(6, (short) 0);
+    try {
+      DirectLibc.poll(pollFd, 1, -1);
+    } catch (LastErrorException e) {
+      if (e.getErrorCode() != EINTR) {
+        throw new IOException("polling pipe:[" + inode + "] failed: errno " + e.getErrorCode(), e);
+      }
+    }
+  }
+
+  /**
+   * Input stops waking the thread in {@link #awaitReadable} until {@link #resumeWaking}: for a
+   * thread that reads the pipe itself meanwhile. Calls must alternate, one pause then one resume,
+   * from one thread at a time. Where epoll is not there, input keeps waking it.
+   */
+  public void pauseWaking() throws IOException {
+    if (epoll != null) {
+      epoll.pause();
+    }
+  }
+
+  /** Input wakes the thread in {@link #awaitReadable} again, at once if some is waiting. */
+  public void resumeWaking() throws IOException {
+    if (epoll != null) {
+      epoll.resume();
     }
   }
 
@@ -200,6 +348,12 @@ public final class OutputPipe extends InputStream {
 
   @Override
   public void close() throws IOException {
+    readableFd = -1;
+    synchronized (descriptor) {
+      if (epoll != null) {
+        epoll.close();
+      }
+    }
     cleanable.clean();
     in.close();
   }

@@ -2,6 +2,7 @@ package dev.stockade.internal.workers;
 
 import dev.stockade.TaskOptions;
 import dev.stockade.internal.engine.PoolTask;
+import dev.stockade.internal.engine.SpinHelp;
 import io.github.resilience4j.retry.Retry;
 import java.time.Duration;
 import java.util.concurrent.Executor;
@@ -66,13 +67,29 @@ final class WorkerTask extends PoolTask<Object> {
       Retry.AsyncContext<Object> retry,
       Canceller<WorkerTask> onCancel,
       Executor callbacks) {
-    super(options.label(), timeout, onCancel, callbacks, WAIT_SPIN_NANOS);
+    super(
+        options.label(),
+        timeout,
+        onCancel,
+        callbacks,
+        WAIT_SPIN_NANOS,
+        WorkerTask::helpWhileWaiting);
     this.payload = payload;
     this.options = options;
     this.decoder = decoder;
     this.batch = batch;
     this.inputs = inputs;
     this.retry = retry;
+  }
+
+  /**
+   * A caller spinning on the future reads the replies of the worker that runs the task, so that the
+   * answer is read and settled on the caller's own thread: a warm round trip then costs no wake-up
+   * in the supervisor at all. See {@link WorkerConnection#callerWaits}. Null while it is queued.
+   */
+  private static SpinHelp helpWhileWaiting(WorkerTask task) {
+    PooledWorker running = task.worker;
+    return running == null ? null : running.connection.callerWaits();
   }
 
   /** Whether it goes to its worker as a BATCH. */

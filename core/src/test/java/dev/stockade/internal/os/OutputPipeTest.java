@@ -1,12 +1,15 @@
 package dev.stockade.internal.os;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.stockade.testing.NoLeakedProcesses;
 import dev.stockade.testing.TestProcesses;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,7 +28,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The read end of an output pipe, with either launcher: it knows its pipe, the processes holding
  * the write end are found by it, and a reader blocked on it can be released although a process
- * still holds the write end.
+ * still holds the write end. Read without blocking, it hands over what it holds at once, wakes a
+ * thread awaiting input, and wakes nobody while waking is paused.
  */
 @ExtendWith(NoLeakedProcesses.class)
 class OutputPipeTest {
@@ -130,6 +134,141 @@ class OutputPipeTest {
     } finally {
       end(p);
     }
+  }
+
+  private SpawnedProcess echo(ProcessLauncher launcher) throws IOException {
+    return launcher.launch(
+        new LaunchSpec(
+            Path.of("/bin/cat"), List.of("cat"), System.getenv(), null, true, true, true),
+        threads);
+  }
+
+  /** Reads without blocking until {@code expected} bytes came, and returns them as text. */
+  private static String readNowUntil(OutputPipe pipe, int expected) {
+    byte[] got = new byte[expected];
+    int[] filled = {0};
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () -> {
+              int n = pipe.readNow(got, filled[0], expected - filled[0]);
+              filled[0] += Math.max(0, n);
+              return filled[0] == expected;
+            });
+    return new String(got, StandardCharsets.US_ASCII);
+  }
+
+  @ParameterizedTest
+  @MethodSource("launchers")
+  void readsWithoutBlockingWhatThePipeHoldsNowAndSaysWhenItEnded(ProcessLauncher launcher)
+      throws Exception {
+    SpawnedProcess p = echo(launcher);
+    OutputPipe stdout = p.outputPipes().get(0);
+    try {
+      assertThat(stdout.readWithoutBlocking()).isTrue();
+      assertThat(stdout.readNow(new byte[8], 0, 8)).as("an empty pipe").isZero();
+
+      p.stdin().write("abc".getBytes(StandardCharsets.US_ASCII));
+      p.stdin().flush();
+      assertThat(readNowUntil(stdout, 3)).isEqualTo("abc");
+
+      p.stdin().close(); // cat exits, and the pipe ends
+      await().atMost(Duration.ofSeconds(5)).until(() -> stdout.readNow(new byte[8], 0, 8) == -1);
+      assertThat(p.exit().get(5, TimeUnit.SECONDS).isSuccess()).isTrue();
+    } finally {
+      if (!p.exit().isDone()) {
+        end(p);
+      }
+      stdout.close();
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("launchers")
+  void wakesTheThreadAwaitingInputWhenInputComes(ProcessLauncher launcher) throws Exception {
+    SpawnedProcess p = echo(launcher);
+    OutputPipe stdout = p.outputPipes().get(0);
+    try {
+      assertThat(stdout.readWithoutBlocking()).isTrue();
+      CompletableFuture<Void> waiting = awaitReadableOn(stdout);
+
+      p.stdin().write('x');
+      p.stdin().flush();
+
+      waiting.get(5, TimeUnit.SECONDS);
+      assertThat(readNowUntil(stdout, 1)).isEqualTo("x");
+    } finally {
+      end(p);
+      stdout.close();
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("launchers")
+  void inputWhileWakingIsPausedWakesNobodyUntilWakingResumes(ProcessLauncher launcher)
+      throws Exception {
+    SpawnedProcess p = echo(launcher);
+    OutputPipe stdout = p.outputPipes().get(0);
+    try {
+      assertThat(stdout.readWithoutBlocking()).isTrue();
+      stdout.pauseWaking();
+      CompletableFuture<Void> waiting = awaitReadableOn(stdout);
+
+      p.stdin().write('x');
+      p.stdin().flush();
+      await()
+          .during(Duration.ofMillis(300))
+          .atMost(Duration.ofSeconds(2))
+          .until(() -> !waiting.isDone());
+
+      stdout.resumeWaking(); // the input is there: it wakes the waiting thread at once
+      waiting.get(5, TimeUnit.SECONDS);
+      assertThat(readNowUntil(stdout, 1)).isEqualTo("x");
+    } finally {
+      end(p);
+      stdout.close();
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("launchers")
+  void abandoningReleasesTheThreadAwaitingInput(ProcessLauncher launcher) throws Exception {
+    SpawnedProcess p = sleeper(launcher, TestProcesses.uniqueSleepSeconds());
+    OutputPipe stdout = p.outputPipes().get(0);
+    try {
+      assertThat(stdout.readWithoutBlocking()).isTrue();
+      CompletableFuture<Void> waiting = awaitReadableOn(stdout);
+      CompletableFuture<Integer> reading =
+          waiting.thenApply(
+              woken -> {
+                try {
+                  return stdout.readNow(new byte[8], 0, 8);
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
+
+      stdout.abandon();
+
+      assertThatThrownBy(() -> reading.get(5, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(UncheckedIOException.class)
+          .hasMessageContaining("stopped reading pipe:[" + stdout.inode() + "]");
+    } finally {
+      end(p);
+      stdout.close();
+    }
+  }
+
+  private CompletableFuture<Void> awaitReadableOn(OutputPipe pipe) {
+    return CompletableFuture.runAsync(
+        () -> {
+          try {
+            pipe.awaitReadable();
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        },
+        threads);
   }
 
   /** A thread of this test's pool is inside a native read of a file stream. */
