@@ -57,8 +57,11 @@ final class Inline {
     if (with == null || without == null) {
       return missing("RunAndReapBenchmark.pool");
     }
+    // Says which way it went: within the noise of a run the pool with cgroups can come out the
+    // quicker one, and a bare negative number would read as a cost.
     double us = with.mean() - without.mean();
-    return String.format(Locale.ROOT, "%.1f ms", us / 1000)
+    return String.format(Locale.ROOT, "%.1f ms", Math.abs(us) / 1000)
+        + (us >= 0 ? " more" : " less")
         + " a task ("
         + Numbers.time(with.mean(), "µs")
         + " in "
