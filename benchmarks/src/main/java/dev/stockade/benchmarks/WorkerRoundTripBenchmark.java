@@ -32,9 +32,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Each round trip is: encode the TASK frame and write it to the worker's stdin on the calling
  * thread; the worker takes it off the pipe (the JVM worker on the request thread that then runs the
  * handler; the idle Python worker on its main thread, which runs handlers) and runs the handler,
- * and writes the RESULT; the pool's reader thread for that worker decodes it and completes the
- * future, which wakes the benchmark thread. The pool's settings are its defaults (heartbeat every 1
- * s, housekeeper tick every 250 ms).
+ * and writes the RESULT. A caller in {@code get()} or {@code join()} spins for up to 50 µs reading
+ * the worker's pipe itself, and decodes the RESULT and completes the future on its own thread; only
+ * once it parks does the pool's reader thread for that worker take the RESULT, complete the future
+ * and wake it. The pool's settings are its defaults (heartbeat every 1 s, housekeeper tick every
+ * 250 ms).
  *
  * <p>The same round trip through the other ways of waiting for a future, each against the plain
  * {@code get()} of its runtime:
@@ -44,7 +46,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *       the answer: the caller waits on the dependent future.
  *   <li>{@code ...WhenComplete}: {@code submit(x).whenComplete(cb)}, the benchmark thread waiting
  *       on a {@code CountDownLatch} the callback counts down: a caller that never touches the
- *       future.
+ *       future, so nobody spins; the reader thread completes the future and the pool's callback
+ *       executor runs the callback.
  *   <li>{@code ...WhenCompleteJoin}: {@code submit(x).whenComplete(cb).join()}.
  * </ul>
  *

@@ -164,12 +164,18 @@ final class WorkerConnection {
         if (readingStopped) {
           return; // a caller's reading met a violation
         }
+        // Woken, the pipe holds bytes or its end. A read that fills the chunk may have left more;
+        // a shorter one took all there was (or a caller took it first and this one reads 0),
+        // and the loop goes back to wait, which returns at once if more came meanwhile. Reading
+        // on until the pipe is empty would cost a failed read each time, and delay the hand-off
+        // of what was decoded to the callback thread.
         int n;
-        while ((n = pipe.readNow(chunk, 0, chunk.length)) > 0) {
-          if (!decodeLocked(n)) {
+        do {
+          n = pipe.readNow(chunk, 0, chunk.length);
+          if (n > 0 && !decodeLocked(n)) {
             return;
           }
-        }
+        } while (n == chunk.length);
         if (n < 0) {
           endOfRepliesLocked();
           return;
@@ -262,7 +268,7 @@ final class WorkerConnection {
       if (readingStopped) {
         return;
       }
-      int n = readable.readNow(chunk, 0, chunk.length);
+      int n = readable.readIfReady(chunk, 0, chunk.length);
       if (n > 0) {
         decodeLocked(n);
       }

@@ -21,8 +21,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -44,6 +46,23 @@ class OutputPipeTest {
     return PosixSpawnLauncher.isAvailable()
         ? Stream.of(new PosixSpawnLauncher(), new JdkProcessLauncher())
         : Stream.of(new JdkProcessLauncher());
+  }
+
+  /** One of the two ways to read a pipe without blocking. */
+  interface ReadWithoutBlocking {
+    int read(OutputPipe pipe, byte[] into, int offset, int length) throws IOException;
+  }
+
+  static Stream<Arguments> launchersAndReads() {
+    return launchers()
+        .flatMap(
+            launcher ->
+                Stream.of(
+                    Arguments.of(
+                        launcher, Named.of("readNow", (ReadWithoutBlocking) OutputPipe::readNow)),
+                    Arguments.of(
+                        launcher,
+                        Named.of("readIfReady", (ReadWithoutBlocking) OutputPipe::readIfReady))));
   }
 
   private SpawnedProcess sleeper(ProcessLauncher launcher, String seconds) throws IOException {
@@ -145,13 +164,17 @@ class OutputPipeTest {
 
   /** Reads without blocking until {@code expected} bytes came, and returns them as text. */
   private static String readNowUntil(OutputPipe pipe, int expected) {
+    return readUntil(pipe, OutputPipe::readNow, expected);
+  }
+
+  private static String readUntil(OutputPipe pipe, ReadWithoutBlocking read, int expected) {
     byte[] got = new byte[expected];
     int[] filled = {0};
     await()
         .atMost(Duration.ofSeconds(5))
         .until(
             () -> {
-              int n = pipe.readNow(got, filled[0], expected - filled[0]);
+              int n = read.read(pipe, got, filled[0], expected - filled[0]);
               filled[0] += Math.max(0, n);
               return filled[0] == expected;
             });
@@ -159,21 +182,21 @@ class OutputPipeTest {
   }
 
   @ParameterizedTest
-  @MethodSource("launchers")
-  void readsWithoutBlockingWhatThePipeHoldsNowAndSaysWhenItEnded(ProcessLauncher launcher)
-      throws Exception {
+  @MethodSource("launchersAndReads")
+  void readsWithoutBlockingWhatThePipeHoldsNowAndSaysWhenItEnded(
+      ProcessLauncher launcher, ReadWithoutBlocking read) throws Exception {
     SpawnedProcess p = echo(launcher);
     OutputPipe stdout = p.outputPipes().get(0);
     try {
       assertThat(stdout.readWithoutBlocking()).isTrue();
-      assertThat(stdout.readNow(new byte[8], 0, 8)).as("an empty pipe").isZero();
+      assertThat(read.read(stdout, new byte[8], 0, 8)).as("an empty pipe").isZero();
 
       p.stdin().write("abc".getBytes(StandardCharsets.US_ASCII));
       p.stdin().flush();
-      assertThat(readNowUntil(stdout, 3)).isEqualTo("abc");
+      assertThat(readUntil(stdout, read, 3)).isEqualTo("abc");
 
       p.stdin().close(); // cat exits, and the pipe ends
-      await().atMost(Duration.ofSeconds(5)).until(() -> stdout.readNow(new byte[8], 0, 8) == -1);
+      await().atMost(Duration.ofSeconds(5)).until(() -> read.read(stdout, new byte[8], 0, 8) == -1);
       assertThat(p.exit().get(5, TimeUnit.SECONDS).isSuccess()).isTrue();
     } finally {
       if (!p.exit().isDone()) {
