@@ -61,7 +61,7 @@ class ReadmeFiguresTest {
             .replaceAll("(?s)<!-- figures:([a-z0-9-]+) -->.*?<!-- /figures:\\1 -->", "")
             .replaceAll("(?s)<!-- figure:[a-z0-9-]+ -->.*?<!-- /figure -->", "")
             // A setting, not a measurement.
-            .replace("spins\nfor up to 50 µs", "");
+            .replaceAll("spins\\s+for up to 50 µs", "");
     List<String> found = new ArrayList<>();
     Matcher m = MEASURED.matcher(outside);
     while (m.find()) {
