@@ -43,12 +43,17 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * trees of a live pool of that name and whatever another user owns.
  *
  * <p>Leftovers are made here as a killed run leaves them: processes carrying a tag of pool {@code
- * sweep-me} whose supervising JVM's pid names no process (one above {@code pid_max}).
+ * sweep-me-PID} whose supervising JVM's pid names no process (one above {@code pid_max}).
  */
 @ExtendWith(NoLeakedProcesses.class)
 @Timeout(60)
 class StartupSweepTest {
-  private static final String POOL = "sweep-me";
+  /**
+   * A pool name of this JVM's own: a run of this class in another JVM at the same time neither
+   * sweeps the leftovers made here nor has its own killed by this clean-up.
+   */
+  private static final String POOL = "sweep-me-" + ProcessHandle.current().pid();
+
   private final List<Process> started = new ArrayList<>();
   private final List<Path> directories = new ArrayList<>();
 
