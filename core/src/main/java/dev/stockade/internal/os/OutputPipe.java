@@ -256,11 +256,7 @@ public final class OutputPipe extends InputStream {
    * @throws IOException if the pipe was abandoned or closed, or reading failed
    */
   public int readNow(byte[] into, int offset, int length) throws IOException {
-    throwIfAbandoned();
-    int fd = readableFd;
-    if (fd < 0) {
-      throw new IOException("pipe:[" + inode + "] is closed or not read without blocking");
-    }
+    int fd = readableFd();
     long n;
     try {
       n = DirectLibc.read(fd, readBuffer, Math.min(length, READ_CHUNK));
@@ -288,25 +284,9 @@ public final class OutputPipe extends InputStream {
    * @throws IOException if the pipe was abandoned or closed, or reading failed
    */
   public int readIfReady(byte[] into, int offset, int length) throws IOException {
-    throwIfAbandoned();
-    int fd = readableFd;
-    if (fd < 0) {
-      throw new IOException("pipe:[" + inode + "] is closed or not read without blocking");
-    }
-    readyPollFd.setInt(0, fd);
-    readyPollFd.setShort(4, POLLIN);
-    readyPollFd.setShort(6, (short) 0);
-    int ready;
-    try {
-      ready = DirectLibc.poll(readyPollFd, 1, 0);
-    } catch (LastErrorException e) {
-      if (e.getErrorCode() == EINTR) {
-        return 0;
-      }
-      throw new IOException("polling pipe:[" + inode + "] failed: errno " + e.getErrorCode(), e);
-    }
+    int fd = readableFd();
     // revents holds POLLIN, POLLHUP or POLLERR: each is answered by the read
-    return ready > 0 ? readNow(into, offset, length) : 0;
+    return poll(readyPollFd, fd, 0) > 0 ? readNow(into, offset, length) : 0;
   }
 
   /**
@@ -316,24 +296,41 @@ public final class OutputPipe extends InputStream {
    * @throws IOException if the pipe was abandoned or closed
    */
   public void awaitReadable() throws IOException {
+    int fd = readableFd();
+    if (epoll != null) {
+      epoll.await();
+      return;
+    }
+    poll(pollFd, fd, -1);
+  }
+
+  /** The pipe's own descriptor, while it may be read without blocking. */
+  private int readableFd() throws IOException {
     throwIfAbandoned();
     int fd = readableFd;
     if (fd < 0) {
       throw new IOException("pipe:[" + inode + "] is closed or not read without blocking");
     }
-    if (epoll != null) {
-      epoll.await();
-      return;
-    }
-    pollFd.setInt(0, fd);
-    pollFd.setShort(4, POLLIN);
-    pollFd.setShort(6, (short) 0);
+    return fd;
+  }
+
+  /**
+   * Waits in poll(2) for input on {@code fd}, up to {@code timeoutMillis} (-1: without a bound),
+   * through the {@code struct pollfd} {@code slot}; 0 when interrupted by a signal.
+   *
+   * @return how many descriptors are ready: 1 or 0
+   */
+  private int poll(Memory slot, int fd, int timeoutMillis) throws IOException {
+    slot.setInt(0, fd);
+    slot.setShort(4, POLLIN);
+    slot.setShort(6, (short) 0);
     try {
-      DirectLibc.poll(pollFd, 1, -1);
+      return DirectLibc.poll(slot, 1, timeoutMillis);
     } catch (LastErrorException e) {
-      if (e.getErrorCode() != EINTR) {
-        throw new IOException("polling pipe:[" + inode + "] failed: errno " + e.getErrorCode(), e);
+      if (e.getErrorCode() == EINTR) {
+        return 0;
       }
+      throw new IOException("polling pipe:[" + inode + "] failed: errno " + e.getErrorCode(), e);
     }
   }
 
