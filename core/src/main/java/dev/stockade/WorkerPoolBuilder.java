@@ -1,6 +1,7 @@
 package dev.stockade;
 
 import dev.stockade.internal.engine.PoolSettings;
+import dev.stockade.internal.engine.SettingRules;
 import dev.stockade.internal.workers.WorkerLaunchPlan;
 import dev.stockade.internal.workers.WorkerPoolSettings;
 import dev.stockade.internal.workers.WorkerSettingRules;
@@ -45,6 +46,7 @@ public final class WorkerPoolBuilder<I, O> extends WorkerProgramBuilder<I, O> {
   private Duration idleTimeout = Duration.ofMinutes(10);
   private Duration cancelGrace = Duration.ofSeconds(5);
   private MemorySize maxFrameSize = MemorySize.ofMebibytes(16);
+  private Duration waitSpin = WorkerPoolSettings.DEFAULT_WAIT_SPIN;
   private Duration restartBackoffInitial = Duration.ofMillis(200);
   private Duration restartBackoffMax = Duration.ofSeconds(30);
   private int startFailureThreshold = 5;
@@ -79,6 +81,25 @@ public final class WorkerPoolBuilder<I, O> extends WorkerProgramBuilder<I, O> {
   public WorkerPoolBuilder<I, O> tasksInFlightPerWorker(int tasksInFlightPerWorker) {
     rules.once("tasksInFlightPerWorker", this.tasksInFlightPerWorker);
     this.tasksInFlightPerWorker = tasksInFlightPerWorker;
+    return this;
+  }
+
+  /**
+   * How long a thread blocked in {@code get} or {@code join} of a task's future spins before it
+   * parks, reading its worker's answer itself meanwhile. A warm round trip to a persistent worker
+   * is shorter than the wake-up of a parked thread on a virtual CPU that went idle, so the default
+   * of 50 µs usually sees the answer without any wake-up in the supervisor; a longer task costs its
+   * caller up to this much CPU once per wait. {@link Duration#ZERO} parks at once (for callers that
+   * count CPU more dearly than latency, such as a container with a tight CPU quota). Nothing spins
+   * on a machine with one processor, whatever this says. Default: 50 µs.
+   *
+   * @param waitSpin how long a waiting caller spins, 0 to 1 ms
+   * @return this builder
+   * @throws IllegalStateException if {@code waitSpin} was already set
+   */
+  public WorkerPoolBuilder<I, O> waitSpin(Duration waitSpin) {
+    rules.once("waitSpin", this.waitSpin);
+    this.waitSpin = Objects.requireNonNull(waitSpin, "waitSpin");
     return this;
   }
 
@@ -387,6 +408,8 @@ public final class WorkerPoolBuilder<I, O> extends WorkerProgramBuilder<I, O> {
         "maxFrameSize",
         "between 1 KiB and 1 GiB",
         maxFrameSize);
+    SettingRules.requireBetween(
+        waitSpin, Duration.ZERO, WorkerPoolSettings.LONGEST_WAIT_SPIN, "waitSpin");
     Duration sample = common.sampleInterval();
     WorkerPoolSettings.Liveness liveness =
         WorkerSettingRules.checked(
@@ -437,6 +460,7 @@ public final class WorkerPoolBuilder<I, O> extends WorkerProgramBuilder<I, O> {
                     tasksInFlightPerWorker,
                     minIdle,
                     (int) maxFrameSize.toBytes(),
+                    waitSpin,
                     liveness,
                     recycling,
                     restarts),

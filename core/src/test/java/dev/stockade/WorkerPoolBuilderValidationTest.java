@@ -69,6 +69,12 @@ class WorkerPoolBuilderValidationTest {
             b -> b.cancelGrace(Duration.ofMinutes(6)),
             "cancelGrace must be between 0 and 5 minutes, but was 360000 ms"),
         bad(
+            b -> b.waitSpin(Duration.ofNanos(1_500_000)),
+            "waitSpin must be between 0 and 1 ms, but was 1500 µs"),
+        bad(
+            b -> b.waitSpin(Duration.ofNanos(-1)),
+            "waitSpin must be between 0 and 1 ms, but was -1 ns"),
+        bad(
             b -> b.jvmOptions(List.of("-Xss1m", "-Dgreeting=hel\0lo")),
             "jvmOptions must be free of NUL characters, but was '-Dgreeting=hel\\0lo' "
                 + "(option 1)"));
@@ -96,6 +102,7 @@ class WorkerPoolBuilderValidationTest {
             b -> b.heartbeatInterval(huge),
             "heartbeatInterval must be between 10 ms and 1 minute" + was),
         bad(b -> b.cancelGrace(huge), "cancelGrace must be between 0 and 5 minutes" + was),
+        bad(b -> b.waitSpin(huge), "waitSpin must be between 0 and 1 ms" + was),
         bad(
             b -> b.circuitOpenDuration(huge),
             "circuitOpenDuration must be between 100 ms and 60 minutes" + was),

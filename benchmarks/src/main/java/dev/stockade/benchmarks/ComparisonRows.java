@@ -154,6 +154,29 @@ final class ComparisonRows {
           "warm round trip, " + name + " worker, submit(x).whenComplete(cb).join() vs get()",
           figures.get("WorkerRoundTripBenchmark." + kind + "WhenCompleteJoin"),
           get);
+      // A latch's waiter sleeps until the answer is in, so its floor is a get() that parks at
+      // once, not one that spins: these two rows show where the latch row's gap comes from.
+      Figure parked = figures.get("WorkerRoundTripBenchmark." + kind + "Parked");
+      rows.add(
+          ratioOf(
+              "warm round trip, "
+                  + name
+                  + " worker, get() on a pool built with waitSpin(Duration.ZERO), the caller"
+                  + " parking at once, vs get() (for the record)",
+              parked,
+              get,
+              NONE,
+              "get()"));
+      rows.add(
+          ratioOf(
+              "warm round trip, "
+                  + name
+                  + " worker, submit(x).whenComplete(cb) with the latch, vs get() parking at once"
+                  + " (for the record)",
+              figures.get("WorkerRoundTripBenchmark." + kind + "WhenComplete"),
+              parked,
+              NONE,
+              "the parked get()"));
     }
   }
 

@@ -63,6 +63,8 @@ public final class MultiprocessingComparison {
           WorkerThroughputBenchmark.PythonDefaultPool.NAME + "@",
           WorkerRoundTripBenchmark.JvmPool.NAME + "@",
           WorkerRoundTripBenchmark.PythonPool.NAME + "@",
+          WorkerRoundTripBenchmark.JvmParkedPool.NAME + "@",
+          WorkerRoundTripBenchmark.PythonParkedPool.NAME + "@",
           WorkerJsonBenchmark.JvmPool.NAME + "@",
           WorkerJsonBenchmark.PythonPool.NAME + "@",
           JvmWorkerColdStartBenchmark.NAME + "@",

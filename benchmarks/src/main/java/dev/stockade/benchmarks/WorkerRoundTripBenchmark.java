@@ -1,7 +1,9 @@
 package dev.stockade.benchmarks;
 
+import dev.stockade.Codec;
 import dev.stockade.WorkerPool;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -49,6 +51,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *       future, so nobody spins; the reader thread completes the future and the pool's callback
  *       executor runs the callback.
  *   <li>{@code ...WhenCompleteJoin}: {@code submit(x).whenComplete(cb).join()}.
+ *   <li>{@code ...Parked}: {@code get()} on a pool built with {@code waitSpin(Duration.ZERO)},
+ *       whose callers park at once: the reader thread reads the answer and wakes the caller. The
+ *       floor of every wait in which the caller's thread sleeps, the latch of {@code
+ *       ...WhenComplete} included.
  * </ul>
  *
  * <p>One benchmark thread; the worker and the pool's threads run on whichever core is free (two on
@@ -106,6 +112,57 @@ public class WorkerRoundTripBenchmark {
     }
   }
 
+  /**
+   * A pool of one JVM worker whose callers park at once ({@code waitSpin(Duration.ZERO)}): the
+   * floor of any wait in which the caller's thread sleeps until the answer is in.
+   */
+  @State(Scope.Benchmark)
+  public static class JvmParkedPool {
+    static final String NAME = "bench-rt-jvm-parked";
+    WorkerPool<byte[], byte[]> pool;
+
+    @Setup(Level.Trial)
+    public void start() {
+      pool =
+          WorkerBenches.builder(Codec.bytes(), Codec.bytes(), NAME, 1)
+              .jvmWorker(EchoHandler.class)
+              .queueCapacity(1000)
+              .waitSpin(Duration.ZERO)
+              .build();
+      WorkerBenches.roundTrip(pool);
+    }
+
+    @TearDown(Level.Trial)
+    public void close() {
+      WorkerBenches.close(pool, NAME, null);
+    }
+  }
+
+  /** A pool of one Python worker whose callers park at once. */
+  @State(Scope.Benchmark)
+  public static class PythonParkedPool {
+    static final String NAME = "bench-rt-python-parked";
+    Path script;
+    WorkerPool<byte[], byte[]> pool;
+
+    @Setup(Level.Trial)
+    public void start() {
+      script = WorkerBenches.writeEchoWorker();
+      pool =
+          WorkerBenches.builder(Codec.bytes(), Codec.bytes(), NAME, 1)
+              .pythonWorker(script)
+              .queueCapacity(1000)
+              .waitSpin(Duration.ZERO)
+              .build();
+      WorkerBenches.roundTrip(pool);
+    }
+
+    @TearDown(Level.Trial)
+    public void close() {
+      WorkerBenches.close(pool, NAME, script);
+    }
+  }
+
   /** One echo through a JVM worker, to the future's value. */
   @Benchmark
   public byte[] jvm(JvmPool state) throws InterruptedException, ExecutionException {
@@ -115,6 +172,19 @@ public class WorkerRoundTripBenchmark {
   /** One echo through a Python worker, to the future's value. */
   @Benchmark
   public byte[] python(PythonPool state) throws InterruptedException, ExecutionException {
+    return state.pool.submit(WorkerBenches.PAYLOAD).get();
+  }
+
+  /** One echo through a JVM worker, to the future's value, its caller parked at once. */
+  @Benchmark
+  public byte[] jvmParked(JvmParkedPool state) throws InterruptedException, ExecutionException {
+    return state.pool.submit(WorkerBenches.PAYLOAD).get();
+  }
+
+  /** One echo through a Python worker, to the future's value, its caller parked at once. */
+  @Benchmark
+  public byte[] pythonParked(PythonParkedPool state)
+      throws InterruptedException, ExecutionException {
     return state.pool.submit(WorkerBenches.PAYLOAD).get();
   }
 

@@ -125,11 +125,17 @@ public final class SettingRules {
 
   /**
    * A duration as a message shows it: in milliseconds, or in seconds where milliseconds would not
-   * fit in a {@code long} (the value being refused may be {@code Long.MAX_VALUE} seconds).
+   * fit in a {@code long} (the value being refused may be {@code Long.MAX_VALUE} seconds), or in
+   * microseconds or nanoseconds where it is not a whole number of milliseconds (a refused 1.5 ms
+   * must not read as the allowed 1 ms).
    */
   public static String shown(Duration d) {
     if (d.toSeconds() > Long.MAX_VALUE / 1000 - 1 || d.toSeconds() < Long.MIN_VALUE / 1000 + 1) {
       return d.toSeconds() + " s";
+    }
+    if (d.getNano() % 1_000_000 != 0 && Math.abs(d.getSeconds()) < 1_000_000) {
+      long nanos = d.toNanos();
+      return nanos % 1000 == 0 ? nanos / 1000 + " µs" : nanos + " ns";
     }
     return d.toMillis() + " ms";
   }
@@ -155,6 +161,9 @@ public final class SettingRules {
     }
     if (d.toMillis() % 1000 == 0) {
       return d.toSeconds() + " s";
+    }
+    if (d.toNanos() % 1_000_000 != 0) {
+      return shown(d);
     }
     return d.toMillis() + " ms";
   }

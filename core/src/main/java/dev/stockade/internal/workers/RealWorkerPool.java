@@ -134,7 +134,8 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
             inputs,
             settlement.retryContext(options),
             this::cancelled,
-            callbacks);
+            callbacks,
+            settings.waitSpin().toNanos());
     if (admit(task) != Admitted.REFUSED) {
       dispatcher.pumpQueue();
       starter.maybeStartWorkers();

@@ -20,6 +20,7 @@ import java.util.OptionalInt;
  * @param tasksInFlightPerWorker how many tasks a worker may hold sent and unanswered
  * @param minIdle how many workers are kept even without work
  * @param maxFrameSize the largest frame either side may send, in bytes
+ * @param waitSpin how long a caller blocked on a task's future spins before it parks
  * @param liveness how a worker is judged alive
  * @param recycling when a healthy worker is replaced
  * @param restarts how failed starts and failed tasks are retried
@@ -30,6 +31,7 @@ public record WorkerPoolSettings(
     int tasksInFlightPerWorker,
     int minIdle,
     int maxFrameSize,
+    Duration waitSpin,
     Liveness liveness,
     Recycling recycling,
     Restarts restarts) {
@@ -38,6 +40,15 @@ public record WorkerPoolSettings(
 
   /** The most tasks the automatic window sends one worker. */
   public static final int AUTOMATIC_MOST = 8;
+
+  /**
+   * How long a waiting caller spins by default: a little over a warm round trip on the reference
+   * machine (about 25 µs), so the answer is usually seen without a wake-up. See docs/decisions.md.
+   */
+  public static final Duration DEFAULT_WAIT_SPIN = Duration.ofNanos(50_000);
+
+  /** The longest spin allowed: beyond it, a parked thread's wake-up costs less than the spin. */
+  public static final Duration LONGEST_WAIT_SPIN = Duration.ofMillis(1);
 
   /** Shorthand for {@code common().name()}, which nearly every log line names. */
   public String name() {

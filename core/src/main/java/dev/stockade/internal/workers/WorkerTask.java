@@ -18,13 +18,6 @@ final class WorkerTask extends PoolTask<Object> {
     Object decode(byte[] payload) throws Exception;
   }
 
-  /**
-   * How long a caller blocked on the future spins before it parks: a little over a warm round trip
-   * on the reference machine (about 25 µs), so the answer is usually seen without a wake-up. See
-   * docs/decisions.md.
-   */
-  static final long WAIT_SPIN_NANOS = 50_000;
-
   private volatile byte[] payload;
   final TaskOptions options;
   final Decoder decoder;
@@ -41,21 +34,10 @@ final class WorkerTask extends PoolTask<Object> {
   /** The worker running it now, or null while queued or between attempts. */
   volatile PooledWorker worker;
 
-  /** A task of one input, whose RESULT {@code decoder} turns into the caller's value. */
-  WorkerTask(
-      byte[] payload,
-      TaskOptions options,
-      Duration timeout,
-      Decoder decoder,
-      Retry.AsyncContext<Object> retry,
-      Canceller<WorkerTask> onCancel,
-      Executor callbacks) {
-    this(payload, options, timeout, decoder, null, 1, retry, onCancel, callbacks);
-  }
-
   /**
    * A task of one input ({@code batch} null), or a batch of {@code inputs} inputs whose outcomes go
-   * to {@code batch} ({@code decoder} null).
+   * to {@code batch} ({@code decoder} null). A caller blocked on its future spins up to {@code
+   * spinNanos} before it parks.
    */
   WorkerTask(
       byte[] payload,
@@ -66,14 +48,9 @@ final class WorkerTask extends PoolTask<Object> {
       int inputs,
       Retry.AsyncContext<Object> retry,
       Canceller<WorkerTask> onCancel,
-      Executor callbacks) {
-    super(
-        options.label(),
-        timeout,
-        onCancel,
-        callbacks,
-        WAIT_SPIN_NANOS,
-        WorkerTask::helpWhileWaiting);
+      Executor callbacks,
+      long spinNanos) {
+    super(options.label(), timeout, onCancel, callbacks, spinNanos, WorkerTask::helpWhileWaiting);
     this.payload = payload;
     this.options = options;
     this.decoder = decoder;

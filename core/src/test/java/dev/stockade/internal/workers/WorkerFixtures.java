@@ -52,6 +52,7 @@ final class WorkerFixtures {
         1,
         1,
         1 << 20,
+        WorkerPoolSettings.DEFAULT_WAIT_SPIN,
         new WorkerPoolSettings.Liveness(
             Duration.ofSeconds(30),
             Duration.ofSeconds(1),
@@ -91,8 +92,11 @@ final class WorkerFixtures {
         timeout,
         payload -> payload,
         null,
+        1,
+        null,
         (task, interrupt) -> {},
-        Runnable::run);
+        Runnable::run,
+        0);
   }
 
   /** Gives {@code life} a running task, started at {@code startNanos}. */
