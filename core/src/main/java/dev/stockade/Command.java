@@ -75,23 +75,7 @@ public final class Command {
    *     holds a NUL character; the message gives the argument's index
    */
   public static Command of(List<String> arguments) {
-    Objects.requireNonNull(arguments, "arguments");
-    for (int i = 0; i < arguments.size(); i++) {
-      if (arguments.get(i) == null) {
-        throw new IllegalArgumentException(
-            "command arguments must not contain null, but argument " + i + " was null");
-      }
-      // The kernel takes each argument up to its first NUL: the rest would vanish unseen.
-      if (arguments.get(i).indexOf('\0') >= 0) {
-        throw new IllegalArgumentException(
-            "command arguments must not contain NUL, but "
-                + "argument "
-                + i
-                + " was '"
-                + withNulShown(arguments.get(i))
-                + "'");
-      }
-    }
+    checkArguments("command arguments", arguments);
     if (arguments.isEmpty() || arguments.get(0).isBlank()) {
       throw new IllegalArgumentException(
           "command must be a non-empty list whose first element names a program, but was "
@@ -111,28 +95,7 @@ public final class Command {
    *     NUL (the kernel would cut it there)
    */
   public Command withEnvironment(String name, String value) {
-    Objects.requireNonNull(value, "value");
-    if (name == null || name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
-      throw new IllegalArgumentException(
-          "environment variable name must be non-empty without '=' or NUL, but was "
-              + (name == null ? null : "'" + withNulShown(name) + "'"));
-    }
-    if (value.indexOf('\0') >= 0) {
-      throw new IllegalArgumentException(
-          "environment variable value must not contain NUL, "
-              + "but the value of "
-              + name
-              + " was '"
-              + withNulShown(value)
-              + "'");
-    }
-    if (name.equals(EnvironmentNames.TAG)) {
-      throw new IllegalArgumentException(
-          "environment variable name must not be "
-              + EnvironmentNames.TAG
-              + " (Stockade sets it to find the task's processes), but was "
-              + name);
-    }
+    checkEnvironmentEntry(name, value);
     Map<String, String> env = new LinkedHashMap<>(environment);
     env.put(name, value);
     env = Collections.unmodifiableMap(env);
@@ -245,6 +208,58 @@ public final class Command {
    */
   public String label() {
     return label;
+  }
+
+  /**
+   * Refuses a list of arguments with a null or a NUL in one: the kernel takes each argument up to
+   * its first NUL, and the rest would vanish unseen. The message names {@code what} and the index.
+   */
+  static void checkArguments(String what, List<String> arguments) {
+    Objects.requireNonNull(arguments, what);
+    for (int i = 0; i < arguments.size(); i++) {
+      if (arguments.get(i) == null) {
+        throw new IllegalArgumentException(
+            what + " must not contain null, but argument " + i + " was null");
+      }
+      if (arguments.get(i).indexOf('\0') >= 0) {
+        throw new IllegalArgumentException(
+            what
+                + " must not contain NUL, but argument "
+                + i
+                + " was '"
+                + withNulShown(arguments.get(i))
+                + "'");
+      }
+    }
+  }
+
+  /**
+   * Refuses an environment entry the kernel would cut short or that would hide a process from
+   * Stockade: a name empty or with '=' or NUL, a value with NUL, or the name of Stockade's tag.
+   */
+  static void checkEnvironmentEntry(String name, String value) {
+    Objects.requireNonNull(value, "value");
+    if (name == null || name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException(
+          "environment variable name must be non-empty without '=' or NUL, but was "
+              + (name == null ? null : "'" + withNulShown(name) + "'"));
+    }
+    if (value.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException(
+          "environment variable value must not contain NUL, "
+              + "but the value of "
+              + name
+              + " was '"
+              + withNulShown(value)
+              + "'");
+    }
+    if (name.equals(EnvironmentNames.TAG)) {
+      throw new IllegalArgumentException(
+          "environment variable name must not be "
+              + EnvironmentNames.TAG
+              + " (Stockade sets it to find the task's processes), but was "
+              + name);
+    }
   }
 
   /** {@code text} with each NUL shown as {@code \0}, so a message shows where it was. */

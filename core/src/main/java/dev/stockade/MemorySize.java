@@ -1,17 +1,47 @@
 package dev.stockade;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * An amount of memory in bytes, never negative.
  *
  * <p>Binary units throughout: one mebibyte is 1,048,576 bytes. {@link #toString()} prints the
- * largest unit that keeps at least one whole unit, for instance {@code 512.0 MiB}.
+ * largest unit that keeps at least one whole unit, for instance {@code 512.0 MiB}, and {@link
+ * #parse} reads that back, as well as the ways the JVM ({@code -Xmx2g}) and Spring Boot ({@code
+ * 512MB}) write sizes, which are binary too.
  */
 public final class MemorySize implements Comparable<MemorySize> {
   private static final long KIB = 1024L;
   private static final long MIB = KIB * 1024;
   private static final long GIB = MIB * 1024;
+  private static final long TIB = GIB * 1024;
+
+  /** What {@link #parse} reads: a number, then a unit or none. */
+  private static final Pattern TEXT = Pattern.compile("\\s*(\\d+(?:\\.\\d+)?)\\s*([a-zA-Z]*)\\s*");
+
+  /** Every unit {@link #parse} knows, in lower case: all binary. */
+  private static final Map<String, Long> UNITS =
+      Map.ofEntries(
+          Map.entry("", 1L),
+          Map.entry("b", 1L),
+          Map.entry("k", KIB),
+          Map.entry("kb", KIB),
+          Map.entry("kib", KIB),
+          Map.entry("m", MIB),
+          Map.entry("mb", MIB),
+          Map.entry("mib", MIB),
+          Map.entry("g", GIB),
+          Map.entry("gb", GIB),
+          Map.entry("gib", GIB),
+          Map.entry("t", TIB),
+          Map.entry("tb", TIB),
+          Map.entry("tib", TIB));
 
   /** Zero bytes. */
   public static final MemorySize ZERO = new MemorySize(0);
@@ -67,6 +97,42 @@ public final class MemorySize implements Comparable<MemorySize> {
    */
   public static MemorySize ofGibibytes(long gib) {
     return ofBytes(multiply(gib, GIB, "GiB"));
+  }
+
+  /**
+   * The size a text names: a number, then a unit, with or without a space between: {@code 512MiB},
+   * {@code 512 MB}, {@code 2g}, {@code 1.5 GiB}, {@code 4096} (bytes). Units, in any case: {@code
+   * B}; {@code K}, {@code KB}, {@code KiB}; {@code M}, {@code MB}, {@code MiB}; {@code G}, {@code
+   * GB}, {@code GiB}; {@code T}, {@code TB}, {@code TiB}. All are binary, as the JVM's and Spring
+   * Boot's: {@code 1KB} is 1,024 bytes. A fraction is allowed and rounded to the nearest byte, so
+   * {@link #toString()}'s text reads back to within its rounding.
+   *
+   * @param text the text
+   * @return the size
+   * @throws IllegalArgumentException naming the text and what is allowed, if it is not a size or
+   *     does not fit in a long of bytes
+   */
+  public static MemorySize parse(String text) {
+    Objects.requireNonNull(text, "text");
+    Matcher m = TEXT.matcher(text);
+    Long unit = m.matches() ? UNITS.get(m.group(2).toLowerCase(Locale.ROOT)) : null;
+    if (unit == null) {
+      throw new IllegalArgumentException(
+          "a memory size must be a number and a unit of B, K/KB/KiB, M/MB/MiB, G/GB/GiB or"
+              + " T/TB/TiB (binary, as the JVM's: 1KB is 1024 bytes), such as 512MiB or 2g,"
+              + " but was '"
+              + text
+              + "'");
+    }
+    BigDecimal bytes =
+        new BigDecimal(m.group(1))
+            .multiply(BigDecimal.valueOf(unit))
+            .setScale(0, RoundingMode.HALF_UP);
+    if (bytes.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+      throw new IllegalArgumentException(
+          "a memory size must fit in a long of bytes, but was '" + text + "'");
+    }
+    return ofBytes(bytes.longValueExact());
   }
 
   private static long multiply(long amount, long unit, String unitName) {

@@ -93,13 +93,30 @@ abstract sealed class WorkerProgramBuilder<I, O> extends PoolBuilder<WorkerPoolB
   /**
    * Workers are {@code python3 script}. The Python runtime ({@link WorkerRuntimes}) is written out
    * by the pool and put on {@code PYTHONPATH}, so the script may {@code import stockade_worker} and
-   * call {@code stockade_worker.run(handle)}.
+   * call {@code stockade_worker.run(handle)}. The same as {@code
+   * pythonWorker(ScriptWorker.of(script))}.
    *
    * @param script the Python script a worker runs
    * @return this builder
    * @throws IllegalStateException if the worker kind was already set
    */
   public WorkerPoolBuilder<I, O> pythonWorker(Path script) {
+    return pythonWorker(ScriptWorker.of(script));
+  }
+
+  /**
+   * Workers are a Python script run by its interpreter, {@code python3} unless {@code script} names
+   * another (a virtual environment's {@code python}), with its options, arguments, environment and
+   * directory. The Python runtime ({@link WorkerRuntimes}) is written out by the pool and put first
+   * on {@code PYTHONPATH}, so the script may {@code import stockade_worker} and call {@code
+   * stockade_worker.run(handle)}; the script's own directory is on Python's path as always, so it
+   * may import modules beside it.
+   *
+   * @param script the script and how to run it
+   * @return this builder
+   * @throws IllegalStateException if the worker kind was already set
+   */
+  public WorkerPoolBuilder<I, O> pythonWorker(ScriptWorker script) {
     kind(new WorkerLaunchPlan.Python(Objects.requireNonNull(script, "script")));
     return builder();
   }
@@ -107,13 +124,27 @@ abstract sealed class WorkerProgramBuilder<I, O> extends PoolBuilder<WorkerPoolB
   /**
    * Workers are {@code node script}. The Node runtime ({@link WorkerRuntimes}) is written out by
    * the pool and put on {@code NODE_PATH}, so the script may {@code require('stockade-worker')} and
-   * call {@code run(handler)}.
+   * call {@code run(handler)}. The same as {@code nodeWorker(ScriptWorker.of(script))}.
    *
    * @param script the Node script a worker runs
    * @return this builder
    * @throws IllegalStateException if the worker kind was already set
    */
   public WorkerPoolBuilder<I, O> nodeWorker(Path script) {
+    return nodeWorker(ScriptWorker.of(script));
+  }
+
+  /**
+   * Workers are a Node script run by {@code node}, or by the interpreter {@code script} names, with
+   * its options, arguments, environment and directory. The Node runtime ({@link WorkerRuntimes}) is
+   * written out by the pool and put first on {@code NODE_PATH}, so the script may {@code
+   * require('stockade-worker')} and call {@code run(handler)}.
+   *
+   * @param script the script and how to run it
+   * @return this builder
+   * @throws IllegalStateException if the worker kind was already set
+   */
+  public WorkerPoolBuilder<I, O> nodeWorker(ScriptWorker script) {
     kind(new WorkerLaunchPlan.Node(Objects.requireNonNull(script, "script")));
     return builder();
   }

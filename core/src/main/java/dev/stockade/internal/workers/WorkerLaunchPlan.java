@@ -2,6 +2,7 @@ package dev.stockade.internal.workers;
 
 import dev.stockade.Command;
 import dev.stockade.MemorySize;
+import dev.stockade.ScriptWorker;
 import dev.stockade.WorkerRuntimes;
 import dev.stockade.internal.engine.SettingRules;
 import dev.stockade.internal.launch.ProgramCheck;
@@ -12,6 +13,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,18 +39,20 @@ public final class WorkerLaunchPlan {
   public record Jvm(Class<? extends Handler> handler) implements Kind {}
 
   /**
-   * {@code python3 script}, with the Python runtime on {@code PYTHONPATH}.
+   * A Python script, {@code python3} unless it names its interpreter, with the Python runtime on
+   * {@code PYTHONPATH}.
    *
-   * @param script the script
+   * @param script the script and how to run it
    */
-  public record Python(Path script) implements Kind {}
+  public record Python(ScriptWorker script) implements Kind {}
 
   /**
-   * {@code node script}, with the Node runtime on {@code NODE_PATH}.
+   * A Node script, {@code node} unless it names its interpreter, with the Node runtime on {@code
+   * NODE_PATH}.
    *
-   * @param script the script
+   * @param script the script and how to run it
    */
-  public record Node(Path script) implements Kind {}
+  public record Node(ScriptWorker script) implements Kind {}
 
   /**
    * Any program that speaks the protocol.
@@ -127,14 +131,30 @@ public final class WorkerLaunchPlan {
               null));
     }
     boolean python = kind instanceof Python;
-    Path script = python ? ((Python) kind).script() : ((Node) kind).script();
+    ScriptWorker worker = python ? ((Python) kind).script() : ((Node) kind).script();
     String setting = python ? "pythonWorker" : "nodeWorker";
-    SettingRules.require(
-        Files.isRegularFile(script), setting, "an existing file", script.toAbsolutePath());
-    List<String> argv = List.of(python ? "python3" : "node", script.toAbsolutePath().toString());
+    Path directory = worker.directory().map(Path::toAbsolutePath).orElse(null);
+    if (directory != null) {
+      SettingRules.require(
+          Files.isDirectory(directory), setting, "started in an existing directory", directory);
+    }
+    // A relative script is found where the worker starts, as the interpreter would find it.
+    Path script =
+        directory != null ? directory.resolve(worker.script()) : worker.script().toAbsolutePath();
+    SettingRules.require(Files.isRegularFile(script), setting, "an existing file", script);
+    List<String> argv = new ArrayList<>();
+    argv.add(worker.interpreter().orElse(python ? "python3" : "node"));
+    argv.addAll(worker.interpreterOptions());
+    argv.add(script.toString());
+    argv.addAll(worker.arguments());
     return startable(
         setting,
-        new WorkerPoolSettings.Launch(argv, Map.of(), null, script.getFileName().toString(), null));
+        new WorkerPoolSettings.Launch(
+            List.copyOf(argv),
+            worker.environment(),
+            directory,
+            script.getFileName().toString(),
+            null));
   }
 
   /**
@@ -207,7 +227,8 @@ public final class WorkerLaunchPlan {
           : (RuntimeException) e;
     }
     String variable = python ? "PYTHONPATH" : "NODE_PATH";
-    String existing = System.getenv(variable);
+    // The caller's own value, else the JVM's, stays behind the runtime's directory.
+    String existing = planned.environment().getOrDefault(variable, System.getenv(variable));
     Map<String, String> env = new HashMap<>(planned.environment());
     env.put(
         variable,
