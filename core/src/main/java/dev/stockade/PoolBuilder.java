@@ -2,10 +2,15 @@ package dev.stockade;
 
 import dev.stockade.internal.engine.PoolSettings;
 import dev.stockade.internal.engine.SettingRules;
+import dev.stockade.internal.engine.TextSettings;
 import dev.stockade.internal.lifeline.Lifeline;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.Executor;
 import java.util.function.IntSupplier;
 import org.slf4j.Logger;
@@ -60,6 +65,51 @@ public abstract sealed class PoolBuilder<B extends PoolBuilder<B>>
   @SuppressWarnings("unchecked") // sealed: every subclass is a PoolBuilder of itself
   private B self() {
     return (B) this;
+  }
+
+  /**
+   * Applies settings given as text — a {@code Properties} file, environment variables, a
+   * framework's configuration — each through this builder's setter of the same name ({@code
+   * memoryLimit}, or {@code memory-limit}), so it is checked at {@code build()} exactly as in code.
+   * Values as configuration writes them: {@code 512MiB} or {@code 2g} for sizes (binary), {@code
+   * 30s}, {@code 500ms} or {@code PT30S} for durations, enum constants in any case, lists and the
+   * two pauses of {@code restartBackoff} separated by commas, a handler class by its name. What
+   * text cannot hold (a listener, an executor, a health check, a {@code Command} or {@code
+   * ScriptWorker}) is set in code.
+   *
+   * <pre>{@code
+   * Properties file = new Properties();
+   * file.load(reader); // workers=4, memoryLimit=512MiB, taskTimeout=30s, jvmWorker=com.example.Render
+   * WorkerPool<String, String> pool =
+   *     WorkerPool.builder(Codec.utf8(), Codec.utf8()).settings(file).build();
+   * }</pre>
+   *
+   * @param settings the settings by name, applied in the map's order
+   * @return this builder
+   * @throws IllegalArgumentException naming the first setting that does not exist or whose value is
+   *     not of its type (the value, and what is allowed), before any setting is applied
+   * @throws IllegalStateException if a setting was already set
+   */
+  public B settings(Map<String, String> settings) {
+    TextSettings.apply(this, new LinkedHashMap<>(settings));
+    return self();
+  }
+
+  /**
+   * {@link #settings(Map)} from {@code Properties}, in the order of their names.
+   *
+   * @param settings the settings by name
+   * @return this builder
+   * @throws IllegalArgumentException naming the first setting that does not exist or whose value is
+   *     not of its type, before any setting is applied
+   * @throws IllegalStateException if a setting was already set
+   */
+  public B settings(Properties settings) {
+    Map<String, String> byName = new TreeMap<>();
+    for (String name : settings.stringPropertyNames()) {
+      byName.put(name, settings.getProperty(name));
+    }
+    return settings(byName);
   }
 
   /**

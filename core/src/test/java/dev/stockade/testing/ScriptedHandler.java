@@ -11,7 +11,8 @@ import java.util.List;
 
 /**
  * A JVM worker handler for tests whose input is a small script, {@code verb:argument}: {@code
- * echo:x}, {@code pid}, {@code sleep:ms} (interruptible), {@code spin} (ignores interrupts), {@code
+ * echo:x}, {@code pid}, {@code property:name} (a system property of the worker's JVM), {@code
+ * max-heap-mib}, {@code sleep:ms} (interruptible), {@code spin} (ignores interrupts), {@code
  * spin-marked:path} (creates the file, then spins), {@code progress-spin:ms} (reports progress
  * every ms, forever), {@code fail:msg}, {@code print:x} (to System.out, and through a child process
  * that inherits stdout), {@code allocate:mib} (kept until the worker ends), {@code crash-once:path}
@@ -45,6 +46,10 @@ public final class ScriptedHandler implements Handler {
         return argument.getBytes(StandardCharsets.UTF_8);
       case "pid":
         return text(ProcessHandle.current().pid());
+      case "property":
+        return text(System.getProperty(argument, "-"));
+      case "max-heap-mib":
+        return text(Runtime.getRuntime().maxMemory() >> 20);
       case "sleep":
         Thread.sleep(Long.parseLong(argument));
         return text("slept");
