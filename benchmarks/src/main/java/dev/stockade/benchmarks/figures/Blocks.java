@@ -139,6 +139,10 @@ final class Blocks {
         kept.add(line.stripTrailing());
       }
     }
+    if (kept.stream().noneMatch(l -> l.startsWith("processes left behind:"))) {
+      throw new IllegalStateException(
+          source.get().path() + " holds no table of the demo's outcomes: did the demo run?");
+    }
     return "```\n"
         + String.join("\n", kept)
         + "\n```\n\nOutput of "

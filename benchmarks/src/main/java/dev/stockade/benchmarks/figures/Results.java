@@ -91,14 +91,37 @@ final class Results {
     return new Results(repository, root, runs);
   }
 
-  /** The newest run holding {@code file}. */
+  /**
+   * The newest run holding {@code file} from a step that succeeded: the output of a step that
+   * failed (a build error in place of the demo's table) is no figure, and the run before it gives
+   * the figure instead.
+   */
   Optional<Source> latest(String file) {
     for (int i = runs.size() - 1; i >= 0; i--) {
-      if (Files.isRegularFile(runs.get(i).dir().resolve(file))) {
-        return Optional.of(new Source(runs.get(i), file));
+      Run run = runs.get(i);
+      if (Files.isRegularFile(run.dir().resolve(file)) && !failedStep(run, file)) {
+        return Optional.of(new Source(run, file));
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * Whether {@code run.json} says the step that wrote {@code file} (its name's stem) failed, or
+   * that the tree changed during the run.
+   */
+  private static boolean failedStep(Run run, String file) {
+    if (run.info().path("tree_changed_during_run").asBoolean()) {
+      return true;
+    }
+    int dot = file.lastIndexOf('.');
+    String step = dot < 0 ? file : file.substring(0, dot);
+    for (JsonNode recorded : run.info().path("steps")) {
+      if (recorded.path("name").asText().equals(step) && recorded.path("exit_code").asInt() != 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** {@code run.json} of the run {@code source} belongs to, if it has one. */

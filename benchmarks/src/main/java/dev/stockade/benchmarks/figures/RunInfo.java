@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -22,7 +23,8 @@ import java.util.stream.Stream;
  * whether the tree had changes, when it ran, the machine (processors, CPU model, memory, kernel,
  * the cgroup version and the mode a default pool selects, the Java and Python versions, how many
  * processes ran) and the load average before and after; at the end, each step with its exit code
- * and duration.
+ * and duration, and whether the commit or the working tree changed during the run (then it exits
+ * with 1).
  *
  * <pre>
  * RunInfo start DIR [--quick]   # before the first benchmark
@@ -48,8 +50,14 @@ public final class RunInfo {
       mapper.writeValue(dir.resolve(FILE).toFile(), run);
     } else {
       ObjectNode run = (ObjectNode) mapper.readTree(dir.resolve(FILE).toFile());
-      finish(run, dir);
+      boolean unchanged = finish(run, dir);
       mapper.writeValue(dir.resolve(FILE).toFile(), run);
+      if (!unchanged) {
+        System.err.println(
+            "run-all: the commit or the working tree changed during the run; its figures describe"
+                + " no one commit (run.json: tree_changed_during_run)");
+        System.exit(1);
+      }
     }
   }
 
@@ -58,6 +66,7 @@ public final class RunInfo {
     run.put("commit", command("git", "rev-parse", "HEAD"));
     String changes = command("git", "status", "--porcelain", "--untracked-files=no");
     run.put("dirty", !changes.isEmpty());
+    run.put("tree_at_start", treeState());
     ArrayNode changed = run.putArray("changed_files");
     changes.lines().limit(50).forEach(changed::add);
     run.put("started", Instant.now().toString());
@@ -86,7 +95,22 @@ public final class RunInfo {
     return run;
   }
 
-  private static void finish(ObjectNode run, Path dir) throws IOException {
+  /**
+   * The commit and every change to the working tree but the results themselves: a step that builds
+   * (the demo's) builds the tree as it is then, so a tree edited during the run would give figures
+   * of no one commit.
+   */
+  private static String treeState() {
+    String changes =
+        command("git", "status", "--porcelain", "--untracked-files=all")
+            .lines()
+            .filter(l -> !l.contains("benchmarks/results/"))
+            .collect(Collectors.joining("\n"));
+    String diff = command("git", "diff", "HEAD");
+    return command("git", "rev-parse", "HEAD") + "\n" + changes + "\n" + diff.hashCode();
+  }
+
+  private static boolean finish(ObjectNode run, Path dir) throws IOException {
     run.put("finished", Instant.now().toString());
     run.put("load_average_after", loadAverage());
     run.put("processes_running_after", processCount());
@@ -106,6 +130,9 @@ public final class RunInfo {
       }
       Files.delete(tsv);
     }
+    boolean unchanged = run.path("tree_at_start").asText().equals(treeState());
+    run.put("tree_changed_during_run", !unchanged);
+    return unchanged;
   }
 
   /** "v2" (unified), "v1", "hybrid" (v1 controllers with a v2 tree beside), or "none". */
