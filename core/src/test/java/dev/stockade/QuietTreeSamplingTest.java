@@ -175,12 +175,25 @@ class QuietTreeSamplingTest {
           pool.run(
               Command.of("sh", "-c", "(sleep " + orphanSleep + " &); sleep " + sleep + " & wait"));
       awaitProcessCount(pool, housekeeper, 3);
-      List<String> orphans = TestProcesses.liveWithExactCommandLine("sleep " + orphanSleep);
-      assertThat(orphans).hasSize(1);
+      // Three members may be counted while the orphan is still a forked shell on its way to exec
+      // sleep, and before the subshell that forked it has exited: wait for both, within a bound.
+      List<String> orphans =
+          await()
+              .atMost(BOUND)
+              .until(
+                  () -> TestProcesses.liveWithExactCommandLine("sleep " + orphanSleep),
+                  found -> found.size() == 1);
       long orphan = Long.parseLong(orphans.get(0).substring(0, orphans.get(0).indexOf(' ')));
-      assertThat(ProcessHandle.of(orphan).flatMap(ProcessHandle::parent).map(ProcessHandle::pid))
-          .as("the orphan's parent")
-          .hasValue(ProcessHandle.current().pid());
+      await()
+          .atMost(BOUND)
+          .untilAsserted(
+              () ->
+                  assertThat(
+                          ProcessHandle.of(orphan)
+                              .flatMap(ProcessHandle::parent)
+                              .map(ProcessHandle::pid))
+                      .as("the orphan's parent")
+                      .hasValue(ProcessHandle.current().pid()));
       for (int i = 0; i < 12; i++) {
         housekeeper.tickNow();
       }
