@@ -559,8 +559,8 @@ class _Worker:
     hand-over, a wake-up and a pass of the GIL per request, used to cost more than the rest of
     a round trip). While a task runs, the reader thread reads instead, so that a CANCEL reaches
     the handler at once and the frames pipelined behind the task are queued in order. It
-    waits in epoll for the descriptor, which is registered there only while a task runs: an
-    idle worker's requests wake the main thread alone. One thread reads at a time: whichever
+    waits in epoll for the descriptor, which is registered there only while a task runs and
+    until its answer is out: an idle worker's requests wake the main thread alone. One thread reads at a time: whichever
     reads holds ``_read_lock`` and the bytes read so far are cut into frames by the one
     ``_FrameCutter``, so no frame is lost or reordered when reading passes between them.
     """
@@ -790,17 +790,20 @@ class _Worker:
                 value = self._handler(payload, context)
             finally:
                 self._interruptible = False
-                # The handler is done: a CANCEL from now on can change nothing, and the main
-                # thread reads again before the answer is out, so that the next request,
-                # which the answer may prompt at once, wakes it alone.
-                self._set_watching(False)
             answer = (RESULT, self._encode_result(value))
         except BaseException as e:  # the handler's failure is the task's answer, never ours
             answer = (ERROR, self._encode_error(context, e))
         if answer[0] == RESULT and len(answer[1]) > self.channel.max_frame_size:
             answer = (ERROR, _result_too_large_payload(len(answer[1]),
                                                        self.channel.max_frame_size))
-        self.send_for_task(context, answer[0], answer[1], closing=True)
+        try:
+            self.send_for_task(context, answer[0], answer[1], closing=True)
+        finally:
+            # The main thread takes reading back only once the answer is out: the system call
+            # that stops the watching is then off the round trip, overlapping the supervisor's
+            # reading of the answer. A request that comes before it returns is read by the
+            # reader thread and queued in order, as during the task.
+            self._set_watching(False)
 
     def _run_batch(self, context, count):
         """Runs a batch's ``count`` inputs and answers it with BATCH_RESULT frames, or with
