@@ -48,6 +48,17 @@ public abstract sealed class ProcessPool implements AutoCloseable permits Comman
   }
 
   /**
+   * The pool's running totals since it was built: tasks by outcome with their wait and run times,
+   * trees started and ended by reason, and a {@link WorkerPool}'s breaker. A task is counted before
+   * its future completes (see {@link PoolStatistics}). Cheap, and takes no lock.
+   *
+   * @return the totals now
+   */
+  public final PoolStatistics statistics() {
+    return engine.statistics();
+  }
+
+  /**
    * Stops intake and lets the pool drain: tasks submitted from now on fail with {@link
    * PoolClosedException} ("refused after shutdown"); tasks already accepted, running and queued
    * alike, still run to their end, as an {@code ExecutorService} runs them after its {@code

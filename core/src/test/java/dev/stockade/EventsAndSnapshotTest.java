@@ -75,6 +75,53 @@ class EventsAndSnapshotTest {
   }
 
   @Test
+  void numbersEachTaskTheSameInItsStartAndEndAndTellsItsWaitAndOutcome() throws Exception {
+    List<TaskEvent> starts = new CopyOnWriteArrayList<>();
+    List<TaskEvent> ends = new CopyOnWriteArrayList<>();
+    try (CommandPool pool =
+        CommandPool.builder()
+            .workers(1)
+            .shutdownHook(false)
+            .listener(
+                new PoolListener() {
+                  @Override
+                  public void taskStarted(TaskEvent event) {
+                    starts.add(event);
+                  }
+
+                  @Override
+                  public void taskCompleted(TaskEvent event) {
+                    ends.add(event);
+                  }
+
+                  @Override
+                  public void taskFailed(TaskEvent event) {
+                    ends.add(event);
+                  }
+                })
+            .build()) {
+      CompletableFuture<CommandResult> first =
+          pool.run(Command.of("sleep", "0.3").withLabel("first"));
+      CompletableFuture<CommandResult> second =
+          pool.run(Command.of("sh", "-c", "exit 2").withLabel("second"));
+      second.get(10, TimeUnit.SECONDS);
+      first.get(10, TimeUnit.SECONDS);
+      await().atMost(Duration.ofSeconds(10)).until(() -> ends.size() == 2);
+    }
+    assertThat(starts).extracting(TaskEvent::label).containsExactly("first", "second");
+    assertThat(ends).extracting(TaskEvent::label).containsExactly("first", "second");
+    for (int i = 0; i < 2; i++) {
+      assertThat(ends.get(i).taskId()).isEqualTo(starts.get(i).taskId());
+      assertThat(ends.get(i).queueWait()).isEqualTo(starts.get(i).queueWait());
+      assertThat(starts.get(i).outcome()).isEmpty();
+      assertThat(ends.get(i).outcome()).contains(TaskOutcome.COMPLETED);
+    }
+    assertThat(starts.get(0).taskId()).isNotEqualTo(starts.get(1).taskId());
+    // The second waited for the first's 300 ms.
+    assertThat(starts.get(1).queueWait()).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+  }
+
+  @Test
   void keepsWorkingWhenTheListenerThrows() throws Exception {
     try (CommandPool pool =
         CommandPool.builder()

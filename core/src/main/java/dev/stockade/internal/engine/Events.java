@@ -97,20 +97,48 @@ public final class Events {
    * taskFailed} with the failure, or with a {@link CancellationException} for a cancelled future
    * (whose end is reported once its work has stopped). The caller reports each task's end once.
    */
-  public void taskEnded(String label, TaskFuture<?> future, String workerId, Duration ran) {
+  public void taskEnded(PoolTask<?> task, String workerId, Duration ran) {
     if (listener == null) {
       return;
     }
+    TaskFuture<?> future = task.future();
     Throwable failure =
         future.isCancelled()
-            ? new CancellationException("task '" + label + "' was cancelled")
+            ? new CancellationException("task '" + task.label() + "' was cancelled")
             : future.isCompletedExceptionally() ? future.exceptionNow() : null;
-    Optional<String> worker = Optional.ofNullable(workerId);
+    TaskEvent event =
+        new TaskEvent(
+            poolName,
+            task.id(),
+            task.label(),
+            Optional.ofNullable(workerId),
+            task.queueWait(),
+            ran,
+            Optional.of(task.outcome()),
+            Optional.ofNullable(failure));
     if (failure == null) {
-      fire(l -> l.taskCompleted(new TaskEvent(poolName, label, worker, ran, Optional.empty())));
+      fire(l -> l.taskCompleted(event));
     } else {
-      fire(l -> l.taskFailed(new TaskEvent(poolName, label, worker, ran, Optional.of(failure))));
+      fire(l -> l.taskFailed(event));
     }
+  }
+
+  /** Tells the listener that {@code task} was handed to worker {@code workerId}. */
+  public void taskStarted(PoolTask<?> task, String workerId) {
+    if (listener == null) {
+      return;
+    }
+    TaskEvent event =
+        new TaskEvent(
+            poolName,
+            task.id(),
+            task.label(),
+            Optional.of(workerId),
+            task.queueWait(),
+            Duration.ZERO,
+            Optional.empty(),
+            Optional.empty());
+    fire(l -> l.taskStarted(event));
   }
 
   /**

@@ -1,10 +1,12 @@
 package dev.stockade.internal.engine;
 
+import dev.stockade.BreakerState;
 import dev.stockade.EndReason;
 import dev.stockade.LifelineStatus;
 import dev.stockade.MemoryBudget;
 import dev.stockade.PoolClosedException;
 import dev.stockade.PoolSnapshot;
+import dev.stockade.PoolStatistics;
 import dev.stockade.WorkerSnapshot;
 import dev.stockade.internal.cgroup.CgroupContainmentStrategy;
 import dev.stockade.internal.cgroup.CgroupProbe;
@@ -66,6 +68,10 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
   public final ProcessLauncher launcher;
   public final CallbackExecutor callbacks;
   public final Events events;
+
+  /** The pool's running totals, and the numbers its tasks take. */
+  public final PoolTally tally = new PoolTally();
+
   public final MemoryAdmission admission;
   public final Drain drain;
   public final ReentrantLock lock = new ReentrantLock();
@@ -227,7 +233,7 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
    */
   public final void ended(T task, String workerId, Duration ran) {
     if (task.markEnded()) {
-      events.taskEnded(task.label(), task.future(), workerId, ran);
+      events.taskEnded(task, workerId, ran);
     }
     drain.ended(task);
   }
@@ -338,6 +344,22 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
 
   /** How many trees the pool counts as alive (or starting); under the lock. */
   protected abstract int aliveLocked();
+
+  /** Counts a tree that started, and tells the listener. */
+  public final void treeStarted(SupervisedTree tree) {
+    tally.workerStarted();
+    events.workerStarted(tree);
+  }
+
+  /** The pool's running totals now. */
+  public final PoolStatistics statistics() {
+    return tally.read(common.name(), breakerState());
+  }
+
+  /** The state of the pool's circuit breaker over starts; empty if it has none. */
+  protected Optional<BreakerState> breakerState() {
+    return Optional.empty();
+  }
 
   public final PoolSnapshot snapshot() {
     List<WorkerSnapshot> trees = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.stockade.internal.engine;
 
+import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -48,6 +49,19 @@ public final class TaskFuture<T> extends CompletableFuture<T> {
     void cancelled(boolean mayInterruptIfRunning);
   }
 
+  /**
+   * Told the outcome once, on the thread that settles the future, before any caller can see it: for
+   * the pool's own bookkeeping, which must be quick and must not throw.
+   */
+  @FunctionalInterface
+  public interface Settling {
+    /**
+     * @param failure what the future fails with (a {@link CancellationException} when cancelled),
+     *     or null for a value
+     */
+    void settling(Throwable failure);
+  }
+
   private static final boolean MULTIPROCESSOR = Runtime.getRuntime().availableProcessors() > 1;
 
   /**
@@ -63,6 +77,20 @@ public final class TaskFuture<T> extends CompletableFuture<T> {
   private final Supplier<SpinHelp> spinHelp;
 
   private volatile Hook hook;
+
+  /** Told the outcome before it is visible; null for none. */
+  private final Settling settling;
+
+  /**
+   * Which way the future is being settled: {@link #OPEN} until the first of complete,
+   * completeExceptionally and cancel claims it, so {@link #settling} hears exactly one outcome, and
+   * before it is visible.
+   */
+  private final AtomicInteger claim = new AtomicInteger();
+
+  private static final int OPEN = 0;
+  private static final int COMPLETING = 1;
+  private static final int CANCELLING = 2;
 
   /**
    * The callers inside {@code get} or {@code join}, and {@link #SETTLED} once the outcome is in.
@@ -90,6 +118,21 @@ public final class TaskFuture<T> extends CompletableFuture<T> {
    * SpinHelp} {@code spinHelp} hands out meanwhile (it may hand out none).
    */
   public TaskFuture(Hook hook, Executor callbacks, long spinNanos, Supplier<SpinHelp> spinHelp) {
+    this(hook, callbacks, spinNanos, spinHelp, null);
+  }
+
+  /**
+   * A future whose waiters spin up to {@code spinNanos} before they park, giving the {@link
+   * SpinHelp} {@code spinHelp} hands out meanwhile, and whose outcome {@code settling} hears before
+   * anyone else (null for none).
+   */
+  public TaskFuture(
+      Hook hook,
+      Executor callbacks,
+      long spinNanos,
+      Supplier<SpinHelp> spinHelp,
+      Settling settling) {
+    this.settling = settling;
     this.hook = hook;
     this.callbacks = callbacks;
     this.spinNanos = MULTIPROCESSOR ? Math.max(0, spinNanos) : 0;
@@ -98,20 +141,31 @@ public final class TaskFuture<T> extends CompletableFuture<T> {
 
   @Override
   public boolean complete(T value) {
-    if (!settled.complete(value)) {
+    if (!claim.compareAndSet(OPEN, COMPLETING)) {
       return false;
     }
+    tellSettling(null);
+    settled.complete(value);
     afterSettled();
     return true;
   }
 
   @Override
   public boolean completeExceptionally(Throwable failure) {
-    if (!settled.completeExceptionally(failure)) {
+    Objects.requireNonNull(failure, "failure");
+    if (!claim.compareAndSet(OPEN, COMPLETING)) {
       return false;
     }
+    tellSettling(failure);
+    settled.completeExceptionally(failure);
     afterSettled();
     return true;
+  }
+
+  private void tellSettling(Throwable failure) {
+    if (settling != null) {
+      settling.settling(failure);
+    }
   }
 
   /** A caller inside {@code get}/{@code join} now publishes on its way out; else the executor. */
@@ -156,10 +210,12 @@ public final class TaskFuture<T> extends CompletableFuture<T> {
 
   @Override
   public boolean cancel(boolean mayInterruptIfRunning) {
-    if (!settled.cancel(mayInterruptIfRunning)) {
+    if (!claim.compareAndSet(OPEN, CANCELLING)) {
       // Already settled: true again only if that was a cancellation, as CompletableFuture says.
-      return settled.isCancelled();
+      return claim.get() == CANCELLING;
     }
+    tellSettling(new CancellationException());
+    settled.cancel(mayInterruptIfRunning);
     Hook called = hook;
     hook = null;
     publish(); // the canceller's own thread: it is the caller's, so its dependents may run here

@@ -3,6 +3,7 @@ package dev.stockade.internal.pool;
 import dev.stockade.Command;
 import dev.stockade.CommandResult;
 import dev.stockade.MemorySize;
+import dev.stockade.internal.engine.PoolTally;
 import dev.stockade.internal.engine.PoolTask;
 import java.time.Duration;
 import java.util.concurrent.Executor;
@@ -20,9 +21,10 @@ final class CommandTask extends PoolTask<CommandResult> {
       Command command,
       Duration timeout,
       MemorySize memoryLimit,
+      PoolTally tally,
       Canceller<CommandTask> onCancel,
       Executor callbacks) {
-    super(command.label(), timeout, onCancel, callbacks, 0);
+    super(command.label(), timeout, tally, onCancel, callbacks, 0);
     this.command = command;
     this.memoryLimit = memoryLimit;
   }

@@ -7,7 +7,6 @@ import dev.stockade.InsufficientMemoryException;
 import dev.stockade.MemoryBudget;
 import dev.stockade.MemoryPressurePolicy;
 import dev.stockade.MemorySize;
-import dev.stockade.TaskEvent;
 import dev.stockade.WorkerDetails;
 import dev.stockade.WorkerEvent;
 import dev.stockade.WorkerStartException;
@@ -86,7 +85,7 @@ public final class RealCommandPool extends PoolEngine<CommandTask, RunningComman
               + " bytes), but was "
               + limit);
     }
-    CommandTask task = new CommandTask(command, timeout, limit, this::cancelled, callbacks);
+    CommandTask task = new CommandTask(command, timeout, limit, tally, this::cancelled, callbacks);
     if (admit(task) == Admitted.TO_START) {
       spawner().execute(() -> start(task));
     }
@@ -201,12 +200,9 @@ public final class RealCommandPool extends PoolEngine<CommandTask, RunningComman
             OutputTail.drain(tree.process().stderr(), settings.outputLimitBytes(), io()));
     live.add(rc);
     task.running = rc;
-    events.workerStarted(tree);
-    events.fire(
-        l ->
-            l.taskStarted(
-                new TaskEvent(
-                    name(), task.label(), Optional.of(workerId), Duration.ZERO, Optional.empty())));
+    treeStarted(tree);
+    task.markStarted();
+    events.taskStarted(task, workerId);
     Unawaited.logFailure(
         tree.process().exit().thenRun(() -> end(rc, EndReason.EXITED)),
         name(),
@@ -255,6 +251,8 @@ public final class RealCommandPool extends PoolEngine<CommandTask, RunningComman
             details,
             reason == EndReason.EXITED ? ending.report().ended() : 0,
             EndFailures.Facts.of(this, rc, rc.task.label(), rc.task.timeout(), ran, details));
+    // Counted before the future completes: a caller who saw its command end sees its tree's end.
+    tally.workerEnded(reason);
     outcome.completeFuture(rc.task.future());
     events.fire(
         l ->

@@ -1,7 +1,6 @@
 package dev.stockade.internal.workers;
 
 import dev.stockade.EndReason;
-import dev.stockade.TaskEvent;
 import dev.stockade.TaskFailedException;
 import dev.stockade.WorkerState;
 import dev.stockade.internal.protocol.BatchPayloads;
@@ -10,7 +9,6 @@ import dev.stockade.internal.protocol.FrameType;
 import dev.stockade.internal.protocol.Payloads;
 import dev.stockade.internal.protocol.ProtocolViolation;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -364,15 +362,7 @@ final class Conversation {
           return;
         }
         if (a.task.markStarted()) {
-          pool.events.fire(
-              l ->
-                  l.taskStarted(
-                      new TaskEvent(
-                          pool.name(),
-                          a.task.label(),
-                          Optional.of(worker.id()),
-                          Duration.ZERO,
-                          Optional.empty())));
+          pool.events.taskStarted(a.task, worker.id());
         }
         FrameType type = a.task.isBatch() ? FrameType.BATCH : FrameType.TASK;
         if (!worker.connection.send(Frame.of(type, a.id, a.task.payload()))) {

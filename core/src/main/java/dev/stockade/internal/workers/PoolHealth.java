@@ -1,5 +1,6 @@
 package dev.stockade.internal.workers;
 
+import dev.stockade.BreakerState;
 import dev.stockade.EndReason;
 import dev.stockade.ExitStatus;
 import dev.stockade.PoolUnhealthyException;
@@ -57,6 +58,15 @@ final class PoolHealth {
     } finally {
       lock.unlock();
     }
+  }
+
+  /** The breaker's state as the public API names it; the breaker is thread-safe on its own. */
+  BreakerState breakerState() {
+    return switch (starts.state()) {
+      case OPEN, FORCED_OPEN -> BreakerState.OPEN;
+      case HALF_OPEN -> BreakerState.HALF_OPEN;
+      case CLOSED, DISABLED, METRICS_ONLY -> BreakerState.CLOSED;
+    };
   }
 
   /** A worker that said HELLO and is not ending. */

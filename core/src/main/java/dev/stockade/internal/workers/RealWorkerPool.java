@@ -1,5 +1,6 @@
 package dev.stockade.internal.workers;
 
+import dev.stockade.BreakerState;
 import dev.stockade.EndReason;
 import dev.stockade.TaskOptions;
 import dev.stockade.WorkerDetails;
@@ -99,6 +100,11 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
     return starter.health().isHealthy();
   }
 
+  @Override
+  protected Optional<BreakerState> breakerState() {
+    return Optional.of(starter.health().breakerState());
+  }
+
   // ---------------------------------------------------------------- admission
 
   public CompletableFuture<Object> submit(
@@ -133,6 +139,7 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
             sink,
             inputs,
             settlement.retryContext(options),
+            tally,
             this::cancelled,
             callbacks,
             settings.waitSpin().toNanos());
@@ -320,6 +327,9 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
           reported == EndReason.PROTOCOL_VIOLATION ? "protocol violation: " + violation : reported,
           details);
     }
+    // Counted before the tasks it held are settled: a caller who saw its task fail for the
+    // worker's end sees that end counted.
+    tally.workerEnded(reported);
     settlement.workerEnded(worker, reason, reported, details, held, allRepliesRead);
     events.fire(
         l ->

@@ -265,7 +265,7 @@ final class WorkerStarter {
     } finally {
       lock.unlock();
     }
-    pool.events.workerStarted(tree);
+    pool.treeStarted(tree);
     pool.io().execute(() -> pool.conversation.read(worker));
     Unawaited.logFailure(
         tree.process().exit().thenRun(() -> pool.end(worker, EndReason.EXITED)),

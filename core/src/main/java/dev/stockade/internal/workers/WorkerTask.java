@@ -1,6 +1,7 @@
 package dev.stockade.internal.workers;
 
 import dev.stockade.TaskOptions;
+import dev.stockade.internal.engine.PoolTally;
 import dev.stockade.internal.engine.PoolTask;
 import dev.stockade.internal.engine.SpinHelp;
 import io.github.resilience4j.retry.Retry;
@@ -47,10 +48,18 @@ final class WorkerTask extends PoolTask<Object> {
       BatchSink batch,
       int inputs,
       Retry.AsyncContext<Object> retry,
+      PoolTally tally,
       Canceller<WorkerTask> onCancel,
       Executor callbacks,
       long spinNanos) {
-    super(options.label(), timeout, onCancel, callbacks, spinNanos, WorkerTask::helpWhileWaiting);
+    super(
+        options.label(),
+        timeout,
+        tally,
+        onCancel,
+        callbacks,
+        spinNanos,
+        WorkerTask::helpWhileWaiting);
     this.payload = payload;
     this.options = options;
     this.decoder = decoder;

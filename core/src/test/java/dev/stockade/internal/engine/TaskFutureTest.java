@@ -9,6 +9,7 @@ import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -16,6 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -50,6 +52,77 @@ class TaskFutureTest {
 
   private TaskFuture<String> spinning() {
     return new TaskFuture<>(hookCalls::add, callbacks, SPIN);
+  }
+
+  @Test
+  void theSettlingHookHearsTheOneWinningOutcomeBeforeAnyoneCanSeeIt() throws Exception {
+    ExecutorService racers = Executors.newFixedThreadPool(3);
+    try {
+      for (int round = 0; round < 500; round++) {
+        List<String> heard = new CopyOnWriteArrayList<>();
+        AtomicInteger visibleWhenHeard = new AtomicInteger();
+        TaskFuture<String>[] holder = newHolder();
+        holder[0] =
+            new TaskFuture<>(
+                hookCalls::add,
+                callbacks,
+                0,
+                null,
+                failure -> {
+                  if (holder[0].isDone()) {
+                    visibleWhenHeard.incrementAndGet();
+                  }
+                  heard.add(
+                      failure == null
+                          ? "value"
+                          : failure instanceof CancellationException ? "cancelled" : "failure");
+                });
+        TaskFuture<String> future = holder[0];
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<?>> runs = new ArrayList<>();
+        runs.add(racers.submit(() -> awaitThen(go, () -> future.complete("v"))));
+        runs.add(racers.submit(() -> awaitThen(go, () -> future.cancel(false))));
+        runs.add(
+            racers.submit(
+                () ->
+                    awaitThen(
+                        go, () -> future.completeExceptionally(new IllegalStateException()))));
+        go.countDown();
+        for (var run : runs) {
+          run.get();
+        }
+
+        assertThat(heard).hasSize(1);
+        assertThat(visibleWhenHeard).hasValue(0);
+        String visible =
+            future.isCancelled()
+                ? "cancelled"
+                : future.isCompletedExceptionally() ? "failure" : "value";
+        assertThat(heard.get(0)).isEqualTo(visible);
+      }
+    } finally {
+      racers.shutdownNow();
+    }
+  }
+
+  @SuppressWarnings("unchecked") // an array of the one generic type, to let the hook see the future
+  private static TaskFuture<String>[] newHolder() {
+    return (TaskFuture<String>[]) new TaskFuture<?>[1];
+  }
+
+  private static Object awaitThen(CountDownLatch go, Callable<?> action) throws Exception {
+    go.await();
+    return action.call();
+  }
+
+  @Test
+  void aSecondCancelAnswersTrueOnlyWhenACancelWon() {
+    TaskFuture<String> cancelled = spinning();
+    assertThat(cancelled.cancel(false)).isTrue();
+    assertThat(cancelled.cancel(false)).isTrue();
+    TaskFuture<String> completed = spinning();
+    completed.complete("v");
+    assertThat(completed.cancel(false)).isFalse();
   }
 
   @Test

@@ -7,6 +7,7 @@ import dev.stockade.MemoryPressurePolicy;
 import dev.stockade.MemorySize;
 import dev.stockade.TaskOptions;
 import dev.stockade.internal.engine.PoolSettings;
+import dev.stockade.internal.engine.PoolTally;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -94,6 +95,7 @@ final class WorkerFixtures {
         null,
         1,
         null,
+        new PoolTally(),
         (task, interrupt) -> {},
         Runnable::run,
         0);
