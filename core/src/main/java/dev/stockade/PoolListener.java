@@ -88,4 +88,13 @@ public interface PoolListener {
    * @param event the memory reading and what the pool did
    */
   default void memoryPressure(MemoryPressureEvent event) {}
+
+  /**
+   * The pool's {@link ProcessPool#health() health} changed: a {@link HealthProblem} appeared or
+   * went away. The pool looks once every {@code sampleInterval}, so a problem shorter than that may
+   * go unheard; {@link ProcessPool#health()} always answers for the moment it is called.
+   *
+   * @param event the health before and now
+   */
+  default void healthChanged(HealthEvent event) {}
 }

@@ -48,6 +48,18 @@ public abstract sealed class ProcessPool implements AutoCloseable permits Comman
   }
 
   /**
+   * The pool's health now: {@link HealthStatus#UP}, or its problems — closed, a {@link WorkerPool}
+   * whose breaker is open or whose workers cannot start ({@link HealthStatus#DOWN}); memory
+   * pressure, saturation, no lifeline ({@link HealthStatus#DEGRADED}) — each with a message. For a
+   * readiness probe; the listener's {@link PoolListener#healthChanged} hears each change.
+   *
+   * @return the health now
+   */
+  public final PoolHealth health() {
+    return engine.health();
+  }
+
+  /**
    * The pool's running totals since it was built: tasks by outcome with their wait and run times,
    * trees started and ended by reason, and a {@link WorkerPool}'s breaker. A task is counted before
    * its future completes (see {@link PoolStatistics}). Cheap, and takes no lock.

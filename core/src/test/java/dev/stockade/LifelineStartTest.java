@@ -56,6 +56,18 @@ class LifelineStartTest {
   }
 
   @Test
+  void aPoolWhoseLifelineCannotStartIsDegradedSayingWhy() throws Exception {
+    String output = runSupervisor("run");
+
+    assertThat(output.lines().filter(l -> l.startsWith("HEALTH ")).findFirst())
+        .as("the pool's health")
+        .get()
+        .asString()
+        .contains(" DEGRADED: NO_LIFELINE (the lifeline is not running: the watchdog (pid ")
+        .contains(NO_MAIN_CLASS);
+  }
+
+  @Test
   void requireLifelineMakesAWatchdogThatCannotStartFatalAtBuild() throws Exception {
     String output = runSupervisor("require");
 

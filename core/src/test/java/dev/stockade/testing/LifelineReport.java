@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
  * {@code require} it builds the pool with {@code requireLifeline(true)} and prints {@code BUILD
  * FAILED: message} or {@code BUILT status}; in mode {@code run} it builds one without, runs a tree,
  * waits up to 30 s for the lifeline's status to contain a phrase, and prints {@code LIFELINE
- * running=… pid=… description}.
+ * running=… pid=… description} and {@code HEALTH} with the pool's health.
  */
 public final class LifelineReport {
   private LifelineReport() {}
@@ -41,6 +41,7 @@ public final class LifelineReport {
               + status.watchdogPid().orElse(-1)
               + " "
               + status.description());
+      System.out.println("HEALTH " + pool.health());
     }
   }
 }

@@ -62,6 +62,16 @@ public final class MemoryAdmission {
         r.source());
   }
 
+  /** Whether the last reading of {@link #pressure()} found memory short; reads nothing new. */
+  public synchronized boolean isUnderPressure() {
+    return underPressure;
+  }
+
+  /** The {@code minFreeMemory} that pressure is judged against. */
+  public MemorySize minFree() {
+    return minFree;
+  }
+
   public MemoryPressurePolicy policy() {
     return policy;
   }

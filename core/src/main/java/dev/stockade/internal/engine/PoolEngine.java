@@ -2,9 +2,11 @@ package dev.stockade.internal.engine;
 
 import dev.stockade.BreakerState;
 import dev.stockade.EndReason;
+import dev.stockade.HealthProblem;
 import dev.stockade.LifelineStatus;
 import dev.stockade.MemoryBudget;
 import dev.stockade.PoolClosedException;
+import dev.stockade.PoolHealth;
 import dev.stockade.PoolSnapshot;
 import dev.stockade.PoolStatistics;
 import dev.stockade.WorkerSnapshot;
@@ -22,7 +24,9 @@ import dev.stockade.internal.os.Tags;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -135,6 +139,7 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
             this::onTick,
             common.shutdownHook() ? () -> close(Drain.SHUTDOWN_HOOK_DRAIN) : null,
             callbacks);
+    new HealthWatch(name(), this::health, events).start(timer(), common.sampleInterval());
     MemoryBudget budget = admission.budget();
     log.info(
         "[{}] started: workers={}, {}, containment={}, launcher={}, memoryLimit={}, memory of"
@@ -355,6 +360,56 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
   public final PoolStatistics statistics() {
     return tally.read(common.name(), breakerState());
   }
+
+  /**
+   * The pool's health now: what the engine sees (closed, saturated, memory pressure, the lifeline)
+   * and what only its kind of pool knows ({@link #addOwnProblems}).
+   */
+  public final PoolHealth health() {
+    Map<HealthProblem, String> problems = new EnumMap<>(HealthProblem.class);
+    // Read before the pool's lock: the lifeline's monitor may be held through a watchdog's start.
+    if (Lifeline.get().isAbsent()) {
+      problems.put(
+          HealthProblem.NO_LIFELINE, "the lifeline is " + Lifeline.get().status().description());
+    }
+    if (admission.isUnderPressure()) {
+      MemoryBudget budget = admission.budget();
+      problems.put(
+          HealthProblem.MEMORY_PRESSURE,
+          budget.available()
+              + " of memory available, below minFreeMemory "
+              + admission.minFree()
+              + " ("
+              + budget.source()
+              + "); new trees are held back ("
+              + admission.policy()
+              + ")");
+    }
+    lock.lock();
+    try {
+      if (closed) {
+        problems.put(HealthProblem.CLOSED, "closed");
+      } else if (drain.isShutdown()) {
+        problems.put(HealthProblem.CLOSED, "shut down: no new tasks; accepted ones still run");
+      } else if (!slotFreeLocked() && queue.size() >= queueRoomLocked()) {
+        problems.put(
+            HealthProblem.SATURATED,
+            "every worker is busy and the queue is full (" + countsLocked() + ")");
+      }
+      addOwnProblemsLocked(problems);
+    } finally {
+      lock.unlock();
+    }
+    return new PoolHealth(common.name(), problems);
+  }
+
+  /** Whether a task submitted now would start at once, with no queue; under the lock. */
+  protected boolean slotFreeLocked() {
+    return false;
+  }
+
+  /** Adds the problems only this kind of pool knows of; under the lock. */
+  protected void addOwnProblemsLocked(Map<HealthProblem, String> problems) {}
 
   /** The state of the pool's circuit breaker over starts; empty if it has none. */
   protected Optional<BreakerState> breakerState() {

@@ -98,7 +98,8 @@ public final class Lifeline {
 
   private boolean restartScheduled;
   private boolean gaveUp;
-  private String state = "not started (no tree yet)";
+  private static final String NOT_STARTED = "not started (no tree yet)";
+  private String state = NOT_STARTED;
 
   private Lifeline() {}
 
@@ -138,6 +139,14 @@ public final class Lifeline {
   /** The watchdog's pid, or -1 if none runs. */
   public synchronized long watchdogPid() {
     return watchdog == null ? -1 : watchdog.pid();
+  }
+
+  /**
+   * True when no watchdog process exists though one was needed: it died or could not be started
+   * (and may be restarting). False before the first tree, and while a watchdog starts.
+   */
+  public synchronized boolean isAbsent() {
+    return watchdog == null && !state.equals(NOT_STARTED);
   }
 
   /** The lifeline now, for snapshots. */

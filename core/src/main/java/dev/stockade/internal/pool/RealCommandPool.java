@@ -102,6 +102,11 @@ public final class RealCommandPool extends PoolEngine<CommandTask, RunningComman
   }
 
   @Override
+  protected boolean slotFreeLocked() {
+    return active < common.workers() && !heldForMemory.get();
+  }
+
+  @Override
   protected int queueRoomLocked() {
     return common.queueCapacity();
   }

@@ -2,6 +2,7 @@ package dev.stockade.internal.workers;
 
 import dev.stockade.BreakerState;
 import dev.stockade.EndReason;
+import dev.stockade.HealthProblem;
 import dev.stockade.TaskOptions;
 import dev.stockade.WorkerDetails;
 import dev.stockade.WorkerEvent;
@@ -26,7 +27,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The machinery behind {@code WorkerPool}, on the shared {@link PoolEngine}, in parts with one job
- * each: the {@link WorkerStarter} starts workers ({@link PoolHealth}: backoff, breaker, health),
+ * each: the {@link WorkerStarter} starts workers ({@link StartHealth}: backoff, breaker, health),
  * the {@link Dispatcher} hands queued tasks to them, the {@link Conversation} speaks the protocol
  * with each, the {@link HealthJudge} decides on every tick whether a worker is kept, pinged,
  * retired or ended, and {@link Settlement} settles the tasks of a worker that ended (failure,
@@ -98,6 +99,11 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
    */
   public boolean isHealthy() {
     return starter.health().isHealthy();
+  }
+
+  @Override
+  protected void addOwnProblemsLocked(Map<HealthProblem, String> problems) {
+    starter.health().addProblemsLocked(problems);
   }
 
   @Override

@@ -33,7 +33,7 @@ final class WorkerStarter {
 
   private final RealWorkerPool pool;
   private final WorkerPoolSettings settings;
-  private final PoolHealth health;
+  private final StartHealth health;
   private final AtomicLong workerNumbers = new AtomicLong();
   private final AtomicBoolean recheckScheduled = new AtomicBoolean();
 
@@ -43,11 +43,11 @@ final class WorkerStarter {
   WorkerStarter(RealWorkerPool pool) {
     this.pool = pool;
     this.settings = pool.settings;
-    this.health = new PoolHealth(pool, this);
+    this.health = new StartHealth(pool, this);
   }
 
   /** Whether workers can start, and what that means for the pool's tasks. */
-  PoolHealth health() {
+  StartHealth health() {
     return health;
   }
 

@@ -6,7 +6,7 @@
  *   <li>{@link dev.stockade.internal.workers.RealWorkerPool} joins the parts: admission,
  *       cancellation, the tick, and a worker's end;
  *   <li>{@link dev.stockade.internal.workers.WorkerStarter} starts workers; {@link
- *       dev.stockade.internal.workers.PoolHealth} says whether they can start, with {@link
+ *       dev.stockade.internal.workers.StartHealth} says whether they can start, with {@link
  *       dev.stockade.internal.workers.StartPolicy} (backoff, circuit breaker);
  *   <li>{@link dev.stockade.internal.workers.Dispatcher} hands queued tasks to workers;
  *   <li>{@link dev.stockade.internal.workers.Conversation} speaks the protocol with each worker,

@@ -3,11 +3,13 @@ package dev.stockade.internal.workers;
 import dev.stockade.BreakerState;
 import dev.stockade.EndReason;
 import dev.stockade.ExitStatus;
+import dev.stockade.HealthProblem;
 import dev.stockade.PoolUnhealthyException;
 import dev.stockade.internal.engine.PoolEngine;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,15 +20,15 @@ import org.slf4j.LoggerFactory;
  * workers, the pool's health, the refusal of submissions while the circuit breaker is open, and the
  * failing of queued tasks that no worker can serve.
  */
-final class PoolHealth {
-  private static final Logger log = LoggerFactory.getLogger(PoolHealth.class);
+final class StartHealth {
+  private static final Logger log = LoggerFactory.getLogger(StartHealth.class);
 
   private final RealWorkerPool pool;
   private final WorkerStarter starter;
   private final WorkerPoolSettings settings;
   private final StartPolicy starts;
 
-  PoolHealth(RealWorkerPool pool, WorkerStarter starter) {
+  StartHealth(RealWorkerPool pool, WorkerStarter starter) {
     this.pool = pool;
     this.starter = starter;
     this.settings = pool.settings;
@@ -57,6 +59,30 @@ final class PoolHealth {
       return starts.isClosed() && !(starts.lastStartFailed() && !anyServingLocked());
     } finally {
       lock.unlock();
+    }
+  }
+
+  /**
+   * Adds {@link HealthProblem#BREAKER_OPEN} while the breaker is not closed, and {@link
+   * HealthProblem#WORKERS_CANNOT_START} while the last start failed and no worker serves; under the
+   * pool's lock.
+   */
+  void addProblemsLocked(Map<HealthProblem, String> problems) {
+    if (!starts.isClosed()) {
+      problems.put(
+          HealthProblem.BREAKER_OPEN,
+          "the circuit breaker over worker starts is "
+              + starts.state()
+              + " after "
+              + settings.restarts().startFailureThreshold()
+              + " failed starts in a row (last: "
+              + starts.lastFailureText()
+              + ")");
+    }
+    if (starts.lastStartFailed() && !anyServingLocked()) {
+      problems.put(
+          HealthProblem.WORKERS_CANNOT_START,
+          "the last worker start failed and no worker serves (" + starts.lastFailureText() + ")");
     }
   }
 
