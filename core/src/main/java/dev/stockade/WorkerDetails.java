@@ -1,11 +1,13 @@
 package dev.stockade;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
  * The facts about a worker's process tree at the moment Stockade ended it or saw it end: who it
- * was, how large it grew and what it last wrote to stderr.
+ * was, how large it grew and what it last wrote to stderr, and — when the pool ended it for a limit
+ * or a timeout — its processes at that moment, largest first ({@link #processesWhenEnded()}).
  */
 public final class WorkerDetails {
   private final String poolName;
@@ -17,6 +19,11 @@ public final class WorkerDetails {
   private final MemoryMetric peakMetric;
   private final ExitStatus exitStatus;
   private final String stderrTail;
+  private final List<TreeProcess> processesWhenEnded;
+  private final int processCountWhenEnded;
+
+  /** The most processes {@link #processesWhenEnded()} lists; the count says how many there were. */
+  public static final int MAX_PROCESSES_LISTED = 20;
 
   /**
    * The facts about one tree, as the pool gathers them at its end.
@@ -50,6 +57,83 @@ public final class WorkerDetails {
     this.peakMetric = Objects.requireNonNull(peakMetric, "peakMetric");
     this.exitStatus = exitStatus;
     this.stderrTail = Objects.requireNonNull(stderrTail, "stderrTail");
+    this.processesWhenEnded = List.of();
+    this.processCountWhenEnded = 0;
+  }
+
+  private WorkerDetails(WorkerDetails d, List<TreeProcess> processes, int count) {
+    this.poolName = d.poolName;
+    this.workerId = d.workerId;
+    this.label = d.label;
+    this.pid = d.pid;
+    this.peakProcessCount = d.peakProcessCount;
+    this.peakMemory = d.peakMemory;
+    this.peakMetric = d.peakMetric;
+    this.exitStatus = d.exitStatus;
+    this.stderrTail = d.stderrTail;
+    this.processesWhenEnded = processes;
+    this.processCountWhenEnded = count;
+  }
+
+  /**
+   * These details with the tree's processes when the pool decided to end it.
+   *
+   * @param processes the processes, largest first; at most {@value #MAX_PROCESSES_LISTED} are kept
+   * @param count how many processes the tree had then, those left out included
+   * @return a copy with the listing
+   * @throws IllegalArgumentException if {@code count} is smaller than what is listed
+   */
+  public WorkerDetails withProcessesWhenEnded(List<TreeProcess> processes, int count) {
+    if (count < processes.size()) {
+      throw new IllegalArgumentException(
+          "count must be at least the " + processes.size() + " processes listed, but was " + count);
+    }
+    List<TreeProcess> kept =
+        List.copyOf(processes.subList(0, Math.min(processes.size(), MAX_PROCESSES_LISTED)));
+    return new WorkerDetails(this, kept, count);
+  }
+
+  /**
+   * The tree's processes when the pool decided to end it for its memory or process limit, its
+   * deadline, or a heartbeat or progress timeout: largest first by memory, at most {@value
+   * #MAX_PROCESSES_LISTED}. Empty for any other end (the tree exited, was cancelled or closed), and
+   * when the pool had not sampled the tree yet.
+   *
+   * @return the processes, largest first
+   */
+  public List<TreeProcess> processesWhenEnded() {
+    return processesWhenEnded;
+  }
+
+  /**
+   * How many processes the tree had when the pool decided to end it, those {@link
+   * #processesWhenEnded()} leaves out included; 0 when there is no listing.
+   *
+   * @return the count
+   */
+  public int processCountWhenEnded() {
+    return processCountWhenEnded;
+  }
+
+  /**
+   * The listing of {@link #processesWhenEnded()}, one process a line, with a last line for those
+   * left out; empty when there is none.
+   *
+   * @return the listing
+   */
+  public String processListing() {
+    if (processesWhenEnded.isEmpty()) {
+      return "";
+    }
+    StringBuilder text = new StringBuilder();
+    for (TreeProcess p : processesWhenEnded) {
+      text.append("  ").append(p).append('\n');
+    }
+    int more = processCountWhenEnded - processesWhenEnded.size();
+    if (more > 0) {
+      text.append("  … and ").append(more).append(" more\n");
+    }
+    return text.toString();
   }
 
   /**

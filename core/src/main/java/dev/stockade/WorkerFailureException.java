@@ -4,7 +4,8 @@ import java.util.Objects;
 
 /**
  * A task failed because of what happened to the process tree running it. Carries the {@link
- * WorkerDetails}: pool, worker, pid, size, peak memory and the stderr tail.
+ * WorkerDetails}: pool, worker, pid, size, peak memory, the stderr tail and, when the pool ended
+ * the tree for a limit or a timeout, its processes at that moment, largest first.
  */
 public abstract class WorkerFailureException extends StockadeException {
   private final transient WorkerDetails details;
@@ -21,9 +22,14 @@ public abstract class WorkerFailureException extends StockadeException {
   }
 
   private static String describe(WorkerDetails details) {
+    String listing = details.processListing();
+    String processes =
+        listing.isEmpty()
+            ? ""
+            : "; its processes when the pool ended it, largest first:\n" + listing.stripTrailing();
     String tail =
         details.stderrTail().isEmpty() ? "" : "; last stderr lines:\n" + details.stderrTail();
-    return " [" + details + "]" + tail;
+    return " [" + details + "]" + processes + tail;
   }
 
   /**

@@ -10,6 +10,7 @@ import dev.stockade.PoolListener;
 import dev.stockade.PoolSnapshot;
 import dev.stockade.TaskEvent;
 import dev.stockade.TaskTimeoutException;
+import dev.stockade.TreeProcess;
 import dev.stockade.WorkerSnapshot;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -46,8 +47,9 @@ import java.util.stream.Stream;
  *   <li>four small real jobs that succeed.
  * </ul>
  *
- * <p>It shows a live progress line, then a table of outcomes, then — after the pool is closed —
- * scans {@code /proc} for any live process of this run: one carrying this pool's {@code
+ * <p>It shows a live progress line, then a table of outcomes and, for each tree the pool ended, its
+ * largest processes at that moment (who held the memory, what hung), then — after the pool is
+ * closed — scans {@code /proc} for any live process of this run: one carrying this pool's {@code
  * STOCKADE_TAG} or this run's marker in its environment or command line. It exits 0 only if every
  * outcome is the expected one and no process is left behind. Needs only the JDK, /bin/sh and
  * coreutils; Linux only.
@@ -63,7 +65,16 @@ public final class IncidentReplay {
 
   /** One line of the final table. */
   private record Row(
-      Task task, String outcome, String reason, MemorySize peak, Duration took, int leftovers) {}
+      Task task,
+      String outcome,
+      String reason,
+      MemorySize peak,
+      Duration took,
+      int leftovers,
+      List<TreeProcess> processes) {}
+
+  /** The processes of a tree the pool ended that the table shows below it, largest first. */
+  private static final int PROCESSES_SHOWN = 3;
 
   private IncidentReplay() {}
 
@@ -238,7 +249,7 @@ public final class IncidentReplay {
         String out = r.isSuccess() ? r.stdout().lastLines(1) : r.stderr().lastLines(1);
         reason = (r.isSuccess() ? "printed: " : "stderr: ") + shorten(out.trim(), 38);
       }
-      return new Row(task, outcome, reason, r.peakMemory(), r.duration(), left);
+      return new Row(task, outcome, reason, r.peakMemory(), r.duration(), left, List.of());
     } catch (ExecutionException e) {
       Throwable why = e.getCause();
       if (why instanceof MemoryLimitExceededException m) {
@@ -249,7 +260,8 @@ public final class IncidentReplay {
                 Locale.ROOT, "tree used %s (%s) > limit %s", m.observed(), m.metric(), m.limit()),
             m.details().peakMemory(),
             took,
-            0);
+            0,
+            m.details().processesWhenEnded());
       }
       if (why instanceof TaskTimeoutException t) {
         return new Row(
@@ -258,7 +270,8 @@ public final class IncidentReplay {
             "ran " + took.toMillis() + " ms > timeout " + t.timeout().toMillis() + " ms",
             t.details().peakMemory(),
             took,
-            0);
+            0,
+            t.details().processesWhenEnded());
       }
       return new Row(
           task,
@@ -266,7 +279,8 @@ public final class IncidentReplay {
           shorten(String.valueOf(why.getMessage()), 48),
           MemorySize.ZERO,
           took,
-          0);
+          0,
+          List.of());
     }
   }
 
@@ -283,6 +297,21 @@ public final class IncidentReplay {
           r.reason(),
           r.peak().equals(MemorySize.ZERO) ? "-" : r.peak().toString(),
           r.took().toMillis() + " ms");
+    }
+    // Who held the memory, or what hung: each tree the pool ended, as it was at that moment.
+    boolean first = true;
+    for (Row r : rows) {
+      if (r.processes().isEmpty()) {
+        continue;
+      }
+      if (first) {
+        System.out.println("\nthe trees the pool ended, as they were then (largest first):");
+        first = false;
+      }
+      System.out.println("  " + r.task().label() + ":");
+      r.processes().stream()
+          .limit(PROCESSES_SHOWN)
+          .forEach(p -> System.out.println("    " + shorten(p.toString(), 110)));
     }
   }
 

@@ -129,7 +129,12 @@ final class Blocks {
     List<String> kept = new ArrayList<>();
     boolean inTable = false;
     for (String line : source.get().text().split("\n", -1)) {
-      if (line.startsWith("task ") && line.contains("outcome")) {
+      // The table of outcomes, and below it the trees the pool ended, as they were then.
+      if ((line.startsWith("task ") && line.contains("outcome"))
+          || line.startsWith("the trees the pool ended")) {
+        if (!kept.isEmpty()) {
+          kept.add("");
+        }
         inTable = true;
       }
       if (inTable && line.isBlank()) {

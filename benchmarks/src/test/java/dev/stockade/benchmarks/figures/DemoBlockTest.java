@@ -39,6 +39,36 @@ class DemoBlockTest {
   }
 
   @Test
+  void theTreesThePoolEndedAreShownBelowTheTable(@TempDir Path repo) throws IOException {
+    String demo =
+        DEMO_OUTPUT.replace(
+            "\nprocesses left behind",
+            """
+
+            the trees the pool ended, as they were then (largest first):
+              leak:
+                pid 7 (parent 6) 41.6 MiB RSS - dd if=/dev/zero of=/dev/null bs=40M
+
+            all 1 tasks done in 0.1 s; pool closed
+            processes left behind""");
+    run(repo, "2026-03-01-aaaaaaa", "2026-03-01T10:00:00Z", 0, demo);
+    Results results = Results.load(repo, repo.resolve("benchmarks/results"));
+
+    String readme = ReadmeFigures.rewrite(BLOCK, results, Path.of("README.md"));
+
+    assertTrue(
+        readme.contains(
+            "echo                     ok                   printed: ok\n"
+                + "\n"
+                + "the trees the pool ended, as they were then (largest first):\n"
+                + "  leak:\n"
+                + "    pid 7 (parent 6) 41.6 MiB RSS - dd if=/dev/zero of=/dev/null bs=40M\n"
+                + "processes left behind: 0"),
+        readme);
+    assertTrue(!readme.contains("all 1 tasks done"), readme);
+  }
+
+  @Test
   void aDemoOutputWithoutItsTableStopsTheFigures(@TempDir Path repo) throws IOException {
     run(repo, "2026-03-02-bbbbbbb", "2026-03-02T10:00:00Z", 0, "[ERROR] COMPILATION ERROR");
     Results results = Results.load(repo, repo.resolve("benchmarks/results"));

@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -60,6 +61,15 @@ import org.slf4j.LoggerFactory;
 public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
   /** How many lines of a tree's stderr a failure quotes. */
   public static final int STDERR_LINES_IN_MESSAGES = 10;
+
+  /** The ends the pool decides on a tree's own behaviour, whose failures list its processes. */
+  private static final Set<EndReason> POST_MORTEM_REASONS =
+      EnumSet.of(
+          EndReason.MEMORY_LIMIT,
+          EndReason.PROCESS_LIMIT,
+          EndReason.TIMEOUT,
+          EndReason.HEARTBEAT_TIMEOUT,
+          EndReason.PROGRESS_TIMEOUT);
 
   /** How long close() waits for a listener to take the events of the pool's last moments. */
   private static final Duration EVENT_DELIVERY_BOUND = Duration.ofSeconds(5);
@@ -324,6 +334,19 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
       String what,
       CompletableFuture<?> outputRead,
       Runnable afterKill) {
+    if (POST_MORTEM_REASONS.contains(reason)) {
+      // Before the kill: the processes as they are when the pool decided, for the failure too.
+      l.tree
+          .takePostMortem(reason)
+          .ifPresent(
+              listing ->
+                  log.warn(
+                      "[{}] ending {} for {}: its processes, largest first:\n{}",
+                      name(),
+                      what,
+                      reason,
+                      listing.stripTrailing()));
+    }
     Duration grace =
         graceAllowed ? TreeEnding.graceFor(reason, common.terminationGrace()) : Duration.ZERO;
     TreeEnding ending = TreeEnding.of(common.name(), what, l.tree, grace, outputRead, afterKill);

@@ -67,6 +67,7 @@ public final class SupervisedTree {
   private volatile long cpuUsedNanos;
   private volatile boolean rootStopped;
   private volatile boolean busyWithoutHeartbeat;
+  private final PostMortem postMortem = new PostMortem();
 
   /**
    * The kernel's task count at the last sample, or -1 where it keeps none; housekeeper thread only.
@@ -223,6 +224,7 @@ public final class SupervisedTree {
                 kernel.getAsLong(), MemoryMetric.CGROUP, 0, members.size(), true)
             : meter.measure(members, limitBytes);
     note(reading);
+    postMortem.sampled(members, reading.bytes() >= limitBytes / 2);
     return reading;
   }
 
@@ -417,7 +419,25 @@ public final class SupervisedTree {
     return peakProcessCount;
   }
 
+  /**
+   * Reads the tree's processes as they are now, from its last full sample, for the failure and the
+   * log of an end the pool decided ({@link PostMortem}); once, before the tree is ended. Empty when
+   * the pool never sampled it. For its memory limit, those the last sample no longer found are
+   * listed too, as gone.
+   */
+  public Optional<String> takePostMortem(EndReason reason) {
+    if (postMortem.take(reason == EndReason.MEMORY_LIMIT) == null) {
+      return Optional.empty();
+    }
+    return Optional.of(details(null, "").processListing());
+  }
+
+  /** The tree's details; with its processes when the pool decided to end it, if they were read. */
   public WorkerDetails details(ExitStatus exitStatus, String stderrTail) {
+    return postMortem.applyTo(detailsWithoutProcesses(exitStatus, stderrTail));
+  }
+
+  private WorkerDetails detailsWithoutProcesses(ExitStatus exitStatus, String stderrTail) {
     return new WorkerDetails(
         poolName,
         workerId,
