@@ -3,7 +3,9 @@ package dev.stockade;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
 
+import dev.stockade.internal.os.Signal;
 import dev.stockade.testing.CapturedLog;
 import dev.stockade.testing.JvmWorkers;
 import dev.stockade.testing.NoLeakedProcesses;
@@ -117,6 +119,58 @@ class PostMortemTest {
           .filteredOn(p -> p.commandLine().startsWith("sleep"))
           .extracting(TreeProcess::parentPid)
           .containsOnly(root);
+    }
+  }
+
+  @Test
+  void aTreePastItsProcessLimitListsTheProcessesItHad() {
+    String sleep = TestProcesses.uniqueSleepSeconds();
+    try (CommandPool pool = pool(CgroupMode.AUTO).maxProcesses(5).build()) {
+      ProcessLimitExceededException tooMany =
+          failureOf(
+              ProcessLimitExceededException.class,
+              () ->
+                  pool.run(
+                          Command.of(
+                              "sh",
+                              "-c",
+                              "for i in 1 2 3; do sleep "
+                                  + sleep
+                                  + " & done; sleep 1;"
+                                  + " for i in 1 2 3 4 5 6; do sleep "
+                                  + sleep
+                                  + " & done; wait"))
+                      .get(30, TimeUnit.SECONDS));
+      assertThat(tooMany.details().processesWhenEnded())
+          .extracting(TreeProcess::commandLine)
+          .filteredOn(("sleep " + sleep)::equals)
+          .hasSizeGreaterThanOrEqualTo(3);
+      assertThat(tooMany).hasMessageContaining("largest first:\n  pid ");
+    }
+  }
+
+  @Test
+  void aWorkerStoppedMidTaskIsListedStoppedWhenItsHeartbeatTimesOut() throws Exception {
+    try (WorkerPool<String, String> pool = JvmWorkers.pool().workers(1).build()) {
+      long pid = Long.parseLong(pool.submit("pid").get(30, TimeUnit.SECONDS));
+      var task = pool.submit("sleep:60000");
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  pool.snapshot().workers().stream().anyMatch(w -> w.state() == WorkerState.BUSY));
+      JvmWorkers.signal(pid, Signal.STOP);
+
+      HeartbeatTimeoutException silent =
+          failureOf(HeartbeatTimeoutException.class, () -> task.get(30, TimeUnit.SECONDS));
+      assertThat(silent.details().processesWhenEnded())
+          .filteredOn(p -> p.pid() == pid)
+          .singleElement()
+          .satisfies(
+              p -> {
+                assertThat(p.state()).isEqualTo("T");
+                assertThat(p.commandLine()).contains("bin/java ").endsWith("…");
+              });
     }
   }
 
