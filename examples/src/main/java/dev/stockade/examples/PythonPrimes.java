@@ -29,6 +29,7 @@ public final class PythonPrimes {
 
   /** Counts the primes below 400,000 with two Python workers running {@code script}. */
   public static long countPrimes(Path script) throws Exception {
+    // README: begin
     try (WorkerPool<String, String> pool =
         WorkerPool.builder(Codec.utf8(), Codec.utf8())
             .pythonWorker(script)
@@ -46,5 +47,6 @@ public final class PythonPrimes {
       }
       return total;
     }
+    // README: end
   }
 }
