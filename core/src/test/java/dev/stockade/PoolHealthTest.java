@@ -38,7 +38,14 @@ class PoolHealthTest {
 
   @Test
   void aPoolThatWasShutDownOrClosedIsDown() {
-    CommandPool pool = CommandPool.builder().name("ending").shutdownHook(false).build();
+    CommandPool pool =
+        CommandPool.builder()
+            .name("ending")
+            .terminationGrace(Duration.ZERO)
+            .shutdownHook(false)
+            .build();
+    // A task still running keeps the pool shut down but not closed: an idle pool closes itself.
+    var unused = pool.run(Command.of("sleep", TestProcesses.uniqueSleepSeconds()));
     pool.shutdown();
     PoolHealth shutDown = pool.health();
     assertThat(shutDown.status()).isEqualTo(HealthStatus.DOWN);
