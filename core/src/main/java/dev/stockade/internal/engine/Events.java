@@ -114,7 +114,7 @@ public final class Events {
             Optional.ofNullable(workerId),
             task.queueWait(),
             ran,
-            Optional.of(task.outcome()),
+            Optional.ofNullable(task.outcome()),
             Optional.ofNullable(failure));
     if (failure == null) {
       fire(l -> l.taskCompleted(event));

@@ -386,7 +386,7 @@ public abstract class PoolEngine<T extends PoolTask<?>, L extends LiveTree> {
 
   /**
    * The pool's health now: what the engine sees (closed, saturated, memory pressure, the lifeline)
-   * and what only its kind of pool knows ({@link #addOwnProblems}).
+   * and what only its kind of pool knows ({@link #addOwnProblemsLocked}).
    */
   public final PoolHealth health() {
     Map<HealthProblem, String> problems = new EnumMap<>(HealthProblem.class);

@@ -78,8 +78,11 @@ public final class TaskFuture<T> extends CompletableFuture<T> {
 
   private volatile Hook hook;
 
-  /** Told the outcome before it is visible; null for none. */
-  private final Settling settling;
+  /**
+   * Told the outcome before it is visible; null for none, and once told (a settled future keeps
+   * nothing of its task).
+   */
+  private volatile Settling settling;
 
   /**
    * Which way the future is being settled: {@link #OPEN} until the first of complete,
@@ -162,9 +165,12 @@ public final class TaskFuture<T> extends CompletableFuture<T> {
     return true;
   }
 
+  /** Called once, by the winner of {@link #claim}. */
   private void tellSettling(Throwable failure) {
-    if (settling != null) {
-      settling.settling(failure);
+    Settling told = settling;
+    settling = null;
+    if (told != null) {
+      told.settling(failure);
     }
   }
 
