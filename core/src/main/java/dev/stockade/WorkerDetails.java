@@ -209,7 +209,9 @@ public final class WorkerDetails {
   }
 
   /**
-   * The last lines the tree wrote to stderr (may be empty).
+   * The last lines the tree wrote to stderr (may be empty). In the failure of a task on a
+   * persistent worker: only the lines the worker wrote while it ran that task (see {@link MdcKeys}
+   * for how a line is put on a task); for a worker that never started, its start-up lines.
    *
    * @return the stderr tail, or an empty string
    */

@@ -21,7 +21,9 @@ import java.util.List;
  * {@code stubborn-child} (a child that ignores SIGTERM, and sleeps), {@code hog:mib} (a child
  * process holding that much memory, until the tree is ended), and {@code note:path|name|script},
  * which appends a line {@code name} to the file {@code path} — a record, kept by the worker itself,
- * of each time a task ran — then runs {@code script}.
+ * of each time a task ran — then runs {@code script}; {@code say-then-sleep:text} writes the text
+ * to stderr and sleeps until interrupted, {@code last-words:text} writes it and halts the JVM with
+ * 41.
  */
 public final class ScriptedHandler implements Handler {
   private final List<byte[]> kept = new ArrayList<>();
@@ -134,6 +136,15 @@ public final class ScriptedHandler implements Handler {
         return text("survived");
       case "invalid-utf8":
         return new byte[] {(byte) 0xC3, (byte) 0x28};
+      case "say-then-sleep":
+        System.err.println(argument);
+        Thread.sleep(600_000);
+        return text("woke");
+      case "last-words":
+        System.err.println(argument);
+        System.err.flush();
+        Runtime.getRuntime().halt(41);
+        return text("unreachable");
       case "halt":
         Runtime.getRuntime().halt(Integer.parseInt(argument));
         return text("unreachable");

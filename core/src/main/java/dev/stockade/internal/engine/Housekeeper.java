@@ -93,6 +93,12 @@ public final class Housekeeper implements AutoCloseable {
   }
 
   private void run() {
+    try (LogContext ignored = LogContext.pool(poolName)) {
+      tickOnce();
+    }
+  }
+
+  private void tickOnce() {
     long now = System.nanoTime();
     long gap = now - lastTickNanos;
     lastTickNanos = now;

@@ -106,7 +106,15 @@ public abstract class PoolTask<V> {
 
   /** True the first time only: the task's one start, tallied with its wait in the queue. */
   public final boolean markStarted() {
-    long now = System.nanoTime();
+    return markStarted(System.nanoTime());
+  }
+
+  /**
+   * {@link #markStarted()} for a task that began at {@code startNanos} (a {@link System#nanoTime()}
+   * of the past): a command, whose tree's launch is its start, as its deadline counts.
+   */
+  public final boolean markStarted(long startNanos) {
+    long now = startNanos;
     if (!startedNanos.compareAndSet(NOT_STARTED, now)) {
       return false;
     }

@@ -382,7 +382,7 @@ public final class SupervisedTree {
     return workerId;
   }
 
-  String poolName() {
+  public String poolName() {
     return poolName;
   }
 
@@ -401,6 +401,13 @@ public final class SupervisedTree {
 
   public Path tempDirectory() {
     return tempDirectory;
+  }
+
+  /**
+   * The {@link System#nanoTime()} of its launch, from which its age and a command's deadline run.
+   */
+  public long launchNanos() {
+    return startNanos;
   }
 
   public Duration age() {

@@ -13,6 +13,7 @@ import dev.stockade.WorkerStartException;
 import dev.stockade.WorkerState;
 import dev.stockade.internal.engine.Admitted;
 import dev.stockade.internal.engine.EndFailures;
+import dev.stockade.internal.engine.LogContext;
 import dev.stockade.internal.engine.OutputTail;
 import dev.stockade.internal.engine.PoolEngine;
 import dev.stockade.internal.engine.PoolSettings;
@@ -206,7 +207,8 @@ public final class RealCommandPool extends PoolEngine<CommandTask, RunningComman
     live.add(rc);
     task.running = rc;
     treeStarted(tree);
-    task.markStarted();
+    // Its run time counts from the launch, as its deadline does, however late this thread got here.
+    task.markStarted(tree.launchNanos());
     events.taskStarted(task, workerId);
     Unawaited.logFailure(
         tree.process().exit().thenRun(() -> end(rc, EndReason.EXITED)),
@@ -232,6 +234,12 @@ public final class RealCommandPool extends PoolEngine<CommandTask, RunningComman
   /** Runs on an I/O thread: ends the tree, then completes the future and frees the slot. */
   @Override
   protected void finish(RunningCommand rc, EndReason reason) {
+    try (LogContext ignored = LogContext.tree(name(), rc.tree.workerId(), rc.task)) {
+      endAndSettle(rc, reason);
+    }
+  }
+
+  private void endAndSettle(RunningCommand rc, EndReason reason) {
     SupervisedTree tree = rc.tree;
     Duration ran = tree.age();
     TreeEnding ending =

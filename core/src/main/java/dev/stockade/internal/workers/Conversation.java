@@ -3,6 +3,7 @@ package dev.stockade.internal.workers;
 import dev.stockade.EndReason;
 import dev.stockade.TaskFailedException;
 import dev.stockade.WorkerState;
+import dev.stockade.internal.engine.LogContext;
 import dev.stockade.internal.protocol.BatchPayloads;
 import dev.stockade.internal.protocol.Frame;
 import dev.stockade.internal.protocol.FrameType;
@@ -104,13 +105,17 @@ final class Conversation {
       lock.unlock();
     }
     pool.starter.health().startSucceeded(took);
-    log.debug(
-        "[{}] worker {} ready in {} ms: {} pid {}",
-        pool.name(),
-        worker.id(),
-        TimeUnit.NANOSECONDS.toMillis(took),
-        hello.runtime(),
-        hello.pid());
+    if (log.isDebugEnabled()) {
+      try (LogContext ignored = worker.logContext()) {
+        log.debug(
+            "[{}] worker {} ready in {} ms: {} pid {}",
+            pool.name(),
+            worker.id(),
+            TimeUnit.NANOSECONDS.toMillis(took),
+            hello.runtime(),
+            hello.pid());
+      }
+    }
     pool.dispatcher.dispatch(worker);
     return null;
   }
@@ -205,6 +210,8 @@ final class Conversation {
 
   /** The task {@code a} was answered: with {@code value}, or the handler's {@code error}. */
   private void settle(PooledWorker worker, Attempt a, Object value, Payloads.ErrorReply error) {
+    // Before the next task counts as running: the lines this one wrote before its answer are its.
+    worker.stderr.answered();
     long confirmPing;
     long now = System.nanoTime();
     ReentrantLock lock = pool.lock;

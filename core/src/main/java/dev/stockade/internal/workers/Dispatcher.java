@@ -2,6 +2,7 @@ package dev.stockade.internal.workers;
 
 import dev.stockade.EndReason;
 import dev.stockade.WorkerState;
+import dev.stockade.internal.engine.LogContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
@@ -85,12 +86,14 @@ final class Dispatcher {
         EndReason reason =
             closed || retirement == null ? EndReason.POOL_CLOSED : retirement.reason();
         // Claimed under the lock, so no task is assigned to it between the choice and the claim.
-        if (pool.end(worker, reason)) {
-          log.debug(
-              "[{}] retiring worker {}: {}",
-              pool.name(),
-              worker.id(),
-              retirement == null ? reason : retirement.because());
+        if (pool.end(worker, reason) && log.isDebugEnabled()) {
+          try (LogContext ignored = worker.logContext()) {
+            log.debug(
+                "[{}] retiring worker {}: {}",
+                pool.name(),
+                worker.id(),
+                retirement == null ? reason : retirement.because());
+          }
         }
         return;
       }
@@ -147,6 +150,7 @@ final class Dispatcher {
     Attempt attempt = new Attempt(pool.nextTaskId(), task, System.nanoTime());
     worker.life.inFlight.addLast(attempt);
     worker.life.unsent.addLast(attempt);
+    worker.stderr.assigned(task);
     task.worker = worker;
     if (worker.tree.lifecycle().state() == WorkerState.IDLE) {
       worker.tree.lifecycle().moveTo(WorkerState.BUSY);

@@ -1,6 +1,7 @@
 package dev.stockade.internal.workers;
 
 import dev.stockade.WorkerSnapshot;
+import dev.stockade.internal.engine.LogContext;
 import dev.stockade.internal.engine.Unawaited;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -34,8 +35,13 @@ final class HealthProbe {
                   try {
                     return liveness.healthCheck().get().isHealthy(snapshot);
                   } catch (Throwable t) {
-                    log.warn(
-                        "[{}] health check of {} threw; counted as failed", pool.name(), w.id(), t);
+                    try (LogContext ignored = w.logContext()) {
+                      log.warn(
+                          "[{}] health check of {} threw; counted as failed",
+                          pool.name(),
+                          w.id(),
+                          t);
+                    }
                     return false;
                   }
                 },
@@ -61,11 +67,13 @@ final class HealthProbe {
 
   /** Logs a failed round of {@code w}. */
   void roundFailed(PooledWorker w) {
-    log.warn(
-        "[{}] worker {} failed its health check ({} of {} in a row)",
-        pool.name(),
-        w.id(),
-        w.life.healthFailures,
-        pool.settings.liveness().healthCheckFailures());
+    try (LogContext ignored = w.logContext()) {
+      log.warn(
+          "[{}] worker {} failed its health check ({} of {} in a row)",
+          pool.name(),
+          w.id(),
+          w.life.healthFailures,
+          pool.settings.liveness().healthCheckFailures());
+    }
   }
 }

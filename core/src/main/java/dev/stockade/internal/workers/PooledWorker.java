@@ -1,6 +1,7 @@
 package dev.stockade.internal.workers;
 
 import dev.stockade.internal.engine.LiveTree;
+import dev.stockade.internal.engine.LogContext;
 import dev.stockade.internal.engine.SupervisedTree;
 import java.time.Duration;
 
@@ -46,6 +47,11 @@ final class PooledWorker extends LiveTree {
 
   String id() {
     return tree.workerId();
+  }
+
+  /** The context of a log line about it: its pool, itself, and the task it runs, if any. */
+  LogContext logContext() {
+    return LogContext.tree(tree.poolName(), id(), stderr.running());
   }
 
   /**

@@ -2,11 +2,13 @@ package dev.stockade.internal.workers;
 
 import dev.stockade.BreakerState;
 import dev.stockade.EndReason;
+import dev.stockade.ExitStatus;
 import dev.stockade.HealthProblem;
 import dev.stockade.TaskOptions;
 import dev.stockade.WorkerDetails;
 import dev.stockade.WorkerEvent;
 import dev.stockade.internal.engine.Admitted;
+import dev.stockade.internal.engine.LogContext;
 import dev.stockade.internal.engine.PoolEngine;
 import dev.stockade.internal.engine.TaskFuture;
 import dev.stockade.internal.engine.TreeEnding;
@@ -277,6 +279,14 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
   /** Runs on an I/O thread: ends the tree, settles its tasks, replaces it if wanted. */
   @Override
   protected void finish(PooledWorker worker, EndReason reason) {
+    Attempt running = worker.runningWhenEndClaimed;
+    try (LogContext ignored =
+        LogContext.tree(name(), worker.id(), running == null ? null : running.task)) {
+      endAndSettle(worker, reason);
+    }
+  }
+
+  private void endAndSettle(PooledWorker worker, EndReason reason) {
     boolean idle;
     lock.lock();
     try {
@@ -317,10 +327,9 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
     } finally {
       lock.unlock();
     }
+    ExitStatus exit = reason == EndReason.EXITED ? ending.exit() : null;
     WorkerDetails details =
-        worker.tree.details(
-            reason == EndReason.EXITED ? ending.exit() : null,
-            worker.stderr.lastLines(STDERR_LINES_IN_MESSAGES));
+        worker.tree.details(exit, worker.stderr.lastLines(STDERR_LINES_IN_MESSAGES));
     // A violation while it was being retired (output after SHUTDOWN) is what it is reported
     // for: the worker broke the protocol, whatever else was ending it.
     String violation = worker.connection.violation();
@@ -336,7 +345,14 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
     // Counted before the tasks it held are settled: a caller who saw its task fail for the
     // worker's end sees that end counted.
     tally.workerEnded(reported);
-    settlement.workerEnded(worker, reason, reported, details, held, allRepliesRead);
+    // Each task's failure shows the lines that task wrote, not the worker's earlier tasks'.
+    settlement.workerEnded(
+        worker,
+        reason,
+        reported,
+        a -> worker.tree.details(exit, worker.stderr.linesOf(a.task, STDERR_LINES_IN_MESSAGES)),
+        held,
+        allRepliesRead);
     events.fire(
         l ->
             l.workerEnded(

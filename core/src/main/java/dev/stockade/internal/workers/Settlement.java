@@ -10,6 +10,7 @@ import dev.stockade.WorkerCrashedException;
 import dev.stockade.WorkerDetails;
 import dev.stockade.WorkerProtocolException;
 import dev.stockade.internal.engine.EndFailures;
+import dev.stockade.internal.engine.LogContext;
 import dev.stockade.internal.engine.Unawaited;
 import io.github.resilience4j.retry.Retry;
 import java.time.Duration;
@@ -20,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,6 +71,8 @@ final class Settlement {
    *
    * @param reason why it was ended
    * @param reported why its end is reported (a protocol violation outranks the reason)
+   * @param detailsOf the worker's details for the failure of one task it held: with the lines that
+   *     task wrote to stderr
    * @param held the tasks it held, the running one first
    * @param allRepliesRead every answer up to the end of its output was read
    */
@@ -76,7 +80,7 @@ final class Settlement {
       PooledWorker worker,
       EndReason reason,
       EndReason reported,
-      WorkerDetails details,
+      Function<Attempt, WorkerDetails> detailsOf,
       List<Attempt> held,
       boolean allRepliesRead) {
     if (held.isEmpty()) {
@@ -84,7 +88,10 @@ final class Settlement {
     }
     Attempt running = held.get(0);
     attemptFailed(
-        running, worker, failure(running, worker, reason, details), ranUntilEnd(running, worker));
+        running,
+        worker,
+        failure(running, worker, reason, detailsOf.apply(running)),
+        ranUntilEnd(running, worker));
     // A worker runs its tasks one at a time, in order, and answers in order: when every answer
     // up to the end of its output was read, the tasks behind the running one never started,
     // so they go back to the front of the queue, in their order. When answers went unread (the
@@ -96,7 +103,11 @@ final class Settlement {
       if (allRepliesRead) {
         requeue(waited.task);
       } else {
-        attemptFailed(waited, worker, mayHaveRun(waited, worker, reported, details), Duration.ZERO);
+        attemptFailed(
+            waited,
+            worker,
+            mayHaveRun(waited, worker, reported, detailsOf.apply(waited)),
+            Duration.ZERO);
       }
     }
   }
@@ -182,13 +193,16 @@ final class Settlement {
     if (task.retry != null && !pool.isClosed()) {
       long delayMillis = task.retry.onError(failure);
       if (delayMillis >= 0 && retryLater(task, delayMillis)) {
-        log.info(
-            "[{}] task '{}' (idempotent) failed on worker {} ({}); running it again in {} " + "ms",
-            pool.name(),
-            task.label(),
-            worker.id(),
-            failure.getClass().getSimpleName(),
-            delayMillis);
+        try (LogContext ignored = LogContext.tree(pool.name(), worker.id(), task)) {
+          log.info(
+              "[{}] task '{}' (idempotent) failed on worker {} ({}); running it again in {} "
+                  + "ms",
+              pool.name(),
+              task.label(),
+              worker.id(),
+              failure.getClass().getSimpleName(),
+              delayMillis);
+        }
         return;
       }
     }

@@ -2,6 +2,7 @@ package dev.stockade.internal.workers;
 
 import dev.stockade.BusyWorkerEvent;
 import dev.stockade.internal.engine.Events;
+import dev.stockade.internal.engine.LogContext;
 import dev.stockade.internal.engine.SupervisedTree;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -85,15 +86,17 @@ final class SilenceJudge {
     track.cpuAtSilenceStart = track.baselineCpu();
     w.tree.markBusyWithoutHeartbeat(true);
     long cpu = track.cpuOverWindow();
-    log.info(
-        "[{}] worker {} (pid {}) has sent nothing for {} ms, but its tree used {} ms of CPU"
-            + " in the last {} ms: busy, not hung; it is left to its task's timeouts",
-        poolName,
-        w.id(),
-        w.tree.process().pid(),
-        millis(silence),
-        millis(cpu),
-        millis(track.windowSpan()));
+    try (LogContext ignored = w.logContext()) {
+      log.info(
+          "[{}] worker {} (pid {}) has sent nothing for {} ms, but its tree used {} ms of CPU"
+              + " in the last {} ms: busy, not hung; it is left to its task's timeouts",
+          poolName,
+          w.id(),
+          w.tree.process().pid(),
+          millis(silence),
+          millis(cpu),
+          millis(track.windowSpan()));
+    }
     events.fire(l -> l.workerBusyWithoutHeartbeat(event(w, silence, cpu, false)));
   }
 
@@ -102,13 +105,15 @@ final class SilenceJudge {
     w.tree.markBusyWithoutHeartbeat(false);
     long silence = w.connection.lastSignOfLifeNanos - track.silenceStartNanos;
     long cpu = track.latestCpu - track.cpuAtSilenceStart;
-    log.debug(
-        "[{}] worker {} (pid {}) is heard from again after {} ms of silence and {} ms of" + " CPU",
-        poolName,
-        w.id(),
-        w.tree.process().pid(),
-        millis(silence),
-        millis(cpu));
+    try (LogContext ignored = w.logContext()) {
+      log.debug(
+          "[{}] worker {} (pid {}) is heard from again after {} ms of silence and {} ms of CPU",
+          poolName,
+          w.id(),
+          w.tree.process().pid(),
+          millis(silence),
+          millis(cpu));
+    }
     events.fire(l -> l.workerBusyWithoutHeartbeat(event(w, silence, cpu, true)));
   }
 

@@ -5,6 +5,7 @@ import dev.stockade.EndReason;
 import dev.stockade.ExitStatus;
 import dev.stockade.HealthProblem;
 import dev.stockade.PoolUnhealthyException;
+import dev.stockade.internal.engine.LogContext;
 import dev.stockade.internal.engine.PoolEngine;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.util.ArrayList;
@@ -137,7 +138,12 @@ final class StartHealth {
   }
 
   private void breakerMoved(CircuitBreaker.StateTransition transition) {
-    CircuitBreaker.State to = transition.getToState();
+    try (LogContext ignored = LogContext.pool(settings.name())) {
+      logBreakerMoved(transition.getToState());
+    }
+  }
+
+  private void logBreakerMoved(CircuitBreaker.State to) {
     if (to == CircuitBreaker.State.OPEN) {
       log.error(
           "[{}] worker starts keep failing ({}); circuit breaker open: no worker starts "

@@ -1,5 +1,7 @@
 package dev.stockade.internal.workers;
 
+import dev.stockade.internal.engine.LogContext;
+import dev.stockade.internal.engine.PoolTask;
 import dev.stockade.internal.os.OutputPipe;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,6 +11,7 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
@@ -19,6 +22,15 @@ import org.slf4j.LoggerFactory;
  * Forwards a worker's stderr to SLF4J line by line, under the logger {@code
  * dev.stockade.worker.<pool>}, and keeps its last lines for error messages. The stream is always
  * drained, so a chatty worker never blocks on a full pipe.
+ *
+ * <p>Each line is logged with the {@link dev.stockade.MdcKeys} of the pool, the worker and the task
+ * the worker was running when it wrote the line, and kept with that task's number, so that a task's
+ * failure shows only its own lines ({@link #linesOf}). Which task that was is decided exactly for
+ * lines a task's handler wrote before it returned: when the answer of the running task is read,
+ * whatever the pipe holds at that moment was written before the answer, and is read then ({@link
+ * #answered}), on the answer's reader, before the next task counts as running. The worker runs the
+ * tasks it was sent one at a time, in order ({@link #assigned}). Where the pipe cannot be read
+ * without blocking, the line goes to the task running when the pump read it.
  *
  * <p>Memory is bounded whatever the worker writes: the stream is read in chunks of {@value
  * #CHUNK_BYTES} bytes, and a line is held only up to {@value #MAX_LINE_BYTES} bytes. A longer line
@@ -39,10 +51,37 @@ final class StderrLines {
   static final String CUT_MARK = " …[line cut at " + MAX_LINE_BYTES + " bytes]";
   private static final int KEPT_LINES = 20;
 
-  private final ArrayDeque<String> tail = new ArrayDeque<>();
+  /** The task number of a line written while no task ran. */
+  private static final long NO_TASK = Long.MIN_VALUE;
+
+  /** A line as kept: its text, and the task running when it was written, or {@link #NO_TASK}. */
+  private record Kept(long taskId, String text) {}
+
+  /** The last lines; guarded by itself. */
+  private final ArrayDeque<Kept> tail = new ArrayDeque<>();
+
+  /**
+   * Tasks sent to the worker and not answered, oldest first: the oldest is the one it runs. Guarded
+   * by itself, never held while logging, so that the pool's dispatcher never waits on a logger.
+   */
+  private final ArrayDeque<PoolTask<?>> sent = new ArrayDeque<>();
+
   private final CompletableFuture<Void> drained = new CompletableFuture<>();
   private final Logger log;
+  private final String poolName;
   private final String workerId;
+
+  /** The pipe, where it is read without blocking, in turns; null where it is read by blocking. */
+  private final OutputPipe turns;
+
+  /**
+   * Held by whoever reads the stream and splits what it read into lines: the pump, or the reader of
+   * an answer; it guards everything below.
+   */
+  private final Object reading = new Object();
+
+  private final byte[] chunk = new byte[CHUNK_BYTES];
+
   private final CharsetDecoder decoder =
       StandardCharsets.UTF_8
           .newDecoder()
@@ -63,17 +102,59 @@ final class StderrLines {
   private Throwable failure;
   private Consumer<Throwable> failureCallback;
 
-  private StderrLines(Logger log, String workerId) {
+  private StderrLines(Logger log, String poolName, String workerId, OutputPipe turns) {
     this.log = log;
+    this.poolName = poolName;
     this.workerId = workerId;
+    this.turns = turns;
   }
 
   static StderrLines forward(
       InputStream stderr, String poolName, String workerId, Executor executor) {
+    OutputPipe turns =
+        stderr instanceof OutputPipe pipe && pipe.readWithoutBlocking() ? pipe : null;
     StderrLines lines =
-        new StderrLines(LoggerFactory.getLogger("dev.stockade.worker." + poolName), workerId);
+        new StderrLines(
+            LoggerFactory.getLogger("dev.stockade.worker." + poolName), poolName, workerId, turns);
     executor.execute(() -> lines.pump(stderr));
     return lines;
+  }
+
+  /** {@code task} was sent to the worker, behind those sent before it. */
+  void assigned(PoolTask<?> task) {
+    synchronized (sent) {
+      sent.addLast(task);
+    }
+  }
+
+  /**
+   * The task the worker runs was answered: what the pipe holds now was written before the answer,
+   * so it is read now, as that task's; then the next task sent counts as running. Called on the
+   * answer's reader, before the task is settled.
+   */
+  void answered() {
+    if (turns != null) {
+      synchronized (reading) {
+        try {
+          int n;
+          while ((n = turns.readIfReady(chunk, 0, chunk.length)) > 0) {
+            accept(chunk, n);
+          }
+        } catch (IOException e) {
+          // the pump meets it too, and reports it
+        }
+      }
+    }
+    synchronized (sent) {
+      sent.pollFirst();
+    }
+  }
+
+  /** The task the worker runs now, or null. */
+  PoolTask<?> running() {
+    synchronized (sent) {
+      return sent.peekFirst();
+    }
   }
 
   /** Calls {@code callback} once with what made the pump fail, at once if it has already failed. */
@@ -95,13 +176,19 @@ final class StderrLines {
 
   private void pump(InputStream stderr) {
     try (stderr) {
-      byte[] chunk = new byte[CHUNK_BYTES];
-      int n;
-      while ((n = stderr.read(chunk)) >= 0) {
-        accept(chunk, n);
+      if (turns != null) {
+        pumpInTurns();
+      } else {
+        byte[] buffer = new byte[CHUNK_BYTES];
+        int n;
+        while ((n = stderr.read(buffer)) >= 0) {
+          accept(buffer, n);
+        }
       }
-      if (lineLength > 0 || cutBytes > 0) {
-        endLine();
+      synchronized (reading) {
+        if (lineLength > 0 || cutBytes > 0) {
+          endLine();
+        }
       }
     } catch (IOException e) {
       if (!(stderr instanceof OutputPipe pipe && pipe.isAbandoned())) {
@@ -115,13 +202,27 @@ final class StderrLines {
     }
   }
 
+  /** Reads the pipe in turns with the readers of answers, until its end. */
+  private void pumpInTurns() throws IOException {
+    while (true) {
+      turns.awaitReadable();
+      synchronized (reading) {
+        int n = turns.readNow(chunk, 0, chunk.length);
+        if (n < 0) {
+          return;
+        }
+        accept(chunk, n);
+      }
+    }
+  }
+
   private void failed(Throwable e) {
     Consumer<Throwable> callback;
     synchronized (this) {
       failure = e;
       callback = failureCallback;
     }
-    try {
+    try (LogContext ignored = LogContext.tree(poolName, workerId, running())) {
       log.error("[{}] stopped reading the worker's stderr: {}", workerId, e.toString());
     } catch (Throwable ignored) {
       // the logger may be what failed
@@ -133,6 +234,12 @@ final class StderrLines {
 
   /** Splits a chunk into lines; package-private so tests can feed bytes without a process. */
   void accept(byte[] chunk, int n) {
+    synchronized (reading) {
+      split(chunk, n);
+    }
+  }
+
+  private void split(byte[] chunk, int n) {
     int start = 0;
     for (int i = 0; i < n; i++) {
       byte b = chunk[i];
@@ -175,21 +282,33 @@ final class StderrLines {
 
   private void endLine() {
     if (cutBytes > 0) {
-      log.info(
-          "[{}] …[end of a cut line of {} bytes; {} not logged]",
-          workerId,
-          shownBytes + cutBytes,
-          cutBytes);
+      long total = shownBytes + cutBytes;
+      record(
+          "…[end of a cut line of " + total + " bytes; " + cutBytes + " not logged]",
+          text -> log.info("[{}] {}", workerId, text),
+          false);
     } else {
-      emit(decode(line, lineLength));
+      record(decode(line, lineLength), text -> log.info("[{}] {}", workerId, text), true);
     }
     lineLength = 0;
     cutBytes = 0;
   }
 
   private void emit(String text) {
-    log.info("[{}] {}", workerId, text);
-    keep(text);
+    record(text, t -> log.info("[{}] {}", workerId, t), true);
+  }
+
+  /** Logs a record under the running task's context, and keeps it if {@code keep}. */
+  private void record(String text, Consumer<String> logging, boolean keep) {
+    PoolTask<?> task = running();
+    if (log.isInfoEnabled()) {
+      try (LogContext ignored = LogContext.tree(poolName, workerId, task)) {
+        logging.accept(text);
+      }
+    }
+    if (keep) {
+      keep(task == null ? NO_TASK : task.id(), text);
+    }
   }
 
   /**
@@ -219,27 +338,38 @@ final class StderrLines {
     }
   }
 
-  private synchronized void keep(String text) {
-    if (tail.size() == KEPT_LINES) {
-      tail.removeFirst();
+  private void keep(long taskId, String text) {
+    synchronized (tail) {
+      if (tail.size() == KEPT_LINES) {
+        tail.removeFirst();
+      }
+      tail.addLast(new Kept(taskId, text));
     }
-    tail.addLast(text);
   }
 
   /** The last lines, oldest first, joined by newlines. */
-  synchronized String lastLines(int count) {
-    int skip = Math.max(0, tail.size() - count);
-    StringBuilder text = new StringBuilder();
-    for (String kept : tail) {
-      if (skip-- > 0) {
-        continue;
+  String lastLines(int count) {
+    return lines(count, NO_TASK, false);
+  }
+
+  /**
+   * The last lines the worker wrote while it ran {@code task}, oldest first, joined by newlines;
+   * empty if it wrote none (or none is still kept).
+   */
+  String linesOf(PoolTask<?> task, int count) {
+    return lines(count, task.id(), true);
+  }
+
+  private String lines(int count, long taskId, boolean ofTaskOnly) {
+    var chosen = new ArrayList<String>();
+    synchronized (tail) {
+      for (Kept kept : tail) {
+        if (!ofTaskOnly || kept.taskId() == taskId) {
+          chosen.add(kept.text());
+        }
       }
-      if (text.length() > 0) {
-        text.append('\n');
-      }
-      text.append(kept);
     }
-    return text.toString();
+    return String.join("\n", chosen.subList(Math.max(0, chosen.size() - count), chosen.size()));
   }
 
   CompletableFuture<Void> drained() {

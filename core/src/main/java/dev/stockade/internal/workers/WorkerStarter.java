@@ -4,6 +4,7 @@ import dev.stockade.EndReason;
 import dev.stockade.InsufficientMemoryException;
 import dev.stockade.MemoryBudget;
 import dev.stockade.MemoryPressurePolicy;
+import dev.stockade.internal.engine.LogContext;
 import dev.stockade.internal.engine.SupervisedTree;
 import dev.stockade.internal.engine.Unawaited;
 import dev.stockade.internal.os.ContainmentStrategy.TreeLimits;
@@ -225,7 +226,9 @@ final class WorkerStarter {
                   + e.getMessage(),
               e,
               "");
-      log.warn("[{}] {}", settings.name(), failure.reason());
+      try (LogContext ignored = LogContext.tree(settings.name(), workerId, null)) {
+        log.warn("[{}] {}", settings.name(), failure.reason());
+      }
       lock.lock();
       try {
         pendingStarts--;
