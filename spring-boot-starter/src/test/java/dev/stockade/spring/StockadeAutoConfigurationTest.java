@@ -43,6 +43,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.ResolvableType;
 import org.springframework.core.annotation.Order;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 /** What the starter makes of {@code stockade.pools.*}, one behaviour per test. */
 @ExtendWith(NoLeftoverProcesses.class)
@@ -143,6 +145,59 @@ class StockadeAutoConfigurationTest {
     NeedsTextWorkers(WorkerPool<String, String> pool) {
       this.pool = pool;
     }
+  }
+
+  @Test
+  void aJsonCodecCarriesTheClassItNames() {
+    runner
+        .withPropertyValues(
+            "stockade.pools.pages.kind=worker",
+            "stockade.pools.pages.workers=1",
+            "stockade.pools.pages.input-codec=json:" + Page.class.getName(),
+            "stockade.pools.pages.output-codec=json:" + Page.class.getName(),
+            "stockade.pools.pages.jvm-worker=" + Echo.class.getName())
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              @SuppressWarnings("unchecked")
+              WorkerPool<Page, Page> pool =
+                  (WorkerPool<Page, Page>)
+                      context
+                          .getBeanProvider(
+                              ResolvableType.forClassWithGenerics(
+                                  WorkerPool.class, Page.class, Page.class))
+                          .getObject();
+              assertThat(pool.submit(new Page("home", 800)).get(60, TimeUnit.SECONDS))
+                  .isEqualTo(new Page("home", 800));
+            });
+  }
+
+  @Test
+  void aSettingIsFoundInCamelCaseAndAsAnEnvironmentVariable() {
+    runner
+        .withPropertyValues(SHELL + "kind=command", SHELL + "queueCapacity=5")
+        .withInitializer(
+            context ->
+                context
+                    .getEnvironment()
+                    .getPropertySources()
+                    .addFirst(
+                        new SystemEnvironmentPropertySource(
+                            StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                            Map.of(
+                                "STOCKADE_POOLS_SHELL_MAX_PROCESSES",
+                                "64",
+                                "STOCKADE_POOLS_SHELL_WORKERS",
+                                "2"))))
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              CommandPool pool = context.getBean("shell", CommandPool.class);
+              assertThat(pool.snapshot().queueCapacity()).isEqualTo(5);
+              assertThat(pool.snapshot().maxWorkers()).isEqualTo(2);
+              // MAX_PROCESSES, bound as max.processes, was taken as maxProcesses (an unknown
+              // setting would have failed the start).
+            });
   }
 
   @Test

@@ -241,9 +241,13 @@ public final class PoolSpec {
     return names;
   }
 
-  /** {@code memory-limit}, {@code memoryLimit}, {@code MEMORY_LIMIT}: {@code memorylimit}. */
+  /**
+   * {@code memory-limit}, {@code memoryLimit}, {@code MEMORY_LIMIT}, {@code memory.limit} (an
+   * environment variable {@code ..._MEMORY_LIMIT} as Boot binds it into a map): {@code
+   * memorylimit}.
+   */
   private static String normalized(String key) {
-    return key.replace("-", "").replace("_", "").toLowerCase(Locale.ROOT).trim();
+    return key.replace("-", "").replace("_", "").replace(".", "").toLowerCase(Locale.ROOT).trim();
   }
 
   private static String find(Map<String, String> keys, String key) {

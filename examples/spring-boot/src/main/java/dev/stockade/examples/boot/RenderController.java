@@ -21,16 +21,27 @@ import org.springframework.web.util.HtmlUtils;
  */
 @RestController
 public class RenderController {
-  private final CommandPool render;
+  // spotless:off
+  // README: begin
+  private final CommandPool render;   // the bean the starter made of stockade.pools.render
 
-  /**
-   * The controller.
-   *
-   * @param render the pool declared under {@code stockade.pools.render}
-   */
   public RenderController(CommandPool render) {
-    this.render = render;
+      this.render = render;
   }
+
+  /** Chromium writes {@code dir/page.png}: the tree held to the pool's memory limit and timeout. */
+  private void screenshot(Path page, Path dir) throws InterruptedException, ExecutionException {
+      render.run(Command.of("chromium", "--headless",
+                      "--no-sandbox",               // as root (a container): Chromium refuses its sandbox
+                      "--disable-dev-shm-usage",    // a container's /dev/shm is often 64 MB
+                      "--disable-gpu", "--window-size=800,600",
+                      "--user-data-dir=" + dir.resolve("profile"),
+                      "--screenshot=page.png", page.toUri().toString())
+              .withDirectory(dir)
+              .withEnvironment("LANG", "C.UTF-8")).get();
+  }
+  // README: end
+  // spotless:on
 
   /**
    * Renders a page that shows {@code title}.
@@ -53,18 +64,7 @@ public class RenderController {
           page,
           "<!doctype html><meta charset=utf-8><h1>" + HtmlUtils.htmlEscape(title) + "</h1>",
           StandardCharsets.UTF_8);
-      // spotless:off
-      // README: begin
-      render.run(Command.of("chromium", "--headless",
-                  "--no-sandbox",               // as root (a container): Chromium refuses its sandbox
-                  "--disable-dev-shm-usage",    // a container's /dev/shm is often 64 MB
-                  "--disable-gpu", "--window-size=800,600",
-                  "--user-data-dir=" + dir.resolve("profile"),
-                  "--screenshot=page.png", page.toUri().toString())
-              .withDirectory(dir)
-              .withEnvironment("LANG", "C.UTF-8")).get();
-      // README: end
-      // spotless:on
+      screenshot(page, dir);
       return Files.readAllBytes(dir.resolve("page.png"));
     } finally {
       deleteTree(dir);
