@@ -15,6 +15,7 @@ import dev.stockade.ProcessPool;
 import dev.stockade.WorkerPool;
 import dev.stockade.junit.NoLeftoverProcesses;
 import dev.stockade.micrometer.StockadeMetrics;
+import dev.stockade.spring.internal.PoolConfigurationFailureAnalyzer;
 import dev.stockade.spring.internal.PoolsLifecycle;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -30,6 +31,7 @@ import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.health.contributor.CompositeHealthContributor;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -222,6 +224,22 @@ class StockadeAutoConfigurationTest {
                     .hasMessageContaining("stockade.pools.shell.workers")
                     .hasMessageContaining("but was 0")
                     .hasMessageContaining("4096"));
+  }
+
+  @Test
+  void bootsFailureReportNamesThePropertyToFix() {
+    runner
+        .withPropertyValues(SHELL + "kind=command", SHELL + "workers=0")
+        .run(
+            context -> {
+              FailureAnalysis analysis =
+                  new PoolConfigurationFailureAnalyzer().analyze(context.getStartupFailure());
+              assertThat(analysis).isNotNull();
+              assertThat(analysis.getDescription())
+                  .contains("stockade.pools.shell.workers")
+                  .contains("but was 0");
+              assertThat(analysis.getAction()).startsWith("Fix stockade.pools.shell.workers ");
+            });
   }
 
   @Test

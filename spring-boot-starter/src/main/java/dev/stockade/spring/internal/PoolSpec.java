@@ -61,17 +61,21 @@ public final class PoolSpec {
     String inputText = remove(rest, INPUT_CODEC);
     String outputText = remove(rest, OUTPUT_CODEC);
     if (kind == Kind.COMMAND && (inputText != null || outputText != null)) {
-      throw new IllegalArgumentException(
-          property(inputText != null ? INPUT_CODEC : OUTPUT_CODEC)
-              + " is a worker pool's setting, but the pool's kind is 'command'");
+      String key = inputText != null ? INPUT_CODEC : OUTPUT_CODEC;
+      throw invalid(
+          key,
+          property(key) + " is a worker pool's setting, but the pool's kind is 'command'",
+          null);
     }
     this.input = codec(INPUT_CODEC, inputText, loader);
     this.output = codec(OUTPUT_CODEC, outputText, loader);
     if (find(rest, SHUTDOWN_HOOK) != null) {
-      throw new IllegalArgumentException(
+      throw invalid(
+          SHUTDOWN_HOOK,
           property(SHUTDOWN_HOOK)
               + " cannot be set: the starter closes its pools in Spring's shutdown, so the"
-              + " library's own JVM shutdown hook is off for every pool it builds");
+              + " library's own JVM shutdown hook is off for every pool it builds",
+          null);
     }
     Map<String, String> setters = setterNames(kind);
     for (Map.Entry<String, String> e : rest.entrySet()) {
@@ -88,7 +92,7 @@ public final class PoolSpec {
    * @param keys its keys and values
    * @param loader where a JSON codec's class is loaded from
    * @return the pool's declaration
-   * @throws IllegalArgumentException naming the property, if the kind or a codec is missing or
+   * @throws PoolConfigurationException naming the property, if the kind or a codec is missing or
    *     unknown, or a key may not be set
    */
   public static PoolSpec of(String poolName, Map<String, String> keys, ClassLoader loader) {
@@ -121,7 +125,7 @@ public final class PoolSpec {
    *
    * @param beanFactory where the customizers and a JSON codec's {@code ObjectMapper} are found
    * @return the pool, started
-   * @throws IllegalArgumentException naming the property, if the builder refuses a setting
+   * @throws PoolConfigurationException naming the property, if the builder refuses a setting
    */
   public ProcessPool build(ListableBeanFactory beanFactory) {
     PoolBuilder<?> builder =
@@ -151,7 +155,7 @@ public final class PoolSpec {
   }
 
   /** The builder's message, prefixed with the property it is about when it names one. */
-  private IllegalArgumentException refused(RuntimeException e) {
+  private PoolConfigurationException refused(RuntimeException e) {
     String message = String.valueOf(e.getMessage());
     int end = message.indexOf(' ');
     String first = (end < 0 ? message : message.substring(0, end)).replace("'", "");
@@ -160,8 +164,12 @@ public final class PoolSpec {
       key = first;
     }
     String where = key != null ? property(key) : PoolDeclarations.PREFIX + "." + poolName;
-    return new IllegalArgumentException(
-        "Stockade pool '" + poolName + "' is misconfigured: " + where + ": " + message, e);
+    return new PoolConfigurationException(
+        where, "Stockade pool '" + poolName + "' is misconfigured: " + where + ": " + message, e);
+  }
+
+  private PoolConfigurationException invalid(String key, String message, Throwable cause) {
+    return new PoolConfigurationException(property(key), message, cause);
   }
 
   private String property(String key) {
@@ -176,10 +184,12 @@ public final class PoolSpec {
         }
       }
     }
-    throw new IllegalArgumentException(
+    throw invalid(
+        KIND,
         property(KIND)
             + " must be 'command' (a CommandPool) or 'worker' (a WorkerPool), but "
-            + (text == null ? "is not set" : "was '" + text + "'"));
+            + (text == null ? "is not set" : "was '" + text + "'"),
+        null);
   }
 
   private CodecSpec codec(String key, String text, ClassLoader loader) {
@@ -193,26 +203,32 @@ public final class PoolSpec {
     if (value.regionMatches(true, 0, JSON, 0, JSON.length())) {
       String className = value.substring(JSON.length()).trim();
       if (!ClassUtils.isPresent("com.fasterxml.jackson.databind.ObjectMapper", loader)) {
-        throw new IllegalArgumentException(
+        throw invalid(
+            key,
             property(key)
                 + " is '"
                 + text
                 + "', but Jackson 2 (com.fasterxml.jackson.core:jackson-databind) is not on the"
-                + " class path");
+                + " class path",
+            null);
       }
       try {
         return new CodecSpec(value, null, ClassUtils.forName(className, loader));
       } catch (ClassNotFoundException | LinkageError e) {
-        throw new IllegalArgumentException(
-            property(key) + " names class '" + className + "', which cannot be loaded: " + e, e);
+        throw invalid(
+            key,
+            property(key) + " names class '" + className + "', which cannot be loaded: " + e,
+            e);
       }
     }
-    throw new IllegalArgumentException(
+    throw invalid(
+        key,
         property(key)
             + " must be 'text' (UTF-8 strings), 'bytes' or 'json:<fully qualified class name>',"
             + " but was '"
             + text
-            + "'");
+            + "'",
+        null);
   }
 
   private static Codec<?> codec(CodecSpec spec, ListableBeanFactory beanFactory) {
