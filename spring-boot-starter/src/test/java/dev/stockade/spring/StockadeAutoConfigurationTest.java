@@ -419,6 +419,20 @@ class StockadeAutoConfigurationTest {
   }
 
   @Test
+  void noMetricsWithoutStockadeMicrometerEvenWithARegistry() {
+    runner
+        .withClassLoader(new FilteredClassLoader(StockadeMetrics.class))
+        .withBean(SimpleMeterRegistry.class)
+        .withPropertyValues(SHELL + "kind=command", SHELL + "workers=1")
+        .run(
+            context ->
+                assertThat(context)
+                    .hasNotFailed()
+                    .hasBean("shell")
+                    .doesNotHaveBean(StockadeMetrics.class));
+  }
+
+  @Test
   void closingTheContextDrainsARunningTaskThenClosesThePool() throws Exception {
     List<CompletableFuture<CommandResult>> task = new ArrayList<>();
     List<ProcessPool> pools = new ArrayList<>();
