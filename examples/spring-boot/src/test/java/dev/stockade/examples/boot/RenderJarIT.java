@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -25,10 +26,11 @@ import org.springframework.boot.json.JsonParserFactory;
 
 /**
  * The application as it ships: the executable Boot jar run with {@code java -jar} on a free port, a
- * page rendered, the health read, then SIGTERM ({@link Process#destroy()}) as a container's stop
- * sends it. The JVM must exit through Spring's graceful shutdown, which closes the pool, and leave
- * no process behind: none carrying the marker put in its environment (read from {@code /proc} here,
- * not by the library), and none the leak check finds among this JVM's descendants.
+ * page rendered, the health read, then SIGTERM ({@link Process#destroy()}, as a container's stop
+ * sends it) while a second render runs. That render must finish, and the JVM exit through Spring's
+ * graceful shutdown, which closes the pool after the web server drained, and leave no process
+ * behind: none carrying the marker put in its environment (read from {@code /proc} here, not by the
+ * library), and none the leak check finds among this JVM's descendants.
  */
 @ExtendWith(NoLeftoverProcesses.class)
 class RenderJarIT {
@@ -76,12 +78,24 @@ class RenderJarIT {
       assertThat(RenderApplicationTest.component(health, "stockade", "render"))
           .containsEntry("status", "UP");
 
+      // A render in flight when SIGTERM comes: the web server's graceful shutdown lets the request
+      // finish, the pool still serving it, and only then are the pools closed.
+      CompletableFuture<HttpResponse<byte[]>> inFlight =
+          http.sendAsync(
+              request(port, "/render?title=In%20flight"), HttpResponse.BodyHandlers.ofByteArray());
+      await("the render's Chromium tree started")
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(10))
+          .until(() -> activeWorkers(port) >= 1);
       app.destroy(); // SIGTERM
+      HttpResponse<byte[]> last = inFlight.get(60, TimeUnit.SECONDS);
+      assertThat(last.statusCode()).isEqualTo(200);
+      assertThat(last.body()).startsWith(RenderApplicationTest.PNG);
       assertThat(app.waitFor(60, TimeUnit.SECONDS)).as("the JVM exits after SIGTERM").isTrue();
       String output = Files.readString(log, StandardCharsets.UTF_8);
       assertThat(output)
-          .as("Spring closed the pool in its shutdown")
-          .contains("Closing pool 'render'");
+          .as("Spring closed the pool in its shutdown, after the web server's graceful shutdown")
+          .containsSubsequence("Graceful shutdown complete", "Closing pool 'render'");
       await("no process carrying the marker")
           .atMost(Duration.ofSeconds(10))
           .until(() -> MarkedProcesses.live(marker), List::isEmpty);
@@ -93,11 +107,23 @@ class RenderJarIT {
 
   private <T> HttpResponse<T> get(int port, String path, HttpResponse.BodyHandler<T> body)
       throws IOException, InterruptedException {
-    return http.send(
-        HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-            .timeout(Duration.ofSeconds(60))
-            .build(),
-        body);
+    return http.send(request(port, path), body);
+  }
+
+  private static HttpRequest request(int port, String path) {
+    return HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+        .timeout(Duration.ofSeconds(60))
+        .build();
+  }
+
+  /** The render pool's live trees, from its health details. */
+  private int activeWorkers(int port) throws IOException, InterruptedException {
+    Map<String, Object> health =
+        JsonParserFactory.getJsonParser()
+            .parseMap(get(port, "/actuator/health", HttpResponse.BodyHandlers.ofString()).body());
+    Map<String, Object> details =
+        RenderApplicationTest.component(health, "stockade", "render", "details");
+    return ((Number) details.get("activeWorkers")).intValue();
   }
 
   private static int freePort() throws IOException {
