@@ -2,6 +2,7 @@ package dev.stockade.shapes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.stockade.testing.MarkedProcesses;
 import dev.stockade.testing.NoLeakedProcesses;
 import java.io.File;
 import java.io.IOException;

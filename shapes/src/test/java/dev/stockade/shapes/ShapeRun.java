@@ -3,6 +3,7 @@ package dev.stockade.shapes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.stockade.testing.MarkedProcesses;
 import dev.stockade.testing.NoLeakedProcesses;
 import dev.stockade.testing.ProcessList;
 import java.io.BufferedReader;

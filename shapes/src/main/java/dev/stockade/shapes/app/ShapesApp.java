@@ -14,14 +14,14 @@ import java.util.concurrent.TimeUnit;
  * AppHandler}, and a {@link CommandPool} tree that leaves a daemon in a session of its own, both
  * requiring the lifeline. It prints {@code ANSWER}, {@code WHERE}, {@code NATIVE} and {@code
  * LIFELINE} lines, then {@code READY} once both workers are busy and the daemon runs, and waits to
- * be killed. The environment variable {@code SHAPES_MARKER} is passed on to every worker's command
- * line too ({@code -Dshapes.marker=…}).
+ * be killed. The environment variable {@code STOCKADE_TEST_MARKER} is passed on to every worker's
+ * command line too ({@code -Dshapes.marker=…}).
  */
 public final class ShapesApp {
   private ShapesApp() {}
 
   public static void main(String[] args) throws Exception {
-    String marker = System.getenv().getOrDefault("SHAPES_MARKER", "none");
+    String marker = System.getenv().getOrDefault("STOCKADE_TEST_MARKER", "none");
     WorkerPool<String, String> workers =
         WorkerPool.builder(Codec.utf8(), Codec.utf8())
             .name("shapes-workers")

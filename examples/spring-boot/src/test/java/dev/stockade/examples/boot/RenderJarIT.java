@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.stockade.junit.NoLeftoverProcesses;
+import dev.stockade.testing.MarkedProcesses;
 import dev.stockade.testing.TestProcesses;
 import java.io.IOException;
 import java.net.ServerSocket;

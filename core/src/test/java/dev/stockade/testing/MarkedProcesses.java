@@ -1,4 +1,4 @@
-package dev.stockade.shapes;
+package dev.stockade.testing;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -10,18 +10,19 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * The witness the launch-shape tests trust instead of the library: every live process whose
- * environment holds {@code SHAPES_MARKER=<marker>}, found by reading {@code /proc} directly (not
- * with Stockade's {@code /proc} code or its tag). The application is started with the marker in its
- * environment, and everything it starts inherits it.
+ * The witness that tests of a whole application (a launch shape, an executable jar) trust instead
+ * of the library: every live process whose environment holds {@code STOCKADE_TEST_MARKER=<marker>},
+ * found by reading {@code /proc} directly (not with Stockade's {@code /proc} code or its tag). The
+ * application is started with the marker in its environment, and everything it starts inherits it.
  */
-final class MarkedProcesses {
-  static final String VARIABLE = "SHAPES_MARKER";
+public final class MarkedProcesses {
+  /** The environment variable that carries the marker. */
+  public static final String VARIABLE = "STOCKADE_TEST_MARKER";
 
   private MarkedProcesses() {}
 
   /** {@code "PID COMMAND LINE"} of each live (not zombie) process carrying {@code marker}. */
-  static List<String> live(String marker) {
+  public static List<String> live(String marker) {
     byte[] wanted = (VARIABLE + "=" + marker).getBytes(StandardCharsets.UTF_8);
     List<String> found = new ArrayList<>();
     try (Stream<Path> entries = Files.list(Path.of("/proc"))) {

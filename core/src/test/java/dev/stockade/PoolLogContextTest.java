@@ -8,6 +8,7 @@ import dev.stockade.testing.CapturedLog;
 import dev.stockade.testing.CapturedLog.LoggedLine;
 import dev.stockade.testing.JvmWorkers;
 import dev.stockade.testing.NoLeakedProcesses;
+import dev.stockade.testing.TestProcesses;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,21 +22,25 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * What a log line says of its origin: the {@link MdcKeys} of the pool, the worker and the task on
- * the lines a worker writes and on the library's own lines about a worker, and, in a failure, only
- * the stderr lines of the task that failed.
+ * the lines a worker writes and on the library's own lines about a worker or a command's tree, and,
+ * in a failure, only the stderr lines of the task that failed.
  */
 @ExtendWith(NoLeakedProcesses.class)
-class WorkerLogContextTest {
+class PoolLogContextTest {
   private static final int TASKS = 60;
 
   /** Task numbers by label, from the listener. */
   private final Map<String, Long> taskIds = new ConcurrentHashMap<>();
+
+  /** The worker or tree of each task, by label, from the listener. */
+  private final Map<String, String> workerIds = new ConcurrentHashMap<>();
 
   private final PoolListener ids =
       new PoolListener() {
         @Override
         public void taskStarted(TaskEvent event) {
           taskIds.put(event.label(), event.taskId());
+          event.workerId().ifPresent(w -> workerIds.put(event.label(), w));
         }
       };
 
@@ -152,5 +157,33 @@ class WorkerLogContextTest {
         .containsEntry(MdcKeys.WORKER, "w1")
         .containsEntry(MdcKeys.TASK, Long.toString(taskIds.get("late one")))
         .containsEntry(MdcKeys.LABEL, "late one");
+  }
+
+  @Test
+  void aCommandsTimeoutWarningNamesItsPoolTreeAndTask() throws Exception {
+    List<LoggedLine> lines =
+        CapturedLog.linesDuring(
+            () -> {
+              try (CommandPool pool =
+                  CommandPool.builder().name("commands").workers(1).listener(ids).build()) {
+                CompletableFuture<CommandResult> slow =
+                    pool.run(
+                        Command.of("sleep", TestProcesses.uniqueSleepSeconds())
+                            .withLabel("slow one")
+                            .withTimeout(Duration.ofMillis(500)));
+                assertThat(catchThrowable(() -> slow.get(30, TimeUnit.SECONDS)))
+                    .hasCauseInstanceOf(TaskTimeoutException.class);
+              }
+            });
+    LoggedLine warning =
+        lines.stream()
+            .filter(l -> l.text().contains("ending task 'slow one' for TIMEOUT"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(warning.context())
+        .containsEntry(MdcKeys.POOL, "commands")
+        .containsEntry(MdcKeys.WORKER, workerIds.get("slow one"))
+        .containsEntry(MdcKeys.TASK, Long.toString(taskIds.get("slow one")))
+        .containsEntry(MdcKeys.LABEL, "slow one");
   }
 }
