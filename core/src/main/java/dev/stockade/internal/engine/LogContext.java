@@ -32,7 +32,7 @@ public final class LogContext implements AutoCloseable {
   public static LogContext tree(String pool, String worker, PoolTask<?> task) {
     return task == null
         ? new LogContext(pool, worker, null, null)
-        : new LogContext(pool, worker, Long.toString(task.id()), task.label());
+        : task(pool, worker, task.id(), task.label());
   }
 
   /** A line about a task, on the worker or tree {@code worker} if it is not null. */

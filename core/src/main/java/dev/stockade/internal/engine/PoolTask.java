@@ -114,11 +114,10 @@ public abstract class PoolTask<V> {
    * of the past): a command, whose tree's launch is its start, as its deadline counts.
    */
   public final boolean markStarted(long startNanos) {
-    long now = startNanos;
-    if (!startedNanos.compareAndSet(NOT_STARTED, now)) {
+    if (!startedNanos.compareAndSet(NOT_STARTED, startNanos)) {
       return false;
     }
-    queueWaitNanos = now - submittedNanos;
+    queueWaitNanos = startNanos - submittedNanos;
     tally.taskStarted(queueWaitNanos);
     return true;
   }
