@@ -93,6 +93,12 @@ public final class WorkerPoolBuilder<I, O> extends WorkerProgramBuilder<I, O> {
    * count CPU more dearly than latency, such as a container with a tight CPU quota). Nothing spins
    * on a machine with one processor, whatever this says. Default: 50 µs.
    *
+   * <p>The same bound holds for the worker's side: the Python runtime, once it answered, polls its
+   * request pipe for up to this long before it blocks in a read (environment variable {@code
+   * STOCKADE_IDLE_SPIN_US}), so the next request of a run of round trips finds it on its processor;
+   * an idle worker costs up to this much CPU once per answer. It does not spin where it may use one
+   * CPU only. The JVM and Node runtimes never spin.
+   *
    * @param waitSpin how long a waiting caller spins, 0 to 1 ms
    * @return this builder
    * @throws IllegalStateException if {@code waitSpin} was already set

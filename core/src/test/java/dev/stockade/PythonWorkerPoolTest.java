@@ -3,6 +3,7 @@ package dev.stockade;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.stockade.testing.NoLeakedProcesses;
 import dev.stockade.testing.RecordingListener;
@@ -92,6 +93,40 @@ class PythonWorkerPoolTest {
       for (int i = 0; i < 300; i++) {
         assertThat(results.get(i).get(60, TimeUnit.SECONDS)).isEqualTo(String.valueOf(i));
       }
+    }
+  }
+
+  /**
+   * Between two tasks an idle worker polls for its next request for up to the pool's {@code
+   * waitSpin}, and with {@link Duration#ZERO} blocks at once. The handler reports the CPU time of
+   * the thread that runs the tasks and waits between them; the caller's pauses between tasks are
+   * the idle time measured, not a condition waited for.
+   */
+  @Test
+  void anIdleWorkerPollsForItsNextRequestForTheWaitSpinBeforeItBlocks() throws Exception {
+    assumeTrue(
+        Runtime.getRuntime().availableProcessors() > 1,
+        "nothing spins where the JVM has one processor");
+    int gaps = 60;
+    long spinningNanos = cpuNanosOverIdleGaps(Duration.ofMillis(1), gaps);
+    long blockingNanos = cpuNanosOverIdleGaps(Duration.ZERO, gaps);
+
+    assertThat(spinningNanos)
+        .as("CPU over %d gaps of 5 ms with a spin of 1 ms", gaps)
+        .isGreaterThan(Duration.ofMillis(gaps).toNanos() / 2);
+    assertThat(blockingNanos)
+        .as("CPU over %d gaps of 5 ms without a spin", gaps)
+        .isLessThan(spinningNanos / 4);
+  }
+
+  private static long cpuNanosOverIdleGaps(Duration waitSpin, int gaps) throws Exception {
+    try (WorkerPool<String, String> pool = builder().waitSpin(waitSpin).build()) {
+      long first = Long.parseLong(pool.submit("cpu-time").get(30, TimeUnit.SECONDS));
+      for (int i = 0; i < gaps; i++) {
+        Thread.sleep(5);
+        pool.submit("echo:" + i).get(30, TimeUnit.SECONDS);
+      }
+      return Long.parseLong(pool.submit("cpu-time").get(30, TimeUnit.SECONDS)) - first;
     }
   }
 

@@ -221,6 +221,9 @@ class WorkerRuntimeConformanceTest {
             String.valueOf(HEARTBEAT_MS),
             "STOCKADE_MAX_FRAME_SIZE",
             String.valueOf(maxFrameSize),
+            // as a pool with the default waitSpin sets it: the runtimes that spin are tested so
+            "STOCKADE_IDLE_SPIN_US",
+            "50",
             EnvironmentNames.TAG,
             Tags.workerTag(Tags.newPoolId("conformance"), "w1"),
             "TMPDIR",

@@ -30,6 +30,9 @@ What this runtime guarantees:
 * HELLO is the first frame; a daemon thread then sends HEARTBEAT every
   ``STOCKADE_HEARTBEAT_MS``. Every frame is written whole under one lock.
 * Tasks run one at a time on the main thread, and PONG comes from that thread.
+* An idle worker polls for its next request for up to ``STOCKADE_IDLE_SPIN_US`` microseconds
+  (0 or absent: not at all; never where the process may use only one CPU) before it blocks in
+  a read: a processor that went idle takes longer to wake than a warm round trip takes.
 * A batch (the pool's ``map``) calls the handler once per input, in order, on the main thread
   with one context, in a loop as tight as ``Pool.map``'s: an input that raises is that input's
   failure and the batch goes on. Outcomes are sent together, in frames within the bound, when
@@ -110,6 +113,7 @@ _FLUSH_SECONDS = 0.010
 _RUN_SECONDS = 0.001
 _MAX_RUN = 1 << 16
 _DEFAULT_HEARTBEAT_MS = 1000
+_LONGEST_IDLE_SPIN_US = 1000
 _DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024
 
 # How long a worker that was told to shut down and then lost its stdin waits for its own exit
@@ -212,6 +216,27 @@ def _env_int(name, default):
         _log("%s must be a positive integer, but was %r" % (name, text))
         sys.exit(2)
     return value
+
+
+def _idle_spin_seconds():
+    """How long an idle worker polls for its next request before it blocks, in seconds: 0
+    where the process may run on one CPU only, whose poll would hold back the writer."""
+    text = os.environ.get("STOCKADE_IDLE_SPIN_US")
+    if not text:
+        return 0.0
+    try:
+        micros = int(text)
+    except ValueError:
+        micros = -1
+    if micros < 0 or micros > _LONGEST_IDLE_SPIN_US:
+        _log("STOCKADE_IDLE_SPIN_US must be an integer from 0 to %d, but was %r"
+             % (_LONGEST_IDLE_SPIN_US, text))
+        sys.exit(2)
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on every platform
+        cpus = os.cpu_count() or 1
+    return micros / 1e6 if cpus > 1 else 0.0
 
 
 # --- frames ----------------------------------------------------------------------------------
@@ -584,6 +609,9 @@ class _Worker:
         self._poller = select.epoll()
         self._poller.register(proto_in, select.EPOLLONESHOT)
         self._main_thread = threading.get_ident()
+        self._idle_spin_seconds = _idle_spin_seconds()
+        self._ready = select.poll()
+        self._ready.register(proto_in, select.POLLIN)
         # Guarded by channel.lock: tasks read but not answered yet (by id), and the one whose
         # handler runs now, or None. A task counts as running from the moment it is read: a
         # CANCEL that comes before the main thread took the task up still cancels it.
@@ -665,6 +693,8 @@ class _Worker:
         queued. Runs only while no task runs, when the reader thread does not read."""
         pending = self._pending
         if not pending:
+            if self._idle_spin_seconds:
+                self._spin_until_readable()
             try:
                 with self._read_lock:
                     while not pending and self._read_some():
@@ -676,6 +706,14 @@ class _Worker:
             if not pending:
                 self._stdin_ended()
         return pending.popleft()
+
+    def _spin_until_readable(self):
+        """Polls the descriptor, without blocking, until it is readable or the idle spin is
+        over: a request that comes meanwhile is read by a thread still on its processor."""
+        ready, clock = self._ready.poll, time.perf_counter
+        until = clock() + self._idle_spin_seconds
+        while not ready(0) and clock() < until:
+            pass
 
     def _set_watching(self, watching):
         """Passes reading to the reader thread while a task runs (True), and takes it back for

@@ -62,6 +62,15 @@ public final class RealWorkerPool extends PoolEngine<WorkerTask, PooledWorker> {
         "STOCKADE_HEARTBEAT_MS",
         String.valueOf(settings.liveness().heartbeatInterval().toMillis()));
     env.put("STOCKADE_MAX_FRAME_SIZE", String.valueOf(settings.maxFrameSize()));
+    // A worker that polls for its next request, as the caller does for its answer, keeps both
+    // sides of a run of round trips on their processors. The runtime also stays still where it
+    // may use one CPU only (taskset, a cpuset), which the JVM may not know of.
+    env.put(
+        "STOCKADE_IDLE_SPIN_US",
+        String.valueOf(
+            Runtime.getRuntime().availableProcessors() > 1
+                ? TimeUnit.NANOSECONDS.toMicros(settings.waitSpin().toNanos())
+                : 0));
     this.workerEnvironment = Map.copyOf(env);
     this.silenceJudge =
         new SilenceJudge(settings.name(), settings.liveness().heartbeatTimeout(), events);
